@@ -1,0 +1,87 @@
+//! The domain of the OAuth application registry.
+//!
+//! - [`OAuthApplication`], the aggregate, and its value objects ([`model`]): constructors
+//!   parse and return errors that name the field and the rule, so an invalid application
+//!   cannot be represented.
+//! - The rules: redirect URLs per application type and their matching
+//!   ([`RedirectUrl::matches`]), grant types, the configurable [`ScopeCatalog`], client
+//!   secrets and their rotation ([`Secrets`], [`is_well_formed_secret`]).
+//! - The authorization policy ([`policy`]) over a [`Principal`].
+//! - The use cases ([`ApplicationService`]) behind the [`ports`]: storage, the secret
+//!   hasher, the clock and the random source.
+//!
+//! It knows nothing of HTTP, SQL or an async runtime. With the `mocks` feature every port
+//! has a `mockall` mock (`MockApplicationRepository`, ...); with `testing`, an in-memory
+//! fake ([`testing`]).
+//!
+//! # Example: another service registers an application and authenticates its client
+//!
+//! ```
+//! use std::sync::Arc;
+//! use oauth_apps_domain::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
+//! use oauth_apps_domain::{
+//!     ApplicationService, ClientAuthentication, OrgRole, PlatformRole, Ports, Principal,
+//!     RegisterApplication, ServiceConfig, Timestamp,
+//! };
+//!
+//! # futures_executor::block_on(async {
+//! let service = ApplicationService::new(
+//!     Ports {
+//!         repository: Arc::new(InMemoryRepository::new()),
+//!         hasher: Arc::new(FakeHasher::new()),
+//!         clock: Arc::new(FixedClock::new(Timestamp::from_unix_micros(0).unwrap())),
+//!         random: Arc::new(SeededRandom::new(7)),
+//!     },
+//!     ServiceConfig::default(),
+//! );
+//!
+//! // An admin of organisation "acme" registers a web application.
+//! let admin = Principal::new("alice").with_org("acme", OrgRole::Admin);
+//! let registered = service
+//!     .register(&admin, RegisterApplication {
+//!         owner_org_id: "acme".into(),
+//!         name: "Billing".into(),
+//!         redirect_urls: vec!["https://billing.example.com/callback".into()],
+//!         allowed_scopes: Some(vec!["read".into()]),
+//!         ..RegisterApplication::default()
+//!     })
+//!     .await
+//!     .expect("a valid application");
+//! let client_id = registered.application.client_id().to_string();
+//! let secret = registered.client_secret.expose().to_owned(); // shown once
+//! assert!(registered.application.requires_client_authentication());
+//!
+//! // The authorization server checks the client's credentials.
+//! let server = Principal::new("auth-server").with_role(PlatformRole::ClientAuthenticator);
+//! let answer = service.authenticate_client(&server, &client_id, &secret).await.unwrap();
+//! assert!(matches!(answer, ClientAuthentication::Valid(app) if app.client_id().to_string() == client_id));
+//!
+//! let wrong = service.authenticate_client(&server, &client_id, "oas_wrong").await.unwrap();
+//! assert_eq!(wrong, ClientAuthentication::Invalid);
+//! # });
+//! ```
+#![deny(missing_docs)]
+
+pub mod model;
+pub mod policy;
+pub mod ports;
+mod service;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod validation;
+
+pub use model::*;
+pub use policy::{OrgRole, PlatformRole, Principal};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
+pub use ports::{
+    ApplicationRepository, AuditAction, AuditEvent, BoxError, Clock, HasherError, RandomError,
+    RandomSource, RepositoryError, SecretHasher, SystemClock,
+};
+pub use service::{
+    AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
+    ErrorKind, GetError, KeysetPage, ListError, NumberedPage, Ports, RegisterApplication,
+    RegisterError, Registered, RevokePreviousSecretError, RotateSecretError, Rotated,
+    ServiceConfig, StatusChangeError, UpdateError,
+};
+pub use validation::{Field, FieldError, ValidationErrors, Violation};

@@ -1,0 +1,23 @@
+//! The aggregate and its value objects.
+
+mod application;
+mod attributes;
+mod ids;
+mod page;
+mod redirect;
+mod scopes_grants;
+mod secret;
+
+pub use application::{
+    ApplicationRecord, NewApplication, OAuthApplication, Profile, SecretRotationRefused,
+};
+pub(crate) use application::grant_rule_errors;
+pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
+pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
+pub use page::{Cursor, PageNumber, PageSize};
+pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
+pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
+pub use secret::{
+    ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,
+    SecretHash, Secrets, is_well_formed_secret,
+};

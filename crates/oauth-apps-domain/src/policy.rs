@@ -1,0 +1,295 @@
+//! Who may do what: the caller ([`Principal`]) and the authorization rules the use cases
+//! enforce.
+//!
+//! - Platform admins may do everything, in every organisation.
+//! - Members of the owner organisation may read its applications; its admins may also
+//!   create, update, disable, re-enable and rotate them.
+//! - To a caller outside the owner organisation, an application does not exist (not found).
+//! - A member who tries to write is refused (forbidden).
+//! - Only platform admins may set or clear the first-party flag.
+//! - Only client authenticators (and platform admins) may verify client secrets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::OrgId;
+
+/// A caller's role in one organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrgRole {
+    /// May read the organisation's applications.
+    Member,
+    /// May also create, change, disable and rotate them.
+    Admin,
+}
+
+impl OrgRole {
+    /// Parses `"admin"` or `"member"`; `None` for anything else.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "member" => Some(Self::Member),
+            _ => None,
+        }
+    }
+}
+
+/// A platform-wide role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlatformRole {
+    /// Everything, in every organisation.
+    PlatformAdmin,
+    /// May verify client secrets (the authorization server).
+    ClientAuthenticator,
+}
+
+impl PlatformRole {
+    /// Parses `"platform-admin"` or `"client-authenticator"`; `None` for anything else.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "platform-admin" => Some(Self::PlatformAdmin),
+            "client-authenticator" => Some(Self::ClientAuthenticator),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller of a use case: who it is and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    subject: String,
+    orgs: BTreeMap<String, OrgRole>,
+    roles: BTreeSet<PlatformRole>,
+    request_id: Option<String>,
+}
+
+impl Principal {
+    /// A caller with no organisation and no platform role.
+    #[must_use]
+    pub fn new(subject: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            orgs: BTreeMap::new(),
+            roles: BTreeSet::new(),
+            request_id: None,
+        }
+    }
+
+    /// With `role` in organisation `org`.
+    #[must_use]
+    pub fn with_org(mut self, org: impl Into<String>, role: OrgRole) -> Self {
+        self.orgs.insert(org.into(), role);
+        self
+    }
+
+    /// With a platform role.
+    #[must_use]
+    pub fn with_role(mut self, role: PlatformRole) -> Self {
+        self.roles.insert(role);
+        self
+    }
+
+    /// With the id of the request it acts in, recorded in audit events.
+    #[must_use]
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Who the caller is (the token's `sub`).
+    #[must_use]
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The request the caller acts in, if known.
+    #[must_use]
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The caller's role in `org`, if any.
+    #[must_use]
+    pub fn org_role(&self, org: &OrgId) -> Option<OrgRole> {
+        self.orgs.get(org.as_str()).copied()
+    }
+
+    /// Whether the caller holds `role`.
+    #[must_use]
+    pub fn has_role(&self, role: PlatformRole) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the caller is a platform admin.
+    #[must_use]
+    pub fn is_platform_admin(&self) -> bool {
+        self.has_role(PlatformRole::PlatformAdmin)
+    }
+}
+
+/// What a caller wants to do with an organisation's applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read or list.
+    Read,
+    /// Create, update, disable, enable, rotate.
+    Write,
+}
+
+/// Why a caller was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// The caller may not even know the application exists: answer as not found.
+    #[error("not found")]
+    Hidden,
+    /// The caller may see the application but not do this.
+    #[error("forbidden")]
+    Forbidden,
+}
+
+/// Whether `principal` may do `action` on applications owned by `org`.
+///
+/// # Errors
+/// [`Denial::Hidden`] for a caller outside `org`; [`Denial::Forbidden`] for a member who
+/// wants to write.
+pub fn authorize(principal: &Principal, org: &OrgId, action: Action) -> Result<(), Denial> {
+    if principal.is_platform_admin() {
+        return Ok(());
+    }
+    match (principal.org_role(org), action) {
+        (None, _) => Err(Denial::Hidden),
+        (Some(OrgRole::Member), Action::Write) => Err(Denial::Forbidden),
+        (Some(_), _) => Ok(()),
+    }
+}
+
+/// Whether `principal` may change the first-party flag from `current` to `requested`.
+///
+/// # Errors
+/// [`Denial::Forbidden`] when it would change and the caller is not a platform admin.
+pub fn authorize_first_party(
+    principal: &Principal,
+    current: bool,
+    requested: bool,
+) -> Result<(), Denial> {
+    if current == requested || principal.is_platform_admin() {
+        Ok(())
+    } else {
+        Err(Denial::Forbidden)
+    }
+}
+
+/// Whether `principal` may verify client secrets.
+///
+/// # Errors
+/// [`Denial::Forbidden`] unless the caller is a client authenticator or a platform admin.
+pub fn authorize_client_authentication(principal: &Principal) -> Result<(), Denial> {
+    if principal.has_role(PlatformRole::ClientAuthenticator) || principal.is_platform_admin() {
+        Ok(())
+    } else {
+        Err(Denial::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(s: &str) -> OrgId {
+        OrgId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn roles_parse() {
+        assert_eq!(OrgRole::parse("admin"), Some(OrgRole::Admin));
+        assert_eq!(OrgRole::parse("member"), Some(OrgRole::Member));
+        assert_eq!(OrgRole::parse("owner"), None);
+        assert_eq!(
+            PlatformRole::parse("platform-admin"),
+            Some(PlatformRole::PlatformAdmin)
+        );
+        assert_eq!(
+            PlatformRole::parse("client-authenticator"),
+            Some(PlatformRole::ClientAuthenticator)
+        );
+        assert_eq!(PlatformRole::parse("admin"), None);
+    }
+
+    #[test]
+    fn principal_carries_subject_orgs_roles_and_request() {
+        let p = Principal::new("alice")
+            .with_org("1", OrgRole::Member)
+            .with_role(PlatformRole::ClientAuthenticator)
+            .with_request_id("req-1");
+        assert_eq!(p.subject(), "alice");
+        assert_eq!(p.org_role(&org("1")), Some(OrgRole::Member));
+        assert_eq!(p.org_role(&org("2")), None);
+        assert!(p.has_role(PlatformRole::ClientAuthenticator));
+        assert!(!p.is_platform_admin());
+        assert_eq!(p.request_id(), Some("req-1"));
+        assert_eq!(Principal::new("x").request_id(), None);
+    }
+
+    #[test]
+    fn outsiders_see_nothing() {
+        let p = Principal::new("eve").with_org("other", OrgRole::Admin);
+        assert_eq!(authorize(&p, &org("acme"), Action::Read), Err(Denial::Hidden));
+        assert_eq!(authorize(&p, &org("acme"), Action::Write), Err(Denial::Hidden));
+        let nobody = Principal::new("nobody").with_role(PlatformRole::ClientAuthenticator);
+        assert_eq!(
+            authorize(&nobody, &org("acme"), Action::Read),
+            Err(Denial::Hidden)
+        );
+    }
+
+    #[test]
+    fn members_read_and_admins_write() {
+        let member = Principal::new("m").with_org("acme", OrgRole::Member);
+        assert_eq!(authorize(&member, &org("acme"), Action::Read), Ok(()));
+        assert_eq!(
+            authorize(&member, &org("acme"), Action::Write),
+            Err(Denial::Forbidden)
+        );
+        let admin = Principal::new("a").with_org("acme", OrgRole::Admin);
+        assert_eq!(authorize(&admin, &org("acme"), Action::Read), Ok(()));
+        assert_eq!(authorize(&admin, &org("acme"), Action::Write), Ok(()));
+    }
+
+    #[test]
+    fn platform_admins_do_everything_everywhere() {
+        let root = Principal::new("root").with_role(PlatformRole::PlatformAdmin);
+        assert_eq!(authorize(&root, &org("any"), Action::Write), Ok(()));
+        assert_eq!(authorize(&root, &org("any"), Action::Read), Ok(()));
+        assert_eq!(authorize_first_party(&root, false, true), Ok(()));
+        assert_eq!(authorize_first_party(&root, true, false), Ok(()));
+        assert_eq!(authorize_client_authentication(&root), Ok(()));
+    }
+
+    #[test]
+    fn only_platform_admins_change_first_party() {
+        let admin = Principal::new("a").with_org("acme", OrgRole::Admin);
+        assert_eq!(
+            authorize_first_party(&admin, false, true),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize_first_party(&admin, true, false),
+            Err(Denial::Forbidden)
+        );
+        // Restating the current value is no change.
+        assert_eq!(authorize_first_party(&admin, false, false), Ok(()));
+        assert_eq!(authorize_first_party(&admin, true, true), Ok(()));
+    }
+
+    #[test]
+    fn only_authenticators_verify_secrets() {
+        let auth = Principal::new("as").with_role(PlatformRole::ClientAuthenticator);
+        assert_eq!(authorize_client_authentication(&auth), Ok(()));
+        let admin = Principal::new("a").with_org("acme", OrgRole::Admin);
+        assert_eq!(
+            authorize_client_authentication(&admin),
+            Err(Denial::Forbidden)
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! The ports: what the use cases need from the outside world. Adapters implement them;
+//! tests use the `mockall` mocks (feature `mocks`) or the fakes (feature `testing`).
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AppId, ClientId, ClientSecret, Cursor, NewApplication, OAuthApplication, OrgId, SecretHash,
+    Timestamp, Version,
+};
+use crate::validation::{Field, ValidationErrors};
+
+/// A boxed error from an adapter, kept as the source of a domain error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What happened to an application, as recorded in its audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// It was registered.
+    Created,
+    /// Its settings changed.
+    Updated,
+    /// It was disabled.
+    Disabled,
+    /// It was re-enabled.
+    Enabled,
+    /// Its secret was rotated.
+    SecretRotated,
+    /// Its previous secret was revoked before its grace period ended.
+    PreviousSecretRevoked,
+}
+
+impl AuditAction {
+    /// The action's stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Disabled => "disabled",
+            Self::Enabled => "enabled",
+            Self::SecretRotated => "secret_rotated",
+            Self::PreviousSecretRevoked => "previous_secret_revoked",
+        }
+    }
+}
+
+/// One entry of an application's audit trail: who did what, when, in which request. It
+/// never holds a secret or a hash: only the names of the fields that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// What happened.
+    pub action: AuditAction,
+    /// The subject of the token that did it.
+    pub actor: String,
+    /// The request it happened in, when known.
+    pub request_id: Option<String>,
+    /// The fields that changed.
+    pub changed_fields: Vec<Field>,
+    /// When it happened.
+    pub at: Timestamp,
+}
+
+/// Why storage failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RepositoryError {
+    /// The stored version is not the expected one: someone else changed the application.
+    #[error("the application was changed concurrently")]
+    VersionConflict,
+    /// The application to update does not exist.
+    #[error("the application does not exist")]
+    NotFound,
+    /// The client id is taken by another application.
+    #[error("the client id is already taken")]
+    DuplicateClientId,
+    /// Storage cannot be reached or has no free connection in time; retrying later may work.
+    #[error("storage is unavailable")]
+    Unavailable(#[source] BoxError),
+    /// A stored row breaks the domain's rules.
+    #[error("a stored application is invalid: {0}")]
+    Corrupt(#[source] ValidationErrors),
+    /// Anything else.
+    #[error("storage failed")]
+    Unexpected(#[source] BoxError),
+}
+
+/// Storage of applications and their audit trail.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ApplicationRepository: Send + Sync {
+    /// Stores a new application and its `Created` audit event in one transaction, and
+    /// returns the identifier it was given.
+    ///
+    /// # Errors
+    /// [`RepositoryError::DuplicateClientId`] when the client id exists (nothing is
+    /// written); [`RepositoryError::Unavailable`] when storage cannot be reached;
+    /// [`RepositoryError::Unexpected`] otherwise.
+    async fn insert(&self, app: &NewApplication, event: &AuditEvent)
+    -> Result<AppId, RepositoryError>;
+
+    /// The application with this client id, in any organisation, or `None`.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Corrupt`] when the stored row
+    /// is invalid, [`RepositoryError::Unexpected`].
+    async fn find_by_client_id(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError>;
+
+    /// The application with this id if `org` owns it, else `None`.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn find_by_org_and_id(
+        &self,
+        org: &OrgId,
+        id: AppId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError>;
+
+    /// Up to `limit` applications of `org`, newest first by `(created_at, id)`, strictly
+    /// after `after` when given.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn list_after(
+        &self,
+        org: &OrgId,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError>;
+
+    /// Up to `limit` applications of `org` after skipping `offset`, newest first by
+    /// `(created_at, id)`, and how many `org` has in all.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn list_page(
+        &self,
+        org: &OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError>;
+
+    /// Replaces the stored application by `app` if its stored version is still `expected`,
+    /// and records `event`, in one transaction.
+    ///
+    /// # Errors
+    /// [`RepositoryError::VersionConflict`] when the stored version differs (nothing is
+    /// written); [`RepositoryError::NotFound`] when it no longer exists;
+    /// [`RepositoryError::Unavailable`]; [`RepositoryError::Unexpected`].
+    async fn update(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        event: &AuditEvent,
+    ) -> Result<(), RepositoryError>;
+}
+
+/// Why hashing or verifying failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HasherError {
+    /// Too many hashes are queued; retrying later may work.
+    #[error("the secret hasher is saturated")]
+    Busy,
+    /// Anything else (a malformed stored hash, a failed worker).
+    #[error("hashing failed")]
+    Unexpected(#[source] BoxError),
+}
+
+/// A slow, salted password hash for client secrets (Argon2id in production).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SecretHasher: Send + Sync {
+    /// Hashes a new secret with a fresh salt.
+    ///
+    /// # Errors
+    /// [`HasherError::Busy`] when saturated; [`HasherError::Unexpected`] otherwise.
+    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError>;
+
+    /// Whether `presented` matches `hash`, compared in constant time.
+    ///
+    /// # Errors
+    /// [`HasherError::Busy`] when saturated; [`HasherError::Unexpected`] when `hash` cannot
+    /// be read. A mismatch is `Ok(false)`, never an error.
+    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError>;
+}
+
+/// The current time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// Now, in UTC.
+    fn now(&self) -> Timestamp;
+}
+
+/// The random source could not deliver.
+#[derive(Debug, thiserror::Error)]
+#[error("the random source failed")]
+pub struct RandomError(#[source] pub BoxError);
+
+/// A cryptographically secure random source.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait RandomSource: Send + Sync {
+    /// Fills `dest` with random bytes.
+    ///
+    /// # Errors
+    /// [`RandomError`] when the operating system's generator fails.
+    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomError>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc())
+    }
+}

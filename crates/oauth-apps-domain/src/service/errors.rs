@@ -1,0 +1,313 @@
+//! One error type per use case, each naming what its caller can act on.
+
+use crate::ports::{BoxError, HasherError, RandomError, RepositoryError};
+use crate::validation::ValidationErrors;
+
+/// The class of a use-case error, for adapters that map errors to status codes without
+/// looking inside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The application (or organisation) does not exist for this caller.
+    NotFound,
+    /// The caller may see it but not do this.
+    Forbidden,
+    /// The request breaks a rule; the errors name every field.
+    Invalid,
+    /// The caller's expected version is stale.
+    PreconditionFailed,
+    /// The application's state forbids this (e.g. rotating a disabled app's secret), or
+    /// concurrent writers kept winning.
+    Conflict,
+    /// A dependency is down or saturated; retry later.
+    Unavailable,
+    /// A fault of the service.
+    Internal,
+}
+
+macro_rules! operation_error {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[doc = $doc:literal])* $variant:ident $(($payload:ty))? => $kind:ident, $msg:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[doc = $doc])* #[error($msg)] $variant $(($payload))?, )*
+            /// Storage, the hasher or the random source is down or saturated.
+            #[error("the service is temporarily unavailable")]
+            Unavailable(#[source] BoxError),
+            /// An unexpected fault.
+            #[error("unexpected failure")]
+            Unexpected(#[source] BoxError),
+        }
+
+        impl $name {
+            /// The error's class.
+            #[must_use]
+            pub const fn kind(&self) -> ErrorKind {
+                match self {
+                    $( Self::$variant { .. } => ErrorKind::$kind, )*
+                    Self::Unavailable(_) => ErrorKind::Unavailable,
+                    Self::Unexpected(_) => ErrorKind::Internal,
+                }
+            }
+        }
+
+        impl From<RepositoryError> for $name {
+            fn from(e: RepositoryError) -> Self {
+                match e {
+                    RepositoryError::Unavailable(source) => Self::Unavailable(source),
+                    other => Self::Unexpected(Box::new(other)),
+                }
+            }
+        }
+
+        impl From<HasherError> for $name {
+            fn from(e: HasherError) -> Self {
+                match e {
+                    HasherError::Busy => Self::Unavailable(Box::new(HasherError::Busy)),
+                    other => Self::Unexpected(Box::new(other)),
+                }
+            }
+        }
+
+        impl From<RandomError> for $name {
+            fn from(e: RandomError) -> Self {
+                Self::Unexpected(Box::new(e))
+            }
+        }
+    };
+}
+
+operation_error! {
+    /// Why registering an application failed.
+    pub enum RegisterError {
+        /// A field breaks a rule.
+        Invalid(ValidationErrors) => Invalid, "invalid application: {0}";
+        /// The caller is not an admin of the owner organisation, or set the first-party flag
+        /// without being a platform admin.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+    }
+}
+
+operation_error! {
+    /// Why reading an application failed.
+    pub enum GetError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+    }
+}
+
+operation_error! {
+    /// Why listing applications failed.
+    pub enum ListError {
+        /// The caller does not belong to the organisation.
+        NotFound => NotFound, "organisation not found";
+        /// The organisation id, page size, page or cursor is invalid.
+        Invalid(ValidationErrors) => Invalid, "invalid listing: {0}";
+    }
+}
+
+operation_error! {
+    /// Why updating an application failed.
+    pub enum UpdateError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// The caller may read but not change it, or changed the first-party flag without
+        /// being a platform admin.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The result would break a rule; nothing was written.
+        Invalid(ValidationErrors) => Invalid, "invalid update: {0}";
+        /// The expected version is stale; nothing was written.
+        PreconditionFailed => PreconditionFailed, "the application has changed since the expected version";
+        /// Concurrent writers kept winning; nothing was written.
+        Conflict => Conflict, "the application is being changed concurrently; try again";
+    }
+}
+
+operation_error! {
+    /// Why disabling or re-enabling an application failed.
+    pub enum StatusChangeError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// The caller may read but not change it.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// Concurrent writers kept winning; nothing was written.
+        Conflict => Conflict, "the application is being changed concurrently; try again";
+    }
+}
+
+operation_error! {
+    /// Why rotating a secret failed.
+    pub enum RotateSecretError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// The caller may read but not change it.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The grace period is out of range.
+        Invalid(ValidationErrors) => Invalid, "invalid rotation: {0}";
+        /// The application is disabled: its secret cannot be rotated.
+        Revoked => Conflict, "a disabled application's secret cannot be rotated";
+        /// Concurrent writers kept winning; nothing was written.
+        Conflict => Conflict, "the application is being changed concurrently; try again";
+    }
+}
+
+operation_error! {
+    /// Why revoking the previous secret failed.
+    pub enum RevokePreviousSecretError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// The caller may read but not change it.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// Concurrent writers kept winning; nothing was written.
+        Conflict => Conflict, "the application is being changed concurrently; try again";
+    }
+}
+
+operation_error! {
+    /// Why client authentication could not give an answer. A wrong secret is not an error:
+    /// it is [`crate::ClientAuthentication::Invalid`].
+    pub enum AuthenticateError {
+        /// The caller may not verify client secrets.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+    }
+}
+
+/// Why loading an application for a write failed; converted into each use case's error.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    NotFound,
+    Forbidden,
+    PreconditionFailed,
+    Conflict,
+    Repository(RepositoryError),
+}
+
+pub(crate) const NOT_AN_ADMIN: &str = "only admins of the owner organisation may change it";
+pub(crate) const FIRST_PARTY: &str = "only platform admins may set is_first_party";
+pub(crate) const NOT_AN_AUTHENTICATOR: &str =
+    "only callers with the client-authenticator or platform-admin role may verify secrets";
+
+macro_rules! from_write_failure {
+    ($($name:ident),+) => {$(
+        impl From<Failure> for $name {
+            fn from(f: Failure) -> Self {
+                match f {
+                    Failure::NotFound => Self::NotFound,
+                    Failure::Forbidden => Self::Forbidden(NOT_AN_ADMIN),
+                    Failure::Conflict => Self::Conflict,
+                    Failure::PreconditionFailed => Self::Unexpected(
+                        "a version precondition was checked without an expected version".into(),
+                    ),
+                    Failure::Repository(e) => e.into(),
+                }
+            }
+        }
+    )+};
+}
+
+from_write_failure!(StatusChangeError, RotateSecretError, RevokePreviousSecretError);
+
+impl From<Failure> for UpdateError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::NotFound => Self::NotFound,
+            Failure::Forbidden => Self::Forbidden(NOT_AN_ADMIN),
+            Failure::Conflict => Self::Conflict,
+            Failure::PreconditionFailed => Self::PreconditionFailed,
+            Failure::Repository(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::{Field, FieldError, Violation};
+
+    fn boxed() -> BoxError {
+        "boom".into()
+    }
+
+    #[test]
+    fn kinds_classify_every_variant() {
+        let invalid = || ValidationErrors::from(FieldError::new(Field::Name, Violation::Required));
+        assert_eq!(RegisterError::Invalid(invalid()).kind(), ErrorKind::Invalid);
+        assert_eq!(RegisterError::Forbidden("x").kind(), ErrorKind::Forbidden);
+        assert_eq!(GetError::NotFound.kind(), ErrorKind::NotFound);
+        assert_eq!(ListError::NotFound.kind(), ErrorKind::NotFound);
+        assert_eq!(ListError::Invalid(invalid()).kind(), ErrorKind::Invalid);
+        assert_eq!(
+            UpdateError::PreconditionFailed.kind(),
+            ErrorKind::PreconditionFailed
+        );
+        assert_eq!(UpdateError::Conflict.kind(), ErrorKind::Conflict);
+        assert_eq!(UpdateError::Invalid(invalid()).kind(), ErrorKind::Invalid);
+        assert_eq!(UpdateError::Forbidden("x").kind(), ErrorKind::Forbidden);
+        assert_eq!(UpdateError::NotFound.kind(), ErrorKind::NotFound);
+        assert_eq!(RotateSecretError::Revoked.kind(), ErrorKind::Conflict);
+        assert_eq!(RotateSecretError::Invalid(invalid()).kind(), ErrorKind::Invalid);
+        assert_eq!(StatusChangeError::Conflict.kind(), ErrorKind::Conflict);
+        assert_eq!(RevokePreviousSecretError::NotFound.kind(), ErrorKind::NotFound);
+        assert_eq!(AuthenticateError::Forbidden("x").kind(), ErrorKind::Forbidden);
+        assert_eq!(GetError::Unavailable(boxed()).kind(), ErrorKind::Unavailable);
+        assert_eq!(GetError::Unexpected(boxed()).kind(), ErrorKind::Internal);
+    }
+
+    #[test]
+    fn dependency_failures_map_to_unavailable_or_internal() {
+        assert_eq!(
+            GetError::from(RepositoryError::Unavailable(boxed())).kind(),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(
+            GetError::from(RepositoryError::VersionConflict).kind(),
+            ErrorKind::Internal
+        );
+        assert_eq!(
+            RegisterError::from(HasherError::Busy).kind(),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(
+            RegisterError::from(HasherError::Unexpected(boxed())).kind(),
+            ErrorKind::Internal
+        );
+        assert_eq!(
+            RegisterError::from(RandomError(boxed())).kind(),
+            ErrorKind::Internal
+        );
+    }
+
+    #[test]
+    fn write_failures_convert_per_operation() {
+        assert_eq!(
+            UpdateError::from(Failure::PreconditionFailed).kind(),
+            ErrorKind::PreconditionFailed
+        );
+        assert_eq!(
+            StatusChangeError::from(Failure::PreconditionFailed).kind(),
+            ErrorKind::Internal
+        );
+        assert_eq!(
+            RotateSecretError::from(Failure::Forbidden).kind(),
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            RevokePreviousSecretError::from(Failure::Conflict).kind(),
+            ErrorKind::Conflict
+        );
+        assert_eq!(
+            UpdateError::from(Failure::Repository(RepositoryError::Unavailable(boxed())))
+                .kind(),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(
+            StatusChangeError::from(Failure::NotFound).kind(),
+            ErrorKind::NotFound
+        );
+    }
+}

@@ -1,0 +1,833 @@
+//! The use cases, as one application service over the ports.
+
+mod errors;
+
+use std::sync::{Arc, OnceLock};
+
+pub use errors::{
+    AuthenticateError, ErrorKind, GetError, ListError, RegisterError, RevokePreviousSecretError,
+    RotateSecretError, StatusChangeError, UpdateError,
+};
+use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+
+use crate::model::{
+    AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description,
+    GracePeriod, GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize,
+    Profile, RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Status,
+    Timestamp, Version, grant_rule_errors, is_well_formed_secret,
+};
+use crate::policy::{self, Action, Denial, Principal};
+use crate::ports::{
+    ApplicationRepository, AuditAction, AuditEvent, Clock, RandomSource, RepositoryError,
+    SecretHasher,
+};
+use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
+
+/// The adapters the service runs on.
+#[derive(Clone)]
+pub struct Ports {
+    /// Where applications and their audit trail are stored.
+    pub repository: Arc<dyn ApplicationRepository>,
+    /// The slow hash for client secrets.
+    pub hasher: Arc<dyn SecretHasher>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The CSPRNG for client ids and secrets.
+    pub random: Arc<dyn RandomSource>,
+}
+
+/// The service's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// The scopes applications may be granted.
+    pub scope_catalog: ScopeCatalog,
+    /// How often a write without an expected version is retried when a concurrent writer
+    /// wins, before it fails with a conflict.
+    pub max_write_attempts: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            scope_catalog: ScopeCatalog::default(),
+            max_write_attempts: 64,
+        }
+    }
+}
+
+/// Which application a call is about: by client id (flat surface) or by organisation and
+/// numeric id (v1 surface; an application another organisation owns is not found).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppRef {
+    /// By public client id.
+    ClientId(ClientId),
+    /// By owner organisation and storage id.
+    InOrg {
+        /// The organisation named in the request.
+        org: OrgId,
+        /// The application's id.
+        id: AppId,
+    },
+}
+
+/// A request to register an application, with its fields as given. `None` means "not
+/// given": the default applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegisterApplication {
+    /// The owning organisation (required).
+    pub owner_org_id: String,
+    /// The display name (required).
+    pub name: String,
+    /// A description.
+    pub description: Option<String>,
+    /// `web` when not given.
+    pub app_type: Option<String>,
+    /// The redirect URLs.
+    pub redirect_urls: Vec<String>,
+    /// Empty when not given.
+    pub allowed_scopes: Option<Vec<String>>,
+    /// `[authorization_code, refresh_token]` when not given.
+    pub grant_types: Option<Vec<String>>,
+    /// `organization` when not given.
+    pub access_level: Option<String>,
+    /// `false` when not given; only platform admins may set `true`.
+    pub is_first_party: Option<bool>,
+}
+
+/// A partial update: every `Some` field is changed, every `None` field is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationPatch {
+    /// A new display name.
+    pub name: Option<String>,
+    /// A new description; `Some(None)` clears it.
+    pub description: Option<Option<String>>,
+    /// New redirect URLs (replacing the old ones).
+    pub redirect_urls: Option<Vec<String>>,
+    /// New allowed scopes.
+    pub allowed_scopes: Option<Vec<String>>,
+    /// New grant types.
+    pub grant_types: Option<Vec<String>>,
+    /// A new access level.
+    pub access_level: Option<String>,
+    /// A new first-party flag (platform admins only).
+    pub is_first_party: Option<bool>,
+    /// `active` or `revoked`.
+    pub status: Option<String>,
+    /// Present when the request tried to change the type: always refused.
+    pub app_type: Option<String>,
+    /// Present when the request tried to change the client id: always refused.
+    pub client_id: Option<String>,
+    /// Present when the request tried to change the owner: always refused.
+    pub owner_org_id: Option<String>,
+}
+
+/// A registered application and its secret, to show once.
+#[derive(Debug)]
+pub struct Registered {
+    /// The application.
+    pub application: OAuthApplication,
+    /// The plaintext secret: never shown again.
+    pub client_secret: ClientSecret,
+}
+
+/// A rotated application and its new secret, to show once.
+#[derive(Debug)]
+pub struct Rotated {
+    /// The application, whose previous secret (if any) shows when it expires.
+    pub application: OAuthApplication,
+    /// The new plaintext secret: never shown again.
+    pub client_secret: ClientSecret,
+}
+
+/// A page of a newest-first keyset listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysetPage {
+    /// The applications, newest first.
+    pub items: Vec<OAuthApplication>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<Cursor>,
+}
+
+/// A numbered page of a newest-first listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberedPage {
+    /// The applications, newest first.
+    pub items: Vec<OAuthApplication>,
+    /// The page number.
+    pub page: PageNumber,
+    /// The page size.
+    pub per_page: PageSize,
+    /// How many applications the organisation has in all.
+    pub total: u64,
+}
+
+/// The answer to a client authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientAuthentication {
+    /// The secret is valid for this active application.
+    Valid(OAuthApplication),
+    /// Unknown client, disabled application, expired or wrong secret: all alike.
+    Invalid,
+}
+
+/// How often registration draws a new client id after a collision.
+const CLIENT_ID_ATTEMPTS: usize = 3;
+
+/// The fields a registration sets, as recorded in its audit event.
+const REGISTERED_FIELDS: [Field; 9] = [
+    Field::OwnerOrgId,
+    Field::Name,
+    Field::Description,
+    Field::AppType,
+    Field::RedirectUrls,
+    Field::AllowedScopes,
+    Field::GrantTypes,
+    Field::AccessLevel,
+    Field::IsFirstParty,
+];
+
+/// What a write computes from the current state: the next state and the fields that
+/// changed, or `None` when nothing changes.
+type Change = Option<(OAuthApplication, Vec<Field>)>;
+
+/// The use cases. Every one checks who may do it ([`crate::policy`]) before it acts.
+pub struct ApplicationService {
+    ports: Ports,
+    config: ServiceConfig,
+    dummy_hash: OnceLock<SecretHash>,
+}
+
+impl ApplicationService {
+    /// A service over `ports` with `config`.
+    #[must_use]
+    pub fn new(ports: Ports, config: ServiceConfig) -> Self {
+        Self {
+            ports,
+            config,
+            dummy_hash: OnceLock::new(),
+        }
+    }
+
+    /// The service's settings.
+    #[must_use]
+    pub const fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    /// Registers an application for `cmd.owner_org_id` and returns it with its secret.
+    ///
+    /// # Errors
+    /// [`RegisterError::Invalid`] naming every field that breaks a rule;
+    /// [`RegisterError::Forbidden`] unless the caller is an admin of the organisation (or a
+    /// platform admin), or when it sets `is_first_party` without being a platform admin;
+    /// `Unavailable` / `Unexpected` when a port fails. Nothing is written on error.
+    pub async fn register(
+        &self,
+        principal: &Principal,
+        cmd: RegisterApplication,
+    ) -> Result<Registered, RegisterError> {
+        let org = OrgId::parse(cmd.owner_org_id.as_str()).map_err(|v| {
+            RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into())
+        })?;
+        policy::authorize(principal, &org, Action::Write)
+            .map_err(|_| RegisterError::Forbidden(NOT_AN_ADMIN))?;
+        let is_first_party = cmd.is_first_party.unwrap_or(false);
+        policy::authorize_first_party(principal, false, is_first_party)
+            .map_err(|_| RegisterError::Forbidden(FIRST_PARTY))?;
+        let (app_type, profile) = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
+
+        let secret = self.new_secret()?;
+        let hash = self.ports.hasher.hash(&secret).await?;
+        let now = self.ports.clock.now();
+        let mut new = NewApplication::new(
+            self.new_client_id()?,
+            org,
+            app_type,
+            profile,
+            is_first_party,
+            hash,
+            now,
+        );
+        let event = audit(principal, AuditAction::Created, REGISTERED_FIELDS.to_vec(), now);
+        for _ in 0..CLIENT_ID_ATTEMPTS {
+            match self.ports.repository.insert(&new, &event).await {
+                Ok(id) => {
+                    return Ok(Registered {
+                        application: new.with_id(id),
+                        client_secret: secret,
+                    });
+                }
+                Err(RepositoryError::DuplicateClientId) => {
+                    new = new.with_client_id(self.new_client_id()?);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RegisterError::Unexpected(
+            "no free client id after several random draws".into(),
+        ))
+    }
+
+    /// The application `target`, for members of its organisation (disabled ones too).
+    ///
+    /// # Errors
+    /// [`GetError::NotFound`] when it does not exist or the caller is outside its
+    /// organisation; `Unavailable` / `Unexpected` when storage fails.
+    pub async fn get(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+    ) -> Result<OAuthApplication, GetError> {
+        self.load(principal, target, Action::Read)
+            .await
+            .map_err(|f| match f {
+                Failure::Repository(e) => e.into(),
+                _ => GetError::NotFound,
+            })
+    }
+
+    /// A page of the organisation's applications, newest first, after `cursor`.
+    ///
+    /// # Errors
+    /// [`ListError::Invalid`] for a bad organisation id, page size (1-100) or cursor;
+    /// [`ListError::NotFound`] when the caller is outside the organisation;
+    /// `Unavailable` / `Unexpected` when storage fails.
+    pub async fn list(
+        &self,
+        principal: &Principal,
+        owner_org_id: &str,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<KeysetPage, ListError> {
+        let mut c = Collector::default();
+        let org = c.check(Field::OwnerOrgId, OrgId::parse(owner_org_id));
+        let size = c.check(Field::Limit, PageSize::new(limit));
+        let cursor = optional(&mut c, Field::Cursor, cursor, Cursor::decode);
+        let (Some(org), Some(size), Some(cursor)) = (org, size, cursor) else {
+            return Err(ListError::Invalid(c.into_errors()));
+        };
+        policy::authorize(principal, &org, Action::Read).map_err(|_| ListError::NotFound)?;
+        let limit = size.get();
+        let mut items = self
+            .ports
+            .repository
+            .list_after(&org, cursor, limit + 1)
+            .await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|a| Cursor {
+                created_at: a.created_at(),
+                id: a.id(),
+            })
+        } else {
+            None
+        };
+        Ok(KeysetPage { items, next_cursor })
+    }
+
+    /// Page `page` (from 1) of the organisation's applications, newest first, with the
+    /// total count.
+    ///
+    /// # Errors
+    /// [`ListError::Invalid`] for a bad organisation id, page or page size;
+    /// [`ListError::NotFound`] when the caller is outside the organisation;
+    /// `Unavailable` / `Unexpected` when storage fails.
+    pub async fn list_page(
+        &self,
+        principal: &Principal,
+        owner_org_id: &str,
+        page: Option<i64>,
+        per_page: Option<i64>,
+    ) -> Result<NumberedPage, ListError> {
+        let mut c = Collector::default();
+        let org = c.check(Field::OwnerOrgId, OrgId::parse(owner_org_id));
+        let page = c.check(Field::Page, PageNumber::new(page));
+        let per_page = c.check(Field::Limit, PageSize::new(per_page));
+        let (Some(org), Some(page), Some(per_page)) = (org, page, per_page) else {
+            return Err(ListError::Invalid(c.into_errors()));
+        };
+        policy::authorize(principal, &org, Action::Read).map_err(|_| ListError::NotFound)?;
+        let (items, total) = self
+            .ports
+            .repository
+            .list_page(&org, page.offset(per_page), per_page.get())
+            .await?;
+        Ok(NumberedPage {
+            items,
+            page,
+            per_page,
+            total,
+        })
+    }
+
+    /// Applies `patch`. With `expected`, fails unless the stored version is `expected`;
+    /// without, re-reads and re-applies the patch when a concurrent writer wins, so that
+    /// concurrent updates of different fields all survive. A patch that changes nothing
+    /// writes nothing.
+    ///
+    /// # Errors
+    /// [`UpdateError::NotFound`], [`UpdateError::Forbidden`] (a member, or a first-party
+    /// change by a non-platform-admin), [`UpdateError::Invalid`] naming every field when
+    /// the result would break a rule or the patch names an immutable field,
+    /// [`UpdateError::PreconditionFailed`], [`UpdateError::Conflict`] when retries run out;
+    /// `Unavailable` / `Unexpected`. Nothing is written on error.
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        patch: &ApplicationPatch,
+        expected: Option<Version>,
+    ) -> Result<OAuthApplication, UpdateError> {
+        self.write(principal, target, expected, AuditAction::Updated, |app, now| {
+            self.apply_patch(principal, app, patch, now)
+        })
+        .await
+    }
+
+    /// Disables the application (`status = revoked`); disabling a disabled one is a no-op.
+    ///
+    /// # Errors
+    /// [`StatusChangeError::NotFound`], [`StatusChangeError::Forbidden`],
+    /// [`StatusChangeError::Conflict`]; `Unavailable` / `Unexpected`.
+    pub async fn disable(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+    ) -> Result<OAuthApplication, StatusChangeError> {
+        self.set_status(principal, target, Status::Revoked, AuditAction::Disabled)
+            .await
+    }
+
+    /// Re-enables the application; enabling an active one is a no-op.
+    ///
+    /// # Errors
+    /// As [`ApplicationService::disable`].
+    pub async fn enable(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+    ) -> Result<OAuthApplication, StatusChangeError> {
+        self.set_status(principal, target, Status::Active, AuditAction::Enabled)
+            .await
+    }
+
+    async fn set_status(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        status: Status,
+        action: AuditAction,
+    ) -> Result<OAuthApplication, StatusChangeError> {
+        self.write(principal, target, None, action, |app, now| {
+            Ok((app.status() != status)
+                .then(|| (app.with_status(status, now), vec![Field::Status])))
+        })
+        .await
+    }
+
+    /// Issues a new secret. The old one stays valid for `grace_period_seconds` (0 to
+    /// 604800; none when not given); an older previous secret is revoked at once.
+    ///
+    /// # Errors
+    /// [`RotateSecretError::Invalid`] for a grace period out of range,
+    /// [`RotateSecretError::NotFound`], [`RotateSecretError::Forbidden`],
+    /// [`RotateSecretError::Revoked`] when the application is disabled,
+    /// [`RotateSecretError::Conflict`]; `Unavailable` / `Unexpected`.
+    pub async fn rotate_secret(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        grace_period_seconds: Option<i64>,
+    ) -> Result<Rotated, RotateSecretError> {
+        let grace = grace_period_seconds
+            .map_or(Ok(GracePeriod::NONE), GracePeriod::from_seconds)
+            .map_err(|v| {
+                RotateSecretError::Invalid(FieldError::new(Field::GracePeriodSeconds, v).into())
+            })?;
+        // Check access and state before paying for a hash.
+        let current = self.load(principal, target, Action::Write).await?;
+        if current.is_disabled() {
+            return Err(RotateSecretError::Revoked);
+        }
+        let secret = self.new_secret()?;
+        let hash = self.ports.hasher.hash(&secret).await?;
+        let application = self
+            .write(
+                principal,
+                target,
+                None,
+                AuditAction::SecretRotated,
+                |app, now| {
+                    app.rotated(hash.clone(), grace, now)
+                        .map(|next| Some((next, vec![Field::Secret])))
+                        .map_err(|_| RotateSecretError::Revoked)
+                },
+            )
+            .await?;
+        Ok(Rotated {
+            application,
+            client_secret: secret,
+        })
+    }
+
+    /// Ends the previous secret's grace period now; a no-op when there is none.
+    ///
+    /// # Errors
+    /// [`RevokePreviousSecretError::NotFound`], [`RevokePreviousSecretError::Forbidden`],
+    /// [`RevokePreviousSecretError::Conflict`]; `Unavailable` / `Unexpected`.
+    pub async fn revoke_previous_secret(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+    ) -> Result<OAuthApplication, RevokePreviousSecretError> {
+        self.write(
+            principal,
+            target,
+            None,
+            AuditAction::PreviousSecretRevoked,
+            |app, now| {
+                Ok(app
+                    .secrets()
+                    .previous()
+                    .is_some()
+                    .then(|| (app.without_previous_secret(now), vec![Field::Secret])))
+            },
+        )
+        .await
+    }
+
+    /// Checks a client's credentials for an authorization server. Unknown client, disabled
+    /// application, expired previous secret and wrong secret all answer
+    /// [`ClientAuthentication::Invalid`], after the same kind of work (an unknown client is
+    /// verified against a dummy hash). A secret that fails the offline format check is
+    /// invalid at once, whatever the client.
+    ///
+    /// # Errors
+    /// [`AuthenticateError::Forbidden`] unless the caller is a client authenticator or a
+    /// platform admin; `Unavailable` / `Unexpected` when a port fails.
+    pub async fn authenticate_client(
+        &self,
+        principal: &Principal,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<ClientAuthentication, AuthenticateError> {
+        policy::authorize_client_authentication(principal)
+            .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
+        if !is_well_formed_secret(client_secret) {
+            return Ok(ClientAuthentication::Invalid);
+        }
+        let found = match ClientId::parse(client_id) {
+            Ok(id) => self.ports.repository.find_by_client_id(&id).await?,
+            Err(_) => None,
+        };
+        let Some(app) = found else {
+            let dummy = self.dummy_hash().await?;
+            self.ports.hasher.verify(client_secret, &dummy).await?;
+            return Ok(ClientAuthentication::Invalid);
+        };
+        let now = self.ports.clock.now();
+        let mut matched = false;
+        for hash in app.secrets().valid_at(now) {
+            if self.ports.hasher.verify(client_secret, hash).await? {
+                matched = true;
+                break;
+            }
+        }
+        Ok(if matched && !app.is_disabled() {
+            ClientAuthentication::Valid(app)
+        } else {
+            ClientAuthentication::Invalid
+        })
+    }
+
+    /// Loads `target` and checks that `principal` may do `action` on it.
+    async fn load(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        action: Action,
+    ) -> Result<OAuthApplication, Failure> {
+        let repo = &self.ports.repository;
+        let found = match target {
+            AppRef::ClientId(id) => repo.find_by_client_id(id).await,
+            AppRef::InOrg { org, id } => repo.find_by_org_and_id(org, *id).await,
+        }
+        .map_err(Failure::Repository)?;
+        let app = found.ok_or(Failure::NotFound)?;
+        match policy::authorize(principal, app.owner_org_id(), action) {
+            Ok(()) => Ok(app),
+            Err(Denial::Hidden) => Err(Failure::NotFound),
+            Err(Denial::Forbidden) => Err(Failure::Forbidden),
+        }
+    }
+
+    /// The compare-and-set loop every change goes through: load, authorize, compute the
+    /// next state, write it if the version is unchanged. With `expected`, a stale version
+    /// fails at once; without, a lost race re-reads and recomputes.
+    async fn write<E: From<Failure>>(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        expected: Option<Version>,
+        action: AuditAction,
+        change: impl Fn(&OAuthApplication, Timestamp) -> Result<Change, E> + Send,
+    ) -> Result<OAuthApplication, E> {
+        for _ in 0..self.config.max_write_attempts {
+            let current = self.load(principal, target, Action::Write).await?;
+            if expected.is_some_and(|v| v != current.version()) {
+                return Err(Failure::PreconditionFailed.into());
+            }
+            let now = self.ports.clock.now();
+            let Some((next, changed)) = change(&current, now)? else {
+                return Ok(current);
+            };
+            let event = audit(principal, action, changed, now);
+            match self
+                .ports
+                .repository
+                .update(&next, current.version(), &event)
+                .await
+            {
+                Ok(()) => return Ok(next),
+                Err(RepositoryError::VersionConflict) if expected.is_none() => {}
+                Err(RepositoryError::VersionConflict) => {
+                    return Err(Failure::PreconditionFailed.into());
+                }
+                Err(RepositoryError::NotFound) => return Err(Failure::NotFound.into()),
+                Err(e) => return Err(Failure::Repository(e).into()),
+            }
+        }
+        Err(Failure::Conflict.into())
+    }
+
+    fn apply_patch(
+        &self,
+        principal: &Principal,
+        app: &OAuthApplication,
+        patch: &ApplicationPatch,
+        now: Timestamp,
+    ) -> Result<Change, UpdateError> {
+        let is_first_party = patch.is_first_party.unwrap_or(app.is_first_party());
+        policy::authorize_first_party(principal, app.is_first_party(), is_first_party)
+            .map_err(|_| UpdateError::Forbidden(FIRST_PARTY))?;
+
+        let mut c = Collector::default();
+        for (field, given) in [
+            (Field::AppType, patch.app_type.is_some()),
+            (Field::ClientId, patch.client_id.is_some()),
+            (Field::OwnerOrgId, patch.owner_org_id.is_some()),
+        ] {
+            if given {
+                c.push(FieldError::new(field, Violation::Immutable));
+            }
+        }
+        let app_type = app.app_type();
+        let old = app.profile();
+        let name = keep_or(&mut c, Field::Name, patch.name.as_deref(), old.name(), AppName::parse);
+        let description = match &patch.description {
+            None => Some(old.description().cloned()),
+            Some(None) => Some(None),
+            Some(Some(d)) => c.check(Field::Description, Description::parse(d)).map(Some),
+        };
+        let redirect_urls = match &patch.redirect_urls {
+            None => Some(old.redirect_urls().clone()),
+            Some(urls) => c.check_all(RedirectUrls::parse(urls, app_type)),
+        };
+        let scopes = match &patch.allowed_scopes {
+            None => Some(old.allowed_scopes().clone()),
+            Some(s) => c.check_all(Scopes::parse(s, &self.config.scope_catalog)),
+        };
+        let grants = match &patch.grant_types {
+            None => Some(old.grant_types().clone()),
+            Some(g) => c.check_all(GrantTypes::parse(g)),
+        };
+        let access_level = keep_or(
+            &mut c,
+            Field::AccessLevel,
+            patch.access_level.as_deref(),
+            &old.access_level(),
+            AccessLevel::parse,
+        );
+        let status = keep_or(
+            &mut c,
+            Field::Status,
+            patch.status.as_deref(),
+            &app.status(),
+            Status::parse,
+        );
+        let profile = build_profile(
+            c,
+            app_type,
+            name,
+            description,
+            redirect_urls,
+            scopes,
+            grants,
+            access_level,
+        )
+        .map_err(UpdateError::Invalid)?;
+        // A bad status was recorded in the collector, so the profile failed above.
+        let status = status.unwrap_or_else(|| app.status());
+
+        let changed: Vec<Field> = [
+            (Field::Name, profile.name() != old.name()),
+            (Field::Description, profile.description() != old.description()),
+            (Field::RedirectUrls, profile.redirect_urls() != old.redirect_urls()),
+            (Field::AllowedScopes, profile.allowed_scopes() != old.allowed_scopes()),
+            (Field::GrantTypes, profile.grant_types() != old.grant_types()),
+            (Field::AccessLevel, profile.access_level() != old.access_level()),
+            (Field::IsFirstParty, is_first_party != app.is_first_party()),
+            (Field::Status, status != app.status()),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect();
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((
+            app.updated(profile, is_first_party, status, now),
+            changed,
+        )))
+    }
+
+    fn validate_new(&self, cmd: &RegisterApplication) -> Result<(AppType, Profile), ValidationErrors> {
+        let mut c = Collector::default();
+        let app_type = keep_or(
+            &mut c,
+            Field::AppType,
+            cmd.app_type.as_deref(),
+            &AppType::default(),
+            AppType::parse,
+        );
+        let name = c.check(Field::Name, AppName::parse(&cmd.name));
+        let description = optional(&mut c, Field::Description, cmd.description.as_deref(), |d| {
+            Description::parse(d)
+        });
+        let redirect_urls =
+            app_type.and_then(|t| c.check_all(RedirectUrls::parse(&cmd.redirect_urls, t)));
+        let scopes = c.check_all(Scopes::parse(
+            cmd.allowed_scopes.as_deref().unwrap_or_default(),
+            &self.config.scope_catalog,
+        ));
+        let grants = match &cmd.grant_types {
+            None => Some(GrantTypes::default()),
+            Some(g) => c.check_all(GrantTypes::parse(g)),
+        };
+        let access_level = keep_or(
+            &mut c,
+            Field::AccessLevel,
+            cmd.access_level.as_deref(),
+            &AccessLevel::default(),
+            AccessLevel::parse,
+        );
+        let Some(app_type) = app_type else {
+            return Err(c.into_errors());
+        };
+        let profile = build_profile(
+            c,
+            app_type,
+            name,
+            description,
+            redirect_urls,
+            scopes,
+            grants,
+            access_level,
+        )?;
+        Ok((app_type, profile))
+    }
+
+    fn new_secret(&self) -> Result<ClientSecret, crate::ports::RandomError> {
+        let mut bytes = [0u8; SECRET_RANDOM_BYTES];
+        self.ports.random.fill(&mut bytes)?;
+        Ok(ClientSecret::from_random_bytes(&bytes))
+    }
+
+    fn new_client_id(&self) -> Result<ClientId, crate::ports::RandomError> {
+        let mut bytes = [0u8; 16];
+        self.ports.random.fill(&mut bytes)?;
+        Ok(ClientId::from_random_bytes(bytes))
+    }
+
+    /// A hash of a random secret, made once, to verify against when a client is unknown.
+    async fn dummy_hash(&self) -> Result<SecretHash, AuthenticateError> {
+        if let Some(hash) = self.dummy_hash.get() {
+            return Ok(hash.clone());
+        }
+        let hash = self.ports.hasher.hash(&self.new_secret()?).await?;
+        Ok(self.dummy_hash.get_or_init(|| hash).clone())
+    }
+}
+
+/// Parses `raw` when given; `Some(None)` when not given; `None` (error recorded) when bad.
+fn optional<T>(
+    c: &mut Collector,
+    field: Field,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, Violation>,
+) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(s) => c.check(field, parse(s)).map(Some),
+    }
+}
+
+/// Parses `raw` when given, else keeps `current`; `None` (error recorded) when bad.
+fn keep_or<T: Clone>(
+    c: &mut Collector,
+    field: Field,
+    raw: Option<&str>,
+    current: &T,
+    parse: impl FnOnce(&str) -> Result<T, Violation>,
+) -> Option<T> {
+    match raw {
+        None => Some(current.clone()),
+        Some(s) => c.check(field, parse(s)),
+    }
+}
+
+/// Joins checked fields into a [`Profile`], adding the cross-field rules whenever the
+/// fields they join were valid, so that one answer names every problem.
+#[allow(clippy::too_many_arguments)]
+fn build_profile(
+    mut c: Collector,
+    app_type: AppType,
+    name: Option<AppName>,
+    description: Option<Option<Description>>,
+    redirect_urls: Option<RedirectUrls>,
+    scopes: Option<Scopes>,
+    grants: Option<GrantTypes>,
+    access_level: Option<AccessLevel>,
+) -> Result<Profile, ValidationErrors> {
+    if let (Some(grants), Some(urls)) = (&grants, &redirect_urls) {
+        for error in grant_rule_errors(app_type, grants, urls) {
+            c.push(error);
+        }
+    }
+    match (name, description, redirect_urls, scopes, grants, access_level) {
+        (Some(name), Some(description), Some(urls), Some(scopes), Some(grants), Some(access))
+            if c.is_empty() =>
+        {
+            Profile::new(app_type, name, description, urls, scopes, grants, access)
+        }
+        _ => Err(c.into_errors()),
+    }
+}
+
+fn audit(
+    principal: &Principal,
+    action: AuditAction,
+    changed_fields: Vec<Field>,
+    at: Timestamp,
+) -> AuditEvent {
+    AuditEvent {
+        action,
+        actor: principal.subject().to_owned(),
+        request_id: principal.request_id().map(str::to_owned),
+        changed_fields,
+        at,
+    }
+}
+
+#[cfg(test)]
+mod tests;

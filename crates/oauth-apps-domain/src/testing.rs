@@ -1,0 +1,257 @@
+//! In-memory fakes of every port, for tests and examples (feature `testing`).
+//!
+//! They keep the ports' contracts (compare-and-set updates, org-scoped lookups, keyset
+//! order) but none of their production qualities: [`SeededRandom`] is **not** a CSPRNG and
+//! [`FakeHasher`] is fast on purpose. Never use them outside tests.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use crate::model::{
+    AppId, ClientId, ClientSecret, Cursor, NewApplication, OAuthApplication, OrgId, SecretHash,
+    Timestamp, Version,
+};
+use crate::ports::{
+    ApplicationRepository, AuditEvent, Clock, HasherError, RandomError, RandomSource,
+    RepositoryError, SecretHasher,
+};
+
+#[derive(Default)]
+struct Store {
+    apps: Vec<OAuthApplication>,
+    events: Vec<(AppId, AuditEvent)>,
+}
+
+/// Applications and audit events in memory.
+#[derive(Default)]
+pub struct InMemoryRepository {
+    store: Mutex<Store>,
+}
+
+impl InMemoryRepository {
+    /// An empty repository.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The audit events recorded so far, oldest first.
+    ///
+    /// # Panics
+    /// When a previous user of the store panicked while holding it.
+    #[must_use]
+    pub fn events(&self) -> Vec<(AppId, AuditEvent)> {
+        self.lock().events.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn newest_first(&self, org: &OrgId) -> Vec<OAuthApplication> {
+        let mut apps: Vec<_> = self
+            .lock()
+            .apps
+            .iter()
+            .filter(|a| a.owner_org_id() == org)
+            .cloned()
+            .collect();
+        apps.sort_by_key(|a| std::cmp::Reverse((a.created_at(), a.id())));
+        apps
+    }
+}
+
+#[async_trait]
+impl ApplicationRepository for InMemoryRepository {
+    async fn insert(
+        &self,
+        app: &NewApplication,
+        event: &AuditEvent,
+    ) -> Result<AppId, RepositoryError> {
+        let mut store = self.lock();
+        if store.apps.iter().any(|a| a.client_id() == app.client_id()) {
+            return Err(RepositoryError::DuplicateClientId);
+        }
+        let next = i64::try_from(store.apps.len()).unwrap_or(i64::MAX - 1) + 1;
+        let id = AppId::new(next).map_err(|e| RepositoryError::Unexpected(Box::new(e)))?;
+        store.apps.push(app.clone().with_id(id));
+        store.events.push((id, event.clone()));
+        Ok(id)
+    }
+
+    async fn find_by_client_id(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        Ok(self
+            .lock()
+            .apps
+            .iter()
+            .find(|a| a.client_id() == client_id)
+            .cloned())
+    }
+
+    async fn find_by_org_and_id(
+        &self,
+        org: &OrgId,
+        id: AppId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        Ok(self
+            .lock()
+            .apps
+            .iter()
+            .find(|a| a.id() == id && a.owner_org_id() == org)
+            .cloned())
+    }
+
+    async fn list_after(
+        &self,
+        org: &OrgId,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError> {
+        Ok(self
+            .newest_first(org)
+            .into_iter()
+            .filter(|a| after.is_none_or(|c| (a.created_at(), a.id()) < (c.created_at, c.id)))
+            .take(limit as usize)
+            .collect())
+    }
+
+    async fn list_page(
+        &self,
+        org: &OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
+        let all = self.newest_first(org);
+        let total = all.len() as u64;
+        let page = all
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit as usize)
+            .collect();
+        Ok((page, total))
+    }
+
+    async fn update(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        event: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        let mut store = self.lock();
+        let slot = store
+            .apps
+            .iter_mut()
+            .find(|a| a.id() == app.id())
+            .ok_or(RepositoryError::NotFound)?;
+        if slot.version() != expected {
+            return Err(RepositoryError::VersionConflict);
+        }
+        *slot = app.clone();
+        store.events.push((app.id(), event.clone()));
+        Ok(())
+    }
+}
+
+/// A clock that shows a set time until moved.
+pub struct FixedClock(Mutex<Timestamp>);
+
+impl FixedClock {
+    /// A clock showing `now`.
+    #[must_use]
+    pub const fn new(now: Timestamp) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, seconds: u32) {
+        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now = now.plus_seconds(seconds);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A deterministic pseudo-random source (SplitMix64). **Not** cryptographically secure.
+pub struct SeededRandom(AtomicU64);
+
+impl SeededRandom {
+    /// A source starting from `seed`.
+    #[must_use]
+    pub const fn new(seed: u64) -> Self {
+        Self(AtomicU64::new(seed))
+    }
+}
+
+impl RandomSource for SeededRandom {
+    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomError> {
+        for chunk in dest.chunks_mut(8) {
+            let mut z = self
+                .0
+                .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+                .wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// A fast salted hash (FNV-1a): stores no plaintext, but is **not** a password hash.
+#[derive(Default)]
+pub struct FakeHasher {
+    salt: AtomicU64,
+}
+
+impl FakeHasher {
+    /// A new fake hasher.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn digest(salt: u64, secret: &str) -> u64 {
+        salt.to_le_bytes()
+            .iter()
+            .chain(secret.as_bytes())
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    }
+}
+
+#[async_trait]
+impl SecretHasher for FakeHasher {
+    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
+        let salt = self.salt.fetch_add(1, Ordering::Relaxed);
+        SecretHash::new(format!(
+            "$fake${salt}${:016x}",
+            Self::digest(salt, secret.expose())
+        ))
+        .map_err(|e| HasherError::Unexpected(Box::new(e)))
+    }
+
+    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
+        let parsed = hash
+            .as_phc()
+            .strip_prefix("$fake$")
+            .and_then(|rest| rest.split_once('$'))
+            .and_then(|(salt, digest)| Some((salt.parse().ok()?, digest)));
+        match parsed {
+            Some((salt, digest)) => Ok(format!("{:016x}", Self::digest(salt, presented)) == digest),
+            None => Err(HasherError::Unexpected("not a fake hash".into())),
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Field-level validation errors: which field broke which rule.
+//!
+//! Every constructor of a value object returns a [`Violation`]; the use cases collect them
+//! into [`ValidationErrors`], one [`FieldError`] per offending field (or list element), so
+//! that a caller learns about every problem of a request at once.
+
+use std::fmt;
+
+/// A field of the application, or of a request about applications, that a rule applies to.
+///
+/// Adapters translate these into the field names of their own surface (`redirectUrls`,
+/// `redirect_uris`, ...); [`Field::name`] is the domain's canonical snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// The storage identifier (`app_id`).
+    Id,
+    /// The application's public identifier.
+    ClientId,
+    /// The owning organisation.
+    OwnerOrgId,
+    /// The display name.
+    Name,
+    /// The free-text description.
+    Description,
+    /// The application type (`web`, `native`, ...).
+    AppType,
+    /// The registered redirect URLs.
+    RedirectUrls,
+    /// The scopes the application may request.
+    AllowedScopes,
+    /// The OAuth grant types the application may use.
+    GrantTypes,
+    /// Whether the application acts for the organisation or for a user.
+    AccessLevel,
+    /// `active` or `revoked`.
+    Status,
+    /// Whether the application is a first-party application.
+    IsFirstParty,
+    /// The grace period of a secret rotation.
+    GracePeriodSeconds,
+    /// A page size.
+    Limit,
+    /// A keyset pagination cursor.
+    Cursor,
+    /// A page number.
+    Page,
+    /// A stored secret hash.
+    Secret,
+    /// The optimistic-concurrency version (`If-Match`).
+    Version,
+}
+
+impl Field {
+    /// The canonical snake_case name of the field.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::ClientId => "client_id",
+            Self::OwnerOrgId => "owner_org_id",
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::AppType => "type",
+            Self::RedirectUrls => "redirect_urls",
+            Self::AllowedScopes => "allowed_scopes",
+            Self::GrantTypes => "grant_types",
+            Self::AccessLevel => "access_level",
+            Self::Status => "status",
+            Self::IsFirstParty => "is_first_party",
+            Self::GracePeriodSeconds => "grace_period_seconds",
+            Self::Limit => "limit",
+            Self::Cursor => "cursor",
+            Self::Page => "page",
+            Self::Secret => "secret",
+            Self::Version => "version",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A rule that a value broke. Its `Display` is a sentence that states the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Violation {
+    /// The value is missing or empty.
+    #[error("is required and must not be empty")]
+    Required,
+    /// The value has more characters than allowed.
+    #[error("must be at most {max} characters long")]
+    TooLong {
+        /// The largest number of characters allowed.
+        max: usize,
+    },
+    /// A list has more elements than allowed.
+    #[error("must hold at most {max} entries")]
+    TooMany {
+        /// The largest number of elements allowed.
+        max: usize,
+    },
+    /// A number is outside its range.
+    #[error("must be between {min} and {max}")]
+    OutOfRange {
+        /// The smallest value allowed.
+        min: i64,
+        /// The largest value allowed.
+        max: i64,
+    },
+    /// The value holds characters outside its alphabet.
+    #[error("may only contain {allowed}")]
+    InvalidCharacters {
+        /// A description of the allowed characters.
+        allowed: &'static str,
+    },
+    /// The value holds control characters.
+    #[error("must not contain control characters")]
+    ControlCharacters,
+    /// The value is not one of an enumeration's members.
+    #[error("must be one of: {}", allowed.join(", "))]
+    NotOneOf {
+        /// The values allowed.
+        allowed: &'static [&'static str],
+    },
+    /// The value is not a well-formed identifier.
+    #[error("is not a valid {what}")]
+    Malformed {
+        /// What the value should have been.
+        what: &'static str,
+    },
+    /// The field cannot be changed after creation.
+    #[error("cannot be changed after the application is created")]
+    Immutable,
+    /// A redirect URL is not an absolute URL.
+    #[error("must be an absolute URL")]
+    NotAbsoluteUrl,
+    /// A redirect URL contains a fragment.
+    #[error("must not contain a fragment (#)")]
+    UrlFragment,
+    /// A redirect URL contains user information.
+    #[error("must not contain user information (user:password@)")]
+    UrlUserinfo,
+    /// A redirect URL contains a wildcard.
+    #[error("must not contain a wildcard (*)")]
+    UrlWildcard,
+    /// A redirect URL contains white space or control characters.
+    #[error("must not contain white space or control characters")]
+    UrlWhitespace,
+    /// A redirect URL uses a scheme that is never allowed.
+    #[error("must not use the dangerous scheme '{scheme}'")]
+    DangerousScheme {
+        /// The scheme that was used.
+        scheme: String,
+    },
+    /// A redirect URL's scheme or host is not allowed for the application's type.
+    #[error("is not allowed for a '{app_type}' application: {rule}")]
+    UrlNotAllowedForType {
+        /// The application type.
+        app_type: &'static str,
+        /// What that type accepts.
+        rule: &'static str,
+    },
+    /// A scope is not in the configured catalog.
+    #[error("'{scope}' is not a known scope")]
+    UnknownScope {
+        /// The scope that was asked for.
+        scope: String,
+    },
+    /// A grant type is deprecated and refused.
+    #[error("'{grant}' is deprecated by RFC 9700 and OAuth 2.1 and is not supported")]
+    DeprecatedGrant {
+        /// The grant type that was asked for.
+        grant: &'static str,
+    },
+    /// A grant type is not allowed for the application's type.
+    #[error("'client_credentials' is only allowed for 'web' applications")]
+    ClientCredentialsNeedsWeb,
+    /// `authorization_code` was asked for without a redirect URL.
+    #[error("'authorization_code' needs at least one redirect URL")]
+    AuthorizationCodeNeedsRedirect,
+    /// `refresh_token` was asked for without a grant that issues refresh tokens.
+    #[error("'refresh_token' needs 'authorization_code' or the device code grant")]
+    RefreshTokenNeedsIssuingGrant,
+}
+
+/// One broken rule: the field, the list position when the field is a list, and the rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field that broke the rule.
+    pub field: Field,
+    /// The position in the list, when the rule concerns one element of a list field.
+    pub index: Option<usize>,
+    /// The rule that was broken.
+    pub violation: Violation,
+}
+
+impl FieldError {
+    /// A rule broken by a whole field.
+    #[must_use]
+    pub const fn new(field: Field, violation: Violation) -> Self {
+        Self {
+            field,
+            index: None,
+            violation,
+        }
+    }
+
+    /// A rule broken by the element at `index` of a list field.
+    #[must_use]
+    pub const fn at(field: Field, index: usize, violation: Violation) -> Self {
+        Self {
+            field,
+            index: Some(index),
+            violation,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.index {
+            Some(index) => write!(f, "{}[{index}] {}", self.field, self.violation),
+            None => write!(f, "{} {}", self.field, self.violation),
+        }
+    }
+}
+
+/// Every rule a request broke, in the order the fields were checked. Never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<FieldError>);
+
+impl ValidationErrors {
+    /// The errors, in the order they were found.
+    #[must_use]
+    pub fn errors(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// Whether `field` broke at least one rule.
+    #[must_use]
+    pub fn concerns(&self, field: Field) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+}
+
+impl From<FieldError> for ValidationErrors {
+    fn from(error: FieldError) -> Self {
+        Self(vec![error])
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Collects field errors while a request is checked field by field.
+#[derive(Debug, Default)]
+pub(crate) struct Collector(Vec<FieldError>);
+
+impl Collector {
+    /// Keeps the value, or records the error under `field` and returns `None`.
+    pub(crate) fn check<T>(&mut self, field: Field, result: Result<T, Violation>) -> Option<T> {
+        result.map_err(|v| self.push(FieldError::new(field, v))).ok()
+    }
+
+    /// Keeps the value, or records the (possibly several) errors and returns `None`.
+    pub(crate) fn check_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        result.map_err(|errors| self.0.extend(errors)).ok()
+    }
+
+    pub(crate) fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, ValidationErrors> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ValidationErrors(self.0))
+        }
+    }
+
+    /// The errors recorded so far (call when a check returned `None`).
+    pub(crate) fn into_errors(self) -> ValidationErrors {
+        ValidationErrors(self.0)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_error_names_field_index_and_rule() {
+        let e = FieldError::at(Field::RedirectUrls, 2, Violation::UrlFragment);
+        assert_eq!(e.to_string(), "redirect_urls[2] must not contain a fragment (#)");
+        let e = FieldError::new(Field::Name, Violation::TooLong { max: 100 });
+        assert_eq!(e.to_string(), "name must be at most 100 characters long");
+    }
+
+    #[test]
+    fn errors_join_and_report_their_fields() {
+        let mut c = Collector::default();
+        assert!(c.is_empty());
+        assert_eq!(c.check(Field::Name, Ok::<_, Violation>(1)), Some(1));
+        assert_eq!(c.check::<()>(Field::Name, Err(Violation::Required)), None);
+        c.push(FieldError::new(
+            Field::AppType,
+            Violation::NotOneOf {
+                allowed: &["web", "native"],
+            },
+        ));
+        assert!(!c.is_empty());
+        let errors = c.finish(()).unwrap_err();
+        assert!(errors.concerns(Field::Name));
+        assert!(errors.concerns(Field::AppType));
+        assert!(!errors.concerns(Field::Description));
+        assert_eq!(
+            errors.to_string(),
+            "name is required and must not be empty; type must be one of: web, native"
+        );
+    }
+
+    #[test]
+    fn every_field_has_a_distinct_name() {
+        let all = [
+            Field::Id,
+            Field::ClientId,
+            Field::OwnerOrgId,
+            Field::Name,
+            Field::Description,
+            Field::AppType,
+            Field::RedirectUrls,
+            Field::AllowedScopes,
+            Field::GrantTypes,
+            Field::AccessLevel,
+            Field::Status,
+            Field::IsFirstParty,
+            Field::GracePeriodSeconds,
+            Field::Limit,
+            Field::Cursor,
+            Field::Page,
+            Field::Secret,
+            Field::Version,
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(|f| f.name()).collect();
+        assert_eq!(names.len(), all.len());
+        assert!(names.iter().all(|n| !n.is_empty()));
+        assert_eq!(Field::AppType.to_string(), "type");
+    }
+}
