@@ -12,7 +12,7 @@
 //!
 //! It knows nothing of HTTP, SQL or an async runtime. With the `mocks` feature every port
 //! has a `mockall` mock (`MockApplicationRepository`, ...); with `testing`, an in-memory
-//! fake ([`testing`]).
+//! fake (the `testing` module).
 //!
 //! # Example: another service registers an application and authenticates its client
 //!
@@ -72,12 +72,12 @@ pub mod validation;
 
 pub use model::*;
 pub use policy::{OrgRole, PlatformRole, Principal};
-#[cfg(any(test, feature = "mocks"))]
-pub use ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
 pub use ports::{
     ApplicationRepository, AuditAction, AuditEvent, BoxError, Clock, HasherError, RandomError,
     RandomSource, RepositoryError, SecretHasher, SystemClock,
 };
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, GetError, KeysetPage, ListError, NumberedPage, Ports, RegisterApplication,

@@ -234,8 +234,14 @@ mod tests {
     #[test]
     fn outsiders_see_nothing() {
         let p = Principal::new("eve").with_org("other", OrgRole::Admin);
-        assert_eq!(authorize(&p, &org("acme"), Action::Read), Err(Denial::Hidden));
-        assert_eq!(authorize(&p, &org("acme"), Action::Write), Err(Denial::Hidden));
+        assert_eq!(
+            authorize(&p, &org("acme"), Action::Read),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(
+            authorize(&p, &org("acme"), Action::Write),
+            Err(Denial::Hidden)
+        );
         let nobody = Principal::new("nobody").with_role(PlatformRole::ClientAuthenticator);
         assert_eq!(
             authorize(&nobody, &org("acme"), Action::Read),

@@ -95,8 +95,11 @@ pub trait ApplicationRepository: Send + Sync {
     /// [`RepositoryError::DuplicateClientId`] when the client id exists (nothing is
     /// written); [`RepositoryError::Unavailable`] when storage cannot be reached;
     /// [`RepositoryError::Unexpected`] otherwise.
-    async fn insert(&self, app: &NewApplication, event: &AuditEvent)
-    -> Result<AppId, RepositoryError>;
+    async fn insert(
+        &self,
+        app: &NewApplication,
+        event: &AuditEvent,
+    ) -> Result<AppId, RepositoryError>;
 
     /// The application with this client id, in any organisation, or `None`.
     ///

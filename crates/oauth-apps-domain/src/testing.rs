@@ -171,14 +171,20 @@ impl FixedClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, seconds: u32) {
-        let mut now = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *now = now.plus_seconds(seconds);
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -274,7 +274,9 @@ pub(crate) struct Collector(Vec<FieldError>);
 impl Collector {
     /// Keeps the value, or records the error under `field` and returns `None`.
     pub(crate) fn check<T>(&mut self, field: Field, result: Result<T, Violation>) -> Option<T> {
-        result.map_err(|v| self.push(FieldError::new(field, v))).ok()
+        result
+            .map_err(|v| self.push(FieldError::new(field, v)))
+            .ok()
     }
 
     /// Keeps the value, or records the (possibly several) errors and returns `None`.
@@ -312,7 +314,10 @@ mod tests {
     #[test]
     fn field_error_names_field_index_and_rule() {
         let e = FieldError::at(Field::RedirectUrls, 2, Violation::UrlFragment);
-        assert_eq!(e.to_string(), "redirect_urls[2] must not contain a fragment (#)");
+        assert_eq!(
+            e.to_string(),
+            "redirect_urls[2] must not contain a fragment (#)"
+        );
         let e = FieldError::new(Field::Name, Violation::TooLong { max: 100 });
         assert_eq!(e.to_string(), "name must be at most 100 characters long");
     }

@@ -98,24 +98,24 @@ pub(crate) fn grant_rule_errors(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let position = |g: GrantType| grants.as_slice().iter().position(|x| *x == g);
-    if let Some(i) = position(GrantType::ClientCredentials) {
-        if app_type != AppType::Web {
-            errors.push(FieldError::at(
-                Field::GrantTypes,
-                i,
-                Violation::ClientCredentialsNeedsWeb,
-            ));
-        }
+    if let Some(i) = position(GrantType::ClientCredentials)
+        && app_type != AppType::Web
+    {
+        errors.push(FieldError::at(
+            Field::GrantTypes,
+            i,
+            Violation::ClientCredentialsNeedsWeb,
+        ));
     }
-    if let Some(i) = position(GrantType::RefreshToken) {
-        if !grants.contains(GrantType::AuthorizationCode) && !grants.contains(GrantType::DeviceCode)
-        {
-            errors.push(FieldError::at(
-                Field::GrantTypes,
-                i,
-                Violation::RefreshTokenNeedsIssuingGrant,
-            ));
-        }
+    if let Some(i) = position(GrantType::RefreshToken)
+        && !grants.contains(GrantType::AuthorizationCode)
+        && !grants.contains(GrantType::DeviceCode)
+    {
+        errors.push(FieldError::at(
+            Field::GrantTypes,
+            i,
+            Violation::RefreshTokenNeedsIssuingGrant,
+        ));
     }
     if grants.contains(GrantType::AuthorizationCode) && redirect_urls.is_empty() {
         errors.push(FieldError::new(
@@ -519,3 +519,395 @@ pub struct ApplicationRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a disabled application's secret cannot be rotated")]
 pub struct SecretRotationRefused;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::ScopeCatalog;
+
+    pub(crate) fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_micros(seconds * 1_000_000).unwrap()
+    }
+
+    pub(crate) fn hash(s: &str) -> SecretHash {
+        SecretHash::new(format!("$test${s}")).unwrap()
+    }
+
+    fn profile(
+        app_type: AppType,
+        urls: &[&str],
+        grants: &[&str],
+    ) -> Result<Profile, ValidationErrors> {
+        Profile::new(
+            app_type,
+            AppName::parse("App").unwrap(),
+            None,
+            RedirectUrls::parse(urls, app_type).unwrap(),
+            Scopes::parse(&["read"], &ScopeCatalog::default()).unwrap(),
+            GrantTypes::parse(grants).unwrap(),
+            AccessLevel::Organization,
+        )
+    }
+
+    /// A valid active `web` application of `org` with id `id`, created at second 1000.
+    pub(crate) fn sample(id: i64, org: &str) -> OAuthApplication {
+        NewApplication::new(
+            ClientId::from_random_bytes([u8::try_from(id % 256).unwrap(); 16]),
+            OrgId::parse(org).unwrap(),
+            AppType::Web,
+            profile(
+                AppType::Web,
+                &["https://app.example.com/cb"],
+                &["authorization_code", "refresh_token"],
+            )
+            .unwrap(),
+            false,
+            hash("current"),
+            at(1000),
+        )
+        .with_id(AppId::new(id).unwrap())
+    }
+
+    fn violations(result: Result<Profile, ValidationErrors>) -> Vec<(Field, Violation)> {
+        result
+            .unwrap_err()
+            .errors()
+            .iter()
+            .map(|e| (e.field, e.violation.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn client_credentials_only_for_web_apps() {
+        assert!(profile(AppType::Web, &[], &["client_credentials"]).is_ok());
+        for t in [AppType::Native, AppType::Public, AppType::UserAgentBased] {
+            let errors = profile(t, &[], &["client_credentials"]).unwrap_err();
+            assert_eq!(
+                errors.errors(),
+                [FieldError::at(
+                    Field::GrantTypes,
+                    0,
+                    Violation::ClientCredentialsNeedsWeb
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn authorization_code_needs_a_redirect_url() {
+        assert_eq!(
+            violations(profile(AppType::Web, &[], &["authorization_code"])),
+            [(
+                Field::RedirectUrls,
+                Violation::AuthorizationCodeNeedsRedirect
+            )]
+        );
+        assert!(
+            profile(
+                AppType::Web,
+                &["https://a.example/cb"],
+                &["authorization_code"]
+            )
+            .is_ok()
+        );
+        // Without authorization_code no redirect URL is needed.
+        assert!(
+            profile(
+                AppType::Native,
+                &[],
+                &["urn:ietf:params:oauth:grant-type:device_code"]
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn refresh_token_needs_code_or_device_grant() {
+        let errors =
+            profile(AppType::Web, &[], &["client_credentials", "refresh_token"]).unwrap_err();
+        assert_eq!(
+            errors.errors(),
+            [FieldError::at(
+                Field::GrantTypes,
+                1,
+                Violation::RefreshTokenNeedsIssuingGrant
+            )]
+        );
+        assert!(
+            profile(
+                AppType::Native,
+                &[],
+                &[
+                    "urn:ietf:params:oauth:grant-type:device_code",
+                    "refresh_token"
+                ]
+            )
+            .is_ok()
+        );
+        assert!(
+            profile(
+                AppType::Web,
+                &["https://a.example/cb"],
+                &["refresh_token", "authorization_code"]
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn several_cross_rules_are_reported_together() {
+        assert_eq!(
+            violations(profile(
+                AppType::Native,
+                &[],
+                &["client_credentials", "authorization_code"],
+            )),
+            [
+                (Field::GrantTypes, Violation::ClientCredentialsNeedsWeb),
+                (
+                    Field::RedirectUrls,
+                    Violation::AuthorizationCodeNeedsRedirect
+                ),
+            ]
+        );
+        assert_eq!(
+            violations(profile(
+                AppType::Public,
+                &[],
+                &["client_credentials", "refresh_token"],
+            )),
+            [
+                (Field::GrantTypes, Violation::ClientCredentialsNeedsWeb),
+                (Field::GrantTypes, Violation::RefreshTokenNeedsIssuingGrant),
+            ]
+        );
+    }
+
+    #[test]
+    fn profile_exposes_its_fields() {
+        let p = Profile::new(
+            AppType::Web,
+            AppName::parse("Name").unwrap(),
+            Some(Description::parse("d").unwrap()),
+            RedirectUrls::parse(&["https://a.example/cb"], AppType::Web).unwrap(),
+            Scopes::parse(&["admin"], &ScopeCatalog::default()).unwrap(),
+            GrantTypes::default(),
+            AccessLevel::User,
+        )
+        .unwrap();
+        assert_eq!(p.name().as_str(), "Name");
+        assert_eq!(p.description().unwrap().as_str(), "d");
+        assert_eq!(p.redirect_urls().len(), 1);
+        assert!(p.allowed_scopes().contains("admin"));
+        assert_eq!(p.grant_types(), &GrantTypes::default());
+        assert_eq!(p.access_level(), AccessLevel::User);
+    }
+
+    #[test]
+    fn a_new_application_is_active_at_version_one() {
+        let app = sample(7, "acme");
+        assert_eq!(app.id().get(), 7);
+        assert_eq!(app.owner_org_id().as_str(), "acme");
+        assert_eq!(app.app_type(), AppType::Web);
+        assert_eq!(app.status(), Status::Active);
+        assert!(!app.is_disabled());
+        assert!(!app.is_first_party());
+        assert_eq!(app.version(), Version::INITIAL);
+        assert_eq!(app.created_at(), at(1000));
+        assert_eq!(app.updated_at(), at(1000));
+        assert_eq!(app.secrets().current(), &hash("current"));
+        assert!(app.secrets().previous().is_none());
+        assert_eq!(app.profile().name().as_str(), "App");
+    }
+
+    #[test]
+    fn new_application_can_take_another_client_id() {
+        let first = ClientId::from_random_bytes([1; 16]);
+        let second = ClientId::from_random_bytes([2; 16]);
+        let new = NewApplication::new(
+            first,
+            OrgId::parse("o").unwrap(),
+            AppType::Web,
+            profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
+            true,
+            hash("h"),
+            at(5),
+        );
+        assert_eq!(new.client_id(), &first);
+        let new = new.with_client_id(second);
+        assert_eq!(new.client_id(), &second);
+        assert_eq!(new.to_record().client_id, second.to_string());
+        assert!(new.with_id(AppId::new(1).unwrap()).is_first_party());
+    }
+
+    #[test]
+    fn every_change_bumps_version_and_updated_at() {
+        let app = sample(1, "acme");
+        let changed = app.with_status(Status::Revoked, at(2000));
+        assert!(changed.is_disabled());
+        assert_eq!(changed.version().get(), 2);
+        assert_eq!(changed.updated_at(), at(2000));
+        assert_eq!(changed.created_at(), at(1000));
+        let again = changed.with_status(Status::Active, at(3000));
+        assert_eq!(again.version().get(), 3);
+        assert!(!again.is_disabled());
+        // A clock that went backwards never moves updated_at back.
+        let back = app.with_status(Status::Revoked, at(10));
+        assert_eq!(back.updated_at(), at(1000));
+    }
+
+    #[test]
+    fn update_replaces_profile_flag_and_status() {
+        let app = sample(1, "acme");
+        let p = profile(
+            AppType::Web,
+            &["https://b.example/cb"],
+            &["authorization_code"],
+        )
+        .unwrap();
+        let updated = app.updated(p.clone(), true, Status::Revoked, at(1500));
+        assert_eq!(updated.profile(), &p);
+        assert!(updated.is_first_party());
+        assert_eq!(updated.status(), Status::Revoked);
+        assert_eq!(updated.version().get(), 2);
+        assert_eq!(updated.client_id(), app.client_id());
+        assert_eq!(updated.secrets(), app.secrets());
+    }
+
+    #[test]
+    fn rotation_is_refused_for_disabled_apps() {
+        let app = sample(1, "acme");
+        let grace = GracePeriod::from_seconds(60).unwrap();
+        let rotated = app.rotated(hash("new"), grace, at(2000)).unwrap();
+        assert_eq!(rotated.secrets().current(), &hash("new"));
+        assert_eq!(rotated.secrets().previous().unwrap().hash, hash("current"));
+        assert_eq!(rotated.secrets().previous().unwrap().expires_at, at(2060));
+        assert_eq!(rotated.version().get(), 2);
+        let disabled = app.with_status(Status::Revoked, at(2000));
+        assert_eq!(
+            disabled.rotated(hash("new"), grace, at(2001)),
+            Err(SecretRotationRefused)
+        );
+        let revoked = rotated.without_previous_secret(at(2010));
+        assert!(revoked.secrets().previous().is_none());
+        assert_eq!(revoked.version().get(), 3);
+        assert_eq!(revoked.updated_at(), at(2010));
+    }
+
+    #[test]
+    fn only_web_apps_authenticate_and_the_others_use_pkce() {
+        let web = sample(1, "acme");
+        assert!(web.requires_client_authentication());
+        assert!(!web.requires_pkce());
+        for t in [AppType::Native, AppType::Public, AppType::UserAgentBased] {
+            let mut record = web.to_record();
+            record.app_type = t.as_str().into();
+            record.redirect_urls = vec!["https://a.example/cb".into()];
+            let app = OAuthApplication::from_record(1, record).unwrap();
+            assert!(!app.requires_client_authentication(), "{t}");
+            assert!(app.requires_pkce(), "{t}");
+        }
+    }
+
+    #[test]
+    fn redirect_matching_uses_the_apps_type() {
+        let web = sample(1, "acme");
+        assert!(web.matches_redirect_url("https://app.example.com/cb"));
+        assert!(!web.matches_redirect_url("https://app.example.com/cb2"));
+        let mut record = web.to_record();
+        record.app_type = "native".into();
+        record.redirect_urls = vec!["http://127.0.0.1/cb".into()];
+        let native = OAuthApplication::from_record(2, record).unwrap();
+        assert!(native.matches_redirect_url("http://127.0.0.1:7777/cb"));
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let app = sample(3, "acme")
+            .rotated(
+                hash("next"),
+                GracePeriod::from_seconds(10).unwrap(),
+                at(1100),
+            )
+            .unwrap();
+        let record = app.to_record();
+        assert_eq!(
+            record.previous_secret,
+            Some(("$test$current".into(), at(1110)))
+        );
+        assert_eq!(record.version, 2);
+        assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
+    }
+
+    #[test]
+    fn corrupt_records_name_every_bad_field() {
+        let mut r = sample(3, "acme").to_record();
+        r.client_id = "x".into();
+        r.owner_org_id = "bad org".into();
+        r.name = String::new();
+        r.description = Some("d".repeat(1001));
+        r.allowed_scopes = vec!["bad scope".into()];
+        r.grant_types = vec!["implicit".into()];
+        r.access_level = "galaxy".into();
+        r.status = "gone".into();
+        r.current_secret_hash = "plain".into();
+        r.previous_secret = Some(("plain".into(), at(1)));
+        r.version = 0;
+        let errors = OAuthApplication::from_record(0, r).unwrap_err();
+        for field in [
+            Field::Id,
+            Field::ClientId,
+            Field::OwnerOrgId,
+            Field::Name,
+            Field::Description,
+            Field::AllowedScopes,
+            Field::GrantTypes,
+            Field::AccessLevel,
+            Field::Status,
+            Field::Secret,
+            Field::Version,
+        ] {
+            assert!(errors.concerns(field), "{field}");
+        }
+        assert_eq!(
+            errors
+                .errors()
+                .iter()
+                .filter(|e| e.field == Field::Secret)
+                .count(),
+            2
+        );
+
+        let mut r = sample(3, "acme").to_record();
+        r.app_type = "robot".into();
+        let errors = OAuthApplication::from_record(3, r).unwrap_err();
+        assert_eq!(errors.errors().len(), 1);
+        assert!(errors.concerns(Field::AppType));
+
+        let mut r = sample(3, "acme").to_record();
+        r.redirect_urls = vec!["http://plain.example/cb".into()];
+        assert!(
+            OAuthApplication::from_record(3, r)
+                .unwrap_err()
+                .concerns(Field::RedirectUrls)
+        );
+
+        // A single bad description is enough to refuse the record.
+        let mut r = sample(3, "acme").to_record();
+        r.description = Some("d".repeat(1001));
+        assert!(
+            OAuthApplication::from_record(3, r)
+                .unwrap_err()
+                .concerns(Field::Description)
+        );
+
+        // Cross-field rules apply to stored rows too.
+        let mut r = sample(3, "acme").to_record();
+        r.redirect_urls = vec![];
+        assert!(
+            OAuthApplication::from_record(3, r)
+                .unwrap_err()
+                .concerns(Field::RedirectUrls)
+        );
+    }
+}

@@ -127,9 +127,12 @@ macro_rules! wire_enum {
 pub(crate) use wire_enum;
 
 wire_enum! {
-    /// The kind of client (RFC 6749 §2.1 profiles). Immutable after creation.
+    /// The kind of client (RFC 6749 §2.1 profiles). Immutable after creation; `web` by
+    /// default.
+    #[derive(Default)]
     pub enum AppType {
         /// A confidential server-side web application.
+        #[default]
         Web => "web",
         /// A native (mobile or desktop) application: public, uses PKCE.
         Native => "native",
@@ -137,12 +140,6 @@ wire_enum! {
         Public => "public",
         /// A browser-based (single-page) application: public, uses PKCE.
         UserAgentBased => "user-agent-based",
-    }
-}
-
-impl Default for AppType {
-    fn default() -> Self {
-        Self::Web
     }
 }
 
@@ -156,18 +153,15 @@ impl AppType {
 }
 
 wire_enum! {
-    /// Whether the application acts for the organisation or on behalf of a user.
+    /// Whether the application acts for the organisation or on behalf of a user;
+    /// `organization` by default.
+    #[derive(Default)]
     pub enum AccessLevel {
         /// Acts for the whole organisation.
+        #[default]
         Organization => "organization",
         /// Acts on behalf of one user.
         User => "user",
-    }
-}
-
-impl Default for AccessLevel {
-    fn default() -> Self {
-        Self::Organization
     }
 }
 
@@ -217,7 +211,10 @@ mod tests {
             Description::parse(&"ü".repeat(1001)),
             Err(Violation::TooLong { max: 1000 })
         );
-        assert_eq!(Description::parse(" kept \n as is ").unwrap().as_ref(), " kept \n as is ");
+        assert_eq!(
+            Description::parse(" kept \n as is ").unwrap().as_ref(),
+            " kept \n as is "
+        );
     }
 
     #[test]
@@ -226,8 +223,14 @@ mod tests {
             assert_eq!(AppType::parse(t.as_str()).unwrap(), *t);
             assert_eq!(t.to_string(), t.as_str());
         }
-        assert_eq!(AppType::NAMES, ["web", "native", "public", "user-agent-based"]);
-        assert!(matches!(AppType::parse("Web"), Err(Violation::NotOneOf { .. })));
+        assert_eq!(
+            AppType::NAMES,
+            ["web", "native", "public", "user-agent-based"]
+        );
+        assert!(matches!(
+            AppType::parse("Web"),
+            Err(Violation::NotOneOf { .. })
+        ));
         assert!(AccessLevel::parse("org").is_err());
         assert_eq!(AccessLevel::parse("user").unwrap(), AccessLevel::User);
         assert_eq!(Status::parse("revoked").unwrap(), Status::Revoked);

@@ -296,7 +296,10 @@ mod tests {
     #[test]
     fn org_id_rules() {
         assert_eq!(OrgId::parse("1").unwrap().as_str(), "1");
-        assert_eq!(OrgId::parse("acme_co.eu-1").unwrap().to_string(), "acme_co.eu-1");
+        assert_eq!(
+            OrgId::parse("acme_co.eu-1").unwrap().to_string(),
+            "acme_co.eu-1"
+        );
         assert_eq!(OrgId::parse(""), Err(Violation::Required));
         assert!(OrgId::parse("a".repeat(64)).is_ok());
         assert_eq!(
@@ -332,11 +335,11 @@ mod tests {
         let shifted = Timestamp::parse_rfc3339("2023-11-14T23:13:20.123456789+01:00").unwrap();
         assert_eq!(shifted, t);
         assert!(Timestamp::parse_rfc3339("yesterday").is_err());
-        assert_eq!(t.plus_seconds(60).unix_micros(), t.unix_micros() + 60_000_000);
         assert_eq!(
-            Timestamp::from_offset_date_time(t.as_offset_date_time()),
-            t
+            t.plus_seconds(60).unix_micros(),
+            t.unix_micros() + 60_000_000
         );
+        assert_eq!(Timestamp::from_offset_date_time(t.as_offset_date_time()), t);
         let epoch = Timestamp::from_unix_micros(0).unwrap();
         assert_eq!(epoch.to_rfc3339(), "1970-01-01T00:00:00Z");
         assert!(Timestamp::from_unix_micros(i64::MAX).is_none());

@@ -1,6 +1,6 @@
 //! The aggregate and its value objects.
 
-mod application;
+pub(crate) mod application;
 mod attributes;
 mod ids;
 mod page;
@@ -8,10 +8,10 @@ mod redirect;
 mod scopes_grants;
 mod secret;
 
+pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, NewApplication, OAuthApplication, Profile, SecretRotationRefused,
 };
-pub(crate) use application::grant_rule_errors;
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
 pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
 pub use page::{Cursor, PageNumber, PageSize};

@@ -375,7 +375,11 @@ mod tests {
         assert!(ok("http://127.0.0.1:9000/cb", t));
         assert!(ok("http://[::1]/cb", t));
         assert!(ok("com.example.app:/cb", t));
-        for bad in ["http://app.example.com/cb", "myapp:/cb", "ws://a.example/cb"] {
+        for bad in [
+            "http://app.example.com/cb",
+            "myapp:/cb",
+            "ws://a.example/cb",
+        ] {
             assert!(
                 matches!(
                     RedirectUrl::parse(bad, t),
@@ -403,11 +407,16 @@ mod tests {
         assert_eq!(parsed.as_slice()[1].as_ref(), "https://a.example/cb");
 
         let twenty: Vec<String> = (0..20).map(|i| format!("https://a.example/{i}")).collect();
-        assert_eq!(RedirectUrls::parse(&twenty, AppType::Web).unwrap().len(), 20);
+        assert_eq!(
+            RedirectUrls::parse(&twenty, AppType::Web).unwrap().len(),
+            20
+        );
         let mut with_dupes = twenty.clone();
         with_dupes.push("https://a.example/0".into());
         assert_eq!(
-            RedirectUrls::parse(&with_dupes, AppType::Web).unwrap().len(),
+            RedirectUrls::parse(&with_dupes, AppType::Web)
+                .unwrap()
+                .len(),
             20
         );
         let mut twenty_one = twenty;
@@ -420,12 +429,20 @@ mod tests {
                 Violation::TooMany { max: 20 }
             )]
         );
-        assert!(RedirectUrls::parse::<&str>(&[], AppType::Web).unwrap().is_empty());
+        assert!(
+            RedirectUrls::parse::<&str>(&[], AppType::Web)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
     fn list_reports_every_bad_url_with_its_index() {
-        let urls = ["https://ok.example/cb", "javascript:x", "http://evil.example/"];
+        let urls = [
+            "https://ok.example/cb",
+            "javascript:x",
+            "http://evil.example/",
+        ];
         let errors = RedirectUrls::parse(&urls, AppType::Web).unwrap_err();
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].index, Some(1));
@@ -446,8 +463,8 @@ mod tests {
     #[test]
     fn loopback_ip_matches_any_port_for_native_and_public_only() {
         for t in [AppType::Native, AppType::Public] {
-            let urls = RedirectUrls::parse(&["http://127.0.0.1/cb", "http://[::1]:80/x"], t)
-                .unwrap();
+            let urls =
+                RedirectUrls::parse(&["http://127.0.0.1/cb", "http://[::1]:80/x"], t).unwrap();
             assert!(urls.matches(t, "http://127.0.0.1:51234/cb"));
             assert!(urls.matches(t, "http://127.0.0.1/cb"));
             assert!(urls.matches(t, "http://[::1]:4000/x"));

@@ -62,8 +62,13 @@ pub struct ScopeCatalog(Vec<Scope>);
 
 impl ScopeCatalog {
     /// The scopes of the default catalog.
-    pub const DEFAULT_SCOPES: &'static [&'static str] =
-        &["workspace:read", "workspace:write", "read", "write", "admin"];
+    pub const DEFAULT_SCOPES: &'static [&'static str] = &[
+        "workspace:read",
+        "workspace:write",
+        "read",
+        "write",
+        "admin",
+    ];
 
     /// A catalog of the given scopes (duplicates are ignored).
     ///
@@ -276,7 +281,10 @@ mod tests {
 
     #[test]
     fn scope_syntax() {
-        assert_eq!(Scope::parse("workspace:read").unwrap().as_str(), "workspace:read");
+        assert_eq!(
+            Scope::parse("workspace:read").unwrap().as_str(),
+            "workspace:read"
+        );
         assert_eq!(Scope::parse(""), Err(Violation::Required));
         assert!(Scope::parse(&"a".repeat(128)).is_ok());
         assert_eq!(
@@ -301,7 +309,13 @@ mod tests {
         let names: Vec<_> = catalog.scopes().iter().map(Scope::as_str).collect();
         assert_eq!(
             names,
-            ["workspace:read", "workspace:write", "read", "write", "admin"]
+            [
+                "workspace:read",
+                "workspace:write",
+                "read",
+                "write",
+                "admin"
+            ]
         );
         assert!(catalog.contains("admin"));
         assert!(!catalog.contains("root"));
@@ -338,7 +352,12 @@ mod tests {
                 }
             )
         );
-        assert!(Scopes::parse::<&str>(&[], &catalog).unwrap().as_slice().is_empty());
+        assert!(
+            Scopes::parse::<&str>(&[], &catalog)
+                .unwrap()
+                .as_slice()
+                .is_empty()
+        );
     }
 
     #[test]

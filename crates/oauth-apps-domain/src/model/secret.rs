@@ -296,7 +296,9 @@ mod tests {
         // One changed character of the body breaks the checksum.
         let mut tampered = good.clone().into_bytes();
         tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
-        assert!(!is_well_formed_secret(&String::from_utf8(tampered).unwrap()));
+        assert!(!is_well_formed_secret(
+            &String::from_utf8(tampered).unwrap()
+        ));
         // So does a changed checksum.
         let mut wrong_sum = good.clone();
         wrong_sum.pop();
@@ -342,8 +344,14 @@ mod tests {
     #[test]
     fn grace_period_bounds() {
         assert_eq!(GracePeriod::from_seconds(0).unwrap(), GracePeriod::NONE);
-        assert_eq!(GracePeriod::from_seconds(604_800).unwrap().seconds(), 604_800);
-        let out = Violation::OutOfRange { min: 0, max: 604_800 };
+        assert_eq!(
+            GracePeriod::from_seconds(604_800).unwrap().seconds(),
+            604_800
+        );
+        let out = Violation::OutOfRange {
+            min: 0,
+            max: 604_800,
+        };
         assert_eq!(GracePeriod::from_seconds(604_801), Err(out.clone()));
         assert_eq!(GracePeriod::from_seconds(-1), Err(out.clone()));
         assert_eq!(GracePeriod::from_seconds(i64::MAX), Err(out));
@@ -399,9 +407,6 @@ mod tests {
         let revoked = r.without_previous();
         assert!(revoked.previous().is_none());
         assert_eq!(revoked.current(), &hash("two"));
-        assert_eq!(
-            Secrets::restore(hash("a"), None),
-            Secrets::new(hash("a"))
-        );
+        assert_eq!(Secrets::restore(hash("a"), None), Secrets::new(hash("a")));
     }
 }

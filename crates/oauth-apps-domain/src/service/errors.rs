@@ -210,7 +210,11 @@ macro_rules! from_write_failure {
     )+};
 }
 
-from_write_failure!(StatusChangeError, RotateSecretError, RevokePreviousSecretError);
+from_write_failure!(
+    StatusChangeError,
+    RotateSecretError,
+    RevokePreviousSecretError
+);
 
 impl From<Failure> for UpdateError {
     fn from(f: Failure) -> Self {
@@ -250,11 +254,23 @@ mod tests {
         assert_eq!(UpdateError::Forbidden("x").kind(), ErrorKind::Forbidden);
         assert_eq!(UpdateError::NotFound.kind(), ErrorKind::NotFound);
         assert_eq!(RotateSecretError::Revoked.kind(), ErrorKind::Conflict);
-        assert_eq!(RotateSecretError::Invalid(invalid()).kind(), ErrorKind::Invalid);
+        assert_eq!(
+            RotateSecretError::Invalid(invalid()).kind(),
+            ErrorKind::Invalid
+        );
         assert_eq!(StatusChangeError::Conflict.kind(), ErrorKind::Conflict);
-        assert_eq!(RevokePreviousSecretError::NotFound.kind(), ErrorKind::NotFound);
-        assert_eq!(AuthenticateError::Forbidden("x").kind(), ErrorKind::Forbidden);
-        assert_eq!(GetError::Unavailable(boxed()).kind(), ErrorKind::Unavailable);
+        assert_eq!(
+            RevokePreviousSecretError::NotFound.kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            AuthenticateError::Forbidden("x").kind(),
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            GetError::Unavailable(boxed()).kind(),
+            ErrorKind::Unavailable
+        );
         assert_eq!(GetError::Unexpected(boxed()).kind(), ErrorKind::Internal);
     }
 
@@ -301,8 +317,7 @@ mod tests {
             ErrorKind::Conflict
         );
         assert_eq!(
-            UpdateError::from(Failure::Repository(RepositoryError::Unavailable(boxed())))
-                .kind(),
+            UpdateError::from(Failure::Repository(RepositoryError::Unavailable(boxed()))).kind(),
             ErrorKind::Unavailable
         );
         assert_eq!(

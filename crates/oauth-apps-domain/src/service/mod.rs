@@ -11,10 +11,10 @@ pub use errors::{
 use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 
 use crate::model::{
-    AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description,
-    GracePeriod, GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize,
-    Profile, RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Status,
-    Timestamp, Version, grant_rule_errors, is_well_formed_secret,
+    AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description, GracePeriod,
+    GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile,
+    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Status, Timestamp,
+    Version, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -165,7 +165,7 @@ pub struct NumberedPage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientAuthentication {
     /// The secret is valid for this active application.
-    Valid(OAuthApplication),
+    Valid(Box<OAuthApplication>),
     /// Unknown client, disabled application, expired or wrong secret: all alike.
     Invalid,
 }
@@ -226,9 +226,8 @@ impl ApplicationService {
         principal: &Principal,
         cmd: RegisterApplication,
     ) -> Result<Registered, RegisterError> {
-        let org = OrgId::parse(cmd.owner_org_id.as_str()).map_err(|v| {
-            RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into())
-        })?;
+        let org = OrgId::parse(cmd.owner_org_id.as_str())
+            .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
         policy::authorize(principal, &org, Action::Write)
             .map_err(|_| RegisterError::Forbidden(NOT_AN_ADMIN))?;
         let is_first_party = cmd.is_first_party.unwrap_or(false);
@@ -248,7 +247,12 @@ impl ApplicationService {
             hash,
             now,
         );
-        let event = audit(principal, AuditAction::Created, REGISTERED_FIELDS.to_vec(), now);
+        let event = audit(
+            principal,
+            AuditAction::Created,
+            REGISTERED_FIELDS.to_vec(),
+            now,
+        );
         for _ in 0..CLIENT_ID_ATTEMPTS {
             match self.ports.repository.insert(&new, &event).await {
                 Ok(id) => {
@@ -378,9 +382,13 @@ impl ApplicationService {
         patch: &ApplicationPatch,
         expected: Option<Version>,
     ) -> Result<OAuthApplication, UpdateError> {
-        self.write(principal, target, expected, AuditAction::Updated, |app, now| {
-            self.apply_patch(principal, app, patch, now)
-        })
+        self.write(
+            principal,
+            target,
+            expected,
+            AuditAction::Updated,
+            |app, now| self.apply_patch(principal, app, patch, now),
+        )
         .await
     }
 
@@ -534,7 +542,7 @@ impl ApplicationService {
             }
         }
         Ok(if matched && !app.is_disabled() {
-            ClientAuthentication::Valid(app)
+            ClientAuthentication::Valid(Box::new(app))
         } else {
             ClientAuthentication::Invalid
         })
@@ -623,7 +631,13 @@ impl ApplicationService {
         }
         let app_type = app.app_type();
         let old = app.profile();
-        let name = keep_or(&mut c, Field::Name, patch.name.as_deref(), old.name(), AppName::parse);
+        let name = keep_or(
+            &mut c,
+            Field::Name,
+            patch.name.as_deref(),
+            old.name(),
+            AppName::parse,
+        );
         let description = match &patch.description {
             None => Some(old.description().cloned()),
             Some(None) => Some(None),
@@ -671,11 +685,26 @@ impl ApplicationService {
 
         let changed: Vec<Field> = [
             (Field::Name, profile.name() != old.name()),
-            (Field::Description, profile.description() != old.description()),
-            (Field::RedirectUrls, profile.redirect_urls() != old.redirect_urls()),
-            (Field::AllowedScopes, profile.allowed_scopes() != old.allowed_scopes()),
-            (Field::GrantTypes, profile.grant_types() != old.grant_types()),
-            (Field::AccessLevel, profile.access_level() != old.access_level()),
+            (
+                Field::Description,
+                profile.description() != old.description(),
+            ),
+            (
+                Field::RedirectUrls,
+                profile.redirect_urls() != old.redirect_urls(),
+            ),
+            (
+                Field::AllowedScopes,
+                profile.allowed_scopes() != old.allowed_scopes(),
+            ),
+            (
+                Field::GrantTypes,
+                profile.grant_types() != old.grant_types(),
+            ),
+            (
+                Field::AccessLevel,
+                profile.access_level() != old.access_level(),
+            ),
             (Field::IsFirstParty, is_first_party != app.is_first_party()),
             (Field::Status, status != app.status()),
         ]
@@ -691,7 +720,10 @@ impl ApplicationService {
         )))
     }
 
-    fn validate_new(&self, cmd: &RegisterApplication) -> Result<(AppType, Profile), ValidationErrors> {
+    fn validate_new(
+        &self,
+        cmd: &RegisterApplication,
+    ) -> Result<(AppType, Profile), ValidationErrors> {
         let mut c = Collector::default();
         let app_type = keep_or(
             &mut c,
@@ -701,9 +733,12 @@ impl ApplicationService {
             AppType::parse,
         );
         let name = c.check(Field::Name, AppName::parse(&cmd.name));
-        let description = optional(&mut c, Field::Description, cmd.description.as_deref(), |d| {
-            Description::parse(d)
-        });
+        let description = optional(
+            &mut c,
+            Field::Description,
+            cmd.description.as_deref(),
+            Description::parse,
+        );
         let redirect_urls =
             app_type.and_then(|t| c.check_all(RedirectUrls::parse(&cmd.redirect_urls, t)));
         let scopes = c.check_all(Scopes::parse(
@@ -804,7 +839,14 @@ fn build_profile(
             c.push(error);
         }
     }
-    match (name, description, redirect_urls, scopes, grants, access_level) {
+    match (
+        name,
+        description,
+        redirect_urls,
+        scopes,
+        grants,
+        access_level,
+    ) {
         (Some(name), Some(description), Some(urls), Some(scopes), Some(grants), Some(access))
             if c.is_empty() =>
         {
