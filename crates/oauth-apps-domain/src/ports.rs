@@ -221,3 +221,41 @@ impl Clock for SystemClock {
         Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_actions_have_distinct_stored_names() {
+        let names: Vec<_> = [
+            AuditAction::Created,
+            AuditAction::Updated,
+            AuditAction::Disabled,
+            AuditAction::Enabled,
+            AuditAction::SecretRotated,
+            AuditAction::PreviousSecretRevoked,
+        ]
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "created",
+                "updated",
+                "disabled",
+                "enabled",
+                "secret_rotated",
+                "previous_secret_revoked"
+            ]
+        );
+    }
+
+    #[test]
+    fn system_clock_is_now() {
+        let before = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = SystemClock.now().as_offset_date_time().unix_timestamp();
+        assert!((before..=before + 5).contains(&now));
+    }
+}

@@ -157,6 +157,20 @@ mod tests {
     }
 
     #[test]
+    fn cursor_text_is_at_most_64_characters() {
+        // Leading zeros decode to the same cursor; they only make the text longer.
+        let padded = |zeros: usize| {
+            URL_SAFE_NO_PAD.encode(format!("{}1700000000000000.42", "0".repeat(zeros)))
+        };
+        let at_limit = padded(29);
+        assert_eq!(at_limit.len(), 64);
+        assert_eq!(Cursor::decode(&at_limit).unwrap().id.get(), 42);
+        let over = padded(30);
+        assert!(over.len() > 64);
+        assert!(Cursor::decode(&over).is_err());
+    }
+
+    #[test]
     fn page_size_bounds_and_default() {
         assert_eq!(PageSize::new(None).unwrap().get(), 20);
         assert_eq!(PageSize::new(Some(1)).unwrap().get(), 1);

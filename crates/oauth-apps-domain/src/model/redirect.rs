@@ -391,6 +391,21 @@ mod tests {
     }
 
     #[test]
+    fn refusals_say_what_the_type_accepts() {
+        let rule = |t| match RedirectUrl::parse("ftp://a.example/cb", t) {
+            Err(Violation::UrlNotAllowedForType { rule, .. }) => rule,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rule(AppType::Web), rule(AppType::UserAgentBased));
+        assert!(rule(AppType::Web).contains("localhost"));
+        assert!(!rule(AppType::Web).contains("private-use"));
+        assert!(rule(AppType::Native).contains("loopback IP literal"));
+        assert!(!rule(AppType::Native).contains("localhost"));
+        assert!(rule(AppType::Public).contains("private-use"));
+        assert!(rule(AppType::Public).contains("localhost"));
+    }
+
+    #[test]
     fn list_removes_duplicates_keeps_order_and_counts() {
         let urls = [
             "https://b.example/cb",
