@@ -1,0 +1,18 @@
+# Recipes for those who have `just`; each wraps a command that works without it.
+
+# Run the server on the embedded default (SQLite).
+run:
+    cargo run --release
+
+# Run every test (installs and starts what the tests need).
+test:
+    bash scripts/test
+
+# Formatting and lints, as CI runs them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# Mutation testing of the domain crate.
+mutants:
+    cargo mutants -p oauth-apps-domain
