@@ -1,0 +1,59 @@
+//! Test helpers shared by the storage adapters:
+//!
+//! - [`pg::TestDatabase`]: a throwaway PostgreSQL database per test, copied from a migrated
+//!   template, dropped when the test ends;
+//! - [`contract`]: the repository contract suite, written once and run against every
+//!   adapter through [`repository_contract_tests!`].
+
+// A test-only crate: a failed expectation is meant to panic.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+pub mod contract;
+pub mod pg;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use oauth_apps_domain::{AppId, ApplicationRepository};
+
+/// A repository under test, with the storage-specific views the contract suite needs.
+#[async_trait]
+pub trait Fixture: Send + Sync {
+    /// The repository under test.
+    fn repository(&self) -> Arc<dyn ApplicationRepository>;
+
+    /// How many audit events are stored for `app`.
+    async fn audit_event_count(&self, app: AppId) -> usize;
+
+    /// The states (`current`, `previous`, `revoked`) of every stored secret of `app`.
+    async fn secret_states(&self, app: AppId) -> Vec<String>;
+}
+
+/// Declares one `#[tokio::test]` per case of the contract suite, each on a fresh fixture
+/// made by `$fixture().await`.
+#[macro_export]
+macro_rules! repository_contract_tests {
+    ($fixture:path) => {
+        $crate::repository_contract_tests!(@cases $fixture;
+            crud_and_not_found,
+            org_isolation,
+            keyset_pagination_across_equal_timestamps,
+            numbered_pages_and_totals,
+            compare_and_set_conflicts,
+            concurrent_updates_lose_nothing,
+            concurrent_rotations_leave_one_current_secret,
+            aborted_update_writes_nothing,
+            every_field_round_trips,
+            duplicate_client_id_is_refused,
+        );
+    };
+    (@cases $fixture:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let fixture = $fixture().await;
+                $crate::contract::$case(&fixture).await;
+            }
+        )*
+    };
+}
