@@ -25,7 +25,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 use oauth_apps_domain::{
     AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
-    OrgId, RepositoryError, Version,
+    OrgId, RepositoryError, StoredSecret, Version,
 };
 
 use rows::{ApplicationRow, ApplicationValues, SecretRow};
@@ -246,27 +246,20 @@ async fn insert_event(
         .map(|_| ())
 }
 
-/// Brings the stored secrets of `app` in line with its domain state: hashes no longer
-/// current or previous are revoked, the previous one gets its expiry, a new current one is
-/// inserted. Revocations come first so the partial unique indexes hold at every step.
+/// Brings the stored secrets of `app` in line with its domain state (see
+/// [`oauth_apps_domain::Secrets::storage_writes`]).
 async fn sync_secrets(
     conn: &mut AsyncPgConnection,
     app: &OAuthApplication,
     now: time::OffsetDateTime,
 ) -> Result<(), DieselError> {
     let id = app.id().get();
-    let target = app.secrets();
-    let current = target.current().as_phc();
-    let previous = target.previous();
     let stored = load_secrets(conn, &[id]).await?;
-    let keep = |hash: &str| hash == current || previous.is_some_and(|p| p.hash.as_phc() == hash);
-    let to_revoke: Vec<i64> = stored
-        .iter()
-        .filter(|s| !keep(&s.secret_hash))
-        .map(|s| s.id)
-        .collect();
-    if !to_revoke.is_empty() {
-        diesel::update(client_secrets::table.filter(client_secrets::id.eq_any(&to_revoke)))
+    let views: Vec<StoredSecret<'_>> = stored.iter().map(SecretRow::view).collect();
+    let writes = app.secrets().storage_writes(&views);
+    if !writes.revoke.is_empty() {
+        let ids: Vec<i64> = writes.revoke.iter().map(|&i| stored[i].id).collect();
+        diesel::update(client_secrets::table.filter(client_secrets::id.eq_any(&ids)))
             .set((
                 client_secrets::state.eq("revoked"),
                 client_secrets::expires_at.eq(None::<time::OffsetDateTime>),
@@ -275,31 +268,20 @@ async fn sync_secrets(
             .execute(conn)
             .await?;
     }
-    if let Some(previous) = previous {
-        let expires_at = previous.expires_at.as_offset_date_time();
-        let stale = stored.iter().any(|s| {
-            s.secret_hash == previous.hash.as_phc()
-                && (s.state != "previous" || s.expires_at != Some(expires_at))
-        });
-        if stale {
-            diesel::update(
-                client_secrets::table
-                    .filter(client_secrets::application_id.eq(id))
-                    .filter(client_secrets::secret_hash.eq(previous.hash.as_phc())),
-            )
+    if let Some((i, expires_at)) = writes.make_previous {
+        diesel::update(client_secrets::table.filter(client_secrets::id.eq(stored[i].id)))
             .set((
                 client_secrets::state.eq("previous"),
-                client_secrets::expires_at.eq(Some(expires_at)),
+                client_secrets::expires_at.eq(Some(expires_at.as_offset_date_time())),
             ))
             .execute(conn)
             .await?;
-        }
     }
-    if !stored.iter().any(|s| s.secret_hash == current) {
+    if writes.insert_current {
         diesel::insert_into(client_secrets::table)
             .values((
                 client_secrets::application_id.eq(id),
-                client_secrets::secret_hash.eq(current),
+                client_secrets::secret_hash.eq(app.secrets().current().as_phc()),
                 client_secrets::state.eq("current"),
                 client_secrets::created_at.eq(now),
             ))

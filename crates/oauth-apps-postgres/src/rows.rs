@@ -1,7 +1,9 @@
 //! Row types: diesel's view of the tables, converted to and from the domain's records.
 
 use diesel::prelude::*;
-use oauth_apps_domain::{ApplicationRecord, OAuthApplication, RepositoryError, Timestamp};
+use oauth_apps_domain::{
+    ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -35,6 +37,17 @@ pub(crate) struct SecretRow {
     pub(crate) secret_hash: String,
     pub(crate) state: String,
     pub(crate) expires_at: Option<OffsetDateTime>,
+}
+
+impl SecretRow {
+    /// The row as the domain sees a stored secret.
+    pub(crate) fn view(&self) -> StoredSecret<'_> {
+        StoredSecret {
+            hash: &self.secret_hash,
+            is_current: self.state == "current",
+            expires_at: self.expires_at.map(Timestamp::from_offset_date_time),
+        }
+    }
 }
 
 fn corrupt(what: &'static str) -> RepositoryError {

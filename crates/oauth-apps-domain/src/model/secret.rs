@@ -247,6 +247,59 @@ impl Secrets {
     }
 }
 
+/// A stored secret that is still in use (current, or previous in its grace period), as a
+/// storage adapter reads it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredSecret<'a> {
+    /// Its PHC string.
+    pub hash: &'a str,
+    /// Whether it is stored as the current secret (else as the previous one).
+    pub is_current: bool,
+    /// When it stops working, for a previous secret.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// What storage must write to bring its stored secrets in line with a [`Secrets`] value;
+/// indexes point into the stored secrets given to [`Secrets::storage_writes`]. Applied in
+/// this order (revocations first), at most one current and one previous secret exist at
+/// every step.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SecretWrites {
+    /// Stored secrets to mark revoked.
+    pub revoke: Vec<usize>,
+    /// A stored secret to mark previous, with its expiry.
+    pub make_previous: Option<(usize, Timestamp)>,
+    /// Whether the current secret must be inserted (it is not stored yet).
+    pub insert_current: bool,
+}
+
+impl Secrets {
+    /// The writes that turn `stored` into `self`: a stored hash that is neither the
+    /// current nor the previous one is revoked; the previous one is (re)marked with its
+    /// expiry when it is not stored that way; the current one is inserted when absent.
+    #[must_use]
+    pub fn storage_writes(&self, stored: &[StoredSecret<'_>]) -> SecretWrites {
+        let current = self.current.as_phc();
+        let previous = self.previous.as_ref();
+        let mut writes = SecretWrites {
+            insert_current: !stored.iter().any(|s| s.hash == current),
+            ..SecretWrites::default()
+        };
+        for (i, s) in stored.iter().enumerate() {
+            match previous {
+                Some(p) if p.hash.as_phc() == s.hash => {
+                    if s.is_current || s.expires_at != Some(p.expires_at) {
+                        writes.make_previous = Some((i, p.expires_at));
+                    }
+                }
+                _ if s.hash == current => {}
+                _ => writes.revoke.push(i),
+            }
+        }
+        writes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +449,113 @@ mod tests {
         assert!(!r.valid_at(at(11)).any(|h| h == &hash("one")));
         let no_grace = r.rotate(hash("four"), at(20), GracePeriod::NONE);
         assert!(no_grace.previous().is_none());
+    }
+
+    fn stored(hash: &str, is_current: bool, expires_at: Option<Timestamp>) -> StoredSecret<'_> {
+        StoredSecret {
+            hash,
+            is_current,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn storage_writes_for_a_new_application_insert_the_current_secret() {
+        let writes = Secrets::new(hash("one")).storage_writes(&[]);
+        assert_eq!(
+            writes,
+            SecretWrites {
+                revoke: vec![],
+                make_previous: None,
+                insert_current: true
+            }
+        );
+    }
+
+    #[test]
+    fn storage_writes_for_unchanged_secrets_are_empty() {
+        let s = Secrets::new(hash("one"));
+        assert_eq!(
+            s.storage_writes(&[stored("$test$one", true, None)]),
+            SecretWrites::default()
+        );
+        let rotated = s.rotate(hash("two"), at(0), GracePeriod::from_seconds(60).unwrap());
+        let rows = [
+            stored("$test$two", true, None),
+            stored("$test$one", false, Some(at(60))),
+        ];
+        assert_eq!(rotated.storage_writes(&rows), SecretWrites::default());
+    }
+
+    #[test]
+    fn storage_writes_for_a_rotation_with_grace() {
+        let old = [
+            stored("$test$zero", false, Some(at(5))),
+            stored("$test$one", true, None),
+        ];
+        let r = Secrets::new(hash("one")).rotate(
+            hash("two"),
+            at(10),
+            GracePeriod::from_seconds(60).unwrap(),
+        );
+        assert_eq!(
+            r.storage_writes(&old),
+            SecretWrites {
+                revoke: vec![0],
+                make_previous: Some((1, at(70))),
+                insert_current: true
+            }
+        );
+    }
+
+    #[test]
+    fn storage_writes_for_a_rotation_without_grace_and_an_early_revocation() {
+        let old = [stored("$test$one", true, None)];
+        let r = Secrets::new(hash("one")).rotate(hash("two"), at(10), GracePeriod::NONE);
+        assert_eq!(
+            r.storage_writes(&old),
+            SecretWrites {
+                revoke: vec![0],
+                make_previous: None,
+                insert_current: true
+            }
+        );
+        let rows = [
+            stored("$test$two", true, None),
+            stored("$test$one", false, Some(at(70))),
+        ];
+        let early = Secrets::new(hash("two"));
+        assert_eq!(
+            early.storage_writes(&rows),
+            SecretWrites {
+                revoke: vec![1],
+                make_previous: None,
+                insert_current: false
+            }
+        );
+    }
+
+    #[test]
+    fn storage_writes_fix_a_changed_expiry() {
+        let r = Secrets::restore(
+            hash("two"),
+            Some(PreviousSecret {
+                hash: hash("one"),
+                expires_at: at(90),
+            }),
+        );
+        let rows = [
+            stored("$test$two", true, None),
+            stored("$test$one", false, Some(at(70))),
+        ];
+        assert_eq!(
+            r.storage_writes(&rows),
+            SecretWrites {
+                revoke: vec![],
+                make_previous: Some((1, at(90))),
+                insert_current: false
+            }
+        );
     }
 
     #[test]
