@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use oauth_apps_domain::{AppId, ApplicationRepository, ClientId, RepositoryError};
+use oauth_apps_domain::{AppId, ApplicationRepository, AuditAction, ClientId, RepositoryError};
 use oauth_apps_postgres::{PgConfig, PgRepository, run_migrations};
+use oauth_apps_test_support::contract::{at, event, new_app};
 use oauth_apps_test_support::pg::{TestDatabase, fingerprint};
 use oauth_apps_test_support::{Fixture, repository_contract_tests};
 
@@ -109,15 +110,8 @@ async fn the_database_refuses_a_second_current_secret() {
     let app = f
         .repo
         .insert(
-            &oauth_apps_test_support::contract::new_app(
-                "acme",
-                "Guarded",
-                oauth_apps_test_support::contract::at(1),
-            ),
-            &oauth_apps_test_support::contract::event(
-                oauth_apps_domain::AuditAction::Created,
-                oauth_apps_test_support::contract::at(1),
-            ),
+            &new_app("acme", "Guarded", at(1)),
+            &event(AuditAction::Created, at(1)),
         )
         .await
         .expect("insert");
