@@ -1,38 +1,158 @@
-//! The `oauth-apps` server binary: reads its configuration and wires the adapters to the
-//! domain. The HTTP and storage adapters are not wired yet; for now it checks the
-//! configuration and says what it will serve.
+//! `oauth-apps`: `serve` (the default), `migrate`, `token`.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 
-use oauth_apps_domain::ScopeCatalog;
+use clap::{Parser, Subcommand};
+use oauth_apps::config::{Config, Database};
+use oauth_apps::{Application, dev_key, migrate, telemetry};
+use oauth_apps_http::auth::{Claims, mint_hs256};
 
-const DEFAULT_BIND: &str = "127.0.0.1:8080";
-const DEFAULT_DATABASE_URL: &str = "sqlite://data/oauth-apps.db";
+#[derive(Parser)]
+#[command(
+    name = "oauth-apps",
+    version,
+    about = "The OAuth application registry."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-#[allow(clippy::print_stdout, clippy::print_stderr)]
-fn main() -> ExitCode {
-    let bind = std::env::var("OAUTH_APPS_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_owned());
-    let database_url =
-        std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-    let storage = if database_url.starts_with("sqlite://") {
-        "the embedded SQLite database"
-    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        "PostgreSQL"
-    } else {
-        eprintln!(
-            "DATABASE_URL must start with sqlite:// or postgres:// (got a value that does not)"
-        );
-        return ExitCode::from(2);
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Mint an HS256 token with the configured secret, for development and scripts.
+    Token {
+        /// The subject.
+        #[arg(long)]
+        sub: String,
+        /// An organisation role, ORG=admin or ORG=member (repeatable).
+        #[arg(long = "org", value_name = "ORG=ROLE")]
+        orgs: Vec<String>,
+        /// A platform role: platform-admin or client-authenticator (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("oauth-apps: {message}");
+    }
+    ExitCode::FAILURE
+}
+
+fn token(
+    config: &Config,
+    sub: String,
+    orgs: Vec<String>,
+    roles: Vec<String>,
+    ttl: u64,
+) -> ExitCode {
+    let secret = match (&config.jwt.hs256_secret, &config.database) {
+        (Some(secret), _) => secret.clone(),
+        (None, Database::Sqlite(path)) => match dev_key(path) {
+            Ok(secret) => secret,
+            Err(e) => return fail(e),
+        },
+        (None, Database::Postgres(_)) => {
+            return fail("set OAUTH_APPS_JWT_HS256_SECRET to mint tokens");
+        }
     };
-    let scopes: Vec<_> = ScopeCatalog::default()
-        .scopes()
+    let mut org_roles = HashMap::new();
+    for entry in orgs {
+        match entry.split_once('=') {
+            Some((org, role @ ("admin" | "member"))) => {
+                org_roles.insert(org.to_owned(), role.to_owned());
+            }
+            _ => {
+                return fail(format!(
+                    "--org takes ORG=admin or ORG=member (got {entry:?})"
+                ));
+            }
+        }
+    }
+    if let Some(bad) = roles
         .iter()
-        .map(|s| s.as_str().to_owned())
-        .collect();
-    println!("oauth-apps {}", env!("CARGO_PKG_VERSION"));
-    println!("will serve the OAuth application API on http://{bind}");
-    println!("will store applications in {storage}");
-    println!("scope catalog: {}", scopes.join(", "));
-    println!("the HTTP server is not part of this build yet: nothing is listening");
-    ExitCode::SUCCESS
+        .find(|r| !matches!(r.as_str(), "platform-admin" | "client-authenticator"))
+    {
+        return fail(format!(
+            "--role takes platform-admin or client-authenticator (got {bad:?})"
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let claims = Claims {
+        sub,
+        exp: now + ttl,
+        aud: config.jwt.audience.clone(),
+        iss: config.jwt.issuer.clone(),
+        orgs: org_roles,
+        roles,
+    };
+    match mint_hs256(&secret, &claims) {
+        Ok(token) => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{token}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let app = match Application::build(&config).await {
+        Ok(app) => app,
+        Err(e) => return fail(e),
+    };
+    tracing::info!(port = app.port(), bind = %config.bind, "serving");
+    if let Some(token) = &app.dev_token {
+        // Development mode only (SQLite, no key configured): shown once on the terminal.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "\nDevelopment mode: a signing key was created beside the database.\n\
+                 A platform-admin token, valid for 24 hours:\n\n{token}\n"
+            );
+        }
+    }
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => return fail(e),
+    };
+    telemetry::init(config.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Token {
+            sub,
+            orgs,
+            roles,
+            ttl,
+        } => token(&config, sub, orgs, roles, ttl),
+        Command::Migrate => actix_web::rt::System::new().block_on(async {
+            match migrate(&config.database).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }),
+        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+    }
 }

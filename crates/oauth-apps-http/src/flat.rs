@@ -1,0 +1,347 @@
+//! Surface A: `/api/oauth-applications`, camelCase, RFC 9457 problem details.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use oauth_apps_domain::{
+    AppRef, ApplicationPatch, ClientAuthentication, ClientId, OAuthApplication, RegisterApplication,
+};
+use serde::Serialize;
+
+use crate::error::{ApiError, FieldProblem, Surface};
+use crate::outcome::api_error;
+use crate::request::{Fields, authenticate, etag, if_match, json_object};
+use crate::state::AppState;
+
+const S: Surface = Surface::Flat;
+
+/// The application as surface A shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    client_id: String,
+    name: String,
+    #[serde(rename = "type")]
+    app_type: &'static str,
+    redirect_urls: Vec<String>,
+    owner_org_id: String,
+    allowed_scopes: Vec<String>,
+    is_first_party: bool,
+    disabled: bool,
+    created_at: String,
+    updated_at: String,
+    description: Option<String>,
+    grant_types: Vec<&'static str>,
+    access_level: &'static str,
+    previous_secret_expires_at: Option<String>,
+}
+
+impl From<&OAuthApplication> for App {
+    fn from(app: &OAuthApplication) -> Self {
+        let p = app.profile();
+        Self {
+            client_id: app.client_id().to_string(),
+            name: p.name().as_str().to_owned(),
+            app_type: app.app_type().as_str(),
+            redirect_urls: p.redirect_urls().iter().map(str::to_owned).collect(),
+            owner_org_id: app.owner_org_id().as_str().to_owned(),
+            allowed_scopes: p.allowed_scopes().iter().map(str::to_owned).collect(),
+            is_first_party: app.is_first_party(),
+            disabled: app.is_disabled(),
+            created_at: app.created_at().to_rfc3339(),
+            updated_at: app.updated_at().to_rfc3339(),
+            description: p.description().map(|d| d.as_str().to_owned()),
+            grant_types: p.grant_types().iter().collect(),
+            access_level: p.access_level().as_str(),
+            previous_secret_expires_at: app.secrets().previous().map(|s| s.expires_at.to_rfc3339()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WithSecret {
+    application: App,
+    client_secret: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    items: Vec<App>,
+    next_cursor: Option<String>,
+}
+
+fn target(path: &str) -> Result<AppRef, ApiError> {
+    // A malformed id names no application.
+    ClientId::parse(path).map(AppRef::ClientId).map_err(|_| {
+        ApiError::new(
+            S,
+            StatusCode::NOT_FOUND,
+            "The OAuth application was not found.",
+        )
+    })
+}
+
+fn with_etag(app: &OAuthApplication) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(app.version())))
+        .json(App::from(app))
+}
+
+fn required_body(
+    body: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    body.ok_or_else(|| ApiError::bad_request(S, "A JSON body is required.", vec![]))
+}
+
+/// `POST /api/oauth-applications`
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let cmd = RegisterApplication {
+        owner_org_id: f.required_string("ownerOrgId"),
+        name: f.required_string("name"),
+        app_type: Some(f.required_string("type")),
+        redirect_urls: f.required_string_list("redirectUrls"),
+        allowed_scopes: f.string_list("allowedScopes"),
+        description: f.nullable_string("description").flatten(),
+        grant_types: f.string_list("grantTypes"),
+        access_level: f.string("accessLevel"),
+        is_first_party: f.bool("isFirstParty"),
+    };
+    f.finish()?;
+    let registered = state
+        .service
+        .register(&principal, cmd)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let app = &registered.application;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/oauth-applications/{}", app.client_id()),
+        ))
+        .insert_header((header::ETAG, etag(app.version())))
+        .json(WithSecret {
+            application: App::from(app),
+            client_secret: registered.client_secret.expose().to_owned(),
+        }))
+}
+
+/// `GET /api/oauth-applications?ownerOrgId=&limit=&cursor=`
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let query = crate::request::query(&req, S)?;
+    let mut problems = Vec::new();
+    let org = query.get("ownerOrgId").cloned().unwrap_or_else(|| {
+        problems.push(FieldProblem {
+            field: "ownerOrgId".into(),
+            message: "is required".into(),
+        });
+        String::new()
+    });
+    let limit = crate::request::integer_param(&query, "limit", &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::bad_request(
+            S,
+            "The query has problems.",
+            problems,
+        ));
+    }
+    let page = state
+        .service
+        .list(
+            &principal,
+            &org,
+            limit,
+            query.get("cursor").map(String::as_str),
+        )
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: page.items.iter().map(App::from).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// `GET /api/oauth-applications/{clientId}`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let app = state
+        .service
+        .get(&principal, &target(&path)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(with_etag(&app))
+}
+
+/// `PATCH /api/oauth-applications/{clientId}`
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path)?;
+    let expected = if_match(&req, S)?;
+    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let patch = ApplicationPatch {
+        name: f.string("name"),
+        description: f.nullable_string("description"),
+        redirect_urls: f.string_list("redirectUrls"),
+        allowed_scopes: f.string_list("allowedScopes"),
+        grant_types: f.string_list("grantTypes"),
+        access_level: f.string("accessLevel"),
+        is_first_party: f.bool("isFirstParty"),
+        status: None,
+        app_type: f.present("type"),
+        client_id: f.present("clientId"),
+        owner_org_id: f.present("ownerOrgId"),
+    };
+    f.finish()?;
+    let app = state
+        .service
+        .update(&principal, &target, &patch, expected)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(with_etag(&app))
+}
+
+/// `DELETE /api/oauth-applications/{clientId}`: disables (soft).
+pub async fn disable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    state
+        .service
+        .disable(&principal, &target(&path)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"success": true})))
+}
+
+/// `POST /api/oauth-applications/{clientId}/enable`
+pub async fn enable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let app = state
+        .service
+        .enable(&principal, &target(&path)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(with_etag(&app))
+}
+
+/// `POST /api/oauth-applications/{clientId}/rotate-secret`, optional body
+/// `{gracePeriodSeconds}`.
+pub async fn rotate_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path)?;
+    let grace = match json_object(&req, payload, S).await? {
+        Some(body) => {
+            let mut f = Fields::new(S, body);
+            let grace = f.integer("gracePeriodSeconds");
+            f.finish()?;
+            grace
+        }
+        None => None,
+    };
+    let rotated = state
+        .service
+        .rotate_secret(&principal, &target, grace)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(rotated.application.version())))
+        .json(WithSecret {
+            application: App::from(&rotated.application),
+            client_secret: rotated.client_secret.expose().to_owned(),
+        }))
+}
+
+/// `POST /api/oauth-applications/{clientId}/revoke-previous-secret`
+pub async fn revoke_previous_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let app = state
+        .service
+        .revoke_previous_secret(&principal, &target(&path)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(with_etag(&app))
+}
+
+/// `POST /api/client-authentication` `{clientId, clientSecret}`
+pub async fn authenticate_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let client_id = f.required_string("clientId");
+    let client_secret = f.required_string("clientSecret");
+    f.finish()?;
+    let answer = state
+        .service
+        .authenticate_client(&principal, &client_id, &client_secret)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(HttpResponse::Ok().json(match answer {
+        ClientAuthentication::Valid(app) => {
+            serde_json::json!({"valid": true, "application": App::from(&*app)})
+        }
+        ClientAuthentication::Invalid => serde_json::json!({"valid": false}),
+    }))
+}
+
+/// Registers surface A's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/oauth-applications")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}")
+            .route(web::get().to(get))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(disable)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/enable").route(web::post().to(enable)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/rotate-secret")
+            .route(web::post().to(rotate_secret)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/revoke-previous-secret")
+            .route(web::post().to(revoke_previous_secret)),
+    )
+    .service(
+        web::resource("/api/client-authentication").route(web::post().to(authenticate_client)),
+    );
+}

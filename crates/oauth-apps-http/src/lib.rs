@@ -1,0 +1,157 @@
+//! The HTTP adapter: both REST surfaces of the OAuth application registry over the
+//! domain's use cases, bearer-token authentication, problem details, health, readiness and
+//! metrics. Handlers only translate: every rule lives in the domain crate.
+
+pub mod auth;
+pub mod error;
+pub mod flat;
+pub mod metrics;
+mod outcome;
+pub mod request;
+pub mod state;
+pub mod v1;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+
+pub use state::{AppState, Readiness};
+
+use request::RequestId;
+
+/// The header carrying the request id, both ways.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Server settings.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerConfig {
+    /// Worker threads.
+    pub workers: usize,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// How long a client may take to send the request head.
+    pub client_request_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            workers: std::thread::available_parallelism().map_or(2, usize::from),
+            shutdown_timeout: Duration::from_secs(30),
+            client_request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A client's request id when it is short and plain; otherwise a new one.
+fn request_id(incoming: Option<&HeaderValue>) -> String {
+    incoming
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.readiness.check().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            HttpResponse::ServiceUnavailable()
+                .insert_header(("retry-after", "1"))
+                .json(serde_json::json!({"status": "unavailable"}))
+        }
+    }
+}
+
+async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+/// Starts the HTTP server on `listener`. It drains in-flight requests on SIGTERM/SIGINT.
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn serve(
+    state: AppState,
+    listener: TcpListener,
+    config: ServerConfig,
+) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let metrics = data.metrics.clone();
+        App::new()
+            .app_data(data.clone())
+            .wrap_fn(move |req, srv| {
+                let id = request_id(req.headers().get(REQUEST_ID_HEADER));
+                req.extensions_mut().insert(RequestId(id.clone()));
+                let started = Instant::now();
+                let metrics = metrics.clone();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    let elapsed = started.elapsed();
+                    let route = res
+                        .request()
+                        .match_pattern()
+                        .unwrap_or_else(|| "unmatched".to_owned());
+                    let method = res.request().method().as_str().to_owned();
+                    let status = res.status().as_u16();
+                    metrics.record(&route, &method, status, elapsed);
+                    tracing::info!(
+                        request_id = %id,
+                        %method,
+                        %route,
+                        status,
+                        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+                        "request"
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&id) {
+                        res.headers_mut()
+                            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+                    }
+                    Ok(res)
+                }
+            })
+            .configure(flat::configure)
+            .configure(v1::configure)
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .route("/metrics", web::get().to(render_metrics))
+    })
+    .workers(config.workers)
+    .shutdown_timeout(config.shutdown_timeout.as_secs())
+    .client_request_timeout(config.client_request_timeout)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_kept_when_plain_and_made_otherwise() {
+        let plain = HeaderValue::from_static("abc-123_x.y");
+        assert_eq!(request_id(Some(&plain)), "abc-123_x.y");
+        let odd = HeaderValue::from_static("has space");
+        assert_ne!(request_id(Some(&odd)), "has space");
+        let long = HeaderValue::from_str(&"a".repeat(65)).unwrap();
+        assert_eq!(request_id(Some(&long)).len(), 36);
+        assert_eq!(request_id(None).len(), 36);
+    }
+}

@@ -1,0 +1,29 @@
+//! What the handlers share.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use oauth_apps_domain::ApplicationService;
+
+use crate::auth::JwtVerifier;
+use crate::metrics::Metrics;
+
+/// Whether the service's dependencies answer (for `/readyz`).
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// `Err` with a short reason when a dependency does not answer.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// The state every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub service: Arc<ApplicationService>,
+    /// The bearer token verifier.
+    pub verifier: Arc<JwtVerifier>,
+    /// The readiness probe.
+    pub readiness: Arc<dyn Readiness>,
+    /// Request metrics.
+    pub metrics: Arc<Metrics>,
+}

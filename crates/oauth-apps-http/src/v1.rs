@@ -1,0 +1,320 @@
+//! Surface B: `/api/v1/organizations/{org_id}/oauth-applications`, snake_case, every
+//! answer in a `{success, data, message}` envelope.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use oauth_apps_domain::{
+    AppId, AppRef, ApplicationPatch, OAuthApplication, OrgId, RegisterApplication,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{ApiError, Surface};
+use crate::outcome::api_error;
+use crate::request::{Fields, authenticate, etag, if_match, integer_param, json_object, query};
+use crate::state::AppState;
+
+const S: Surface = Surface::V1;
+
+/// The application as surface B shows it.
+#[derive(Debug, Serialize)]
+pub struct AppV1 {
+    id: i64,
+    name: String,
+    description: Option<String>,
+    client_id: String,
+    #[serde(rename = "type")]
+    app_type: &'static str,
+    grant_types: Vec<&'static str>,
+    redirect_uris: Vec<String>,
+    scopes: Vec<String>,
+    access_level: &'static str,
+    status: &'static str,
+    is_first_party: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&OAuthApplication> for AppV1 {
+    fn from(app: &OAuthApplication) -> Self {
+        let p = app.profile();
+        Self {
+            id: app.id().get(),
+            name: p.name().as_str().to_owned(),
+            description: p.description().map(|d| d.as_str().to_owned()),
+            client_id: app.client_id().to_string(),
+            app_type: app.app_type().as_str(),
+            grant_types: p.grant_types().iter().collect(),
+            redirect_uris: p.redirect_urls().iter().map(str::to_owned).collect(),
+            scopes: p.allowed_scopes().iter().map(str::to_owned).collect(),
+            access_level: p.access_level().as_str(),
+            status: app.status().as_str(),
+            is_first_party: app.is_first_party(),
+            created_at: app.created_at().to_rfc3339(),
+            updated_at: app.updated_at().to_rfc3339(),
+        }
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        S,
+        StatusCode::NOT_FOUND,
+        "The OAuth application was not found.",
+    )
+}
+
+fn org(raw: &str) -> Result<OrgId, ApiError> {
+    OrgId::parse(raw).map_err(|_| not_found())
+}
+
+fn target(org_id: &str, app_id: &str) -> Result<AppRef, ApiError> {
+    let id: i64 = app_id.parse().map_err(|_| {
+        ApiError::bad_request(
+            S,
+            "app_id must be an integer.",
+            vec![crate::error::FieldProblem {
+                field: "app_id".into(),
+                message: "must be an integer".into(),
+            }],
+        )
+    })?;
+    let org = org(org_id)?;
+    let id = AppId::new(id).map_err(|_| not_found())?;
+    Ok(AppRef::InOrg { org, id })
+}
+
+fn envelope(status: StatusCode, data: serde_json::Value, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({"success": true, "data": data, "message": message}))
+}
+
+fn app_json(app: &OAuthApplication) -> serde_json::Value {
+    serde_json::to_value(AppV1::from(app)).unwrap_or_default()
+}
+
+fn required_body(
+    body: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    body.ok_or_else(|| ApiError::bad_request(S, "A JSON body is required.", vec![]))
+}
+
+/// `GET .../oauth-applications?page=&per_page=`
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let org = org(&path)?;
+    let q = query(&req, S)?;
+    let mut problems = Vec::new();
+    let page = integer_param(&q, "page", &mut problems);
+    let per_page = integer_param(&q, "per_page", &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::bad_request(
+            S,
+            "The query has problems.",
+            problems,
+        ));
+    }
+    let result = state
+        .service
+        .list_page(&principal, org.as_str(), page, per_page)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let data: Vec<_> = result.items.iter().map(AppV1::from).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "success": true,
+        "data": data,
+        "message": "OAuth applications retrieved successfully",
+        "pagination": {
+            "page": result.page.get(),
+            "per_page": result.per_page.get(),
+            "total": result.total,
+        },
+    })))
+}
+
+/// `POST .../oauth-applications`
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let org = org(&path)?;
+    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let cmd = RegisterApplication {
+        owner_org_id: org.as_str().to_owned(),
+        name: f.required_string("name"),
+        description: f.nullable_string("description").flatten(),
+        app_type: f.string("type"),
+        grant_types: f.string_list("grant_types"),
+        redirect_urls: f.required_string_list("redirect_uris"),
+        allowed_scopes: f.string_list("scopes"),
+        access_level: f.string("access_level"),
+        is_first_party: f.bool("is_first_party"),
+    };
+    f.finish()?;
+    let registered = state
+        .service
+        .register(&principal, cmd)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let app = &registered.application;
+    let mut data = app_json(app);
+    data["client_secret"] = registered.client_secret.expose().into();
+    let mut response = envelope(
+        StatusCode::CREATED,
+        data,
+        "OAuth application created successfully",
+    );
+    if let Ok(location) = header::HeaderValue::from_str(&format!(
+        "/api/v1/organizations/{}/oauth-applications/{}",
+        org,
+        app.id()
+    )) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// `GET .../oauth-applications/{app_id}`
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let app = state
+        .service
+        .get(&principal, &target(&path.0, &path.1)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let mut response = envelope(
+        StatusCode::OK,
+        app_json(&app),
+        "OAuth application retrieved successfully",
+    );
+    if let Ok(tag) = header::HeaderValue::from_str(&etag(app.version())) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}
+
+/// `PATCH .../oauth-applications/{app_id}`
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    const MESSAGE: &str = "OAuth application updated successfully";
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path.0, &path.1)?;
+    let expected = if_match(&req, S)?;
+    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let patch = ApplicationPatch {
+        name: f.string("name"),
+        description: f.nullable_string("description"),
+        grant_types: f.string_list("grant_types"),
+        redirect_urls: f.string_list("redirect_uris"),
+        allowed_scopes: f.string_list("scopes"),
+        access_level: f.string("access_level"),
+        status: f.string("status"),
+        is_first_party: f.bool("is_first_party"),
+        app_type: f.present("type"),
+        client_id: f.present("client_id"),
+        owner_org_id: f.present("org_id"),
+    };
+    f.finish()?;
+    let app = state
+        .service
+        .update(&principal, &target, &patch, expected)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let mut data = app_json(&app);
+    data["message"] = MESSAGE.into();
+    let mut response = envelope(StatusCode::OK, data, MESSAGE);
+    if let Ok(tag) = header::HeaderValue::from_str(&etag(app.version())) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}
+
+/// `DELETE .../oauth-applications/{app_id}`: sets `status: revoked`.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let app = state
+        .service
+        .disable(&principal, &target(&path.0, &path.1)?)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(envelope(
+        StatusCode::OK,
+        app_json(&app),
+        "OAuth application revoked successfully",
+    ))
+}
+
+/// `POST .../oauth-applications/{app_id}/regenerate-secret`, optional body
+/// `{grace_period_seconds}`.
+pub async fn regenerate_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path.0, &path.1)?;
+    let grace = match json_object(&req, payload, S).await? {
+        Some(body) => {
+            let mut f = Fields::new(S, body);
+            let grace = f.integer("grace_period_seconds");
+            f.finish()?;
+            grace
+        }
+        None => None,
+    };
+    let rotated = state
+        .service
+        .rotate_secret(&principal, &target, grace)
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let app = &rotated.application;
+    Ok(envelope(
+        StatusCode::OK,
+        json!({
+            "client_id": app.client_id().to_string(),
+            "client_secret": rotated.client_secret.expose(),
+            "previous_secret_expires_at":
+                app.secrets().previous().map(|p| p.expires_at.to_rfc3339()),
+        }),
+        "Client secret regenerated successfully",
+    ))
+}
+
+/// Registers surface B's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    const BASE: &str = "/api/v1/organizations/{org_id}/oauth-applications";
+    cfg.service(
+        web::resource(BASE)
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource(format!("{BASE}/{{app_id}}"))
+            .route(web::get().to(get))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(revoke)),
+    )
+    .service(
+        web::resource(format!("{BASE}/{{app_id}}/regenerate-secret"))
+            .route(web::post().to(regenerate_secret)),
+    );
+}

@@ -1,0 +1,289 @@
+//! Configuration from the environment, checked at start with errors that say what to set.
+
+use std::path::PathBuf;
+
+use oauth_apps_argon2::HasherConfig;
+use oauth_apps_domain::ScopeCatalog;
+
+/// Where applications are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded default: a SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(String),
+}
+
+/// How bearer tokens are checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtSettings {
+    /// The HS256 secret, when configured.
+    pub hs256_secret: Option<Vec<u8>>,
+    /// The JWKS file, when configured.
+    pub jwks_file: Option<PathBuf>,
+    /// The required audience.
+    pub audience: String,
+    /// The required issuer, when set.
+    pub issuer: Option<String>,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// Storage.
+    pub database: Database,
+    /// Token checking.
+    pub jwt: JwtSettings,
+    /// Log output.
+    pub log_format: LogFormat,
+    /// The scopes applications may be granted.
+    pub scope_catalog: ScopeCatalog,
+    /// Argon2id parameters and concurrency.
+    pub hasher: HasherConfig,
+    /// Database pool size.
+    pub db_max_connections: Option<usize>,
+    /// HTTP worker threads.
+    pub workers: Option<usize>,
+}
+
+/// Every setting that is wrong, each with what to set.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .0.join("\n  - "))]
+pub struct ConfigError(pub Vec<String>);
+
+/// The default database when `DATABASE_URL` is unset.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/oauth-apps.db";
+/// The default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    errors: &mut Vec<String>,
+) -> Option<T> {
+    let raw = get(name)?;
+    raw.trim().parse().map_or_else(
+        |_| {
+            errors.push(format!(
+                "{name} must be a positive whole number (got {raw:?})"
+            ));
+            None
+        },
+        Some,
+    )
+}
+
+impl Config {
+    /// Reads the configuration through `get` (the environment, in production).
+    ///
+    /// # Errors
+    /// [`ConfigError`] listing every wrong setting.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut errors = Vec::new();
+        let bind = get("OAUTH_APPS_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            errors.push(format!(
+                "OAUTH_APPS_BIND must be an address and port such as 127.0.0.1:8080 (got {bind:?})"
+            ));
+        }
+        let url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database = if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                errors.push(
+                    "DATABASE_URL sqlite:// needs a file path, e.g. sqlite://data/oauth-apps.db"
+                        .into(),
+                );
+            }
+            Database::Sqlite(PathBuf::from(path))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Database::Postgres(url)
+        } else {
+            errors.push(
+                "DATABASE_URL must start with sqlite:// or postgres:// (e.g. postgres://user:password@host:5432/db)".into(),
+            );
+            Database::Sqlite(PathBuf::new())
+        };
+
+        let hs256_secret = get("OAUTH_APPS_JWT_HS256_SECRET").map(String::into_bytes);
+        if hs256_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            errors.push("OAUTH_APPS_JWT_HS256_SECRET must be at least 32 bytes long".into());
+        }
+        let jwks_file = get("OAUTH_APPS_JWKS_FILE").map(PathBuf::from);
+        if matches!(database, Database::Postgres(_))
+            && hs256_secret.is_none()
+            && jwks_file.is_none()
+        {
+            errors.push(
+                "with PostgreSQL a signing key is required: set OAUTH_APPS_JWT_HS256_SECRET (at \
+                 least 32 bytes) or OAUTH_APPS_JWKS_FILE (a JWKS file of RS256/ES256/EdDSA keys)"
+                    .into(),
+            );
+        }
+        let jwt = JwtSettings {
+            hs256_secret,
+            jwks_file,
+            audience: get("OAUTH_APPS_JWT_AUDIENCE").unwrap_or_else(|| "oauth-apps".to_owned()),
+            issuer: get("OAUTH_APPS_JWT_ISSUER").filter(|s| !s.is_empty()),
+        };
+
+        let log_format = match get("OAUTH_APPS_LOG_FORMAT").as_deref() {
+            None | Some("pretty" | "") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errors.push(format!(
+                    "OAUTH_APPS_LOG_FORMAT must be json or pretty (got {other:?})"
+                ));
+                LogFormat::Pretty
+            }
+        };
+
+        let scope_catalog = match get("OAUTH_APPS_SCOPES") {
+            None => ScopeCatalog::default(),
+            Some(list) => {
+                let scopes: Vec<&str> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                ScopeCatalog::new(&scopes).unwrap_or_else(|_| {
+                    errors.push(
+                        "OAUTH_APPS_SCOPES must be a comma-separated list of scope tokens \
+                         (printable ASCII, no spaces or quotes)"
+                            .into(),
+                    );
+                    ScopeCatalog::default()
+                })
+            }
+        };
+
+        let defaults = HasherConfig::default();
+        let hasher = HasherConfig {
+            memory_kib: number(&get, "OAUTH_APPS_ARGON2_MEMORY_KIB", &mut errors)
+                .unwrap_or(defaults.memory_kib),
+            iterations: number(&get, "OAUTH_APPS_ARGON2_ITERATIONS", &mut errors)
+                .unwrap_or(defaults.iterations),
+            parallelism: number(&get, "OAUTH_APPS_ARGON2_PARALLELISM", &mut errors)
+                .unwrap_or(defaults.parallelism),
+            max_concurrent: number(&get, "OAUTH_APPS_HASH_CONCURRENCY", &mut errors)
+                .unwrap_or(defaults.max_concurrent),
+        };
+        let db_max_connections = number(&get, "OAUTH_APPS_DB_MAX_CONNECTIONS", &mut errors);
+        let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
+        if db_max_connections == Some(0) || workers == Some(0) {
+            errors.push(
+                "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
+            );
+        }
+
+        if errors.is_empty() {
+            Ok(Self {
+                bind,
+                database,
+                jwt,
+                log_format,
+                scope_catalog,
+                hasher,
+                db_max_connections,
+                workers,
+            })
+        } else {
+            Err(ConfigError(errors))
+        }
+    }
+
+    /// Reads the configuration from the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] listing every wrong setting.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_database_on_loopback() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(
+            c.database,
+            Database::Sqlite(PathBuf::from("data/oauth-apps.db"))
+        );
+        assert_eq!(c.jwt.audience, "oauth-apps");
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.hasher.memory_kib, 19_456);
+        assert!(c.jwt.hs256_secret.is_none());
+    }
+
+    #[test]
+    fn postgres_without_a_key_is_refused_with_what_to_set() {
+        let err = config(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap_err();
+        assert!(err.to_string().contains("OAUTH_APPS_JWT_HS256_SECRET"));
+        let ok = config(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            (
+                "OAUTH_APPS_JWT_HS256_SECRET",
+                "0123456789abcdef0123456789abcdef",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(ok.database, Database::Postgres("postgres://u@h/db".into()));
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported() {
+        let err = config(&[
+            ("OAUTH_APPS_BIND", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("OAUTH_APPS_JWT_HS256_SECRET", "short"),
+            ("OAUTH_APPS_LOG_FORMAT", "xml"),
+            ("OAUTH_APPS_SCOPES", "a b"),
+            ("OAUTH_APPS_ARGON2_MEMORY_KIB", "lots"),
+            ("OAUTH_APPS_WORKERS", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 7, "{err}");
+    }
+
+    #[test]
+    fn scopes_and_hasher_settings_are_read() {
+        let c = config(&[
+            ("OAUTH_APPS_SCOPES", "billing:read, billing:write"),
+            ("OAUTH_APPS_ARGON2_MEMORY_KIB", "65536"),
+            ("OAUTH_APPS_HASH_CONCURRENCY", "3"),
+            ("OAUTH_APPS_LOG_FORMAT", "json"),
+            ("OAUTH_APPS_JWT_ISSUER", "https://issuer.example"),
+        ])
+        .unwrap();
+        assert!(c.scope_catalog.contains("billing:write"));
+        assert!(!c.scope_catalog.contains("read"));
+        assert_eq!(c.hasher.memory_kib, 65_536);
+        assert_eq!(c.hasher.max_concurrent, 3);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.jwt.issuer.as_deref(), Some("https://issuer.example"));
+    }
+}

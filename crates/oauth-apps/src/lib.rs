@@ -1,0 +1,275 @@
+//! The server: configuration, wiring of the adapters to the domain, and start-up.
+
+pub mod config;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use async_trait::async_trait;
+use oauth_apps_argon2::{Argon2Hasher, OsRandom};
+use oauth_apps_domain::{
+    ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
+};
+use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
+use oauth_apps_http::metrics::Metrics;
+use oauth_apps_http::{AppState, Readiness, ServerConfig};
+use oauth_apps_postgres::{PgConfig, PgRepository};
+use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
+
+use config::{Config, Database};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be reached, opened or migrated.
+    #[error("database: {0}")]
+    Database(String),
+    /// The signing keys are unusable.
+    #[error("signing keys: {0}")]
+    Keys(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    /// The hasher settings are invalid.
+    #[error("hasher: {0}")]
+    Hasher(String),
+}
+
+enum Storage {
+    Sqlite(SqliteRepository),
+    Postgres(PgRepository),
+}
+
+#[async_trait]
+impl Readiness for Storage {
+    async fn check(&self) -> Result<(), String> {
+        match self {
+            Self::Sqlite(repo) => repo.ping().await,
+            Self::Postgres(repo) => repo.ping().await,
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs the migrations of the configured database.
+///
+/// # Errors
+/// [`StartError::Database`].
+pub async fn migrate(database: &Database) -> Result<(), StartError> {
+    match database {
+        Database::Sqlite(path) => oauth_apps_sqlite::run_migrations(&SqliteConfig::new(path))
+            .await
+            .map_err(|e| StartError::Database(e.to_string())),
+        Database::Postgres(url) => oauth_apps_postgres::run_migrations(url)
+            .await
+            .map_err(|e| StartError::Database(e.to_string())),
+    }
+}
+
+/// The development signing key kept beside the SQLite database.
+#[must_use]
+pub fn dev_key_path(sqlite_path: &Path) -> PathBuf {
+    sqlite_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("dev-jwt-secret")
+}
+
+/// Reads the development key, creating it (32 random bytes, hex) when missing.
+///
+/// # Errors
+/// [`StartError::Keys`] when it cannot be read or written.
+pub fn dev_key(sqlite_path: &Path) -> Result<Vec<u8>, StartError> {
+    let path = dev_key_path(sqlite_path);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    let mut bytes = [0u8; 32];
+    OsRandom
+        .fill(&mut bytes)
+        .map_err(|e| StartError::Keys(e.to_string()))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| StartError::Keys(e.to_string()))?;
+    }
+    write_private(&path, &hex).map_err(|e| StartError::Keys(format!("{}: {e}", path.display())))?;
+    Ok(hex.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+/// Mints a platform-admin token for development.
+///
+/// # Errors
+/// [`StartError::Keys`] for a short secret.
+pub fn dev_token(secret: &[u8], audience: &str, ttl_seconds: u64) -> Result<String, StartError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    mint_hs256(
+        secret,
+        &Claims {
+            sub: "dev-admin".into(),
+            exp: now + ttl_seconds,
+            aud: audience.to_owned(),
+            iss: None,
+            orgs: std::collections::HashMap::new(),
+            roles: vec!["platform-admin".into()],
+        },
+    )
+    .map_err(|e| StartError::Keys(e.to_string()))
+}
+
+/// A started server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// With SQLite and no configured key: a platform-admin token for the generated key.
+    pub dev_token: Option<String>,
+}
+
+impl Application {
+    /// Migrates the database, wires the adapters and binds the listener.
+    ///
+    /// # Errors
+    /// [`StartError`] saying what failed.
+    pub async fn build(config: &Config) -> Result<Self, StartError> {
+        migrate(&config.database).await?;
+        let (storage, repository): (Arc<Storage>, Arc<dyn ApplicationRepository>) =
+            match &config.database {
+                Database::Sqlite(path) => {
+                    let mut c = SqliteConfig::new(path);
+                    if let Some(n) = config.db_max_connections {
+                        c.max_connections = n;
+                    }
+                    let repo = SqliteRepository::new(&c)
+                        .map_err(|e| StartError::Database(e.to_string()))?;
+                    (Arc::new(Storage::Sqlite(repo.clone())), Arc::new(repo))
+                }
+                Database::Postgres(url) => {
+                    let mut c = PgConfig::new(url);
+                    if let Some(n) = config.db_max_connections {
+                        c.max_connections = n;
+                    }
+                    let repo =
+                        PgRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
+                    (Arc::new(Storage::Postgres(repo.clone())), Arc::new(repo))
+                }
+            };
+
+        let (secret, dev_token) = match (
+            &config.jwt.hs256_secret,
+            &config.jwt.jwks_file,
+            &config.database,
+        ) {
+            (None, None, Database::Sqlite(path)) => {
+                let secret = dev_key(path)?;
+                let token = dev_token(&secret, &config.jwt.audience, 24 * 3600)?;
+                (Some(secret), Some(token))
+            }
+            (secret, _, _) => (secret.clone(), None),
+        };
+        let jwks = match &config.jwt.jwks_file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                StartError::Keys(format!("OAUTH_APPS_JWKS_FILE {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+        let verifier = JwtVerifier::new(
+            secret.as_deref(),
+            jwks.as_deref(),
+            Expectations {
+                audience: config.jwt.audience.clone(),
+                issuer: config.jwt.issuer.clone(),
+            },
+        )
+        .map_err(|e| StartError::Keys(e.to_string()))?;
+
+        let hasher =
+            Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
+        let gauge_hasher = hasher.clone();
+        let metrics = Metrics::new(vec![
+            (
+                "hasher_in_flight".into(),
+                "Secret hashes running now.".into(),
+                Arc::new(move || gauge_hasher.in_flight() as f64),
+            ),
+            (
+                "hasher_max_concurrent".into(),
+                "Secret hashes allowed at once.".into(),
+                Arc::new({
+                    let max = hasher.max_concurrent() as f64;
+                    move || max
+                }),
+            ),
+        ]);
+        let service = ApplicationService::new(
+            Ports {
+                repository,
+                hasher: Arc::new(hasher),
+                clock: Arc::new(SystemClock),
+                random: Arc::new(OsRandom),
+            },
+            ServiceConfig {
+                scope_catalog: config.scope_catalog.clone(),
+                ..ServiceConfig::default()
+            },
+        );
+        let state = AppState {
+            service: Arc::new(service),
+            verifier: Arc::new(verifier),
+            readiness: storage,
+            metrics: Arc::new(metrics),
+        };
+
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?
+            .port();
+        let mut server_config = ServerConfig::default();
+        if let Some(workers) = config.workers {
+            server_config.workers = workers;
+        }
+        let server = oauth_apps_http::serve(state, listener, server_config)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        Ok(Self {
+            port,
+            server,
+            dev_token,
+        })
+    }
+
+    /// The port it listens on (useful with port 0).
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
