@@ -1,0 +1,633 @@
+//! Every row of both API tables and every error status, against the running server.
+
+use awc::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, admin, authenticator, logs, member, outsider, token};
+
+const APPS: &str = "/api/oauth-applications";
+const V1: &str = "/api/v1/organizations/acme/oauth-applications";
+
+fn app_path(client_id: &str) -> String {
+    format!("{APPS}/{client_id}")
+}
+
+async fn authenticate(app: &TestApp, client_id: &str, secret: &str) -> bool {
+    let reply = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientId": client_id, "clientSecret": secret}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    reply.body["valid"].as_bool().unwrap()
+}
+
+pub async fn flat_create_get_and_list(app: TestApp) {
+    let reply = app
+        .json(
+            "POST",
+            APPS,
+            &admin(),
+            &json!({
+                "ownerOrgId": "acme", "name": "  Billing  ", "type": "web",
+                "redirectUrls": ["https://b.example.com/cb", "https://b.example.com/cb"],
+                "allowedScopes": ["workspace:read"],
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.raw);
+    let created = &reply.body["application"];
+    let client_id = created["clientId"].as_str().unwrap();
+    assert_eq!(reply.header("location").unwrap(), app_path(client_id));
+    assert_eq!(reply.header("etag").as_deref(), Some("\"1\""));
+    for field in [
+        "clientId",
+        "name",
+        "type",
+        "redirectUrls",
+        "ownerOrgId",
+        "allowedScopes",
+        "isFirstParty",
+        "disabled",
+        "createdAt",
+        "updatedAt",
+    ] {
+        assert!(created.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(created["name"], "Billing");
+    assert_eq!(created["redirectUrls"], json!(["https://b.example.com/cb"]));
+    assert_eq!(created["disabled"], false);
+    assert!(created["createdAt"].as_str().unwrap().ends_with('Z'));
+    let secret = reply.body["clientSecret"].as_str().unwrap();
+    assert!(secret.starts_with("oas_"));
+
+    let got = app.get(&app_path(client_id), &member()).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.header("etag").as_deref(), Some("\"1\""));
+    assert_eq!(&got.body, created);
+    assert!(!got.raw.contains(secret));
+
+    for i in 0..3 {
+        app.create_app(&format!("More {i}")).await;
+    }
+    let first = app
+        .get(&format!("{APPS}?ownerOrgId=acme&limit=3"), &member())
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 3);
+    assert_eq!(first.body["items"][0]["name"], "More 2");
+    let cursor = first.body["nextCursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("{APPS}?ownerOrgId=acme&limit=3&cursor={cursor}"),
+            &member(),
+        )
+        .await;
+    assert_eq!(second.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second.body["items"][0]["clientId"], client_id);
+    assert_eq!(second.body["nextCursor"], Value::Null);
+
+    let bad = app
+        .get(&format!("{APPS}?ownerOrgId=acme&limit=0"), &member())
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["field"], "limit");
+    let missing = app.get(APPS, &member()).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let outside = app
+        .get(&format!("{APPS}?ownerOrgId=acme"), &outsider())
+        .await;
+    assert_eq!(outside.status, StatusCode::NOT_FOUND);
+}
+
+pub async fn flat_patch_and_preconditions(app: TestApp) {
+    let (client_id, _) = app.create_app("Patchable").await;
+    let path = app_path(&client_id);
+    let patch = |name: &str| json!({"name": name, "allowedScopes": ["read", "write"]});
+    let reply = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\"")],
+            Some((
+                "application/json",
+                patch("Renamed").to_string().into_bytes(),
+            )),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    assert_eq!(reply.body["name"], "Renamed");
+    assert_eq!(reply.body["allowedScopes"], json!(["read", "write"]));
+    assert_eq!(reply.header("etag").as_deref(), Some("\"2\""));
+
+    let stale = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\"")],
+            Some(("application/json", patch("Stale").to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        stale.raw
+    );
+    assert_eq!(app.get(&path, &admin()).await.body["name"], "Renamed");
+
+    let immutable = app
+        .json(
+            "PATCH",
+            &path,
+            &admin(),
+            &json!({"type": "native", "ownerOrgId": "x", "clientId": "y"}),
+        )
+        .await;
+    assert_eq!(immutable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = immutable.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["type", "clientId", "ownerOrgId"]);
+
+    let last_url = app
+        .json("PATCH", &path, &admin(), &json!({"redirectUrls": []}))
+        .await;
+    assert_eq!(last_url.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(last_url.body["errors"][0]["field"], "redirectUrls");
+
+    let first_party = app
+        .json("PATCH", &path, &admin(), &json!({"isFirstParty": true}))
+        .await;
+    assert_eq!(first_party.status, StatusCode::FORBIDDEN);
+    let by_root = app
+        .json(
+            "PATCH",
+            &path,
+            &token("root", &[], &["platform-admin"]),
+            &json!({"isFirstParty": true}),
+        )
+        .await;
+    assert_eq!(by_root.status, StatusCode::OK);
+    assert_eq!(by_root.body["isFirstParty"], true);
+}
+
+pub async fn flat_disable_enable_rotate_and_authenticate(app: TestApp) {
+    let (client_id, first_secret) = app.create_app("Lifecycle").await;
+    let path = app_path(&client_id);
+    assert!(authenticate(&app, &client_id, &first_secret).await);
+    assert!(!authenticate(&app, &client_id, "oas_wrong").await);
+
+    let deleted = app.call("DELETE", &path, Some(&admin()), &[], None).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert_eq!(deleted.body, json!({"success": true}));
+    assert_eq!(app.get(&path, &admin()).await.body["disabled"], true);
+    let again = app.call("DELETE", &path, Some(&admin()), &[], None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(!authenticate(&app, &client_id, &first_secret).await);
+
+    let refused = app.post(&format!("{path}/rotate-secret"), &admin()).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.raw);
+
+    let enabled = app.post(&format!("{path}/enable"), &admin()).await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    assert_eq!(enabled.body["disabled"], false);
+    assert!(authenticate(&app, &client_id, &first_secret).await);
+
+    let rotated = app
+        .json(
+            "POST",
+            &format!("{path}/rotate-secret"),
+            &admin(),
+            &json!({"gracePeriodSeconds": 600}),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.raw);
+    let second_secret = rotated.body["clientSecret"].as_str().unwrap().to_owned();
+    assert_ne!(second_secret, first_secret);
+    assert_eq!(rotated.body["application"]["clientId"], client_id.as_str());
+    assert!(
+        authenticate(&app, &client_id, &first_secret).await,
+        "grace period"
+    );
+    assert!(authenticate(&app, &client_id, &second_secret).await);
+
+    let revoked = app
+        .post(&format!("{path}/revoke-previous-secret"), &admin())
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    assert_eq!(revoked.body["previousSecretExpiresAt"], Value::Null);
+    assert!(!authenticate(&app, &client_id, &first_secret).await);
+    assert!(authenticate(&app, &client_id, &second_secret).await);
+
+    let bad_grace = app
+        .json(
+            "POST",
+            &format!("{path}/rotate-secret"),
+            &admin(),
+            &json!({"gracePeriodSeconds": 604_801}),
+        )
+        .await;
+    assert_eq!(bad_grace.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad_grace.body["errors"][0]["field"], "gracePeriodSeconds");
+
+    let answer = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientId": client_id, "clientSecret": second_secret}),
+        )
+        .await;
+    assert_eq!(answer.body["application"]["clientId"], client_id.as_str());
+    let not_allowed = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &admin(),
+            &json!({"clientId": client_id, "clientSecret": second_secret}),
+        )
+        .await;
+    assert_eq!(not_allowed.status, StatusCode::FORBIDDEN);
+}
+
+pub async fn flat_errors_and_access(app: TestApp) {
+    let (client_id, _) = app.create_app("Guarded").await;
+    let path = app_path(&client_id);
+
+    let none = app.call("GET", &path, None, &[], None).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(none.header("www-authenticate").as_deref(), Some("Bearer"));
+    assert_eq!(
+        none.header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
+    for bad in ["garbage", &token("x", &[], &[])[..20]] {
+        let reply = app.call("GET", &path, Some(bad), &[], None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            reply.header("www-authenticate").as_deref(),
+            Some("Bearer error=\"invalid_token\"")
+        );
+    }
+
+    assert_eq!(
+        app.get(&path, &outsider()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&app_path("not-a-uuid"), &admin()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&path, &member()).await.status, StatusCode::OK);
+    let write = app
+        .json("PATCH", &path, &member(), &json!({"name": "x"}))
+        .await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    let cross = app
+        .json("PATCH", &path, &outsider(), &json!({"name": "x"}))
+        .await;
+    assert_eq!(cross.status, StatusCode::NOT_FOUND);
+
+    let malformed = app
+        .call(
+            "POST",
+            APPS,
+            Some(&admin()),
+            &[],
+            Some(("application/json", b"{not json".to_vec())),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    let wrong_type = app
+        .json(
+            "POST",
+            APPS,
+            &admin(),
+            &json!({"ownerOrgId": "acme", "name": 5, "type": "web", "redirectUrls": "x"}),
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    let fields: Vec<_> = wrong_type.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["name", "redirectUrls"]);
+    let missing = app
+        .json("POST", APPS, &admin(), &json!({"ownerOrgId": "acme"}))
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let unknown = app
+        .json("PATCH", &path, &admin(), &json!({"colour": "red"}))
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.body["errors"][0]["field"], "colour");
+    let media = app
+        .call(
+            "POST",
+            APPS,
+            Some(&admin()),
+            &[],
+            Some(("text/plain", b"{}".to_vec())),
+        )
+        .await;
+    assert_eq!(media.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let big = json!({"name": "x".repeat(70_000)}).to_string().into_bytes();
+    let too_large = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[],
+            Some(("application/json", big)),
+        )
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let invalid = app
+        .json(
+            "POST",
+            APPS,
+            &admin(),
+            &json!({
+                "ownerOrgId": "acme", "name": "", "type": "spa",
+                "redirectUrls": ["javascript:alert(1)"], "grantTypes": ["password"],
+            }),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = invalid.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["type", "name", "grantTypes[0]"]);
+    let as_member = app
+        .json("POST", APPS, &member(), &json!({
+            "ownerOrgId": "acme", "name": "x", "type": "web", "redirectUrls": ["https://a.example/cb"],
+        }))
+        .await;
+    assert_eq!(as_member.status, StatusCode::FORBIDDEN);
+}
+
+pub async fn concurrent_patches_with_one_etag_have_one_winner(app: TestApp) {
+    let (client_id, _) = app.create_app("Contended").await;
+    let path = app_path(&client_id);
+    let token = admin();
+    let replies = futures_util::future::join_all((0..16).map(|i| {
+        app.call(
+            "PATCH",
+            &path,
+            Some(&token),
+            &[("If-Match", "\"1\"")],
+            Some((
+                "application/json",
+                json!({"name": format!("Writer {i}")})
+                    .to_string()
+                    .into_bytes(),
+            )),
+        )
+    }))
+    .await;
+    let ok = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    let stale = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((ok, stale), (1, 15));
+    let stored = app.get(&path, &admin()).await;
+    assert_eq!(stored.header("etag").as_deref(), Some("\"2\""));
+}
+
+pub async fn v1_every_call(app: TestApp) {
+    let created = app
+        .json("POST", V1, &admin(), &json!({
+            "name": "Partner", "description": "d", "type": "web",
+            "grant_types": ["authorization_code"], "redirect_uris": ["https://p.example.com/cb"],
+            "scopes": ["read", "write"], "access_level": "user",
+        }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
+    assert_eq!(created.body["success"], true);
+    let data = &created.body["data"];
+    for field in [
+        "id",
+        "name",
+        "description",
+        "client_id",
+        "type",
+        "grant_types",
+        "redirect_uris",
+        "scopes",
+        "access_level",
+        "status",
+        "is_first_party",
+        "created_at",
+        "updated_at",
+        "client_secret",
+    ] {
+        assert!(data.get(field).is_some(), "missing {field}");
+    }
+    let id = data["id"].as_i64().unwrap();
+    let path = format!("{V1}/{id}");
+    let secret = data["client_secret"].as_str().unwrap().to_owned();
+    let client_id = data["client_id"].as_str().unwrap().to_owned();
+
+    let got = app.get(&path, &member()).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body["data"]["access_level"], "user");
+    assert!(got.body["data"].get("client_secret").is_none());
+    assert!(!got.raw.contains(&secret));
+    assert_eq!(got.header("etag").as_deref(), Some("\"1\""));
+
+    app.create_app("Second").await;
+    let list = app.get(&format!("{V1}?page=2&per_page=1"), &member()).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.body["pagination"],
+        json!({"page": 2, "per_page": 1, "total": 2})
+    );
+    assert_eq!(list.body["data"][0]["id"], id);
+
+    let patched = app
+        .json(
+            "PATCH",
+            &path,
+            &admin(),
+            &json!({"name": "Renamed", "scopes": ["admin"]}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.raw);
+    assert_eq!(
+        patched.body["message"],
+        "OAuth application updated successfully"
+    );
+    assert_eq!(
+        patched.body["data"]["message"],
+        "OAuth application updated successfully"
+    );
+    assert_eq!(patched.body["data"]["scopes"], json!(["admin"]));
+
+    let regenerated = app
+        .json(
+            "POST",
+            &format!("{path}/regenerate-secret"),
+            &admin(),
+            &json!({"grace_period_seconds": 60}),
+        )
+        .await;
+    assert_eq!(regenerated.status, StatusCode::OK, "{}", regenerated.raw);
+    assert_eq!(regenerated.body["data"]["client_id"], client_id.as_str());
+    assert!(regenerated.body["data"]["previous_secret_expires_at"].is_string());
+    let new_secret = regenerated.body["data"]["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(authenticate(&app, &client_id, &new_secret).await);
+
+    let revoked = app
+        .json("PATCH", &path, &admin(), &json!({"status": "revoked"}))
+        .await;
+    assert_eq!(revoked.body["data"]["status"], "revoked");
+    let conflict = app
+        .post(&format!("{path}/regenerate-secret"), &admin())
+        .await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert_eq!(conflict.body["success"], false);
+    assert_eq!(conflict.body["error"]["code"], "conflict");
+    let active = app
+        .json("PATCH", &path, &admin(), &json!({"status": "active"}))
+        .await;
+    assert_eq!(active.body["data"]["status"], "active");
+
+    let deleted = app.call("DELETE", &path, Some(&admin()), &[], None).await;
+    assert_eq!(deleted.status, StatusCode::OK);
+    assert_eq!(deleted.body["data"]["status"], "revoked");
+
+    let not_int = app.get(&format!("{V1}/abc"), &admin()).await;
+    assert_eq!(not_int.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_int.body["error"]["code"], "bad_request");
+    let other_org = app
+        .get(
+            &format!("/api/v1/organizations/globex/oauth-applications/{id}"),
+            &token("g", &[("globex", "admin")], &[]),
+        )
+        .await;
+    assert_eq!(other_org.status, StatusCode::NOT_FOUND);
+    assert_eq!(other_org.body["error"]["code"], "not_found");
+    let invalid = app
+        .json(
+            "PATCH",
+            &path,
+            &admin(),
+            &json!({"redirect_uris": ["http://x.example"], "status": "gone"}),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.body["error"]["code"], "validation_error");
+    let details: Vec<_> = invalid.body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(details, ["redirect_uris[0]", "status"]);
+    let forbidden = app
+        .json("PATCH", &path, &member(), &json!({"name": "x"}))
+        .await;
+    assert_eq!(forbidden.body["error"]["code"], "forbidden");
+    let unauthorized = app.call("GET", &path, None, &[], None).await;
+    assert_eq!(unauthorized.body["error"]["code"], "unauthorized");
+    let media = app
+        .call(
+            "POST",
+            V1,
+            Some(&admin()),
+            &[],
+            Some(("text/plain", b"x".to_vec())),
+        )
+        .await;
+    assert_eq!(media.body["error"]["code"], "unsupported_media_type");
+    let stale = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\"")],
+            Some(("application/json", b"{\"name\":\"y\"}".to_vec())),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale.body["error"]["code"], "precondition_failed");
+}
+
+pub async fn secrets_never_leave_create_or_rotate(app: TestApp) {
+    let (client_id, secret) = app.create_app("Quiet").await;
+    let rotated = app
+        .json(
+            "POST",
+            &format!("{}/rotate-secret", app_path(&client_id)),
+            &admin(),
+            &json!({"gracePeriodSeconds": 60}),
+        )
+        .await;
+    let second = rotated.body["clientSecret"].as_str().unwrap().to_owned();
+    assert!(authenticate(&app, &client_id, &second).await);
+    let admin_token = admin();
+    for path in [
+        app_path(&client_id),
+        format!("{APPS}?ownerOrgId=acme"),
+        V1.to_owned(),
+    ] {
+        let reply = app.get(&path, &admin_token).await;
+        for s in [&secret, &second] {
+            assert!(!reply.raw.contains(s.as_str()), "{path} shows a secret");
+        }
+        assert!(!reply.raw.contains("$argon2"), "{path} shows a hash");
+    }
+    let logged = logs().text();
+    assert!(logged.contains("request"), "logs were captured");
+    for s in [&secret, &second, &admin_token, &authenticator()] {
+        assert!(!logged.contains(s.as_str()), "a secret or token was logged");
+    }
+    assert!(!logged.contains("$argon2"), "a hash was logged");
+}
+
+pub async fn health_readiness_and_metrics(app: TestApp) {
+    let health = app.call("GET", "/healthz", None, &[], None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let ready = app.call("GET", "/readyz", None, &[], None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.raw);
+    assert!(ready.header("x-request-id").is_some());
+    let echoed = app
+        .call(
+            "GET",
+            "/healthz",
+            None,
+            &[("x-request-id", "abc-123")],
+            None,
+        )
+        .await;
+    assert_eq!(echoed.header("x-request-id").as_deref(), Some("abc-123"));
+    app.create_app("Counted").await;
+    let metrics = app.call("GET", "/metrics", None, &[], None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.raw.contains(
+        "http_requests_total{route=\"/api/oauth-applications\",method=\"POST\",status=\"201\"} 1"
+    ), "{}", metrics.raw);
+    assert!(metrics.raw.contains("http_request_duration_seconds_bucket"));
+    assert!(metrics.raw.contains("hasher_max_concurrent"));
+}

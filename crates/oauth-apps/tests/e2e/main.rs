@@ -1,0 +1,39 @@
+//! End-to-end tests: the real server on a loopback port, on SQLite and on PostgreSQL.
+
+// Test code: a failed expectation is meant to panic.
+#![allow(clippy::unwrap_used)]
+
+mod cases;
+mod harness;
+
+macro_rules! on_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    crate::cases::$case(crate::harness::spawn(crate::harness::Db::Sqlite).await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    crate::cases::$case(crate::harness::spawn(crate::harness::Db::Postgres).await).await;
+                }
+            )+
+        }
+    };
+}
+
+on_both_databases!(
+    flat_create_get_and_list,
+    flat_patch_and_preconditions,
+    flat_disable_enable_rotate_and_authenticate,
+    flat_errors_and_access,
+    concurrent_patches_with_one_etag_have_one_winner,
+    v1_every_call,
+    secrets_never_leave_create_or_rotate,
+    health_readiness_and_metrics,
+);
