@@ -144,8 +144,10 @@ impl JwtVerifier {
         v.set_audience(&[&self.expectations.audience]);
         if let Some(iss) = &self.expectations.issuer {
             v.set_issuer(&[iss]);
+            v.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+        } else {
+            v.set_required_spec_claims(&["exp", "sub", "aud"]);
         }
-        v.set_required_spec_claims(&["exp", "sub", "aud"]);
         v
     }
 

@@ -15,7 +15,7 @@ use crate::state::AppState;
 const S: Surface = Surface::Flat;
 
 /// The application as surface A shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct App {
     client_id: String,
@@ -57,17 +57,20 @@ impl From<&OAuthApplication> for App {
     }
 }
 
-#[derive(Serialize)]
+/// An application with its secret, shown once (create, rotate).
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct WithSecret {
+pub struct AppWithSecret {
     application: App,
     client_secret: String,
 }
 
-#[derive(Serialize)]
+/// A page of a keyset listing.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Page {
+pub struct AppPage {
     items: Vec<App>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
     next_cursor: Option<String>,
 }
 
@@ -95,6 +98,7 @@ fn required_body(
 }
 
 /// `POST /api/oauth-applications`
+#[utoipa::path(post, path = "/api/oauth-applications", operation_id = "flat_create", tag = "flat", request_body = crate::openapi::CreateApp, responses((status = 201, description = "Registered; the secret is shown once", body = AppWithSecret), crate::openapi::FlatErrors))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -126,13 +130,14 @@ pub async fn create(
             format!("/api/oauth-applications/{}", app.client_id()),
         ))
         .insert_header((header::ETAG, etag(app.version())))
-        .json(WithSecret {
+        .json(AppWithSecret {
             application: App::from(app),
             client_secret: registered.client_secret.expose().to_owned(),
         }))
 }
 
 /// `GET /api/oauth-applications?ownerOrgId=&limit=&cursor=`
+#[utoipa::path(get, path = "/api/oauth-applications", operation_id = "flat_list", tag = "flat", params(("ownerOrgId" = String, Query, description = "The organisation"), ("limit" = Option<i64>, Query, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "nextCursor of the previous page")), responses((status = 200, description = "Newest first", body = AppPage), crate::openapi::FlatErrors))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let query = crate::request::query(&req, S)?;
@@ -162,13 +167,14 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         )
         .await
         .map_err(|e| api_error(S, &e))?;
-    Ok(HttpResponse::Ok().json(Page {
+    Ok(HttpResponse::Ok().json(AppPage {
         items: page.items.iter().map(App::from).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
 
 /// `GET /api/oauth-applications/{clientId}`
+#[utoipa::path(get, path = "/api/oauth-applications/{clientId}", operation_id = "flat_get", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), responses((status = 200, description = "The application (ETag: its version)", body = App), crate::openapi::FlatErrors))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -184,6 +190,7 @@ pub async fn get(
 }
 
 /// `PATCH /api/oauth-applications/{clientId}`
+#[utoipa::path(patch, path = "/api/oauth-applications/{clientId}", operation_id = "flat_patch", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), request_body = crate::openapi::PatchApp, responses((status = 200, description = "Updated", body = App), crate::openapi::FlatErrors))]
 pub async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -217,6 +224,7 @@ pub async fn patch(
 }
 
 /// `DELETE /api/oauth-applications/{clientId}`: disables (soft).
+#[utoipa::path(delete, path = "/api/oauth-applications/{clientId}", operation_id = "flat_disable", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), responses((status = 200, description = "Disabled (repeatable)", body = crate::openapi::Success), crate::openapi::FlatErrors))]
 pub async fn disable(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -232,6 +240,7 @@ pub async fn disable(
 }
 
 /// `POST /api/oauth-applications/{clientId}/enable`
+#[utoipa::path(post, path = "/api/oauth-applications/{clientId}/enable", operation_id = "flat_enable", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), responses((status = 200, description = "Re-enabled", body = App), crate::openapi::FlatErrors))]
 pub async fn enable(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -248,6 +257,7 @@ pub async fn enable(
 
 /// `POST /api/oauth-applications/{clientId}/rotate-secret`, optional body
 /// `{gracePeriodSeconds}`.
+#[utoipa::path(post, path = "/api/oauth-applications/{clientId}/rotate-secret", operation_id = "flat_rotate_secret", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), request_body(content = Option<crate::openapi::RotateSecret>, description = "Optional"), responses((status = 200, description = "A new secret, shown once", body = AppWithSecret), crate::openapi::FlatErrors))]
 pub async fn rotate_secret(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -272,13 +282,14 @@ pub async fn rotate_secret(
         .map_err(|e| api_error(S, &e))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(rotated.application.version())))
-        .json(WithSecret {
+        .json(AppWithSecret {
             application: App::from(&rotated.application),
             client_secret: rotated.client_secret.expose().to_owned(),
         }))
 }
 
 /// `POST /api/oauth-applications/{clientId}/revoke-previous-secret`
+#[utoipa::path(post, path = "/api/oauth-applications/{clientId}/revoke-previous-secret", operation_id = "flat_revoke_previous_secret", tag = "flat", params(("clientId" = String, Path, description = "The application's client id")), responses((status = 200, description = "The previous secret no longer works", body = App), crate::openapi::FlatErrors))]
 pub async fn revoke_previous_secret(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -294,6 +305,7 @@ pub async fn revoke_previous_secret(
 }
 
 /// `POST /api/client-authentication` `{clientId, clientSecret}`
+#[utoipa::path(post, path = "/api/client-authentication", operation_id = "flat_authenticate_client", tag = "flat", request_body = crate::openapi::ClientCredentials, responses((status = 200, description = "Whether the credentials are valid", body = crate::openapi::ClientAuthenticationResult), crate::openapi::FlatErrors))]
 pub async fn authenticate_client(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod flat;
 pub mod metrics;
+pub mod openapi;
 mod outcome;
 pub mod request;
 pub mod state;
@@ -59,11 +60,15 @@ fn request_id(incoming: Option<&HeaderValue>) -> String {
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
-async fn healthz() -> HttpResponse {
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "Up", body = openapi::Health)))]
+pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses((status = 200, description = "Ready", body = openapi::Health), (status = 503, description = "The database does not answer", body = openapi::Health)))]
+pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.readiness.check().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(reason) => {
@@ -75,7 +80,9 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub(crate) async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
@@ -131,6 +138,8 @@ pub fn serve(
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .route("/metrics", web::get().to(render_metrics))
+            .route("/openapi.json", web::get().to(openapi::openapi_json))
+            .route("/docs", web::get().to(openapi::docs_page))
     })
     .workers(config.workers)
     .shutdown_timeout(config.shutdown_timeout.as_secs())

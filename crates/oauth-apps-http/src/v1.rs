@@ -17,7 +17,7 @@ use crate::state::AppState;
 const S: Surface = Surface::V1;
 
 /// The application as surface B shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AppV1 {
     id: i64,
     name: String,
@@ -99,6 +99,7 @@ fn required_body(
 }
 
 /// `GET .../oauth-applications?page=&per_page=`
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/oauth-applications", operation_id = "v1_list", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("page" = Option<i64>, Query, description = "From 1"), ("per_page" = Option<i64>, Query, description = "1-100, default 20")), responses((status = 200, description = "A page, newest first", body = crate::openapi::ListEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -136,6 +137,7 @@ pub async fn list(
 }
 
 /// `POST .../oauth-applications`
+#[utoipa::path(post, path = "/api/v1/organizations/{org_id}/oauth-applications", operation_id = "v1_create", tag = "v1", params(("org_id" = String, Path, description = "The organisation")), request_body = crate::openapi::CreateAppV1, responses((status = 201, description = "Registered; the secret is shown once", body = crate::openapi::CreatedEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -181,6 +183,7 @@ pub async fn create(
 }
 
 /// `GET .../oauth-applications/{app_id}`
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}", operation_id = "v1_get", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, description = "The application's id")), responses((status = 200, description = "The application", body = crate::openapi::AppEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn get(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -204,6 +207,7 @@ pub async fn get(
 }
 
 /// `PATCH .../oauth-applications/{app_id}`
+#[utoipa::path(patch, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}", operation_id = "v1_patch", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, description = "The application's id")), request_body = crate::openapi::PatchAppV1, responses((status = 200, description = "Updated", body = crate::openapi::UpdatedEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -244,6 +248,7 @@ pub async fn patch(
 }
 
 /// `DELETE .../oauth-applications/{app_id}`: sets `status: revoked`.
+#[utoipa::path(delete, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}", operation_id = "v1_revoke", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, description = "The application's id")), responses((status = 200, description = "Revoked", body = crate::openapi::AppEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -264,6 +269,7 @@ pub async fn revoke(
 
 /// `POST .../oauth-applications/{app_id}/regenerate-secret`, optional body
 /// `{grace_period_seconds}`.
+#[utoipa::path(post, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/regenerate-secret", operation_id = "v1_regenerate_secret", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, description = "The application's id")), request_body(content = Option<crate::openapi::RegenerateSecretV1>, description = "Optional"), responses((status = 200, description = "A new secret, shown once", body = crate::openapi::RegeneratedEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn regenerate_secret(
     req: HttpRequest,
     state: web::Data<AppState>,

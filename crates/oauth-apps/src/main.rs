@@ -25,6 +25,8 @@ enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
+    /// Print the OpenAPI 3.1 document of the API (also served at /openapi.json).
+    Openapi,
     /// Mint an HS256 token with the configured secret, for development and scripts.
     Token {
         /// The subject.
@@ -135,6 +137,13 @@ async fn serve(config: Config) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{:#}", oauth_apps_http::openapi::document());
+        }
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => return fail(e),
@@ -153,6 +162,6 @@ fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }),
-        Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Serve | Command::Openapi => actix_web::rt::System::new().block_on(serve(config)),
     }
 }

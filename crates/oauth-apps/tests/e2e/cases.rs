@@ -630,4 +630,21 @@ pub async fn health_readiness_and_metrics(app: TestApp) {
     ), "{}", metrics.raw);
     assert!(metrics.raw.contains("http_request_duration_seconds_bucket"));
     assert!(metrics.raw.contains("hasher_max_concurrent"));
+
+    let openapi = app.call("GET", "/openapi.json", None, &[], None).await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert!(openapi.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(openapi.body["paths"]["/api/client-authentication"].is_object());
+    let docs = app.call("GET", "/docs", None, &[], None).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(
+        docs.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        docs.raw
+            .contains("/api/oauth-applications/{clientId}/rotate-secret")
+    );
+    assert!(!docs.raw.contains("<script"));
 }
