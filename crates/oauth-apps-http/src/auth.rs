@@ -357,6 +357,75 @@ mod tests {
         assert_eq!(v.verify(&token), Err(TokenError::BadSignature));
     }
 
+    /// A test-only Ed25519 key pair: PKCS#8 DER private key and the public JWK's `x`.
+    const ED_PRIVATE_DER: &str = "302e020100300506032b6570042204201c8b9506b50ea4ae8a5de438553ee58ee4688a213450008b0a8c6aeae89e4821";
+    const ED_PUBLIC_X: &str = "ShnqA4hrWkUXSYuAb64XKawrL9YjrcozYvXfN4tr6W8";
+
+    fn ed_private() -> Vec<u8> {
+        (0..ED_PRIVATE_DER.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&ED_PRIVATE_DER[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn jwks() -> String {
+        format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{ED_PUBLIC_X}","kid":"k1","alg":"EdDSA"}}]}}"#
+        )
+    }
+
+    fn ed_token(kid: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_der(&ed_private())).unwrap()
+    }
+
+    #[test]
+    fn eddsa_tokens_verify_against_the_jwks() {
+        let e = Expectations {
+            audience: "oauth-apps".into(),
+            issuer: None,
+        };
+        let v = JwtVerifier::new(None, Some(&jwks()), e).unwrap();
+        assert_eq!(v.verify(&ed_token(Some("k1"))).unwrap().subject(), "alice");
+        assert_eq!(v.verify(&ed_token(None)).unwrap().subject(), "alice");
+        // A key id the set does not have.
+        assert_eq!(
+            v.verify(&ed_token(Some("other"))),
+            Err(TokenError::BadSignature)
+        );
+        // Without an HS256 secret, HS256 tokens have no key at all.
+        let hs = mint_hs256(SECRET, &claims()).unwrap();
+        assert_eq!(v.verify(&hs), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn the_public_key_cannot_be_used_as_an_hmac_secret() {
+        // The classic confusion: sign HS256 with the public key's bytes, hoping the
+        // verifier uses the same bytes as the HMAC key. Only the HS256 secret is used.
+        let e = Expectations {
+            audience: "oauth-apps".into(),
+            issuer: None,
+        };
+        let v = JwtVerifier::new(Some(SECRET), Some(&jwks()), e).unwrap();
+        let forged = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims(),
+            &EncodingKey::from_secret(jwks().as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(v.verify(&forged), Err(TokenError::BadSignature));
+        let forged_x = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims(),
+            &EncodingKey::from_secret(ED_PUBLIC_X.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(v.verify(&forged_x), Err(TokenError::BadSignature));
+        assert!(v.verify(&ed_token(Some("k1"))).is_ok());
+        assert!(v.verify(&mint_hs256(SECRET, &claims()).unwrap()).is_ok());
+    }
+
     #[test]
     fn keys_are_checked_at_start() {
         let e = Expectations {
@@ -378,6 +447,12 @@ mod tests {
         assert!(matches!(
             mint_hs256(b"short", &claims()),
             Err(KeyError::ShortSecret)
+        ));
+        // A JWKS key of an unsupported kind.
+        let hs_jwk = r#"{"keys":[{"kty":"oct","k":"c2VjcmV0","alg":"HS256"}]}"#;
+        assert!(matches!(
+            JwtVerifier::new(None, Some(hs_jwk), e.clone()),
+            Err(KeyError::Jwks(_))
         ));
         // An empty key set with a secret is fine.
         assert!(JwtVerifier::new(Some(SECRET), Some(r#"{"keys":[]}"#), e).is_ok());

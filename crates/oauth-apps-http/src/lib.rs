@@ -107,7 +107,8 @@ pub fn serve(
                 req.extensions_mut().insert(RequestId(id.clone()));
                 let started = Instant::now();
                 let metrics = metrics.clone();
-                let fut = srv.call(req);
+                let span = tracing::info_span!("request", request_id = %id);
+                let fut = tracing::Instrument::instrument(srv.call(req), span);
                 async move {
                     let mut res = fut.await?;
                     let elapsed = started.elapsed();

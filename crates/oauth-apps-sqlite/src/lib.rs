@@ -164,6 +164,14 @@ impl SqliteRepository {
         Ok(Self { pool })
     }
 
+    /// The pool's saturation: connections in use, the most it holds, and requests
+    /// waiting for one (for metrics).
+    #[must_use]
+    pub fn pool_usage(&self) -> (usize, usize, usize) {
+        let s = self.pool.status();
+        (s.size.saturating_sub(s.available), s.max_size, s.waiting)
+    }
+
     /// Whether the database answers a query (for readiness checks).
     ///
     /// # Errors

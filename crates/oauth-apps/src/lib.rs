@@ -43,6 +43,15 @@ enum Storage {
     Postgres(PgRepository),
 }
 
+impl Storage {
+    fn pool_usage(&self) -> (usize, usize, usize) {
+        match self {
+            Self::Sqlite(repo) => repo.pool_usage(),
+            Self::Postgres(repo) => repo.pool_usage(),
+        }
+    }
+}
+
 #[async_trait]
 impl Readiness for Storage {
     async fn check(&self) -> Result<(), String> {
@@ -206,7 +215,27 @@ impl Application {
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let gauge_hasher = hasher.clone();
+        let pool_gauge = |pick: fn((usize, usize, usize)) -> usize| {
+            let storage = storage.clone();
+            Arc::new(move || pick(storage.pool_usage()) as f64)
+                as Arc<dyn Fn() -> f64 + Send + Sync>
+        };
         let metrics = Metrics::new(vec![
+            (
+                "db_pool_connections_in_use".into(),
+                "Database connections in use now.".into(),
+                pool_gauge(|u| u.0),
+            ),
+            (
+                "db_pool_max_connections".into(),
+                "Database connections the pool may hold.".into(),
+                pool_gauge(|u| u.1),
+            ),
+            (
+                "db_pool_waiting".into(),
+                "Requests waiting for a database connection.".into(),
+                pool_gauge(|u| u.2),
+            ),
             (
                 "hasher_in_flight".into(),
                 "Secret hashes running now.".into(),

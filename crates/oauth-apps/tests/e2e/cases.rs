@@ -630,6 +630,7 @@ pub async fn health_readiness_and_metrics(app: TestApp) {
     ), "{}", metrics.raw);
     assert!(metrics.raw.contains("http_request_duration_seconds_bucket"));
     assert!(metrics.raw.contains("hasher_max_concurrent"));
+    assert!(metrics.raw.contains("db_pool_max_connections"));
 
     let openapi = app.call("GET", "/openapi.json", None, &[], None).await;
     assert_eq!(openapi.status, StatusCode::OK);
