@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::error::{ApiError, FieldProblem, Surface};
 use crate::outcome::api_error;
-use crate::request::{Fields, authenticate, etag, if_match, json_object};
+use crate::request::{
+    Fields, authenticate, etag, if_match, optional_integer_body, required_json_object,
+};
 use crate::state::AppState;
 
 const S: Surface = Surface::Flat;
@@ -91,12 +93,6 @@ fn with_etag(app: &OAuthApplication) -> HttpResponse {
         .json(App::from(app))
 }
 
-fn required_body(
-    body: Option<serde_json::Map<String, serde_json::Value>>,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    body.ok_or_else(|| ApiError::bad_request(S, "A JSON body is required.", vec![]))
-}
-
 /// `POST /api/oauth-applications`
 #[utoipa::path(post, path = "/api/oauth-applications", operation_id = "flat_create", tag = "flat", request_body = crate::openapi::CreateApp, responses((status = 201, description = "Registered; the secret is shown once", body = AppWithSecret), crate::openapi::FlatErrors))]
 pub async fn create(
@@ -105,7 +101,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
-    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let cmd = RegisterApplication {
         owner_org_id: f.required_string("ownerOrgId"),
         name: f.required_string("name"),
@@ -200,7 +196,7 @@ pub async fn patch(
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path)?;
     let expected = if_match(&req, S)?;
-    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let patch = ApplicationPatch {
         name: f.string("name"),
         description: f.nullable_string("description"),
@@ -266,15 +262,7 @@ pub async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path)?;
-    let grace = match json_object(&req, payload, S).await? {
-        Some(body) => {
-            let mut f = Fields::new(S, body);
-            let grace = f.integer("gracePeriodSeconds");
-            f.finish()?;
-            grace
-        }
-        None => None,
-    };
+    let grace = optional_integer_body(&req, payload, S, "gracePeriodSeconds").await?;
     let rotated = state
         .service
         .rotate_secret(&principal, &target, grace)
@@ -312,7 +300,7 @@ pub async fn authenticate_client(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
-    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let client_id = f.required_string("clientId");
     let client_secret = f.required_string("clientSecret");
     f.finish()?;

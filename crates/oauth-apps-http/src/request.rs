@@ -141,6 +141,39 @@ pub async fn json_object(
     }
 }
 
+/// Like [`json_object`], but the body is required.
+///
+/// # Errors
+/// As [`json_object`], and 400 when the body is empty.
+pub async fn required_json_object(
+    req: &HttpRequest,
+    payload: web::Payload,
+    surface: Surface,
+) -> Result<Map<String, Value>, ApiError> {
+    json_object(req, payload, surface)
+        .await?
+        .ok_or_else(|| ApiError::bad_request(surface, "A JSON body is required.", vec![]))
+}
+
+/// An optional body holding at most one optional integer field `key` (rotations).
+///
+/// # Errors
+/// As [`json_object`], and 400 for a wrong type or another field.
+pub async fn optional_integer_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    surface: Surface,
+    key: &str,
+) -> Result<Option<i64>, ApiError> {
+    let Some(body) = json_object(req, payload, surface).await? else {
+        return Ok(None);
+    };
+    let mut f = Fields::new(surface, body);
+    let value = f.integer(key);
+    f.finish()?;
+    Ok(value)
+}
+
 /// Reads fields of a JSON object strictly: wrong types, missing required fields and
 /// unknown fields are collected and answered together with 400.
 pub struct Fields {

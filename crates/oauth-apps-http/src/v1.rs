@@ -11,7 +11,10 @@ use serde_json::json;
 
 use crate::error::{ApiError, Surface};
 use crate::outcome::api_error;
-use crate::request::{Fields, authenticate, etag, if_match, integer_param, json_object, query};
+use crate::request::{
+    Fields, authenticate, etag, if_match, integer_param, optional_integer_body, query,
+    required_json_object,
+};
 use crate::state::AppState;
 
 const S: Surface = Surface::V1;
@@ -88,14 +91,16 @@ fn envelope(status: StatusCode, data: serde_json::Value, message: &str) -> HttpR
     HttpResponse::build(status).json(json!({"success": true, "data": data, "message": message}))
 }
 
-fn app_json(app: &OAuthApplication) -> serde_json::Value {
-    serde_json::to_value(AppV1::from(app)).unwrap_or_default()
+/// The response with the application's version as its `ETag`.
+fn tagged(mut response: HttpResponse, app: &OAuthApplication) -> HttpResponse {
+    if let Ok(tag) = header::HeaderValue::from_str(&etag(app.version())) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
 }
 
-fn required_body(
-    body: Option<serde_json::Map<String, serde_json::Value>>,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
-    body.ok_or_else(|| ApiError::bad_request(S, "A JSON body is required.", vec![]))
+fn app_json(app: &OAuthApplication) -> serde_json::Value {
+    serde_json::to_value(AppV1::from(app)).unwrap_or_default()
 }
 
 /// `GET .../oauth-applications?page=&per_page=`
@@ -146,7 +151,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let org = org(&path)?;
-    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let cmd = RegisterApplication {
         owner_org_id: org.as_str().to_owned(),
         name: f.required_string("name"),
@@ -195,15 +200,12 @@ pub async fn get(
         .get(&principal, &target(&path.0, &path.1)?)
         .await
         .map_err(|e| api_error(S, &e))?;
-    let mut response = envelope(
+    let response = envelope(
         StatusCode::OK,
         app_json(&app),
         "OAuth application retrieved successfully",
     );
-    if let Ok(tag) = header::HeaderValue::from_str(&etag(app.version())) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    Ok(response)
+    Ok(tagged(response, &app))
 }
 
 /// `PATCH .../oauth-applications/{app_id}`
@@ -218,7 +220,7 @@ pub async fn patch(
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path.0, &path.1)?;
     let expected = if_match(&req, S)?;
-    let mut f = Fields::new(S, required_body(json_object(&req, payload, S).await?)?);
+    let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let patch = ApplicationPatch {
         name: f.string("name"),
         description: f.nullable_string("description"),
@@ -240,11 +242,8 @@ pub async fn patch(
         .map_err(|e| api_error(S, &e))?;
     let mut data = app_json(&app);
     data["message"] = MESSAGE.into();
-    let mut response = envelope(StatusCode::OK, data, MESSAGE);
-    if let Ok(tag) = header::HeaderValue::from_str(&etag(app.version())) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    Ok(response)
+    let response = envelope(StatusCode::OK, data, MESSAGE);
+    Ok(tagged(response, &app))
 }
 
 /// `DELETE .../oauth-applications/{app_id}`: sets `status: revoked`.
@@ -278,15 +277,7 @@ pub async fn regenerate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path.0, &path.1)?;
-    let grace = match json_object(&req, payload, S).await? {
-        Some(body) => {
-            let mut f = Fields::new(S, body);
-            let grace = f.integer("grace_period_seconds");
-            f.finish()?;
-            grace
-        }
-        None => None,
-    };
+    let grace = optional_integer_body(&req, payload, S, "grace_period_seconds").await?;
     let rotated = state
         .service
         .rotate_secret(&principal, &target, grace)

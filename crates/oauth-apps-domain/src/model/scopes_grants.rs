@@ -75,20 +75,7 @@ impl ScopeCatalog {
     /// # Errors
     /// One [`FieldError`] on [`Field::AllowedScopes`] per scope of invalid syntax.
     pub fn new<S: AsRef<str>>(scopes: &[S]) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let mut kept = Vec::new();
-        for (i, s) in scopes.iter().enumerate() {
-            match Scope::parse(s.as_ref()) {
-                Ok(scope) if !kept.contains(&scope) => kept.push(scope),
-                Ok(_) => {}
-                Err(v) => errors.push(FieldError::at(Field::AllowedScopes, i, v)),
-            }
-        }
-        if errors.is_empty() {
-            Ok(Self(kept))
-        } else {
-            Err(errors)
-        }
+        Scopes::restore(scopes).map(|scopes| Self(scopes.0))
     }
 
     /// Whether `scope` is in the catalog.
