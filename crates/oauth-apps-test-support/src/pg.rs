@@ -152,6 +152,16 @@ impl TestDatabase {
         }
     }
 
+    /// Drops the database now, cutting every connection to it (for outage tests).
+    pub async fn drop_now(&self) {
+        let mut conn = admin_connection(&self.admin_url).await;
+        exec(
+            &mut conn,
+            &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name),
+        )
+        .await;
+    }
+
     /// The URL of this test's database.
     #[must_use]
     pub fn url(&self) -> &str {

@@ -649,3 +649,25 @@ pub async fn health_readiness_and_metrics(app: TestApp) {
     );
     assert!(!docs.raw.contains("<script"));
 }
+
+pub async fn a_lost_database_answers_503_with_retry_after(app: TestApp) {
+    let (client_id, _) = app.create_app("Before the outage").await;
+    app.lose_database().await;
+    let ready = app.call("GET", "/readyz", None, &[], None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.header("retry-after").is_some());
+    let flat = app.get(&app_path(&client_id), &admin()).await;
+    assert_eq!(flat.status, StatusCode::SERVICE_UNAVAILABLE, "{}", flat.raw);
+    assert!(flat.header("retry-after").is_some());
+    assert_eq!(
+        flat.header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
+    let v1 = app.get(V1, &admin()).await;
+    assert_eq!(v1.status, StatusCode::SERVICE_UNAVAILABLE, "{}", v1.raw);
+    assert_eq!(v1.body["error"]["code"], "service_unavailable");
+    assert_eq!(
+        app.call("GET", "/healthz", None, &[], None).await.status,
+        StatusCode::OK
+    );
+}

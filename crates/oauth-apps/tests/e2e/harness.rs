@@ -25,7 +25,7 @@ pub enum Db {
 
 enum Holder {
     Dir(#[allow(dead_code)] TempDir),
-    Pg(#[allow(dead_code)] TestDatabase),
+    Pg(TestDatabase),
 }
 
 /// Everything the server logged in this test process.
@@ -170,6 +170,14 @@ pub fn authenticator() -> String {
 }
 
 impl TestApp {
+    /// Takes the database away under the running server (PostgreSQL only).
+    pub async fn lose_database(&self) {
+        match &self._holder {
+            Holder::Pg(db) => db.drop_now().await,
+            Holder::Dir(_) => panic!("only PostgreSQL databases can be taken away"),
+        }
+    }
+
     pub async fn call(
         &self,
         method: &str,

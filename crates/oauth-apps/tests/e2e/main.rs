@@ -27,6 +27,16 @@ macro_rules! on_both_databases {
     };
 }
 
+mod postgres_only {
+    #[actix_web::test]
+    async fn a_lost_database_answers_503_with_retry_after() {
+        crate::cases::a_lost_database_answers_503_with_retry_after(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
 on_both_databases!(
     flat_create_get_and_list,
     flat_patch_and_preconditions,
