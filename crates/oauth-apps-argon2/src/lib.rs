@@ -4,6 +4,8 @@
 //! blocking pool, and at most [`HasherConfig::max_concurrent`] of them at once: a flood of
 //! verifications waits its turn instead of starving the async executor.
 
+mod warm;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,6 +17,7 @@ use oauth_apps_domain::{
     ClientSecret, HasherError, RandomError, RandomSource, SecretHash, SecretHasher,
 };
 use tokio::sync::Semaphore;
+pub use warm::{DEFAULT_CAPACITY, WarmHasher};
 
 /// Argon2id cost parameters and the concurrency bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use async_trait::async_trait;
-use oauth_apps_argon2::{Argon2Hasher, OsRandom};
+use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
 };
@@ -253,7 +253,7 @@ impl Application {
         let service = ApplicationService::new(
             Ports {
                 repository,
-                hasher: Arc::new(hasher),
+                hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
                 clock: Arc::new(SystemClock),
                 random: Arc::new(OsRandom),
             },
