@@ -105,15 +105,15 @@ impl<H> WarmHasher<H> {
         let mut table = self.lock();
         table.tick += 1;
         let tick = table.tick;
-        if table.entries.len() >= self.capacity && !table.entries.contains_key(hash.as_phc()) {
-            if let Some(oldest) = table
+        if table.entries.len() >= self.capacity
+            && !table.entries.contains_key(hash.as_phc())
+            && let Some(oldest) = table
                 .entries
                 .iter()
                 .min_by_key(|(_, e)| e.last_used)
                 .map(|(k, _)| k.clone())
-            {
-                table.entries.remove(&oldest);
-            }
+        {
+            table.entries.remove(&oldest);
         }
         table.entries.insert(
             hash.as_phc().to_owned(),
@@ -235,6 +235,9 @@ mod tests {
     async fn hashing_passes_through() {
         let w = WarmHasher::new(Counting::default(), 1);
         let s = ClientSecret::from_random_bytes(&[3; 32]);
-        assert_eq!(w.hash(&s).await.unwrap().as_phc(), format!("$t${}", s.expose()));
+        assert_eq!(
+            w.hash(&s).await.unwrap().as_phc(),
+            format!("$t${}", s.expose())
+        );
     }
 }
