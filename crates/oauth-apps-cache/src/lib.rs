@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use oauth_apps_domain::{
-    AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication,
-    OAuthApplication, OrgId, RepositoryError, Version,
+    AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
+    OrgId, RepositoryError, Version,
 };
 
 /// The default time an entry may be served: 1 second.
@@ -268,7 +268,11 @@ mod tests {
 
     #[async_trait]
     impl ApplicationRepository for Counting {
-        async fn insert(&self, a: &NewApplication, e: &AuditEvent) -> Result<AppId, RepositoryError> {
+        async fn insert(
+            &self,
+            a: &NewApplication,
+            e: &AuditEvent,
+        ) -> Result<AppId, RepositoryError> {
             self.inner.insert(a, e).await
         }
         async fn find_by_client_id(
@@ -378,7 +382,10 @@ mod tests {
         assert_eq!(reads(&counting), 1);
         // The organisation still matters on a cache hit.
         let other = OrgId::parse("globex").unwrap();
-        assert_eq!(block_on(cache.find_by_org_and_id(&other, app.id())).unwrap(), None);
+        assert_eq!(
+            block_on(cache.find_by_org_and_id(&other, app.id())).unwrap(),
+            None
+        );
         assert_eq!(cache.control().len(), 1);
     }
 
@@ -388,7 +395,9 @@ mod tests {
         block_on(cache.find_by_client_id(app.client_id())).unwrap();
         let disabled = app.with_status(Status::Revoked, at(3));
         block_on(cache.update(&disabled, app.version(), &event())).unwrap();
-        let seen = block_on(cache.find_by_client_id(app.client_id())).unwrap().unwrap();
+        let seen = block_on(cache.find_by_client_id(app.client_id()))
+            .unwrap()
+            .unwrap();
         assert!(seen.is_disabled());
         assert_eq!(reads(&counting), 2);
         // A failed write evicts too.

@@ -8,8 +8,11 @@
 //! - An unreachable server, a closed connection or a pool time-out is
 //!   [`RepositoryError::Unavailable`].
 
+mod listen;
 mod rows;
 mod schema;
+
+pub use listen::{CHANNEL, LISTENER_NAME, listen_for_changes};
 
 use std::time::Duration;
 

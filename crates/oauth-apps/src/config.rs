@@ -55,6 +55,8 @@ pub struct Config {
     pub db_max_connections: Option<usize>,
     /// HTTP worker threads.
     pub workers: Option<usize>,
+    /// How long the read cache may serve an application; zero turns it off.
+    pub cache_ttl: std::time::Duration,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -180,6 +182,9 @@ impl Config {
         };
         let db_max_connections = number(&get, "OAUTH_APPS_DB_MAX_CONNECTIONS", &mut errors);
         let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
+        let cache_ttl = std::time::Duration::from_millis(
+            number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(750),
+        );
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -196,6 +201,7 @@ impl Config {
                 hasher,
                 db_max_connections,
                 workers,
+                cache_ttl,
             })
         } else {
             Err(ConfigError(errors))
@@ -237,6 +243,7 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.hasher.memory_kib, 19_456);
         assert!(c.jwt.hs256_secret.is_none());
+        assert_eq!(c.cache_ttl, std::time::Duration::from_millis(750));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use async_trait::async_trait;
 use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
+use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
 };
@@ -61,6 +62,19 @@ impl Readiness for Storage {
         }
         .map_err(|e| e.to_string())
     }
+}
+
+/// Puts the read cache in front of `repo` unless `ttl` is zero.
+fn cached(
+    repo: Arc<dyn ApplicationRepository>,
+    ttl: std::time::Duration,
+) -> (Arc<dyn ApplicationRepository>, Option<CacheControl>) {
+    if ttl.is_zero() {
+        return (repo, None);
+    }
+    let cache = CachedRepository::new(repo, ttl, 100_000);
+    let control = cache.control();
+    (Arc::new(cache), Some(control))
 }
 
 /// Runs the migrations of the configured database.
@@ -162,27 +176,45 @@ impl Application {
     /// [`StartError`] saying what failed.
     pub async fn build(config: &Config) -> Result<Self, StartError> {
         migrate(&config.database).await?;
-        let (storage, repository): (Arc<Storage>, Arc<dyn ApplicationRepository>) =
-            match &config.database {
-                Database::Sqlite(path) => {
-                    let mut c = SqliteConfig::new(path);
-                    if let Some(n) = config.db_max_connections {
-                        c.max_connections = n;
-                    }
-                    let repo = SqliteRepository::new(&c)
-                        .map_err(|e| StartError::Database(e.to_string()))?;
-                    (Arc::new(Storage::Sqlite(repo.clone())), Arc::new(repo))
+        let (storage, repository, cache): (
+            Arc<Storage>,
+            Arc<dyn ApplicationRepository>,
+            Option<CacheControl>,
+        ) = match &config.database {
+            Database::Sqlite(path) => {
+                let mut c = SqliteConfig::new(path);
+                if let Some(n) = config.db_max_connections {
+                    c.max_connections = n;
                 }
-                Database::Postgres(url) => {
-                    let mut c = PgConfig::new(url);
-                    if let Some(n) = config.db_max_connections {
-                        c.max_connections = n;
-                    }
-                    let repo =
-                        PgRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
-                    (Arc::new(Storage::Postgres(repo.clone())), Arc::new(repo))
+                let repo =
+                    SqliteRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
+                let storage = Arc::new(Storage::Sqlite(repo.clone()));
+                // One process owns the file: its own writes are all there is to evict.
+                let (repository, control) = cached(Arc::new(repo), config.cache_ttl);
+                (storage, repository, control)
+            }
+            Database::Postgres(url) => {
+                let mut c = PgConfig::new(url);
+                if let Some(n) = config.db_max_connections {
+                    c.max_connections = n;
                 }
-            };
+                let repo =
+                    PgRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
+                let storage = Arc::new(Storage::Postgres(repo.clone()));
+                let (repository, control) = cached(Arc::new(repo), config.cache_ttl);
+                if let Some(control) = control.clone() {
+                    // Off until other replicas' changes can be heard.
+                    control.set_enabled(false);
+                    let on_change = control.clone();
+                    actix_web::rt::spawn(oauth_apps_postgres::listen_for_changes(
+                        url.clone(),
+                        move |client_id| on_change.invalidate(client_id),
+                        move |listening| control.set_enabled(listening),
+                    ));
+                }
+                (storage, repository, control)
+            }
+        };
 
         let (secret, dev_token) = match (
             &config.jwt.hs256_secret,
@@ -220,7 +252,21 @@ impl Application {
             Arc::new(move || pick(storage.pool_usage()) as f64)
                 as Arc<dyn Fn() -> f64 + Send + Sync>
         };
-        let metrics = Metrics::new(vec![
+        let mut gauges: Vec<(String, String, Arc<dyn Fn() -> f64 + Send + Sync>)> = Vec::new();
+        if let Some(cache) = cache {
+            let enabled = cache.clone();
+            gauges.push((
+                "read_cache_enabled".into(),
+                "1 while the read cache serves from memory.".into(),
+                Arc::new(move || f64::from(u8::from(enabled.is_enabled()))),
+            ));
+            gauges.push((
+                "read_cache_entries".into(),
+                "Applications held by the read cache.".into(),
+                Arc::new(move || cache.len() as f64),
+            ));
+        }
+        gauges.extend([
             (
                 "db_pool_connections_in_use".into(),
                 "Database connections in use now.".into(),
@@ -250,6 +296,7 @@ impl Application {
                 }),
             ),
         ]);
+        let metrics = Metrics::new(gauges);
         let service = ApplicationService::new(
             Ports {
                 repository,
