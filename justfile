@@ -16,3 +16,7 @@ lint:
 # Mutation testing of the domain crate.
 mutants:
     cargo mutants -p oauth-apps-domain
+
+# The benchmark suite (writes docs/performance.md). BENCH_APPS=1000000 for 1M applications.
+bench:
+    bash bench/run

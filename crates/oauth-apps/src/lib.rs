@@ -175,6 +175,12 @@ impl Application {
     /// # Errors
     /// [`StartError`] saying what failed.
     pub async fn build(config: &Config) -> Result<Self, StartError> {
+        if matches!(config.database, Database::Postgres(_))
+            && config.jwt.hs256_secret.is_none()
+            && config.jwt.jwks_file.is_none()
+        {
+            return Err(StartError::Keys(config::KEY_REQUIRED.to_owned()));
+        }
         migrate(&config.database).await?;
         let (storage, repository, cache): (
             Arc<Storage>,

@@ -47,3 +47,16 @@ on_both_databases!(
     secrets_never_leave_create_or_rotate,
     health_readiness_and_metrics,
 );
+
+#[actix_web::test]
+async fn postgres_without_a_signing_key_refuses_to_start() {
+    let config = oauth_apps::config::Config::from_lookup(|k| {
+        (k == "DATABASE_URL").then(|| "postgres://postgres@127.0.0.1:1/none".to_owned())
+    })
+    .unwrap();
+    let err = oauth_apps::Application::build(&config).await.err().unwrap();
+    assert!(
+        err.to_string().contains("OAUTH_APPS_JWT_HS256_SECRET"),
+        "{err}"
+    );
+}
