@@ -18,7 +18,8 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
-type Gauge = Arc<dyn Fn() -> f64 + Send + Sync>;
+/// A gauge: reads its current value.
+pub type Gauge = Arc<dyn Fn() -> f64 + Send + Sync>;
 
 /// The collected metrics.
 #[derive(Default)]

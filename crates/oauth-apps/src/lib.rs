@@ -15,7 +15,7 @@ use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
-use oauth_apps_http::metrics::Metrics;
+use oauth_apps_http::metrics::{Gauge, Metrics};
 use oauth_apps_http::{AppState, Readiness, ServerConfig};
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -255,10 +255,9 @@ impl Application {
         let gauge_hasher = hasher.clone();
         let pool_gauge = |pick: fn((usize, usize, usize)) -> usize| {
             let storage = storage.clone();
-            Arc::new(move || pick(storage.pool_usage()) as f64)
-                as Arc<dyn Fn() -> f64 + Send + Sync>
+            Arc::new(move || pick(storage.pool_usage()) as f64) as Gauge
         };
-        let mut gauges: Vec<(String, String, Arc<dyn Fn() -> f64 + Send + Sync>)> = Vec::new();
+        let mut gauges: Vec<(String, String, Gauge)> = Vec::new();
         if let Some(cache) = cache {
             let enabled = cache.clone();
             gauges.push((
