@@ -1,25 +1,30 @@
 //! The secret hasher (Argon2id, PHC strings) and the operating system's random source.
 //!
-//! Hashing and verifying are CPU-bound and slow on purpose, so they run on Tokio's
-//! blocking pool, and at most [`HasherConfig::max_concurrent`] of them at once: a flood of
-//! verifications waits its turn instead of starving the async executor.
+//! Hashing and verifying are CPU-bound and slow on purpose, so they run on a small pool of
+//! dedicated threads, [`HasherConfig::max_concurrent`] of them, never on the async
+//! executor. Each thread keeps its Argon2 working memory (19 MiB with the defaults) and
+//! reuses it, so memory stays at `max_concurrent` times that, however many hashes run.
+//! Jobs wait in a bounded queue; when it is full the hasher answers
+//! [`HasherError::Busy`] at once (the HTTP layer turns that into 503 with `Retry-After`)
+//! instead of letting the queue grow.
 
 mod warm;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use oauth_apps_domain::{
     ClientSecret, HasherError, RandomError, RandomSource, SecretHash, SecretHasher,
 };
-use tokio::sync::Semaphore;
+use subtle::ConstantTimeEq;
+use tokio::sync::oneshot;
 pub use warm::{DEFAULT_CAPACITY, WarmHasher};
 
-/// Argon2id cost parameters and the concurrency bound.
+/// Argon2id cost parameters, the number of hashing threads and the queue bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HasherConfig {
     /// Memory in KiB (default 19456, the OWASP minimum for Argon2id).
@@ -28,17 +33,22 @@ pub struct HasherConfig {
     pub iterations: u32,
     /// Lanes (default 1).
     pub parallelism: u32,
-    /// How many hashes may run at once (default: the number of CPUs).
+    /// Hashing threads, so how many hashes run at once (default: the number of CPUs).
     pub max_concurrent: usize,
+    /// How many hashes may wait for a thread before new ones are refused as busy
+    /// (default: 64 per thread).
+    pub queue_capacity: usize,
 }
 
 impl Default for HasherConfig {
     fn default() -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             memory_kib: Params::DEFAULT_M_COST,
             iterations: Params::DEFAULT_T_COST,
             parallelism: Params::DEFAULT_P_COST,
-            max_concurrent: std::thread::available_parallelism().map_or(1, usize::from),
+            max_concurrent: threads,
+            queue_capacity: 64 * threads,
         }
     }
 }
@@ -48,23 +58,106 @@ impl Default for HasherConfig {
 #[error("invalid Argon2 parameters: {0}")]
 pub struct InvalidParams(String);
 
-/// Argon2id over Tokio's blocking pool, with bounded concurrency.
+enum Work {
+    Hash(Vec<u8>),
+    Verify(Vec<u8>, String),
+}
+
+/// What a job answers: a PHC string for a hash, a match for a verification.
+enum Done {
+    Hashed(String),
+    Verified(bool),
+}
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<Done, String>>,
+}
+
+/// Argon2id on dedicated threads with reusable memory and a bounded queue.
 #[derive(Clone)]
 pub struct Argon2Hasher {
-    params: Params,
-    permits: Arc<Semaphore>,
-    max_concurrent: usize,
+    queue: SyncSender<Job>,
     in_flight: Arc<AtomicUsize>,
+    max_concurrent: usize,
+}
+
+const SALT_LEN: usize = 16;
+
+fn hash_with(params: &Params, secret: &[u8], memory: &mut Vec<Block>) -> Result<String, String> {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(secret, &salt, &mut out, &mut memory[..blocks])
+        .map_err(|e| e.to_string())?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| e.to_string())?,
+        salt: Some(Salt::new(&salt).map_err(|e| e.to_string())?),
+        hash: Some(Output::new(&out).map_err(|e| e.to_string())?),
+    };
+    Ok(phc.to_string())
+}
+
+fn verify_with(presented: &[u8], phc: &str, memory: &mut Vec<Block>) -> Result<bool, String> {
+    let parsed = PasswordHash::new(phc).map_err(|e| e.to_string())?;
+    if parsed.algorithm != Algorithm::Argon2id.ident() {
+        return Err("not an Argon2id hash".into());
+    }
+    let params = Params::try_from(&parsed).map_err(|e| e.to_string())?;
+    let salt = parsed.salt.ok_or("the hash has no salt")?;
+    let expected = parsed.hash.ok_or("the hash has no output")?;
+    let version = parsed
+        .version
+        .map_or(Ok(Version::V0x13), Version::try_from)
+        .map_err(|e| e.to_string())?;
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(Algorithm::Argon2id, version, params)
+        .hash_password_into_with_memory(presented, &salt, &mut out, &mut memory[..blocks])
+        .map_err(|e| e.to_string())?;
+    Ok(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
+}
+
+fn worker(params: Params, jobs: Arc<Mutex<Receiver<Job>>>, in_flight: Arc<AtomicUsize>) {
+    let mut memory: Vec<Block> = Vec::new();
+    loop {
+        let job = match jobs.lock().unwrap_or_else(PoisonError::into_inner).recv() {
+            Ok(job) => job,
+            Err(_) => return, // every sender is gone
+        };
+        in_flight.fetch_add(1, Ordering::Relaxed);
+        let result = match job.work {
+            Work::Hash(secret) => hash_with(&params, &secret, &mut memory).map(Done::Hashed),
+            Work::Verify(presented, phc) => {
+                verify_with(&presented, &phc, &mut memory).map(Done::Verified)
+            }
+        };
+        in_flight.fetch_sub(1, Ordering::Relaxed);
+        let _ = job.reply.send(result);
+    }
 }
 
 impl Argon2Hasher {
-    /// A hasher with `config`.
+    /// A hasher with `config`; starts its threads.
     ///
     /// # Errors
-    /// [`InvalidParams`] when Argon2 refuses the cost parameters or `max_concurrent` is 0.
+    /// [`InvalidParams`] when Argon2 refuses the cost parameters, `max_concurrent` or
+    /// `queue_capacity` is 0, or a thread cannot be started.
     pub fn new(config: HasherConfig) -> Result<Self, InvalidParams> {
-        if config.max_concurrent == 0 {
-            return Err(InvalidParams("max_concurrent must be at least 1".into()));
+        if config.max_concurrent == 0 || config.queue_capacity == 0 {
+            return Err(InvalidParams(
+                "max_concurrent and queue_capacity must be at least 1".into(),
+            ));
         }
         let params = Params::new(
             config.memory_kib,
@@ -73,11 +166,20 @@ impl Argon2Hasher {
             None,
         )
         .map_err(|e| InvalidParams(e.to_string()))?;
+        let (queue, jobs) = sync_channel(config.queue_capacity);
+        let jobs = Arc::new(Mutex::new(jobs));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        for i in 0..config.max_concurrent {
+            let (params, jobs, in_flight) = (params.clone(), jobs.clone(), in_flight.clone());
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || worker(params, jobs, in_flight))
+                .map_err(|e| InvalidParams(e.to_string()))?;
+        }
         Ok(Self {
-            params,
-            permits: Arc::new(Semaphore::new(config.max_concurrent)),
+            queue,
+            in_flight,
             max_concurrent: config.max_concurrent,
-            in_flight: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -87,59 +189,53 @@ impl Argon2Hasher {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// The most hashes that may run at once.
+    /// The most hashes that run at once.
     #[must_use]
     pub const fn max_concurrent(&self) -> usize {
         self.max_concurrent
     }
 
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
-    }
-
-    /// Runs `work` on the blocking pool once a permit is free.
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HasherError> {
-        let _permit = self
-            .permits
-            .acquire()
+    async fn run(&self, work: Work) -> Result<Done, HasherError> {
+        let (reply, answer) = oneshot::channel();
+        match self.queue.try_send(Job { work, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(HasherError::Busy),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(HasherError::Unexpected(
+                    "the hashing threads are gone".into(),
+                ));
+            }
+        }
+        answer
             .await
-            .map_err(|e| HasherError::Unexpected(Box::new(e)))?;
-        let in_flight = self.in_flight.clone();
-        in_flight.fetch_add(1, Ordering::Relaxed);
-        let result = tokio::task::spawn_blocking(work).await;
-        in_flight.fetch_sub(1, Ordering::Relaxed);
-        result.map_err(|e| HasherError::Unexpected(Box::new(e)))
+            .map_err(|e| HasherError::Unexpected(Box::new(e)))?
+            .map_err(|e| HasherError::Unexpected(e.into()))
     }
 }
 
 #[async_trait]
 impl SecretHasher for Argon2Hasher {
     async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
-        let argon2 = self.argon2();
-        let plaintext = secret.expose().as_bytes().to_vec();
-        let phc = self
-            .run(move || argon2.hash_password(&plaintext).map(|h| h.to_string()))
+        match self
+            .run(Work::Hash(secret.expose().as_bytes().to_vec()))
             .await?
-            .map_err(|e| HasherError::Unexpected(e.to_string().into()))?;
-        SecretHash::new(phc).map_err(|e| HasherError::Unexpected(Box::new(e)))
+        {
+            Done::Hashed(phc) => {
+                SecretHash::new(phc).map_err(|e| HasherError::Unexpected(Box::new(e)))
+            }
+            Done::Verified(_) => Err(HasherError::Unexpected("a hash job verified".into())),
+        }
     }
 
     async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
         // Parse first: a malformed stored hash is an error, not a mismatch.
         PasswordHash::new(hash.as_phc())
             .map_err(|e| HasherError::Unexpected(e.to_string().into()))?;
-        let argon2 = self.argon2();
-        let presented = presented.as_bytes().to_vec();
-        let phc = hash.as_phc().to_owned();
-        self.run(move || {
-            PasswordHash::new(&phc)
-                .map(|parsed| argon2.verify_password(&presented, &parsed).is_ok())
-                .unwrap_or(false)
-        })
-        .await
+        let work = Work::Verify(presented.as_bytes().to_vec(), hash.as_phc().to_owned());
+        match self.run(work).await? {
+            Done::Verified(matches) => Ok(matches),
+            Done::Hashed(_) => Err(HasherError::Unexpected("a verify job hashed".into())),
+        }
     }
 }
 
@@ -164,6 +260,7 @@ mod tests {
             iterations: 1,
             parallelism: 1,
             max_concurrent,
+            queue_capacity: 64,
         })
         .unwrap()
     }
@@ -231,6 +328,11 @@ mod tests {
         };
         assert!(Argon2Hasher::new(config).is_err());
         let config = HasherConfig {
+            queue_capacity: 0,
+            ..HasherConfig::default()
+        };
+        assert!(Argon2Hasher::new(config).is_err());
+        let config = HasherConfig {
             iterations: 0,
             ..HasherConfig::default()
         };
@@ -244,6 +346,7 @@ mod tests {
             iterations: 2,
             parallelism: 1,
             max_concurrent: 2,
+            queue_capacity: 64,
         })
         .unwrap();
         assert_eq!(hasher.max_concurrent(), 2);
@@ -271,6 +374,72 @@ mod tests {
         let max = observed.load(Ordering::Relaxed);
         assert!((1..=2).contains(&max), "{max} hashes ran at once");
         assert_eq!(hasher.in_flight(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_answers_busy_instead_of_growing() {
+        let hasher = Argon2Hasher::new(HasherConfig {
+            memory_kib: 8192,
+            iterations: 16,
+            parallelism: 1,
+            max_concurrent: 1,
+            queue_capacity: 2,
+        })
+        .unwrap();
+        let tasks: Vec<_> = (0..12u8)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(&secret(i)).await })
+            })
+            .collect();
+        let mut busy = 0;
+        let mut done = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => done += 1,
+                Err(HasherError::Busy) => busy += 1,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert!(busy > 0, "nothing was refused");
+        assert!(done >= 1, "nothing was hashed");
+        assert_eq!(done + busy, 12);
+        // Once the queue drains, hashing works again.
+        assert!(hasher.hash(&secret(99)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashes_made_elsewhere_verify() {
+        // A PHC string from the reference API, with other parameters.
+        use argon2::password_hash::PasswordHasher;
+        let s = secret(5);
+        let reference = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(128, 3, 1, None).unwrap(),
+        )
+        .hash_password(s.expose().as_bytes())
+        .unwrap()
+        .to_string();
+        let hash = SecretHash::new(reference).unwrap();
+        let hasher = cheap(1);
+        assert!(hasher.verify(s.expose(), &hash).await.unwrap());
+        assert!(!hasher.verify(secret(6).expose(), &hash).await.unwrap());
+        // An argon2i hash is refused as unreadable, not as a mismatch.
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"x")
+        .unwrap()
+        .to_string();
+        assert!(
+            hasher
+                .verify("x", &SecretHash::new(argon2i).unwrap())
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -174,6 +174,8 @@ impl Config {
                 .unwrap_or(defaults.parallelism),
             max_concurrent: number(&get, "OAUTH_APPS_HASH_CONCURRENCY", &mut errors)
                 .unwrap_or(defaults.max_concurrent),
+            queue_capacity: number(&get, "OAUTH_APPS_HASH_QUEUE", &mut errors)
+                .unwrap_or(defaults.queue_capacity),
         };
         let db_max_connections = number(&get, "OAUTH_APPS_DB_MAX_CONNECTIONS", &mut errors);
         let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
