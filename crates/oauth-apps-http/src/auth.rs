@@ -74,11 +74,22 @@ pub struct Expectations {
     pub issuer: Option<String>,
 }
 
-/// Verifies bearer tokens.
+/// How many verified tokens are remembered.
+const REMEMBERED_TOKENS: usize = 10_000;
+
+/// Verifies bearer tokens. A token that verified is remembered until it expires, so a
+/// client that sends the same token again costs a map lookup, not a signature check.
 pub struct JwtVerifier {
     hs256: Option<DecodingKey>,
     asymmetric: Vec<(Option<String>, Algorithm, DecodingKey)>,
     expectations: Expectations,
+    verified: std::sync::Mutex<HashMap<String, (Principal, u64)>>,
+}
+
+fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn jwk_algorithm(jwk: &Jwk) -> Option<Algorithm> {
@@ -135,6 +146,7 @@ impl JwtVerifier {
             hs256,
             asymmetric,
             expectations,
+            verified: std::sync::Mutex::default(),
         })
     }
 
@@ -156,6 +168,38 @@ impl JwtVerifier {
     /// # Errors
     /// [`TokenError`] saying why it was refused.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let now = now_seconds();
+        {
+            let mut verified = self
+                .verified
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match verified.get(token) {
+                Some((principal, exp)) if now <= exp.saturating_add(LEEWAY_SECONDS) => {
+                    return Ok(principal.clone());
+                }
+                Some(_) => {
+                    verified.remove(token);
+                }
+                None => {}
+            }
+        }
+        let (principal, exp) = self.check(token)?;
+        let mut verified = self
+            .verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if verified.len() >= REMEMBERED_TOKENS {
+            verified.retain(|_, (_, e)| now <= e.saturating_add(LEEWAY_SECONDS));
+            if verified.len() >= REMEMBERED_TOKENS {
+                verified.clear();
+            }
+        }
+        verified.insert(token.to_owned(), (principal.clone(), exp));
+        Ok(principal)
+    }
+
+    fn check(&self, token: &str) -> Result<(Principal, u64), TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         let candidates: Vec<&DecodingKey> = match header.alg {
             Algorithm::HS256 => self.hs256.iter().collect(),
@@ -173,7 +217,10 @@ impl JwtVerifier {
         let mut error = TokenError::BadSignature;
         for key in candidates {
             match jsonwebtoken::decode::<Claims>(token, key, &validation) {
-                Ok(data) => return Ok(principal(data.claims)),
+                Ok(data) => {
+                    let exp = data.claims.exp;
+                    return Ok((principal(data.claims), exp));
+                }
                 Err(e) => {
                     use jsonwebtoken::errors::ErrorKind as K;
                     error = match e.kind() {
@@ -313,6 +360,23 @@ mod tests {
             ..claims()
         };
         assert!(with_iss.verify(&mint_hs256(SECRET, &iss).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_token_is_remembered_until_it_expires() {
+        let v = verifier(None);
+        let token = mint_hs256(SECRET, &claims()).unwrap();
+        assert_eq!(v.verify(&token).unwrap().subject(), "alice");
+        let marker = Principal::new("remembered");
+        // While the remembered expiry lasts, the remembered principal answers.
+        *v.verified.lock().unwrap().get_mut(&token).unwrap() = (marker.clone(), now() + 600);
+        assert_eq!(v.verify(&token).unwrap().subject(), "remembered");
+        // Past it (and the leeway), the token is checked again.
+        *v.verified.lock().unwrap().get_mut(&token).unwrap() = (marker, now() - 61);
+        assert_eq!(v.verify(&token).unwrap().subject(), "alice");
+        // Refused tokens are not remembered.
+        assert!(v.verify("garbage").is_err());
+        assert!(!v.verified.lock().unwrap().contains_key("garbage"));
     }
 
     #[test]
