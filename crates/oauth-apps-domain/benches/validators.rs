@@ -21,7 +21,13 @@ fn validators(c: &mut Criterion) {
     c.bench_function("scopes: 5 from the catalog", |b| {
         b.iter(|| {
             Scopes::parse(
-                black_box(&["workspace:read", "workspace:write", "read", "write", "admin"]),
+                black_box(&[
+                    "workspace:read",
+                    "workspace:write",
+                    "read",
+                    "write",
+                    "admin",
+                ]),
                 &catalog,
             )
         })
@@ -35,7 +41,9 @@ fn validators(c: &mut Criterion) {
             ]))
         })
     });
-    c.bench_function("name", |b| b.iter(|| AppName::parse(black_box("  Billing service  "))));
+    c.bench_function("name", |b| {
+        b.iter(|| AppName::parse(black_box("  Billing service  ")))
+    });
     let secret = ClientSecret::from_random_bytes(&[7; 32]);
     c.bench_function("secret: offline format check", |b| {
         b.iter(|| is_well_formed_secret(black_box(secret.expose())))

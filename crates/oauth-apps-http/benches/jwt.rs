@@ -21,7 +21,8 @@ fn jwt(c: &mut Criterion) {
         roles: vec!["client-authenticator".into()],
     };
     let mut n = 0u64;
-    let verifier = JwtVerifier::new(Some(SECRET), None, expectations.clone()).unwrap_or_else(|e| panic!("{e}"));
+    let verifier = JwtVerifier::new(Some(SECRET), None, expectations.clone())
+        .unwrap_or_else(|e| panic!("{e}"));
     c.bench_function("jwt: HS256, first verification", |b| {
         b.iter_batched(
             || {
@@ -33,7 +34,8 @@ fn jwt(c: &mut Criterion) {
         )
     });
     let token = mint_hs256(SECRET, &claims("alice".into())).unwrap_or_default();
-    let verifier = JwtVerifier::new(Some(SECRET), None, expectations).unwrap_or_else(|e| panic!("{e}"));
+    let verifier =
+        JwtVerifier::new(Some(SECRET), None, expectations).unwrap_or_else(|e| panic!("{e}"));
     c.bench_function("jwt: HS256, remembered", |b| {
         b.iter(|| verifier.verify(black_box(&token)))
     });

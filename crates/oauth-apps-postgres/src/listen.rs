@@ -11,8 +11,8 @@ pub const CHANNEL: &str = "oauth_apps_changes";
 /// The `application_name` of the listening connection.
 pub const LISTENER_NAME: &str = "oauth-apps-listener";
 
-const IDLE_CHECK: Duration = Duration::from_millis(250);
-const PING_TIMEOUT: Duration = Duration::from_secs(1);
+const IDLE_CHECK: Duration = Duration::from_millis(100);
+const PING_TIMEOUT: Duration = Duration::from_millis(500);
 const RETRY: Duration = Duration::from_millis(250);
 
 /// Listens forever: `on_change(client_id)` for every announced change;

@@ -180,7 +180,7 @@ impl Config {
         let db_max_connections = number(&get, "OAUTH_APPS_DB_MAX_CONNECTIONS", &mut errors);
         let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
         let cache_ttl = std::time::Duration::from_millis(
-            number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(750),
+            number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(5000),
         );
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
@@ -240,7 +240,7 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.hasher.memory_kib, 19_456);
         assert!(c.jwt.hs256_secret.is_none());
-        assert_eq!(c.cache_ttl, std::time::Duration::from_millis(750));
+        assert_eq!(c.cache_ttl, std::time::Duration::from_secs(5));
     }
 
     #[test]
