@@ -133,7 +133,7 @@ pub async fn create(
 }
 
 /// `GET /api/oauth-applications?ownerOrgId=&limit=&cursor=`
-#[utoipa::path(get, path = "/api/oauth-applications", operation_id = "flat_list", tag = "flat", params(("ownerOrgId" = String, Query, description = "The organisation"), ("limit" = Option<i64>, Query, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "nextCursor of the previous page")), responses((status = 200, description = "Newest first", body = AppPage), crate::openapi::FlatErrors))]
+#[utoipa::path(get, path = "/api/oauth-applications", operation_id = "flat_list", tag = "flat", params(("ownerOrgId" = String, Query, description = "The organisation: 1-64 characters of [A-Za-z0-9_.-]"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "nextCursor of the previous page")), responses((status = 200, description = "Newest first", body = AppPage), crate::openapi::FlatErrors))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let query = crate::request::query(&req, S)?;

@@ -12,47 +12,99 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use crate::flat::{App, AppPage, AppWithSecret};
 use crate::v1::AppV1;
 
-/// `POST /api/oauth-applications` body.
+/// An application type.
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+pub enum AppTypeName {
+    /// Confidential server-side application.
+    #[serde(rename = "web")]
+    Web,
+    /// Mobile or desktop application.
+    #[serde(rename = "native")]
+    Native,
+    /// Public client.
+    #[serde(rename = "public")]
+    Public,
+    /// Browser application.
+    #[serde(rename = "user-agent-based")]
+    UserAgentBased,
+}
+
+/// An access level.
+#[derive(Serialize, ToSchema)]
+pub enum AccessLevelName {
+    /// For the organisation.
+    #[serde(rename = "organization")]
+    Organization,
+    /// For a user.
+    #[serde(rename = "user")]
+    User,
+}
+
+/// A grant type (`implicit` and `password` are refused).
+#[derive(Serialize, ToSchema)]
+pub enum GrantTypeName {
+    /// RFC 6749 §4.1.
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    #[serde(rename = "refresh_token")]
+    RefreshToken,
+    /// RFC 6749 §4.4, `web` applications only.
+    #[serde(rename = "client_credentials")]
+    ClientCredentials,
+    /// RFC 8628.
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
+}
+
+/// `POST /api/oauth-applications` body. Redirect URLs must also suit the type, and the
+/// grant types must suit the type and the redirect URLs (422 otherwise).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApp {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     owner_org_id: String,
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     #[serde(rename = "type")]
-    #[schema(example = "web")]
-    app_type: String,
+    app_type: AppTypeName,
+    #[schema(max_items = 20)]
     redirect_urls: Vec<String>,
     allowed_scopes: Option<Vec<String>>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
-    grant_types: Option<Vec<String>>,
-    access_level: Option<String>,
+    grant_types: Option<Vec<GrantTypeName>>,
+    access_level: Option<AccessLevelName>,
     is_first_party: Option<bool>,
 }
 
 /// `PATCH /api/oauth-applications/{clientId}` body: every field optional.
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatchApp {
+    #[schema(min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(max_items = 20)]
     redirect_urls: Option<Vec<String>>,
     allowed_scopes: Option<Vec<String>>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
-    grant_types: Option<Vec<String>>,
-    access_level: Option<String>,
+    grant_types: Option<Vec<GrantTypeName>>,
+    access_level: Option<AccessLevelName>,
     is_first_party: Option<bool>,
 }
 
 /// Optional body of a rotation.
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateSecret {
-    /// 0 to 604800.
+    #[schema(minimum = 0, maximum = 604_800)]
     grace_period_seconds: Option<i64>,
 }
 
 /// `POST /api/client-authentication` body.
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientCredentials {
     client_id: String,
     client_secret: String,
@@ -90,35 +142,57 @@ pub struct Problem {
     errors: Option<Vec<FieldError>>,
 }
 
+/// A v1 status.
+#[derive(Serialize, ToSchema)]
+pub enum StatusName {
+    /// In use.
+    #[serde(rename = "active")]
+    Active,
+    /// Disabled.
+    #[serde(rename = "revoked")]
+    Revoked,
+}
+
 /// `POST .../oauth-applications` body (v1).
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateAppV1 {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(max_length = 1000)]
     description: Option<String>,
     #[serde(rename = "type")]
-    app_type: Option<String>,
-    grant_types: Option<Vec<String>>,
+    app_type: Option<AppTypeName>,
+    grant_types: Option<Vec<GrantTypeName>>,
+    #[schema(max_items = 20)]
     redirect_uris: Vec<String>,
     scopes: Option<Vec<String>>,
-    access_level: Option<String>,
+    access_level: Option<AccessLevelName>,
+    is_first_party: Option<bool>,
 }
 
 /// `PATCH .../oauth-applications/{app_id}` body (v1).
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PatchAppV1 {
+    #[schema(min_length = 1, max_length = 100)]
     name: Option<String>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
-    grant_types: Option<Vec<String>>,
+    grant_types: Option<Vec<GrantTypeName>>,
+    #[schema(max_items = 20)]
     redirect_uris: Option<Vec<String>>,
     scopes: Option<Vec<String>>,
-    access_level: Option<String>,
-    /// `active` or `revoked`.
-    status: Option<String>,
+    access_level: Option<AccessLevelName>,
+    status: Option<StatusName>,
+    is_first_party: Option<bool>,
 }
 
 /// Optional body of a v1 rotation.
 #[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegenerateSecretV1 {
+    #[schema(minimum = 0, maximum = 604_800)]
     grace_period_seconds: Option<i64>,
 }
 
@@ -266,7 +340,8 @@ impl Modify for BearerAuth {
         crate::render_metrics,
     ),
     components(schemas(
-        App, AppPage, AppWithSecret, AppV1, CreateApp, PatchApp, RotateSecret,
+        App, AppPage, AppWithSecret, AppV1, AppTypeName, AccessLevelName, GrantTypeName,
+        StatusName, CreateApp, PatchApp, RotateSecret,
         ClientCredentials, ClientAuthenticationResult, Success, FieldError, Problem,
         CreateAppV1, PatchAppV1, RegenerateSecretV1, AppV1WithSecret, AppV1WithMessage,
         RegeneratedSecretV1, PaginationV1, AppEnvelopeV1, CreatedEnvelopeV1, UpdatedEnvelopeV1,

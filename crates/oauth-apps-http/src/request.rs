@@ -128,6 +128,7 @@ pub async fn json_object(
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(Value::Null) => Ok(None),
         Ok(_) => Err(ApiError::bad_request(
             surface,
             "The body must be a JSON object.",
@@ -215,11 +216,11 @@ impl Fields {
         }
     }
 
-    /// An optional string (`null` is not accepted).
+    /// An optional string (`null` counts as absent).
     pub fn string(&mut self, key: &str) -> Option<String> {
         match self.map.remove(key) {
             Some(Value::String(s)) => Some(s),
-            None => None,
+            None | Some(Value::Null) => None,
             Some(_) => {
                 self.problem(key, "must be a string");
                 None
@@ -240,10 +241,10 @@ impl Fields {
         }
     }
 
-    /// An optional list of strings.
+    /// An optional list of strings (`null` counts as absent).
     pub fn string_list(&mut self, key: &str) -> Option<Vec<String>> {
         match self.map.remove(key) {
-            None => None,
+            None | Some(Value::Null) => None,
             Some(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
@@ -263,17 +264,17 @@ impl Fields {
 
     /// A required list of strings.
     pub fn required_string_list(&mut self, key: &str) -> Vec<String> {
-        if !self.map.contains_key(key) {
+        if matches!(self.map.get(key), None | Some(Value::Null)) {
             self.problem(key, "is required");
         }
         self.string_list(key).unwrap_or_default()
     }
 
-    /// An optional boolean.
+    /// An optional boolean (`null` counts as absent).
     pub fn bool(&mut self, key: &str) -> Option<bool> {
         match self.map.remove(key) {
             Some(Value::Bool(b)) => Some(b),
-            None => None,
+            None | Some(Value::Null) => None,
             Some(_) => {
                 self.problem(key, "must be a boolean");
                 None
@@ -281,14 +282,14 @@ impl Fields {
         }
     }
 
-    /// An optional integer.
+    /// An optional integer (`null` counts as absent).
     pub fn integer(&mut self, key: &str) -> Option<i64> {
         match self.map.remove(key) {
             Some(Value::Number(n)) => n.as_i64().or_else(|| {
                 self.problem(key, "must be an integer");
                 None
             }),
-            None => None,
+            None | Some(Value::Null) => None,
             Some(_) => {
                 self.problem(key, "must be an integer");
                 None
@@ -296,9 +297,12 @@ impl Fields {
         }
     }
 
-    /// Any value, as text: for fields that are refused whatever they hold.
+    /// Any value but `null`, as text: for fields that are refused whatever they hold.
     pub fn present(&mut self, key: &str) -> Option<String> {
-        self.map.remove(key).map(|v| v.to_string())
+        self.map
+            .remove(key)
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string())
     }
 
     /// Fails with 400 naming every unknown field and every type problem.

@@ -104,7 +104,7 @@ fn app_json(app: &OAuthApplication) -> serde_json::Value {
 }
 
 /// `GET .../oauth-applications?page=&per_page=`
-#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/oauth-applications", operation_id = "v1_list", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("page" = Option<i64>, Query, description = "From 1"), ("per_page" = Option<i64>, Query, description = "1-100, default 20")), responses((status = 200, description = "A page, newest first", body = crate::openapi::ListEnvelopeV1), crate::openapi::V1Errors))]
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/oauth-applications", operation_id = "v1_list", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("page" = Option<i64>, Query, minimum = 1, maximum = 100000, description = "From 1"), ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1-100, default 20")), responses((status = 200, description = "A page, newest first", body = crate::openapi::ListEnvelopeV1), crate::openapi::V1Errors))]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
