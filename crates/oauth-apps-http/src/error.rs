@@ -61,6 +61,7 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldProblem>,
     www_authenticate: Option<&'static str>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -73,7 +74,20 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             www_authenticate: None,
+            retry_after: None,
         }
+    }
+
+    /// A 429 asking the caller to wait `retry_after`.
+    #[must_use]
+    pub fn rate_limited(surface: Surface, retry_after: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            surface,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests from this caller; retry after the time in Retry-After.",
+        );
+        e.retry_after = Some(retry_after.as_secs_f64().ceil().max(1.0) as u64);
+        e
     }
 
     /// With field problems.
@@ -198,7 +212,9 @@ impl ResponseError for ApiError {
                 HeaderValue::from_static(challenge),
             ));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        } else if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
         match self.surface {

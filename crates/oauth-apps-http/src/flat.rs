@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::error::{ApiError, FieldProblem, Surface};
 use crate::outcome::api_error;
 use crate::request::{
-    Fields, authenticate, etag, if_match, optional_integer_body, required_json_object,
+    Fields, Limited, authenticate, etag, if_match, optional_integer_body, rate_limit,
+    required_json_object,
 };
 use crate::state::AppState;
 
@@ -101,6 +102,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let cmd = RegisterApplication {
         owner_org_id: f.required_string("ownerOrgId"),
@@ -194,6 +196,7 @@ pub async fn patch(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path)?;
     let expected = if_match(&req, S)?;
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
@@ -227,6 +230,7 @@ pub async fn disable(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     state
         .service
         .disable(&principal, &target(&path)?)
@@ -243,6 +247,7 @@ pub async fn enable(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let app = state
         .service
         .enable(&principal, &target(&path)?)
@@ -261,6 +266,7 @@ pub async fn rotate_secret(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path)?;
     let grace = optional_integer_body(&req, payload, S, "gracePeriodSeconds").await?;
     let rotated = state
@@ -284,6 +290,7 @@ pub async fn revoke_previous_secret(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let app = state
         .service
         .revoke_previous_secret(&principal, &target(&path)?)
@@ -300,6 +307,7 @@ pub async fn authenticate_client(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Authentication, S)?;
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let client_id = f.required_string("clientId");
     let client_secret = f.required_string("clientSecret");

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod error;
 pub mod flat;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 mod outcome;

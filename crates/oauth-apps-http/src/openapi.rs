@@ -550,6 +550,9 @@ pub enum FlatErrors {
     /// A value breaks a rule (every field named).
     #[response(status = 422, content_type = "application/problem+json")]
     Unprocessable(Problem),
+    /// The caller is over its rate limit; retry after `Retry-After`.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Problem),
     /// A dependency is unavailable; retry after `Retry-After`.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
@@ -586,6 +589,9 @@ pub enum V1Errors {
     /// A value breaks a rule (every field named).
     #[response(status = 422)]
     Unprocessable(ErrorEnvelopeV1),
+    /// The caller is over its rate limit; retry after `Retry-After`.
+    #[response(status = 429)]
+    TooManyRequests(ErrorEnvelopeV1),
     /// A dependency is unavailable; retry after `Retry-After`.
     #[response(status = 503)]
     Unavailable(ErrorEnvelopeV1),

@@ -56,6 +56,35 @@ pub fn authenticate(
     })
 }
 
+/// Which limit a call counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    /// A change to an application.
+    Write,
+    /// A client authentication.
+    Authentication,
+}
+
+/// Counts the call against the caller's limit.
+///
+/// # Errors
+/// 429 with `Retry-After` when the caller is over it.
+pub fn rate_limit(
+    state: &AppState,
+    principal: &Principal,
+    kind: Limited,
+    surface: Surface,
+) -> Result<(), ApiError> {
+    let limiter = match kind {
+        Limited::Write => state.limits.writes.as_ref(),
+        Limited::Authentication => state.limits.authentications.as_ref(),
+    };
+    match limiter.map(|l| l.check(principal.subject())) {
+        Some(Err(wait)) => Err(ApiError::rate_limited(surface, wait)),
+        _ => Ok(()),
+    }
+}
+
 /// The version named by `If-Match`, if any. `*` matches any version.
 ///
 /// # Errors

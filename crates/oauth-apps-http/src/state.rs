@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use oauth_apps_domain::ApplicationService;
 
 use crate::auth::JwtVerifier;
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 
 /// Whether the service's dependencies answer (for `/readyz`).
@@ -26,4 +27,6 @@ pub struct AppState {
     pub readiness: Arc<dyn Readiness>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
+    /// Per-caller rate limits.
+    pub limits: Arc<Limits>,
 }

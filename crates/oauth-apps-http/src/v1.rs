@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::error::{ApiError, Surface};
 use crate::outcome::api_error;
 use crate::request::{
-    Fields, authenticate, etag, if_match, integer_param, optional_integer_body, query,
-    required_json_object,
+    Fields, Limited, authenticate, etag, if_match, integer_param, optional_integer_body, query,
+    rate_limit, required_json_object,
 };
 use crate::state::AppState;
 
@@ -150,6 +150,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let org = org(&path)?;
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let cmd = RegisterApplication {
@@ -218,6 +219,7 @@ pub async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     const MESSAGE: &str = "OAuth application updated successfully";
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path.0, &path.1)?;
     let expected = if_match(&req, S)?;
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
@@ -254,6 +256,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let app = state
         .service
         .disable(&principal, &target(&path.0, &path.1)?)
@@ -276,6 +279,7 @@ pub async fn regenerate_secret(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
+    rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path.0, &path.1)?;
     let grace = optional_integer_body(&req, payload, S, "grace_period_seconds").await?;
     let rotated = state

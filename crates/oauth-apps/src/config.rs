@@ -57,6 +57,10 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How long the read cache may serve an application; zero turns it off.
     pub cache_ttl: std::time::Duration,
+    /// Writes per second per token subject (bursts of twice as many); zero: no limit.
+    pub write_rate: u32,
+    /// Client authentications per second per token subject; zero: no limit.
+    pub auth_rate: u32,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -179,6 +183,8 @@ impl Config {
         };
         let db_max_connections = number(&get, "OAUTH_APPS_DB_MAX_CONNECTIONS", &mut errors);
         let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
+        let write_rate = number(&get, "OAUTH_APPS_WRITE_RATE", &mut errors).unwrap_or(50);
+        let auth_rate = number(&get, "OAUTH_APPS_AUTH_RATE", &mut errors).unwrap_or(1000);
         let cache_ttl = std::time::Duration::from_millis(
             number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(5000),
         );
@@ -199,6 +205,8 @@ impl Config {
                 db_max_connections,
                 workers,
                 cache_ttl,
+                write_rate,
+                auth_rate,
             })
         } else {
             Err(ConfigError(errors))
@@ -241,6 +249,7 @@ mod tests {
         assert_eq!(c.hasher.memory_kib, 19_456);
         assert!(c.jwt.hs256_secret.is_none());
         assert_eq!(c.cache_ttl, std::time::Duration::from_secs(5));
+        assert_eq!((c.write_rate, c.auth_rate), (50, 1000));
     }
 
     #[test]

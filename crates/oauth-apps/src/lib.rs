@@ -15,6 +15,7 @@ use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
+use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
 use oauth_apps_http::{AppState, Readiness, ServerConfig};
 use oauth_apps_postgres::{PgConfig, PgRepository};
@@ -319,6 +320,16 @@ impl Application {
             verifier: Arc::new(verifier),
             readiness: storage,
             metrics: Arc::new(metrics),
+            limits: Arc::new(Limits {
+                writes: RateLimiter::new(
+                    f64::from(config.write_rate),
+                    2.0 * f64::from(config.write_rate),
+                ),
+                authentications: RateLimiter::new(
+                    f64::from(config.auth_rate),
+                    2.0 * f64::from(config.auth_rate),
+                ),
+            }),
         };
 
         let listener = TcpListener::bind(&config.bind)

@@ -671,3 +671,50 @@ pub async fn a_lost_database_answers_503_with_retry_after(app: TestApp) {
         StatusCode::OK
     );
 }
+
+pub async fn writes_over_the_limit_answer_429(app: TestApp) {
+    // OAUTH_APPS_WRITE_RATE=1: bursts of 2, then one a second.
+    app.create_app("First").await;
+    app.create_app("Second").await;
+    let body = json!({"ownerOrgId": "acme", "name": "Third", "type": "web",
+                      "redirectUrls": ["https://a.example/cb"]});
+    let limited = app.json("POST", APPS, &admin(), &body).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.raw
+    );
+    assert!(
+        limited
+            .header("retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    let v1 = app
+        .json(
+            "POST",
+            V1,
+            &admin(),
+            &json!({"name": "x", "redirect_uris": ["https://a.example/cb"]}),
+        )
+        .await;
+    assert_eq!(v1.body["error"]["code"], "rate_limited");
+    // Another caller has a limit of its own; reads are not limited.
+    let other = token("carol", &[("acme", "admin")], &[]);
+    assert_eq!(
+        app.json("POST", APPS, &other, &body).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get(&format!("{APPS}?ownerOrgId=acme"), &admin())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Nothing was written for the refused calls.
+    let listed = app.get(&format!("{APPS}?ownerOrgId=acme"), &admin()).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
+}

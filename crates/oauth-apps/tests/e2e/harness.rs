@@ -87,6 +87,11 @@ impl Reply {
 }
 
 pub async fn spawn(db: Db) -> TestApp {
+    spawn_with(db, &[]).await
+}
+
+/// Like [`spawn`], with more settings.
+pub async fn spawn_with(db: Db, settings: &[(&'static str, &str)]) -> TestApp {
     logs();
     let (url, holder) = match db {
         Db::Sqlite => {
@@ -107,7 +112,7 @@ pub async fn spawn(db: Db) -> TestApp {
             (database.url().to_owned(), Holder::Pg(database))
         }
     };
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("OAUTH_APPS_BIND", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", url),
         ("OAUTH_APPS_JWT_HS256_SECRET", SECRET.to_owned()),
@@ -116,6 +121,9 @@ pub async fn spawn(db: Db) -> TestApp {
         ("OAUTH_APPS_ARGON2_ITERATIONS", "1".to_owned()),
         ("OAUTH_APPS_WORKERS", "2".to_owned()),
     ]);
+    for (name, value) in settings {
+        vars.insert(name, (*value).to_owned());
+    }
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid config");
     let app = Application::build(&config).await.expect("server starts");
     let base = format!("http://127.0.0.1:{}", app.port());

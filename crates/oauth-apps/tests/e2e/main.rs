@@ -27,6 +27,20 @@ macro_rules! on_both_databases {
     };
 }
 
+mod limits {
+    #[actix_web::test]
+    async fn writes_over_the_limit_answer_429() {
+        crate::cases::writes_over_the_limit_answer_429(
+            crate::harness::spawn_with(
+                crate::harness::Db::Sqlite,
+                &[("OAUTH_APPS_WRITE_RATE", "1")],
+            )
+            .await,
+        )
+        .await;
+    }
+}
+
 mod postgres_only {
     #[actix_web::test]
     async fn a_lost_database_answers_503_with_retry_after() {
