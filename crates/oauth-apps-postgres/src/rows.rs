@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp,
+    ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp, record_secrets,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -50,8 +50,8 @@ impl SecretRow {
     }
 }
 
-fn corrupt(what: &'static str) -> RepositoryError {
-    RepositoryError::Unexpected(format!("stored application is inconsistent: {what}").into())
+fn corrupt_secrets(violation: &oauth_apps_domain::Violation) -> RepositoryError {
+    RepositoryError::Unexpected(format!("stored secrets are inconsistent: {violation}").into())
 }
 
 impl ApplicationRow {
@@ -60,23 +60,9 @@ impl ApplicationRow {
         self,
         secrets: &[&SecretRow],
     ) -> Result<OAuthApplication, RepositoryError> {
-        let current = secrets
-            .iter()
-            .find(|s| s.state == "current")
-            .ok_or_else(|| corrupt("no current secret"))?;
-        let previous = secrets
-            .iter()
-            .find(|s| s.state == "previous")
-            .map(|s| {
-                let expires_at = s
-                    .expires_at
-                    .ok_or_else(|| corrupt("previous secret without expiry"))?;
-                Ok::<_, RepositoryError>((
-                    s.secret_hash.clone(),
-                    Timestamp::from_offset_date_time(expires_at),
-                ))
-            })
-            .transpose()?;
+        let views: Vec<StoredSecret<'_>> = secrets.iter().map(|s| s.view()).collect();
+        let (current_secret_hash, previous_secret) =
+            record_secrets(&views).map_err(|v| corrupt_secrets(&v))?;
         let record = ApplicationRecord {
             client_id: self.client_id.hyphenated().to_string(),
             owner_org_id: self.owner_org_id,
@@ -89,8 +75,8 @@ impl ApplicationRow {
             access_level: self.access_level,
             status: self.status,
             is_first_party: self.is_first_party,
-            current_secret_hash: current.secret_hash.clone(),
-            previous_secret: previous,
+            current_secret_hash,
+            previous_secret,
             created_at: Timestamp::from_offset_date_time(self.created_at),
             updated_at: Timestamp::from_offset_date_time(self.updated_at),
             version: self.version,

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp,
+    ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp, record_secrets,
 };
 
 use crate::schema::{client_secrets, oauth_applications};
@@ -22,6 +22,10 @@ fn split_list(text: &str) -> Vec<String> {
 
 fn timestamp(micros: i64) -> Result<Timestamp, RepositoryError> {
     Timestamp::from_unix_micros(micros).ok_or_else(|| corrupt("a timestamp is out of range"))
+}
+
+fn corrupt_secrets(violation: &oauth_apps_domain::Violation) -> RepositoryError {
+    RepositoryError::Unexpected(format!("stored secrets are inconsistent: {violation}").into())
 }
 
 fn corrupt(what: &'static str) -> RepositoryError {
@@ -75,20 +79,9 @@ impl ApplicationRow {
         self,
         secrets: &[&SecretRow],
     ) -> Result<OAuthApplication, RepositoryError> {
-        let current = secrets
-            .iter()
-            .find(|s| s.state == "current")
-            .ok_or_else(|| corrupt("no current secret"))?;
-        let previous = secrets
-            .iter()
-            .find(|s| s.state == "previous")
-            .map(|s| {
-                let expires_at = s
-                    .expires_at
-                    .ok_or_else(|| corrupt("previous secret without expiry"))?;
-                Ok::<_, RepositoryError>((s.secret_hash.clone(), timestamp(expires_at)?))
-            })
-            .transpose()?;
+        let views: Vec<StoredSecret<'_>> = secrets.iter().map(|s| s.view()).collect();
+        let (current_secret_hash, previous_secret) =
+            record_secrets(&views).map_err(|v| corrupt_secrets(&v))?;
         let record = ApplicationRecord {
             client_id: self.client_id,
             owner_org_id: self.owner_org_id,
@@ -101,8 +94,8 @@ impl ApplicationRow {
             access_level: self.access_level,
             status: self.status,
             is_first_party: self.is_first_party,
-            current_secret_hash: current.secret_hash.clone(),
-            previous_secret: previous,
+            current_secret_hash,
+            previous_secret,
             created_at: timestamp(self.created_at)?,
             updated_at: timestamp(self.updated_at)?,
             version: self.version,

@@ -273,6 +273,35 @@ pub struct SecretWrites {
     pub insert_current: bool,
 }
 
+/// The current secret's hash and the previous one's with its expiry, as an
+/// [`crate::ApplicationRecord`] holds them, from the stored secrets still in use.
+///
+/// # Errors
+/// [`Violation::Malformed`] when no stored secret is current, or a previous one has no
+/// expiry.
+pub fn record_secrets(
+    stored: &[StoredSecret<'_>],
+) -> Result<(String, Option<(String, Timestamp)>), Violation> {
+    let current = stored
+        .iter()
+        .find(|s| s.is_current)
+        .ok_or(Violation::Malformed {
+            what: "set of stored secrets (no current secret)",
+        })?;
+    let previous = stored
+        .iter()
+        .find(|s| !s.is_current)
+        .map(|s| {
+            s.expires_at
+                .map(|at| (s.hash.to_owned(), at))
+                .ok_or(Violation::Malformed {
+                    what: "previous secret (no expiry)",
+                })
+        })
+        .transpose()?;
+    Ok((current.hash.to_owned(), previous))
+}
+
 impl Secrets {
     /// The writes that turn `stored` into `self`: a stored hash that is neither the
     /// current nor the previous one is revoked; the previous one is (re)marked with its
@@ -457,6 +486,33 @@ mod tests {
             is_current,
             expires_at,
         }
+    }
+
+    #[test]
+    fn stored_secrets_become_record_fields() {
+        assert_eq!(
+            record_secrets(&[
+                stored("$test$old", false, Some(at(9))),
+                stored("$test$new", true, None),
+            ]),
+            Ok((
+                "$test$new".to_owned(),
+                Some(("$test$old".to_owned(), at(9)))
+            ))
+        );
+        assert_eq!(
+            record_secrets(&[stored("$test$only", true, None)]),
+            Ok(("$test$only".to_owned(), None))
+        );
+        assert!(record_secrets(&[]).is_err());
+        assert!(record_secrets(&[stored("$test$old", false, Some(at(9)))]).is_err());
+        assert!(
+            record_secrets(&[
+                stored("$test$new", true, None),
+                stored("$test$old", false, None)
+            ])
+            .is_err()
+        );
     }
 
     #[test]
