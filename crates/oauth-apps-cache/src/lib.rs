@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use oauth_apps_domain::{
     AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
-    OrgId, RepositoryError, Version,
+    OrgId, RepositoryError, StoredAuditEvent, Version,
 };
 
 /// The default time an entry may be served: 1 second.
@@ -234,6 +234,15 @@ impl ApplicationRepository for CachedRepository {
         self.inner.list_page(org, offset, limit).await
     }
 
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        self.inner.list_events(app, before, limit).await
+    }
+
     async fn update(
         &self,
         app: &OAuthApplication,
@@ -307,6 +316,15 @@ mod tests {
         ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.list_page(org, offset, limit).await
+        }
+        async fn list_events(
+            &self,
+            app: AppId,
+            before: Option<i64>,
+            limit: u32,
+        ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.list_events(app, before, limit).await
         }
         async fn update(
             &self,
@@ -466,5 +484,11 @@ mod tests {
         assert_eq!(block_on(cache.list_page(&org, 0, 10)).unwrap().1, 1);
         block_on(cache.list_after(&org, None, 10)).unwrap();
         assert_eq!(reads(&counting), 3);
+        let app_id = block_on(cache.list_after(&org, None, 1)).unwrap()[0].id();
+        assert_eq!(
+            block_on(cache.list_events(app_id, None, 10)).unwrap().len(),
+            1
+        );
+        assert_eq!(reads(&counting), 5);
     }
 }

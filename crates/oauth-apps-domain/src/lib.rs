@@ -74,14 +74,14 @@ pub use model::*;
 pub use policy::{OrgRole, PlatformRole, Principal};
 pub use ports::{
     ApplicationRepository, AuditAction, AuditEvent, BoxError, Clock, HasherError, RandomError,
-    RandomSource, RepositoryError, SecretHasher, SystemClock,
+    RandomSource, RepositoryError, SecretHasher, StoredAuditEvent, SystemClock,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
-    ErrorKind, GetError, KeysetPage, ListError, NumberedPage, Ports, RegisterApplication,
-    RegisterError, Registered, RevokePreviousSecretError, RotateSecretError, Rotated,
-    ServiceConfig, StatusChangeError, UpdateError,
+    ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,
+    RegisterApplication, RegisterError, Registered, RevokePreviousSecretError, RotateSecretError,
+    Rotated, ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

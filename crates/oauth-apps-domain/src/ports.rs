@@ -30,6 +30,22 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action.
+    pub const ALL: [Self; 6] = [
+        Self::Created,
+        Self::Updated,
+        Self::Disabled,
+        Self::Enabled,
+        Self::SecretRotated,
+        Self::PreviousSecretRevoked,
+    ];
+
+    /// The action with this stored name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     /// The action's stored name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -58,6 +74,15 @@ pub struct AuditEvent {
     pub changed_fields: Vec<Field>,
     /// When it happened.
     pub at: Timestamp,
+}
+
+/// An audit event as stored, with its place in the application's trail (higher is newer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAuditEvent {
+    /// Its place in the trail.
+    pub id: i64,
+    /// The event.
+    pub event: AuditEvent,
 }
 
 /// Why storage failed.
@@ -144,6 +169,17 @@ pub trait ApplicationRepository: Send + Sync {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError>;
+
+    /// Up to `limit` audit events of `app`, newest first, older than `before` when given.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError>;
 
     /// Replaces the stored application by `app` if its stored version is still `expected`,
     /// and records `event`, in one transaction.
@@ -250,6 +286,14 @@ mod tests {
                 "previous_secret_revoked"
             ]
         );
+    }
+
+    #[test]
+    fn audit_actions_parse_their_names() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(AuditAction::parse("deleted"), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::model::{
 };
 use crate::ports::{
     ApplicationRepository, AuditEvent, Clock, HasherError, RandomError, RandomSource,
-    RepositoryError, SecretHasher,
+    RepositoryError, SecretHasher, StoredAuditEvent,
 };
 
 #[derive(Default)]
@@ -136,6 +136,29 @@ impl ApplicationRepository for InMemoryRepository {
             .take(limit as usize)
             .collect();
         Ok((page, total))
+    }
+
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        let store = self.lock();
+        let mut events: Vec<StoredAuditEvent> = store
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, (id, _))| *id == app)
+            .map(|(i, (_, event))| StoredAuditEvent {
+                id: i64::try_from(i).unwrap_or(i64::MAX - 1) + 1,
+                event: event.clone(),
+            })
+            .filter(|e| before.is_none_or(|b| e.id < b))
+            .collect();
+        events.reverse();
+        events.truncate(limit as usize);
+        Ok(events)
     }
 
     async fn update(

@@ -52,6 +52,34 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field.
+    pub const ALL: [Self; 18] = [
+        Self::Id,
+        Self::ClientId,
+        Self::OwnerOrgId,
+        Self::Name,
+        Self::Description,
+        Self::AppType,
+        Self::RedirectUrls,
+        Self::AllowedScopes,
+        Self::GrantTypes,
+        Self::AccessLevel,
+        Self::Status,
+        Self::IsFirstParty,
+        Self::GracePeriodSeconds,
+        Self::Limit,
+        Self::Cursor,
+        Self::Page,
+        Self::Secret,
+        Self::Version,
+    ];
+
+    /// The field with this canonical name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The canonical snake_case name of the field.
     #[must_use]
     pub const fn name(self) -> &'static str {
@@ -347,26 +375,11 @@ mod tests {
 
     #[test]
     fn every_field_has_a_distinct_name() {
-        let all = [
-            Field::Id,
-            Field::ClientId,
-            Field::OwnerOrgId,
-            Field::Name,
-            Field::Description,
-            Field::AppType,
-            Field::RedirectUrls,
-            Field::AllowedScopes,
-            Field::GrantTypes,
-            Field::AccessLevel,
-            Field::Status,
-            Field::IsFirstParty,
-            Field::GracePeriodSeconds,
-            Field::Limit,
-            Field::Cursor,
-            Field::Page,
-            Field::Secret,
-            Field::Version,
-        ];
+        let all = Field::ALL;
+        for field in all {
+            assert_eq!(Field::parse(field.name()), Some(field));
+        }
+        assert_eq!(Field::parse("colour"), None);
         let names: std::collections::HashSet<_> = all.iter().map(|f| f.name()).collect();
         assert_eq!(names.len(), all.len());
         assert!(names.iter().all(|n| !n.is_empty()));

@@ -7,7 +7,7 @@ use oauth_apps_domain::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::schema::{client_secrets, oauth_applications};
+use crate::schema::{audit_events, client_secrets, oauth_applications};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = oauth_applications, check_for_backend(diesel::pg::Pg))]
@@ -82,6 +82,39 @@ impl ApplicationRow {
             version: self.version,
         };
         OAuthApplication::from_record(self.id, record).map_err(RepositoryError::Corrupt)
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct EventRow {
+    id: i64,
+    action: String,
+    actor: String,
+    request_id: Option<String>,
+    changed_fields: Vec<String>,
+    occurred_at: OffsetDateTime,
+}
+
+impl EventRow {
+    pub(crate) fn into_event(self) -> Result<oauth_apps_domain::StoredAuditEvent, RepositoryError> {
+        let action = oauth_apps_domain::AuditAction::parse(&self.action).ok_or_else(|| {
+            RepositoryError::Unexpected(format!("unknown audit action {:?}", self.action).into())
+        })?;
+        Ok(oauth_apps_domain::StoredAuditEvent {
+            id: self.id,
+            event: oauth_apps_domain::AuditEvent {
+                action,
+                actor: self.actor,
+                request_id: self.request_id,
+                changed_fields: self
+                    .changed_fields
+                    .iter()
+                    .filter_map(|f| oauth_apps_domain::Field::parse(f))
+                    .collect(),
+                at: Timestamp::from_offset_date_time(self.occurred_at),
+            },
+        })
     }
 }
 

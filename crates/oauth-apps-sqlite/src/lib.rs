@@ -25,10 +25,10 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 use oauth_apps_domain::{
     AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
-    OrgId, RepositoryError, StoredSecret, Version,
+    OrgId, RepositoryError, StoredAuditEvent, StoredSecret, Version,
 };
 
-use rows::{ApplicationRow, ApplicationValues, SecretRow, join_list};
+use rows::{ApplicationRow, ApplicationValues, EventRow, SecretRow, join_list};
 use schema::{audit_events, client_secrets, oauth_applications};
 
 /// The migrations in `migrations/sqlite`, compiled in.
@@ -462,6 +462,28 @@ impl ApplicationRepository for SqliteRepository {
                 .load(c)
                 .map_err(storage_error)?;
             Ok((assemble(c, rows)?, u64::try_from(total).unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        self.with_conn(move |c| {
+            let mut query = audit_events::table
+                .filter(audit_events::application_id.eq(app.get()))
+                .order(audit_events::id.desc())
+                .limit(i64::from(limit))
+                .select(EventRow::as_select())
+                .into_boxed();
+            if let Some(before) = before {
+                query = query.filter(audit_events::id.lt(before));
+            }
+            let rows = query.load(c).map_err(storage_error)?;
+            rows.into_iter().map(EventRow::into_event).collect()
         })
         .await
     }

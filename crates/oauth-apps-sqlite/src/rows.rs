@@ -5,7 +5,7 @@ use oauth_apps_domain::{
     ApplicationRecord, OAuthApplication, RepositoryError, StoredSecret, Timestamp, record_secrets,
 };
 
-use crate::schema::{client_secrets, oauth_applications};
+use crate::schema::{audit_events, client_secrets, oauth_applications};
 
 /// Lists are stored one element per line (no element may hold white space).
 pub(crate) fn join_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
@@ -101,6 +101,38 @@ impl ApplicationRow {
             version: self.version,
         };
         OAuthApplication::from_record(self.id, record).map_err(RepositoryError::Corrupt)
+    }
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::sqlite::Sqlite))]
+pub(crate) struct EventRow {
+    id: i64,
+    action: String,
+    actor: String,
+    request_id: Option<String>,
+    changed_fields: String,
+    occurred_at: i64,
+}
+
+impl EventRow {
+    pub(crate) fn into_event(self) -> Result<oauth_apps_domain::StoredAuditEvent, RepositoryError> {
+        let action = oauth_apps_domain::AuditAction::parse(&self.action).ok_or_else(|| {
+            RepositoryError::Unexpected(format!("unknown audit action {:?}", self.action).into())
+        })?;
+        Ok(oauth_apps_domain::StoredAuditEvent {
+            id: self.id,
+            event: oauth_apps_domain::AuditEvent {
+                action,
+                actor: self.actor,
+                request_id: self.request_id,
+                changed_fields: split_list(&self.changed_fields)
+                    .iter()
+                    .filter_map(|f| oauth_apps_domain::Field::parse(f))
+                    .collect(),
+                at: timestamp(self.occurred_at)?,
+            },
+        })
     }
 }
 

@@ -448,3 +448,40 @@ pub async fn duplicate_client_id_is_refused(f: &impl Fixture) {
     assert!(matches!(err, RepositoryError::DuplicateClientId), "{err:?}");
     assert_eq!(repo.list_page(&org("acme"), 0, 10).await.unwrap().1, 1);
 }
+
+/// The audit trail comes back newest first, page by page, every field as written.
+pub async fn audit_trail_round_trips(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Audited", at(100))).await;
+    let mut current = app.clone();
+    for (i, name) in ["B", "C", "D"].iter().enumerate() {
+        let next = renamed(&current, name, at(200 + i64::try_from(i).unwrap()));
+        let mut e = event(AuditAction::Updated, next.updated_at());
+        e.request_id = Some(format!("req-{i}"));
+        e.changed_fields = vec![Field::Name, Field::Description];
+        repo.update(&next, current.version(), &e).await.unwrap();
+        current = next;
+    }
+    let other = insert(&*repo, new_app("acme", "Other", at(100))).await;
+    let first = repo.list_events(app.id(), None, 2).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first[0].id > first[1].id);
+    assert_eq!(first[0].event.request_id.as_deref(), Some("req-2"));
+    assert_eq!(first[0].event.at, at(202));
+    assert_eq!(first[0].event.actor, "alice");
+    assert_eq!(
+        first[0].event.changed_fields,
+        [Field::Name, Field::Description]
+    );
+    let rest = repo
+        .list_events(app.id(), Some(first[1].id), 10)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    assert_eq!(rest[1].event.action, AuditAction::Created);
+    assert_eq!(rest[1].event.changed_fields, [Field::Name]);
+    assert_eq!(
+        repo.list_events(other.id(), None, 10).await.unwrap().len(),
+        1
+    );
+}

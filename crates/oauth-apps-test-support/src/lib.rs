@@ -45,6 +45,7 @@ macro_rules! repository_contract_tests {
             aborted_update_writes_nothing,
             every_field_round_trips,
             duplicate_client_id_is_refused,
+            audit_trail_round_trips,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -169,6 +169,31 @@ operation_error! {
 }
 
 operation_error! {
+    /// Why reading an application's audit trail failed.
+    pub enum EventsError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// Only admins of the owner organisation may read the trail.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The page size or cursor is invalid.
+        Invalid(ValidationErrors) => Invalid, "invalid listing: {0}";
+    }
+}
+
+impl From<Failure> for EventsError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::NotFound => Self::NotFound,
+            Failure::Forbidden => Self::Forbidden(NOT_AN_ADMIN),
+            Failure::Repository(e) => e.into(),
+            Failure::Conflict | Failure::PreconditionFailed => {
+                Self::Unexpected("a read met a write failure".into())
+            }
+        }
+    }
+}
+
+operation_error! {
     /// Why client authentication could not give an answer. A wrong secret is not an error:
     /// it is [`crate::ClientAuthentication::Invalid`].
     pub enum AuthenticateError {

@@ -5,8 +5,8 @@ mod errors;
 use std::sync::{Arc, OnceLock};
 
 pub use errors::{
-    AuthenticateError, ErrorKind, GetError, ListError, RegisterError, RevokePreviousSecretError,
-    RotateSecretError, StatusChangeError, UpdateError,
+    AuthenticateError, ErrorKind, EventsError, GetError, ListError, RegisterError,
+    RevokePreviousSecretError, RotateSecretError, StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 
@@ -19,7 +19,7 @@ use crate::model::{
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
     ApplicationRepository, AuditAction, AuditEvent, Clock, RandomSource, RepositoryError,
-    SecretHasher,
+    SecretHasher, StoredAuditEvent,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -159,6 +159,15 @@ pub struct NumberedPage {
     pub per_page: PageSize,
     /// How many applications the organisation has in all.
     pub total: u64,
+}
+
+/// A page of an application's audit trail, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsPage {
+    /// The events, newest first.
+    pub items: Vec<StoredAuditEvent>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// The answer to a client authentication.
@@ -502,6 +511,49 @@ impl ApplicationService {
             },
         )
         .await
+    }
+
+    /// The audit trail of `target`, newest first: who changed what, when, in which
+    /// request. For admins of the owner organisation.
+    ///
+    /// # Errors
+    /// [`EventsError::Invalid`] for a page size outside 1-100 or a cursor this service did
+    /// not make; [`EventsError::NotFound`] for outsiders; [`EventsError::Forbidden`] for
+    /// members; `Unavailable` / `Unexpected` when storage fails.
+    pub async fn events(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<EventsPage, EventsError> {
+        let mut c = Collector::default();
+        let size = c.check(Field::Limit, PageSize::new(limit));
+        let before = optional(&mut c, Field::Cursor, cursor, |s| {
+            s.parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or(Violation::Malformed {
+                    what: "cursor (pass back the nextCursor of the previous page)",
+                })
+        });
+        let (Some(size), Some(before)) = (size, before) else {
+            return Err(EventsError::Invalid(c.into_errors()));
+        };
+        let app = self.load(principal, target, Action::Write).await?;
+        let limit = size.get();
+        let mut items = self
+            .ports
+            .repository
+            .list_events(app.id(), before, limit + 1)
+            .await?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|e| e.id.to_string())
+        } else {
+            None
+        };
+        Ok(EventsPage { items, next_cursor })
     }
 
     /// Checks a client's credentials for an authorization server. Unknown client, disabled
