@@ -325,6 +325,97 @@ pub async fn authenticate_client(
     }))
 }
 
+/// One entry of an application's audit trail.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    id: i64,
+    /// `created`, `updated`, `disabled`, `enabled`, `secret_rotated`,
+    /// `previous_secret_revoked`.
+    action: &'static str,
+    /// The token subject that did it.
+    actor: String,
+    request_id: Option<String>,
+    /// The fields that changed, in this surface's names.
+    changed_fields: Vec<&'static str>,
+    at: String,
+}
+
+impl AuditEntry {
+    /// The entry as `surface` names its fields.
+    pub(crate) fn new(e: &oauth_apps_domain::StoredAuditEvent, surface: Surface) -> Self {
+        Self {
+            id: e.id,
+            action: e.event.action.as_str(),
+            actor: e.event.actor.clone(),
+            request_id: e.event.request_id.clone(),
+            changed_fields: e
+                .event
+                .changed_fields
+                .iter()
+                .map(|f| surface.field_name(*f))
+                .collect(),
+            at: e.event.at.to_rfc3339(),
+        }
+    }
+
+    /// The entry with snake_case keys (the v1 surface).
+    pub(crate) fn snake_case(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "action": self.action,
+            "actor": self.actor,
+            "request_id": self.request_id,
+            "changed_fields": self.changed_fields,
+            "at": self.at,
+        })
+    }
+}
+
+/// A page of an audit trail, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    items: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+/// `GET /api/oauth-applications/{clientId}/events?limit=&cursor=`
+#[utoipa::path(get, path = "/api/oauth-applications/{clientId}/events", operation_id = "flat_events", tag = "flat", params(("clientId" = String, Path, description = "The application's client id"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "nextCursor of the previous page")), responses((status = 200, description = "Who changed what, newest first (org admins)", body = AuditPage), crate::openapi::FlatErrors))]
+pub async fn events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path)?;
+    let query = crate::request::query(&req, S)?;
+    let mut problems = Vec::new();
+    let limit = crate::request::integer_param(&query, "limit", &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::bad_request(
+            S,
+            "The query has problems.",
+            problems,
+        ));
+    }
+    let page = state
+        .service
+        .events(
+            &principal,
+            &target,
+            limit,
+            query.get("cursor").map(String::as_str),
+        )
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items: page.items.iter().map(|e| AuditEntry::new(e, S)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
 /// Registers surface A's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -348,6 +439,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/oauth-applications/{clientId}/revoke-previous-secret")
             .route(web::post().to(revoke_previous_secret)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/events").route(web::get().to(events)),
     )
     .service(
         web::resource("/api/client-authentication").route(web::post().to(authenticate_client)),

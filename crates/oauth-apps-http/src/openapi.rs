@@ -269,6 +269,26 @@ pub struct ListEnvelopeV1 {
     pagination: PaginationV1,
 }
 
+/// One v1 audit entry.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryV1 {
+    id: i64,
+    action: String,
+    actor: String,
+    request_id: Option<String>,
+    changed_fields: Vec<String>,
+    at: String,
+}
+
+/// A v1 page of an audit trail.
+#[derive(Serialize, ToSchema)]
+pub struct EventsEnvelopeV1 {
+    success: bool,
+    data: Vec<AuditEntryV1>,
+    next_cursor: Option<String>,
+    message: String,
+}
+
 /// The error part of a v1 error envelope.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetailV1 {
@@ -329,19 +349,22 @@ impl Modify for BearerAuth {
         crate::flat::rotate_secret,
         crate::flat::revoke_previous_secret,
         crate::flat::authenticate_client,
+        crate::flat::events,
         crate::v1::list,
         crate::v1::create,
         crate::v1::get,
         crate::v1::patch,
         crate::v1::revoke,
         crate::v1::regenerate_secret,
+        crate::v1::events,
         crate::healthz,
         crate::readyz,
         crate::render_metrics,
     ),
     components(schemas(
         App, AppPage, AppWithSecret, AppV1, AppTypeName, AccessLevelName, GrantTypeName,
-        StatusName, CreateApp, PatchApp, RotateSecret,
+        StatusName, CreateApp, crate::flat::AuditEntry, crate::flat::AuditPage, AuditEntryV1,
+        EventsEnvelopeV1, PatchApp, RotateSecret,
         ClientCredentials, ClientAuthenticationResult, Success, FieldError, Problem,
         CreateAppV1, PatchAppV1, RegenerateSecretV1, AppV1WithSecret, AppV1WithMessage,
         RegeneratedSecretV1, PaginationV1, AppEnvelopeV1, CreatedEnvelopeV1, UpdatedEnvelopeV1,
@@ -499,6 +522,8 @@ mod tests {
             "/api/v1/organizations/{org_id}/oauth-applications",
             "/api/v1/organizations/{org_id}/oauth-applications/{app_id}",
             "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/regenerate-secret",
+            "/api/oauth-applications/{clientId}/events",
+            "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/events",
             "/healthz",
             "/readyz",
             "/metrics",

@@ -1,8 +1,8 @@
 //! Use-case errors to HTTP errors, without looking at their text.
 
 use oauth_apps_domain::{
-    AuthenticateError, ErrorKind, GetError, ListError, RegisterError, RevokePreviousSecretError,
-    RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
+    AuthenticateError, ErrorKind, EventsError, GetError, ListError, RegisterError,
+    RevokePreviousSecretError, RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
 };
 
 use crate::error::{ApiError, Surface};
@@ -40,6 +40,7 @@ use_case_error!(
     RotateSecretError: Invalid,
     RevokePreviousSecretError,
     AuthenticateError,
+    EventsError: Invalid,
 );
 
 /// The answer for a use-case error. Faults are logged with their cause chain; the caller

@@ -300,6 +300,48 @@ pub async fn regenerate_secret(
     ))
 }
 
+/// `GET .../oauth-applications/{app_id}/events?limit=&cursor=`
+#[utoipa::path(get, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/events", operation_id = "v1_events", tag = "v1", params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, description = "The application's id"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")), responses((status = 200, description = "Who changed what, newest first (org admins)", body = crate::openapi::EventsEnvelopeV1), crate::openapi::V1Errors))]
+pub async fn events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&req, &state, S)?;
+    let target = target(&path.0, &path.1)?;
+    let q = query(&req, S)?;
+    let mut problems = Vec::new();
+    let limit = integer_param(&q, "limit", &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::bad_request(
+            S,
+            "The query has problems.",
+            problems,
+        ));
+    }
+    let page = state
+        .service
+        .events(
+            &principal,
+            &target,
+            limit,
+            q.get("cursor").map(String::as_str),
+        )
+        .await
+        .map_err(|e| api_error(S, &e))?;
+    let data: Vec<_> = page
+        .items
+        .iter()
+        .map(|e| crate::flat::AuditEntry::new(e, S).snake_case())
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "success": true,
+        "data": data,
+        "next_cursor": page.next_cursor,
+        "message": "Audit events retrieved successfully",
+    })))
+}
+
 /// Registers surface B's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/api/v1/organizations/{org_id}/oauth-applications";
@@ -317,5 +359,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource(format!("{BASE}/{{app_id}}/regenerate-secret"))
             .route(web::post().to(regenerate_secret)),
-    );
+    )
+    .service(web::resource(format!("{BASE}/{{app_id}}/events")).route(web::get().to(events)));
 }

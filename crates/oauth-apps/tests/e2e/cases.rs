@@ -718,3 +718,64 @@ pub async fn writes_over_the_limit_answer_429(app: TestApp) {
     let listed = app.get(&format!("{APPS}?ownerOrgId=acme"), &admin()).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
 }
+
+pub async fn the_audit_trail_says_who_changed_what(app: TestApp) {
+    let (client_id, _) = app.create_app("Audited").await;
+    let path = app_path(&client_id);
+    app.call(
+        "PATCH",
+        &path,
+        Some(&admin()),
+        &[("x-request-id", "req-rename")],
+        Some((
+            "application/json",
+            json!({"name": "Renamed"}).to_string().into_bytes(),
+        )),
+    )
+    .await;
+    app.post(&format!("{path}/rotate-secret"), &admin()).await;
+    app.call("DELETE", &path, Some(&admin()), &[], None).await;
+
+    let page = app.get(&format!("{path}/events?limit=3"), &admin()).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.raw);
+    let actions: Vec<_> = page.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["disabled", "secret_rotated", "updated"]);
+    let renamed = &page.body["items"][2];
+    assert_eq!(renamed["actor"], "alice");
+    assert_eq!(renamed["requestId"], "req-rename");
+    assert_eq!(renamed["changedFields"], json!(["name"]));
+    assert!(!page.raw.contains("$argon2"));
+    let cursor = page.body["nextCursor"].as_str().unwrap();
+    let rest = app
+        .get(&format!("{path}/events?limit=3&cursor={cursor}"), &admin())
+        .await;
+    assert_eq!(rest.body["items"][0]["action"], "created");
+    assert_eq!(rest.body["nextCursor"], Value::Null);
+
+    assert_eq!(
+        app.get(&format!("{path}/events"), &member()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("{path}/events"), &outsider()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = app
+        .get(&format!("{path}/events?cursor=zzz"), &admin())
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let id = app.get(V1, &admin()).await.body["data"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let v1 = app.get(&format!("{V1}/{id}/events"), &admin()).await;
+    assert_eq!(v1.status, StatusCode::OK, "{}", v1.raw);
+    assert_eq!(v1.body["success"], true);
+    assert_eq!(v1.body["data"][2]["changed_fields"], json!(["name"]));
+    assert_eq!(v1.body["data"][2]["request_id"], "req-rename");
+}

@@ -60,6 +60,7 @@ on_both_databases!(
     v1_every_call,
     secrets_never_leave_create_or_rotate,
     health_readiness_and_metrics,
+    the_audit_trail_says_who_changed_what,
 );
 
 #[actix_web::test]
