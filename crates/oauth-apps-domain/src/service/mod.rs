@@ -326,15 +326,10 @@ impl ApplicationService {
             .repository
             .list_after(&org, cursor, limit + 1)
             .await?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|a| Cursor {
-                created_at: a.created_at(),
-                id: a.id(),
-            })
-        } else {
-            None
-        };
+        let next_cursor = cut_page(&mut items, limit, |a| Cursor {
+            created_at: a.created_at(),
+            id: a.id(),
+        });
         Ok(KeysetPage { items, next_cursor })
     }
 
@@ -547,12 +542,7 @@ impl ApplicationService {
             .repository
             .list_events(app.id(), before, limit + 1)
             .await?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|e| e.id.to_string())
-        } else {
-            None
-        };
+        let next_cursor = cut_page(&mut items, limit, |e| e.id.to_string());
         Ok(EventsPage { items, next_cursor })
     }
 
@@ -843,6 +833,17 @@ impl ApplicationService {
         }
         let hash = self.ports.hasher.hash(&self.new_secret()?).await?;
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
+    }
+}
+
+/// Cuts a page fetched with one item more than `limit` down to `limit`; the cursor of its
+/// last item when there was more, `None` on the last page.
+fn cut_page<T, C>(items: &mut Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Option<C> {
+    if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(cursor)
+    } else {
+        None
     }
 }
 

@@ -1388,6 +1388,19 @@ fn admins_read_the_audit_trail_page_by_page() {
         block_on(service.events(&admin(), &by_client_id(&app), Some(2), Some("8"))).unwrap();
     assert_eq!(second.items, [stored_event(7)]);
     assert_eq!(second.next_cursor, None);
+
+    // A full page that is also the last one has no cursor.
+    let mut m = Mocks::new().finds(&app);
+    m.repo
+        .expect_list_events()
+        .returning(|_, _, _| Ok(vec![stored_event(2), stored_event(1)]));
+    let last = block_on(
+        m.service()
+            .events(&admin(), &by_client_id(&app), Some(2), None),
+    )
+    .unwrap();
+    assert_eq!(last.items.len(), 2);
+    assert_eq!(last.next_cursor, None);
 }
 
 #[test]
