@@ -20,3 +20,7 @@ mutants:
 # The benchmark suite (writes docs/performance.md). BENCH_APPS=1000000 for 1M applications.
 bench:
     bash bench/run
+
+# Every fuzz target for FUZZ_SECONDS each (default 600; needs nightly, installs cargo-fuzz).
+fuzz *targets:
+    bash scripts/fuzz {{targets}}

@@ -46,6 +46,18 @@ impl InMemoryRepository {
         self.lock().events.clone()
     }
 
+    /// How many applications are stored.
+    #[must_use]
+    pub fn application_count(&self) -> usize {
+        self.lock().apps.len()
+    }
+
+    /// How many audit events are stored.
+    #[must_use]
+    pub fn event_count(&self) -> usize {
+        self.lock().events.len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store
             .lock()

@@ -217,6 +217,9 @@ impl JwtVerifier {
         let mut error = TokenError::BadSignature;
         for key in candidates {
             match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+                Ok(data) if data.claims.sub.trim().is_empty() => {
+                    return Err(TokenError::InvalidClaims);
+                }
                 Ok(data) => {
                     let exp = data.claims.exp;
                     return Ok((principal(data.claims), exp));
@@ -360,6 +363,17 @@ mod tests {
             ..claims()
         };
         assert!(with_iss.verify(&mint_hs256(SECRET, &iss).unwrap()).is_ok());
+        // A blank subject names nobody: refused, so no write is ever recorded as by "".
+        for sub in ["", "  "] {
+            let blank = Claims {
+                sub: sub.into(),
+                ..claims()
+            };
+            assert_eq!(
+                v.verify(&mint_hs256(SECRET, &blank).unwrap()),
+                Err(TokenError::InvalidClaims)
+            );
+        }
     }
 
     #[test]

@@ -89,6 +89,20 @@ pub(crate) async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
+/// Every route of both surfaces and the service endpoints. The handlers expect
+/// `web::Data<AppState>` in the app data; [`serve`] adds it with its middleware (request
+/// ids, metrics, logs), and tests or fuzzers can mount the routes on their own `App`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    flat::configure(cfg);
+    v1::configure(cfg);
+    // Resources, so that another method answers 405 rather than 404.
+    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/metrics").route(web::get().to(render_metrics)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+        .service(web::resource("/docs").route(web::get().to(openapi::docs_page)));
+}
+
 /// Starts the HTTP server on `listener`. It drains in-flight requests on SIGTERM/SIGINT.
 ///
 /// # Errors
@@ -135,14 +149,7 @@ pub fn serve(
                     Ok(res)
                 }
             })
-            .configure(flat::configure)
-            .configure(v1::configure)
-            // Resources, so that another method answers 405 rather than 404.
-            .service(web::resource("/healthz").route(web::get().to(healthz)))
-            .service(web::resource("/readyz").route(web::get().to(readyz)))
-            .service(web::resource("/metrics").route(web::get().to(render_metrics)))
-            .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
-            .service(web::resource("/docs").route(web::get().to(openapi::docs_page)))
+            .configure(routes)
     })
     .workers(config.workers)
     .shutdown_timeout(config.shutdown_timeout.as_secs())
