@@ -22,7 +22,9 @@ as_pg_user() {
   fi
 }
 
-start_postgres() {
+# Sets PG_BIN to the directory of initdb and pg_ctl, installing Debian's `postgresql`
+# package when they are missing.
+ensure_pg_bin() {
   local bin
   if ! bin=$(find_pg_bin); then
     if [ "$(id -u)" != 0 ]; then
@@ -36,9 +38,32 @@ start_postgres() {
     apt-get install -y -qq postgresql >/dev/null
     bin=$(find_pg_bin) || { echo "PostgreSQL installed but initdb not found" >&2; exit 1; }
   fi
-  PG_DIR=$(mktemp -d /tmp/oauth-apps-pg.XXXXXX)
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+  fi
+  PG_BIN=$bin
+}
+
+# nginx, for the test of several processes behind a proxy (Debian's package).
+ensure_nginx() {
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "nginx is missing and this user cannot install it: install the 'nginx' package." >&2
+    exit 1
+  fi
+  echo "Installing nginx (apt-get install nginx)..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq nginx >/dev/null
+}
+
+start_postgres() {
+  ensure_pg_bin
+  local bin=$PG_BIN
+  PG_DIR=$(mktemp -d /tmp/oauth-apps-pg.XXXXXX)
+  if [ "$(id -u)" = 0 ]; then
     chown postgres "$PG_DIR"
   fi
   as_pg_user "$bin/initdb" -A trust -U postgres -D "$PG_DIR/data" >"$PG_DIR/initdb.log" 2>&1 \
@@ -49,7 +74,6 @@ start_postgres() {
     -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=400 \
         -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || { cat "$PG_DIR/server.log" >&2; exit 1; }
-  PG_BIN=$bin
   trap stop_postgres EXIT
   PG_PORT=$port
   PG_ADMIN_URL="postgres://postgres@127.0.0.1:$port/postgres"

@@ -302,9 +302,9 @@ async fn sync_secrets(
     Ok(())
 }
 
-#[async_trait]
-impl ApplicationRepository for PgRepository {
-    async fn insert(
+/// The queries; [`ApplicationRepository`] wraps each in [`PgRepository::settle`].
+impl PgRepository {
+    async fn raw_insert(
         &self,
         app: &NewApplication,
         event: &AuditEvent,
@@ -335,7 +335,7 @@ impl ApplicationRepository for PgRepository {
         AppId::new(id).map_err(|e| RepositoryError::Unexpected(Box::new(e)))
     }
 
-    async fn find_by_client_id(
+    async fn raw_find_by_client_id(
         &self,
         client_id: &ClientId,
     ) -> Result<Option<OAuthApplication>, RepositoryError> {
@@ -349,7 +349,7 @@ impl ApplicationRepository for PgRepository {
         Ok(assemble(&mut conn, rows).await?.pop())
     }
 
-    async fn find_by_org_and_id(
+    async fn raw_find_by_org_and_id(
         &self,
         org: &OrgId,
         id: AppId,
@@ -365,7 +365,7 @@ impl ApplicationRepository for PgRepository {
         Ok(assemble(&mut conn, rows).await?.pop())
     }
 
-    async fn list_after(
+    async fn raw_list_after(
         &self,
         org: &OrgId,
         after: Option<Cursor>,
@@ -395,7 +395,7 @@ impl ApplicationRepository for PgRepository {
         assemble(&mut conn, rows).await
     }
 
-    async fn list_page(
+    async fn raw_list_page(
         &self,
         org: &OrgId,
         offset: u64,
@@ -424,7 +424,7 @@ impl ApplicationRepository for PgRepository {
         Ok((items, u64::try_from(total).unwrap_or(0)))
     }
 
-    async fn list_events(
+    async fn raw_list_events(
         &self,
         app: AppId,
         before: Option<i64>,
@@ -444,7 +444,7 @@ impl ApplicationRepository for PgRepository {
         rows.into_iter().map(EventRow::into_event).collect()
     }
 
-    async fn update(
+    async fn raw_update(
         &self,
         app: &OAuthApplication,
         expected: Version,
@@ -482,4 +482,101 @@ impl ApplicationRepository for PgRepository {
         .await
         .map_err(RepositoryError::from)
     }
+}
+
+#[async_trait]
+impl ApplicationRepository for PgRepository {
+    async fn insert(
+        &self,
+        app: &NewApplication,
+        event: &AuditEvent,
+    ) -> Result<AppId, RepositoryError> {
+        self.settle(self.raw_insert(app, event).await).await
+    }
+
+    async fn find_by_client_id(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.settle(self.raw_find_by_client_id(client_id).await)
+            .await
+    }
+
+    async fn find_by_org_and_id(
+        &self,
+        org: &OrgId,
+        id: AppId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.settle(self.raw_find_by_org_and_id(org, id).await)
+            .await
+    }
+
+    async fn list_after(
+        &self,
+        org: &OrgId,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError> {
+        self.settle(self.raw_list_after(org, after, limit).await)
+            .await
+    }
+
+    async fn list_page(
+        &self,
+        org: &OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
+        self.settle(self.raw_list_page(org, offset, limit).await)
+            .await
+    }
+
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        self.settle(self.raw_list_events(app, before, limit).await)
+            .await
+    }
+
+    async fn update(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        event: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        self.settle(self.raw_update(app, expected, event).await)
+            .await
+    }
+}
+
+impl PgRepository {
+    /// Decides what an error of a kind diesel does not name means. The server reports
+    /// such errors when it shuts down (57P01), restarts or recovers, and then it is the
+    /// store that is unavailable (503); when the store still answers, it is unexpected
+    /// (500). Decided by asking the store, never by reading the message.
+    async fn settle<T>(&self, result: Result<T, RepositoryError>) -> Result<T, RepositoryError> {
+        match result {
+            Err(RepositoryError::Unexpected(e)) if is_unnamed_server_error(e.as_ref()) => {
+                if self.ping().await.is_err() {
+                    Err(RepositoryError::Unavailable(e))
+                } else {
+                    Err(RepositoryError::Unexpected(e))
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+fn is_unnamed_server_error(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    matches!(
+        e.downcast_ref::<DieselError>(),
+        Some(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown | DatabaseErrorKind::UnableToSendCommand,
+            _
+        ))
+    )
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`pg::TestDatabase`]: a throwaway PostgreSQL database per test, copied from a migrated
 //!   template, dropped when the test ends;
+//! - [`pg_server::PrivateServer`]: a PostgreSQL server of a test's own, to stop and restart;
 //! - [`contract`]: the repository contract suite, written once and run against every
 //!   adapter through [`repository_contract_tests!`].
 
@@ -10,6 +11,7 @@
 
 pub mod contract;
 pub mod pg;
+pub mod pg_server;
 
 use std::sync::Arc;
 

@@ -4,78 +4,20 @@
 // Test code: a failed expectation is meant to panic.
 #![allow(clippy::unwrap_used)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod processes;
+
+use std::time::Duration;
 
 use awc::Client;
-use oauth_apps_http::auth::{Claims, mint_hs256};
-use oauth_apps_test_support::pg::{TestDatabase, admin_url, fingerprint};
+use oauth_apps_test_support::pg::admin_url;
+use processes::{Server, migrated_database, time_until, wait_until_caching};
 use serde_json::{Value, json};
 
-const SECRET: &str = "replica-secret-replica-secret-0123456";
 const STALE_LIMIT: Duration = Duration::from_secs(1);
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(database_url: &str) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
-        .env("OAUTH_APPS_BIND", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", database_url)
-        .env("OAUTH_APPS_JWT_HS256_SECRET", SECRET)
-        .env("OAUTH_APPS_ARGON2_MEMORY_KIB", "64")
-        .env("OAUTH_APPS_ARGON2_ITERATIONS", "1")
-        .env("OAUTH_APPS_WORKERS", "1")
-        // A long TTL: only announcements (and resets) can make changes visible in time.
-        .env("OAUTH_APPS_CACHE_TTL_MS", "60000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
-fn token(roles: &[&str]) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 600;
-    mint_hs256(
-        SECRET.as_bytes(),
-        &Claims {
-            sub: "replica-test".into(),
-            exp,
-            aud: "oauth-apps".into(),
-            iss: None,
-            orgs: [("acme".to_owned(), "admin".to_owned())].into(),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        },
-    )
-    .unwrap()
+    // A long TTL: only announcements (and resets) can make changes visible in time.
+    Server::start(database_url, &[("OAUTH_APPS_CACHE_TTL_MS", "60000")])
 }
 
 async fn call(
@@ -84,78 +26,18 @@ async fn call(
     url: &str,
     body: Option<Value>,
 ) -> (u16, Value, String) {
-    let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
-    let req = client.request(method, url).insert_header((
-        "Authorization",
-        format!("Bearer {}", token(&["client-authenticator"])),
-    ));
-    let mut res = match body {
-        Some(b) => req.send_json(&b).await,
-        None => req.send().await,
-    }
-    .unwrap();
-    let bytes = res.body().limit(1 << 20).await.unwrap();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    (
-        res.status().as_u16(),
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        text,
-    )
-}
-
-/// Waits until `server` is ready and its read cache is on.
-async fn wait_until_caching(client: &Client, server: &Server) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ready = client.get(format!("{}/metrics", server.base)).send().await;
-        if let Ok(mut res) = ready {
-            let text = res
-                .body()
-                .await
-                .map(|b| String::from_utf8_lossy(&b).into_owned());
-            if text.is_ok_and(|t| t.contains("read_cache_enabled 1")) {
-                return;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server at {} never became ready",
-            server.base
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// How long until `check` holds for what `server` answers, polling every 10 ms.
-async fn time_until(mut check: impl AsyncFnMut() -> bool) -> Duration {
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "never became true"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    started.elapsed()
+    let a = processes::call(client, method, url, body.as_ref()).await;
+    (a.status, a.body, a.raw)
 }
 
 #[actix_web::test]
 async fn replicas_serve_each_others_changes_within_a_second() {
-    let _ = admin_url();
-    let key = fingerprint(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres"),
-    );
-    let db = TestDatabase::create(&key, |url| async move {
-        oauth_apps_postgres::run_migrations(&url)
-            .await
-            .map_err(|e| e.to_string())
-    })
-    .await;
+    let db = migrated_database().await;
     let a = start(db.url());
     let b = start(db.url());
     let client = Client::builder().timeout(Duration::from_secs(10)).finish();
-    wait_until_caching(&client, &a).await;
-    wait_until_caching(&client, &b).await;
+    wait_until_caching(&client, &a.base).await;
+    wait_until_caching(&client, &b.base).await;
 
     // Create through A, warm B's cache and B's verification of the secret.
     let (status, created, raw) = call(
@@ -289,7 +171,7 @@ async fn replicas_serve_each_others_changes_within_a_second() {
         "B served the old name for {took:?} after losing its listener"
     );
     // And B listens again by itself.
-    wait_until_caching(&client, &b).await;
+    wait_until_caching(&client, &b.base).await;
     call(
         &client,
         "PATCH",
