@@ -176,6 +176,7 @@ impl ApiError {
             401 => "unauthorized",
             403 => "forbidden",
             404 => "not_found",
+            408 => "request_timeout",
             409 => "conflict",
             412 => "precondition_failed",
             413 => "payload_too_large",

@@ -36,6 +36,9 @@ pub struct ServerConfig {
     pub shutdown_timeout: Duration,
     /// How long a client may take to send the request head.
     pub client_request_timeout: Duration,
+    /// How long a client may take to send a request body, from the handler's first read
+    /// (408 after that).
+    pub client_body_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             shutdown_timeout: Duration::from_secs(30),
             client_request_timeout: Duration::from_secs(5),
+            client_body_timeout: request::DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -113,10 +117,12 @@ pub fn serve(
     config: ServerConfig,
 ) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    let body_timeout = request::BodyTimeout(config.client_body_timeout);
     let server = HttpServer::new(move || {
         let metrics = data.metrics.clone();
         App::new()
             .app_data(data.clone())
+            .app_data(body_timeout)
             .wrap_fn(move |req, srv| {
                 let id = request_id(req.headers().get(REQUEST_ID_HEADER));
                 req.extensions_mut().insert(RequestId(id.clone()));

@@ -294,7 +294,7 @@ pub struct EventsEnvelopeV1 {
 pub struct ErrorDetailV1 {
     /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `precondition_failed`, `validation_error`, `unsupported_media_type`,
-    /// `payload_too_large`, `rate_limited`, `service_unavailable`, `internal_error`.
+    /// `request_timeout`, `payload_too_large`, `rate_limited`, `service_unavailable`, `internal_error`.
     code: String,
     details: Option<Vec<FieldError>>,
 }
@@ -566,6 +566,9 @@ pub enum FlatErrors {
     /// `If-Match` names a stale version.
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Problem),
+    /// The body was not received within the body time-out.
+    #[response(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Problem),
     /// The body is over 64 KiB.
     #[response(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Problem),
@@ -605,6 +608,9 @@ pub enum V1Errors {
     /// `If-Match` names a stale version.
     #[response(status = 412)]
     PreconditionFailed(ErrorEnvelopeV1),
+    /// The body was not received within the body time-out.
+    #[response(status = 408)]
+    RequestTimeout(ErrorEnvelopeV1),
     /// The body is over 64 KiB.
     #[response(status = 413)]
     PayloadTooLarge(ErrorEnvelopeV1),

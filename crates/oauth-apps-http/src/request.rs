@@ -1,6 +1,8 @@
 //! What every handler needs from a request: the caller, a strictly read JSON body, and
 //! the `If-Match` version.
 
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, web};
@@ -117,16 +119,15 @@ pub fn etag(version: Version) -> String {
     format!("\"{version}\"")
 }
 
-/// Reads the body: at most 64 KiB, `application/json`, a JSON object. An empty body is
-/// `None` (for calls whose body is optional).
-///
-/// # Errors
-/// 413 when too large, 415 when not JSON, 400 when malformed or not an object.
-pub async fn json_object(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-    surface: Surface,
-) -> Result<Option<Map<String, Value>>, ApiError> {
+/// How long a client may take to send a body when the server sets nothing else.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request body (app data set by
+/// [`crate::serve`]; [`DEFAULT_BODY_TIMEOUT`] when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTimeout(pub Duration);
+
+async fn read_body(mut payload: web::Payload, surface: Surface) -> Result<web::BytesMut, ApiError> {
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request(surface, &e.to_string(), vec![]))?;
@@ -139,6 +140,32 @@ pub async fn json_object(
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// Reads the body: at most 64 KiB, within the body time-out, `application/json`, a JSON
+/// object. An empty body is `None` (for calls whose body is optional).
+///
+/// # Errors
+/// 408 when the body is not complete in time, 413 when too large, 415 when not JSON,
+/// 400 when malformed or not an object.
+pub async fn json_object(
+    req: &HttpRequest,
+    payload: web::Payload,
+    surface: Surface,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let limit = req
+        .app_data::<BodyTimeout>()
+        .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
+    let bytes = actix_web::rt::time::timeout(limit, read_body(payload, surface))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                surface,
+                StatusCode::REQUEST_TIMEOUT,
+                format!("The body was not received within {} ms.", limit.as_millis()),
+            )
+        })??;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -61,6 +61,8 @@ pub struct Config {
     pub write_rate: u32,
     /// Client authentications per second per token subject; zero: no limit.
     pub auth_rate: u32,
+    /// How long a client may take to send a request body.
+    pub body_timeout: std::time::Duration,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -188,6 +190,12 @@ impl Config {
         let cache_ttl = std::time::Duration::from_millis(
             number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(5000),
         );
+        let body_timeout = std::time::Duration::from_millis(
+            number(&get, "OAUTH_APPS_BODY_TIMEOUT_MS", &mut errors).unwrap_or(10_000),
+        );
+        if body_timeout.is_zero() {
+            errors.push("OAUTH_APPS_BODY_TIMEOUT_MS must be at least 1".into());
+        }
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -207,6 +215,7 @@ impl Config {
                 cache_ttl,
                 write_rate,
                 auth_rate,
+                body_timeout,
             })
         } else {
             Err(ConfigError(errors))

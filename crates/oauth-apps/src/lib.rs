@@ -338,7 +338,10 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?
             .port();
-        let mut server_config = ServerConfig::default();
+        let mut server_config = ServerConfig {
+            client_body_timeout: config.body_timeout,
+            ..ServerConfig::default()
+        };
         if let Some(workers) = config.workers {
             server_config.workers = workers;
         }

@@ -779,3 +779,51 @@ pub async fn the_audit_trail_says_who_changed_what(app: TestApp) {
     assert_eq!(v1.body["data"][2]["changed_fields"], json!(["name"]));
     assert_eq!(v1.body["data"][2]["request_id"], "req-rename");
 }
+
+/// Sends `head` and `body` on a raw connection, then waits for whatever the server says.
+async fn slow_request(app: &TestApp, head: &str, body: &str) -> (String, std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = std::time::Instant::now();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read until the server has answered and closed, or 20 s pass.
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), read).await;
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+pub async fn slow_senders_are_cut_off(app: TestApp) {
+    // OAUTH_APPS_BODY_TIMEOUT_MS=500: a body that stops half-way is answered 408.
+    let head = format!(
+        "POST {APPS} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n",
+        admin()
+    );
+    let (answer, took) = slow_request(&app, &head, r#"{"ownerOrgId": "acme", "na"#).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // A head that never ends is cut off too (5 s), without an answer the client could
+    // mistake for a success.
+    let (answer, took) = slow_request(&app, "GET /healthz HTTP/1.1\r\nHost: local", "").await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    // Nothing was written, and the server still serves.
+    let listed = app.get(&format!("{APPS}?ownerOrgId=acme"), &admin()).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 0);
+}

@@ -41,6 +41,20 @@ mod limits {
     }
 }
 
+mod slow_clients {
+    #[actix_web::test]
+    async fn slow_senders_are_cut_off() {
+        crate::cases::slow_senders_are_cut_off(
+            crate::harness::spawn_with(
+                crate::harness::Db::Sqlite,
+                &[("OAUTH_APPS_BODY_TIMEOUT_MS", "500")],
+            )
+            .await,
+        )
+        .await;
+    }
+}
+
 mod postgres_only {
     #[actix_web::test]
     async fn a_lost_database_answers_503_with_retry_after() {
