@@ -73,11 +73,15 @@ pub mod validation;
 pub use model::*;
 pub use policy::{OrgRole, PlatformRole, Principal};
 pub use ports::{
-    ApplicationRepository, AuditAction, AuditEvent, BoxError, Clock, HasherError, RandomError,
-    RandomSource, RepositoryError, SecretHasher, StoredAuditEvent, SystemClock,
+    ApplicationArchive, ApplicationRepository, ArchivedApplication, AuditAction, AuditEvent,
+    BoxError, Clock, HasherError, RandomError, RandomSource, RepositoryError, SecretHasher,
+    StoredAuditEvent, SystemClock,
 };
 #[cfg(any(test, feature = "mocks"))]
-pub use ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
+pub use ports::{
+    MockApplicationArchive, MockApplicationRepository, MockClock, MockRandomSource,
+    MockSecretHasher,
+};
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,

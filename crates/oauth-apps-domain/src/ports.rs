@@ -109,6 +109,45 @@ pub enum RepositoryError {
     Unexpected(#[source] BoxError),
 }
 
+/// An application with its whole audit trail, as moved between stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedApplication {
+    /// The application, with its id, version and active secrets (current, and previous
+    /// with its expiry). Revoked secrets can never verify again and are not carried.
+    pub application: OAuthApplication,
+    /// Its audit trail, oldest first, with the events' own ids.
+    pub events: Vec<StoredAuditEvent>,
+}
+
+/// Moving a whole store out and in (`oauth-apps export` / `import`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ApplicationArchive: Send + Sync {
+    /// Up to `limit` applications with ids above `after`, by id, each with its trail.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn export_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<ArchivedApplication>, RepositoryError>;
+
+    /// Whether the store holds no application.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn is_empty(&self) -> Result<bool, RepositoryError>;
+
+    /// Stores `apps` exactly as given (ids, versions, timestamps, secrets, events) in one
+    /// transaction: all of them or, on error, none.
+    ///
+    /// # Errors
+    /// [`RepositoryError::DuplicateClientId`] when an id or client id is taken;
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn import(&self, apps: &[ArchivedApplication]) -> Result<(), RepositoryError>;
+}
+
 /// Storage of applications and their audit trail.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]

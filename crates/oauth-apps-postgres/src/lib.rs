@@ -8,6 +8,7 @@
 //! - An unreachable server, a closed connection or a pool time-out is
 //!   [`RepositoryError::Unavailable`].
 
+mod archive;
 mod listen;
 mod rows;
 mod schema;
@@ -75,7 +76,10 @@ pub enum PgSetupError {
     Migration(String),
 }
 
-/// Runs the pending migrations on the database at `url`.
+/// The advisory lock key held while migrating ("oauthapp" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6f61_7574_6861_7070;
+
+/// Runs the pending migrations on the database at `url`, one process at a time.
 ///
 /// # Errors
 /// [`PgSetupError::Migration`] when the database cannot be reached or a migration fails.
@@ -85,6 +89,13 @@ pub async fn run_migrations(url: &str) -> Result<(), PgSetupError> {
         let mut conn =
             <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
                 .map_err(|e| PgSetupError::Migration(e.to_string()))?;
+        // Replicas that start together take turns: the first migrates, the others then
+        // find nothing pending. The lock ends with the session.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")),
+            &mut conn,
+        )
+        .map_err(|e| PgSetupError::Migration(e.to_string()))?;
         conn.run_pending_migrations(MIGRATIONS)
             .map(|_| ())
             .map_err(|e| PgSetupError::Migration(e.to_string()))

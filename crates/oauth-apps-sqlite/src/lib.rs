@@ -6,6 +6,7 @@
 //! `version`, the secrets and the audit event; SQLite runs one writer at a time and the
 //! others wait up to the busy time-out.
 
+mod archive;
 mod rows;
 mod schema;
 

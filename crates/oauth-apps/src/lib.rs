@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod telemetry;
+pub mod transfer;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,11 @@
-//! `oauth-apps`: `serve` (the default), `migrate`, `token`.
+//! `oauth-apps`: `serve` (the default), `migrate`, `export`, `import`, `openapi`, `token`.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use oauth_apps::config::{Config, Database};
-use oauth_apps::{Application, dev_key, migrate, telemetry};
+use oauth_apps::{Application, dev_key, migrate, telemetry, transfer};
 use oauth_apps_http::auth::{Claims, mint_hs256};
 
 #[derive(Parser)]
@@ -25,6 +25,12 @@ enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
+    /// Write every application (secret hashes, audit trail) as JSON Lines to standard
+    /// output; a summary with the SHA-256 of the output goes to standard error.
+    Export,
+    /// Read an export from standard input into an empty database, all or nothing; a
+    /// summary with the SHA-256 of the input goes to standard error.
+    Import,
     /// Print the OpenAPI 3.1 document of the API (also served at /openapi.json).
     Openapi,
     /// Mint an HS256 token with the configured secret, for development and scripts.
@@ -50,6 +56,14 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
         eprintln!("oauth-apps: {message}");
     }
     ExitCode::FAILURE
+}
+
+fn done(what: &str, summary: &transfer::Summary) -> ExitCode {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("oauth-apps: {what} {summary}");
+    }
+    ExitCode::SUCCESS
 }
 
 fn token(
@@ -160,6 +174,18 @@ fn main() -> ExitCode {
             match migrate(&config.database).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
+            }
+        }),
+        Command::Export => actix_web::rt::System::new().block_on(async {
+            match transfer::export(&config.database, std::io::stdout().lock()).await {
+                Ok(summary) => done("exported", &summary),
+                Err(e) => fail(e),
+            }
+        }),
+        Command::Import => actix_web::rt::System::new().block_on(async {
+            match transfer::import(&config.database, std::io::stdin().lock()).await {
+                Ok(summary) => done("imported", &summary),
+                Err(e) => fail(format!("import failed, nothing was written: {e}")),
             }
         }),
         Command::Serve | Command::Openapi => actix_web::rt::System::new().block_on(serve(config)),

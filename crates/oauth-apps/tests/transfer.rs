@@ -1,0 +1,242 @@
+//! `oauth-apps export` and `import` between SQLite and PostgreSQL, both ways: every
+//! field, secret hash, expiry and audit event moves; the bytes exported again from the
+//! target are the bytes exported from the source (same SHA-256); every client secret
+//! still authenticates; a bad line or a non-empty target writes nothing.
+
+// Test code: a failed expectation is meant to panic.
+#![allow(clippy::unwrap_used)]
+
+mod processes;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use awc::Client;
+use oauth_apps_test_support::TempDir;
+use processes::{Server, call, migrated_database, wait_ready};
+use serde_json::{Value, json};
+
+fn client() -> Client {
+    Client::builder().timeout(Duration::from_secs(30)).finish()
+}
+
+/// Runs `oauth-apps <command>` on `database_url` with `input`; (status, stdout, stderr).
+fn run(command: &str, database_url: &str, input: &[u8]) -> (bool, Vec<u8>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
+        .arg(command)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sha256_in(stderr: &str) -> String {
+    stderr
+        .split("sha256 ")
+        .nth(1)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| panic!("no checksum in {stderr:?}"))
+}
+
+/// Fills the store behind `base` with applications in every state; returns the
+/// credentials that must keep working: (client id, secret).
+async fn fill(client: &Client, base: &str) -> Vec<(String, String)> {
+    let apps = format!("{base}/api/oauth-applications");
+    let mut credentials = Vec::new();
+    let bodies = [
+        json!({"ownerOrgId": "acme", "name": "Web", "type": "web",
+               "redirectUrls": ["https://a.example/cb", "https://a.example/cb2"],
+               "grantTypes": ["authorization_code", "refresh_token", "client_credentials"],
+               "allowedScopes": ["read", "write"], "description": "with a description"}),
+        json!({"ownerOrgId": "acme", "name": "Native", "type": "native",
+               "redirectUrls": ["http://127.0.0.1/cb", "com.example.app:/cb"]}),
+        json!({"ownerOrgId": "beta", "name": "Device", "type": "public",
+               "redirectUrls": [], "grantTypes": ["urn:ietf:params:oauth:grant-type:device_code"],
+               "accessLevel": "user", "isFirstParty": true}),
+    ];
+    for body in &bodies {
+        let created = call(client, "POST", &apps, Some(body)).await;
+        assert_eq!(created.status, 201, "{}", created.raw);
+        credentials.push((
+            created.body["application"]["clientId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            created.body["clientSecret"].as_str().unwrap().to_owned(),
+        ));
+    }
+    // A rename, a rotation with a day of grace (both secrets work), a disable + enable.
+    let first = format!("{apps}/{}", credentials[0].0);
+    let renamed = call(
+        client,
+        "PATCH",
+        &first,
+        Some(&json!({"name": "Web, renamed"})),
+    )
+    .await;
+    assert_eq!(renamed.status, 200);
+    let rotated = call(
+        client,
+        "POST",
+        &format!("{first}/rotate-secret"),
+        Some(&json!({"gracePeriodSeconds": 86400})),
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.raw);
+    credentials.push((
+        credentials[0].0.clone(),
+        rotated.body["clientSecret"].as_str().unwrap().to_owned(),
+    ));
+    let second = format!("{apps}/{}", credentials[1].0);
+    assert_eq!(call(client, "DELETE", &second, None).await.status, 200);
+    assert_eq!(
+        call(client, "POST", &format!("{second}/enable"), None)
+            .await
+            .status,
+        200
+    );
+    credentials
+}
+
+async fn all_authenticate(client: &Client, base: &str, credentials: &[(String, String)]) {
+    for (client_id, secret) in credentials {
+        let answer = call(
+            client,
+            "POST",
+            &format!("{base}/api/client-authentication"),
+            Some(&json!({"clientId": client_id, "clientSecret": secret})),
+        )
+        .await;
+        assert_eq!(answer.body["valid"], true, "{client_id}: {}", answer.raw);
+    }
+}
+
+async fn views(client: &Client, base: &str, credentials: &[(String, String)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (client_id, _) in credentials {
+        let app = format!("{base}/api/oauth-applications/{client_id}");
+        out.push(call(client, "GET", &app, None).await.body);
+        out.push(
+            call(client, "GET", &format!("{app}/events"), None)
+                .await
+                .body,
+        );
+    }
+    out
+}
+
+#[actix_web::test]
+async fn sqlite_to_postgres_and_back_keeps_everything() {
+    let client = client();
+    let dir = TempDir::new();
+    let sqlite = format!("sqlite://{}", dir.path().join("apps.db").display());
+    let pg = migrated_database().await;
+
+    // Source: SQLite, filled through the API.
+    let (credentials, before) = {
+        let server = Server::start(&sqlite, &[]);
+        wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+        let credentials = fill(&client, &server.base).await;
+        let before = views(&client, &server.base, &credentials).await;
+        (credentials, before)
+    };
+    let (ok, exported, stderr) = run("export", &sqlite, b"");
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("3 applications"), "{stderr}");
+    let checksum = sha256_in(&stderr);
+
+    // Into PostgreSQL: same checksum read, same bytes exported again.
+    let (ok, _, stderr) = run("import", pg.url(), &exported);
+    assert!(ok, "{stderr}");
+    assert_eq!(sha256_in(&stderr), checksum);
+    let (ok, again, stderr) = run("export", pg.url(), b"");
+    assert!(ok, "{stderr}");
+    assert_eq!(sha256_in(&stderr), checksum);
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        String::from_utf8_lossy(&exported)
+    );
+
+    // Served from PostgreSQL: same views, every secret (current and in grace) works.
+    {
+        let server = Server::start(pg.url(), &[]);
+        wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+        assert_eq!(views(&client, &server.base, &credentials).await, before);
+        all_authenticate(&client, &server.base, &credentials).await;
+        // New rows continue after the imported ids.
+        let created = call(
+            &client,
+            "POST",
+            &format!("{}/api/oauth-applications", server.base),
+            Some(
+                &json!({"ownerOrgId": "acme", "name": "After", "type": "web",
+                         "redirectUrls": ["https://after.example/cb"]}),
+            ),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.raw);
+    }
+
+    // And back, into a new SQLite file.
+    let (ok, from_pg, stderr) = run("export", pg.url(), b"");
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("4 applications"), "{stderr}");
+    let back = format!("sqlite://{}", dir.path().join("back.db").display());
+    let (ok, _, stderr) = run("import", &back, &from_pg);
+    assert!(ok, "{stderr}");
+    let (ok, again, _) = run("export", &back, b"");
+    assert!(ok);
+    assert_eq!(again, from_pg);
+    let server = Server::start(&back, &[]);
+    wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+    all_authenticate(&client, &server.base, &credentials).await;
+}
+
+#[actix_web::test]
+async fn a_bad_line_or_a_full_target_writes_nothing() {
+    let dir = TempDir::new();
+    let source = format!("sqlite://{}", dir.path().join("source.db").display());
+    {
+        let client = client();
+        let server = Server::start(&source, &[]);
+        wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+        fill(&client, &server.base).await;
+    }
+    let (ok, exported, _) = run("export", &source, b"");
+    assert!(ok);
+    let text = String::from_utf8(exported.clone()).unwrap();
+
+    // A line that breaks a rule (a redirect URL with a fragment): refused by number.
+    let broken = text.replacen("https://a.example/cb2", "https://a.example/cb2#frag", 1);
+    let target = format!("sqlite://{}", dir.path().join("target.db").display());
+    let (ok, _, stderr) = run("import", &target, broken.as_bytes());
+    assert!(!ok);
+    assert!(stderr.contains("line 2"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let (_, empty, stderr) = run("export", &target, b"");
+    assert!(stderr.contains("0 applications"), "{stderr}");
+    assert_eq!(empty.iter().filter(|b| **b == b'\n').count(), 1);
+
+    // Not an export at all.
+    let (ok, _, stderr) = run("import", &target, b"{\"hello\": 1}\n");
+    assert!(!ok);
+    assert!(stderr.contains("line 1"), "{stderr}");
+
+    // Into a store that already holds applications: refused, the store unchanged.
+    let (ok, _, stderr) = run("import", &source, &exported);
+    assert!(!ok);
+    assert!(stderr.contains("already holds"), "{stderr}");
+    let (_, after, _) = run("export", &source, b"");
+    assert_eq!(after, exported);
+}
