@@ -24,3 +24,7 @@ bench:
 # Every fuzz target for FUZZ_SECONDS each (default 600; needs nightly, installs cargo-fuzz).
 fuzz *targets:
     bash scripts/fuzz {{targets}}
+
+# deploy/ against the Kubernetes, Compose and Dockerfile checkers (as CI does).
+check-deploy:
+    bash scripts/check-deploy
