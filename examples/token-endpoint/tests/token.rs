@@ -162,10 +162,7 @@ async fn client_credentials_through_the_registry() {
 
     // Disabled in the registry: the next request is refused.
     service
-        .disable(
-            &admin,
-            &AppRef::ClientId(*job.application.client_id()),
-        )
+        .disable(&admin, &AppRef::ClientId(*job.application.client_id()))
         .await
         .unwrap();
     let (status, body) = ask(basic(&client_id, &secret), "grant_type=client_credentials").await;
