@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use oauth_apps_domain::{AppId, ApplicationRepository, AuditAction, ClientId, RepositoryError};
+use oauth_apps_domain::{
+    AppId, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, RepositoryError,
+};
 use oauth_apps_postgres::{PgConfig, PgRepository, run_migrations};
 use oauth_apps_test_support::contract::{at, event, new_app};
 use oauth_apps_test_support::pg::{TestDatabase, fingerprint};
@@ -55,6 +57,10 @@ impl PgFixture {
 #[async_trait]
 impl Fixture for PgFixture {
     fn repository(&self) -> Arc<dyn ApplicationRepository> {
+        self.repo.clone()
+    }
+
+    fn archive(&self) -> Arc<dyn ApplicationArchive> {
         self.repo.clone()
     }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
-use oauth_apps_domain::{AppId, ApplicationRepository, AuditAction, ClientId, RepositoryError};
+use oauth_apps_domain::{
+    AppId, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, RepositoryError,
+};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::contract::{at, event, new_app};
 use oauth_apps_test_support::{Fixture, TempDir, repository_contract_tests};
@@ -49,6 +51,10 @@ impl SqliteFixture {
 #[async_trait]
 impl Fixture for SqliteFixture {
     fn repository(&self) -> Arc<dyn ApplicationRepository> {
+        self.repo.clone()
+    }
+
+    fn archive(&self) -> Arc<dyn ApplicationArchive> {
         self.repo.clone()
     }
 

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppName, AppType, ApplicationRepository, AuditAction, AuditEvent, ClientId,
-    Cursor, Description, Field, GracePeriod, GrantTypes, NewApplication, OAuthApplication, OrgId,
-    Profile, RedirectUrls, RepositoryError, ScopeCatalog, Scopes, SecretHash, Status, Timestamp,
+    AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
+    ArchivedApplication, AuditAction, AuditEvent, ClientId, Cursor, Description, Field,
+    GracePeriod, GrantTypes, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
+    RepositoryError, ScopeCatalog, Scopes, SecretHash, Status, StoredAuditEvent, Timestamp,
     Version,
 };
 
@@ -483,5 +484,101 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
     assert_eq!(
         repo.list_events(other.id(), None, 10).await.unwrap().len(),
         1
+    );
+}
+
+/// An application as an export carries it: id `id`, two audit events with ids
+/// `id * 10` and `id * 10 + 1`, and with `previous` a previous secret too.
+fn archived(id: i64, previous: bool) -> ArchivedApplication {
+    let record = ApplicationRecord {
+        client_id: uuid::Uuid::new_v4().hyphenated().to_string(),
+        owner_org_id: "acme".into(),
+        name: format!("Imported {id}"),
+        description: Some("moved here".into()),
+        app_type: "native".into(),
+        redirect_urls: vec!["http://127.0.0.1/cb".into(), "com.example.app:/cb".into()],
+        allowed_scopes: vec!["read".into(), "write".into()],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        access_level: "user".into(),
+        status: if id % 2 == 0 { "revoked" } else { "active" }.into(),
+        is_first_party: id % 3 == 0,
+        current_secret_hash: hash(&format!("current-{id}")).as_phc().to_owned(),
+        previous_secret: previous.then(|| {
+            (
+                hash(&format!("previous-{id}")).as_phc().to_owned(),
+                at(90_000),
+            )
+        }),
+        created_at: at(id * 100),
+        updated_at: at(id * 100 + 50),
+        version: 2,
+    };
+    let application = OAuthApplication::from_record(id, record).expect("a valid application");
+    let events = vec![
+        StoredAuditEvent {
+            id: id * 10,
+            event: event(AuditAction::Created, at(id * 100)),
+        },
+        StoredAuditEvent {
+            id: id * 10 + 1,
+            event: event(AuditAction::Updated, at(id * 100 + 50)),
+        },
+    ];
+    ArchivedApplication {
+        application,
+        events,
+    }
+}
+
+/// Import keeps ids, versions, timestamps, secrets and events exactly; export pages by id;
+/// identities continue after imported ids; a colliding import writes nothing.
+pub async fn archive_round_trips(f: &impl Fixture) {
+    let archive = f.archive();
+    let repo = f.repository();
+    assert!(archive.is_empty().await.expect("is_empty"));
+    let apps: Vec<ArchivedApplication> = [3, 5, 8, 13, 21]
+        .iter()
+        .map(|&id| archived(id, id == 5))
+        .collect();
+    archive.import(&apps).await.expect("import");
+    assert!(!archive.is_empty().await.expect("is_empty"));
+
+    let mut exported = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = archive.export_after(after, 2).await.expect("export");
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = last.application.id().get();
+        exported.extend(page);
+    }
+    assert_eq!(exported, apps);
+    assert_eq!(
+        reload(&*repo, &apps[1].application).await,
+        apps[1].application,
+        "the repository reads what was imported"
+    );
+
+    // New rows continue after the imported ids.
+    let fresh = insert(&*repo, new_app("acme", "After", at(5_000))).await;
+    assert!(fresh.id().get() > 21, "{:?}", fresh.id());
+    let trail = repo
+        .list_events(fresh.id(), None, 10)
+        .await
+        .expect("events");
+    assert!(trail[0].id > 211, "{}", trail[0].id);
+
+    // A batch with one taken client id is refused whole.
+    let new_one = archived(34, false);
+    let batch = [new_one.clone(), apps[0].clone()];
+    assert!(matches!(
+        archive.import(&batch).await,
+        Err(RepositoryError::DuplicateClientId)
+    ));
+    assert_eq!(
+        repo.find_by_client_id(new_one.application.client_id())
+            .await
+            .expect("find"),
+        None
     );
 }

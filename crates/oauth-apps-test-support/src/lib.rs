@@ -16,13 +16,16 @@ pub mod pg_server;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::{AppId, ApplicationRepository};
+use oauth_apps_domain::{AppId, ApplicationArchive, ApplicationRepository};
 
 /// A repository under test, with the storage-specific views the contract suite needs.
 #[async_trait]
 pub trait Fixture: Send + Sync {
     /// The repository under test.
     fn repository(&self) -> Arc<dyn ApplicationRepository>;
+
+    /// The same store as an archive (export/import).
+    fn archive(&self) -> Arc<dyn ApplicationArchive>;
 
     /// How many audit events are stored for `app`.
     async fn audit_event_count(&self, app: AppId) -> usize;
@@ -48,6 +51,7 @@ macro_rules! repository_contract_tests {
             every_field_round_trips,
             duplicate_client_id_is_refused,
             audit_trail_round_trips,
+            archive_round_trips,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {
