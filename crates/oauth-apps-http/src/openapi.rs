@@ -378,7 +378,46 @@ pub struct ApiDoc;
 /// The document as JSON.
 #[must_use]
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    fix_link_names(&mut doc);
+    doc
+}
+
+/// utoipa 5 writes a response link's fields in snake case (`operation_id`); OpenAPI
+/// names them in camel case (`operationId`, `operationRef`, `requestBody`).
+fn fix_link_names(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    let operations = paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(|r| r.as_object_mut())
+        else {
+            continue;
+        };
+        let links = responses
+            .values_mut()
+            .filter_map(|r| r.get_mut("links"))
+            .filter_map(|l| l.as_object_mut())
+            .flat_map(|l| l.values_mut())
+            .filter_map(|link| link.as_object_mut());
+        for link in links {
+            for (from, to) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(value) = link.remove(from) {
+                    link.insert(to.to_owned(), value);
+                }
+            }
+        }
+    }
 }
 
 pub(crate) async fn openapi_json() -> HttpResponse {
@@ -532,6 +571,28 @@ mod tests {
         }
         assert!(doc.pointer("/components/schemas/Problem").is_some());
         assert!(doc.pointer("/components/securitySchemes/bearer").is_some());
+    }
+
+    #[test]
+    fn response_links_name_existing_operations_in_camel_case() {
+        let doc = document();
+        let operation_ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let created = &doc["paths"]["/api/v1/organizations/{org_id}/oauth-applications"]["post"]["responses"]
+            ["201"]["links"];
+        let links = created.as_object().unwrap();
+        assert_eq!(links.len(), 5);
+        for link in links.values() {
+            assert!(link.get("operation_id").is_none(), "{link}");
+            let target = link["operationId"].as_str().unwrap();
+            assert!(operation_ids.contains(&target), "{target}");
+            assert_eq!(link["parameters"]["app_id"], "$response.body#/data/id");
+        }
     }
 
     #[test]
