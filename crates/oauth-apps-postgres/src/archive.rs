@@ -29,21 +29,7 @@ async fn trails(
     for (app, row) in rows {
         events.push((app, row.into_event()?));
     }
-    Ok(apps
-        .into_iter()
-        .map(|application| {
-            let id = application.id().get();
-            let events = events
-                .iter()
-                .filter(|(app, _)| *app == id)
-                .map(|(_, e)| e.clone())
-                .collect();
-            ArchivedApplication {
-                application,
-                events,
-            }
-        })
-        .collect())
+    Ok(ArchivedApplication::with_trails(apps, events))
 }
 
 async fn import_one(
