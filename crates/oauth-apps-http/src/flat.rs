@@ -381,6 +381,37 @@ pub struct AuditPage {
     next_cursor: Option<String>,
 }
 
+/// One page of an application's audit trail, from the `limit` and `cursor` query
+/// parameters (both surfaces).
+pub(crate) async fn audit_trail(
+    req: &HttpRequest,
+    state: &AppState,
+    surface: Surface,
+    principal: &oauth_apps_domain::Principal,
+    target: &AppRef,
+) -> Result<oauth_apps_domain::EventsPage, ApiError> {
+    let query = crate::request::query(req, surface)?;
+    let mut problems = Vec::new();
+    let limit = crate::request::integer_param(&query, "limit", &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::bad_request(
+            surface,
+            "The query has problems.",
+            problems,
+        ));
+    }
+    state
+        .service
+        .events(
+            principal,
+            target,
+            limit,
+            query.get("cursor").map(String::as_str),
+        )
+        .await
+        .map_err(|e| api_error(surface, &e))
+}
+
 /// `GET /api/oauth-applications/{clientId}/events?limit=&cursor=`
 #[utoipa::path(get, path = "/api/oauth-applications/{clientId}/events", operation_id = "flat_events", tag = "flat", params(("clientId" = String, Path, description = "The application's client id"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "1-100, default 20"), ("cursor" = Option<String>, Query, description = "nextCursor of the previous page")), responses((status = 200, description = "Who changed what, newest first (org admins)", body = AuditPage), crate::openapi::FlatErrors))]
 pub async fn events(
@@ -390,26 +421,7 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path)?;
-    let query = crate::request::query(&req, S)?;
-    let mut problems = Vec::new();
-    let limit = crate::request::integer_param(&query, "limit", &mut problems);
-    if !problems.is_empty() {
-        return Err(ApiError::bad_request(
-            S,
-            "The query has problems.",
-            problems,
-        ));
-    }
-    let page = state
-        .service
-        .events(
-            &principal,
-            &target,
-            limit,
-            query.get("cursor").map(String::as_str),
-        )
-        .await
-        .map_err(|e| api_error(S, &e))?;
+    let page = audit_trail(&req, &state, S, &principal, &target).await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         items: page.items.iter().map(|e| AuditEntry::new(e, S)).collect(),
         next_cursor: page.next_cursor,

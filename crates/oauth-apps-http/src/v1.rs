@@ -309,26 +309,7 @@ pub async fn events(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&req, &state, S)?;
     let target = target(&path.0, &path.1)?;
-    let q = query(&req, S)?;
-    let mut problems = Vec::new();
-    let limit = integer_param(&q, "limit", &mut problems);
-    if !problems.is_empty() {
-        return Err(ApiError::bad_request(
-            S,
-            "The query has problems.",
-            problems,
-        ));
-    }
-    let page = state
-        .service
-        .events(
-            &principal,
-            &target,
-            limit,
-            q.get("cursor").map(String::as_str),
-        )
-        .await
-        .map_err(|e| api_error(S, &e))?;
+    let page = crate::flat::audit_trail(&req, &state, S, &principal, &target).await?;
     let data: Vec<_> = page
         .items
         .iter()
