@@ -421,7 +421,11 @@ fn fix_link_names(doc: &mut serde_json::Value) {
 }
 
 pub(crate) async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+    // Built once: the document never changes while the process runs.
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(JSON.get_or_init(|| document().to_string()).as_str())
 }
 
 fn escape(s: &str) -> String {
@@ -537,9 +541,10 @@ pub fn docs_html() -> String {
 }
 
 pub(crate) async fn docs_page() -> HttpResponse {
+    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(docs_html())
+        .body(HTML.get_or_init(docs_html).as_str())
 }
 
 #[cfg(test)]

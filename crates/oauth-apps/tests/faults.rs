@@ -22,7 +22,7 @@ use futures_util::future::join_all;
 use oauth_apps_test_support::TempDir;
 use oauth_apps_test_support::pg_server::PrivateServer;
 use processes::{
-    Answer, Server, call, migrated_database, send, sql, time_until, version, wait_ready,
+    Answer, Server, call, migrated_database, register, send, sql, time_until, version, wait_ready,
     wait_until_caching,
 };
 use serde_json::{Value, json};
@@ -80,18 +80,7 @@ async fn postgres_stopped_under_load_answers_503_then_recovers_by_itself() {
     let client = client();
     wait_ready(&client, &server.base, Duration::from_secs(30)).await;
     let base = server.base.clone();
-    let created = call(
-        &client,
-        "POST",
-        &format!("{base}/api/oauth-applications"),
-        Some(&new_app("Steady")),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.raw);
-    let client_id = created.body["application"]["clientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let client_id = register(&client, &base, &new_app("Steady")).await.client_id;
     let app_url = format!("{base}/api/oauth-applications/{client_id}");
 
     let seen: Rc<RefCell<Vec<Seen>>> = Rc::default();
@@ -162,14 +151,7 @@ async fn postgres_stopped_under_load_answers_503_then_recovers_by_itself() {
             .is_some_and(|a| a.status == 200)
     })
     .await;
-    let after = call(
-        &client,
-        "POST",
-        &format!("{base}/api/oauth-applications"),
-        Some(&new_app("After")),
-    )
-    .await;
-    assert_eq!(after.status, 201, "{}", after.raw);
+    register(&client, &base, &new_app("After")).await;
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     running.set(false);
     for task in load {
@@ -265,22 +247,12 @@ async fn sigkill_during_a_write_storm_keeps_every_answered_write_and_no_half_one
     let mut histories = Vec::new();
     for w in 0..6 {
         let name = format!("storm-{w}");
-        let created = call(
-            &client,
-            "POST",
-            &format!("{base}/api/oauth-applications"),
-            Some(&new_app(&name)),
-        )
-        .await;
-        assert_eq!(created.status, 201, "{}", created.raw);
+        let created = register(&client, &base, &new_app(&name)).await;
         histories.push(Rc::new(RefCell::new(History {
-            client_id: created.body["application"]["clientId"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-            answered_version: version(created.etag.as_deref()),
+            client_id: created.client_id,
+            answered_version: version(created.answer.etag.as_deref()),
             answered_name: name,
-            answered_secret: created.body["clientSecret"].as_str().unwrap().to_owned(),
+            answered_secret: created.secret,
             in_flight: None,
         })));
     }
@@ -528,18 +500,9 @@ async fn three_processes_behind_nginx_keep_the_rules() {
     wait_ready(&client, &nginx.base, Duration::from_secs(10)).await;
     let front = nginx.base.clone();
 
-    let created = call(
-        &client,
-        "POST",
-        &format!("{front}/api/oauth-applications"),
-        Some(&new_app("Balanced")),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.raw);
-    let client_id = created.body["application"]["clientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let client_id = register(&client, &front, &new_app("Balanced"))
+        .await
+        .client_id;
     let app_url = format!("{front}/api/oauth-applications/{client_id}");
 
     // 1. Sixteen PATCHes with one ETag, spread over the three processes: one winner.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use awc::Client;
 use oauth_apps_test_support::pg::admin_url;
-use processes::{Server, migrated_database, time_until, wait_until_caching};
+use processes::{Server, migrated_database, register, time_until, wait_until_caching};
 use serde_json::{Value, json};
 
 const STALE_LIMIT: Duration = Duration::from_secs(1);
@@ -40,22 +40,15 @@ async fn replicas_serve_each_others_changes_within_a_second() {
     wait_until_caching(&client, &b.base).await;
 
     // Create through A, warm B's cache and B's verification of the secret.
-    let (status, created, raw) = call(
+    let processes::Registered {
+        client_id, secret, ..
+    } = register(
         &client,
-        "POST",
-        &format!("{}/api/oauth-applications", a.base),
-        Some(
-            json!({"ownerOrgId": "acme", "name": "Replicated", "type": "web",
-                    "redirectUrls": ["https://r.example/cb"]}),
-        ),
+        &a.base,
+        &json!({"ownerOrgId": "acme", "name": "Replicated", "type": "web",
+                "redirectUrls": ["https://r.example/cb"]}),
     )
     .await;
-    assert_eq!(status, 201, "{raw}");
-    let client_id = created["application"]["clientId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let secret = created["clientSecret"].as_str().unwrap().to_owned();
     let on_b = format!("{}/api/oauth-applications/{client_id}", b.base);
     let auth_on_b = format!("{}/api/client-authentication", b.base);
     let credentials = json!({"clientId": client_id, "clientSecret": secret});

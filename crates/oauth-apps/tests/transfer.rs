@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use awc::Client;
 use oauth_apps_test_support::TempDir;
-use processes::{Server, call, migrated_database, wait_ready};
+use processes::{Server, call, migrated_database, register, wait_ready};
 use serde_json::{Value, json};
 
 fn client() -> Client {
@@ -53,7 +53,6 @@ fn sha256_in(stderr: &str) -> String {
 /// credentials that must keep working: (client id, secret).
 async fn fill(client: &Client, base: &str) -> Vec<(String, String)> {
     let apps = format!("{base}/api/oauth-applications");
-    let mut credentials = Vec::new();
     let bodies = [
         json!({"ownerOrgId": "acme", "name": "Web", "type": "web",
                "redirectUrls": ["https://a.example/cb", "https://a.example/cb2"],
@@ -65,16 +64,10 @@ async fn fill(client: &Client, base: &str) -> Vec<(String, String)> {
                "redirectUrls": [], "grantTypes": ["urn:ietf:params:oauth:grant-type:device_code"],
                "accessLevel": "user", "isFirstParty": true}),
     ];
+    let mut credentials = Vec::new();
     for body in &bodies {
-        let created = call(client, "POST", &apps, Some(body)).await;
-        assert_eq!(created.status, 201, "{}", created.raw);
-        credentials.push((
-            created.body["application"]["clientId"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-            created.body["clientSecret"].as_str().unwrap().to_owned(),
-        ));
+        let created = register(client, base, body).await;
+        credentials.push((created.client_id, created.secret));
     }
     // A rename, a rotation with a day of grace (both secrets work), a disable + enable.
     let first = format!("{apps}/{}", credentials[0].0);
@@ -175,17 +168,13 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
         assert_eq!(views(&client, &server.base, &credentials).await, before);
         all_authenticate(&client, &server.base, &credentials).await;
         // New rows continue after the imported ids.
-        let created = call(
+        register(
             &client,
-            "POST",
-            &format!("{}/api/oauth-applications", server.base),
-            Some(
-                &json!({"ownerOrgId": "acme", "name": "After", "type": "web",
-                         "redirectUrls": ["https://after.example/cb"]}),
-            ),
+            &server.base,
+            &json!({"ownerOrgId": "acme", "name": "After", "type": "web",
+                    "redirectUrls": ["https://after.example/cb"]}),
         )
         .await;
-        assert_eq!(created.status, 201, "{}", created.raw);
     }
 
     // And back, into a new SQLite file.

@@ -163,6 +163,31 @@ pub async fn call(client: &Client, method: &str, url: &str, body: Option<&Value>
         .unwrap_or_else(|| panic!("{method} {url}: no answer"))
 }
 
+/// An application registered through `base`, which must answer 201.
+pub struct Registered {
+    pub client_id: String,
+    pub secret: String,
+    pub answer: Answer,
+}
+
+/// Registers `body` through `base`'s flat surface; anything but 201 fails the test.
+pub async fn register(client: &Client, base: &str, body: &Value) -> Registered {
+    let answer = call(
+        client,
+        "POST",
+        &format!("{base}/api/oauth-applications"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.raw);
+    let field = |v: &Value| v.as_str().unwrap().to_owned();
+    Registered {
+        client_id: field(&answer.body["application"]["clientId"]),
+        secret: field(&answer.body["clientSecret"]),
+        answer,
+    }
+}
+
 /// Waits until `base` answers `/readyz` with 200.
 pub async fn wait_ready(client: &Client, base: &str, within: Duration) {
     let deadline = Instant::now() + within;
