@@ -3,6 +3,7 @@
 //! metrics. Handlers only translate: every rule lives in the domain crate.
 
 pub mod auth;
+pub mod body;
 pub mod error;
 pub mod flat;
 pub mod limits;
@@ -16,8 +17,10 @@ pub mod v1;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use actix_web::dev::{Server, Service};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 
 pub use state::{AppState, Readiness};
@@ -47,7 +50,7 @@ impl Default for ServerConfig {
             workers: std::thread::available_parallelism().map_or(2, usize::from),
             shutdown_timeout: Duration::from_secs(30),
             client_request_timeout: Duration::from_secs(5),
-            client_body_timeout: request::DEFAULT_BODY_TIMEOUT,
+            client_body_timeout: body::DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -107,6 +110,54 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/docs").route(web::get().to(openapi::docs_page)));
 }
 
+/// The middleware around every request: a request id, the body read in full within its
+/// limits (see [`body`]), metrics and a log line.
+async fn observe(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse, actix_web::Error> {
+    let id = request_id(req.headers().get(REQUEST_ID_HEADER));
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %id);
+    let limit = req
+        .app_data::<request::BodyTimeout>()
+        .map_or(body::DEFAULT_BODY_TIMEOUT, |t| t.0);
+    let answer = async {
+        match body::buffer(&mut req, limit).await {
+            Ok(()) => next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body),
+            Err(refusal) => Ok(req.into_response(refusal)),
+        }
+    };
+    let mut res = tracing::Instrument::instrument(answer, span).await?;
+    let elapsed = started.elapsed();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| metrics::UNMATCHED_ROUTE.to_owned());
+    let method = res.request().method().clone();
+    let status = res.status().as_u16();
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+        state.metrics.record(&route, &method, status, elapsed);
+    }
+    tracing::info!(
+        request_id = %id,
+        method = metrics::method_label(&method),
+        %route,
+        status,
+        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    Ok(res)
+}
+
 /// Starts the HTTP server on `listener`. It drains in-flight requests on SIGTERM/SIGINT.
 ///
 /// # Errors
@@ -119,42 +170,10 @@ pub fn serve(
     let data = web::Data::new(state);
     let body_timeout = request::BodyTimeout(config.client_body_timeout);
     let server = HttpServer::new(move || {
-        let metrics = data.metrics.clone();
         App::new()
             .app_data(data.clone())
             .app_data(body_timeout)
-            .wrap_fn(move |req, srv| {
-                let id = request_id(req.headers().get(REQUEST_ID_HEADER));
-                req.extensions_mut().insert(RequestId(id.clone()));
-                let started = Instant::now();
-                let metrics = metrics.clone();
-                let span = tracing::info_span!("request", request_id = %id);
-                let fut = tracing::Instrument::instrument(srv.call(req), span);
-                async move {
-                    let mut res = fut.await?;
-                    let elapsed = started.elapsed();
-                    let route = res
-                        .request()
-                        .match_pattern()
-                        .unwrap_or_else(|| "unmatched".to_owned());
-                    let method = res.request().method().as_str().to_owned();
-                    let status = res.status().as_u16();
-                    metrics.record(&route, &method, status, elapsed);
-                    tracing::info!(
-                        request_id = %id,
-                        %method,
-                        %route,
-                        status,
-                        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
-                        "request"
-                    );
-                    if let Ok(value) = HeaderValue::from_str(&id) {
-                        res.headers_mut()
-                            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
-                    }
-                    Ok(res)
-                }
-            })
+            .wrap(from_fn(observe))
             .configure(routes)
     })
     .workers(config.workers)

@@ -1,8 +1,6 @@
 //! What every handler needs from a request: the caller, a strictly read JSON body, and
 //! the `If-Match` version.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, web};
@@ -14,8 +12,7 @@ use crate::auth::TokenError;
 use crate::error::{ApiError, FieldProblem, Surface};
 use crate::state::AppState;
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub use crate::body::MAX_BODY_BYTES;
 
 /// The id of the request, set by the request-id middleware.
 #[derive(Debug, Clone)]
@@ -119,13 +116,10 @@ pub fn etag(version: Version) -> String {
     format!("\"{version}\"")
 }
 
-/// How long a client may take to send a body when the server sets nothing else.
-pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// How long a client may take to send a request body (app data set by
-/// [`crate::serve`]; [`DEFAULT_BODY_TIMEOUT`] when absent).
+/// [`crate::serve`]; [`crate::body::DEFAULT_BODY_TIMEOUT`] when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyTimeout(pub Duration);
+pub struct BodyTimeout(pub std::time::Duration);
 
 async fn read_body(mut payload: web::Payload, surface: Surface) -> Result<web::BytesMut, ApiError> {
     let mut bytes = web::BytesMut::new();
@@ -143,29 +137,18 @@ async fn read_body(mut payload: web::Payload, surface: Surface) -> Result<web::B
     Ok(bytes)
 }
 
-/// Reads the body: at most 64 KiB, within the body time-out, `application/json`, a JSON
-/// object. An empty body is `None` (for calls whose body is optional).
+/// Reads the body: at most 64 KiB, `application/json`, a JSON object. An empty body is
+/// `None` (for calls whose body is optional). Under [`crate::serve`] the body is already
+/// in memory (see [`crate::body`]), read within the body time-out.
 ///
 /// # Errors
-/// 408 when the body is not complete in time, 413 when too large, 415 when not JSON,
-/// 400 when malformed or not an object.
+/// 413 when too large, 415 when not JSON, 400 when malformed or not an object.
 pub async fn json_object(
     req: &HttpRequest,
     payload: web::Payload,
     surface: Surface,
 ) -> Result<Option<Map<String, Value>>, ApiError> {
-    let limit = req
-        .app_data::<BodyTimeout>()
-        .map_or(DEFAULT_BODY_TIMEOUT, |t| t.0);
-    let bytes = actix_web::rt::time::timeout(limit, read_body(payload, surface))
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                surface,
-                StatusCode::REQUEST_TIMEOUT,
-                format!("The body was not received within {} ms.", limit.as_millis()),
-            )
-        })??;
+    let bytes = read_body(payload, surface).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }

@@ -827,3 +827,149 @@ pub async fn slow_senders_are_cut_off(app: TestApp) {
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 0);
 }
+
+/// Sends `head`, then `chunks` one every `pause` while the server keeps the connection
+/// open; returns what the server said, how long until it closed, and how many chunks it
+/// took before that.
+async fn trickle(
+    app: &TestApp,
+    head: &str,
+    chunk: &[u8],
+    pause: std::time::Duration,
+) -> (String, std::time::Duration, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let started = std::time::Instant::now();
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let send = async move {
+        let mut sent = 0;
+        // At most 40 chunks: the test ends by itself whatever the server does.
+        for _ in 0..40 {
+            tokio::time::sleep(pause).await;
+            if writer.write_all(chunk).await.is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    };
+    let read = async move {
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        (answer, started.elapsed())
+    };
+    let (sent, (answer, closed_after)) = tokio::join!(send, read);
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        closed_after,
+        sent,
+    )
+}
+
+pub async fn unread_bodies_are_bounded_too(app: TestApp) {
+    // OAUTH_APPS_BODY_TIMEOUT_MS=500. A chunked body trickled to a route that reads no
+    // body: the server answers once the time-out ends and closes the connection, rather
+    // than draining the body for as long as the client keeps sending.
+    let head = "POST /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let pause = std::time::Duration::from_millis(200);
+    let (answer, closed_after, _) = trickle(&app, head, b"1\r\nx\r\n", pause).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    assert!(
+        closed_after < std::time::Duration::from_secs(3),
+        "closed after {closed_after:?}"
+    );
+    // The same on a route that does read bodies, and on the v1 surface in its shape.
+    let head = format!(
+        "POST {V1} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        admin()
+    );
+    let (answer, closed_after, _) = trickle(&app, &head, b"1\r\n \r\n", pause).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
+    assert!(
+        closed_after < std::time::Duration::from_secs(3),
+        "{closed_after:?}"
+    );
+    // A declared length over the limit is refused before any of it is read, and the
+    // connection is closed rather than drained.
+    let head = format!(
+        "POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
+        10 * 1024 * 1024
+    );
+    let (answer, closed_after, _) = trickle(&app, &head, &[b'x'; 1024], pause).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        closed_after < std::time::Duration::from_secs(3),
+        "{closed_after:?}"
+    );
+    // A chunked body that grows past the limit is cut off with 413.
+    let big = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+    let (answer, closed_after, _) = trickle(
+        &app,
+        "POST /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+        big.as_bytes(),
+        std::time::Duration::from_millis(10),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        closed_after < std::time::Duration::from_secs(3),
+        "{closed_after:?}"
+    );
+    // A complete small body on a route that reads none is fine, and the connection can be
+    // used again.
+    let reply = app
+        .call(
+            "POST",
+            "/healthz",
+            None,
+            &[],
+            Some(("application/json", b"{}".to_vec())),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let health = app.call("GET", "/healthz", None, &[], None).await;
+    assert_eq!(health.status, StatusCode::OK);
+}
+
+pub async fn made_up_methods_do_not_grow_the_metrics(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    for i in 0..40 {
+        let method = format!("Z{i:03}{}", "C".repeat(60_000));
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let request =
+            format!("{method} /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read_to_end(&mut answer),
+        )
+        .await;
+    }
+    let metrics = app.call("GET", "/metrics", None, &[], None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.raw.len() < 64 * 1024, "{} bytes", metrics.raw.len());
+    assert!(!metrics.raw.contains("Z000"), "a made-up method is a label");
+    assert!(
+        metrics
+            .raw
+            .contains(r#"http_requests_total{route="/healthz",method="other",status="405"} 40"#),
+        "{}",
+        metrics.raw
+    );
+}

@@ -53,6 +53,28 @@ mod slow_clients {
         )
         .await;
     }
+
+    #[actix_web::test]
+    async fn unread_bodies_are_bounded_too() {
+        crate::cases::unread_bodies_are_bounded_too(
+            crate::harness::spawn_with(
+                crate::harness::Db::Sqlite,
+                &[("OAUTH_APPS_BODY_TIMEOUT_MS", "500")],
+            )
+            .await,
+        )
+        .await;
+    }
+}
+
+mod hostile_clients {
+    #[actix_web::test]
+    async fn made_up_methods_do_not_grow_the_metrics() {
+        crate::cases::made_up_methods_do_not_grow_the_metrics(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
 }
 
 mod postgres_only {
