@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::error::{ApiError, FieldProblem, Surface};
 use crate::outcome::api_error;
 use crate::request::{
-    Fields, Limited, authenticate, etag, if_match, optional_integer_body, rate_limit,
+    Fields, Limited, authenticate, etag, if_match, no_store, optional_integer_body, rate_limit,
     required_json_object,
 };
 use crate::state::AppState;
@@ -122,16 +122,18 @@ pub async fn create(
         .await
         .map_err(|e| api_error(S, &e))?;
     let app = &registered.application;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/oauth-applications/{}", app.client_id()),
-        ))
-        .insert_header((header::ETAG, etag(app.version())))
-        .json(AppWithSecret {
-            application: App::from(app),
-            client_secret: registered.client_secret.expose().to_owned(),
-        }))
+    Ok(no_store(
+        HttpResponse::Created()
+            .insert_header((
+                header::LOCATION,
+                format!("/api/oauth-applications/{}", app.client_id()),
+            ))
+            .insert_header((header::ETAG, etag(app.version())))
+            .json(AppWithSecret {
+                application: App::from(app),
+                client_secret: registered.client_secret.expose().to_owned(),
+            }),
+    ))
 }
 
 /// `GET /api/oauth-applications?ownerOrgId=&limit=&cursor=`
@@ -274,12 +276,14 @@ pub async fn rotate_secret(
         .rotate_secret(&principal, &target, grace)
         .await
         .map_err(|e| api_error(S, &e))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(rotated.application.version())))
-        .json(AppWithSecret {
-            application: App::from(&rotated.application),
-            client_secret: rotated.client_secret.expose().to_owned(),
-        }))
+    Ok(no_store(
+        HttpResponse::Ok()
+            .insert_header((header::ETAG, etag(rotated.application.version())))
+            .json(AppWithSecret {
+                application: App::from(&rotated.application),
+                client_secret: rotated.client_secret.expose().to_owned(),
+            }),
+    ))
 }
 
 /// `POST /api/oauth-applications/{clientId}/revoke-previous-secret`
@@ -433,11 +437,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/oauth-applications")
             .route(web::post().to(create))
-            .route(web::get().to(list)),
+            .route(crate::get_or_head().to(list)),
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}")
-            .route(web::get().to(get))
+            .route(crate::get_or_head().to(get))
             .route(web::patch().to(patch))
             .route(web::delete().to(disable)),
     )
@@ -453,7 +457,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(revoke_previous_secret)),
     )
     .service(
-        web::resource("/api/oauth-applications/{clientId}/events").route(web::get().to(events)),
+        web::resource("/api/oauth-applications/{clientId}/events")
+            .route(crate::get_or_head().to(events)),
     )
     .service(
         web::resource("/api/client-authentication").route(web::post().to(authenticate_client)),

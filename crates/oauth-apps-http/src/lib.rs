@@ -96,6 +96,12 @@ pub(crate) async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
+/// A route for GET that answers HEAD too, as GET without the body (RFC 9110 §9.3.2).
+pub(crate) fn get_or_head() -> actix_web::Route {
+    use actix_web::guard::{Any, Get, Head};
+    web::route().guard(Any(Get()).or(Head()))
+}
+
 /// Every route of both surfaces and the service endpoints. The handlers expect
 /// `web::Data<AppState>` in the app data; [`serve`] adds it with its middleware (request
 /// ids, metrics, logs), and tests or fuzzers can mount the routes on their own `App`.
@@ -103,11 +109,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     flat::configure(cfg);
     v1::configure(cfg);
     // Resources, so that another method answers 405 rather than 404.
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)))
-        .service(web::resource("/metrics").route(web::get().to(render_metrics)))
-        .service(web::resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
-        .service(web::resource("/docs").route(web::get().to(openapi::docs_page)));
+    cfg.service(web::resource("/healthz").route(crate::get_or_head().to(healthz)))
+        .service(web::resource("/readyz").route(crate::get_or_head().to(readyz)))
+        .service(web::resource("/metrics").route(crate::get_or_head().to(render_metrics)))
+        .service(
+            web::resource("/openapi.json").route(crate::get_or_head().to(openapi::openapi_json)),
+        )
+        .service(web::resource("/docs").route(crate::get_or_head().to(openapi::docs_page)));
 }
 
 /// The middleware around every request: a request id, the body read in full within its

@@ -110,6 +110,20 @@ pub fn if_match(req: &HttpRequest, surface: Surface) -> Result<Option<Version>, 
         })
 }
 
+/// Marks an answer that carries a secret as never to be stored by a cache, shared or
+/// private (RFC 9111 §5.2.2.5 `no-store`, and `Pragma: no-cache` for HTTP/1.0 caches, as
+/// RFC 6749 §5.1 asks of token answers).
+#[must_use]
+pub fn no_store(mut response: actix_web::HttpResponse) -> actix_web::HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(header::PRAGMA, header::HeaderValue::from_static("no-cache"));
+    response
+}
+
 /// The strong ETag of a version.
 #[must_use]
 pub fn etag(version: Version) -> String {

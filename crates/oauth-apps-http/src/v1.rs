@@ -12,8 +12,8 @@ use serde_json::json;
 use crate::error::{ApiError, Surface};
 use crate::outcome::api_error;
 use crate::request::{
-    Fields, Limited, authenticate, etag, if_match, integer_param, optional_integer_body, query,
-    rate_limit, required_json_object,
+    Fields, Limited, authenticate, etag, if_match, integer_param, no_store, optional_integer_body,
+    query, rate_limit, required_json_object,
 };
 use crate::state::AppState;
 
@@ -185,7 +185,7 @@ pub async fn create(
     )) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    Ok(response)
+    Ok(no_store(response))
 }
 
 /// `GET .../oauth-applications/{app_id}`
@@ -288,7 +288,7 @@ pub async fn regenerate_secret(
         .await
         .map_err(|e| api_error(S, &e))?;
     let app = &rotated.application;
-    Ok(envelope(
+    Ok(no_store(envelope(
         StatusCode::OK,
         json!({
             "client_id": app.client_id().to_string(),
@@ -297,7 +297,7 @@ pub async fn regenerate_secret(
                 app.secrets().previous().map(|p| p.expires_at.to_rfc3339()),
         }),
         "Client secret regenerated successfully",
-    ))
+    )))
 }
 
 /// `GET .../oauth-applications/{app_id}/events?limit=&cursor=`
@@ -328,12 +328,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     const BASE: &str = "/api/v1/organizations/{org_id}/oauth-applications";
     cfg.service(
         web::resource(BASE)
-            .route(web::get().to(list))
+            .route(crate::get_or_head().to(list))
             .route(web::post().to(create)),
     )
     .service(
         web::resource(format!("{BASE}/{{app_id}}"))
-            .route(web::get().to(get))
+            .route(crate::get_or_head().to(get))
             .route(web::patch().to(patch))
             .route(web::delete().to(revoke)),
     )
@@ -341,5 +341,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource(format!("{BASE}/{{app_id}}/regenerate-secret"))
             .route(web::post().to(regenerate_secret)),
     )
-    .service(web::resource(format!("{BASE}/{{app_id}}/events")).route(web::get().to(events)));
+    .service(
+        web::resource(format!("{BASE}/{{app_id}}/events")).route(crate::get_or_head().to(events)),
+    );
 }

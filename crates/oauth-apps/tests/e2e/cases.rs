@@ -973,3 +973,75 @@ pub async fn made_up_methods_do_not_grow_the_metrics(app: TestApp) {
         metrics.raw
     );
 }
+
+/// Answers that carry a secret may not be kept by any cache; others may.
+fn assert_not_cacheable(reply: &crate::harness::Reply, what: &str) {
+    assert_eq!(
+        reply.header("cache-control").as_deref(),
+        Some("no-store"),
+        "{what}"
+    );
+    assert_eq!(
+        reply.header("pragma").as_deref(),
+        Some("no-cache"),
+        "{what}"
+    );
+}
+
+pub async fn secret_answers_are_not_cached_and_head_is_get_without_a_body(app: TestApp) {
+    let created = app
+        .json(
+            "POST",
+            APPS,
+            &admin(),
+            &json!({"ownerOrgId": "acme", "name": "Cached", "type": "web",
+                    "redirectUrls": ["https://app.example.com/cb"]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
+    assert_not_cacheable(&created, "flat create");
+    let client_id = created.body["application"]["clientId"].as_str().unwrap();
+    let rotated = app
+        .post(&format!("{}/rotate-secret", app_path(client_id)), &admin())
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.raw);
+    assert_not_cacheable(&rotated, "flat rotate");
+    let v1_created = app
+        .json(
+            "POST",
+            V1,
+            &admin(),
+            &json!({"name": "Cached too", "redirect_uris": ["https://app.example.com/cb"]}),
+        )
+        .await;
+    assert_eq!(v1_created.status, StatusCode::CREATED, "{}", v1_created.raw);
+    assert_not_cacheable(&v1_created, "v1 create");
+    let id = v1_created.body["data"]["id"].as_i64().unwrap();
+    let regenerated = app
+        .post(&format!("{V1}/{id}/regenerate-secret"), &admin())
+        .await;
+    assert_eq!(regenerated.status, StatusCode::OK, "{}", regenerated.raw);
+    assert_not_cacheable(&regenerated, "v1 regenerate");
+    let read = app.get(&app_path(client_id), &admin()).await;
+    assert_eq!(read.header("cache-control"), None);
+
+    // HEAD is GET without the body, on every GET route.
+    for path in [
+        app_path(client_id),
+        format!("{APPS}?ownerOrgId=acme"),
+        format!("{V1}/{id}"),
+        "/healthz".to_owned(),
+        "/openapi.json".to_owned(),
+    ] {
+        let get = app.get(&path, &admin()).await;
+        let head = app.call("HEAD", &path, Some(&admin()), &[], None).await;
+        assert_eq!(head.status, get.status, "HEAD {path}");
+        assert!(head.raw.is_empty(), "HEAD {path} has a body");
+        assert_eq!(head.header("etag"), get.header("etag"), "HEAD {path}");
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "HEAD {path}"
+        );
+    }
+}

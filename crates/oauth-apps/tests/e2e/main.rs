@@ -97,6 +97,7 @@ on_both_databases!(
     secrets_never_leave_create_or_rotate,
     health_readiness_and_metrics,
     the_audit_trail_says_who_changed_what,
+    secret_answers_are_not_cached_and_head_is_get_without_a_body,
 );
 
 #[actix_web::test]
