@@ -1045,3 +1045,34 @@ pub async fn secret_answers_are_not_cached_and_head_is_get_without_a_body(app: T
         );
     }
 }
+
+pub async fn a_clients_broken_request_is_not_a_server_error(app: TestApp) {
+    let logs = logs();
+    // A header line without a colon: the request cannot be parsed.
+    let (answer, _) = slow_request(
+        &app,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nthis is no header\r\n\r\n",
+        "",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    // The connection's task logs when it ends; give it a moment.
+    let mut logged = String::new();
+    for _ in 0..50 {
+        logged = logs.text();
+        if logged.contains("oauth_apps::connection") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let line = logged
+        .lines()
+        .find(|l| l.contains("oauth_apps::connection"))
+        .unwrap_or_else(|| panic!("no warning about the broken request: {logged}"));
+    assert!(line.contains(r#""level":"WARN""#), "{line}");
+    assert!(line.contains("request parse error"), "{line}");
+    assert!(
+        !logged.lines().any(|l| l.contains(r#""level":"ERROR""#)),
+        "a client's mistake was logged as an error: {logged}"
+    );
+}

@@ -54,11 +54,11 @@ pub fn logs() -> Logs {
     LOGS.get_or_init(|| {
         let logs = Logs::default();
         let writer = logs.clone();
-        let _ = tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .try_init();
+        oauth_apps::telemetry::init_with(
+            oauth_apps::config::LogFormat::Json,
+            tracing_subscriber::EnvFilter::new("debug"),
+            move || writer.clone(),
+        );
         logs
     })
     .clone()

@@ -69,6 +69,14 @@ mod slow_clients {
 
 mod hostile_clients {
     #[actix_web::test]
+    async fn a_clients_broken_request_is_not_a_server_error() {
+        crate::cases::a_clients_broken_request_is_not_a_server_error(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
     async fn made_up_methods_do_not_grow_the_metrics() {
         crate::cases::made_up_methods_do_not_grow_the_metrics(
             crate::harness::spawn(crate::harness::Db::Sqlite).await,
