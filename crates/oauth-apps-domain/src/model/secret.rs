@@ -235,8 +235,12 @@ impl Secrets {
         }
     }
 
+    /// The most hashes a presented secret may match at once: the current one and one
+    /// previous one.
+    pub const MAX_VALID: usize = 2;
+
     /// The hashes a presented secret may match at `now`: the current one, then the
-    /// previous one while its grace period lasts.
+    /// previous one while its grace period lasts (at most [`Self::MAX_VALID`]).
     pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &SecretHash> {
         std::iter::once(&self.current).chain(
             self.previous

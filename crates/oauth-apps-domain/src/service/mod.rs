@@ -13,7 +13,7 @@ use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description, GracePeriod,
     GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile,
-    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Status, Timestamp,
+    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status, Timestamp,
     Version, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
@@ -548,8 +548,12 @@ impl ApplicationService {
 
     /// Checks a client's credentials for an authorization server. Unknown client, disabled
     /// application, expired previous secret and wrong secret all answer
-    /// [`ClientAuthentication::Invalid`], after the same kind of work (an unknown client is
-    /// verified against a dummy hash). A secret that fails the offline format check is
+    /// [`ClientAuthentication::Invalid`] after the same work: every failed authentication
+    /// costs [`Secrets::MAX_VALID`] full verifications (against the application's valid
+    /// hashes, made up with a dummy hash), so its time tells nothing about the
+    /// application: not whether it exists, nor whether it is disabled or in the middle of
+    /// a rotation. A disabled application's hashes are never consulted, so its real secret
+    /// is refused exactly as a wrong one. A secret that fails the offline format check is
     /// invalid at once, whatever the client.
     ///
     /// # Errors
@@ -570,24 +574,26 @@ impl ApplicationService {
             Ok(id) => self.ports.repository.find_by_client_id(&id).await?,
             Err(_) => None,
         };
-        let Some(app) = found else {
-            let dummy = self.dummy_hash().await?;
-            self.ports.hasher.verify(client_secret, &dummy).await?;
-            return Ok(ClientAuthentication::Invalid);
-        };
         let now = self.ports.clock.now();
-        let mut matched = false;
-        for hash in app.secrets().valid_at(now) {
-            if self.ports.hasher.verify(client_secret, hash).await? {
-                matched = true;
-                break;
+        let mut verified = 0;
+        if let Some(app) = found.filter(|app| !app.is_disabled()) {
+            let mut matched = false;
+            for hash in app.secrets().valid_at(now) {
+                verified += 1;
+                if self.ports.hasher.verify(client_secret, hash).await? {
+                    matched = true;
+                    break;
+                }
+            }
+            if matched {
+                return Ok(ClientAuthentication::Valid(Box::new(app)));
             }
         }
-        Ok(if matched && !app.is_disabled() {
-            ClientAuthentication::Valid(Box::new(app))
-        } else {
-            ClientAuthentication::Invalid
-        })
+        let dummy = self.dummy_hash().await?;
+        for _ in verified..Secrets::MAX_VALID {
+            self.ports.hasher.verify(client_secret, &dummy).await?;
+        }
+        Ok(ClientAuthentication::Invalid)
     }
 
     /// Loads `target` and checks that `principal` may do `action` on it.

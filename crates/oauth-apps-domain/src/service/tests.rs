@@ -1217,15 +1217,24 @@ fn the_previous_secret_authenticates_during_its_grace_period_only() {
     .unwrap();
     assert!(matches!(answer, ClientAuthentication::Valid(_)));
 
-    let mut m = Mocks::new().finds(&app);
+    let mut m = Mocks::new().finds(&app).hashes_to("dummy");
     let mut clock = MockClock::new();
     clock.expect_now().return_const(at(4600));
     m.clock = clock;
-    // Only the current secret is tried once the grace period is over.
+    // Only the current secret is tried once the grace period is over; the second
+    // verification is against the dummy hash, as for any failure.
+    let mut seq = mockall::Sequence::new();
     m.hasher
         .expect_verify()
         .withf(|_, h| h == &hash("new"))
         .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _| Ok(false));
+    m.hasher
+        .expect_verify()
+        .withf(|_, h| h == &hash("dummy"))
+        .times(1)
+        .in_sequence(&mut seq)
         .returning(|_, _| Ok(false));
     let answer = block_on(m.service().authenticate_client(
         &authenticator(),
@@ -1236,26 +1245,80 @@ fn the_previous_secret_authenticates_during_its_grace_period_only() {
     assert_eq!(answer, ClientAuthentication::Invalid);
 }
 
+/// The hashes a failed authentication was verified against, in order.
+fn verified_on_failure(app: Option<&OAuthApplication>, now: i64) -> Vec<SecretHash> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut m = match app {
+        Some(app) => Mocks::new().finds(app),
+        None => {
+            let mut m = Mocks::new();
+            m.repo.expect_find_by_client_id().returning(|_| Ok(None));
+            m
+        }
+    }
+    .hashes_to("dummy");
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at(now));
+    m.clock = clock;
+    let record = seen.clone();
+    m.hasher.expect_verify().returning(move |_, h| {
+        record.lock().unwrap().push(h.clone());
+        Ok(false)
+    });
+    let client_id = app.map_or_else(
+        || ClientId::from_random_bytes([5; 16]).to_string(),
+        |a| a.client_id().to_string(),
+    );
+    let answer =
+        block_on(m.service().authenticate_client(&authenticator(), &client_id, &good_secret()))
+            .unwrap();
+    assert_eq!(answer, ClientAuthentication::Invalid);
+    seen.lock().unwrap().clone()
+}
+
 #[test]
-fn a_wrong_secret_or_a_disabled_app_is_invalid() {
+fn every_failure_costs_the_same_two_verifications() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
+    let rotated = rotated_app(); // previous "current" valid until 4600
+    let disabled = app.with_status(Status::Revoked, at(2000));
+    // Unknown client: the dummy twice.
+    assert_eq!(
+        verified_on_failure(None, 3000),
+        [hash("dummy"), hash("dummy")]
+    );
+    // Wrong secret, no previous secret: the current one, then the dummy.
+    assert_eq!(
+        verified_on_failure(Some(&app), 3000),
+        [hash("current"), hash("dummy")]
+    );
+    // Wrong secret during a grace period: current and previous, no more.
+    assert_eq!(
+        verified_on_failure(Some(&rotated), 4599),
+        [hash("new"), hash("current")]
+    );
+    // After the grace period: the current one, then the dummy.
+    assert_eq!(
+        verified_on_failure(Some(&rotated), 4600),
+        [hash("new"), hash("dummy")]
+    );
+    // A disabled app: its hashes are never consulted (a real secret would match them).
+    assert_eq!(
+        verified_on_failure(Some(&disabled), 3000),
+        [hash("dummy"), hash("dummy")]
+    );
+}
+
+#[test]
+fn a_disabled_apps_real_secret_is_refused_without_consulting_its_hashes() {
+    let app = sample(1, "acme");
+    let disabled = app.with_status(Status::Revoked, at(2000));
+    let mut m = Mocks::new().finds(&disabled).hashes_to("dummy");
+    // A hasher that accepts the app's real hash: it must never be asked about it.
     m.hasher
         .expect_verify()
-        .times(1)
+        .withf(|_, h| h == &hash("dummy"))
+        .times(2)
         .returning(|_, _| Ok(false));
-    let answer = block_on(m.service().authenticate_client(
-        &authenticator(),
-        &app.client_id().to_string(),
-        &good_secret(),
-    ))
-    .unwrap();
-    assert_eq!(answer, ClientAuthentication::Invalid);
-
-    let disabled = app.with_status(Status::Revoked, at(2000));
-    let mut m = Mocks::new().finds(&disabled);
-    // The hash is still verified, so a disabled app answers in the same time.
-    m.hasher.expect_verify().times(1).returning(|_, _| Ok(true));
     let answer = block_on(m.service().authenticate_client(
         &authenticator(),
         &app.client_id().to_string(),
@@ -1272,7 +1335,7 @@ fn an_unknown_client_is_verified_against_a_dummy_hash_made_once() {
     m.hasher
         .expect_verify()
         .withf(|_, h| h == &hash("dummy"))
-        .times(3)
+        .times(6)
         .returning(|_, _| Ok(false));
     let service = m.service();
     let unknown = ClientId::from_random_bytes([5; 16]).to_string();
