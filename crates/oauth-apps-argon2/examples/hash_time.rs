@@ -15,11 +15,16 @@ fn main() {
     runtime.block_on(async {
         let hasher = Argon2Hasher::new(HasherConfig::default()).unwrap();
         let secret = ClientSecret::from_random_bytes(&[7; 32]);
-        let hash = hasher.hash(&secret).await.unwrap();
+        let hash = hasher.hash(&secret, "bench").await.unwrap();
         let mut times: Vec<f64> = Vec::new();
         for _ in 0..15 {
             let started = Instant::now();
-            assert!(hasher.verify(secret.expose(), &hash).await.unwrap());
+            assert!(
+                hasher
+                    .verify(secret.expose(), &hash, "bench")
+                    .await
+                    .unwrap()
+            );
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         times.sort_by(f64::total_cmp);

@@ -4,15 +4,16 @@
 //! dedicated threads, [`HasherConfig::max_concurrent`] of them, never on the async
 //! executor. Each thread keeps its Argon2 working memory (19 MiB with the defaults) and
 //! reuses it, so memory stays at `max_concurrent` times that, however many hashes run.
-//! Jobs wait in a bounded queue; when it is full the hasher answers
+//! Jobs wait in a bounded queue that is fair between callers and serves client
+//! authentications first ([`fair`]); when it is full the hasher answers
 //! [`HasherError::Busy`] at once (the HTTP layer turns that into 503 with `Retry-After`)
 //! instead of letting the queue grow.
 
+pub mod fair;
 mod warm;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -22,6 +23,8 @@ use oauth_apps_domain::{
 };
 use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
+
+use fair::{Class, FairQueue};
 pub use warm::{DEFAULT_CAPACITY, WarmHasher};
 
 /// Argon2id cost parameters, the number of hashing threads and the queue bound.
@@ -74,10 +77,37 @@ struct Job {
     reply: oneshot::Sender<Result<Done, String>>,
 }
 
-/// Argon2id on dedicated threads with reusable memory and a bounded queue.
+/// What the hashing threads share: the queue, and whether the hasher is gone.
+struct Shared {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+struct State {
+    queue: FairQueue<Job>,
+    closed: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Closes the queue when the last [`Argon2Hasher`] clone is dropped, so the threads end.
+struct Pool(Arc<Shared>);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.ready.notify_all();
+    }
+}
+
+/// Argon2id on dedicated threads with reusable memory and a bounded, fair queue.
 #[derive(Clone)]
 pub struct Argon2Hasher {
-    queue: SyncSender<Job>,
+    pool: Arc<Pool>,
     in_flight: Arc<AtomicUsize>,
     max_concurrent: usize,
 }
@@ -128,13 +158,26 @@ fn verify_with(presented: &[u8], phc: &str, memory: &mut Vec<Block>) -> Result<b
     Ok(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }
 
-fn worker(params: Params, jobs: Arc<Mutex<Receiver<Job>>>, in_flight: Arc<AtomicUsize>) {
-    let mut memory: Vec<Block> = Vec::new();
+/// The next job, waiting for one; `None` once the hasher is gone and nothing waits.
+fn next_job(shared: &Shared) -> Option<Job> {
+    let mut state = shared.lock();
     loop {
-        let job = match jobs.lock().unwrap_or_else(PoisonError::into_inner).recv() {
-            Ok(job) => job,
-            Err(_) => return, // every sender is gone
-        };
+        if let Some((_, job)) = state.queue.pop() {
+            return Some(job);
+        }
+        if state.closed {
+            return None;
+        }
+        state = shared
+            .ready
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+fn worker(params: Params, shared: Arc<Shared>, in_flight: Arc<AtomicUsize>) {
+    let mut memory: Vec<Block> = Vec::new();
+    while let Some(job) = next_job(&shared) {
         in_flight.fetch_add(1, Ordering::Relaxed);
         let result = match job.work {
             Work::Hash(secret) => hash_with(&params, &secret, &mut memory).map(Done::Hashed),
@@ -166,18 +209,24 @@ impl Argon2Hasher {
             None,
         )
         .map_err(|e| InvalidParams(e.to_string()))?;
-        let (queue, jobs) = sync_channel(config.queue_capacity);
-        let jobs = Arc::new(Mutex::new(jobs));
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                queue: FairQueue::new(config.queue_capacity),
+                closed: false,
+            }),
+            ready: Condvar::new(),
+        });
+        let pool = Arc::new(Pool(shared.clone()));
         let in_flight = Arc::new(AtomicUsize::new(0));
         for i in 0..config.max_concurrent {
-            let (params, jobs, in_flight) = (params.clone(), jobs.clone(), in_flight.clone());
+            let (params, shared, in_flight) = (params.clone(), shared.clone(), in_flight.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || worker(params, jobs, in_flight))
+                .spawn(move || worker(params, shared, in_flight))
                 .map_err(|e| InvalidParams(e.to_string()))?;
         }
         Ok(Self {
-            queue,
+            pool,
             in_flight,
             max_concurrent: config.max_concurrent,
         })
@@ -195,17 +244,21 @@ impl Argon2Hasher {
         self.max_concurrent
     }
 
-    async fn run(&self, work: Work) -> Result<Done, HasherError> {
+    /// How many jobs wait for a thread.
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.pool.0.lock().queue.len()
+    }
+
+    async fn run(&self, class: Class, requester: &str, work: Work) -> Result<Done, HasherError> {
         let (reply, answer) = oneshot::channel();
-        match self.queue.try_send(Job { work, reply }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(HasherError::Busy),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(HasherError::Unexpected(
-                    "the hashing threads are gone".into(),
-                ));
-            }
-        }
+        let shared = &self.pool.0;
+        shared
+            .lock()
+            .queue
+            .push(class, requester, Job { work, reply })
+            .map_err(|_| HasherError::Busy)?;
+        shared.ready.notify_one();
         answer
             .await
             .map_err(|e| HasherError::Unexpected(Box::new(e)))?
@@ -215,11 +268,13 @@ impl Argon2Hasher {
 
 #[async_trait]
 impl SecretHasher for Argon2Hasher {
-    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
-        match self
-            .run(Work::Hash(secret.expose().as_bytes().to_vec()))
-            .await?
-        {
+    async fn hash(
+        &self,
+        secret: &ClientSecret,
+        requester: &str,
+    ) -> Result<SecretHash, HasherError> {
+        let work = Work::Hash(secret.expose().as_bytes().to_vec());
+        match self.run(Class::Hash, requester, work).await? {
             Done::Hashed(phc) => {
                 SecretHash::new(phc).map_err(|e| HasherError::Unexpected(Box::new(e)))
             }
@@ -227,12 +282,17 @@ impl SecretHasher for Argon2Hasher {
         }
     }
 
-    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
+    async fn verify(
+        &self,
+        presented: &str,
+        hash: &SecretHash,
+        requester: &str,
+    ) -> Result<bool, HasherError> {
         // Parse first: a malformed stored hash is an error, not a mismatch.
         PasswordHash::new(hash.as_phc())
             .map_err(|e| HasherError::Unexpected(e.to_string().into()))?;
         let work = Work::Verify(presented.as_bytes().to_vec(), hash.as_phc().to_owned());
-        match self.run(work).await? {
+        match self.run(Class::Verify, requester, work).await? {
             Done::Verified(matches) => Ok(matches),
             Done::Hashed(_) => Err(HasherError::Unexpected("a verify job hashed".into())),
         }
@@ -273,36 +333,56 @@ mod tests {
     async fn hashes_verify_their_secret_only() {
         let hasher = cheap(2);
         let s = secret(1);
-        let hash = hasher.hash(&s).await.unwrap();
+        let hash = hasher.hash(&s, "tenant").await.unwrap();
         assert!(hash.as_phc().starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(!hash.as_phc().contains(s.expose()));
-        assert!(hasher.verify(s.expose(), &hash).await.unwrap());
-        assert!(!hasher.verify(secret(2).expose(), &hash).await.unwrap());
-        assert!(!hasher.verify("", &hash).await.unwrap());
+        assert!(
+            hasher
+                .verify(s.expose(), &hash, "authenticator")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(secret(2).expose(), &hash, "authenticator")
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify("", &hash, "authenticator").await.unwrap());
     }
 
     #[tokio::test]
     async fn each_hash_has_its_own_salt() {
         let hasher = cheap(1);
         let s = secret(3);
-        let a = hasher.hash(&s).await.unwrap();
-        let b = hasher.hash(&s).await.unwrap();
+        let a = hasher.hash(&s, "tenant").await.unwrap();
+        let b = hasher.hash(&s, "tenant").await.unwrap();
         assert_ne!(a.as_phc(), b.as_phc());
-        assert!(hasher.verify(s.expose(), &b).await.unwrap());
+        assert!(
+            hasher
+                .verify(s.expose(), &b, "authenticator")
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn default_parameters_are_the_owasp_minimum() {
         let hasher = Argon2Hasher::new(HasherConfig::default()).unwrap();
         let s = secret(4);
-        let hash = hasher.hash(&s).await.unwrap();
+        let hash = hasher.hash(&s, "tenant").await.unwrap();
         assert!(
             hash.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{}",
             hash.as_phc()
         );
         // Verification uses the parameters stored in the hash, whatever the hasher's.
-        assert!(cheap(1).verify(s.expose(), &hash).await.unwrap());
+        assert!(
+            cheap(1)
+                .verify(s.expose(), &hash, "authenticator")
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
@@ -310,7 +390,7 @@ mod tests {
         let hasher = cheap(1);
         let bad = SecretHash::new("$argon2id$garbage").unwrap();
         assert!(matches!(
-            hasher.verify("x", &bad).await,
+            hasher.verify("x", &bad, "authenticator").await,
             Err(HasherError::Unexpected(_))
         ));
     }
@@ -364,7 +444,7 @@ mod tests {
         let tasks: Vec<_> = (0..8u8)
             .map(|i| {
                 let hasher = hasher.clone();
-                tokio::spawn(async move { hasher.hash(&secret(i)).await })
+                tokio::spawn(async move { hasher.hash(&secret(i), "tenant").await })
             })
             .collect();
         for task in tasks {
@@ -389,7 +469,7 @@ mod tests {
         let tasks: Vec<_> = (0..12u8)
             .map(|i| {
                 let hasher = hasher.clone();
-                tokio::spawn(async move { hasher.hash(&secret(i)).await })
+                tokio::spawn(async move { hasher.hash(&secret(i), "tenant").await })
             })
             .collect();
         let mut busy = 0;
@@ -405,7 +485,51 @@ mod tests {
         assert!(done >= 1, "nothing was hashed");
         assert_eq!(done + busy, 12);
         // Once the queue drains, hashing works again.
-        assert!(hasher.hash(&secret(99)).await.is_ok());
+        assert!(hasher.hash(&secret(99), "tenant").await.is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_client_authentication_does_not_wait_for_another_callers_creations() {
+        let hasher = Argon2Hasher::new(HasherConfig {
+            memory_kib: 4096,
+            iterations: 4,
+            parallelism: 1,
+            max_concurrent: 1,
+            queue_capacity: 64,
+        })
+        .unwrap();
+        let stored = hasher.hash(&secret(1), "tenant-b").await.unwrap();
+        let finished = Arc::new(Mutex::new(Vec::new()));
+        // Tenant A queues eight creations at once...
+        let creations: Vec<_> = (0..8u8)
+            .map(|i| {
+                let (hasher, finished) = (hasher.clone(), finished.clone());
+                tokio::spawn(async move {
+                    hasher.hash(&secret(i), "tenant-a").await.unwrap();
+                    finished.lock().unwrap().push("create");
+                })
+            })
+            .collect();
+        while hasher.queued() < 7 {
+            tokio::task::yield_now().await;
+        }
+        // ...then an authorization server asks for one verification: it runs next.
+        assert!(
+            hasher
+                .verify(secret(1).expose(), &stored, "auth-server")
+                .await
+                .unwrap()
+        );
+        finished.lock().unwrap().push("verify");
+        for task in creations {
+            task.await.unwrap();
+        }
+        let order = finished.lock().unwrap().clone();
+        let at = order.iter().position(|e| *e == "verify").unwrap();
+        assert!(
+            at <= 1,
+            "the verification waited for {at} creations: {order:?}"
+        );
     }
 
     #[tokio::test]
@@ -423,8 +547,18 @@ mod tests {
         .to_string();
         let hash = SecretHash::new(reference).unwrap();
         let hasher = cheap(1);
-        assert!(hasher.verify(s.expose(), &hash).await.unwrap());
-        assert!(!hasher.verify(secret(6).expose(), &hash).await.unwrap());
+        assert!(
+            hasher
+                .verify(s.expose(), &hash, "authenticator")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(secret(6).expose(), &hash, "authenticator")
+                .await
+                .unwrap()
+        );
         // An argon2i hash is refused as unreadable, not as a mismatch.
         let argon2i = Argon2::new(
             Algorithm::Argon2i,
@@ -436,7 +570,7 @@ mod tests {
         .to_string();
         assert!(
             hasher
-                .verify("x", &SecretHash::new(argon2i).unwrap())
+                .verify("x", &SecretHash::new(argon2i).unwrap(), "authenticator")
                 .await
                 .is_err()
         );

@@ -127,16 +127,25 @@ impl<H> WarmHasher<H> {
 
 #[async_trait]
 impl<H: SecretHasher> SecretHasher for WarmHasher<H> {
-    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
-        self.inner.hash(secret).await
+    async fn hash(
+        &self,
+        secret: &ClientSecret,
+        requester: &str,
+    ) -> Result<SecretHash, HasherError> {
+        self.inner.hash(secret, requester).await
     }
 
-    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
+    async fn verify(
+        &self,
+        presented: &str,
+        hash: &SecretHash,
+        requester: &str,
+    ) -> Result<bool, HasherError> {
         let presented_digest = digest(presented);
         if self.recall(&presented_digest, hash) {
             return Ok(true);
         }
-        let matches = self.inner.verify(presented, hash).await?;
+        let matches = self.inner.verify(presented, hash, requester).await?;
         if matches {
             self.remember(hash, presented_digest);
         }
@@ -158,10 +167,15 @@ mod tests {
 
     #[async_trait]
     impl SecretHasher for Counting {
-        async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
+        async fn hash(&self, secret: &ClientSecret, _: &str) -> Result<SecretHash, HasherError> {
             Ok(SecretHash::new(format!("$t${}", secret.expose())).unwrap())
         }
-        async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
+        async fn verify(
+            &self,
+            presented: &str,
+            hash: &SecretHash,
+            _: &str,
+        ) -> Result<bool, HasherError> {
             self.verifies.fetch_add(1, Ordering::SeqCst);
             Ok(hash.as_phc() == format!("$t${presented}"))
         }
@@ -179,18 +193,18 @@ mod tests {
     async fn a_verified_secret_is_checked_without_the_slow_hash_again() {
         let w = WarmHasher::new(Counting::default(), 10);
         let h = hash_of("right");
-        assert!(w.verify("right", &h).await.unwrap());
+        assert!(w.verify("right", &h, "x").await.unwrap());
         assert_eq!(count(&w), 1);
         for _ in 0..5 {
-            assert!(w.verify("right", &h).await.unwrap());
+            assert!(w.verify("right", &h, "x").await.unwrap());
         }
         assert_eq!(count(&w), 1);
         // A wrong secret against a remembered hash still pays for the slow hash, so it
         // takes as long as an unknown client.
-        assert!(!w.verify("wrong", &h).await.unwrap());
+        assert!(!w.verify("wrong", &h, "x").await.unwrap());
         assert_eq!(count(&w), 2);
         assert_eq!(w.len(), 1);
-        assert!(w.verify("right", &h).await.unwrap());
+        assert!(w.verify("right", &h, "x").await.unwrap());
         assert_eq!(count(&w), 2);
     }
 
@@ -198,8 +212,8 @@ mod tests {
     async fn failures_are_not_remembered() {
         let w = WarmHasher::new(Counting::default(), 10);
         let h = hash_of("right");
-        assert!(!w.verify("wrong", &h).await.unwrap());
-        assert!(!w.verify("wrong", &h).await.unwrap());
+        assert!(!w.verify("wrong", &h, "x").await.unwrap());
+        assert!(!w.verify("wrong", &h, "x").await.unwrap());
         assert_eq!(count(&w), 2);
         assert!(w.is_empty());
     }
@@ -208,10 +222,10 @@ mod tests {
     async fn forgetting_makes_the_next_check_slow_again() {
         let w = WarmHasher::new(Counting::default(), 10);
         let h = hash_of("right");
-        assert!(w.verify("right", &h).await.unwrap());
+        assert!(w.verify("right", &h, "x").await.unwrap());
         w.forget(&h);
         assert!(w.is_empty());
-        assert!(w.verify("right", &h).await.unwrap());
+        assert!(w.verify("right", &h, "x").await.unwrap());
         assert_eq!(count(&w), 2);
     }
 
@@ -219,15 +233,15 @@ mod tests {
     async fn the_least_recently_used_entry_leaves_first() {
         let w = WarmHasher::new(Counting::default(), 2);
         let (a, b, c) = (hash_of("a"), hash_of("b"), hash_of("c"));
-        assert!(w.verify("a", &a).await.unwrap());
-        assert!(w.verify("b", &b).await.unwrap());
-        assert!(w.verify("a", &a).await.unwrap()); // a is now more recent than b
-        assert!(w.verify("c", &c).await.unwrap()); // b leaves
+        assert!(w.verify("a", &a, "x").await.unwrap());
+        assert!(w.verify("b", &b, "x").await.unwrap());
+        assert!(w.verify("a", &a, "x").await.unwrap()); // a is now more recent than b
+        assert!(w.verify("c", &c, "x").await.unwrap()); // b leaves
         assert_eq!(w.len(), 2);
         let before = count(&w);
-        assert!(w.verify("a", &a).await.unwrap());
+        assert!(w.verify("a", &a, "x").await.unwrap());
         assert_eq!(count(&w), before, "a is still remembered");
-        assert!(w.verify("b", &b).await.unwrap());
+        assert!(w.verify("b", &b, "x").await.unwrap());
         assert_eq!(count(&w), before + 1, "b was forgotten");
     }
 
@@ -236,7 +250,7 @@ mod tests {
         let w = WarmHasher::new(Counting::default(), 1);
         let s = ClientSecret::from_random_bytes(&[3; 32]);
         assert_eq!(
-            w.hash(&s).await.unwrap().as_phc(),
+            w.hash(&s, "x").await.unwrap().as_phc(),
             format!("$t${}", s.expose())
         );
     }

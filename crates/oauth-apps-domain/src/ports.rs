@@ -273,21 +273,34 @@ pub enum HasherError {
 }
 
 /// A slow, salted password hash for client secrets (Argon2id in production).
+///
+/// Both methods say whose request the work is for (`requester`, the subject of the
+/// caller's token), so that an implementation can share its capacity fairly between
+/// callers: one caller's burst of creations should not delay another caller's client
+/// authentications. [`SecretHasher::hash`] serves registrations and rotations,
+/// [`SecretHasher::verify`] client authentications; an implementation may serve the
+/// latter first.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SecretHasher: Send + Sync {
-    /// Hashes a new secret with a fresh salt.
+    /// Hashes a new secret with a fresh salt, for `requester`.
     ///
     /// # Errors
     /// [`HasherError::Busy`] when saturated; [`HasherError::Unexpected`] otherwise.
-    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError>;
+    async fn hash(&self, secret: &ClientSecret, requester: &str)
+    -> Result<SecretHash, HasherError>;
 
-    /// Whether `presented` matches `hash`, compared in constant time.
+    /// Whether `presented` matches `hash`, compared in constant time, for `requester`.
     ///
     /// # Errors
     /// [`HasherError::Busy`] when saturated; [`HasherError::Unexpected`] when `hash` cannot
     /// be read. A mismatch is `Ok(false)`, never an error.
-    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError>;
+    async fn verify(
+        &self,
+        presented: &str,
+        hash: &SecretHash,
+        requester: &str,
+    ) -> Result<bool, HasherError>;
 }
 
 /// The current time.

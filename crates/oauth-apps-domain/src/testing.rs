@@ -275,7 +275,11 @@ impl FakeHasher {
 
 #[async_trait]
 impl SecretHasher for FakeHasher {
-    async fn hash(&self, secret: &ClientSecret) -> Result<SecretHash, HasherError> {
+    async fn hash(
+        &self,
+        secret: &ClientSecret,
+        _requester: &str,
+    ) -> Result<SecretHash, HasherError> {
         let salt = self.salt.fetch_add(1, Ordering::Relaxed);
         SecretHash::new(format!(
             "$fake${salt}${:016x}",
@@ -284,7 +288,12 @@ impl SecretHasher for FakeHasher {
         .map_err(|e| HasherError::Unexpected(Box::new(e)))
     }
 
-    async fn verify(&self, presented: &str, hash: &SecretHash) -> Result<bool, HasherError> {
+    async fn verify(
+        &self,
+        presented: &str,
+        hash: &SecretHash,
+        _requester: &str,
+    ) -> Result<bool, HasherError> {
         let parsed = hash
             .as_phc()
             .strip_prefix("$fake$")

@@ -295,6 +295,14 @@ impl Application {
                 Arc::new(move || gauge_hasher.in_flight() as f64),
             ),
             (
+                "hasher_queued".into(),
+                "Secret hashes waiting for a thread.".into(),
+                Arc::new({
+                    let hasher = hasher.clone();
+                    move || hasher.queued() as f64
+                }),
+            ),
+            (
                 "hasher_max_concurrent".into(),
                 "Secret hashes allowed at once.".into(),
                 Arc::new({

@@ -280,10 +280,10 @@ mod tests {
             .expect_find_by_client_id()
             .returning(move |_| Ok(found.clone()));
         let mut hasher = MockSecretHasher::new();
-        hasher.expect_verify().returning(move |_, _| Ok(matches));
+        hasher.expect_verify().returning(move |_, _, _| Ok(matches));
         hasher
             .expect_hash()
-            .returning(|_| Ok(SecretHash::new("$argon2id$dummy").expect("a hash")));
+            .returning(|_, _| Ok(SecretHash::new("$argon2id$dummy").expect("a hash")));
         let mut clock = MockClock::new();
         clock
             .expect_now()

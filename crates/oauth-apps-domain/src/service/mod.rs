@@ -13,8 +13,8 @@ use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description, GracePeriod,
     GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile,
-    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status, Timestamp,
-    Version, grant_rule_errors, is_well_formed_secret,
+    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status,
+    Timestamp, Version, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -245,7 +245,7 @@ impl ApplicationService {
         let (app_type, profile) = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
 
         let secret = self.new_secret()?;
-        let hash = self.ports.hasher.hash(&secret).await?;
+        let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
         let now = self.ports.clock.now();
         let mut new = NewApplication::new(
             self.new_client_id()?,
@@ -462,7 +462,7 @@ impl ApplicationService {
             return Err(RotateSecretError::Revoked);
         }
         let secret = self.new_secret()?;
-        let hash = self.ports.hasher.hash(&secret).await?;
+        let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
         let application = self
             .write(
                 principal,
@@ -580,7 +580,12 @@ impl ApplicationService {
             let mut matched = false;
             for hash in app.secrets().valid_at(now) {
                 verified += 1;
-                if self.ports.hasher.verify(client_secret, hash).await? {
+                if self
+                    .ports
+                    .hasher
+                    .verify(client_secret, hash, principal.subject())
+                    .await?
+                {
                     matched = true;
                     break;
                 }
@@ -589,9 +594,12 @@ impl ApplicationService {
                 return Ok(ClientAuthentication::Valid(Box::new(app)));
             }
         }
-        let dummy = self.dummy_hash().await?;
+        let dummy = self.dummy_hash(principal).await?;
         for _ in verified..Secrets::MAX_VALID {
-            self.ports.hasher.verify(client_secret, &dummy).await?;
+            self.ports
+                .hasher
+                .verify(client_secret, &dummy, principal.subject())
+                .await?;
         }
         Ok(ClientAuthentication::Invalid)
     }
@@ -833,11 +841,15 @@ impl ApplicationService {
     }
 
     /// A hash of a random secret, made once, to verify against when a client is unknown.
-    async fn dummy_hash(&self) -> Result<SecretHash, AuthenticateError> {
+    async fn dummy_hash(&self, principal: &Principal) -> Result<SecretHash, AuthenticateError> {
         if let Some(hash) = self.dummy_hash.get() {
             return Ok(hash.clone());
         }
-        let hash = self.ports.hasher.hash(&self.new_secret()?).await?;
+        let hash = self
+            .ports
+            .hasher
+            .hash(&self.new_secret()?, principal.subject())
+            .await?;
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
     }
 }

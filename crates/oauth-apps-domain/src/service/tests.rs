@@ -51,7 +51,7 @@ impl Mocks {
         self.hasher
             .expect_hash()
             .times(1)
-            .returning(move |_| Ok(hash(phc)));
+            .returning(move |_, _| Ok(hash(phc)));
         self
     }
 
@@ -159,6 +159,36 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
         registered.client_secret.expose(),
         ClientSecret::from_random_bytes(&[0x42; 32]).expose()
     );
+}
+
+#[test]
+fn hashing_work_names_the_caller_it_is_for() {
+    // The hasher shares its capacity between callers: it is told whose request each job
+    // serves.
+    let mut m = Mocks::new();
+    m.hasher
+        .expect_hash()
+        .withf(|_, requester| requester == "alice")
+        .times(1)
+        .returning(|_, _| Ok(hash("h1")));
+    m.repo
+        .expect_insert()
+        .returning(|_, _| Ok(AppId::new(11).unwrap()));
+    block_on(m.service().register(&admin(), register_cmd())).unwrap();
+
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    m.hasher
+        .expect_verify()
+        .withf(|_, _, requester| requester == "as")
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    block_on(m.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
 }
 
 #[test]
@@ -365,7 +395,9 @@ fn register_reports_port_failures() {
     assert_eq!(err.kind(), ErrorKind::Unavailable);
 
     let mut m = Mocks::new();
-    m.hasher.expect_hash().returning(|_| Err(HasherError::Busy));
+    m.hasher
+        .expect_hash()
+        .returning(|_, _| Err(HasherError::Busy));
     let err = block_on(m.service().register(&admin(), register_cmd())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable);
 
@@ -1073,7 +1105,9 @@ fn rotation_enforces_the_policy_and_reports_failures() {
     assert!(matches!(err, RotateSecretError::NotFound));
 
     let mut m = Mocks::new().finds(&app);
-    m.hasher.expect_hash().returning(|_| Err(HasherError::Busy));
+    m.hasher
+        .expect_hash()
+        .returning(|_, _| Err(HasherError::Busy));
     let err = block_on(
         m.service()
             .rotate_secret(&admin(), &by_client_id(&app), None),
@@ -1183,7 +1217,7 @@ fn good_secret() -> String {
 fn hasher_accepting(mut hasher: MockSecretHasher, phc: &'static str) -> MockSecretHasher {
     hasher
         .expect_verify()
-        .returning(move |_, h| Ok(h.as_phc() == format!("$test${phc}")));
+        .returning(move |_, h, _| Ok(h.as_phc() == format!("$test${phc}")));
     hasher
 }
 
@@ -1226,16 +1260,16 @@ fn the_previous_secret_authenticates_during_its_grace_period_only() {
     let mut seq = mockall::Sequence::new();
     m.hasher
         .expect_verify()
-        .withf(|_, h| h == &hash("new"))
+        .withf(|_, h, _| h == &hash("new"))
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     m.hasher
         .expect_verify()
-        .withf(|_, h| h == &hash("dummy"))
+        .withf(|_, h, _| h == &hash("dummy"))
         .times(1)
         .in_sequence(&mut seq)
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     let answer = block_on(m.service().authenticate_client(
         &authenticator(),
         &app.client_id().to_string(),
@@ -1261,7 +1295,7 @@ fn verified_on_failure(app: Option<&OAuthApplication>, now: i64) -> Vec<SecretHa
     clock.expect_now().return_const(at(now));
     m.clock = clock;
     let record = seen.clone();
-    m.hasher.expect_verify().returning(move |_, h| {
+    m.hasher.expect_verify().returning(move |_, h, _| {
         record.lock().unwrap().push(h.clone());
         Ok(false)
     });
@@ -1269,9 +1303,12 @@ fn verified_on_failure(app: Option<&OAuthApplication>, now: i64) -> Vec<SecretHa
         || ClientId::from_random_bytes([5; 16]).to_string(),
         |a| a.client_id().to_string(),
     );
-    let answer =
-        block_on(m.service().authenticate_client(&authenticator(), &client_id, &good_secret()))
-            .unwrap();
+    let answer = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &client_id,
+        &good_secret(),
+    ))
+    .unwrap();
     assert_eq!(answer, ClientAuthentication::Invalid);
     seen.lock().unwrap().clone()
 }
@@ -1316,9 +1353,9 @@ fn a_disabled_apps_real_secret_is_refused_without_consulting_its_hashes() {
     // A hasher that accepts the app's real hash: it must never be asked about it.
     m.hasher
         .expect_verify()
-        .withf(|_, h| h == &hash("dummy"))
+        .withf(|_, h, _| h == &hash("dummy"))
         .times(2)
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     let answer = block_on(m.service().authenticate_client(
         &authenticator(),
         &app.client_id().to_string(),
@@ -1334,9 +1371,9 @@ fn an_unknown_client_is_verified_against_a_dummy_hash_made_once() {
     m.repo.expect_find_by_client_id().returning(|_| Ok(None));
     m.hasher
         .expect_verify()
-        .withf(|_, h| h == &hash("dummy"))
+        .withf(|_, h, _| h == &hash("dummy"))
         .times(6)
-        .returning(|_, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     let service = m.service();
     let unknown = ClientId::from_random_bytes([5; 16]).to_string();
     for client_id in [unknown.as_str(), unknown.as_str(), "not-a-uuid"] {
@@ -1386,7 +1423,7 @@ fn authentication_reports_port_failures() {
     let mut m = Mocks::new().finds(&app);
     m.hasher
         .expect_verify()
-        .returning(|_, _| Err(HasherError::Unexpected("bad hash".into())));
+        .returning(|_, _, _| Err(HasherError::Unexpected("bad hash".into())));
     let err = block_on(m.service().authenticate_client(
         &authenticator(),
         &app.client_id().to_string(),
@@ -1397,7 +1434,9 @@ fn authentication_reports_port_failures() {
 
     let mut m = Mocks::new();
     m.repo.expect_find_by_client_id().returning(|_| Ok(None));
-    m.hasher.expect_hash().returning(|_| Err(HasherError::Busy));
+    m.hasher
+        .expect_hash()
+        .returning(|_, _| Err(HasherError::Busy));
     let err = block_on(m.service().authenticate_client(
         &authenticator(),
         &client_id,
