@@ -85,7 +85,7 @@ pub use ports::{
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,
-    RegisterApplication, RegisterError, Registered, RevokePreviousSecretError, RotateSecretError,
-    Rotated, ServiceConfig, StatusChangeError, UpdateError,
+    Precondition, RegisterApplication, RegisterError, Registered, RevokePreviousSecretError,
+    RotateSecretError, Rotated, ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

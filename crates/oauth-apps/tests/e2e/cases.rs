@@ -141,6 +141,30 @@ pub async fn flat_patch_and_preconditions(app: TestApp) {
     );
     assert_eq!(app.get(&path, &admin()).await.body["name"], "Renamed");
 
+    // A list matches when any member is current (RFC 9110 §13.1.1); a weak tag never does.
+    let listed = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\", \"2\"")],
+            Some(("application/json", patch("Listed").to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.raw);
+    assert_eq!(listed.header("etag").as_deref(), Some("\"3\""));
+    let weak = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "W/\"3\", \"2\"")],
+            Some(("application/json", patch("Weak").to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::PRECONDITION_FAILED, "{}", weak.raw);
+    assert_eq!(app.get(&path, &admin()).await.body["name"], "Listed");
+
     let immutable = app
         .json(
             "PATCH",
