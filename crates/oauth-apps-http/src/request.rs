@@ -38,16 +38,10 @@ pub fn authenticate(
             "A bearer token is required.",
         ));
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized(surface, true, &TokenError::Malformed.to_string()))?;
+    let token =
+        value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+            ApiError::unauthorized(surface, true, &TokenError::Malformed.to_string())
+        })?;
     let principal = state
         .verifier
         .verify(token)
@@ -56,6 +50,17 @@ pub fn authenticate(
         Some(id) => principal.with_request_id(id.0.clone()),
         None => principal,
     })
+}
+
+/// The token of an `Authorization` value in the `Bearer` scheme: the scheme in any case
+/// (RFC 9110 §11.1), one or more spaces, then one token with no white space in it.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_matches([' ', '\t']).split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && !token.contains(|c: char| c.is_ascii_whitespace()))
+    .then_some(token)
 }
 
 /// Which limit a call counts against.
@@ -546,6 +551,32 @@ mod tests {
         assert_eq!(precondition(&[""]), one_of(&[]));
     }
 
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "BeArEr abc",
+            "Bearer   abc",
+        ] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value}");
+        }
+        for value in [
+            "Bearer",
+            "Bearer ",
+            "Bearer\tabc",
+            "Bearerabc",
+            "Basic abc",
+            "Bearer a b",
+            "Bearer a\tb",
+            "Bearers abc",
+            "",
+        ] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+    }
+
     // ------------------------------------------------------------ through the routes
 
     const SECRET: &[u8] = b"request-tests-secret-request-tests-secret";
@@ -607,6 +638,7 @@ mod tests {
     struct Reply {
         status: StatusCode,
         etag: Option<String>,
+        www_authenticate: Option<String>,
         body: Value,
     }
 
@@ -637,11 +669,16 @@ mod tests {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        let (status, etag) = (res.status(), header(header::ETAG));
+        let (status, etag, www_authenticate) = (
+            res.status(),
+            header(header::ETAG),
+            header(header::WWW_AUTHENTICATE),
+        );
         let bytes = actix_test::read_body(res).await;
         Reply {
             status,
             etag,
+            www_authenticate,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }
@@ -727,5 +764,50 @@ mod tests {
         let got = call!(app, Method::GET, &flat, &bearer, &[], None);
         assert_eq!(got.body["name"], "C");
         assert_eq!(got.etag.as_deref(), Some("\"4\""));
+    }
+
+    #[actix_web::test]
+    async fn any_case_of_the_scheme_works_and_unusable_subjects_get_invalid_token() {
+        let repository = Arc::new(InMemoryRepository::new());
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(state(repository.clone())))
+                .configure(crate::routes),
+        )
+        .await;
+        let list = "/api/oauth-applications?ownerOrgId=acme";
+        for scheme in ["Bearer", "bearer", "BEARER", "BeArEr"] {
+            let reply = call!(
+                app,
+                Method::GET,
+                list,
+                &format!("{scheme} {}", token("alice")),
+                &[],
+                None,
+            );
+            assert_eq!(reply.status, StatusCode::OK, "{scheme}: {}", reply.body);
+        }
+        let body = json!({
+            "ownerOrgId": "acme", "name": "Never", "type": "web",
+            "redirectUrls": ["https://never.example.com/cb"],
+        });
+        let long = "s".repeat(oauth_apps_domain::MAX_SUBJECT_LEN + 1);
+        for sub in ["nul\0sub", long.as_str(), " "] {
+            let bearer = format!("Bearer {}", token(sub));
+            let reply = call!(
+                app,
+                Method::POST,
+                "/api/oauth-applications",
+                &bearer,
+                &[],
+                Some(body.clone()),
+            );
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+            assert_eq!(
+                reply.www_authenticate.as_deref(),
+                Some("Bearer error=\"invalid_token\"")
+            );
+        }
+        assert_eq!(repository.application_count(), 0);
     }
 }

@@ -302,6 +302,39 @@ pub async fn flat_errors_and_access(app: TestApp) {
             Some("Bearer error=\"invalid_token\"")
         );
     }
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let authorization = format!("{scheme} {}", member());
+        let reply = app
+            .call(
+                "GET",
+                &path,
+                None,
+                &[("Authorization", &authorization)],
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{scheme}: {}", reply.raw);
+    }
+    // A subject no audit trail can hold (PostgreSQL refuses NUL in text; the actor
+    // column holds 256 characters) is refused before anything is done.
+    for sub in ["s".repeat(257), "nul\0sub".to_owned()] {
+        let unusable = token(&sub, &[("acme", "admin")], &[]);
+        let refused = app
+            .json(
+                "POST",
+                APPS,
+                &unusable,
+                &json!({"ownerOrgId": "acme", "name": "Never", "type": "web",
+                        "redirectUrls": ["https://never.example.com/cb"]}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.raw);
+        assert_eq!(
+            refused.header("www-authenticate").as_deref(),
+            Some("Bearer error=\"invalid_token\"")
+        );
+    }
 
     assert_eq!(
         app.get(&path, &outsider()).await.status,
