@@ -1,6 +1,7 @@
 //! The bearer token check: never a panic on any token; a token signed with another key,
 //! with `alg` other than HS256 (for an HS256-only verifier), or without a valid `exp`,
-//! `sub` and `aud`, is refused; a token it accepts speaks for the `sub` it was signed with.
+//! `sub` and `aud`, is refused; a token it accepts speaks for the `sub` it was signed with,
+//! and that `sub` is one the domain accepts as a caller.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -84,7 +85,8 @@ fuzz_target!(|data: &[u8]| {
                     .map_or(0, |d| d.as_secs());
                 let exp = claims["exp"].as_u64().unwrap_or_default();
                 assert!(exp.saturating_add(oauth_apps_http::auth::LEEWAY_SECONDS) >= now);
-                assert!(!principal.subject().trim().is_empty());
+                // A subject the stores can hold as an audit actor.
+                assert!(oauth_apps_domain::Principal::try_new(principal.subject()).is_ok());
                 assert_eq!(
                     principal.subject(),
                     claims["sub"].as_str().unwrap_or_default()

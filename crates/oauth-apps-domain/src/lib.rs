@@ -71,7 +71,7 @@ pub mod testing;
 pub mod validation;
 
 pub use model::*;
-pub use policy::{OrgRole, PlatformRole, Principal};
+pub use policy::{InvalidSubject, MAX_SUBJECT_LEN, OrgRole, PlatformRole, Principal};
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AuditAction, AuditEvent,
     BoxError, Clock, HasherError, RandomError, RandomSource, RepositoryError, SecretHasher,
@@ -85,7 +85,7 @@ pub use ports::{
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,
-    RegisterApplication, RegisterError, Registered, RevokePreviousSecretError, RotateSecretError,
-    Rotated, ServiceConfig, StatusChangeError, UpdateError,
+    Precondition, RegisterApplication, RegisterError, Registered, RevokePreviousSecretError,
+    RotateSecretError, Rotated, ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

@@ -55,7 +55,28 @@ impl PlatformRole {
     }
 }
 
+/// The longest subject a [`Principal`] may have, in characters: the audit trail's actor
+/// column holds at most this many (both stores check it).
+pub const MAX_SUBJECT_LEN: usize = 256;
+
+/// Why a token subject cannot name a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidSubject {
+    /// Empty or only white space: it names nobody.
+    #[error("the subject is empty or blank")]
+    Blank,
+    /// Longer than [`MAX_SUBJECT_LEN`] characters.
+    #[error("the subject is longer than {MAX_SUBJECT_LEN} characters")]
+    TooLong,
+    /// Holds a control character (NUL, line breaks, escapes, ...).
+    #[error("the subject contains a control character")]
+    ControlCharacter,
+}
+
 /// The authenticated caller of a use case: who it is and what it may do.
+///
+/// Its subject is recorded as the actor of every change it makes, so a caller built from
+/// untrusted input (a token) goes through [`Principal::try_new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     subject: String,
@@ -65,7 +86,30 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// A caller with no organisation and no platform role.
+    /// A caller with no organisation and no platform role, whose subject is checked: 1 to
+    /// [`MAX_SUBJECT_LEN`] characters, not only white space, no control characters. The
+    /// subject is kept exactly as given (not trimmed): it is an identifier.
+    ///
+    /// # Errors
+    /// [`InvalidSubject`] naming the rule the subject breaks.
+    pub fn try_new(subject: impl Into<String>) -> Result<Self, InvalidSubject> {
+        let subject = subject.into();
+        if subject.trim().is_empty() {
+            return Err(InvalidSubject::Blank);
+        }
+        if subject.chars().any(char::is_control) {
+            return Err(InvalidSubject::ControlCharacter);
+        }
+        if subject.chars().nth(MAX_SUBJECT_LEN).is_some() {
+            return Err(InvalidSubject::TooLong);
+        }
+        Ok(Self::new(subject))
+    }
+
+    /// A caller with no organisation and no platform role, with `subject` taken as it is:
+    /// for callers the program itself names (tests, examples, internal jobs). Subjects from
+    /// outside go through [`Principal::try_new`]; a subject it would refuse cannot be
+    /// recorded as an actor, so writes by such a caller fail in storage.
     #[must_use]
     pub fn new(subject: impl Into<String>) -> Self {
         Self {
@@ -229,6 +273,39 @@ mod tests {
         assert!(!p.is_platform_admin());
         assert_eq!(p.request_id(), Some("req-1"));
         assert_eq!(Principal::new("x").request_id(), None);
+    }
+
+    #[test]
+    fn a_checked_subject_is_one_to_256_characters_without_control_characters() {
+        assert_eq!(Principal::try_new("alice").unwrap().subject(), "alice");
+        // Kept as given: an identifier is not trimmed.
+        assert_eq!(Principal::try_new(" bob ").unwrap().subject(), " bob ");
+        let longest = "é".repeat(MAX_SUBJECT_LEN);
+        assert_eq!(
+            Principal::try_new(longest.clone()).unwrap().subject(),
+            longest
+        );
+        assert_eq!(
+            Principal::try_new("é".repeat(MAX_SUBJECT_LEN + 1)),
+            Err(InvalidSubject::TooLong)
+        );
+        for blank in ["", " ", "\u{3000}\t "] {
+            assert_eq!(
+                Principal::try_new(blank),
+                Err(InvalidSubject::Blank),
+                "{blank:?}"
+            );
+        }
+        for control in ["a\0b", "line\nbreak", "\u{1b}[31m", "del\u{7f}", "c1\u{85}"] {
+            assert_eq!(
+                Principal::try_new(control),
+                Err(InvalidSubject::ControlCharacter),
+                "{control:?}"
+            );
+        }
+        let checked = Principal::try_new("carol").unwrap();
+        assert_eq!(checked, Principal::new("carol"));
+        assert_eq!(checked.request_id(), None);
     }
 
     #[test]

@@ -149,7 +149,7 @@ impl ApiError {
             ErrorKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, detail),
             ErrorKind::PreconditionFailed => (
                 StatusCode::PRECONDITION_FAILED,
-                "The application has changed since the version in If-Match.".into(),
+                "The current version of the application is not one that If-Match names.".into(),
             ),
             ErrorKind::Conflict => (StatusCode::CONFLICT, detail),
             ErrorKind::Unavailable => (

@@ -200,7 +200,7 @@ pub async fn patch(
     let principal = authenticate(&req, &state, S)?;
     rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path)?;
-    let expected = if_match(&req, S)?;
+    let expected = if_match(&req);
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let patch = ApplicationPatch {
         name: f.string("name"),

@@ -629,7 +629,7 @@ pub enum FlatErrors {
     /// The application's state forbids it (a disabled application's secret).
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(Problem),
-    /// `If-Match` names a stale version.
+    /// `If-Match` names no current version (a stale, weak or foreign entity tag).
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Problem),
     /// The body was not received within the body time-out.
@@ -671,7 +671,7 @@ pub enum V1Errors {
     /// The application's state forbids it (a revoked application's secret).
     #[response(status = 409)]
     Conflict(ErrorEnvelopeV1),
-    /// `If-Match` names a stale version.
+    /// `If-Match` names no current version (a stale, weak or foreign entity tag).
     #[response(status = 412)]
     PreconditionFailed(ErrorEnvelopeV1),
     /// The body was not received within the body time-out.

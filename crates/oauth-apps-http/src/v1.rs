@@ -221,7 +221,7 @@ pub async fn patch(
     let principal = authenticate(&req, &state, S)?;
     rate_limit(&state, &principal, Limited::Write, S)?;
     let target = target(&path.0, &path.1)?;
-    let expected = if_match(&req, S)?;
+    let expected = if_match(&req);
     let mut f = Fields::new(S, required_json_object(&req, payload, S).await?);
     let patch = ApplicationPatch {
         name: f.string("name"),

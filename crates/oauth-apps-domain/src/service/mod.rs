@@ -1,6 +1,7 @@
 //! The use cases, as one application service over the ports.
 
 mod errors;
+mod precondition;
 
 use std::sync::{Arc, OnceLock};
 
@@ -9,12 +10,13 @@ pub use errors::{
     RevokePreviousSecretError, RotateSecretError, StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+pub use precondition::Precondition;
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description, GracePeriod,
     GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile,
     RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status,
-    Timestamp, Version, grant_rule_errors, is_well_formed_secret,
+    Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -368,10 +370,11 @@ impl ApplicationService {
         })
     }
 
-    /// Applies `patch`. With `expected`, fails unless the stored version is `expected`;
-    /// without, re-reads and re-applies the patch when a concurrent writer wins, so that
-    /// concurrent updates of different fields all survive. A patch that changes nothing
-    /// writes nothing.
+    /// Applies `patch`. With `expected`, fails unless the stored version satisfies it
+    /// ([`Precondition::is_satisfied_by`]); without it, or with [`Precondition::Any`],
+    /// re-reads and re-applies the patch when a concurrent writer wins, so that concurrent
+    /// updates of different fields all survive (a precondition that names versions fails
+    /// instead). A patch that changes nothing writes nothing.
     ///
     /// # Errors
     /// [`UpdateError::NotFound`], [`UpdateError::Forbidden`] (a member, or a first-party
@@ -384,12 +387,12 @@ impl ApplicationService {
         principal: &Principal,
         target: &AppRef,
         patch: &ApplicationPatch,
-        expected: Option<Version>,
+        expected: Option<Precondition>,
     ) -> Result<OAuthApplication, UpdateError> {
         self.write(
             principal,
             target,
-            expected,
+            expected.as_ref(),
             AuditAction::Updated,
             |app, now| self.apply_patch(principal, app, patch, now),
         )
@@ -626,19 +629,20 @@ impl ApplicationService {
     }
 
     /// The compare-and-set loop every change goes through: load, authorize, compute the
-    /// next state, write it if the version is unchanged. With `expected`, a stale version
-    /// fails at once; without, a lost race re-reads and recomputes.
+    /// next state, write it if the version is unchanged. A version `expected` does not
+    /// accept fails at once, and so does a lost race when it names versions; otherwise a
+    /// lost race re-reads and recomputes.
     async fn write<E: From<Failure>>(
         &self,
         principal: &Principal,
         target: &AppRef,
-        expected: Option<Version>,
+        expected: Option<&Precondition>,
         action: AuditAction,
         change: impl Fn(&OAuthApplication, Timestamp) -> Result<Change, E> + Send,
     ) -> Result<OAuthApplication, E> {
         for _ in 0..self.config.max_write_attempts {
             let current = self.load(principal, target, Action::Write).await?;
-            if expected.is_some_and(|v| v != current.version()) {
+            if expected.is_some_and(|p| !p.is_satisfied_by(current.version())) {
                 return Err(Failure::PreconditionFailed.into());
             }
             let now = self.ports.clock.now();
@@ -653,7 +657,8 @@ impl ApplicationService {
                 .await
             {
                 Ok(()) => return Ok(next),
-                Err(RepositoryError::VersionConflict) if expected.is_none() => {}
+                Err(RepositoryError::VersionConflict)
+                    if !expected.is_some_and(Precondition::names_versions) => {}
                 Err(RepositoryError::VersionConflict) => {
                     return Err(Failure::PreconditionFailed.into());
                 }

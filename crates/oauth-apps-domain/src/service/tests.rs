@@ -10,6 +10,7 @@ use mockall::predicate::eq;
 
 use super::errors::Failure;
 use super::*;
+use crate::model::Version;
 use crate::model::application::tests::{at, hash, sample};
 use crate::policy::{OrgRole, PlatformRole};
 use crate::ports::{
@@ -612,7 +613,7 @@ fn update_writes_the_change_with_its_version_and_audit_event() {
         &admin(),
         &by_client_id(&app),
         &rename(" Renamed "),
-        Some(Version::INITIAL),
+        Some(Version::INITIAL.into()),
     ))
     .unwrap();
     assert_eq!(updated.profile().name().as_str(), "Renamed");
@@ -714,7 +715,7 @@ fn a_stale_expected_version_fails_without_writing() {
         &admin(),
         &by_client_id(&app),
         &rename("X"),
-        Some(Version::new(7).unwrap()),
+        Some(Version::new(7).unwrap().into()),
     ))
     .unwrap_err();
     assert!(matches!(err, UpdateError::PreconditionFailed));
@@ -732,10 +733,92 @@ fn losing_the_race_with_an_expected_version_is_a_failed_precondition() {
         &admin(),
         &by_client_id(&app),
         &rename("X"),
-        Some(Version::INITIAL),
+        Some(Version::INITIAL.into()),
     ))
     .unwrap_err();
     assert!(matches!(err, UpdateError::PreconditionFailed));
+}
+
+fn versions(list: &[i64]) -> Precondition {
+    Precondition::OneOf(list.iter().map(|v| Version::new(*v).unwrap()).collect())
+}
+
+#[test]
+fn a_precondition_listing_the_current_version_among_others_writes() {
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    m.repo
+        .expect_update()
+        .withf(|next, expected, _| expected.get() == 1 && next.version().get() == 2)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let updated = block_on(m.service().update(
+        &admin(),
+        &by_client_id(&app),
+        &rename("Listed"),
+        Some(versions(&[99, 1, 7])),
+    ))
+    .unwrap();
+    assert_eq!(updated.profile().name().as_str(), "Listed");
+}
+
+#[test]
+fn a_precondition_without_the_current_version_fails_without_writing() {
+    let app = sample(1, "acme");
+    for precondition in [versions(&[99, 2]), versions(&[])] {
+        // No update expectation: a write would panic.
+        let service = Mocks::new().finds(&app).service();
+        let err = block_on(service.update(
+            &admin(),
+            &by_client_id(&app),
+            &rename("X"),
+            Some(precondition.clone()),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, UpdateError::PreconditionFailed),
+            "{precondition:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unsatisfied_precondition_still_hides_the_application_from_outsiders() {
+    let app = sample(1, "acme");
+    let service = Mocks::new().finds(&app).service();
+    let err = block_on(service.update(
+        &outsider(),
+        &by_client_id(&app),
+        &rename("X"),
+        Some(versions(&[])),
+    ))
+    .unwrap_err();
+    assert!(matches!(err, UpdateError::NotFound));
+}
+
+#[test]
+fn with_any_version_a_lost_race_re_reads_like_no_precondition() {
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    let mut writes = Sequence::new();
+    m.repo
+        .expect_update()
+        .times(1)
+        .in_sequence(&mut writes)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    m.repo
+        .expect_update()
+        .times(1)
+        .in_sequence(&mut writes)
+        .returning(|_, _, _| Ok(()));
+    let updated = block_on(m.service().update(
+        &admin(),
+        &by_client_id(&app),
+        &rename("Any"),
+        Some(Precondition::Any),
+    ))
+    .unwrap();
+    assert_eq!(updated.profile().name().as_str(), "Any");
 }
 
 #[test]

@@ -141,6 +141,30 @@ pub async fn flat_patch_and_preconditions(app: TestApp) {
     );
     assert_eq!(app.get(&path, &admin()).await.body["name"], "Renamed");
 
+    // A list matches when any member is current (RFC 9110 §13.1.1); a weak tag never does.
+    let listed = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\", \"2\"")],
+            Some(("application/json", patch("Listed").to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.raw);
+    assert_eq!(listed.header("etag").as_deref(), Some("\"3\""));
+    let weak = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "W/\"3\", \"2\"")],
+            Some(("application/json", patch("Weak").to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::PRECONDITION_FAILED, "{}", weak.raw);
+    assert_eq!(app.get(&path, &admin()).await.body["name"], "Listed");
+
     let immutable = app
         .json(
             "PATCH",
@@ -275,6 +299,39 @@ pub async fn flat_errors_and_access(app: TestApp) {
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
         assert_eq!(
             reply.header("www-authenticate").as_deref(),
+            Some("Bearer error=\"invalid_token\"")
+        );
+    }
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let authorization = format!("{scheme} {}", member());
+        let reply = app
+            .call(
+                "GET",
+                &path,
+                None,
+                &[("Authorization", &authorization)],
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{scheme}: {}", reply.raw);
+    }
+    // A subject no audit trail can hold (PostgreSQL refuses NUL in text; the actor
+    // column holds 256 characters) is refused before anything is done.
+    for sub in ["s".repeat(257), "nul\0sub".to_owned()] {
+        let unusable = token(&sub, &[("acme", "admin")], &[]);
+        let refused = app
+            .json(
+                "POST",
+                APPS,
+                &unusable,
+                &json!({"ownerOrgId": "acme", "name": "Never", "type": "web",
+                        "redirectUrls": ["https://never.example.com/cb"]}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.raw);
+        assert_eq!(
+            refused.header("www-authenticate").as_deref(),
             Some("Bearer error=\"invalid_token\"")
         );
     }
