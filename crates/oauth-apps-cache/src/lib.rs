@@ -345,6 +345,7 @@ mod tests {
             action: AuditAction::Updated,
             actor: "t".into(),
             request_id: None,
+            client_request_id: None,
             changed_fields: vec![Field::Status],
             at: at(2),
         }

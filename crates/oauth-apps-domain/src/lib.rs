@@ -71,7 +71,9 @@ pub mod testing;
 pub mod validation;
 
 pub use model::*;
-pub use policy::{InvalidSubject, MAX_SUBJECT_LEN, OrgRole, PlatformRole, Principal};
+pub use policy::{
+    InvalidSubject, MAX_SUBJECT_LEN, OrgRole, PlatformRole, Principal, client_request_id,
+};
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AuditAction, AuditEvent,
     BoxError, Clock, HasherError, RandomError, RandomSource, RepositoryError, SecretHasher,

@@ -73,6 +73,18 @@ pub enum InvalidSubject {
     ControlCharacter,
 }
 
+/// The id a client gave its request (`X-Request-Id`) as it is recorded: trimmed, 1 to
+/// [`Principal::MAX_CLIENT_REQUEST_ID_LEN`] characters of printable ASCII; `None` for
+/// anything else.
+#[must_use]
+pub fn client_request_id(raw: &str) -> Option<&str> {
+    let id = raw.trim();
+    (!id.is_empty()
+        && id.len() <= Principal::MAX_CLIENT_REQUEST_ID_LEN
+        && id.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+    .then_some(id)
+}
+
 /// The authenticated caller of a use case: who it is and what it may do.
 ///
 /// Its subject is recorded as the actor of every change it makes, so a caller built from
@@ -83,6 +95,7 @@ pub struct Principal {
     orgs: BTreeMap<String, OrgRole>,
     roles: BTreeSet<PlatformRole>,
     request_id: Option<String>,
+    client_request_id: Option<String>,
 }
 
 impl Principal {
@@ -117,6 +130,7 @@ impl Principal {
             orgs: BTreeMap::new(),
             roles: BTreeSet::new(),
             request_id: None,
+            client_request_id: None,
         }
     }
 
@@ -139,6 +153,27 @@ impl Principal {
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
+    }
+
+    /// With the id the client gave its request (`X-Request-Id`), recorded in audit events
+    /// beside the service's own. Surrounding spaces are trimmed; an id that is empty, longer
+    /// than [`Self::MAX_CLIENT_REQUEST_ID_LEN`] characters or holds anything but printable
+    /// ASCII is not recorded.
+    #[must_use]
+    pub fn with_client_request_id(mut self, id: &str) -> Self {
+        if let Some(id) = client_request_id(id) {
+            self.client_request_id = Some(id.to_owned());
+        }
+        self
+    }
+
+    /// The longest client request id recorded.
+    pub const MAX_CLIENT_REQUEST_ID_LEN: usize = 128;
+
+    /// The id the client gave its request, if it gave a valid one.
+    #[must_use]
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.client_request_id.as_deref()
     }
 
     /// Who the caller is (the token's `sub`).
@@ -273,6 +308,20 @@ mod tests {
         assert!(!p.is_platform_admin());
         assert_eq!(p.request_id(), Some("req-1"));
         assert_eq!(Principal::new("x").request_id(), None);
+        let given = |id: &str| {
+            Principal::new("x")
+                .with_client_request_id(id)
+                .client_request_id()
+                .map(str::to_owned)
+        };
+        assert_eq!(given(" order-42 "), Some("order-42".to_owned()));
+        assert_eq!(given("a b/c:d"), Some("a b/c:d".to_owned()));
+        assert_eq!(given(&"x".repeat(128)).map(|s| s.len()), Some(128));
+        assert_eq!(given(&"x".repeat(129)), None);
+        assert_eq!(given("tab\there"), None);
+        assert_eq!(given("caf\u{e9}"), None);
+        assert_eq!(given("nul\0"), None);
+        assert_eq!(given("   "), None);
     }
 
     #[test]

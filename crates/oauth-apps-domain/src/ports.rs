@@ -68,8 +68,10 @@ pub struct AuditEvent {
     pub action: AuditAction,
     /// The subject of the token that did it.
     pub actor: String,
-    /// The request it happened in, when known.
+    /// The request it happened in (the service's own id), when known.
     pub request_id: Option<String>,
+    /// The id the client gave that request (`X-Request-Id`), when it gave a valid one.
+    pub client_request_id: Option<String>,
     /// The fields that changed.
     pub changed_fields: Vec<Field>,
     /// When it happened.
@@ -374,6 +376,7 @@ mod tests {
                 action: AuditAction::Updated,
                 actor: "alice".into(),
                 request_id: None,
+                client_request_id: None,
                 changed_fields: vec![Field::Name],
                 at: Timestamp::from_unix_micros(id).unwrap(),
             },

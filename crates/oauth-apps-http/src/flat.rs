@@ -339,7 +339,10 @@ pub struct AuditEntry {
     action: &'static str,
     /// The token subject that did it.
     actor: String,
+    /// The service's id of the request that did it (its `X-Request-Id` answer header).
     request_id: Option<String>,
+    /// The id the client gave that request in `X-Request-Id`, when it gave a usable one.
+    client_request_id: Option<String>,
     /// The fields that changed, in this surface's names.
     changed_fields: Vec<&'static str>,
     at: String,
@@ -353,6 +356,7 @@ impl AuditEntry {
             action: e.event.action.as_str(),
             actor: e.event.actor.clone(),
             request_id: e.event.request_id.clone(),
+            client_request_id: e.event.client_request_id.clone(),
             changed_fields: e
                 .event
                 .changed_fields
@@ -370,6 +374,7 @@ impl AuditEntry {
             "action": self.action,
             "actor": self.actor,
             "request_id": self.request_id,
+            "client_request_id": self.client_request_id,
             "changed_fields": self.changed_fields,
             "at": self.at,
         })

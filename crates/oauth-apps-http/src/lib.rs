@@ -55,17 +55,10 @@ impl Default for ServerConfig {
     }
 }
 
-/// A client's request id when it is short and plain; otherwise a new one.
-fn request_id(incoming: Option<&HeaderValue>) -> String {
-    incoming
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        })
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+/// The id a client gave its request, when it is one the audit trail can keep.
+fn client_request_id(incoming: Option<&HeaderValue>) -> Option<String> {
+    let text = std::str::from_utf8(incoming?.as_bytes()).ok()?;
+    oauth_apps_domain::client_request_id(text).map(str::to_owned)
 }
 
 /// The process is up.
@@ -124,10 +117,21 @@ async fn observe(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse, actix_web::Error> {
-    let id = request_id(req.headers().get(REQUEST_ID_HEADER));
+    // Always an id of the service's own: a client's id cannot pose as another request's.
+    // The client's id, when usable, is kept beside it for the audit trail and the logs.
+    let id = uuid::Uuid::new_v4().to_string();
+    let client_id = client_request_id(req.headers().get(REQUEST_ID_HEADER));
     req.extensions_mut().insert(RequestId(id.clone()));
+    if let Some(client_id) = &client_id {
+        req.extensions_mut()
+            .insert(request::ClientRequestId(client_id.clone()));
+    }
     let started = Instant::now();
-    let span = tracing::info_span!("request", request_id = %id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        client_request_id = client_id.as_deref()
+    );
     let limit = req
         .app_data::<request::BodyTimeout>()
         .map_or(body::DEFAULT_BODY_TIMEOUT, |t| t.0);
@@ -197,13 +201,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn request_ids_are_kept_when_plain_and_made_otherwise() {
-        let plain = HeaderValue::from_static("abc-123_x.y");
-        assert_eq!(request_id(Some(&plain)), "abc-123_x.y");
-        let odd = HeaderValue::from_static("has space");
-        assert_ne!(request_id(Some(&odd)), "has space");
-        let long = HeaderValue::from_str(&"a".repeat(65)).unwrap();
-        assert_eq!(request_id(Some(&long)).len(), 36);
-        assert_eq!(request_id(None).len(), 36);
+    fn a_clients_request_id_is_kept_when_printable_and_short() {
+        let given = |v: &[u8]| client_request_id(Some(&HeaderValue::from_bytes(v).unwrap()));
+        assert_eq!(given(b"abc-123_x.y").as_deref(), Some("abc-123_x.y"));
+        assert_eq!(given(b"has space").as_deref(), Some("has space"));
+        assert_eq!(given(&[b'a'; 129]), None);
+        assert_eq!(given(b"caf\xc3\xa9"), None);
+        assert_eq!(given(b"  "), None);
+        assert_eq!(client_request_id(None), None);
     }
 }

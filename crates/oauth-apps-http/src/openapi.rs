@@ -275,7 +275,10 @@ pub struct AuditEntryV1 {
     id: i64,
     action: String,
     actor: String,
+    /// The service's id of the request that did it.
     request_id: Option<String>,
+    /// The id the client gave that request in `X-Request-Id`, when usable.
+    client_request_id: Option<String>,
     changed_fields: Vec<String>,
     at: String,
 }

@@ -14,9 +14,14 @@ use crate::state::AppState;
 
 pub use crate::body::MAX_BODY_BYTES;
 
-/// The id of the request, set by the request-id middleware.
+/// The id of the request, set by the request-id middleware: always the service's own.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// The id the client gave its request in `X-Request-Id`, when it is 1–128 printable ASCII
+/// characters (see [`oauth_apps_domain::client_request_id`]).
+#[derive(Debug, Clone)]
+pub struct ClientRequestId(pub String);
 
 /// The caller of `req`, from its bearer token.
 ///
@@ -43,8 +48,13 @@ pub fn authenticate(
         .verifier
         .verify(token)
         .map_err(|e| ApiError::unauthorized(surface, true, &e.to_string()))?;
-    Ok(match req.extensions().get::<RequestId>() {
+    let extensions = req.extensions();
+    let principal = match extensions.get::<RequestId>() {
         Some(id) => principal.with_request_id(id.0.clone()),
+        None => principal,
+    };
+    Ok(match extensions.get::<ClientRequestId>() {
+        Some(id) => principal.with_client_request_id(&id.0),
         None => principal,
     })
 }

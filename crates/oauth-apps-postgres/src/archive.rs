@@ -87,14 +87,15 @@ async fn import_one(
         let fields: Vec<&str> = e.changed_fields.iter().map(|f| f.name()).collect();
         diesel::sql_query(
             "INSERT INTO audit_events (id, application_id, action, actor, request_id, \
-               changed_fields, occurred_at) OVERRIDING SYSTEM VALUE \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               client_request_id, changed_fields, occurred_at) OVERRIDING SYSTEM VALUE \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind::<BigInt, _>(stored.id)
         .bind::<BigInt, _>(app.id().get())
         .bind::<Text, _>(e.action.as_str())
         .bind::<Text, _>(&e.actor)
         .bind::<Nullable<Text>, _>(e.request_id.as_deref())
+        .bind::<Nullable<Text>, _>(e.client_request_id.as_deref())
         .bind::<Array<Text>, _>(fields)
         .bind::<Timestamptz, _>(e.at.as_offset_date_time())
         .execute(conn)

@@ -260,6 +260,7 @@ async fn insert_event(
             audit_events::action.eq(event.action.as_str()),
             audit_events::actor.eq(&event.actor),
             audit_events::request_id.eq(event.request_id.as_deref()),
+            audit_events::client_request_id.eq(event.client_request_id.as_deref()),
             audit_events::changed_fields.eq(fields),
             audit_events::occurred_at.eq(event.at.as_offset_date_time()),
         ))

@@ -92,6 +92,7 @@ pub(crate) struct EventRow {
     action: String,
     actor: String,
     request_id: Option<String>,
+    client_request_id: Option<String>,
     changed_fields: Vec<String>,
     occurred_at: OffsetDateTime,
 }
@@ -107,6 +108,7 @@ impl EventRow {
                 action,
                 actor: self.actor,
                 request_id: self.request_id,
+                client_request_id: self.client_request_id,
                 changed_fields: self
                     .changed_fields
                     .iter()

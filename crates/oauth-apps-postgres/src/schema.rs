@@ -39,6 +39,7 @@ diesel::table! {
         action -> Text,
         actor -> Text,
         request_id -> Nullable<Text>,
+        client_request_id -> Nullable<Text>,
         changed_fields -> Array<Text>,
         occurred_at -> Timestamptz,
     }

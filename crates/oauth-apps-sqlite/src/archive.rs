@@ -69,6 +69,7 @@ fn import_one(c: &mut SqliteConnection, archived: &ArchivedApplication) -> Resul
                 audit_events::action.eq(e.action.as_str()),
                 audit_events::actor.eq(&e.actor),
                 audit_events::request_id.eq(e.request_id.as_deref()),
+                audit_events::client_request_id.eq(e.client_request_id.as_deref()),
                 audit_events::changed_fields
                     .eq(join_list(e.changed_fields.iter().map(|f| f.name()))),
                 audit_events::occurred_at.eq(e.at.unix_micros()),

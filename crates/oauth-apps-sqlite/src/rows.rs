@@ -111,6 +111,7 @@ pub(crate) struct EventRow {
     action: String,
     actor: String,
     request_id: Option<String>,
+    client_request_id: Option<String>,
     changed_fields: String,
     occurred_at: i64,
 }
@@ -126,6 +127,7 @@ impl EventRow {
                 action,
                 actor: self.actor,
                 request_id: self.request_id,
+                client_request_id: self.client_request_id,
                 changed_fields: split_list(&self.changed_fields)
                     .iter()
                     .filter_map(|f| oauth_apps_domain::Field::parse(f))

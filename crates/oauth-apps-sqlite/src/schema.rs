@@ -40,6 +40,7 @@ diesel::table! {
         action -> Text,
         actor -> Text,
         request_id -> Nullable<Text>,
+        client_request_id -> Nullable<Text>,
         changed_fields -> Text,
         occurred_at -> BigInt,
     }

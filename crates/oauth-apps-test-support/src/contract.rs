@@ -56,6 +56,7 @@ pub fn event(action: AuditAction, now: Timestamp) -> AuditEvent {
         action,
         actor: "alice".into(),
         request_id: Some("req-1".into()),
+        client_request_id: None,
         changed_fields: vec![Field::Name],
         at: now,
     }
@@ -459,6 +460,7 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
         let next = renamed(&current, name, at(200 + i64::try_from(i).unwrap()));
         let mut e = event(AuditAction::Updated, next.updated_at());
         e.request_id = Some(format!("req-{i}"));
+        e.client_request_id = Some(format!("order {i}"));
         e.changed_fields = vec![Field::Name, Field::Description];
         repo.update(&next, current.version(), &e).await.unwrap();
         current = next;
@@ -468,6 +470,7 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
     assert_eq!(first.len(), 2);
     assert!(first[0].id > first[1].id);
     assert_eq!(first[0].event.request_id.as_deref(), Some("req-2"));
+    assert_eq!(first[0].event.client_request_id.as_deref(), Some("order 2"));
     assert_eq!(first[0].event.at, at(202));
     assert_eq!(first[0].event.actor, "alice");
     assert_eq!(

@@ -113,6 +113,8 @@ struct EventLine {
     action: String,
     actor: String,
     request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_request_id: Option<String>,
     changed_fields: Vec<String>,
     at: String,
 }
@@ -148,6 +150,7 @@ impl AppLine {
                     action: e.event.action.as_str().to_owned(),
                     actor: e.event.actor.clone(),
                     request_id: e.event.request_id.clone(),
+                    client_request_id: e.event.client_request_id.clone(),
                     changed_fields: e
                         .event
                         .changed_fields
@@ -208,12 +211,21 @@ impl AppLine {
             if e.actor.is_empty() {
                 return Err(format!("event {}: the actor is empty", e.id));
             }
+            if let Some(id) = &e.client_request_id
+                && oauth_apps_domain::client_request_id(id) != Some(id.as_str())
+            {
+                return Err(format!(
+                    "event {}: the client request id is not 1-128 printable ASCII characters",
+                    e.id
+                ));
+            }
             events.push(StoredAuditEvent {
                 id: e.id,
                 event: AuditEvent {
                     action,
                     actor: e.actor,
                     request_id: e.request_id,
+                    client_request_id: e.client_request_id,
                     changed_fields,
                     at: time("at", &e.at)?,
                 },

@@ -942,6 +942,7 @@ fn audit(
         action,
         actor: principal.subject().to_owned(),
         request_id: principal.request_id().map(str::to_owned),
+        client_request_id: principal.client_request_id().map(str::to_owned),
         changed_fields,
         at,
     }

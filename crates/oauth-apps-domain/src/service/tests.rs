@@ -81,6 +81,7 @@ fn admin() -> Principal {
     Principal::new("alice")
         .with_org("acme", OrgRole::Admin)
         .with_request_id("req-7")
+        .with_client_request_id("order-7")
 }
 
 fn member() -> Principal {
@@ -144,6 +145,7 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
                 && event.action == AuditAction::Created
                 && event.actor == "alice"
                 && event.request_id.as_deref() == Some("req-7")
+                && event.client_request_id.as_deref() == Some("order-7")
                 && event.at == at(NOW)
                 && event.changed_fields.contains(&Field::RedirectUrls)
         })
@@ -1545,6 +1547,7 @@ fn stored_event(id: i64) -> crate::ports::StoredAuditEvent {
             action: AuditAction::Updated,
             actor: "alice".into(),
             request_id: None,
+            client_request_id: None,
             changed_fields: vec![Field::Name],
             at: at(id),
         },

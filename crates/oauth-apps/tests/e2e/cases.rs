@@ -678,7 +678,13 @@ pub async fn health_readiness_and_metrics(app: TestApp) {
             None,
         )
         .await;
-    assert_eq!(echoed.header("x-request-id").as_deref(), Some("abc-123"));
+    // The service always answers with an id of its own, never the client's.
+    let ours = echoed.header("x-request-id").unwrap();
+    assert_ne!(ours, "abc-123");
+    assert!(
+        ours.len() == 36 && ours.matches('-').count() == 4,
+        "not a UUID: {ours}"
+    );
     app.create_app("Counted").await;
     let metrics = app.call("GET", "/metrics", None, &[], None).await;
     assert_eq!(metrics.status, StatusCode::OK);
@@ -779,17 +785,22 @@ pub async fn writes_over_the_limit_answer_429(app: TestApp) {
 pub async fn the_audit_trail_says_who_changed_what(app: TestApp) {
     let (client_id, _) = app.create_app("Audited").await;
     let path = app_path(&client_id);
-    app.call(
-        "PATCH",
-        &path,
-        Some(&admin()),
-        &[("x-request-id", "req-rename")],
-        Some((
-            "application/json",
-            json!({"name": "Renamed"}).to_string().into_bytes(),
-        )),
-    )
-    .await;
+    let patched = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("x-request-id", "req-rename")],
+            Some((
+                "application/json",
+                json!({"name": "Renamed"}).to_string().into_bytes(),
+            )),
+        )
+        .await;
+    // The service's own request id, answered in X-Request-Id, is what the trail records
+    // as the request; the client's id is kept beside it.
+    let ours = patched.header("x-request-id").unwrap();
+    assert_ne!(ours, "req-rename");
     app.post(&format!("{path}/rotate-secret"), &admin()).await;
     app.call("DELETE", &path, Some(&admin()), &[], None).await;
 
@@ -804,7 +815,8 @@ pub async fn the_audit_trail_says_who_changed_what(app: TestApp) {
     assert_eq!(actions, ["disabled", "secret_rotated", "updated"]);
     let renamed = &page.body["items"][2];
     assert_eq!(renamed["actor"], "alice");
-    assert_eq!(renamed["requestId"], "req-rename");
+    assert_eq!(renamed["requestId"], ours.as_str());
+    assert_eq!(renamed["clientRequestId"], "req-rename");
     assert_eq!(renamed["changedFields"], json!(["name"]));
     assert!(!page.raw.contains("$argon2"));
     let cursor = page.body["nextCursor"].as_str().unwrap();
@@ -834,7 +846,8 @@ pub async fn the_audit_trail_says_who_changed_what(app: TestApp) {
     assert_eq!(v1.status, StatusCode::OK, "{}", v1.raw);
     assert_eq!(v1.body["success"], true);
     assert_eq!(v1.body["data"][2]["changed_fields"], json!(["name"]));
-    assert_eq!(v1.body["data"][2]["request_id"], "req-rename");
+    assert_eq!(v1.body["data"][2]["request_id"], ours.as_str());
+    assert_eq!(v1.body["data"][2]["client_request_id"], "req-rename");
 }
 
 /// Sends `head` and `body` on a raw connection, then waits for whatever the server says.

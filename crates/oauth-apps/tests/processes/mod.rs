@@ -279,18 +279,18 @@ pub mod sql {
     #[derive(QueryableByName)]
     struct RequestIdRow {
         #[diesel(sql_type = Nullable<Text>)]
-        request_id: Option<String>,
+        client_request_id: Option<String>,
     }
 
-    /// The request id of every audit event.
+    /// The client request id (`X-Request-Id` as sent) of every audit event.
     pub async fn event_request_ids(url: &str) -> Vec<String> {
         let mut conn = AsyncPgConnection::establish(url).await.unwrap();
-        sql_query("SELECT request_id FROM audit_events")
+        sql_query("SELECT client_request_id FROM audit_events")
             .load::<RequestIdRow>(&mut conn)
             .await
             .unwrap()
             .into_iter()
-            .filter_map(|r| r.request_id)
+            .filter_map(|r| r.client_request_id)
             .collect()
     }
 
