@@ -837,6 +837,61 @@ fn the_result_of_an_update_must_satisfy_every_rule() {
     );
 }
 
+/// An application stored before redirect URLs had to be written in normalised form.
+fn stored_before_the_normal_form() -> OAuthApplication {
+    let mut record = sample(1, "acme").to_record();
+    record.redirect_urls = vec!["https://app.example.com".into()];
+    OAuthApplication::from_record(1, record).unwrap()
+}
+
+#[test]
+fn a_patch_without_redirect_urls_keeps_the_stored_ones_as_they_are() {
+    let app = stored_before_the_normal_form();
+    let mut m = Mocks::new().finds(&app);
+    m.repo
+        .expect_update()
+        .withf(|next, _, event| {
+            next.to_record().redirect_urls == ["https://app.example.com"]
+                && event.changed_fields == [Field::Name]
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let updated =
+        block_on(
+            m.service()
+                .update(&admin(), &by_client_id(&app), &rename("Renamed"), None),
+        )
+        .unwrap();
+    assert_eq!(
+        updated.profile().redirect_urls().iter().collect::<Vec<_>>(),
+        ["https://app.example.com"]
+    );
+}
+
+#[test]
+fn a_patch_that_sends_redirect_urls_holds_them_to_the_normal_form() {
+    let app = stored_before_the_normal_form();
+    let service = Mocks::new().finds(&app).service();
+    let patch = ApplicationPatch {
+        redirect_urls: Some(vec!["https://app.example.com".into()]),
+        ..ApplicationPatch::default()
+    };
+    let err = block_on(service.update(&admin(), &by_client_id(&app), &patch, None)).unwrap_err();
+    let UpdateError::Invalid(errors) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        errors.errors(),
+        [FieldError::at(
+            Field::RedirectUrls,
+            0,
+            Violation::UrlNotNormalised {
+                normalised: "https://app.example.com/".into()
+            }
+        )]
+    );
+}
+
 #[test]
 fn update_enforces_the_policy() {
     let app = sample(1, "acme");
