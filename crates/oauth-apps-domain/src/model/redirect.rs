@@ -65,7 +65,8 @@ impl RedirectUrl {
 
     /// Whether `presented` (from an authorization request) matches this registered URL.
     ///
-    /// `presented` must itself be in normalised form (see [`RedirectUrl::parse`]); then it
+    /// `presented` must itself be in normalised form and hold no backslash (see
+    /// [`RedirectUrl::parse`]); then it
     /// matches when it equals the registered string exactly, or, for `native` and `public`
     /// applications, when both are `http` URLs on the same loopback IP literal (`127.0.0.1`
     /// or `[::1]`) whose parsed forms differ in the port only (RFC 8252 §7.3).
@@ -183,8 +184,12 @@ fn written_host(s: &str) -> Option<&str> {
     }
 }
 
-/// `s` parsed, when it is written exactly as its normalised form.
+/// `s` parsed, when it is written exactly as its normalised form and holds no backslash
+/// (which the normalised form of a private-use URL may keep, but registration refuses).
 fn normalised(s: &str) -> Option<Url> {
+    if s.contains('\\') {
+        return None;
+    }
     Url::parse(s).ok().filter(|url| url.as_str() == s)
 }
 
@@ -856,5 +861,13 @@ mod tests {
         assert!(!legacy.matches(AppType::Native, "http://127.1/cb"));
         assert!(!legacy.matches(AppType::Native, "https://a.example"));
         assert!(!legacy.matches(AppType::Native, "https://a.example/"));
+        // A backslash survives normalisation in a private-use URL's path; it still never
+        // matches.
+        let legacy = RedirectUrls::restore(&["com.example.app:/a\\b"], AppType::Native).unwrap();
+        assert!(!legacy.matches(AppType::Native, "com.example.app:/a\\b"));
+        assert_eq!(
+            RedirectUrl::parse("com.example.app:/a\\b", AppType::Native),
+            Err(Violation::UrlBackslash)
+        );
     }
 }
