@@ -148,6 +148,15 @@ pub enum Violation {
     /// The value holds control characters.
     #[error("must not contain control characters")]
     ControlCharacters,
+    /// The value holds invisible formatting characters (Unicode general category Cf).
+    #[error(
+        "must not contain invisible formatting characters (Unicode category Cf, such as \
+         U+200B, U+200D, U+202E, U+FEFF or U+00AD)"
+    )]
+    FormatCharacters,
+    /// The text holds control characters other than tab, line feed and carriage return.
+    #[error("must not contain control characters other than tab, line feed and carriage return")]
+    ControlCharactersExceptTabAndNewlines,
     /// The value is not one of an enumeration's members.
     #[error("must be one of: {}", allowed.join(", "))]
     NotOneOf {

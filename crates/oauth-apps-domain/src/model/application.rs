@@ -364,8 +364,10 @@ impl OAuthApplication {
 
     /// Rebuilds a stored application, checking every rule but those added after it may
     /// have been stored, so that stored applications stay readable: the scope catalog (a
-    /// scope may have been retired since) and the normal form of redirect URLs
-    /// ([`RedirectUrls::restore`]).
+    /// scope may have been retired since), the normal form of redirect URLs
+    /// ([`RedirectUrls::restore`]), invisible formatting characters in names
+    /// ([`AppName::restore`]) and control characters in descriptions
+    /// ([`Description::restore`]).
     ///
     /// # Errors
     /// [`ValidationErrors`] naming every field that breaks a rule.
@@ -375,10 +377,10 @@ impl OAuthApplication {
         let client_id = c.check(Field::ClientId, ClientId::parse(&record.client_id));
         let owner_org_id = c.check(Field::OwnerOrgId, OrgId::parse(record.owner_org_id));
         let app_type = c.check(Field::AppType, AppType::parse(&record.app_type));
-        let name = c.check(Field::Name, AppName::parse(&record.name));
+        let name = c.check(Field::Name, AppName::restore(&record.name));
         let description = record
             .description
-            .map(|d| c.check(Field::Description, Description::parse(&d)));
+            .map(|d| c.check(Field::Description, Description::restore(&d)));
         let redirect_urls =
             app_type.and_then(|t| c.check_all(RedirectUrls::restore(&record.redirect_urls, t)));
         let scopes = c.check_all(Scopes::restore(&record.allowed_scopes));
@@ -848,10 +850,20 @@ pub(crate) mod tests {
     fn records_stored_under_earlier_rules_still_load_as_stored() {
         let mut r = sample(3, "acme").to_record();
         r.redirect_urls = vec!["https://app.example.com".into(), "http://127.1/cb".into()];
+        r.name = "Pay\u{200B}Pal".into();
+        r.description = Some("nul \0 inside".into());
         let app = OAuthApplication::from_record(3, r.clone()).unwrap();
         assert_eq!(app.to_record(), r);
         // New values are held to the current rules.
         assert!(RedirectUrls::parse(&r.redirect_urls, AppType::Web).is_err());
+        assert!(AppName::parse(&r.name).is_err());
+        assert!(
+            r.description
+                .as_deref()
+                .map(Description::parse)
+                .unwrap()
+                .is_err()
+        );
     }
 
     #[test]
