@@ -66,10 +66,11 @@ impl RedirectUrl {
     /// Whether `presented` (from an authorization request) matches this registered URL.
     ///
     /// `presented` must itself be in normalised form and hold no backslash (see
-    /// [`RedirectUrl::parse`]); then it
-    /// matches when it equals the registered string exactly, or, for `native` and `public`
-    /// applications, when both are `http` URLs on the same loopback IP literal (`127.0.0.1`
-    /// or `[::1]`) whose parsed forms differ in the port only (RFC 8252 §7.3).
+    /// [`RedirectUrl::parse`]); then it matches when it equals the registered string
+    /// exactly, or, for `native` and `public` applications, when both are `http` URLs on
+    /// the same loopback IP literal (`127.0.0.1` or `[::1]`) whose parsed forms differ in
+    /// the port only (RFC 8252 §7.3). A URL stored in another form
+    /// ([`RedirectUrl::restore`]) is compared by its parsed form for that exception only.
     #[must_use]
     pub fn matches(&self, app_type: AppType, presented: &str) -> bool {
         let Some(given) = normalised(presented) else {
