@@ -75,6 +75,7 @@ on_both_databases!(
     secrets_never_leave_create_or_rotate,
     health_readiness_and_metrics,
     the_audit_trail_says_who_changed_what,
+    misleading_or_unstorable_text_is_refused,
 );
 
 #[actix_web::test]
