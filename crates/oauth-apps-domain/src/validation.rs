@@ -148,6 +148,15 @@ pub enum Violation {
     /// The value holds control characters.
     #[error("must not contain control characters")]
     ControlCharacters,
+    /// The value holds invisible formatting characters (Unicode general category Cf).
+    #[error(
+        "must not contain invisible formatting characters (Unicode category Cf, such as \
+         U+200B, U+200D, U+202E, U+FEFF or U+00AD)"
+    )]
+    FormatCharacters,
+    /// The text holds control characters other than tab, line feed and carriage return.
+    #[error("must not contain control characters other than tab, line feed and carriage return")]
+    ControlCharactersExceptTabAndNewlines,
     /// The value is not one of an enumeration's members.
     #[error("must be one of: {}", allowed.join(", "))]
     NotOneOf {
@@ -178,6 +187,28 @@ pub enum Violation {
     /// A redirect URL contains white space or control characters.
     #[error("must not contain white space or control characters")]
     UrlWhitespace,
+    /// A redirect URL contains a backslash, which URL parsers disagree about (a path
+    /// separator for some, part of the user information for others).
+    #[error("must not contain backslashes (\\)")]
+    UrlBackslash,
+    /// A redirect URL's host is not written the way a normalised URL writes it
+    /// (percent-encoded, non-ASCII, upper-case, an IP address in another notation, ...).
+    #[error(
+        "must have its host in canonical form (lower-case ASCII, IP addresses as 127.0.0.1 \
+         or [::1]): write it as {canonical}"
+    )]
+    UrlHostNotCanonical {
+        /// The host as a normalised URL writes it.
+        canonical: String,
+    },
+    /// A redirect URL is not written in its normalised form (a missing `/` path, an
+    /// upper-case scheme, a default port, characters that normalisation percent-encodes,
+    /// a missing `//`, ...).
+    #[error("must be written in normalised form: {normalised}")]
+    UrlNotNormalised {
+        /// The URL in normalised form.
+        normalised: String,
+    },
     /// A redirect URL uses a scheme that is never allowed.
     #[error("must not use the dangerous scheme '{scheme}'")]
     DangerousScheme {

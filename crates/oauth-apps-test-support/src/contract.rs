@@ -438,6 +438,51 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
     assert_eq!(previous.expires_at, later.plus_seconds(86_400));
 }
 
+/// Values stored before the current rules (a redirect URL not in normalised form, an
+/// invisible formatting character in the name, a control character in the description)
+/// are read back as stored, and survive an update of another field.
+pub async fn values_stored_under_earlier_rules_stay_readable(f: &impl Fixture) {
+    let repo = f.repository();
+    let mut record = new_app("acme", "Placeholder", at(100)).to_record();
+    record.name = "Pay\u{200B}Pal".into();
+    record.description = Some("bell \u{7} inside".into());
+    record.redirect_urls = vec!["https://app.example.com".into()];
+    let legacy = OAuthApplication::from_record(1, record).expect("readable under earlier rules");
+    let new = NewApplication::new(
+        *legacy.client_id(),
+        legacy.owner_org_id().clone(),
+        legacy.app_type(),
+        legacy.profile().clone(),
+        false,
+        hash("legacy"),
+        at(100),
+    );
+    let app = insert(&*repo, new).await;
+    assert_eq!(reload(&*repo, &app).await, app);
+
+    // What a PATCH of the access level alone builds: every other value as stored.
+    let p = app.profile();
+    let profile = Profile::new(
+        app.app_type(),
+        p.name().clone(),
+        p.description().cloned(),
+        p.redirect_urls().clone(),
+        p.allowed_scopes().clone(),
+        p.grant_types().clone(),
+        AccessLevel::User,
+    )
+    .expect("valid profile");
+    let next = app.updated(profile, app.is_first_party(), app.status(), at(200));
+    repo.update(&next, app.version(), &event(AuditAction::Updated, at(200)))
+        .await
+        .expect("update");
+    let stored = reload(&*repo, &app).await.to_record();
+    assert_eq!(stored.name, "Pay\u{200B}Pal");
+    assert_eq!(stored.description.as_deref(), Some("bell \u{7} inside"));
+    assert_eq!(stored.redirect_urls, ["https://app.example.com"]);
+    assert_eq!(stored.access_level, "user");
+}
+
 /// A client id that exists is refused, and nothing is written.
 pub async fn duplicate_client_id_is_refused(f: &impl Fixture) {
     let repo = f.repository();

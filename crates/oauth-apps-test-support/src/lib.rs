@@ -52,6 +52,7 @@ macro_rules! repository_contract_tests {
             duplicate_client_id_is_refused,
             audit_trail_round_trips,
             archive_round_trips,
+            values_stored_under_earlier_rules_stay_readable,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

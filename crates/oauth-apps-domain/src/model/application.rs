@@ -291,8 +291,11 @@ impl OAuthApplication {
         !self.inner.app_type.is_confidential()
     }
 
-    /// Whether `presented` matches a registered redirect URL (exact string comparison; any
-    /// port on a loopback IP for `native` and `public` applications).
+    /// Whether `presented` matches a registered redirect URL: `presented` in normalised
+    /// form and equal to one of them, or for `native` and `public` applications on the same
+    /// loopback IP with another port (see [`RedirectUrl::matches`]).
+    ///
+    /// [`RedirectUrl::matches`]: super::redirect::RedirectUrl::matches
     #[must_use]
     pub fn matches_redirect_url(&self, presented: &str) -> bool {
         self.inner
@@ -359,8 +362,12 @@ impl OAuthApplication {
         self.inner.to_record()
     }
 
-    /// Rebuilds a stored application, checking every rule but the scope catalog (a scope
-    /// retired from the catalog does not make stored applications unreadable).
+    /// Rebuilds a stored application, checking every rule but those added after it may
+    /// have been stored, so that stored applications stay readable: the scope catalog (a
+    /// scope may have been retired since), the normal form of redirect URLs
+    /// ([`RedirectUrls::restore`]), invisible formatting characters in names
+    /// ([`AppName::restore`]) and control characters in descriptions
+    /// ([`Description::restore`]).
     ///
     /// # Errors
     /// [`ValidationErrors`] naming every field that breaks a rule.
@@ -370,12 +377,12 @@ impl OAuthApplication {
         let client_id = c.check(Field::ClientId, ClientId::parse(&record.client_id));
         let owner_org_id = c.check(Field::OwnerOrgId, OrgId::parse(record.owner_org_id));
         let app_type = c.check(Field::AppType, AppType::parse(&record.app_type));
-        let name = c.check(Field::Name, AppName::parse(&record.name));
+        let name = c.check(Field::Name, AppName::restore(&record.name));
         let description = record
             .description
-            .map(|d| c.check(Field::Description, Description::parse(&d)));
+            .map(|d| c.check(Field::Description, Description::restore(&d)));
         let redirect_urls =
-            app_type.and_then(|t| c.check_all(RedirectUrls::parse(&record.redirect_urls, t)));
+            app_type.and_then(|t| c.check_all(RedirectUrls::restore(&record.redirect_urls, t)));
         let scopes = c.check_all(Scopes::restore(&record.allowed_scopes));
         let grants = c.check_all(GrantTypes::parse(&record.grant_types));
         let access_level = c.check(Field::AccessLevel, AccessLevel::parse(&record.access_level));
@@ -837,6 +844,26 @@ pub(crate) mod tests {
         );
         assert_eq!(record.version, 2);
         assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
+    }
+
+    #[test]
+    fn records_stored_under_earlier_rules_still_load_as_stored() {
+        let mut r = sample(3, "acme").to_record();
+        r.redirect_urls = vec!["https://app.example.com".into(), "http://127.1/cb".into()];
+        r.name = "Pay\u{200B}Pal".into();
+        r.description = Some("nul \0 inside".into());
+        let app = OAuthApplication::from_record(3, r.clone()).unwrap();
+        assert_eq!(app.to_record(), r);
+        // New values are held to the current rules.
+        assert!(RedirectUrls::parse(&r.redirect_urls, AppType::Web).is_err());
+        assert!(AppName::parse(&r.name).is_err());
+        assert!(
+            r.description
+                .as_deref()
+                .map(Description::parse)
+                .unwrap()
+                .is_err()
+        );
     }
 
     #[test]

@@ -2,11 +2,21 @@
 
 use std::fmt;
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::validation::Violation;
 
-/// An application's display name: trimmed, 1 to 100 characters, no control characters.
+/// An application's display name: trimmed, 1 to 100 characters, no control characters and
+/// no invisible formatting characters (Unicode general category Cf).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppName(String);
+
+/// Whether `c` is an invisible formatting character (Unicode general category Cf: U+200B
+/// zero width space, U+200D zero width joiner, U+202E right-to-left override, U+FEFF, U+00AD
+/// soft hyphen, ...), which could make a name look like another one.
+fn is_format_character(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
 
 impl AppName {
     /// The most characters a name may have after trimming.
@@ -15,10 +25,33 @@ impl AppName {
     /// Trims and checks a name.
     ///
     /// # Errors
-    /// [`Violation::Required`] when nothing is left after trimming,
-    /// [`Violation::TooLong`] past 100 characters, [`Violation::ControlCharacters`] when it
-    /// holds any control character.
+    /// [`Violation::Required`] when nothing is left after trimming, or nothing but white
+    /// space once invisible formatting characters are taken out, [`Violation::TooLong`]
+    /// past 100 characters, [`Violation::ControlCharacters`] when it holds any control
+    /// character, [`Violation::FormatCharacters`] when it holds any invisible formatting
+    /// character.
     pub fn parse(s: &str) -> Result<Self, Violation> {
+        let name = Self::restore(s)?;
+        if name
+            .0
+            .chars()
+            .all(|c| c.is_whitespace() || is_format_character(c))
+        {
+            return Err(Violation::Required);
+        }
+        if name.0.chars().any(is_format_character) {
+            return Err(Violation::FormatCharacters);
+        }
+        Ok(name)
+    }
+
+    /// Rebuilds a stored name under the rules that held before invisible formatting
+    /// characters were refused, so that an application stored then stays readable. New
+    /// names go through [`AppName::parse`].
+    ///
+    /// # Errors
+    /// As [`AppName::parse`], but for the rules about invisible formatting characters.
+    pub fn restore(s: &str) -> Result<Self, Violation> {
         let trimmed = s.trim();
         if trimmed.is_empty() {
             return Err(Violation::Required);
@@ -51,7 +84,8 @@ impl fmt::Display for AppName {
     }
 }
 
-/// A free-text description of at most 1000 characters (kept as given).
+/// A free-text description of at most 1000 characters (kept as given), without control
+/// characters other than tab, line feed and carriage return.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Description(String);
 
@@ -62,8 +96,27 @@ impl Description {
     /// Checks a description.
     ///
     /// # Errors
-    /// [`Violation::TooLong`] past 1000 characters.
+    /// [`Violation::TooLong`] past 1000 characters,
+    /// [`Violation::ControlCharactersExceptTabAndNewlines`] when it holds a control
+    /// character other than tab, line feed or carriage return (U+0000 among them, which
+    /// PostgreSQL cannot store in text).
     pub fn parse(s: &str) -> Result<Self, Violation> {
+        let description = Self::restore(s)?;
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(Violation::ControlCharactersExceptTabAndNewlines);
+        }
+        Ok(description)
+    }
+
+    /// Rebuilds a stored description under the rules that held before control characters
+    /// were refused, so that an application stored then stays readable. New descriptions
+    /// go through [`Description::parse`].
+    ///
+    /// # Errors
+    /// [`Violation::TooLong`] past 1000 characters.
+    pub fn restore(s: &str) -> Result<Self, Violation> {
         if s.chars().count() > Self::MAX_LEN {
             return Err(Violation::TooLong { max: Self::MAX_LEN });
         }
@@ -201,6 +254,91 @@ mod tests {
         );
         assert_eq!(AppName::parse("日本語 ✓").unwrap().to_string(), "日本語 ✓");
         assert_eq!(AppName::parse("x").unwrap().as_ref(), "x");
+    }
+
+    #[test]
+    fn names_refuse_invisible_formatting_characters() {
+        for c in [
+            '\u{00AD}',  // soft hyphen
+            '\u{061C}',  // Arabic letter mark
+            '\u{200B}',  // zero width space
+            '\u{200C}',  // zero width non-joiner
+            '\u{200D}',  // zero width joiner
+            '\u{200E}',  // left-to-right mark
+            '\u{202E}',  // right-to-left override
+            '\u{2060}',  // word joiner
+            '\u{2066}',  // left-to-right isolate
+            '\u{FEFF}',  // zero width no-break space
+            '\u{E0041}', // tag latin capital letter A
+        ] {
+            for name in [
+                format!("Pay{c}Pal"),
+                format!("{c}PayPal"),
+                format!("PayPal{c}"),
+            ] {
+                assert_eq!(
+                    AppName::parse(&name),
+                    Err(Violation::FormatCharacters),
+                    "U+{:04X}",
+                    u32::from(c)
+                );
+                // Stored before the rule, such a name still loads, as stored.
+                assert_eq!(AppName::restore(&name).unwrap().as_str(), name);
+            }
+        }
+        // Blank once they are taken out.
+        for name in ["\u{200B}", " \u{200B} \u{FEFF} ", "\u{202E}\u{202C}"] {
+            assert_eq!(AppName::parse(name), Err(Violation::Required), "{name:?}");
+            assert!(AppName::restore(name).is_ok(), "{name:?}");
+        }
+        // Visible look-alikes and marks that combine with letters are not formatting.
+        assert!(AppName::parse("Café ☕ 日本語 ✓").is_ok());
+        assert!(AppName::parse("e\u{301}").is_ok());
+        // The earlier rules hold for stored names too.
+        assert_eq!(AppName::restore("  "), Err(Violation::Required));
+        assert_eq!(
+            AppName::restore("a\u{7}"),
+            Err(Violation::ControlCharacters)
+        );
+        assert_eq!(
+            AppName::restore(&"a".repeat(101)),
+            Err(Violation::TooLong { max: 100 })
+        );
+        assert_eq!(AppName::restore(" a ").unwrap().as_str(), "a");
+        assert_eq!(
+            Violation::FormatCharacters.to_string(),
+            "must not contain invisible formatting characters (Unicode category Cf, such as \
+             U+200B, U+200D, U+202E, U+FEFF or U+00AD)"
+        );
+    }
+
+    #[test]
+    fn descriptions_refuse_control_characters_but_tab_and_newlines() {
+        for c in [
+            '\0', '\u{1}', '\u{8}', '\u{B}', '\u{C}', '\u{1B}', '\u{7F}', '\u{85}', '\u{9F}',
+        ] {
+            let d = format!("before{c}after");
+            assert_eq!(
+                Description::parse(&d),
+                Err(Violation::ControlCharactersExceptTabAndNewlines),
+                "U+{:04X}",
+                u32::from(c)
+            );
+            // Stored before the rule, such a description still loads, as stored.
+            assert_eq!(Description::restore(&d).unwrap().as_str(), d);
+        }
+        assert_eq!(
+            Description::parse("a\tb\r\nc\n").unwrap().as_str(),
+            "a\tb\r\nc\n"
+        );
+        assert_eq!(
+            Description::restore(&"ü".repeat(1001)),
+            Err(Violation::TooLong { max: 1000 })
+        );
+        assert_eq!(
+            Violation::ControlCharactersExceptTabAndNewlines.to_string(),
+            "must not contain control characters other than tab, line feed and carriage return"
+        );
     }
 
     #[test]

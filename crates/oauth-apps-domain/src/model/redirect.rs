@@ -1,6 +1,6 @@
 //! Redirect URL rules (RFC 6749 §3.1.2, RFC 8252, RFC 9700) and matching.
 
-use url::{Host, Url};
+use url::Url;
 
 use super::attributes::AppType;
 use crate::validation::{Field, FieldError, Violation};
@@ -9,55 +9,52 @@ use crate::validation::{Field, FieldError, Violation};
 pub const DANGEROUS_SCHEMES: &[&str] = &["javascript", "data", "file", "vbscript", "about", "blob"];
 
 /// One registered redirect URL, valid for the application type it was checked against.
-/// Kept exactly as given: matching compares strings.
+///
+/// A URL accepted by [`RedirectUrl::parse`] is in its normalised form: the string is what
+/// `url::Url` serialises it as, so the string that is stored and compared is the URL that
+/// was checked. URLs stored before that rule may be kept in another form
+/// ([`RedirectUrl::restore`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RedirectUrl(String);
+
+/// Which rules a redirect URL is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// Every rule: what new registrations and changes must satisfy.
+    Current,
+    /// The rules that held before URLs had to be written in normalised form.
+    Legacy,
+}
 
 impl RedirectUrl {
     /// The most characters a redirect URL may have.
     pub const MAX_LEN: usize = 2000;
 
-    /// Checks `s` against the rules for `app_type`.
+    /// Checks `s` against the rules for `app_type`; `s` must be written in normalised
+    /// form, as [`url::Url`] serialises it (`https://example.com/`, not
+    /// `https://example.com`; `http://127.0.0.1/`, not `http://127.1/`).
     ///
     /// # Errors
-    /// The first rule broken: [`Violation::TooLong`], [`Violation::UrlWhitespace`],
-    /// [`Violation::UrlWildcard`], [`Violation::UrlFragment`], [`Violation::NotAbsoluteUrl`],
-    /// [`Violation::DangerousScheme`], [`Violation::UrlUserinfo`] or
-    /// [`Violation::UrlNotAllowedForType`].
+    /// The first rule broken: [`Violation::Required`], [`Violation::TooLong`],
+    /// [`Violation::UrlWhitespace`], [`Violation::UrlWildcard`], [`Violation::UrlFragment`],
+    /// [`Violation::UrlBackslash`], [`Violation::NotAbsoluteUrl`],
+    /// [`Violation::DangerousScheme`], [`Violation::UrlUserinfo`],
+    /// [`Violation::UrlNotAllowedForType`], [`Violation::UrlHostNotCanonical`] or
+    /// [`Violation::UrlNotNormalised`].
     pub fn parse(s: &str, app_type: AppType) -> Result<Self, Violation> {
-        if s.is_empty() {
-            return Err(Violation::Required);
-        }
-        if s.chars().count() > Self::MAX_LEN {
-            return Err(Violation::TooLong { max: Self::MAX_LEN });
-        }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Violation::UrlWhitespace);
-        }
-        if s.contains('*') {
-            return Err(Violation::UrlWildcard);
-        }
-        if s.contains('#') {
-            return Err(Violation::UrlFragment);
-        }
-        let url = Url::parse(s).map_err(|_| Violation::NotAbsoluteUrl)?;
-        let scheme = url.scheme();
-        if DANGEROUS_SCHEMES.contains(&scheme) {
-            return Err(Violation::DangerousScheme {
-                scheme: scheme.to_owned(),
-            });
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Violation::UrlUserinfo);
-        }
-        if allowed_for(&url, app_type) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(Violation::UrlNotAllowedForType {
-                app_type: app_type.as_str(),
-                rule: type_rule(app_type),
-            })
-        }
+        check(s, app_type, Rules::Current).map(|()| Self(s.to_owned()))
+    }
+
+    /// Rebuilds a stored URL under the rules that held before URLs had to be written in
+    /// normalised form, so that an application stored then stays readable; the string is
+    /// kept as stored. New URLs go through [`RedirectUrl::parse`].
+    ///
+    /// # Errors
+    /// The first rule broken, as [`RedirectUrl::parse`] but for
+    /// [`Violation::UrlBackslash`], [`Violation::UrlHostNotCanonical`] and
+    /// [`Violation::UrlNotNormalised`].
+    pub fn restore(s: &str, app_type: AppType) -> Result<Self, Violation> {
+        check(s, app_type, Rules::Legacy).map(|()| Self(s.to_owned()))
     }
 
     /// The URL as registered.
@@ -66,21 +63,44 @@ impl RedirectUrl {
         &self.0
     }
 
-    /// Whether `presented` (from an authorization request) matches this registered URL:
-    /// exact string comparison, except that for `native` and `public` applications an
-    /// `http` URL on a loopback IP literal matches with any port (RFC 8252 §7.3).
+    /// Whether `presented` (from an authorization request) matches this registered URL.
+    ///
+    /// `presented` matches when it equals the registered string exactly and is in
+    /// normalised form without a backslash (see [`RedirectUrl::parse`]), or, for `native`
+    /// and `public` applications, when both are `http` URLs on the same loopback IP
+    /// literal (`127.0.0.1` or `[::1]`) whose parsed forms differ in the port only (RFC
+    /// 8252 §7.3; `presented` in normalised form).
+    ///
+    /// A URL stored before the normal form was required ([`RedirectUrl::restore`]) still
+    /// matches its exact spelling when normalisation would only have rewritten it
+    /// harmlessly (`https://a.example` for `https://a.example/`, an upper-case scheme, a
+    /// default port), so clients registered that way keep working; one with a backslash
+    /// or a host not written canonically (`http://127.1/`, `http://127.0.0.1\@evil.com/`)
+    /// matches nothing but through the loopback exception, by its parsed form.
     #[must_use]
     pub fn matches(&self, app_type: AppType, presented: &str) -> bool {
         if self.0 == presented {
-            return true;
+            return normalised(presented).is_some()
+                || matches!(
+                    check(&self.0, app_type, Rules::Current),
+                    Err(Violation::UrlNotNormalised { .. })
+                );
         }
-        if !matches!(app_type, AppType::Native | AppType::Public) {
+        let Some(given) = normalised(presented) else {
+            return false;
+        };
+        if !matches!(app_type, AppType::Native | AppType::Public) || !is_loopback_ip_http(&given) {
             return false;
         }
-        match (loopback_parts(&self.0), loopback_parts(presented)) {
-            (Some(registered), Some(given)) => registered == given,
-            _ => false,
-        }
+        Url::parse(&self.0).is_ok_and(|registered| {
+            is_loopback_ip_http(&registered)
+                && registered.host_str() == given.host_str()
+                && registered.username() == given.username()
+                && registered.password() == given.password()
+                && registered.path() == given.path()
+                && registered.query() == given.query()
+                && registered.fragment() == given.fragment()
+        })
     }
 }
 
@@ -90,16 +110,106 @@ impl AsRef<str> for RedirectUrl {
     }
 }
 
-fn is_loopback_ip(host: Option<Host<&str>>) -> bool {
-    match host {
-        Some(Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
-        Some(Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
-        _ => false,
+/// The loopback hosts, as a normalised URL writes them: `http` is allowed on these for
+/// `web`, `user-agent-based` and `public` applications.
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+/// The loopback IP literals, as a normalised URL writes them: `native` applications may use
+/// `http` on these only, and they match with any port.
+const LOOPBACK_IPS: [&str; 2] = ["127.0.0.1", "[::1]"];
+
+fn check(s: &str, app_type: AppType, rules: Rules) -> Result<(), Violation> {
+    if s.is_empty() {
+        return Err(Violation::Required);
+    }
+    if s.chars().count() > RedirectUrl::MAX_LEN {
+        return Err(Violation::TooLong {
+            max: RedirectUrl::MAX_LEN,
+        });
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Violation::UrlWhitespace);
+    }
+    if s.contains('*') {
+        return Err(Violation::UrlWildcard);
+    }
+    if s.contains('#') {
+        return Err(Violation::UrlFragment);
+    }
+    if rules == Rules::Current && s.contains('\\') {
+        return Err(Violation::UrlBackslash);
+    }
+    let url = Url::parse(s).map_err(|_| Violation::NotAbsoluteUrl)?;
+    let scheme = url.scheme();
+    if DANGEROUS_SCHEMES.contains(&scheme) {
+        return Err(Violation::DangerousScheme {
+            scheme: scheme.to_owned(),
+        });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Violation::UrlUserinfo);
+    }
+    if !allowed_for(&url, app_type) {
+        return Err(Violation::UrlNotAllowedForType {
+            app_type: app_type.as_str(),
+            rule: type_rule(app_type),
+        });
+    }
+    if rules == Rules::Current && url.as_str() != s {
+        return Err(not_normalised(s, &url));
+    }
+    Ok(())
+}
+
+/// Why `s` is not written as its normalised form `url`: its host, or something else.
+fn not_normalised(s: &str, url: &Url) -> Violation {
+    match (written_host(s), url.host_str()) {
+        (Some(written), Some(canonical)) if !written.is_empty() && written != canonical => {
+            Violation::UrlHostNotCanonical {
+                canonical: canonical.to_owned(),
+            }
+        }
+        _ => Violation::UrlNotNormalised {
+            normalised: url.as_str().to_owned(),
+        },
     }
 }
 
-fn is_loopback_host(host: Option<Host<&str>>) -> bool {
-    matches!(host, Some(Host::Domain("localhost"))) || is_loopback_ip(host)
+/// The host as written in `scheme://[userinfo@]host[:port]...`; `None` without `//`.
+fn written_host(s: &str) -> Option<&str> {
+    let (_, rest) = s.split_once(':')?;
+    let rest = rest.strip_prefix("//")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_and_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_and_port.starts_with('[') {
+        let end = host_and_port
+            .find(']')
+            .map_or(host_and_port.len(), |i| i + 1);
+        Some(&host_and_port[..end])
+    } else {
+        Some(
+            host_and_port
+                .rsplit_once(':')
+                .map_or(host_and_port, |(h, _)| h),
+        )
+    }
+}
+
+/// `s` parsed, when it is written exactly as its normalised form and holds no backslash
+/// (which the normalised form of a private-use URL may keep, but registration refuses).
+fn normalised(s: &str) -> Option<Url> {
+    if s.contains('\\') {
+        return None;
+    }
+    Url::parse(s).ok().filter(|url| url.as_str() == s)
+}
+
+fn host_in(url: &Url, hosts: &[&str]) -> bool {
+    url.host_str().is_some_and(|h| hosts.contains(&h))
+}
+
+fn is_loopback_ip_http(url: &Url) -> bool {
+    url.scheme() == "http" && host_in(url, &LOOPBACK_IPS)
 }
 
 /// A private-use scheme in reverse-domain form (RFC 8252 §7.1): not http(s), holds a period.
@@ -110,8 +220,8 @@ fn is_private_use_scheme(scheme: &str) -> bool {
 fn allowed_for(url: &Url, app_type: AppType) -> bool {
     let scheme = url.scheme();
     let https = scheme == "https";
-    let http_loopback_host = scheme == "http" && is_loopback_host(url.host());
-    let http_loopback_ip = scheme == "http" && is_loopback_ip(url.host());
+    let http_loopback_host = scheme == "http" && host_in(url, &LOOPBACK_HOSTS);
+    let http_loopback_ip = is_loopback_ip_http(url);
     let private_use = is_private_use_scheme(scheme);
     match app_type {
         AppType::Web | AppType::UserAgentBased => https || http_loopback_host,
@@ -136,26 +246,6 @@ const fn type_rule(app_type: AppType) -> &'static str {
     }
 }
 
-/// Splits `http://<loopback IP>[:port]<rest>` into the host prefix and the rest, dropping
-/// the port; `None` for anything else.
-fn loopback_parts(s: &str) -> Option<(&'static str, &str)> {
-    const PREFIXES: [&str; 2] = ["http://127.0.0.1", "http://[::1]"];
-    let (prefix, after) = PREFIXES
-        .iter()
-        .find_map(|p| s.strip_prefix(p).map(|after| (*p, after)))?;
-    let rest = match after.strip_prefix(':') {
-        Some(port_and_rest) => {
-            let end = port_and_rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(port_and_rest.len());
-            port_and_rest[..end].parse::<u16>().ok()?;
-            &port_and_rest[end..]
-        }
-        None => after,
-    };
-    (rest.is_empty() || rest.starts_with(['/', '?'])).then_some((prefix, rest))
-}
-
 /// The registered redirect URLs of an application: at most 20, no duplicates, in the order
 /// given.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -165,17 +255,35 @@ impl RedirectUrls {
     /// The most redirect URLs an application may register.
     pub const MAX: usize = 20;
 
-    /// Checks every URL for `app_type`, removes duplicates (keeping the first), and checks
-    /// the count.
+    /// Checks every URL for `app_type` ([`RedirectUrl::parse`]), removes duplicates
+    /// (keeping the first), and checks the count.
     ///
     /// # Errors
     /// One [`FieldError`] on [`Field::RedirectUrls`] per bad URL (with its index), and one
     /// [`Violation::TooMany`] when more than 20 distinct URLs remain.
     pub fn parse<S: AsRef<str>>(urls: &[S], app_type: AppType) -> Result<Self, Vec<FieldError>> {
+        Self::collect(urls, app_type, RedirectUrl::parse)
+    }
+
+    /// Rebuilds stored URLs under the rules that held before URLs had to be written in
+    /// normalised form ([`RedirectUrl::restore`]), so that an application stored then stays
+    /// readable; duplicates and the count are checked as by [`RedirectUrls::parse`].
+    ///
+    /// # Errors
+    /// As [`RedirectUrls::parse`], for the rules [`RedirectUrl::restore`] applies.
+    pub fn restore<S: AsRef<str>>(urls: &[S], app_type: AppType) -> Result<Self, Vec<FieldError>> {
+        Self::collect(urls, app_type, RedirectUrl::restore)
+    }
+
+    fn collect<S: AsRef<str>>(
+        urls: &[S],
+        app_type: AppType,
+        check: fn(&str, AppType) -> Result<RedirectUrl, Violation>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut kept: Vec<RedirectUrl> = Vec::with_capacity(urls.len().min(Self::MAX));
         for (i, raw) in urls.iter().enumerate() {
-            match RedirectUrl::parse(raw.as_ref(), app_type) {
+            match check(raw.as_ref(), app_type) {
                 Ok(url) if !kept.contains(&url) => kept.push(url),
                 Ok(_) => {}
                 Err(v) => errors.push(FieldError::at(Field::RedirectUrls, i, v)),
@@ -479,7 +587,7 @@ mod tests {
     fn loopback_ip_matches_any_port_for_native_and_public_only() {
         for t in [AppType::Native, AppType::Public] {
             let urls =
-                RedirectUrls::parse(&["http://127.0.0.1/cb", "http://[::1]:80/x"], t).unwrap();
+                RedirectUrls::parse(&["http://127.0.0.1/cb", "http://[::1]:8080/x"], t).unwrap();
             assert!(urls.matches(t, "http://127.0.0.1:51234/cb"));
             assert!(urls.matches(t, "http://127.0.0.1/cb"));
             assert!(urls.matches(t, "http://[::1]:4000/x"));
@@ -500,5 +608,289 @@ mod tests {
         // localhost is not an IP literal: no port flexibility even for public apps.
         let urls = RedirectUrls::parse(&["http://localhost/cb"], AppType::Public).unwrap();
         assert!(!urls.matches(AppType::Public, "http://localhost:5000/cb"));
+    }
+
+    const LOCALHOST_TYPES: [AppType; 3] = [AppType::Web, AppType::UserAgentBased, AppType::Public];
+
+    fn host(canonical: &str) -> Violation {
+        Violation::UrlHostNotCanonical {
+            canonical: canonical.into(),
+        }
+    }
+
+    fn normal_form(normalised: &str) -> Violation {
+        Violation::UrlNotNormalised {
+            normalised: normalised.into(),
+        }
+    }
+
+    /// Inputs that a URL parser reads as something else than they look: each is refused
+    /// with the rule it breaks, for every type whose other rules it passes, and each was
+    /// accepted before URLs had to be written in normalised form.
+    #[test]
+    fn confusable_urls_are_refused() {
+        let cases: [(&str, &[AppType], Violation); 16] = [
+            // Backslashes: a path separator for WHATWG parsers, not for RFC 3986 ones.
+            (
+                "http://127.0.0.1\\@evil.com/cb",
+                &ALL_TYPES,
+                Violation::UrlBackslash,
+            ),
+            (
+                "https:\\\\evil.com\\cb",
+                &ALL_TYPES,
+                Violation::UrlBackslash,
+            ),
+            // No `//`: normalisation reads evil.com as the host.
+            (
+                "https:evil.com/cb",
+                &ALL_TYPES,
+                normal_form("https://evil.com/cb"),
+            ),
+            // Loopback IP literals in other notations.
+            ("http://0x7f000001/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://2130706433/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://127.1/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://１２７.0.0.1/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://%31%32%37.0.0.1/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://127.0.0.1./", &ALL_TYPES, host("127.0.0.1")),
+            ("http://127.000.000.001/", &ALL_TYPES, host("127.0.0.1")),
+            ("http://[0:0:0:0:0:0:0:1]/", &ALL_TYPES, host("[::1]")),
+            ("http://[::0001]:8080/cb", &ALL_TYPES, host("[::1]")),
+            // localhost in letters that normalise to it.
+            ("http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/cb", &LOCALHOST_TYPES, host("localhost")),
+            (
+                "http://%6c%6f%63%61%6c%68%6f%73%74/cb",
+                &LOCALHOST_TYPES,
+                host("localhost"),
+            ),
+            (
+                "http://local\u{ad}host/cb",
+                &LOCALHOST_TYPES,
+                host("localhost"),
+            ),
+            (
+                "http://LOCALHOST:3000/cb",
+                &LOCALHOST_TYPES,
+                host("localhost"),
+            ),
+        ];
+        for (input, types, expected) in cases {
+            for &t in types {
+                assert_eq!(
+                    RedirectUrl::parse(input, t).as_ref(),
+                    Err(&expected),
+                    "{input} for {t}"
+                );
+                assert!(RedirectUrl::restore(input, t).is_ok(), "{input} for {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn urls_must_be_written_in_normalised_form() {
+        for (input, expected) in [
+            ("https://example.com", normal_form("https://example.com/")),
+            (
+                "https://example.com?x=1",
+                normal_form("https://example.com/?x=1"),
+            ),
+            (
+                "HTTPS://example.com/cb",
+                normal_form("https://example.com/cb"),
+            ),
+            (
+                "https://example.com:443/cb",
+                normal_form("https://example.com/cb"),
+            ),
+            ("http://127.0.0.1:80/cb", normal_form("http://127.0.0.1/cb")),
+            ("http://[::1]:08080/cb", normal_form("http://[::1]:8080/cb")),
+            (
+                "https://example.com/é",
+                normal_form("https://example.com/%C3%A9"),
+            ),
+            (
+                "https://example.com/cb?q=ü",
+                normal_form("https://example.com/cb?q=%C3%BC"),
+            ),
+            (
+                "https://example.com/a/../cb",
+                normal_form("https://example.com/cb"),
+            ),
+            (
+                "https://example.com/{x}",
+                normal_form("https://example.com/%7Bx%7D"),
+            ),
+            (
+                "https:/example.com/cb",
+                normal_form("https://example.com/cb"),
+            ),
+            (
+                "https:///example.com/cb",
+                normal_form("https://example.com/cb"),
+            ),
+            (
+                "https://@example.com/cb",
+                normal_form("https://example.com/cb"),
+            ),
+            ("https://EXAMPLE.com/cb", host("example.com")),
+            ("HTTPS://EXAMPLE.COM/cb", host("example.com")),
+            ("https://bücher.example/cb", host("xn--bcher-kva.example")),
+            ("https://exa%6Dple.com/cb", host("example.com")),
+        ] {
+            assert_eq!(
+                RedirectUrl::parse(input, AppType::Web),
+                Err(expected),
+                "{input}"
+            );
+            assert!(RedirectUrl::restore(input, AppType::Web).is_ok(), "{input}");
+        }
+        assert_eq!(
+            RedirectUrl::parse("Com.Example.App:/cb", AppType::Native),
+            Err(normal_form("com.example.app:/cb"))
+        );
+        // Written in normalised form already.
+        for input in [
+            "https://example.com/",
+            "https://xn--bcher-kva.example/cb",
+            "https://example.com/c%20b?x=%C3%BC&y",
+            "https://example.com:8443/cb",
+            "https://example.com/cb?",
+        ] {
+            assert!(ok(input, AppType::Web), "{input}");
+        }
+        assert!(ok("com.example.app:/cb", AppType::Native));
+        assert!(ok("com.example.app://Callback/x", AppType::Native));
+    }
+
+    #[test]
+    fn loopback_hosts_are_the_exact_strings_of_the_contract() {
+        // A trailing dot makes another name than localhost.
+        for t in LOCALHOST_TYPES {
+            assert!(matches!(
+                RedirectUrl::parse("http://localhost./cb", t),
+                Err(Violation::UrlNotAllowedForType { .. })
+            ));
+        }
+        // An IPv4-mapped IPv6 address is not [::1].
+        for t in ALL_TYPES {
+            assert!(matches!(
+                RedirectUrl::parse("http://[::ffff:7f00:1]/cb", t),
+                Err(Violation::UrlNotAllowedForType { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn normal_form_refusals_say_what_to_write() {
+        let message = |s: &str| RedirectUrl::parse(s, AppType::Web).unwrap_err().to_string();
+        assert_eq!(
+            message("http://127.1/cb"),
+            "must have its host in canonical form (lower-case ASCII, IP addresses as \
+             127.0.0.1 or [::1]): write it as 127.0.0.1"
+        );
+        assert_eq!(
+            message("https://example.com"),
+            "must be written in normalised form: https://example.com/"
+        );
+        assert_eq!(
+            message("https:\\\\evil.com\\cb"),
+            "must not contain backslashes (\\)"
+        );
+    }
+
+    #[test]
+    fn stored_urls_keep_the_rules_that_held_when_they_were_stored() {
+        let urls = [
+            "https://example.com",
+            "https://example.com/",
+            "http://127.1/",
+        ];
+        let restored = RedirectUrls::restore(&urls, AppType::Native).unwrap();
+        assert_eq!(restored.iter().collect::<Vec<_>>(), urls, "kept as stored");
+        assert!(RedirectUrls::parse(&urls, AppType::Native).is_err());
+        for (input, t) in [
+            ("https://a.example/cb#x", AppType::Web),
+            ("https://u@a.example/cb", AppType::Web),
+            ("javascript:alert(1)", AppType::Web),
+            ("http://localhost/cb", AppType::Native),
+            ("http://a.example/cb", AppType::Web),
+            ("https://a.example/*", AppType::Web),
+            ("https://a.example/ cb", AppType::Web),
+            ("/cb", AppType::Web),
+            ("", AppType::Web),
+        ] {
+            assert_eq!(
+                RedirectUrl::restore(input, t),
+                RedirectUrl::parse(input, t).map(|_| RedirectUrl(input.into())),
+                "{input}"
+            );
+            assert!(RedirectUrl::restore(input, t).is_err(), "{input}");
+        }
+        let twenty_one: Vec<String> = (0..21).map(|i| format!("https://a.example/{i}")).collect();
+        assert_eq!(
+            RedirectUrls::restore(&twenty_one, AppType::Web).unwrap_err(),
+            [FieldError::new(
+                Field::RedirectUrls,
+                Violation::TooMany { max: 20 }
+            )]
+        );
+    }
+
+    #[test]
+    fn presented_urls_match_only_in_normalised_form() {
+        for t in [AppType::Native, AppType::Public] {
+            let urls = RedirectUrls::parse(&["http://127.0.0.1/cb", "http://[::1]/x"], t).unwrap();
+            for presented in [
+                "http://127.1:5000/cb",
+                "http://0x7f000001:5000/cb",
+                "http://2130706433/cb",
+                "http://127.0.0.1.:5000/cb",
+                "http://%31%32%37.0.0.1:5000/cb",
+                "http://127.0.0.1:5000\\@evil.example/cb",
+                "HTTP://127.0.0.1:5000/cb",
+                "http://127.0.0.1:80/cb",
+                "http://[0:0:0:0:0:0:0:1]:5000/x",
+                "http://u@127.0.0.1:5000/cb",
+                "http://127.0.0.1:5000/cb#x",
+                "http://127.0.0.1:5000/./cb",
+                " http://127.0.0.1:5000/cb",
+            ] {
+                assert!(!urls.matches(t, presented), "{presented} for {t}");
+            }
+            assert!(urls.matches(t, "http://127.0.0.1:5000/cb"));
+            assert!(urls.matches(t, "http://[::1]:5000/x"));
+            // Same port-free path but the other loopback literal.
+            assert!(!urls.matches(t, "http://[::1]:5000/cb"));
+        }
+        // A URL stored before the normal form was required: loopback URLs still match in
+        // normalised form with any port; a harmless spelling matches itself exactly, a
+        // non-canonical host never does.
+        let legacy = RedirectUrls::restore(
+            &[
+                "http://127.1/cb",
+                "https://a.example",
+                "HTTPS://b.example:443/x",
+            ],
+            AppType::Native,
+        )
+        .unwrap();
+        assert!(legacy.matches(AppType::Native, "http://127.0.0.1:5000/cb"));
+        assert!(!legacy.matches(AppType::Native, "http://127.1/cb"));
+        assert!(legacy.matches(AppType::Native, "https://a.example"));
+        assert!(!legacy.matches(AppType::Native, "https://a.example/"));
+        assert!(legacy.matches(AppType::Native, "HTTPS://b.example:443/x"));
+        assert!(!legacy.matches(AppType::Native, "https://b.example/x"));
+        let confusable =
+            RedirectUrls::restore(&["http://127.0.0.1\\@evil.com/cb"], AppType::Web).unwrap();
+        assert!(!confusable.matches(AppType::Web, "http://127.0.0.1\\@evil.com/cb"));
+        // A backslash survives normalisation in a private-use URL's path; it still never
+        // matches.
+        let legacy = RedirectUrls::restore(&["com.example.app:/a\\b"], AppType::Native).unwrap();
+        assert!(!legacy.matches(AppType::Native, "com.example.app:/a\\b"));
+        assert_eq!(
+            RedirectUrl::parse("com.example.app:/a\\b", AppType::Native),
+            Err(Violation::UrlBackslash)
+        );
     }
 }

@@ -954,6 +954,111 @@ fn the_result_of_an_update_must_satisfy_every_rule() {
     );
 }
 
+/// An application stored under earlier rules: a redirect URL not in normalised form, a zero
+/// width space in its name, U+0000 in its description.
+fn stored_under_earlier_rules() -> OAuthApplication {
+    let mut record = sample(1, "acme").to_record();
+    record.redirect_urls = vec!["https://app.example.com".into()];
+    record.name = "Pay\u{200B}Pal".into();
+    record.description = Some("nul \0 inside".into());
+    OAuthApplication::from_record(1, record).unwrap()
+}
+
+#[test]
+fn a_patch_keeps_stored_values_it_does_not_send_as_they_are() {
+    let app = stored_under_earlier_rules();
+    let mut m = Mocks::new().finds(&app);
+    m.repo
+        .expect_update()
+        .withf(|next, _, event| {
+            let r = next.to_record();
+            r.redirect_urls == ["https://app.example.com"]
+                && r.name == "Pay\u{200B}Pal"
+                && r.description.as_deref() == Some("nul \0 inside")
+                && r.access_level == "user"
+                && event.changed_fields == [Field::AccessLevel]
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let patch = ApplicationPatch {
+        access_level: Some("user".into()),
+        ..ApplicationPatch::default()
+    };
+    let updated = block_on(
+        m.service()
+            .update(&admin(), &by_client_id(&app), &patch, None),
+    )
+    .unwrap();
+    assert_eq!(
+        updated.profile().redirect_urls().iter().collect::<Vec<_>>(),
+        ["https://app.example.com"]
+    );
+}
+
+#[test]
+fn a_patch_holds_what_it_sends_to_the_current_rules() {
+    let app = stored_under_earlier_rules();
+    let service = Mocks::new().finds(&app).service();
+    let patch = ApplicationPatch {
+        name: Some("Pay\u{200B}Pal".into()),
+        description: Some(Some("nul \0 inside".into())),
+        redirect_urls: Some(vec!["https://app.example.com".into()]),
+        ..ApplicationPatch::default()
+    };
+    let err = block_on(service.update(&admin(), &by_client_id(&app), &patch, None)).unwrap_err();
+    let UpdateError::Invalid(errors) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        errors.errors(),
+        [
+            FieldError::new(Field::Name, Violation::FormatCharacters),
+            FieldError::new(
+                Field::Description,
+                Violation::ControlCharactersExceptTabAndNewlines
+            ),
+            FieldError::at(
+                Field::RedirectUrls,
+                0,
+                Violation::UrlNotNormalised {
+                    normalised: "https://app.example.com/".into()
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn register_holds_names_descriptions_and_urls_to_the_current_rules() {
+    let cmd = RegisterApplication {
+        name: "\u{202E}lapyaP".into(),
+        description: Some("\0".into()),
+        redirect_urls: vec!["http://127.1/cb".into()],
+        ..register_cmd()
+    };
+    let err = block_on(Mocks::new().service().register(&admin(), cmd)).unwrap_err();
+    let RegisterError::Invalid(errors) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        errors.errors(),
+        [
+            FieldError::new(Field::Name, Violation::FormatCharacters),
+            FieldError::new(
+                Field::Description,
+                Violation::ControlCharactersExceptTabAndNewlines
+            ),
+            FieldError::at(
+                Field::RedirectUrls,
+                0,
+                Violation::UrlHostNotCanonical {
+                    canonical: "127.0.0.1".into()
+                }
+            ),
+        ]
+    );
+}
+
 #[test]
 fn update_enforces_the_policy() {
     let app = sample(1, "acme");

@@ -437,6 +437,81 @@ pub async fn flat_errors_and_access(app: TestApp) {
     assert_eq!(as_member.status, StatusCode::FORBIDDEN);
 }
 
+/// The field names of a 422 on either surface.
+fn refused_fields(reply: &crate::harness::Reply) -> Vec<String> {
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.raw
+    );
+    let errors = if reply.body["errors"].is_array() {
+        &reply.body["errors"]
+    } else {
+        &reply.body["error"]["details"]
+    };
+    errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A description with U+0000 (which PostgreSQL cannot store), a name with an invisible
+/// right-to-left override and a loopback address in another notation are refused alike on
+/// both stores and both surfaces, and nothing is written.
+pub async fn misleading_or_unstorable_text_is_refused(app: TestApp) {
+    let flat = app
+        .json(
+            "POST",
+            APPS,
+            &admin(),
+            &json!({
+                "ownerOrgId": "acme", "name": "\u{202E}lapyaP", "type": "web",
+                "description": "a\u{0}b", "redirectUrls": ["http://127.1/cb"],
+            }),
+        )
+        .await;
+    assert_eq!(
+        refused_fields(&flat),
+        ["name", "description", "redirectUrls[0]"]
+    );
+    let v1 = app
+        .json(
+            "POST",
+            V1,
+            &admin(),
+            &json!({
+                "name": "Pay\u{200B}Pal", "description": "\u{0}", "type": "web",
+                "redirect_uris": ["https://p.example.com"],
+            }),
+        )
+        .await;
+    assert_eq!(
+        refused_fields(&v1),
+        ["name", "description", "redirect_uris[0]"]
+    );
+    let listed = app.get(&format!("{APPS}?ownerOrgId=acme"), &admin()).await;
+    assert_eq!(listed.body["items"], json!([]), "nothing was written");
+
+    let (client_id, _) = app.create_app("Kept").await;
+    let path = app_path(&client_id);
+    let patch = app
+        .json("PATCH", &path, &admin(), &json!({"description": "x\u{0}"}))
+        .await;
+    assert_eq!(refused_fields(&patch), ["description"]);
+    let kept = app
+        .json(
+            "PATCH",
+            &path,
+            &admin(),
+            &json!({"description": "tab\tand\r\nlines"}),
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.raw);
+}
+
 pub async fn concurrent_patches_with_one_etag_have_one_winner(app: TestApp) {
     let (client_id, _) = app.create_app("Contended").await;
     let path = app_path(&client_id);

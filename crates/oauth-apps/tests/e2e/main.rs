@@ -106,6 +106,7 @@ on_both_databases!(
     health_readiness_and_metrics,
     the_audit_trail_says_who_changed_what,
     secret_answers_are_not_cached_and_head_is_get_without_a_body,
+    misleading_or_unstorable_text_is_refused,
 );
 
 #[actix_web::test]
