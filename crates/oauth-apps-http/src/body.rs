@@ -16,10 +16,10 @@ use std::time::Duration;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
 
-use crate::error::{ApiError, Surface};
+use crate::problem::Problem;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -50,15 +50,6 @@ impl MessageBody for HoldingUnread {
     }
 }
 
-/// The surface whose error shape answers a request to `path`.
-fn surface_of(path: &str) -> Surface {
-    if path.starts_with("/api/v1/") {
-        Surface::V1
-    } else {
-        Surface::Flat
-    }
-}
-
 enum Refusal {
     TooLarge,
     TooSlow(Duration),
@@ -80,10 +71,10 @@ async fn read_all(payload: &mut Payload) -> Result<web::Bytes, Refusal> {
 /// Reads the body of `req` in full within `limit` and puts it back for the handlers.
 ///
 /// # Errors
-/// The answer to send instead of calling the handler: 413 when the body (or its declared
-/// length) is over [`MAX_BODY_BYTES`], 408 when it is not complete within `limit`, 400
-/// when it is malformed. Each closes the connection after it.
-pub async fn buffer(req: &mut ServiceRequest, limit: Duration) -> Result<(), HttpResponse> {
+/// The problem to answer instead of calling the handler, with the unread body: 413 when
+/// the body (or its declared length) is over [`MAX_BODY_BYTES`], 408 when it is not
+/// complete within `limit`, 400 when it is malformed. Answer it with [`refuse`].
+pub async fn buffer(req: &mut ServiceRequest, limit: Duration) -> Result<(), (Problem, Payload)> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -103,49 +94,36 @@ pub async fn buffer(req: &mut ServiceRequest, limit: Duration) -> Result<(), Htt
             Ok(())
         }
         Err(refusal) => {
-            let surface = surface_of(req.path());
-            let error = match refusal {
-                Refusal::TooLarge => ApiError::new(
-                    surface,
+            let problem = match refusal {
+                Refusal::TooLarge => Problem::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("The body must be at most {MAX_BODY_BYTES} bytes."),
                 ),
-                Refusal::TooSlow(limit) => ApiError::new(
-                    surface,
+                Refusal::TooSlow(limit) => Problem::new(
                     StatusCode::REQUEST_TIMEOUT,
                     format!("The body was not received within {} ms.", limit.as_millis()),
                 ),
-                Refusal::Broken(reason) => ApiError::bad_request(
-                    surface,
-                    &format!("The body could not be read: {reason}."),
-                    vec![],
-                ),
+                Refusal::Broken(reason) => {
+                    Problem::bad_request(format!("The body could not be read: {reason}."), vec![])
+                }
             };
-            let mut response = error.error_response().map_body(|_, answer| {
-                BoxBody::new(HoldingUnread {
-                    answer,
-                    _unread: payload,
-                })
-            });
-            response
-                .head_mut()
-                .set_connection_type(actix_web::http::ConnectionType::Close);
-            Err(response)
+            Err((problem, payload))
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_take_the_shape_of_the_surface_asked() {
-        assert_eq!(
-            surface_of("/api/v1/organizations/acme/oauth-applications"),
-            Surface::V1
-        );
-        assert_eq!(surface_of("/api/oauth-applications"), Surface::Flat);
-        assert_eq!(surface_of("/healthz"), Surface::Flat);
-    }
+/// `answer` (the refusal of a body), closing the connection after it: the unread body is
+/// kept alive with the answer, so the server closes rather than drains.
+#[must_use]
+pub fn refuse(answer: HttpResponse, unread: Payload) -> HttpResponse {
+    let mut response = answer.map_body(|_, answer| {
+        BoxBody::new(HoldingUnread {
+            answer,
+            _unread: unread,
+        })
+    });
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    response
 }

@@ -2,17 +2,31 @@
 //! domain's use cases, bearer-token authentication, problem details, health, readiness and
 //! metrics. Handlers only translate: every rule lives in the domain crate.
 
+//!
+//! - [`apps_api`] is surface A (`/api/oauth-applications`, camelCase, RFC 9457 problems)
+//!   and [`org_api`] surface B (`/api/v1/organizations/{org_id}/oauth-applications`,
+//!   snake_case, envelopes): each has its wire types (`dto`), its handlers and its error
+//!   type. Their handlers read and write those types, which are the types the OpenAPI
+//!   document ([`openapi`]) declares.
+//! - What both surfaces share: [`problem`] (what went wrong, shaped per surface),
+//!   [`request`] (the caller, rate limits, `If-Match`, answer headers), [`json`] (bodies
+//!   and query strings read strictly by their schema), [`wire`] (enums and formats),
+//!   [`auth`] (bearer tokens), [`body`] (every body read within its limits).
+//! - [`ops`]: health, readiness and metrics; [`metrics`], [`limits`], [`state`].
+
+pub mod apps_api;
 pub mod auth;
 pub mod body;
-pub mod error;
-pub mod flat;
+pub mod json;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
-mod outcome;
+pub mod ops;
+pub mod org_api;
+pub mod problem;
 pub mod request;
 pub mod state;
-pub mod v1;
+pub mod wire;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -21,7 +35,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 
 pub use state::{AppState, Readiness};
 
@@ -61,34 +75,6 @@ fn client_request_id(incoming: Option<&HeaderValue>) -> Option<String> {
     oauth_apps_domain::client_request_id(text).map(str::to_owned)
 }
 
-/// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "Up", body = openapi::Health)))]
-pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
-/// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses((status = 200, description = "Ready", body = openapi::Health), (status = 503, description = "The database does not answer", body = openapi::Health)))]
-pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.readiness.check().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
-        Err(reason) => {
-            tracing::warn!(%reason, "not ready");
-            HttpResponse::ServiceUnavailable()
-                .insert_header(("retry-after", "1"))
-                .json(serde_json::json!({"status": "unavailable"}))
-        }
-    }
-}
-
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub(crate) async fn render_metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
-}
-
 /// A route for GET that answers HEAD too, as GET without the body (RFC 9110 §9.3.2).
 pub(crate) fn get_or_head() -> actix_web::Route {
     use actix_web::guard::{Any, Get, Head};
@@ -99,12 +85,12 @@ pub(crate) fn get_or_head() -> actix_web::Route {
 /// `web::Data<AppState>` in the app data; [`serve`] adds it with its middleware (request
 /// ids, metrics, logs), and tests or fuzzers can mount the routes on their own `App`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    flat::configure(cfg);
-    v1::configure(cfg);
+    apps_api::configure(cfg);
+    org_api::configure(cfg);
     // Resources, so that another method answers 405 rather than 404.
-    cfg.service(web::resource("/healthz").route(crate::get_or_head().to(healthz)))
-        .service(web::resource("/readyz").route(crate::get_or_head().to(readyz)))
-        .service(web::resource("/metrics").route(crate::get_or_head().to(render_metrics)))
+    cfg.service(web::resource("/healthz").route(crate::get_or_head().to(ops::healthz)))
+        .service(web::resource("/readyz").route(crate::get_or_head().to(ops::readyz)))
+        .service(web::resource("/metrics").route(crate::get_or_head().to(ops::metrics)))
         .service(
             web::resource("/openapi.json").route(crate::get_or_head().to(openapi::openapi_json)),
         )
@@ -141,7 +127,14 @@ async fn observe(
                 .call(req)
                 .await
                 .map(ServiceResponse::map_into_boxed_body),
-            Err(refusal) => Ok(req.into_response(refusal)),
+            Err((problem, unread)) => {
+                let answer = if req.path().starts_with("/api/v1/") {
+                    <org_api::OrgApi as problem::Surface>::respond(&problem)
+                } else {
+                    <apps_api::AppsApi as problem::Surface>::respond(&problem)
+                };
+                Ok(req.into_response(body::refuse(answer, unread)))
+            }
         }
     };
     let mut res = tracing::Instrument::instrument(answer, span).await?;

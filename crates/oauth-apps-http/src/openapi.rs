@@ -1,320 +1,18 @@
-//! The OpenAPI 3.1 document of both surfaces, generated from the handlers' annotations
-//! and the response types, and a `/docs` page that renders it (plain HTML, no script, no
+//! The OpenAPI 3.1 document of both surfaces. It gathers the handlers' annotations,
+//! whose request and answer types are the very types the handlers read and write, and adds
+//! what annotations cannot say compactly: the error answers each operation can give, in its
+//! surface's shape and with their headers. `/docs` renders it (plain HTML, no script, no
 //! external asset).
 
 use std::fmt::Write as _;
 
 use actix_web::HttpResponse;
-use serde::Serialize;
+use serde_json::{Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
-use crate::flat::{App, AppPage, AppWithSecret};
-use crate::v1::AppV1;
-
-/// An application type.
-#[derive(Serialize, ToSchema)]
-pub enum AppTypeName {
-    /// Confidential server-side application.
-    #[serde(rename = "web")]
-    Web,
-    /// Mobile or desktop application.
-    #[serde(rename = "native")]
-    Native,
-    /// Public client.
-    #[serde(rename = "public")]
-    Public,
-    /// Browser application.
-    #[serde(rename = "user-agent-based")]
-    UserAgentBased,
-}
-
-/// An access level.
-#[derive(Serialize, ToSchema)]
-pub enum AccessLevelName {
-    /// For the organisation.
-    #[serde(rename = "organization")]
-    Organization,
-    /// For a user.
-    #[serde(rename = "user")]
-    User,
-}
-
-/// A grant type (`implicit` and `password` are refused).
-#[derive(Serialize, ToSchema)]
-pub enum GrantTypeName {
-    /// RFC 6749 §4.1.
-    #[serde(rename = "authorization_code")]
-    AuthorizationCode,
-    /// RFC 6749 §6.
-    #[serde(rename = "refresh_token")]
-    RefreshToken,
-    /// RFC 6749 §4.4, `web` applications only.
-    #[serde(rename = "client_credentials")]
-    ClientCredentials,
-    /// RFC 8628.
-    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
-    DeviceCode,
-}
-
-/// `POST /api/oauth-applications` body. Redirect URLs must also suit the type, and the
-/// grant types must suit the type and the redirect URLs (422 otherwise).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateApp {
-    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
-    owner_org_id: String,
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    #[serde(rename = "type")]
-    app_type: AppTypeName,
-    #[schema(max_items = 20)]
-    redirect_urls: Vec<String>,
-    allowed_scopes: Option<Vec<String>>,
-    #[schema(max_length = 1000)]
-    description: Option<String>,
-    grant_types: Option<Vec<GrantTypeName>>,
-    access_level: Option<AccessLevelName>,
-    is_first_party: Option<bool>,
-}
-
-/// `PATCH /api/oauth-applications/{clientId}` body: every field optional.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PatchApp {
-    #[schema(min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(max_items = 20)]
-    redirect_urls: Option<Vec<String>>,
-    allowed_scopes: Option<Vec<String>>,
-    #[schema(max_length = 1000)]
-    description: Option<String>,
-    grant_types: Option<Vec<GrantTypeName>>,
-    access_level: Option<AccessLevelName>,
-    is_first_party: Option<bool>,
-}
-
-/// Optional body of a rotation.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RotateSecret {
-    #[schema(minimum = 0, maximum = 604_800)]
-    grace_period_seconds: Option<i64>,
-}
-
-/// `POST /api/client-authentication` body.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClientCredentials {
-    client_id: String,
-    client_secret: String,
-}
-
-/// The answer to a client authentication.
-#[derive(Serialize, ToSchema)]
-pub struct ClientAuthenticationResult {
-    valid: bool,
-    /// Present when `valid`.
-    application: Option<App>,
-}
-
-/// `{success: true}`.
-#[derive(Serialize, ToSchema)]
-pub struct Success {
-    success: bool,
-}
-
-/// One field and the rule it broke.
-#[derive(Serialize, ToSchema)]
-pub struct FieldError {
-    field: String,
-    message: String,
-}
-
-/// An RFC 9457 problem (`application/problem+json`).
-#[derive(Serialize, ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    problem_type: String,
-    title: String,
-    status: u16,
-    detail: String,
-    errors: Option<Vec<FieldError>>,
-}
-
-/// A v1 status.
-#[derive(Serialize, ToSchema)]
-pub enum StatusName {
-    /// In use.
-    #[serde(rename = "active")]
-    Active,
-    /// Disabled.
-    #[serde(rename = "revoked")]
-    Revoked,
-}
-
-/// `POST .../oauth-applications` body (v1).
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateAppV1 {
-    #[schema(min_length = 1, max_length = 100)]
-    name: String,
-    #[schema(max_length = 1000)]
-    description: Option<String>,
-    #[serde(rename = "type")]
-    app_type: Option<AppTypeName>,
-    grant_types: Option<Vec<GrantTypeName>>,
-    #[schema(max_items = 20)]
-    redirect_uris: Vec<String>,
-    scopes: Option<Vec<String>>,
-    access_level: Option<AccessLevelName>,
-    is_first_party: Option<bool>,
-}
-
-/// `PATCH .../oauth-applications/{app_id}` body (v1).
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchAppV1 {
-    #[schema(min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[schema(max_length = 1000)]
-    description: Option<String>,
-    grant_types: Option<Vec<GrantTypeName>>,
-    #[schema(max_items = 20)]
-    redirect_uris: Option<Vec<String>>,
-    scopes: Option<Vec<String>>,
-    access_level: Option<AccessLevelName>,
-    status: Option<StatusName>,
-    is_first_party: Option<bool>,
-}
-
-/// Optional body of a v1 rotation.
-#[derive(Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegenerateSecretV1 {
-    #[schema(minimum = 0, maximum = 604_800)]
-    grace_period_seconds: Option<i64>,
-}
-
-/// An application with its new secret (v1 create).
-#[derive(Serialize, ToSchema)]
-pub struct AppV1WithSecret {
-    #[serde(flatten)]
-    app: AppV1,
-    client_secret: String,
-}
-
-/// An application with the update message (v1 patch).
-#[derive(Serialize, ToSchema)]
-pub struct AppV1WithMessage {
-    #[serde(flatten)]
-    app: AppV1,
-    message: String,
-}
-
-/// A new secret (v1 regenerate).
-#[derive(Serialize, ToSchema)]
-pub struct RegeneratedSecretV1 {
-    client_id: String,
-    client_secret: String,
-    previous_secret_expires_at: Option<String>,
-}
-
-/// Page numbers of a v1 listing.
-#[derive(Serialize, ToSchema)]
-pub struct PaginationV1 {
-    page: u32,
-    per_page: u32,
-    total: u64,
-}
-
-/// A v1 success envelope around one application.
-#[derive(Serialize, ToSchema)]
-pub struct AppEnvelopeV1 {
-    success: bool,
-    data: AppV1,
-    message: String,
-}
-
-/// A v1 success envelope around a new application and its secret.
-#[derive(Serialize, ToSchema)]
-pub struct CreatedEnvelopeV1 {
-    success: bool,
-    data: AppV1WithSecret,
-    message: String,
-}
-
-/// A v1 success envelope around an updated application.
-#[derive(Serialize, ToSchema)]
-pub struct UpdatedEnvelopeV1 {
-    success: bool,
-    data: AppV1WithMessage,
-    message: String,
-}
-
-/// A v1 success envelope around a new secret.
-#[derive(Serialize, ToSchema)]
-pub struct RegeneratedEnvelopeV1 {
-    success: bool,
-    data: RegeneratedSecretV1,
-    message: String,
-}
-
-/// A v1 page of applications.
-#[derive(Serialize, ToSchema)]
-pub struct ListEnvelopeV1 {
-    success: bool,
-    data: Vec<AppV1>,
-    message: String,
-    pagination: PaginationV1,
-}
-
-/// One v1 audit entry.
-#[derive(Serialize, ToSchema)]
-pub struct AuditEntryV1 {
-    id: i64,
-    action: String,
-    actor: String,
-    /// The service's id of the request that did it.
-    request_id: Option<String>,
-    /// The id the client gave that request in `X-Request-Id`, when usable.
-    client_request_id: Option<String>,
-    changed_fields: Vec<String>,
-    at: String,
-}
-
-/// A v1 page of an audit trail.
-#[derive(Serialize, ToSchema)]
-pub struct EventsEnvelopeV1 {
-    success: bool,
-    data: Vec<AuditEntryV1>,
-    next_cursor: Option<String>,
-    message: String,
-}
-
-/// The error part of a v1 error envelope.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetailV1 {
-    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `precondition_failed`, `validation_error`, `unsupported_media_type`,
-    /// `request_timeout`, `payload_too_large`, `rate_limited`, `service_unavailable`, `internal_error`.
-    code: String,
-    details: Option<Vec<FieldError>>,
-}
-
-/// A v1 error envelope.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorEnvelopeV1 {
-    success: bool,
-    message: String,
-    error: ErrorDetailV1,
-}
-
-/// `/healthz` and `/readyz` answers.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    status: String,
-}
+use crate::apps_api::dto::ProblemDetails;
+use crate::org_api::dto::ErrorEnvelope;
 
 struct BearerAuth;
 
@@ -333,7 +31,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document.
+/// The document, as the annotations make it.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -342,47 +40,170 @@ impl Modify for BearerAuth {
                        resource: the flat surface (camelCase, RFC 9457 problems) and the v1 \
                        surface (snake_case, envelopes).",
     ),
+    servers((url = "/", description = "This server")),
     paths(
-        crate::flat::create,
-        crate::flat::list,
-        crate::flat::get,
-        crate::flat::patch,
-        crate::flat::disable,
-        crate::flat::enable,
-        crate::flat::rotate_secret,
-        crate::flat::revoke_previous_secret,
-        crate::flat::authenticate_client,
-        crate::flat::events,
-        crate::v1::list,
-        crate::v1::create,
-        crate::v1::get,
-        crate::v1::patch,
-        crate::v1::revoke,
-        crate::v1::regenerate_secret,
-        crate::v1::events,
-        crate::healthz,
-        crate::readyz,
-        crate::render_metrics,
+        crate::apps_api::handlers::create,
+        crate::apps_api::handlers::list,
+        crate::apps_api::handlers::get,
+        crate::apps_api::handlers::patch,
+        crate::apps_api::handlers::disable,
+        crate::apps_api::handlers::enable,
+        crate::apps_api::handlers::rotate_secret,
+        crate::apps_api::handlers::revoke_previous_secret,
+        crate::apps_api::handlers::authenticate_client,
+        crate::apps_api::handlers::events,
+        crate::org_api::handlers::list,
+        crate::org_api::handlers::create,
+        crate::org_api::handlers::get,
+        crate::org_api::handlers::patch,
+        crate::org_api::handlers::revoke,
+        crate::org_api::handlers::regenerate_secret,
+        crate::org_api::handlers::events,
+        crate::ops::healthz,
+        crate::ops::readyz,
+        crate::ops::metrics,
     ),
-    components(schemas(
-        App, AppPage, AppWithSecret, AppV1, AppTypeName, AccessLevelName, GrantTypeName,
-        StatusName, CreateApp, crate::flat::AuditEntry, crate::flat::AuditPage, AuditEntryV1,
-        EventsEnvelopeV1, PatchApp, RotateSecret,
-        ClientCredentials, ClientAuthenticationResult, Success, FieldError, Problem,
-        CreateAppV1, PatchAppV1, RegenerateSecretV1, AppV1WithSecret, AppV1WithMessage,
-        RegeneratedSecretV1, PaginationV1, AppEnvelopeV1, CreatedEnvelopeV1, UpdatedEnvelopeV1,
-        RegeneratedEnvelopeV1, ListEnvelopeV1, ErrorDetailV1, ErrorEnvelopeV1, Health,
-    )),
+    components(schemas(ProblemDetails, ErrorEnvelope)),
+    tags(
+        (name = "flat", description = "Surface A: `/api/oauth-applications`, camelCase, RFC 9457 problems."),
+        (name = "v1", description = "Surface B: `/api/v1/organizations/{org_id}/oauth-applications`, snake_case, envelopes."),
+        (name = "operations", description = "Health, readiness and metrics, without a token."),
+    ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
 
+/// The error statuses each operation can answer (besides an unexpected 500), in its
+/// surface's shape: `flat_*` operations with RFC 9457 problems, `v1_*` with envelopes.
+const ERRORS: &[(&str, &[u16])] = &[
+    (
+        "flat_create",
+        &[400, 401, 403, 408, 413, 415, 422, 429, 503],
+    ),
+    ("flat_list", &[400, 401, 404, 422, 503]),
+    ("flat_get", &[401, 404, 503]),
+    (
+        "flat_patch",
+        &[400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 429, 503],
+    ),
+    ("flat_disable", &[401, 403, 404, 409, 429, 503]),
+    ("flat_enable", &[401, 403, 404, 409, 429, 503]),
+    (
+        "flat_rotate_secret",
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+    ),
+    (
+        "flat_revoke_previous_secret",
+        &[401, 403, 404, 409, 429, 503],
+    ),
+    (
+        "flat_authenticate_client",
+        &[400, 401, 403, 408, 413, 415, 429, 503],
+    ),
+    ("flat_events", &[400, 401, 403, 404, 422, 503]),
+    ("v1_list", &[400, 401, 404, 422, 503]),
+    (
+        "v1_create",
+        &[400, 401, 403, 404, 408, 413, 415, 422, 429, 503],
+    ),
+    ("v1_get", &[400, 401, 404, 503]),
+    (
+        "v1_patch",
+        &[400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 429, 503],
+    ),
+    ("v1_revoke", &[400, 401, 403, 404, 409, 429, 503]),
+    (
+        "v1_regenerate_secret",
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+    ),
+    ("v1_events", &[400, 401, 403, 404, 422, 503]),
+];
+
+/// Operations whose body may be left out.
+const OPTIONAL_BODIES: &[&str] = &["flat_rotate_secret", "v1_regenerate_secret"];
+
+/// What an error status means, for its description.
+const fn meaning(status: u16) -> &'static str {
+    match status {
+        400 => {
+            "Malformed JSON, a wrong type, a missing or unknown field, or a bad parameter (each named)."
+        }
+        401 => "No token, or a token that is not valid.",
+        403 => "The caller may not do this.",
+        404 => "No such application (or organisation) for this caller.",
+        408 => "The body was not received within the body time-out.",
+        409 => "The application's state forbids it (a disabled application's secret).",
+        412 => "`If-Match` names no current version.",
+        413 => "The body is over 64 KiB.",
+        415 => "The body is not `application/json`.",
+        422 => "A value breaks a rule (every field named).",
+        429 => "The caller is over its rate limit; retry after `Retry-After`.",
+        503 => "A dependency is unavailable or saturated; retry after `Retry-After`.",
+        _ => "An error.",
+    }
+}
+
+/// The reusable error answers: one per surface and status, with its headers.
+fn error_responses() -> serde_json::Map<String, Value> {
+    let mut responses = serde_json::Map::new();
+    let statuses: std::collections::BTreeSet<u16> =
+        ERRORS.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+    for (surface, content_type, schema) in [
+        ("Flat", "application/problem+json", "ProblemDetails"),
+        ("V1", "application/json", "ErrorEnvelope"),
+    ] {
+        for &status in &statuses {
+            let mut response = json!({
+                "description": meaning(status),
+                "content": {content_type: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}},
+            });
+            let header = match status {
+                401 => Some((
+                    "WWW-Authenticate",
+                    "`Bearer`, or `Bearer error=\"invalid_token\"` (RFC 6750)",
+                )),
+                429 | 503 => Some(("Retry-After", "Seconds to wait before retrying")),
+                _ => None,
+            };
+            if let Some((name, description)) = header {
+                response["headers"] =
+                    json!({name: {"description": description, "schema": {"type": "string"}}});
+            }
+            responses.insert(format!("{surface}{status}"), response);
+        }
+    }
+    responses
+}
+
 /// The document as JSON.
 #[must_use]
-pub fn document() -> serde_json::Value {
+pub fn document() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     fix_link_names(&mut doc);
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if let Some((_, statuses)) = ERRORS.iter().find(|(op, _)| *op == id) {
+                let surface = if id.starts_with("v1_") { "V1" } else { "Flat" };
+                for status in *statuses {
+                    operation["responses"][status.to_string()] =
+                        json!({"$ref": format!("#/components/responses/{surface}{status}")});
+                }
+            }
+            if OPTIONAL_BODIES.contains(&id.as_str()) {
+                operation["requestBody"]["required"] = Value::Bool(false);
+            }
+        }
+    }
+    doc["components"]["responses"] = Value::Object(error_responses());
     doc
 }
 
@@ -441,6 +262,7 @@ fn escape(s: &str) -> String {
 fn schema_name(v: &serde_json::Value) -> String {
     v.pointer("/content/application~1json/schema/$ref")
         .or_else(|| v.pointer("/content/application~1problem+json/schema/$ref"))
+        .or_else(|| v.get("$ref"))
         .and_then(|r| r.as_str())
         .and_then(|r| r.rsplit('/').next())
         .unwrap_or("")
@@ -577,7 +399,7 @@ mod tests {
         ] {
             assert!(paths.contains_key(path), "{path} is missing");
         }
-        assert!(doc.pointer("/components/schemas/Problem").is_some());
+        assert!(doc.pointer("/components/schemas/ProblemDetails").is_some());
         assert!(doc.pointer("/components/securitySchemes/bearer").is_some());
     }
 
@@ -611,88 +433,4 @@ mod tests {
         assert!(!html.contains("<script"));
         assert!(!html.contains("https://"));
     }
-}
-
-/// The error answers of the flat surface (RFC 9457 problems).
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum FlatErrors {
-    /// Malformed JSON, a wrong type, a missing or unknown field (each named).
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// No token, or a token that is not valid.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(Problem),
-    /// The caller may not do this.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// No such application for this caller.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// The application's state forbids it (a disabled application's secret).
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// `If-Match` names no current version (a stale, weak or foreign entity tag).
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// The body was not received within the body time-out.
-    #[response(status = 408, content_type = "application/problem+json")]
-    RequestTimeout(Problem),
-    /// The body is over 64 KiB.
-    #[response(status = 413, content_type = "application/problem+json")]
-    PayloadTooLarge(Problem),
-    /// The body is not `application/json`.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// A value breaks a rule (every field named).
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Problem),
-    /// The caller is over its rate limit; retry after `Retry-After`.
-    #[response(status = 429, content_type = "application/problem+json")]
-    TooManyRequests(Problem),
-    /// A dependency is unavailable; retry after `Retry-After`.
-    #[response(status = 503, content_type = "application/problem+json")]
-    Unavailable(Problem),
-}
-
-/// The error answers of the v1 surface (error envelopes).
-#[allow(dead_code)]
-#[derive(utoipa::IntoResponses)]
-pub enum V1Errors {
-    /// Malformed JSON, a wrong type, a missing or unknown field, a non-integer `app_id`.
-    #[response(status = 400)]
-    BadRequest(ErrorEnvelopeV1),
-    /// No token, or a token that is not valid.
-    #[response(status = 401)]
-    Unauthorized(ErrorEnvelopeV1),
-    /// The caller may not do this.
-    #[response(status = 403)]
-    Forbidden(ErrorEnvelopeV1),
-    /// No such application in this organisation for this caller.
-    #[response(status = 404)]
-    NotFound(ErrorEnvelopeV1),
-    /// The application's state forbids it (a revoked application's secret).
-    #[response(status = 409)]
-    Conflict(ErrorEnvelopeV1),
-    /// `If-Match` names no current version (a stale, weak or foreign entity tag).
-    #[response(status = 412)]
-    PreconditionFailed(ErrorEnvelopeV1),
-    /// The body was not received within the body time-out.
-    #[response(status = 408)]
-    RequestTimeout(ErrorEnvelopeV1),
-    /// The body is over 64 KiB.
-    #[response(status = 413)]
-    PayloadTooLarge(ErrorEnvelopeV1),
-    /// The body is not `application/json`.
-    #[response(status = 415)]
-    UnsupportedMediaType(ErrorEnvelopeV1),
-    /// A value breaks a rule (every field named).
-    #[response(status = 422)]
-    Unprocessable(ErrorEnvelopeV1),
-    /// The caller is over its rate limit; retry after `Retry-After`.
-    #[response(status = 429)]
-    TooManyRequests(ErrorEnvelopeV1),
-    /// A dependency is unavailable; retry after `Retry-After`.
-    #[response(status = 503)]
-    Unavailable(ErrorEnvelopeV1),
 }

@@ -1,0 +1,375 @@
+//! Surface A's wire types: what its handlers read and write, and so what the OpenAPI
+//! document declares. camelCase throughout.
+
+use oauth_apps_domain::{
+    ApplicationPatch, OAuthApplication, RegisterApplication, StoredAuditEvent,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::AppsApi;
+use crate::problem::{FieldProblem, Surface};
+use crate::wire::{
+    AccessLevelName, AppTypeName, AuditActionName, GrantTypeName, RedirectUrlText, time,
+};
+
+/// The application as surface A shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// The application's public identifier.
+    #[schema(format = "uuid")]
+    client_id: String,
+    name: String,
+    #[serde(rename = "type")]
+    app_type: AppTypeName,
+    redirect_urls: Vec<String>,
+    owner_org_id: String,
+    allowed_scopes: Vec<String>,
+    is_first_party: bool,
+    /// Whether the application is disabled (no client authentication, no rotation).
+    disabled: bool,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    #[schema(required = true)]
+    description: Option<String>,
+    grant_types: Vec<GrantTypeName>,
+    access_level: AccessLevelName,
+    /// When the previous secret stops working, while a rotation's grace period lasts.
+    #[schema(format = DateTime, required = true)]
+    previous_secret_expires_at: Option<String>,
+}
+
+impl From<&OAuthApplication> for App {
+    fn from(app: &OAuthApplication) -> Self {
+        let p = app.profile();
+        Self {
+            client_id: app.client_id().to_string(),
+            name: p.name().as_str().to_owned(),
+            app_type: app.app_type().into(),
+            redirect_urls: p.redirect_urls().iter().map(str::to_owned).collect(),
+            owner_org_id: app.owner_org_id().as_str().to_owned(),
+            allowed_scopes: p.allowed_scopes().iter().map(str::to_owned).collect(),
+            is_first_party: app.is_first_party(),
+            disabled: app.is_disabled(),
+            created_at: time(app.created_at()),
+            updated_at: time(app.updated_at()),
+            description: p.description().map(|d| d.as_str().to_owned()),
+            grant_types: p
+                .grant_types()
+                .as_slice()
+                .iter()
+                .map(|&g| g.into())
+                .collect(),
+            access_level: p.access_level().into(),
+            previous_secret_expires_at: app.secrets().previous().map(|s| time(s.expires_at)),
+        }
+    }
+}
+
+/// An application with its secret, shown once (create, rotate).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppWithSecret {
+    application: App,
+    /// The secret: shown in this answer only.
+    client_secret: String,
+}
+
+impl AppWithSecret {
+    /// `application` with its new `client_secret`.
+    #[must_use]
+    pub fn new(
+        application: &OAuthApplication,
+        client_secret: &oauth_apps_domain::ClientSecret,
+    ) -> Self {
+        Self {
+            application: application.into(),
+            client_secret: client_secret.expose().to_owned(),
+        }
+    }
+}
+
+/// A page of a keyset listing, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppPage {
+    pub(super) items: Vec<App>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
+    pub(super) next_cursor: Option<String>,
+}
+
+/// `POST /api/oauth-applications` body. Redirect URLs must also suit the type, and the
+/// grant types must suit the type and the redirect URLs (422 otherwise).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateApp {
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
+    owner_org_id: String,
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+    #[serde(rename = "type")]
+    #[schema(value_type = AppTypeName)]
+    app_type: String,
+    #[schema(max_items = 20)]
+    redirect_urls: Vec<RedirectUrlText>,
+    #[serde(default)]
+    allowed_scopes: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<GrantTypeName>>)]
+    grant_types: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<AccessLevelName>)]
+    access_level: Option<String>,
+    /// Platform admins only.
+    #[serde(default)]
+    is_first_party: Option<bool>,
+}
+
+impl From<CreateApp> for RegisterApplication {
+    fn from(b: CreateApp) -> Self {
+        Self {
+            owner_org_id: b.owner_org_id,
+            name: b.name,
+            app_type: Some(b.app_type),
+            redirect_urls: b.redirect_urls.into_iter().map(|u| u.0).collect(),
+            allowed_scopes: b.allowed_scopes,
+            description: b.description,
+            grant_types: b.grant_types,
+            access_level: b.access_level,
+            is_first_party: b.is_first_party,
+        }
+    }
+}
+
+/// `null` as "clear it", absence as "keep it".
+fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// A JSON value as the text it was sent as, for fields that may not change.
+fn sent_text(value: Option<Value>) -> Option<String> {
+    value.map(|v| v.to_string())
+}
+
+/// `PATCH /api/oauth-applications/{clientId}` body: every field optional; the result must
+/// satisfy every rule as a whole.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PatchApp {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 100)]
+    name: Option<String>,
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    redirect_urls: Option<Vec<RedirectUrlText>>,
+    #[serde(default)]
+    allowed_scopes: Option<Vec<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    description: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<GrantTypeName>>)]
+    grant_types: Option<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<AccessLevelName>)]
+    access_level: Option<String>,
+    /// Platform admins only.
+    #[serde(default)]
+    is_first_party: Option<bool>,
+    /// Cannot change: sending it is 422.
+    #[serde(default, rename = "type")]
+    #[schema(read_only, value_type = Option<AppTypeName>)]
+    app_type: Option<Value>,
+    /// Cannot change: sending it is 422.
+    #[serde(default)]
+    #[schema(read_only, value_type = Option<String>)]
+    client_id: Option<Value>,
+    /// Cannot change: sending it is 422.
+    #[serde(default)]
+    #[schema(read_only, value_type = Option<String>)]
+    owner_org_id: Option<Value>,
+}
+
+impl From<PatchApp> for ApplicationPatch {
+    fn from(b: PatchApp) -> Self {
+        Self {
+            name: b.name,
+            description: b.description,
+            redirect_urls: b
+                .redirect_urls
+                .map(|urls| urls.into_iter().map(|u| u.0).collect()),
+            allowed_scopes: b.allowed_scopes,
+            grant_types: b.grant_types,
+            access_level: b.access_level,
+            is_first_party: b.is_first_party,
+            status: None,
+            app_type: sent_text(b.app_type),
+            client_id: sent_text(b.client_id),
+            owner_org_id: sent_text(b.owner_org_id),
+        }
+    }
+}
+
+/// The body of a rotation: optional; without it the previous secret stops at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateSecret {
+    /// How long the previous secret keeps working, 0-604800 seconds (7 days).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 604_800)]
+    pub(super) grace_period_seconds: Option<i64>,
+}
+
+/// `POST /api/client-authentication` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientCredentials {
+    pub(super) client_id: String,
+    pub(super) client_secret: String,
+}
+
+/// The answer to a client authentication.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientAuthenticationResult {
+    valid: bool,
+    /// Present when `valid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<App>,
+}
+
+impl From<oauth_apps_domain::ClientAuthentication> for ClientAuthenticationResult {
+    fn from(answer: oauth_apps_domain::ClientAuthentication) -> Self {
+        match answer {
+            oauth_apps_domain::ClientAuthentication::Valid(app) => Self {
+                valid: true,
+                application: Some(App::from(&*app)),
+            },
+            oauth_apps_domain::ClientAuthentication::Invalid => Self {
+                valid: false,
+                application: None,
+            },
+        }
+    }
+}
+
+/// `{success: true}`: the answer to a DELETE (the application is disabled, not removed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Success {
+    success: bool,
+}
+
+impl Success {
+    /// The answer.
+    pub const YES: Self = Self { success: true };
+}
+
+/// One entry of an application's audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    id: i64,
+    action: AuditActionName,
+    /// The token subject that did it.
+    actor: String,
+    /// The service's id of the request that did it (its `X-Request-Id` answer header).
+    #[schema(required = true)]
+    request_id: Option<String>,
+    /// The id the client gave that request in `X-Request-Id`, when it gave a usable one.
+    #[schema(required = true)]
+    client_request_id: Option<String>,
+    /// The fields that changed, in this surface's names.
+    changed_fields: Vec<&'static str>,
+    #[schema(format = DateTime)]
+    at: String,
+}
+
+impl From<&StoredAuditEvent> for AuditEntry {
+    fn from(e: &StoredAuditEvent) -> Self {
+        Self {
+            id: e.id,
+            action: e.event.action.into(),
+            actor: e.event.actor.clone(),
+            request_id: e.event.request_id.clone(),
+            client_request_id: e.event.client_request_id.clone(),
+            changed_fields: e
+                .event
+                .changed_fields
+                .iter()
+                .map(|f| AppsApi::field_name(*f))
+                .collect(),
+            at: time(e.event.at),
+        }
+    }
+}
+
+/// A page of an audit trail, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditPage {
+    pub(super) items: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; `null` on the last page.
+    #[schema(required = true)]
+    pub(super) next_cursor: Option<String>,
+}
+
+/// `GET /api/oauth-applications` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// The organisation.
+    #[param(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
+    pub(super) owner_org_id: String,
+    /// 1-100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub(super) limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub(super) cursor: Option<String>,
+}
+
+/// The parameters of an audit trail page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// 1-100, default 20.
+    #[param(minimum = 1, maximum = 100)]
+    pub(super) limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    pub(super) cursor: Option<String>,
+}
+
+/// An RFC 9457 problem (`application/problem+json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemDetails {
+    /// `urn:oauth-apps:problem:<code>`.
+    #[serde(rename = "type")]
+    #[schema(format = "uri")]
+    problem_type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// Each field and the rule it broke (400, 422).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<FieldProblem>>,
+}
+
+impl From<&crate::problem::Problem> for ProblemDetails {
+    fn from(p: &crate::problem::Problem) -> Self {
+        Self {
+            problem_type: format!("urn:oauth-apps:problem:{}", p.code().as_str()),
+            title: p.status().canonical_reason().unwrap_or("Error").to_owned(),
+            status: p.status().as_u16(),
+            detail: p.detail().to_owned(),
+            errors: (!p.errors().is_empty()).then(|| p.errors().to_vec()),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Surface A: `/api/oauth-applications` and `/api/client-authentication`, camelCase,
+//! RFC 9457 problem details.
+
+pub mod dto;
+pub mod handlers;
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use oauth_apps_domain::{AppRef, ClientId, Field};
+
+use crate::problem::{self, Problem};
+use crate::request;
+
+/// Surface A.
+pub struct AppsApi;
+
+impl problem::Surface for AppsApi {
+    fn field_name(field: Field) -> &'static str {
+        match field {
+            Field::ClientId => "clientId",
+            Field::OwnerOrgId => "ownerOrgId",
+            Field::RedirectUrls => "redirectUrls",
+            Field::AllowedScopes => "allowedScopes",
+            Field::GrantTypes => "grantTypes",
+            Field::AccessLevel => "accessLevel",
+            Field::IsFirstParty => "isFirstParty",
+            Field::GracePeriodSeconds => "gracePeriodSeconds",
+            Field::Status => "disabled",
+            other => other.name(),
+        }
+    }
+
+    fn respond(problem: &Problem) -> HttpResponse {
+        problem
+            .response()
+            .content_type("application/problem+json")
+            .json(dto::ProblemDetails::from(problem))
+    }
+}
+
+/// Surface A's error type.
+pub type Error = problem::ApiError<AppsApi>;
+/// The caller of a surface A request, counted against its limit `L`.
+pub type Caller<L = request::Read> = request::Caller<AppsApi, L>;
+/// A required JSON body on surface A.
+pub type Json<T> = crate::json::Json<T, AppsApi>;
+/// An optional JSON body on surface A.
+pub type OptionalJson<T> = crate::json::OptionalJson<T, AppsApi>;
+/// Query parameters on surface A.
+pub type Query<T> = crate::json::Query<T, AppsApi>;
+
+/// The application a path names by `{clientId}`: a malformed id names no application
+/// (404, as an unknown one).
+pub struct Target(pub AppRef);
+
+impl FromRequest for Target {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.match_info()
+                .get("clientId")
+                .and_then(|id| ClientId::parse(id).ok())
+                .map(|id| Self(AppRef::ClientId(id)))
+                .ok_or_else(|| Problem::not_found().into()),
+        )
+    }
+}
+
+/// Registers surface A's routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use handlers as h;
+    cfg.service(
+        web::resource("/api/oauth-applications")
+            .route(web::post().to(h::create))
+            .route(crate::get_or_head().to(h::list)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}")
+            .route(crate::get_or_head().to(h::get))
+            .route(web::patch().to(h::patch))
+            .route(web::delete().to(h::disable)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/enable").route(web::post().to(h::enable)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/rotate-secret")
+            .route(web::post().to(h::rotate_secret)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/revoke-previous-secret")
+            .route(web::post().to(h::revoke_previous_secret)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/events")
+            .route(crate::get_or_head().to(h::events)),
+    )
+    .service(
+        web::resource("/api/client-authentication").route(web::post().to(h::authenticate_client)),
+    );
+}
