@@ -275,7 +275,8 @@ fn strict<T: DeserializeOwned + ToSchema + 'static>(
         .map_err(|e| Problem::bad_request(format!("The {what} is not valid: {e}."), vec![]))
 }
 
-/// The body of `req` as a JSON object: `None` when it is empty (or `null`).
+/// The body of `req` as a JSON object: `None` when it is empty. (`null` is not an object:
+/// an optional body is left out, not sent as `null`.)
 ///
 /// # Errors
 /// 413 over 64 KiB, 415 when it is not `application/json`, 400 when it is not JSON or
@@ -312,7 +313,6 @@ async fn object(
     }
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(Value::Null) => Ok(None),
         Ok(_) => Err(Problem::bad_request(
             "The body must be a JSON object.",
             vec![],

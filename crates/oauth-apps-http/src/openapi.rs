@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use actix_web::HttpResponse;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -69,7 +69,7 @@ impl Modify for BearerAuth {
         (name = "v1", description = "Surface B: `/api/v1/organizations/{org_id}/oauth-applications`, snake_case, envelopes."),
         (name = "operations", description = "Health, readiness and metrics, without a token."),
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorAnswers),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -144,36 +144,77 @@ const fn meaning(status: u16) -> &'static str {
     }
 }
 
-/// The reusable error answers: one per surface and status, with its headers.
-fn error_responses() -> serde_json::Map<String, Value> {
-    let mut responses = serde_json::Map::new();
-    let statuses: std::collections::BTreeSet<u16> =
-        ERRORS.iter().flat_map(|(_, s)| s.iter().copied()).collect();
-    for (surface, content_type, schema) in [
-        ("Flat", "application/problem+json", "ProblemDetails"),
-        ("V1", "application/json", "ErrorEnvelope"),
-    ] {
-        for &status in &statuses {
-            let mut response = json!({
-                "description": meaning(status),
-                "content": {content_type: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}},
-            });
-            let header = match status {
-                401 => Some((
-                    "WWW-Authenticate",
-                    "`Bearer`, or `Bearer error=\"invalid_token\"` (RFC 6750)",
-                )),
-                429 | 503 => Some(("Retry-After", "Seconds to wait before retrying")),
-                _ => None,
-            };
-            if let Some((name, description)) = header {
-                response["headers"] =
-                    json!({name: {"description": description, "schema": {"type": "string"}}});
+/// The reusable error answers, one per surface and status, with their headers; and on
+/// each operation, the error answers it can give and whether its body is optional.
+struct ErrorAnswers;
+
+impl Modify for ErrorAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            ContentBuilder, Ref, RefOr, Required, ResponseBuilder, header::HeaderBuilder,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let statuses: std::collections::BTreeSet<u16> =
+            ERRORS.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+        for (surface, content_type, schema) in [
+            ("Flat", "application/problem+json", "ProblemDetails"),
+            ("V1", "application/json", "ErrorEnvelope"),
+        ] {
+            for &status in &statuses {
+                let mut response = ResponseBuilder::new().description(meaning(status)).content(
+                    content_type,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(schema)))
+                        .build(),
+                );
+                let header = match status {
+                    401 => Some((
+                        "WWW-Authenticate",
+                        "`Bearer`, or `Bearer error=\"invalid_token\"` (RFC 6750)",
+                    )),
+                    429 | 503 => Some(("Retry-After", "Seconds to wait before retrying")),
+                    _ => None,
+                };
+                if let Some((name, description)) = header {
+                    response = response.header(
+                        name,
+                        HeaderBuilder::new().description(Some(description)).build(),
+                    );
+                }
+                components
+                    .responses
+                    .insert(format!("{surface}{status}"), RefOr::T(response.build()));
             }
-            responses.insert(format!("{surface}{status}"), response);
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                if let Some((_, statuses)) = ERRORS.iter().find(|(op, _)| *op == id) {
+                    let surface = if id.starts_with("v1_") { "V1" } else { "Flat" };
+                    for status in *statuses {
+                        operation.responses.responses.insert(
+                            status.to_string(),
+                            RefOr::Ref(Ref::from_response_name(format!("{surface}{status}"))),
+                        );
+                    }
+                }
+                if OPTIONAL_BODIES.contains(&id.as_str())
+                    && let Some(body) = operation.request_body.as_mut()
+                {
+                    body.required = Some(Required::False);
+                }
+            }
         }
     }
-    responses
 }
 
 /// The document as JSON.
@@ -181,29 +222,6 @@ fn error_responses() -> serde_json::Map<String, Value> {
 pub fn document() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     fix_link_names(&mut doc);
-    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
-        for operation in paths
-            .values_mut()
-            .filter_map(Value::as_object_mut)
-            .flat_map(|item| item.values_mut())
-        {
-            let id = operation["operationId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if let Some((_, statuses)) = ERRORS.iter().find(|(op, _)| *op == id) {
-                let surface = if id.starts_with("v1_") { "V1" } else { "Flat" };
-                for status in *statuses {
-                    operation["responses"][status.to_string()] =
-                        json!({"$ref": format!("#/components/responses/{surface}{status}")});
-                }
-            }
-            if OPTIONAL_BODIES.contains(&id.as_str()) {
-                operation["requestBody"]["required"] = Value::Bool(false);
-            }
-        }
-    }
-    doc["components"]["responses"] = Value::Object(error_responses());
     doc
 }
 

@@ -1,0 +1,433 @@
+"""Every operation of both surfaces, driven through a Python client that
+openapi-python-client generated from the served /openapi.json, against a running server.
+
+Each success must parse into the model the document declares for it, with the values the
+calls imply; each error status the document declares for an operation must parse into
+that operation's declared error model. A field served under another name than the
+document says, a value outside a declared enum, a missing required field or an
+undocumented status fails here (the client raises on undocumented statuses).
+
+Usage: generated_client_test.py BASE_URL PACKAGE_DIR OPENAPI_JSON ADMIN MEMBER
+       AUTHENTICATOR LIMITED
+"""
+
+import concurrent.futures
+import json
+import socket
+import sys
+import uuid
+from urllib.parse import urlsplit
+
+import httpx
+
+BASE, PACKAGE_DIR, DOCUMENT = sys.argv[1], sys.argv[2], sys.argv[3]
+ADMIN, MEMBER, AUTHENTICATOR, LIMITED = sys.argv[4:8]
+sys.path.insert(0, PACKAGE_DIR)
+
+from oauth_apps_client import AuthenticatedClient, Client  # noqa: E402
+from oauth_apps_client.api.flat import (  # noqa: E402
+    flat_authenticate_client,
+    flat_create,
+    flat_disable,
+    flat_enable,
+    flat_events,
+    flat_get,
+    flat_list,
+    flat_patch,
+    flat_revoke_previous_secret,
+    flat_rotate_secret,
+)
+from oauth_apps_client.api.operations import healthz, metrics, readyz  # noqa: E402
+from oauth_apps_client.api.v1 import (  # noqa: E402
+    v1_create,
+    v1_events,
+    v1_get,
+    v1_list,
+    v1_patch,
+    v1_regenerate_secret,
+    v1_revoke,
+)
+from oauth_apps_client.models import (  # noqa: E402
+    AccessLevel,
+    App,
+    AppEnvelope,
+    AppPage,
+    AppType,
+    AppWithSecret,
+    AuditAction,
+    AuditPage,
+    ClientAuthenticationResult,
+    ClientCredentials,
+    CreateApp,
+    CreateAppV1,
+    CreatedEnvelope,
+    ErrorCode,
+    ErrorEnvelope,
+    EventsEnvelope,
+    GrantType,
+    Health,
+    HealthStatus,
+    ListEnvelope,
+    PatchApp,
+    PatchAppV1,
+    ProblemDetails,
+    RegeneratedEnvelope,
+    RegenerateSecret,
+    RotateSecret,
+    Status,
+    Success,
+    UpdatedEnvelope,
+)
+
+MODULES = {
+    m.__name__.rsplit(".", 1)[1]: m
+    for m in [
+        flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events,
+        flat_get, flat_list, flat_patch, flat_revoke_previous_secret, flat_rotate_secret,
+        v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret, v1_revoke,
+        healthz, readyz, metrics,
+    ]
+}
+
+
+def client(token=None):
+    if token is None:
+        return Client(base_url=BASE, raise_on_unexpected_status=True, timeout=30)
+    return AuthenticatedClient(
+        base_url=BASE, token=token, raise_on_unexpected_status=True, timeout=30
+    )
+
+
+admin, member, authenticator, limited, anonymous = (
+    client(ADMIN), client(MEMBER), client(AUTHENTICATOR), client(LIMITED), client()
+)
+
+checked = []  # (operation, status) pairs whose answer parsed as declared
+failures = []
+# A real error answer of each surface for each status, to parse through every operation
+# that declares that status.
+samples = {}
+
+
+def expect(operation, response, status, model):
+    """`response` has `status` and parsed into `model`; returns the parsed value."""
+    if response.status_code != status:
+        raise AssertionError(
+            f"{operation}: expected {status}, got {response.status_code}: "
+            f"{response.content[:300]!r}"
+        )
+    if not isinstance(response.parsed, model):
+        raise AssertionError(
+            f"{operation} {status}: parsed {type(response.parsed).__name__}, "
+            f"not {model.__name__}"
+        )
+    checked.append((operation, status))
+    if status >= 400:
+        surface = "v1" if operation.startswith("v1_") else "flat"
+        samples.setdefault((surface, status), response)
+        check_error(operation, status, response.parsed)
+    return response.parsed
+
+
+def check_error(operation, status, parsed):
+    if isinstance(parsed, ProblemDetails):
+        assert parsed.status == status, (operation, parsed.status)
+        assert parsed.type_.startswith("urn:oauth-apps:problem:"), parsed.type_
+        assert parsed.detail, operation
+    else:
+        assert parsed.success is False, operation
+        assert isinstance(parsed.error.code, ErrorCode), operation
+        assert parsed.message, operation
+
+
+RAW = httpx.Client(base_url=BASE, timeout=30)
+
+
+def raw(method, path, token=ADMIN, **kwargs):
+    """A request the generated client would not send (wrong type, unknown field)."""
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return RAW.request(method, path, headers=headers, **kwargs)
+
+
+def parse(operation, response):
+    """`response` as the generated client parses it for `operation`."""
+    return MODULES[operation]._build_response(client=admin, response=response)
+
+
+def slow_body(path, token=ADMIN):
+    """A body that stops half-way: the server answers 408 after its body time-out."""
+    host = urlsplit(BASE)
+    with socket.create_connection((host.hostname, host.port), timeout=10) as s:
+        s.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: localhost\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                "Content-Length: 200\r\n\r\n{\"name\": "
+            ).encode()
+        )
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = [tuple(line.split(": ", 1)) for line in lines[1:] if ": " in line]
+    return httpx.Response(status, headers=headers, content=body)
+
+
+def busy(operation, call):
+    """Concurrent hashing work until one answer is 503 (the hasher's queue is full)."""
+    for _ in range(20):
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(lambda _: call(), range(16)))
+        for answer in answers:
+            if answer.status_code == 503:
+                return answer
+    raise AssertionError(f"{operation}: the hasher never answered busy")
+
+
+def over_the_limit(operation, call):
+    """Writes by one caller until its rate limit answers 429."""
+    for _ in range(1000):
+        answer = call()
+        if answer.status_code == 429:
+            return answer
+    raise AssertionError(f"{operation}: no 429 after 1000 writes")
+
+
+# ---------------------------------------------------------------- operations
+def test_operations():
+    health = expect("healthz", healthz.sync_detailed(client=anonymous), 200, Health)
+    assert health.status == HealthStatus.OK
+    ready = expect("readyz", readyz.sync_detailed(client=anonymous), 200, Health)
+    assert ready.status == HealthStatus.READY
+    text = expect("metrics", metrics.sync_detailed(client=anonymous), 200, str)
+    assert "http_requests_total" in text
+
+
+# ---------------------------------------------------------------- surface A
+def test_flat():
+    body = CreateApp(
+        owner_org_id="acme",
+        name="Billing",
+        type_=AppType.WEB,
+        redirect_urls=["https://billing.example.com/callback"],
+        allowed_scopes=["read"],
+        description="Invoices",
+        grant_types=[GrantType.AUTHORIZATION_CODE, GrantType.CLIENT_CREDENTIALS],
+        access_level=AccessLevel.USER,
+    )
+    r = flat_create.sync_detailed(client=admin, body=body)
+    created = expect("flat_create", r, 201, AppWithSecret)
+    app = created.application
+    assert isinstance(app, App)
+    assert (app.name, app.owner_org_id, app.type_) == ("Billing", "acme", AppType.WEB)
+    assert app.redirect_urls == ["https://billing.example.com/callback"]
+    assert app.allowed_scopes == ["read"] and app.description == "Invoices"
+    assert app.grant_types == [GrantType.AUTHORIZATION_CODE, GrantType.CLIENT_CREDENTIALS]
+    assert app.access_level == AccessLevel.USER
+    assert app.disabled is False and app.is_first_party is False
+    assert app.previous_secret_expires_at is None
+    assert app.created_at.tzinfo is not None and app.updated_at >= app.created_at
+    assert r.headers["location"] == f"/api/oauth-applications/{app.client_id}"
+    assert r.headers["cache-control"] == "no-store"
+    secret = created.client_secret
+    cid = app.client_id
+
+    got = flat_get.sync_detailed(cid, client=member)
+    assert expect("flat_get", got, 200, App).name == "Billing"
+    etag = got.headers["etag"]
+
+    page = expect(
+        "flat_list", flat_list.sync_detailed(client=member, owner_org_id="acme", limit=1), 200, AppPage
+    )
+    assert len(page.items) == 1 and isinstance(page.items[0], App)
+    assert page.next_cursor is None or isinstance(page.next_cursor, str)
+
+    patched = flat_patch.sync_detailed(
+        cid, client=admin, body=PatchApp(name="Renamed", description=None), if_match=f'"99", {etag}'
+    )
+    app = expect("flat_patch", patched, 200, App)
+    assert app.name == "Renamed" and app.description is None
+    assert patched.headers["etag"] != etag
+
+    rotated = flat_rotate_secret.sync_detailed(cid, client=admin)  # no body
+    new = expect("flat_rotate_secret", rotated, 200, AppWithSecret)
+    assert new.client_secret != secret and new.application.previous_secret_expires_at is None
+    graced = flat_rotate_secret.sync_detailed(
+        cid, client=admin, body=RotateSecret(grace_period_seconds=600)
+    )
+    newest = expect("flat_rotate_secret", graced, 200, AppWithSecret)
+    assert newest.application.previous_secret_expires_at is not None
+
+    for presented, valid in [(new.client_secret, True), (newest.client_secret, True), (secret, False)]:
+        answer = expect(
+            "flat_authenticate_client",
+            flat_authenticate_client.sync_detailed(
+                client=authenticator,
+                body=ClientCredentials(client_id=str(cid), client_secret=presented),
+            ),
+            200,
+            ClientAuthenticationResult,
+        )
+        assert answer.valid is valid
+        if valid:
+            assert isinstance(answer.application, App) and answer.application.client_id == cid
+
+    revoked = flat_revoke_previous_secret.sync_detailed(cid, client=admin)
+    assert expect("flat_revoke_previous_secret", revoked, 200, App).previous_secret_expires_at is None
+
+    trail = expect("flat_events", flat_events.sync_detailed(cid, client=admin, limit=10), 200, AuditPage)
+    actions = [e.action for e in trail.items]
+    assert actions[-1] == AuditAction.CREATED and AuditAction.SECRET_ROTATED in actions
+    assert trail.items[0].actor == "client-admin" and trail.items[0].request_id
+
+    disabled = flat_disable.sync_detailed(cid, client=admin)
+    assert expect("flat_disable", disabled, 200, Success).success is True
+    assert flat_get.sync_detailed(cid, client=admin).parsed.disabled is True
+
+    # Errors, each from a request that earns it.
+    expect("flat_rotate_secret", flat_rotate_secret.sync_detailed(cid, client=admin), 409, ProblemDetails)
+    enabled = flat_enable.sync_detailed(cid, client=admin)
+    assert expect("flat_enable", enabled, 200, App).disabled is False
+    expect("flat_get", flat_get.sync_detailed(cid, client=anonymous), 401, ProblemDetails)
+    expect("flat_get", flat_get.sync_detailed(uuid.uuid4(), client=admin), 404, ProblemDetails)
+    expect("flat_create", flat_create.sync_detailed(client=member, body=body), 403, ProblemDetails)
+    bad_url = CreateApp(owner_org_id="acme", name="X", type_=AppType.WEB, redirect_urls=["http://x.example/cb"])
+    problem = expect("flat_create", flat_create.sync_detailed(client=admin, body=bad_url), 422, ProblemDetails)
+    assert problem.errors[0].field == "redirectUrls[0]"
+    stale = flat_patch.sync_detailed(cid, client=admin, body=PatchApp(name="Y"), if_match='"1"')
+    expect("flat_patch", stale, 412, ProblemDetails)
+    expect("flat_list", flat_list.sync_detailed(client=admin, owner_org_id="acme", cursor="x"), 422, ProblemDetails)
+    unknown = parse("flat_create", raw("POST", "/api/oauth-applications", json={"ownerOrgId": "acme", "colour": 1}))
+    problem = expect("flat_create", unknown, 400, ProblemDetails)
+    assert {e.field for e in problem.errors} >= {"colour", "name"}
+    big = parse("flat_create", raw("POST", "/api/oauth-applications", json={"name": "x" * 70_000}))
+    expect("flat_create", big, 413, ProblemDetails)
+    text = parse("flat_create", raw("POST", "/api/oauth-applications", content="{}", headers={"Content-Type": "text/plain"}))
+    expect("flat_create", text, 415, ProblemDetails)
+    expect("flat_create", parse("flat_create", slow_body("/api/oauth-applications")), 408, ProblemDetails)
+    limited_call = lambda: parse(
+        "flat_patch", raw("PATCH", f"/api/oauth-applications/{cid}", token=LIMITED, json={"bogus": 1})
+    )
+    expect("flat_patch", over_the_limit("flat_patch", limited_call), 429, ProblemDetails)
+    busy_call = lambda: flat_create.sync_detailed(client=admin, body=body)
+    expect("flat_create", busy("flat_create", busy_call), 503, ProblemDetails)
+
+
+# ---------------------------------------------------------------- surface B
+V1 = "/api/v1/organizations/acme/oauth-applications"
+
+
+def test_v1():
+    body = CreateAppV1(
+        name="Reports",
+        redirect_uris=["https://reports.example.com/cb"],
+        scopes=["read"],
+        type_=AppType.WEB,
+        description="Monthly",
+    )
+    r = v1_create.sync_detailed("acme", client=admin, body=body)
+    created = expect("v1_create", r, 201, CreatedEnvelope)
+    data = created.data
+    assert created.success is True and data.name == "Reports" and data.client_secret
+    assert data.status == Status.ACTIVE and data.type_ == AppType.WEB
+    assert r.headers["location"] == f"{V1}/{data.id}"
+    app_id = data.id
+
+    got = v1_get.sync_detailed("acme", app_id, client=member)
+    envelope = expect("v1_get", got, 200, AppEnvelope)
+    assert envelope.data.client_id == data.client_id and envelope.data.scopes == ["read"]
+
+    listed = expect("v1_list", v1_list.sync_detailed("acme", client=member, page=1, per_page=5), 200, ListEnvelope)
+    assert listed.pagination.page == 1 and listed.pagination.per_page == 5
+    assert listed.pagination.total >= 1 and len(listed.data) >= 1
+
+    patched = v1_patch.sync_detailed(
+        "acme", app_id, client=admin, body=PatchAppV1(name="Reports 2"), if_match=got.headers["etag"]
+    )
+    updated = expect("v1_patch", patched, 200, UpdatedEnvelope)
+    assert updated.data.name == "Reports 2" and updated.data.message == updated.message
+
+    regenerated = v1_regenerate_secret.sync_detailed("acme", app_id, client=admin)  # no body
+    secret = expect("v1_regenerate_secret", regenerated, 200, RegeneratedEnvelope)
+    assert secret.data.client_secret and secret.data.previous_secret_expires_at is None
+    graced = v1_regenerate_secret.sync_detailed(
+        "acme", app_id, client=admin, body=RegenerateSecret(grace_period_seconds=60)
+    )
+    assert expect("v1_regenerate_secret", graced, 200, RegeneratedEnvelope).data.previous_secret_expires_at
+
+    trail = expect("v1_events", v1_events.sync_detailed("acme", app_id, client=admin), 200, EventsEnvelope)
+    assert trail.data[-1].action == AuditAction.CREATED
+    assert trail.data[0].changed_fields
+
+    revoked = v1_revoke.sync_detailed("acme", app_id, client=admin)
+    assert expect("v1_revoke", revoked, 200, AppEnvelope).data.status == Status.REVOKED
+
+    # Errors, each from a request that earns it.
+    conflict = expect("v1_regenerate_secret", v1_regenerate_secret.sync_detailed("acme", app_id, client=admin), 409, ErrorEnvelope)
+    assert conflict.error.code == ErrorCode.CONFLICT
+    expect("v1_get", v1_get.sync_detailed("acme", app_id, client=anonymous), 401, ErrorEnvelope)
+    expect("v1_get", v1_get.sync_detailed("acme", 999_999, client=admin), 404, ErrorEnvelope)
+    expect("v1_get", parse("v1_get", raw("GET", f"{V1}/abc")), 400, ErrorEnvelope)
+    expect("v1_create", v1_create.sync_detailed("acme", client=member, body=body), 403, ErrorEnvelope)
+    bad = CreateAppV1(name="X", redirect_uris=["javascript:alert(1)"])
+    invalid = expect("v1_create", v1_create.sync_detailed("acme", client=admin, body=bad), 422, ErrorEnvelope)
+    assert invalid.error.code == ErrorCode.VALIDATION_ERROR and invalid.error.details[0].field == "redirect_uris[0]"
+    stale = v1_patch.sync_detailed("acme", app_id, client=admin, body=PatchAppV1(name="Z"), if_match='"1"')
+    expect("v1_patch", stale, 412, ErrorEnvelope)
+    expect("v1_list", v1_list.sync_detailed("acme", client=admin, per_page=500), 422, ErrorEnvelope)
+    unknown = parse("v1_create", raw("POST", V1, json={"name": "x", "colour": 1}))
+    expect("v1_create", unknown, 400, ErrorEnvelope)
+    expect("v1_create", parse("v1_create", raw("POST", V1, json={"name": "x" * 70_000})), 413, ErrorEnvelope)
+    text = parse("v1_create", raw("POST", V1, content="{}", headers={"Content-Type": "text/plain"}))
+    expect("v1_create", text, 415, ErrorEnvelope)
+    expect("v1_create", parse("v1_create", slow_body(V1)), 408, ErrorEnvelope)
+    limited_call = lambda: parse("v1_patch", raw("PATCH", f"{V1}/{app_id}", token=LIMITED, json={"bogus": 1}))
+    expect("v1_patch", over_the_limit("v1_patch", limited_call), 429, ErrorEnvelope)
+    busy_call = lambda: v1_create.sync_detailed("acme", client=admin, body=body)
+    expect("v1_create", busy("v1_create", busy_call), 503, ErrorEnvelope)
+
+
+# ---------------------------------------------------------------- every declared status
+def test_every_declared_error_status():
+    """Every error status the document declares for an operation parses into that
+    operation's declared model: from the operation's own answer where a request above
+    earned it, otherwise from a real answer of the same surface and status (the document
+    declares the same shared answer for both). `/readyz`'s 503 (the database is gone) is
+    left to the end-to-end tests that stop a database."""
+    document = json.load(open(DOCUMENT))
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            operation = op["operationId"]
+            if not operation.startswith(("flat_", "v1_")):
+                continue
+            for status in map(int, op["responses"]):
+                if status < 400 or (operation, status) in checked:
+                    continue
+                surface = "v1" if operation.startswith("v1_") else "flat"
+                sample = samples.get((surface, status))
+                if sample is None:
+                    raise AssertionError(f"{operation}: no real {status} answer to parse")
+                parsed = parse(operation, httpx.Response(status, headers=sample.headers, content=sample.content))
+                model = ErrorEnvelope if surface == "v1" else ProblemDetails
+                expect(operation, parsed, status, model)
+
+
+for test in [test_operations, test_flat, test_v1, test_every_declared_error_status]:
+    try:
+        test()
+    except Exception as e:  # noqa: BLE001 - every failure is reported, then the run fails
+        failures.append(f"{test.__name__}: {type(e).__name__}: {e}")
+
+operations = sorted({op for op, _ in checked})
+print(f"generated client: {len(operations)} operations, {len(checked)} answers parsed as declared")
+for failure in failures:
+    print(f"FAILED {failure}")
+print(f"{len(checked)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
