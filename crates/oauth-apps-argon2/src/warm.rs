@@ -11,8 +11,8 @@
 //! an unknown client (verified against a dummy hash): timing tells an attacker nothing.
 //!
 //! A rotated or revoked secret's stored hash is never offered for verification again, so
-//! its entry can never be used again; [`WarmHasher::forget`] drops it at once and the
-//! entries are bounded in number (least recently verified first out).
+//! its entry can never answer again; it leaves when newer entries need its place: the
+//! entries are bounded in number ([`DEFAULT_CAPACITY`]), least recently verified first out.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -64,11 +64,6 @@ impl<H> WarmHasher<H> {
     #[must_use]
     pub const fn inner(&self) -> &H {
         &self.inner
-    }
-
-    /// Drops what is remembered for `hash`.
-    pub fn forget(&self, hash: &SecretHash) {
-        self.lock().entries.remove(hash.as_phc());
     }
 
     /// How many stored hashes are remembered.
@@ -216,17 +211,6 @@ mod tests {
         assert!(!w.verify("wrong", &h, "x").await.unwrap());
         assert_eq!(count(&w), 2);
         assert!(w.is_empty());
-    }
-
-    #[tokio::test]
-    async fn forgetting_makes_the_next_check_slow_again() {
-        let w = WarmHasher::new(Counting::default(), 10);
-        let h = hash_of("right");
-        assert!(w.verify("right", &h, "x").await.unwrap());
-        w.forget(&h);
-        assert!(w.is_empty());
-        assert!(w.verify("right", &h, "x").await.unwrap());
-        assert_eq!(count(&w), 2);
     }
 
     #[tokio::test]

@@ -21,8 +21,10 @@ use oauth_apps_domain::{
     OrgId, RepositoryError, StoredAuditEvent, Version,
 };
 
-/// The default time an entry may be served: 1 second.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(1);
+/// The default time an entry may be served: 5 seconds. Changes are evicted at once
+/// (locally, and through announcements from other replicas); the time-to-live is the
+/// safety net for an announcement that was lost.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(5);
 
 struct Entry {
     app: OAuthApplication,

@@ -32,6 +32,15 @@ impl OrgRole {
             _ => None,
         }
     }
+
+    /// The role as tokens name it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Member => "member",
+        }
+    }
 }
 
 /// A platform-wide role.
@@ -51,6 +60,15 @@ impl PlatformRole {
             "platform-admin" => Some(Self::PlatformAdmin),
             "client-authenticator" => Some(Self::ClientAuthenticator),
             _ => None,
+        }
+    }
+
+    /// The role as tokens name it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PlatformAdmin => "platform-admin",
+            Self::ClientAuthenticator => "client-authenticator",
         }
     }
 }
@@ -308,6 +326,15 @@ mod tests {
         assert!(!p.is_platform_admin());
         assert_eq!(p.request_id(), Some("req-1"));
         assert_eq!(Principal::new("x").request_id(), None);
+        for role in [OrgRole::Admin, OrgRole::Member] {
+            assert_eq!(OrgRole::parse(role.as_str()), Some(role));
+        }
+        for role in [
+            PlatformRole::PlatformAdmin,
+            PlatformRole::ClientAuthenticator,
+        ] {
+            assert_eq!(PlatformRole::parse(role.as_str()), Some(role));
+        }
         let given = |id: &str| {
             Principal::new("x")
                 .with_client_request_id(id)

@@ -187,8 +187,9 @@ impl Config {
         let workers = number(&get, "OAUTH_APPS_WORKERS", &mut errors);
         let write_rate = number(&get, "OAUTH_APPS_WRITE_RATE", &mut errors).unwrap_or(50);
         let auth_rate = number(&get, "OAUTH_APPS_AUTH_RATE", &mut errors).unwrap_or(1000);
-        let cache_ttl = std::time::Duration::from_millis(
-            number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).unwrap_or(5000),
+        let cache_ttl = number(&get, "OAUTH_APPS_CACHE_TTL_MS", &mut errors).map_or(
+            oauth_apps_cache::DEFAULT_TTL,
+            std::time::Duration::from_millis,
         );
         let body_timeout = std::time::Duration::from_millis(
             number(&get, "OAUTH_APPS_BODY_TIMEOUT_MS", &mut errors).unwrap_or(10_000),

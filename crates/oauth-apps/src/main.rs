@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use oauth_apps::config::{Config, Database};
 use oauth_apps::{Application, dev_key, migrate, telemetry, transfer};
+use oauth_apps_domain::{OrgId, OrgRole, PlatformRole};
 use oauth_apps_http::auth::{Claims, mint_hs256};
 
 #[derive(Parser)]
@@ -85,24 +86,32 @@ fn token(
     };
     let mut org_roles = HashMap::new();
     for entry in orgs {
-        match entry.split_once('=') {
-            Some((org, role @ ("admin" | "member"))) => {
-                org_roles.insert(org.to_owned(), role.to_owned());
+        let parsed = entry.split_once('=').and_then(|(org, role)| {
+            let org = OrgId::parse(org).ok()?;
+            Some((org, OrgRole::parse(role)?))
+        });
+        match parsed {
+            Some((org, role)) => {
+                org_roles.insert(org.as_str().to_owned(), role.as_str().to_owned());
             }
-            _ => {
+            None => {
                 return fail(format!(
-                    "--org takes ORG=admin or ORG=member (got {entry:?})"
+                    "--org takes ORG=admin or ORG=member, ORG 1-64 characters of [A-Za-z0-9_.-] \
+                     (got {entry:?})"
                 ));
             }
         }
     }
-    if let Some(bad) = roles
-        .iter()
-        .find(|r| !matches!(r.as_str(), "platform-admin" | "client-authenticator"))
-    {
-        return fail(format!(
-            "--role takes platform-admin or client-authenticator (got {bad:?})"
-        ));
+    let mut platform_roles = Vec::with_capacity(roles.len());
+    for role in &roles {
+        match PlatformRole::parse(role) {
+            Some(role) => platform_roles.push(role.as_str().to_owned()),
+            None => {
+                return fail(format!(
+                    "--role takes platform-admin or client-authenticator (got {role:?})"
+                ));
+            }
+        }
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -113,7 +122,7 @@ fn token(
         aud: config.jwt.audience.clone(),
         iss: config.jwt.issuer.clone(),
         orgs: org_roles,
-        roles,
+        roles: platform_roles,
     };
     match mint_hs256(&secret, &claims) {
         Ok(token) => {
