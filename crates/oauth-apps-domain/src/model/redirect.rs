@@ -80,11 +80,7 @@ impl RedirectUrl {
     #[must_use]
     pub fn matches(&self, app_type: AppType, presented: &str) -> bool {
         if self.0 == presented {
-            return normalised(presented).is_some()
-                || matches!(
-                    check(&self.0, app_type, Rules::Current),
-                    Err(Violation::UrlNotNormalised { .. })
-                );
+            return normalised(presented).is_some() || harmlessly_spelled(presented);
         }
         let Some(given) = normalised(presented) else {
             return false;
@@ -202,6 +198,38 @@ fn normalised(s: &str) -> Option<Url> {
         return None;
     }
     Url::parse(s).ok().filter(|url| url.as_str() == s)
+}
+
+/// Whether `s` differs from its normalised form only in ways that cannot change where it
+/// leads: an upper-case scheme, a default port written out, a missing `/` path. Anything
+/// else (a host in another spelling, a backslash, dot segments, percent-encoding) is not.
+fn harmlessly_spelled(s: &str) -> bool {
+    if s.contains('\\') {
+        return false;
+    }
+    let Ok(url) = Url::parse(s) else {
+        return false;
+    };
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut spelled = format!("{}:{rest}", scheme.to_ascii_lowercase());
+    if let (Some(host), Some(port)) = (url.host_str(), default_port(url.scheme())) {
+        let written = format!("//{host}:{port}");
+        let prefix = format!("{}:{written}", url.scheme());
+        if spelled.starts_with(&prefix) {
+            spelled = format!("{}://{host}{}", url.scheme(), &spelled[prefix.len()..]);
+        }
+    }
+    spelled == url.as_str() || format!("{spelled}/") == url.as_str()
+}
+
+const fn default_port(scheme: &str) -> Option<u16> {
+    match scheme.as_bytes() {
+        b"http" => Some(80),
+        b"https" => Some(443),
+        _ => None,
+    }
 }
 
 fn host_in(url: &Url, hosts: &[&str]) -> bool {
@@ -881,6 +909,9 @@ mod tests {
         assert!(!legacy.matches(AppType::Native, "https://a.example/"));
         assert!(legacy.matches(AppType::Native, "HTTPS://b.example:443/x"));
         assert!(!legacy.matches(AppType::Native, "https://b.example/x"));
+        // Found by the fuzz target: a host spelled in upper case behind `https:///`.
+        let odd = RedirectUrls::restore(&["https:///exWmpl/:/emple.com/"], AppType::Web).unwrap();
+        assert!(!odd.matches(AppType::Web, "https:///exWmpl/:/emple.com/"));
         let confusable =
             RedirectUrls::restore(&["http://127.0.0.1\\@evil.com/cb"], AppType::Web).unwrap();
         assert!(!confusable.matches(AppType::Web, "http://127.0.0.1\\@evil.com/cb"));
