@@ -11,6 +11,7 @@ mod secret;
 pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, NewApplication, OAuthApplication, Profile, SecretRotationRefused,
+    StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
 pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
