@@ -1,39 +1,49 @@
-//! The tables, as the migrations in `migrations/sqlite` create them. Timestamps are
-//! microseconds since the Unix epoch; lists are text with one element per line.
+//! The tables, as the migrations of both databases create them (`migrations/postgres`,
+//! `migrations/sqlite`). Written by hand, once: the columns the databases type differently
+//! are declared with this crate's SQL types ([`crate::sql_types`]).
 
 diesel::table! {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+    use crate::sql_types::{Instant, TextList, Uuid};
+
     oauth_applications (id) {
         id -> BigInt,
-        client_id -> Text,
+        client_id -> Uuid,
         owner_org_id -> Text,
         name -> Text,
         description -> Nullable<Text>,
         app_type -> Text,
-        redirect_urls -> Text,
-        allowed_scopes -> Text,
-        grant_types -> Text,
+        redirect_urls -> TextList,
+        allowed_scopes -> TextList,
+        grant_types -> TextList,
         access_level -> Text,
         status -> Text,
         is_first_party -> Bool,
-        created_at -> BigInt,
-        updated_at -> BigInt,
+        created_at -> Instant,
+        updated_at -> Instant,
         version -> BigInt,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::Instant;
+
     client_secrets (id) {
         id -> BigInt,
         application_id -> BigInt,
         secret_hash -> Text,
         state -> Text,
-        created_at -> BigInt,
-        expires_at -> Nullable<BigInt>,
-        revoked_at -> Nullable<BigInt>,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+        revoked_at -> Nullable<Instant>,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::{Instant, TextList};
+
     audit_events (id) {
         id -> BigInt,
         application_id -> BigInt,
@@ -41,8 +51,8 @@ diesel::table! {
         actor -> Text,
         request_id -> Nullable<Text>,
         client_request_id -> Nullable<Text>,
-        changed_fields -> Text,
-        occurred_at -> BigInt,
+        changed_fields -> TextList,
+        occurred_at -> Instant,
     }
 }
 
