@@ -187,31 +187,6 @@ pub struct ArchivedApplication {
     pub events: Vec<StoredAuditEvent>,
 }
 
-impl ArchivedApplication {
-    /// Pairs each application with its events (given as `(application id, event)` in
-    /// any order of applications; each trail keeps the order its events came in).
-    #[must_use]
-    pub fn with_trails(
-        apps: Vec<OAuthApplication>,
-        events: Vec<(i64, StoredAuditEvent)>,
-    ) -> Vec<Self> {
-        let mut trails: std::collections::HashMap<i64, Vec<StoredAuditEvent>> =
-            std::collections::HashMap::with_capacity(apps.len());
-        for (app, event) in events {
-            trails.entry(app).or_default().push(event);
-        }
-        apps.into_iter()
-            .map(|application| {
-                let events = trails.remove(&application.id().get()).unwrap_or_default();
-                Self {
-                    application,
-                    events,
-                }
-            })
-            .collect()
-    }
-}
-
 /// Moving a whole store out and in (`oauth-apps export` / `import`).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -431,41 +406,6 @@ mod tests {
                 "previous_secret_revoked"
             ]
         );
-    }
-
-    #[test]
-    fn archived_applications_get_their_own_trails_in_order() {
-        use crate::model::application::tests::sample;
-        let event = |id: i64| StoredAuditEvent {
-            id,
-            event: AuditEvent {
-                action: AuditAction::Updated,
-                actor: "alice".into(),
-                request_id: None,
-                client_request_id: None,
-                changed_fields: vec![Field::Name],
-                at: Timestamp::from_unix_micros(id).unwrap(),
-            },
-        };
-        let archived = ArchivedApplication::with_trails(
-            vec![sample(1, "acme"), sample(2, "acme"), sample(3, "acme")],
-            vec![
-                (2, event(20)),
-                (1, event(10)),
-                (9, event(90)),
-                (2, event(21)),
-            ],
-        );
-        let trails: Vec<(i64, Vec<i64>)> = archived
-            .iter()
-            .map(|a| {
-                (
-                    a.application.id().get(),
-                    a.events.iter().map(|e| e.id).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(trails, [(1, vec![10]), (2, vec![20, 21]), (3, vec![])]);
     }
 
     #[test]
