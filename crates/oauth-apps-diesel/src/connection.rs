@@ -30,11 +30,12 @@ pub struct PoolSettings {
 
 /// A pool of connections to one database, each set up when it is opened.
 #[derive(Clone)]
-pub enum Pool {
-    /// PostgreSQL connections.
+pub struct Pool(Pools);
+
+#[derive(Clone)]
+enum Pools {
     #[cfg(feature = "postgres")]
     Postgres(diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>),
-    /// SQLite connections.
     #[cfg(feature = "sqlite")]
     Sqlite(diesel_async::pooled_connection::deadpool::Pool<SqliteConnection>),
 }
@@ -47,7 +48,7 @@ impl Pool {
     /// [`BuildError`] when the settings are invalid.
     #[cfg(feature = "postgres")]
     pub fn postgres(url: &str, setup: String, settings: PoolSettings) -> Result<Self, BuildError> {
-        build(url, setup, settings).map(Self::Postgres)
+        build(url, setup, settings).map(|pool| Self(Pools::Postgres(pool)))
     }
 
     /// A pool of connections to the SQLite file at `path`, each of which runs `setup` (one
@@ -57,29 +58,29 @@ impl Pool {
     /// [`BuildError`] when the settings are invalid.
     #[cfg(feature = "sqlite")]
     pub fn sqlite(path: &str, setup: String, settings: PoolSettings) -> Result<Self, BuildError> {
-        build(path, setup, settings).map(Self::Sqlite)
+        build(path, setup, settings).map(|pool| Self(Pools::Sqlite(pool)))
     }
 
     /// The pool's saturation: connections in use, the most it holds, and requests waiting
     /// for one.
     #[must_use]
     pub fn usage(&self) -> (usize, usize, usize) {
-        let s = match self {
+        let s = match &self.0 {
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => pool.status(),
+            Pools::Postgres(pool) => pool.status(),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => pool.status(),
+            Pools::Sqlite(pool) => pool.status(),
         };
         (s.size.saturating_sub(s.available), s.max_size, s.waiting)
     }
 
     /// A connection from the pool.
     pub(crate) async fn get(&self) -> Result<Pooled, RepositoryError> {
-        match self {
+        match &self.0 {
             #[cfg(feature = "postgres")]
-            Self::Postgres(pool) => pool.get().await.map(Pooled::Postgres),
+            Pools::Postgres(pool) => pool.get().await.map(Pooled::Postgres),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(pool) => pool.get().await.map(Pooled::Sqlite),
+            Pools::Sqlite(pool) => pool.get().await.map(Pooled::Sqlite),
         }
         .map_err(pool_error)
     }

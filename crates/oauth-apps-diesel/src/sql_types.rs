@@ -1,6 +1,6 @@
 //! The SQL types of the columns the two databases store differently. The schema declares
 //! those columns with these types; each backend maps them to its own, and the values that
-//! go in and out of them ([`crate::values`]) convert for each.
+//! go in and out of them convert for each.
 
 use diesel::query_builder::QueryId;
 use diesel::sql_types::SqlType;

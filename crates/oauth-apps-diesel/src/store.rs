@@ -47,10 +47,9 @@ pub trait Database: Send + Sync + Sized + 'static {
     /// (a [`Store::ping`], say). By default the error stands; PostgreSQL decides there
     /// whether an error its driver leaves unnamed means that the server is gone.
     fn settle(
-        store: &Store<Self>,
+        _store: &Store<Self>,
         error: RepositoryError,
     ) -> impl Future<Output = RepositoryError> + Send {
-        let _ = store;
         std::future::ready(error)
     }
 }

@@ -1,5 +1,5 @@
 //! Embedded SQLite storage for OAuth applications, the default: the domain's
-//! [`ApplicationRepository`] and [`ApplicationArchive`] on a SQLite file (bundled SQLite;
+//! `ApplicationRepository` and `ApplicationArchive` on a SQLite file (bundled SQLite;
 //! WAL mode, a busy time-out, foreign keys on), through a small pool of connections and
 //! the store written once for both databases ([`oauth_apps_diesel::Store`]). What is
 //! SQLite's own is here: the file, its pragmas and its migrations.
@@ -7,9 +7,6 @@
 //! Every write is one `BEGIN IMMEDIATE` transaction holding the compare-and-set on
 //! `version`, the secrets and the audit event; SQLite runs one writer at a time and the
 //! others wait up to the busy time-out.
-//!
-//! [`ApplicationRepository`]: oauth_apps_domain::ApplicationRepository
-//! [`ApplicationArchive`]: oauth_apps_domain::ApplicationArchive
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
