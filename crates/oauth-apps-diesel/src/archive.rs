@@ -141,27 +141,17 @@ impl<D: Database> ApplicationArchive for Store<D> {
         after: i64,
         limit: u32,
     ) -> Result<Vec<ArchivedApplication>, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            export_after(&mut pooled.connection(), after, limit).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| export_after(conn, after, limit).await)
+            .await
     }
 
     async fn is_empty(&self) -> Result<bool, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            is_empty(&mut pooled.connection()).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| is_empty(conn).await).await
     }
 
     async fn import(&self, apps: &[ArchivedApplication]) -> Result<(), RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            import(&mut pooled.connection(), apps, D::AFTER_IMPORT).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| import(conn, apps, D::AFTER_IMPORT).await)
+            .await
     }
 }
 

@@ -114,11 +114,16 @@ impl<D: Database> Store<D> {
         .map_err(|e| RepositoryError::Unavailable(Box::new(e)))
     }
 
-    /// `result`, with the database's final word on its error.
-    pub(crate) async fn settled<T>(
+    /// Runs `work` on a connection from the pool; the database has the last word on its
+    /// error ([`Database::settle`]).
+    pub(crate) async fn run<T>(
         &self,
-        result: Result<T, RepositoryError>,
+        work: impl AsyncFnOnce(&mut AnyConnection<'_>) -> Result<T, RepositoryError>,
     ) -> Result<T, RepositoryError> {
+        let result = match self.pool.get().await {
+            Ok(mut pooled) => work(&mut pooled.connection()).await,
+            Err(e) => Err(e),
+        };
         match result {
             Err(error) => Err(D::settle(self, error).await),
             ok => ok,
@@ -439,22 +444,15 @@ impl<D: Database> ApplicationRepository for Store<D> {
         app: &NewApplication,
         event: &AuditEvent,
     ) -> Result<AppId, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            insert(&mut pooled.connection(), app, event).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| insert(conn, app, event).await).await
     }
 
     async fn find_by_client_id(
         &self,
         client_id: &ClientId,
     ) -> Result<Option<OAuthApplication>, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            find_one(&mut pooled.connection(), Lookup::ClientId(client_id)).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| find_one(conn, Lookup::ClientId(client_id)).await)
+            .await
     }
 
     async fn find_by_org_and_id(
@@ -462,11 +460,8 @@ impl<D: Database> ApplicationRepository for Store<D> {
         org: &OrgId,
         id: AppId,
     ) -> Result<Option<OAuthApplication>, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            find_one(&mut pooled.connection(), Lookup::OrgAndId(org, id)).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| find_one(conn, Lookup::OrgAndId(org, id)).await)
+            .await
     }
 
     async fn list_after(
@@ -475,11 +470,8 @@ impl<D: Database> ApplicationRepository for Store<D> {
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            list_after(&mut pooled.connection(), org, after, limit).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| list_after(conn, org, after, limit).await)
+            .await
     }
 
     async fn list_page(
@@ -488,11 +480,8 @@ impl<D: Database> ApplicationRepository for Store<D> {
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            list_page(&mut pooled.connection(), org, offset, limit).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| list_page(conn, org, offset, limit).await)
+            .await
     }
 
     async fn list_events(
@@ -501,11 +490,8 @@ impl<D: Database> ApplicationRepository for Store<D> {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            list_events(&mut pooled.connection(), app, before, limit).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| list_events(conn, app, before, limit).await)
+            .await
     }
 
     async fn update(
@@ -514,10 +500,7 @@ impl<D: Database> ApplicationRepository for Store<D> {
         expected: Version,
         event: &AuditEvent,
     ) -> Result<(), RepositoryError> {
-        let result = async {
-            let mut pooled = self.pool.get().await?;
-            update(&mut pooled.connection(), app, expected, event).await
-        };
-        self.settled(result.await).await
+        self.run(async |conn| update(conn, app, expected, event).await)
+            .await
     }
 }
