@@ -24,6 +24,8 @@
 //! [`OAuthApplication`]: oauth_apps_domain::OAuthApplication
 //! [`OAuthApplication::restore`]: oauth_apps_domain::OAuthApplication::restore
 
+#![deny(missing_docs)]
+
 #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
 compile_error!("oauth-apps-diesel needs the `postgres` or the `sqlite` feature");
 

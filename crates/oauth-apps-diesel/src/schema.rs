@@ -1,6 +1,11 @@
 //! The tables, as the migrations of both databases create them (`migrations/postgres`,
 //! `migrations/sqlite`). Written by hand, once: the columns the databases type differently
 //! are declared with this crate's SQL types ([`crate::sql_types`]).
+#![allow(
+    missing_docs,
+    reason = "diesel's table! declares a module and a type per table and column; the \
+              migrations describe them"
+)]
 
 diesel::table! {
     use diesel::sql_types::{BigInt, Bool, Nullable, Text};
