@@ -7,7 +7,7 @@ use crate::model::{
     AppId, ClientId, ClientSecret, Cursor, NewApplication, OAuthApplication, OrgId, SecretHash,
     Timestamp, Version,
 };
-use crate::validation::{Field, ValidationErrors};
+use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// A boxed error from an adapter, kept as the source of a domain error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -40,6 +40,16 @@ impl AuditAction {
         Self::PreviousSecretRevoked,
     ];
 
+    /// The stored names of every action, in the order of [`AuditAction::ALL`].
+    pub const NAMES: [&'static str; 6] = [
+        "created",
+        "updated",
+        "disabled",
+        "enabled",
+        "secret_rotated",
+        "previous_secret_revoked",
+    ];
+
     /// The action with this stored name.
     #[must_use]
     pub fn parse(name: &str) -> Option<Self> {
@@ -49,14 +59,7 @@ impl AuditAction {
     /// The action's stored name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Updated => "updated",
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::SecretRotated => "secret_rotated",
-            Self::PreviousSecretRevoked => "previous_secret_revoked",
-        }
+        Self::NAMES[self as usize]
     }
 }
 
@@ -76,6 +79,69 @@ pub struct AuditEvent {
     pub changed_fields: Vec<Field>,
     /// When it happened.
     pub at: Timestamp,
+}
+
+impl AuditEvent {
+    /// Rebuilds a stored audit event (read from storage or from an export), strictly: an
+    /// action or a changed field of a name this service does not write, an empty actor or
+    /// a client request id it would not have kept ([`crate::client_request_id`]) is an
+    /// error, never dropped.
+    ///
+    /// # Errors
+    /// [`ValidationErrors`] naming every broken field: [`Field::AuditAction`],
+    /// [`Field::Actor`], [`Field::ClientRequestId`], [`Field::ChangedFields`] (with the
+    /// index of each unknown name).
+    pub fn restore<S: AsRef<str>>(
+        action: &str,
+        actor: String,
+        request_id: Option<String>,
+        client_request_id: Option<String>,
+        changed_fields: &[S],
+        at: Timestamp,
+    ) -> Result<Self, ValidationErrors> {
+        let mut c = Collector::default();
+        let action = c.check(
+            Field::AuditAction,
+            AuditAction::parse(action).ok_or(Violation::NotOneOf {
+                allowed: &AuditAction::NAMES,
+            }),
+        );
+        if actor.is_empty() {
+            c.push(FieldError::new(Field::Actor, Violation::Required));
+        }
+        if let Some(id) = &client_request_id
+            && crate::policy::client_request_id(id) != Some(id.as_str())
+        {
+            c.push(FieldError::new(
+                Field::ClientRequestId,
+                Violation::InvalidCharacters {
+                    allowed: "1 to 128 printable ASCII characters, without surrounding spaces",
+                },
+            ));
+        }
+        let mut fields = Vec::with_capacity(changed_fields.len());
+        for (i, name) in changed_fields.iter().enumerate() {
+            match Field::parse(name.as_ref()) {
+                Some(field) => fields.push(field),
+                None => c.push(FieldError::at(
+                    Field::ChangedFields,
+                    i,
+                    Violation::Malformed { what: "field name" },
+                )),
+            }
+        }
+        let Some(action) = action else {
+            return Err(c.into_errors());
+        };
+        c.finish(Self {
+            action,
+            actor,
+            request_id,
+            client_request_id,
+            changed_fields: fields,
+            at,
+        })
+    }
 }
 
 /// An audit event as stored, with its place in the application's trail (higher is newer).
@@ -119,31 +185,6 @@ pub struct ArchivedApplication {
     pub application: OAuthApplication,
     /// Its audit trail, oldest first, with the events' own ids.
     pub events: Vec<StoredAuditEvent>,
-}
-
-impl ArchivedApplication {
-    /// Pairs each application with its events (given as `(application id, event)` in
-    /// any order of applications; each trail keeps the order its events came in).
-    #[must_use]
-    pub fn with_trails(
-        apps: Vec<OAuthApplication>,
-        events: Vec<(i64, StoredAuditEvent)>,
-    ) -> Vec<Self> {
-        let mut trails: std::collections::HashMap<i64, Vec<StoredAuditEvent>> =
-            std::collections::HashMap::with_capacity(apps.len());
-        for (app, event) in events {
-            trails.entry(app).or_default().push(event);
-        }
-        apps.into_iter()
-            .map(|application| {
-                let events = trails.remove(&application.id().get()).unwrap_or_default();
-                Self {
-                    application,
-                    events,
-                }
-            })
-            .collect()
-    }
 }
 
 /// Moving a whole store out and in (`oauth-apps export` / `import`).
@@ -368,38 +409,57 @@ mod tests {
     }
 
     #[test]
-    fn archived_applications_get_their_own_trails_in_order() {
-        use crate::model::application::tests::sample;
-        let event = |id: i64| StoredAuditEvent {
-            id,
-            event: AuditEvent {
+    fn stored_events_are_restored_strictly() {
+        let at = Timestamp::from_unix_micros(7).unwrap();
+        let event = AuditEvent::restore(
+            "updated",
+            "alice".into(),
+            Some("req".into()),
+            Some("order 1".into()),
+            &["name", "redirect_urls"],
+            at,
+        )
+        .unwrap();
+        assert_eq!(
+            event,
+            AuditEvent {
                 action: AuditAction::Updated,
                 actor: "alice".into(),
-                request_id: None,
-                client_request_id: None,
-                changed_fields: vec![Field::Name],
-                at: Timestamp::from_unix_micros(id).unwrap(),
-            },
-        };
-        let archived = ArchivedApplication::with_trails(
-            vec![sample(1, "acme"), sample(2, "acme"), sample(3, "acme")],
-            vec![
-                (2, event(20)),
-                (1, event(10)),
-                (9, event(90)),
-                (2, event(21)),
-            ],
+                request_id: Some("req".into()),
+                client_request_id: Some("order 1".into()),
+                changed_fields: vec![Field::Name, Field::RedirectUrls],
+                at,
+            }
         );
-        let trails: Vec<(i64, Vec<i64>)> = archived
-            .iter()
-            .map(|a| {
-                (
-                    a.application.id().get(),
-                    a.events.iter().map(|e| e.id).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(trails, [(1, vec![10]), (2, vec![20, 21]), (3, vec![])]);
+        let errors = AuditEvent::restore(
+            "deleted",
+            String::new(),
+            None,
+            Some(" padded ".into()),
+            &["name", "colour"],
+            at,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors
+                .errors()
+                .iter()
+                .map(|e| (e.field, e.index))
+                .collect::<Vec<_>>(),
+            [
+                (Field::AuditAction, None),
+                (Field::Actor, None),
+                (Field::ClientRequestId, None),
+                (Field::ChangedFields, Some(1)),
+            ]
+        );
+        let unknown_field_only =
+            AuditEvent::restore("created", "bob".into(), None, None, &["colour"], at);
+        assert!(
+            unknown_field_only
+                .unwrap_err()
+                .concerns(Field::ChangedFields)
+        );
     }
 
     #[test]

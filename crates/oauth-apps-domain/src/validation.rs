@@ -49,11 +49,19 @@ pub enum Field {
     Secret,
     /// The optimistic-concurrency version (`If-Match`).
     Version,
+    /// What an audit event records as having happened.
+    AuditAction,
+    /// Who an audit event records as having done it.
+    Actor,
+    /// The id the client gave the request an audit event was recorded in.
+    ClientRequestId,
+    /// The fields an audit event records as changed.
+    ChangedFields,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 22] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -72,6 +80,10 @@ impl Field {
         Self::Page,
         Self::Secret,
         Self::Version,
+        Self::AuditAction,
+        Self::Actor,
+        Self::ClientRequestId,
+        Self::ChangedFields,
     ];
 
     /// The field with this canonical name.
@@ -102,6 +114,10 @@ impl Field {
             Self::Page => "page",
             Self::Secret => "secret",
             Self::Version => "version",
+            Self::AuditAction => "action",
+            Self::Actor => "actor",
+            Self::ClientRequestId => "client_request_id",
+            Self::ChangedFields => "changed_fields",
         }
     }
 }

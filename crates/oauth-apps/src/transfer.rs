@@ -11,8 +11,8 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditAction, AuditEvent, Field,
-    OAuthApplication, RepositoryError, StoredAuditEvent, Timestamp,
+    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, OAuthApplication,
+    RepositoryError, StoredAuditEvent, Timestamp,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -199,37 +199,17 @@ impl AppLine {
             OAuthApplication::from_record(self.id, record).map_err(|e| e.to_string())?;
         let mut events = Vec::with_capacity(self.events.len());
         for e in self.events {
-            let action = AuditAction::parse(&e.action)
-                .ok_or_else(|| format!("event {}: unknown action {:?}", e.id, e.action))?;
-            let mut changed_fields = Vec::with_capacity(e.changed_fields.len());
-            for name in &e.changed_fields {
-                changed_fields.push(
-                    Field::parse(name)
-                        .ok_or_else(|| format!("event {}: unknown field {name:?}", e.id))?,
-                );
-            }
-            if e.actor.is_empty() {
-                return Err(format!("event {}: the actor is empty", e.id));
-            }
-            if let Some(id) = &e.client_request_id
-                && oauth_apps_domain::client_request_id(id) != Some(id.as_str())
-            {
-                return Err(format!(
-                    "event {}: the client request id is not 1-128 printable ASCII characters",
-                    e.id
-                ));
-            }
-            events.push(StoredAuditEvent {
-                id: e.id,
-                event: AuditEvent {
-                    action,
-                    actor: e.actor,
-                    request_id: e.request_id,
-                    client_request_id: e.client_request_id,
-                    changed_fields,
-                    at: time("at", &e.at)?,
-                },
-            });
+            let at = time("at", &e.at)?;
+            let event = AuditEvent::restore(
+                &e.action,
+                e.actor,
+                e.request_id,
+                e.client_request_id,
+                &e.changed_fields,
+                at,
+            )
+            .map_err(|errors| format!("event {}: {errors}", e.id))?;
+            events.push(StoredAuditEvent { id: e.id, event });
         }
         Ok(ArchivedApplication {
             application,

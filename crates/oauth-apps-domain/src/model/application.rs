@@ -197,7 +197,61 @@ impl NewApplication {
         self
     }
 
-    /// Its fields as plain values, for storage.
+    /// The owning organisation.
+    #[must_use]
+    pub const fn owner_org_id(&self) -> &OrgId {
+        &self.0.owner_org_id
+    }
+
+    /// The application type.
+    #[must_use]
+    pub const fn app_type(&self) -> AppType {
+        self.0.app_type
+    }
+
+    /// The changeable settings.
+    #[must_use]
+    pub const fn profile(&self) -> &Profile {
+        &self.0.profile
+    }
+
+    /// `active`: every new application is.
+    #[must_use]
+    pub const fn status(&self) -> Status {
+        self.0.status
+    }
+
+    /// Whether this is a first-party application.
+    #[must_use]
+    pub const fn is_first_party(&self) -> bool {
+        self.0.is_first_party
+    }
+
+    /// Its one current secret hash.
+    #[must_use]
+    pub const fn secrets(&self) -> &Secrets {
+        &self.0.secrets
+    }
+
+    /// When it was created.
+    #[must_use]
+    pub const fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+
+    /// When it last changed: when it was created.
+    #[must_use]
+    pub const fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// [`Version::INITIAL`].
+    #[must_use]
+    pub const fn version(&self) -> Version {
+        self.0.version
+    }
+
+    /// Its fields as plain values.
     #[must_use]
     pub fn to_record(&self) -> ApplicationRecord {
         self.0.to_record()
@@ -356,18 +410,65 @@ impl OAuthApplication {
         self.changed(now, |app| app.secrets = app.secrets.without_previous())
     }
 
-    /// Its fields as plain values, for storage.
+    /// Its fields as plain values (an export's line, say).
     #[must_use]
     pub fn to_record(&self) -> ApplicationRecord {
         self.inner.to_record()
     }
 
-    /// Rebuilds a stored application, checking every rule but those added after it may
+    /// Rebuilds an application that storage kept, from the values storage keeps typed and
+    /// the stored text of its profile, checking every rule but those added after it may
     /// have been stored, so that stored applications stay readable: the scope catalog (a
     /// scope may have been retired since), the normal form of redirect URLs
     /// ([`RedirectUrls::restore`]), invisible formatting characters in names
     /// ([`AppName::restore`]) and control characters in descriptions
-    /// ([`Description::restore`]).
+    /// ([`Description::restore`]). The rules that join fields together (grant types
+    /// against the type and the redirect URLs, see [`Profile::new`]) are checked as for a
+    /// new application.
+    ///
+    /// # Errors
+    /// [`ValidationErrors`] naming every field that breaks a rule.
+    pub fn restore(stored: StoredApplication) -> Result<Self, ValidationErrors> {
+        let mut c = Collector::default();
+        let Some(text) = StoredText::restore(
+            &mut c,
+            Some(stored.app_type),
+            &stored.name,
+            stored.description.as_deref(),
+            &stored.redirect_urls,
+            &stored.allowed_scopes,
+            &stored.grant_types,
+        ) else {
+            return Err(c.into_errors());
+        };
+        let profile = Profile::new(
+            stored.app_type,
+            text.name,
+            text.description,
+            text.redirect_urls,
+            text.allowed_scopes,
+            text.grant_types,
+            stored.access_level,
+        )?;
+        Ok(Self {
+            id: stored.id,
+            inner: Inner {
+                client_id: stored.client_id,
+                owner_org_id: stored.owner_org_id,
+                app_type: stored.app_type,
+                profile,
+                status: stored.status,
+                is_first_party: stored.is_first_party,
+                secrets: stored.secrets,
+                created_at: stored.created_at,
+                updated_at: stored.updated_at,
+                version: stored.version,
+            },
+        })
+    }
+
+    /// Rebuilds an application from its plain values (an export's line, say): parses what
+    /// [`OAuthApplication::restore`] takes typed, then restores it.
     ///
     /// # Errors
     /// [`ValidationErrors`] naming every field that breaks a rule.
@@ -377,14 +478,6 @@ impl OAuthApplication {
         let client_id = c.check(Field::ClientId, ClientId::parse(&record.client_id));
         let owner_org_id = c.check(Field::OwnerOrgId, OrgId::parse(record.owner_org_id));
         let app_type = c.check(Field::AppType, AppType::parse(&record.app_type));
-        let name = c.check(Field::Name, AppName::restore(&record.name));
-        let description = record
-            .description
-            .map(|d| c.check(Field::Description, Description::restore(&d)));
-        let redirect_urls =
-            app_type.and_then(|t| c.check_all(RedirectUrls::restore(&record.redirect_urls, t)));
-        let scopes = c.check_all(Scopes::restore(&record.allowed_scopes));
-        let grants = c.check_all(GrantTypes::parse(&record.grant_types));
         let access_level = c.check(Field::AccessLevel, AccessLevel::parse(&record.access_level));
         let status = c.check(Field::Status, Status::parse(&record.status));
         let current = c.check(Field::Secret, SecretHash::new(record.current_secret_hash));
@@ -400,10 +493,6 @@ impl OAuthApplication {
             Some(client_id),
             Some(owner_org_id),
             Some(app_type),
-            Some(name),
-            Some(redirect_urls),
-            Some(scopes),
-            Some(grants),
             Some(access_level),
             Some(status),
             Some(current),
@@ -414,10 +503,6 @@ impl OAuthApplication {
             client_id,
             owner_org_id,
             app_type,
-            name,
-            redirect_urls,
-            scopes,
-            grants,
             access_level,
             status,
             current,
@@ -425,35 +510,115 @@ impl OAuthApplication {
             version,
         )
         else {
+            // Name every broken field at once: the profile's text too.
+            let _ = StoredText::restore(
+                &mut c,
+                app_type,
+                &record.name,
+                record.description.as_deref(),
+                &record.redirect_urls,
+                &record.allowed_scopes,
+                &record.grant_types,
+            );
             return Err(c.into_errors());
         };
-        if !c.is_empty() {
-            return Err(c.into_errors());
-        }
-        let description = description.flatten();
-        let profile = Profile::new(
-            app_type,
-            name,
-            description,
-            redirect_urls,
-            scopes,
-            grants,
-            access_level,
-        )?;
-        Ok(Self {
+        Self::restore(StoredApplication {
             id,
-            inner: Inner {
-                client_id,
-                owner_org_id,
-                app_type,
-                profile,
-                status,
-                is_first_party: record.is_first_party,
-                secrets: Secrets::restore(current, previous),
-                created_at: record.created_at,
-                updated_at: record.updated_at,
-                version,
+            client_id,
+            owner_org_id,
+            app_type,
+            name: record.name,
+            description: record.description,
+            redirect_urls: record.redirect_urls,
+            allowed_scopes: record.allowed_scopes,
+            grant_types: record.grant_types,
+            access_level,
+            status,
+            is_first_party: record.is_first_party,
+            secrets: Secrets::restore(current, previous),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            version,
+        })
+    }
+}
+
+/// An application as storage keeps it, for [`OAuthApplication::restore`]: typed where
+/// storage keeps a type or the rules have not changed since the application may have been
+/// stored, and the stored text of the profile (name, description and its lists), which
+/// `restore` checks under the rules it may have been stored under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredApplication {
+    /// The storage identifier.
+    pub id: AppId,
+    /// The public OAuth client id.
+    pub client_id: ClientId,
+    /// The owning organisation.
+    pub owner_org_id: OrgId,
+    /// The application type.
+    pub app_type: AppType,
+    /// The display name, as stored.
+    pub name: String,
+    /// The description, as stored.
+    pub description: Option<String>,
+    /// The redirect URLs, as stored, in order.
+    pub redirect_urls: Vec<String>,
+    /// The allowed scopes, as stored, in order.
+    pub allowed_scopes: Vec<String>,
+    /// The grant types' wire names, as stored, in order.
+    pub grant_types: Vec<String>,
+    /// The access level.
+    pub access_level: AccessLevel,
+    /// `active` or `revoked`.
+    pub status: Status,
+    /// Whether it is first-party.
+    pub is_first_party: bool,
+    /// The current secret and the previous one in its grace period.
+    pub secrets: Secrets,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// The optimistic-concurrency version.
+    pub version: Version,
+}
+
+/// The text of a stored profile, checked under the rules it may have been stored under.
+struct StoredText {
+    name: AppName,
+    description: Option<Description>,
+    redirect_urls: RedirectUrls,
+    allowed_scopes: Scopes,
+    grant_types: GrantTypes,
+}
+
+impl StoredText {
+    /// Checks every value, recording what is broken in `c`; the redirect URLs only when
+    /// the application type is known.
+    fn restore(
+        c: &mut Collector,
+        app_type: Option<AppType>,
+        name: &str,
+        description: Option<&str>,
+        redirect_urls: &[String],
+        allowed_scopes: &[String],
+        grant_types: &[String],
+    ) -> Option<Self> {
+        let name = c.check(Field::Name, AppName::restore(name));
+        let description = description.map(|d| c.check(Field::Description, Description::restore(d)));
+        let redirect_urls =
+            app_type.and_then(|t| c.check_all(RedirectUrls::restore(redirect_urls, t)));
+        let allowed_scopes = c.check_all(Scopes::restore(allowed_scopes));
+        let grant_types = c.check_all(GrantTypes::parse(grant_types));
+        Some(Self {
+            name: name?,
+            description: match description {
+                Some(checked) => Some(checked?),
+                None => None,
             },
+            redirect_urls: redirect_urls?,
+            allowed_scopes: allowed_scopes?,
+            grant_types: grant_types?,
         })
     }
 }
@@ -485,7 +650,9 @@ impl Inner {
     }
 }
 
-/// An application's fields as plain values: what storage adapters write and read back.
+/// An application's fields as plain values: the form of a line of `oauth-apps export`, and
+/// of tests that build an application field by field. Storage adapters write typed values
+/// and read back through [`OAuthApplication::restore`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationRecord {
     /// Lowercase hyphenated UUID.
@@ -844,6 +1011,115 @@ pub(crate) mod tests {
         );
         assert_eq!(record.version, 2);
         assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
+    }
+
+    /// `app` as storage keeps it.
+    fn stored(app: &OAuthApplication) -> StoredApplication {
+        let p = app.profile();
+        StoredApplication {
+            id: app.id(),
+            client_id: *app.client_id(),
+            owner_org_id: app.owner_org_id().clone(),
+            app_type: app.app_type(),
+            name: p.name().as_str().to_owned(),
+            description: p.description().map(|d| d.as_str().to_owned()),
+            redirect_urls: p.redirect_urls().iter().map(str::to_owned).collect(),
+            allowed_scopes: p.allowed_scopes().iter().map(str::to_owned).collect(),
+            grant_types: p.grant_types().iter().map(str::to_owned).collect(),
+            access_level: p.access_level(),
+            status: app.status(),
+            is_first_party: app.is_first_party(),
+            secrets: app.secrets().clone(),
+            created_at: app.created_at(),
+            updated_at: app.updated_at(),
+            version: app.version(),
+        }
+    }
+
+    #[test]
+    fn restore_rebuilds_from_typed_values() {
+        let app = sample(3, "acme")
+            .rotated(
+                hash("next"),
+                GracePeriod::from_seconds(10).unwrap(),
+                at(1100),
+            )
+            .unwrap()
+            .with_status(Status::Revoked, at(1200));
+        assert_eq!(OAuthApplication::restore(stored(&app)).unwrap(), app);
+    }
+
+    #[test]
+    fn restore_reads_text_stored_under_earlier_rules() {
+        let legacy = StoredApplication {
+            name: "Pay\u{200B}Pal".into(),
+            description: Some("nul \0 inside".into()),
+            redirect_urls: vec!["https://app.example.com".into()],
+            allowed_scopes: vec!["retired:scope".into()],
+            ..stored(&sample(3, "acme"))
+        };
+        let app = OAuthApplication::restore(legacy.clone()).unwrap();
+        assert_eq!(stored(&app), legacy);
+    }
+
+    #[test]
+    fn restore_names_every_broken_text_and_keeps_the_cross_field_rules() {
+        let broken = StoredApplication {
+            name: " ".into(),
+            description: Some("d".repeat(1001)),
+            redirect_urls: vec!["https://a.example/#frag".into()],
+            allowed_scopes: vec!["bad scope".into()],
+            grant_types: vec!["implicit".into()],
+            ..stored(&sample(3, "acme"))
+        };
+        let errors = OAuthApplication::restore(broken).unwrap_err();
+        for field in [
+            Field::Name,
+            Field::Description,
+            Field::RedirectUrls,
+            Field::AllowedScopes,
+            Field::GrantTypes,
+        ] {
+            assert!(errors.concerns(field), "{field}");
+        }
+        let no_redirect = StoredApplication {
+            redirect_urls: vec![],
+            ..stored(&sample(3, "acme"))
+        };
+        assert_eq!(
+            OAuthApplication::restore(no_redirect)
+                .unwrap_err()
+                .errors()
+                .iter()
+                .map(|e| (e.field, e.violation.clone()))
+                .collect::<Vec<_>>(),
+            [(
+                Field::RedirectUrls,
+                Violation::AuthorizationCodeNeedsRedirect
+            )]
+        );
+    }
+
+    #[test]
+    fn a_new_application_shows_what_storage_writes() {
+        let new = NewApplication::new(
+            ClientId::from_random_bytes([4; 16]),
+            OrgId::parse("acme").unwrap(),
+            AppType::Web,
+            profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
+            true,
+            hash("h"),
+            at(5),
+        );
+        let app = new.clone().with_id(AppId::new(9).unwrap());
+        assert_eq!(new.owner_org_id(), app.owner_org_id());
+        assert_eq!(new.app_type(), app.app_type());
+        assert_eq!(new.profile(), app.profile());
+        assert_eq!(new.status(), Status::Active);
+        assert!(new.is_first_party());
+        assert_eq!(new.secrets(), &Secrets::new(hash("h")));
+        assert_eq!((new.created_at(), new.updated_at()), (at(5), at(5)));
+        assert_eq!(new.version(), Version::INITIAL);
     }
 
     #[test]

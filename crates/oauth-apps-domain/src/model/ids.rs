@@ -69,6 +69,20 @@ impl ClientId {
         Ok(Self(uuid))
     }
 
+    /// A client id from the UUID storage keeps for it.
+    ///
+    /// # Errors
+    /// [`Violation::Malformed`] unless `uuid` is a version 4 UUID.
+    pub fn from_uuid(uuid: uuid::Uuid) -> Result<Self, Violation> {
+        if uuid.get_version_num() == 4 {
+            Ok(Self(uuid))
+        } else {
+            Err(Violation::Malformed {
+                what: "client id (a lowercase hyphenated UUID v4)",
+            })
+        }
+    }
+
     /// The UUID.
     #[must_use]
     pub const fn as_uuid(&self) -> &uuid::Uuid {
@@ -291,6 +305,15 @@ mod tests {
         assert!(ClientId::parse("").is_err());
         // A version 1 UUID is refused.
         assert!(ClientId::parse("c232ab00-9414-11ec-b3c8-9f6bdeced846").is_err());
+    }
+
+    #[test]
+    fn client_id_from_a_stored_uuid_must_be_version_4() {
+        let id = ClientId::from_random_bytes([0x5a; 16]);
+        assert_eq!(ClientId::from_uuid(*id.as_uuid()), Ok(id));
+        let v1 = uuid::Uuid::try_parse("c232ab00-9414-11ec-b3c8-9f6bdeced846").unwrap();
+        assert!(ClientId::from_uuid(v1).is_err());
+        assert!(ClientId::from_uuid(uuid::Uuid::nil()).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod secret;
 pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, NewApplication, OAuthApplication, Profile, SecretRotationRefused,
+    StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
 pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
@@ -19,5 +20,5 @@ pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
 pub use secret::{
     ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,
-    SecretHash, SecretWrites, Secrets, StoredSecret, is_well_formed_secret, record_secrets,
+    SecretHash, Secrets, is_well_formed_secret,
 };

@@ -1,0 +1,47 @@
+//! The storage of OAuth applications, written once for PostgreSQL and SQLite: the domain's
+//! [`ApplicationRepository`] and [`ApplicationArchive`] over `diesel-async`.
+//!
+//! - One schema ([`schema`]) for both databases: where their column types differ, a column
+//!   is declared with one of this crate's SQL types ([`sql_types`]), which each backend
+//!   maps to its own (`timestamptz` or microseconds, `text[]` or lines of text, `uuid` or
+//!   text).
+//! - One set of statements, run on a connection of either database: each is written once
+//!   and compiled for each backend's connection type (PostgreSQL's `AsyncPgConnection`,
+//!   SQLite's `SyncConnectionWrapper<SqliteConnection>`).
+//! - Row types and their conversions (`TryFrom` into [`OAuthApplication`] through
+//!   [`OAuthApplication::restore`]), the secret states ([`SecretState`]), the error mapping,
+//!   the compare-and-set update, the audit trail and the archive, once.
+//!
+//! A storage adapter ([`Database`]) says only what differs: how its pool's connections are
+//! set up, what an error its driver leaves unnamed means, and what an import must run
+//! last. Every write is one transaction (`BEGIN IMMEDIATE` on SQLite, where one writer
+//! runs at a time).
+//!
+//! The features `postgres` and `sqlite` (both by default) choose the backends compiled in.
+//!
+//! [`ApplicationRepository`]: oauth_apps_domain::ApplicationRepository
+//! [`ApplicationArchive`]: oauth_apps_domain::ApplicationArchive
+//! [`OAuthApplication`]: oauth_apps_domain::OAuthApplication
+//! [`OAuthApplication::restore`]: oauth_apps_domain::OAuthApplication::restore
+
+#![deny(missing_docs)]
+
+#[cfg(not(any(feature = "postgres", feature = "sqlite")))]
+compile_error!("oauth-apps-diesel needs the `postgres` or the `sqlite` feature");
+
+#[macro_use]
+mod connection;
+mod archive;
+mod error;
+mod migrations;
+mod rows;
+pub mod schema;
+mod secrets;
+pub mod sql_types;
+mod store;
+mod values;
+
+pub use connection::{Pool, PoolSettings};
+pub use migrations::run_migrations;
+pub use store::{Database, Store};
+pub use values::SecretState;

@@ -1,0 +1,66 @@
+//! The tables, as the migrations of both databases create them (`migrations/postgres`,
+//! `migrations/sqlite`). Written by hand, once: the columns the databases type differently
+//! are declared with this crate's SQL types ([`crate::sql_types`]).
+#![allow(
+    missing_docs,
+    reason = "diesel's table! declares a module and a type per table and column; the \
+              migrations describe them"
+)]
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+    use crate::sql_types::{Instant, TextList, Uuid};
+
+    oauth_applications (id) {
+        id -> BigInt,
+        client_id -> Uuid,
+        owner_org_id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        app_type -> Text,
+        redirect_urls -> TextList,
+        allowed_scopes -> TextList,
+        grant_types -> TextList,
+        access_level -> Text,
+        status -> Text,
+        is_first_party -> Bool,
+        created_at -> Instant,
+        updated_at -> Instant,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::Instant;
+
+    client_secrets (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        secret_hash -> Text,
+        state -> Text,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+        revoked_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::{Instant, TextList};
+
+    audit_events (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        action -> Text,
+        actor -> Text,
+        request_id -> Nullable<Text>,
+        client_request_id -> Nullable<Text>,
+        changed_fields -> TextList,
+        occurred_at -> Instant,
+    }
+}
+
+diesel::joinable!(client_secrets -> oauth_applications (application_id));
+diesel::joinable!(audit_events -> oauth_applications (application_id));
+diesel::allow_tables_to_appear_in_same_query!(oauth_applications, client_secrets, audit_events);

@@ -1,0 +1,166 @@
+//! Bringing the stored secrets of an application in line with its domain state.
+
+use oauth_apps_domain::{Secrets, Timestamp};
+
+use crate::rows::SecretRow;
+use crate::values::SecretState;
+
+/// What to write so that the stored secrets still in use match an application's
+/// [`Secrets`]. Applied in this order (revocations first), at most one current and one
+/// previous secret exist at every step, as the partial unique indexes require.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct SecretWrites {
+    /// The stored secrets (row ids) to revoke.
+    pub(crate) revoke: Vec<i64>,
+    /// A stored secret (row id) to mark previous, with its expiry.
+    pub(crate) make_previous: Option<(i64, Timestamp)>,
+    /// Whether the current secret must be inserted (it is not stored yet).
+    pub(crate) insert_current: bool,
+}
+
+impl SecretWrites {
+    /// The writes that turn `stored` (the rows still in use) into `secrets`: a stored hash
+    /// that is neither the current nor the previous one is revoked; the previous one is
+    /// (re)marked with its expiry when it is not stored that way; the current one is
+    /// inserted when absent.
+    pub(crate) fn plan(secrets: &Secrets, stored: &[SecretRow]) -> Self {
+        let current = secrets.current().as_phc();
+        let mut writes = Self {
+            insert_current: !stored.iter().any(|s| s.secret_hash == current),
+            ..Self::default()
+        };
+        for s in stored {
+            match secrets.previous() {
+                Some(p) if p.hash.as_phc() == s.secret_hash => {
+                    let expires_at = s.expires_at.map(Timestamp::from);
+                    if s.state != SecretState::Previous || expires_at != Some(p.expires_at) {
+                        writes.make_previous = Some((s.id, p.expires_at));
+                    }
+                }
+                _ if s.secret_hash == current => {}
+                _ => writes.revoke.push(s.id),
+            }
+        }
+        writes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth_apps_domain::{GracePeriod, PreviousSecret, SecretHash};
+
+    use super::*;
+
+    fn hash(s: &str) -> SecretHash {
+        SecretHash::new(format!("$test${s}")).unwrap()
+    }
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_unix_micros(seconds * 1_000_000).unwrap()
+    }
+
+    fn stored(id: i64, hash: &str, state: SecretState, expires_at: Option<i64>) -> SecretRow {
+        SecretRow {
+            id,
+            application_id: 1,
+            secret_hash: format!("$test${hash}"),
+            state,
+            expires_at: expires_at.map(|s| at(s).into()),
+        }
+    }
+
+    #[test]
+    fn a_new_application_inserts_its_current_secret() {
+        assert_eq!(
+            SecretWrites::plan(&Secrets::new(hash("one")), &[]),
+            SecretWrites {
+                revoke: vec![],
+                make_previous: None,
+                insert_current: true
+            }
+        );
+    }
+
+    #[test]
+    fn unchanged_secrets_write_nothing() {
+        let s = Secrets::new(hash("one"));
+        let rows = [stored(1, "one", SecretState::Current, None)];
+        assert_eq!(SecretWrites::plan(&s, &rows), SecretWrites::default());
+        let rotated = s.rotate(hash("two"), at(0), GracePeriod::from_seconds(60).unwrap());
+        let rows = [
+            stored(2, "two", SecretState::Current, None),
+            stored(1, "one", SecretState::Previous, Some(60)),
+        ];
+        assert_eq!(SecretWrites::plan(&rotated, &rows), SecretWrites::default());
+    }
+
+    #[test]
+    fn a_rotation_with_grace_revokes_the_older_previous_secret() {
+        let rows = [
+            stored(4, "zero", SecretState::Previous, Some(5)),
+            stored(5, "one", SecretState::Current, None),
+        ];
+        let rotated = Secrets::new(hash("one")).rotate(
+            hash("two"),
+            at(10),
+            GracePeriod::from_seconds(60).unwrap(),
+        );
+        assert_eq!(
+            SecretWrites::plan(&rotated, &rows),
+            SecretWrites {
+                revoke: vec![4],
+                make_previous: Some((5, at(70))),
+                insert_current: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_rotation_without_grace_and_an_early_revocation_revoke() {
+        let rows = [stored(1, "one", SecretState::Current, None)];
+        let rotated = Secrets::new(hash("one")).rotate(hash("two"), at(10), GracePeriod::NONE);
+        assert_eq!(
+            SecretWrites::plan(&rotated, &rows),
+            SecretWrites {
+                revoke: vec![1],
+                make_previous: None,
+                insert_current: true
+            }
+        );
+        let rows = [
+            stored(2, "two", SecretState::Current, None),
+            stored(1, "one", SecretState::Previous, Some(70)),
+        ];
+        assert_eq!(
+            SecretWrites::plan(&Secrets::new(hash("two")), &rows),
+            SecretWrites {
+                revoke: vec![1],
+                make_previous: None,
+                insert_current: false
+            }
+        );
+    }
+
+    #[test]
+    fn a_changed_expiry_is_written() {
+        let secrets = Secrets::restore(
+            hash("two"),
+            Some(PreviousSecret {
+                hash: hash("one"),
+                expires_at: at(90),
+            }),
+        );
+        let rows = [
+            stored(2, "two", SecretState::Current, None),
+            stored(1, "one", SecretState::Previous, Some(70)),
+        ];
+        assert_eq!(
+            SecretWrites::plan(&secrets, &rows),
+            SecretWrites {
+                revoke: vec![],
+                make_previous: Some((1, at(90))),
+                insert_current: false
+            }
+        );
+    }
+}

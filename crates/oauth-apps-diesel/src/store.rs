@@ -1,0 +1,506 @@
+//! The store and its repository port: the queries, the compare-and-set update with its
+//! secrets and audit event, and the audit trail.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use diesel_async::RunQueryDsl;
+use oauth_apps_domain::{
+    AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
+    OrgId, RepositoryError, StoredAuditEvent, Timestamp, Version,
+};
+
+use crate::connection::{AnyConnection, Pool};
+use crate::error::{TxError, duplicate_on_insert, storage_error};
+use crate::rows::{
+    ApplicationRow, ApplicationValues, EventRow, LoadedApplication, NewEvent, NewSecret, SecretRow,
+};
+use crate::schema::{audit_events, client_secrets, oauth_applications};
+use crate::secrets::SecretWrites;
+use crate::sql_types;
+use crate::values::{InstantValue, SecretState, UuidValue};
+
+/// What a storage adapter says about its database: how its pool is built, and what differs
+/// in the answers and the statements of the store.
+pub trait Database: Send + Sync + Sized + 'static {
+    /// The settings a store is opened with.
+    type Config;
+    /// Why a store could not be opened.
+    type SetupError;
+
+    /// A pool for `config`, whose connections are set up for this database when opened
+    /// (see [`Pool::postgres`], [`Pool::sqlite`]).
+    ///
+    /// # Errors
+    /// [`Database::SetupError`] when the settings are invalid.
+    fn pool(config: &Self::Config) -> Result<Pool, Self::SetupError>;
+
+    /// Statements that end every import, in its transaction (PostgreSQL moves its identity
+    /// sequences past the imported ids). None by default.
+    const AFTER_IMPORT: &'static [&'static str] = &[];
+
+    /// The final word on an error of any of the store's operations, given the store to ask
+    /// (a [`Store::ping`], say). By default the error stands; PostgreSQL decides there
+    /// whether an error its driver leaves unnamed means that the server is gone.
+    fn settle(
+        _store: &Store<Self>,
+        error: RepositoryError,
+    ) -> impl Future<Output = RepositoryError> + Send {
+        std::future::ready(error)
+    }
+}
+
+/// The domain's [`ApplicationRepository`] and [`oauth_apps_domain::ApplicationArchive`]
+/// over a pool of connections to the database `D`.
+///
+/// - Every write is one transaction: the compare-and-set on `version`, the secrets and the
+///   audit event. A failed statement rolls all of it back.
+/// - No connection within the pool's wait, an unreachable server or a closed connection is
+///   [`RepositoryError::Unavailable`]; a stored value that breaks a domain rule is
+///   [`RepositoryError::Corrupt`].
+pub struct Store<D> {
+    pub(crate) pool: Pool,
+    database: PhantomData<fn() -> D>,
+}
+
+impl<D> Clone for Store<D> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            database: PhantomData,
+        }
+    }
+}
+
+impl<D: Database> Store<D> {
+    /// A store with a pool for `config`. Connections are opened lazily.
+    ///
+    /// # Errors
+    /// [`Database::SetupError`] when the settings are invalid.
+    pub fn new(config: &D::Config) -> Result<Self, D::SetupError> {
+        D::pool(config).map(Self::with_pool)
+    }
+
+    /// A store over `pool`.
+    #[must_use]
+    pub const fn with_pool(pool: Pool) -> Self {
+        Self {
+            pool,
+            database: PhantomData,
+        }
+    }
+
+    /// The pool's saturation: connections in use, the most it holds, and requests waiting
+    /// for one (for metrics).
+    #[must_use]
+    pub fn pool_usage(&self) -> (usize, usize, usize) {
+        self.pool.usage()
+    }
+
+    /// Whether the database answers a query (for readiness checks).
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`] when it does not.
+    pub async fn ping(&self) -> Result<(), RepositoryError> {
+        let mut pooled = self.pool.get().await?;
+        on_backend!(&mut pooled.connection(), |c| {
+            diesel::sql_query("SELECT 1").execute(c).await
+        })
+        .map(|_| ())
+        .map_err(|e| RepositoryError::Unavailable(Box::new(e)))
+    }
+
+    /// Runs `work` on a connection from the pool; the database has the last word on its
+    /// error ([`Database::settle`]).
+    pub(crate) async fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection<'_>) -> Result<T, RepositoryError>,
+    ) -> Result<T, RepositoryError> {
+        let result = match self.pool.get().await {
+            Ok(mut pooled) => work(&mut pooled.connection()).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Err(error) => Err(D::settle(self, error).await),
+            ok => ok,
+        }
+    }
+}
+
+/// Applications newest first.
+fn newest_first() -> (
+    diesel::dsl::Desc<oauth_applications::created_at>,
+    diesel::dsl::Desc<oauth_applications::id>,
+) {
+    (
+        oauth_applications::created_at.desc(),
+        oauth_applications::id.desc(),
+    )
+}
+
+/// The secrets still in use (current, previous) of the applications `ids`.
+async fn active_secrets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResult<Vec<SecretRow>> {
+    on_backend!(conn, |c| {
+        client_secrets::table
+            .filter(client_secrets::application_id.eq_any(ids))
+            .filter(client_secrets::state.ne(SecretState::Revoked))
+            .select(SecretRow::as_select())
+            .load(c)
+            .await
+    })
+}
+
+/// The applications of `rows`, in their order, with their secrets.
+pub(crate) async fn assemble(
+    conn: &mut AnyConnection<'_>,
+    rows: Vec<ApplicationRow>,
+) -> Result<Vec<OAuthApplication>, RepositoryError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut secrets: HashMap<i64, Vec<SecretRow>> = HashMap::with_capacity(rows.len());
+    for secret in active_secrets(conn, &ids).await.map_err(storage_error)? {
+        secrets
+            .entry(secret.application_id)
+            .or_default()
+            .push(secret);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let secrets = secrets.remove(&row.id).unwrap_or_default();
+            OAuthApplication::try_from(LoadedApplication { row, secrets })
+        })
+        .collect()
+}
+
+/// Inserts `event` into the trail of application `application_id`, with the id `id` when
+/// given (an import), else the next one.
+pub(crate) async fn insert_event(
+    conn: &mut AnyConnection<'_>,
+    application_id: i64,
+    id: Option<i64>,
+    event: &AuditEvent,
+) -> QueryResult<()> {
+    let values = NewEvent::new(application_id, event);
+    on_backend!(conn, |c| {
+        match id {
+            Some(id) => {
+                diesel::insert_into(audit_events::table)
+                    .values((audit_events::id.eq(id), &values))
+                    .execute(c)
+                    .await
+            }
+            None => {
+                diesel::insert_into(audit_events::table)
+                    .values(&values)
+                    .execute(c)
+                    .await
+            }
+        }
+    })
+    .map(|_| ())
+}
+
+/// Inserts a client secret.
+pub(crate) async fn insert_secret(
+    conn: &mut AnyConnection<'_>,
+    secret: &NewSecret<'_>,
+) -> QueryResult<()> {
+    on_backend!(conn, |c| {
+        diesel::insert_into(client_secrets::table)
+            .values(secret)
+            .execute(c)
+            .await
+    })
+    .map(|_| ())
+}
+
+/// Brings the stored secrets of `app` in line with its domain state ([`SecretWrites`]).
+async fn sync_secrets(
+    conn: &mut AnyConnection<'_>,
+    app: &OAuthApplication,
+    now: Timestamp,
+) -> QueryResult<()> {
+    let id = app.id().get();
+    let stored = active_secrets(conn, &[id]).await?;
+    let writes = SecretWrites::plan(app.secrets(), &stored);
+    if !writes.revoke.is_empty() {
+        on_backend!(conn, |c| {
+            diesel::update(client_secrets::table.filter(client_secrets::id.eq_any(&writes.revoke)))
+                .set((
+                    client_secrets::state.eq(SecretState::Revoked),
+                    client_secrets::expires_at.eq(None::<InstantValue>),
+                    client_secrets::revoked_at.eq(Some(InstantValue::from(now))),
+                ))
+                .execute(c)
+                .await
+        })?;
+    }
+    if let Some((secret, expires_at)) = writes.make_previous {
+        on_backend!(conn, |c| {
+            diesel::update(client_secrets::table.filter(client_secrets::id.eq(secret)))
+                .set((
+                    client_secrets::state.eq(SecretState::Previous),
+                    client_secrets::expires_at.eq(Some(InstantValue::from(expires_at))),
+                ))
+                .execute(c)
+                .await
+        })?;
+    }
+    if writes.insert_current {
+        insert_secret(conn, &NewSecret::current(id, app.secrets().current(), now)).await?;
+    }
+    Ok(())
+}
+
+/// Stores a new application with its secret and `Created` event.
+async fn insert(
+    conn: &mut AnyConnection<'_>,
+    app: &NewApplication,
+    event: &AuditEvent,
+) -> Result<AppId, RepositoryError> {
+    let values = ApplicationValues::from(app);
+    let id: i64 = write_transaction!(conn, |conn| {
+        let id: i64 = on_backend!(conn, |c| {
+            diesel::insert_into(oauth_applications::table)
+                .values(&values)
+                .returning(oauth_applications::id)
+                .get_result(c)
+                .await
+        })
+        .map_err(duplicate_on_insert)?;
+        let secret = NewSecret::current(id, app.secrets().current(), app.created_at());
+        insert_secret(conn, &secret).await?;
+        insert_event(conn, id, None, event).await?;
+        Ok::<_, TxError>(id)
+    })?;
+    AppId::new(id).map_err(|e| RepositoryError::Unexpected(Box::new(e)))
+}
+
+/// The applications that `filter` selects (one at most).
+async fn find_one(
+    conn: &mut AnyConnection<'_>,
+    filter: Lookup<'_>,
+) -> Result<Option<OAuthApplication>, RepositoryError> {
+    let rows = on_backend!(conn, |c| {
+        let query = oauth_applications::table
+            .select(ApplicationRow::as_select())
+            .into_boxed();
+        let query = match filter {
+            Lookup::ClientId(client_id) => {
+                query.filter(oauth_applications::client_id.eq(UuidValue(*client_id.as_uuid())))
+            }
+            Lookup::OrgAndId(org, id) => query
+                .filter(oauth_applications::id.eq(id.get()))
+                .filter(oauth_applications::owner_org_id.eq(org.as_str())),
+        };
+        query.load(c).await
+    })
+    .map_err(storage_error)?;
+    Ok(assemble(conn, rows).await?.pop())
+}
+
+/// How [`find_one`] finds an application.
+#[derive(Clone, Copy)]
+enum Lookup<'a> {
+    ClientId(&'a ClientId),
+    OrgAndId(&'a OrgId, AppId),
+}
+
+/// Up to `limit` applications of `org`, newest first, strictly after `after`.
+async fn list_after(
+    conn: &mut AnyConnection<'_>,
+    org: &OrgId,
+    after: Option<Cursor>,
+    limit: u32,
+) -> Result<Vec<OAuthApplication>, RepositoryError> {
+    let rows = on_backend!(conn, |c| {
+        let mut query = oauth_applications::table
+            .filter(oauth_applications::owner_org_id.eq(org.as_str()))
+            .order(newest_first())
+            .limit(i64::from(limit))
+            .select(ApplicationRow::as_select())
+            .into_boxed();
+        if let Some(cursor) = &after {
+            // A row-value comparison, which the (owner_org_id, created_at, id) index serves.
+            query = query.filter(
+                diesel::dsl::sql::<Bool>("(created_at, id) < (")
+                    .bind::<sql_types::Instant, _>(InstantValue::from(cursor.created_at))
+                    .sql(", ")
+                    .bind::<BigInt, _>(cursor.id.get())
+                    .sql(")"),
+            );
+        }
+        query.load(c).await
+    })
+    .map_err(storage_error)?;
+    assemble(conn, rows).await
+}
+
+/// Up to `limit` applications of `org` after `offset`, newest first, and how many it has.
+async fn list_page(
+    conn: &mut AnyConnection<'_>,
+    org: &OrgId,
+    offset: u64,
+    limit: u32,
+) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
+    let total: i64 = on_backend!(conn, |c| {
+        oauth_applications::table
+            .filter(oauth_applications::owner_org_id.eq(org.as_str()))
+            .count()
+            .get_result(c)
+            .await
+    })
+    .map_err(storage_error)?;
+    let rows = on_backend!(conn, |c| {
+        oauth_applications::table
+            .filter(oauth_applications::owner_org_id.eq(org.as_str()))
+            .order(newest_first())
+            .offset(i64::try_from(offset).unwrap_or(i64::MAX))
+            .limit(i64::from(limit))
+            .select(ApplicationRow::as_select())
+            .load(c)
+            .await
+    })
+    .map_err(storage_error)?;
+    let items = assemble(conn, rows).await?;
+    Ok((items, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Up to `limit` audit events of `app`, newest first, older than `before`.
+async fn list_events(
+    conn: &mut AnyConnection<'_>,
+    app: AppId,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+    let rows = on_backend!(conn, |c| {
+        let mut query = audit_events::table
+            .filter(audit_events::application_id.eq(app.get()))
+            .order(audit_events::id.desc())
+            .limit(i64::from(limit))
+            .select(EventRow::as_select())
+            .into_boxed();
+        if let Some(before) = before {
+            query = query.filter(audit_events::id.lt(before));
+        }
+        query.load(c).await
+    })
+    .map_err(storage_error)?;
+    rows.into_iter().map(StoredAuditEvent::try_from).collect()
+}
+
+/// Replaces the stored application by `app` if its version is still `expected`, brings
+/// its secrets in line and records `event`, in one transaction.
+async fn update(
+    conn: &mut AnyConnection<'_>,
+    app: &OAuthApplication,
+    expected: Version,
+    event: &AuditEvent,
+) -> Result<(), RepositoryError> {
+    let values = ApplicationValues::from(app);
+    let id = app.id().get();
+    write_transaction!(conn, |conn| {
+        let updated = on_backend!(conn, |c| {
+            diesel::update(
+                oauth_applications::table
+                    .filter(oauth_applications::id.eq(id))
+                    .filter(oauth_applications::version.eq(expected.get())),
+            )
+            .set(&values)
+            .execute(c)
+            .await
+        })?;
+        if updated == 0 {
+            let exists: bool = on_backend!(conn, |c| {
+                diesel::select(diesel::dsl::exists(
+                    oauth_applications::table.filter(oauth_applications::id.eq(id)),
+                ))
+                .get_result(c)
+                .await
+            })?;
+            return Err(TxError::Repository(if exists {
+                RepositoryError::VersionConflict
+            } else {
+                RepositoryError::NotFound
+            }));
+        }
+        sync_secrets(conn, app, event.at).await?;
+        insert_event(conn, id, None, event).await?;
+        Ok(())
+    })
+    .map_err(RepositoryError::from)
+}
+
+#[async_trait]
+impl<D: Database> ApplicationRepository for Store<D> {
+    async fn insert(
+        &self,
+        app: &NewApplication,
+        event: &AuditEvent,
+    ) -> Result<AppId, RepositoryError> {
+        self.run(async |conn| insert(conn, app, event).await).await
+    }
+
+    async fn find_by_client_id(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.run(async |conn| find_one(conn, Lookup::ClientId(client_id)).await)
+            .await
+    }
+
+    async fn find_by_org_and_id(
+        &self,
+        org: &OrgId,
+        id: AppId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.run(async |conn| find_one(conn, Lookup::OrgAndId(org, id)).await)
+            .await
+    }
+
+    async fn list_after(
+        &self,
+        org: &OrgId,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError> {
+        self.run(async |conn| list_after(conn, org, after, limit).await)
+            .await
+    }
+
+    async fn list_page(
+        &self,
+        org: &OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
+        self.run(async |conn| list_page(conn, org, offset, limit).await)
+            .await
+    }
+
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        self.run(async |conn| list_events(conn, app, before, limit).await)
+            .await
+    }
+
+    async fn update(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        event: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        self.run(async |conn| update(conn, app, expected, event).await)
+            .await
+    }
+}

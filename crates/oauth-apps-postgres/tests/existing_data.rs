@@ -1,0 +1,228 @@
+//! A database written before the store was shared (identities generated always) migrates
+//! and keeps every application, secret and audit event, which the store then reads and
+//! changes.
+
+use diesel::migration::{MigrationConnection, MigrationSource};
+use diesel::pg::Pg;
+use diesel::sql_types::{BigInt, Text};
+use diesel::{QueryableByName, sql_query};
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::MigrationHarness;
+use oauth_apps_domain::{
+    AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, ClientId, Field,
+    GracePeriod, NewApplication, Profile, SecretHash, Timestamp,
+};
+use oauth_apps_postgres::{MIGRATIONS, PgConfig, PgRepository, run_migrations};
+use oauth_apps_test_support::pg::TestDatabase;
+
+/// The first migration that came with the shared store.
+const SHARED_STORE: &str = "2026-11-25-000001";
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
+struct State {
+    #[diesel(sql_type = Text)]
+    state: String,
+}
+
+/// Runs the migrations that came before the shared store.
+async fn migrate_to_the_old_schema(url: &str) {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .expect("connect");
+        MigrationConnection::setup(&mut conn).expect("the migrations table");
+        let migrations = MigrationSource::<Pg>::migrations(&MIGRATIONS).expect("migrations");
+        for migration in migrations {
+            if migration.name().to_string().as_str() < SHARED_STORE {
+                conn.run_migration(&*migration).expect("an old migration");
+            }
+        }
+    })
+    .await
+    .expect("migrating");
+}
+
+async fn insert(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    sql_query(sql)
+        .get_result::<Id>(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_database_keeps_everything_and_the_store_carries_on() {
+    let db = TestDatabase::create("empty", |_| async { Ok(()) }).await;
+    migrate_to_the_old_schema(db.url()).await;
+
+    // Rows as the adapter wrote them before: identities generated always.
+    let client_id = ClientId::from_random_bytes([7; 16]);
+    let mut conn = AsyncPgConnection::establish(db.url())
+        .await
+        .expect("connect");
+    let app = insert(
+        &mut conn,
+        &format!(
+            "INSERT INTO oauth_applications (client_id, owner_org_id, name, description, \
+               app_type, redirect_urls, allowed_scopes, grant_types, access_level, status, \
+               is_first_party, created_at, updated_at, version) \
+             VALUES ('{client_id}', 'acme', 'Stored before', 'kept', 'web', \
+               ARRAY['https://app.example.com/cb'], ARRAY['read', 'retired:scope'], \
+               ARRAY['authorization_code', 'refresh_token'], 'organization', 'active', TRUE, \
+               '2026-01-01T00:00:00.123456Z', '2026-01-02T00:00:00Z', 3) RETURNING id"
+        ),
+    )
+    .await;
+    for (hash, state, expires, revoked) in [
+        (
+            "$argon2id$first",
+            "revoked",
+            "NULL",
+            "'2026-01-01T12:00:00Z'",
+        ),
+        (
+            "$argon2id$second",
+            "previous",
+            "'2030-01-01T00:00:00Z'",
+            "NULL",
+        ),
+        ("$argon2id$third", "current", "NULL", "NULL"),
+    ] {
+        insert(
+            &mut conn,
+            &format!(
+                "INSERT INTO client_secrets (application_id, secret_hash, state, created_at, \
+                   expires_at, revoked_at) \
+                 VALUES ({app}, '{hash}', '{state}', '2026-01-01T00:00:00Z', {expires}, \
+                   {revoked}) RETURNING id"
+            ),
+        )
+        .await;
+    }
+    let mut event_ids = Vec::new();
+    for (action, fields) in [
+        ("created", "ARRAY['name']"),
+        ("secret_rotated", "ARRAY['secret']"),
+    ] {
+        event_ids.push(
+            insert(
+                &mut conn,
+                &format!(
+                    "INSERT INTO audit_events (application_id, action, actor, request_id, \
+                       changed_fields, occurred_at) \
+                     VALUES ({app}, '{action}', 'alice', 'req-1', {fields}, \
+                       '2026-01-02T00:00:00Z') RETURNING id"
+                ),
+            )
+            .await,
+        );
+    }
+
+    run_migrations(db.url()).await.expect("the new migrations");
+    let repo = PgRepository::new(&PgConfig::new(db.url())).expect("pool");
+
+    // Everything is there, as it was.
+    let stored = repo
+        .find_by_client_id(&client_id)
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(stored.id().get(), app);
+    assert_eq!(stored.profile().name().as_str(), "Stored before");
+    assert_eq!(
+        stored.profile().allowed_scopes().iter().collect::<Vec<_>>(),
+        ["read", "retired:scope"]
+    );
+    assert!(stored.is_first_party());
+    assert_eq!(stored.version().get(), 3);
+    assert_eq!(
+        stored.created_at(),
+        Timestamp::parse_rfc3339("2026-01-01T00:00:00.123456Z").unwrap()
+    );
+    assert_eq!(stored.secrets().current().as_phc(), "$argon2id$third");
+    let previous = stored.secrets().previous().expect("the previous secret");
+    assert_eq!(previous.hash.as_phc(), "$argon2id$second");
+    assert_eq!(
+        previous.expires_at,
+        Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap()
+    );
+    let trail = repo
+        .list_events(stored.id(), None, 10)
+        .await
+        .expect("events");
+    assert_eq!(
+        trail.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [event_ids[1], event_ids[0]]
+    );
+    assert_eq!(trail[0].event.action, AuditAction::SecretRotated);
+    assert_eq!(trail[0].event.changed_fields, [Field::Secret]);
+    let exported = repo.export_after(0, 10).await.expect("export");
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0].application, stored);
+
+    // The store changes it and adds to it.
+    let now = Timestamp::parse_rfc3339("2026-02-01T00:00:00Z").unwrap();
+    let rotated = stored
+        .rotated(
+            SecretHash::new("$argon2id$fourth").unwrap(),
+            GracePeriod::NONE,
+            now,
+        )
+        .expect("active");
+    let event = AuditEvent {
+        action: AuditAction::SecretRotated,
+        actor: "bob".into(),
+        request_id: None,
+        client_request_id: None,
+        changed_fields: vec![Field::Secret],
+        at: now,
+    };
+    repo.update(&rotated, stored.version(), &event)
+        .await
+        .expect("update");
+    let states: Vec<State> =
+        sql_query("SELECT state FROM client_secrets WHERE application_id = $1 ORDER BY id")
+            .bind::<BigInt, _>(app)
+            .load(&mut conn)
+            .await
+            .expect("states");
+    assert_eq!(
+        states.iter().map(|s| s.state.as_str()).collect::<Vec<_>>(),
+        ["revoked", "revoked", "revoked", "current"]
+    );
+    let renamed = Profile::new(
+        stored.app_type(),
+        AppName::parse("New").unwrap(),
+        None,
+        stored.profile().redirect_urls().clone(),
+        stored.profile().allowed_scopes().clone(),
+        stored.profile().grant_types().clone(),
+        stored.profile().access_level(),
+    )
+    .expect("valid");
+    let new = NewApplication::new(
+        ClientId::from_random_bytes([8; 16]),
+        stored.owner_org_id().clone(),
+        stored.app_type(),
+        renamed,
+        false,
+        SecretHash::new("$argon2id$new").unwrap(),
+        now,
+    );
+    let created = AuditEvent {
+        action: AuditAction::Created,
+        ..event
+    };
+    let id = repo.insert(&new, &created).await.expect("insert");
+    assert!(id.get() > app);
+    let trail = repo.list_events(id, None, 10).await.expect("events");
+    assert!(trail[0].id > event_ids[1]);
+}

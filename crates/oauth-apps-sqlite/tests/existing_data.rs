@@ -1,0 +1,189 @@
+//! A file written before the store was shared (its own encoding: microseconds, lists as
+//! lines, client ids as text) opens with every application, secret and audit event, which
+//! the store then reads and changes.
+
+use diesel::sql_types::{BigInt, Text};
+use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
+use oauth_apps_domain::{
+    ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, ClientId, Field,
+    GracePeriod, SecretHash, Timestamp,
+};
+use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, run_migrations};
+use oauth_apps_test_support::TempDir;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[derive(QueryableByName)]
+struct State {
+    #[diesel(sql_type = Text)]
+    state: String,
+}
+
+fn insert(conn: &mut SqliteConnection, sql: &str) -> i64 {
+    sql_query(sql)
+        .get_result::<Id>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_file_keeps_everything_and_the_store_carries_on() {
+    let dir = TempDir::new();
+    let config = SqliteConfig::new(dir.path().join("old.db"));
+    run_migrations(&config).await.expect("migrate");
+    let mut conn = SqliteConnection::establish(config.path.to_str().expect("utf-8")).expect("open");
+
+    // Rows as the adapter wrote them before.
+    let client_id = ClientId::from_random_bytes([7; 16]);
+    let created = Timestamp::parse_rfc3339("2026-01-01T00:00:00.123456Z").unwrap();
+    let expires = Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap();
+    let app = insert(
+        &mut conn,
+        &format!(
+            "INSERT INTO oauth_applications (client_id, owner_org_id, name, description, \
+               app_type, redirect_urls, allowed_scopes, grant_types, access_level, status, \
+               is_first_party, created_at, updated_at, version) \
+             VALUES ('{client_id}', 'acme', 'Stored before', NULL, 'native', \
+               'http://127.0.0.1/cb' || char(10) || 'com.example.app:/cb', 'read', \
+               'authorization_code' || char(10) || 'refresh_token', 'user', 'revoked', 0, \
+               {created}, {created}, 2) RETURNING id",
+            created = created.unix_micros()
+        ),
+    );
+    for (hash, state, expires, revoked) in [
+        ("$argon2id$first", "revoked", "NULL".to_owned(), "5"),
+        (
+            "$argon2id$second",
+            "previous",
+            expires.unix_micros().to_string(),
+            "NULL",
+        ),
+        ("$argon2id$third", "current", "NULL".to_owned(), "NULL"),
+    ] {
+        insert(
+            &mut conn,
+            &format!(
+                "INSERT INTO client_secrets (application_id, secret_hash, state, created_at, \
+                   expires_at, revoked_at) \
+                 VALUES ({app}, '{hash}', '{state}', 1, {expires}, {revoked}) RETURNING id"
+            ),
+        );
+    }
+    let mut event_ids = Vec::new();
+    for (action, fields) in [
+        ("created", "'name'"),
+        ("updated", "'name' || char(10) || 'redirect_urls'"),
+    ] {
+        event_ids.push(insert(
+            &mut conn,
+            &format!(
+                "INSERT INTO audit_events (application_id, action, actor, request_id, \
+                   client_request_id, changed_fields, occurred_at) \
+                 VALUES ({app}, '{action}', 'alice', 'req-1', 'order 1', {fields}, 7) \
+                 RETURNING id"
+            ),
+        ));
+    }
+
+    let repo = SqliteRepository::new(&config).expect("pool");
+    let stored = repo
+        .find_by_client_id(&client_id)
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(stored.id().get(), app);
+    assert_eq!(
+        stored.profile().redirect_urls().iter().collect::<Vec<_>>(),
+        ["http://127.0.0.1/cb", "com.example.app:/cb"]
+    );
+    assert_eq!(
+        stored.profile().grant_types().iter().collect::<Vec<_>>(),
+        ["authorization_code", "refresh_token"]
+    );
+    assert!(stored.is_disabled());
+    assert_eq!(
+        (stored.created_at(), stored.updated_at()),
+        (created, created)
+    );
+    assert_eq!(stored.secrets().current().as_phc(), "$argon2id$third");
+    let previous = stored.secrets().previous().expect("the previous secret");
+    assert_eq!(
+        (previous.hash.as_phc(), previous.expires_at),
+        ("$argon2id$second", expires)
+    );
+    let trail = repo
+        .list_events(stored.id(), None, 10)
+        .await
+        .expect("events");
+    assert_eq!(
+        trail.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [event_ids[1], event_ids[0]]
+    );
+    assert_eq!(
+        trail[0].event.changed_fields,
+        [Field::Name, Field::RedirectUrls]
+    );
+    assert_eq!(trail[0].event.client_request_id.as_deref(), Some("order 1"));
+    assert_eq!(trail[0].event.at, Timestamp::from_unix_micros(7).unwrap());
+    let exported = repo.export_after(0, 10).await.expect("export");
+    assert_eq!(exported[0].application, stored);
+
+    // The store changes it, written in the same encoding.
+    let now = Timestamp::parse_rfc3339("2026-02-01T00:00:00Z").unwrap();
+    let enabled = stored.with_status(oauth_apps_domain::Status::Active, now);
+    let rotated = enabled
+        .rotated(
+            SecretHash::new("$argon2id$fourth").unwrap(),
+            GracePeriod::from_seconds(60).unwrap(),
+            now,
+        )
+        .expect("active");
+    let event = AuditEvent {
+        action: AuditAction::SecretRotated,
+        actor: "bob".into(),
+        request_id: None,
+        client_request_id: None,
+        changed_fields: vec![Field::Secret],
+        at: now,
+    };
+    repo.update(&rotated, stored.version(), &event)
+        .await
+        .expect("update");
+    let states: Vec<State> =
+        sql_query("SELECT state FROM client_secrets WHERE application_id = ? ORDER BY id")
+            .bind::<BigInt, _>(app)
+            .load(&mut conn)
+            .expect("states");
+    assert_eq!(
+        states.iter().map(|s| s.state.as_str()).collect::<Vec<_>>(),
+        ["revoked", "revoked", "previous", "current"]
+    );
+    #[derive(QueryableByName)]
+    struct Raw {
+        #[diesel(sql_type = Text)]
+        client_id: String,
+        #[diesel(sql_type = Text)]
+        grant_types: String,
+        #[diesel(sql_type = BigInt)]
+        updated_at: i64,
+    }
+    let raw: Raw =
+        sql_query("SELECT client_id, grant_types, updated_at FROM oauth_applications WHERE id = ?")
+            .bind::<BigInt, _>(app)
+            .get_result(&mut conn)
+            .expect("raw row");
+    assert_eq!(raw.client_id, client_id.to_string());
+    assert_eq!(raw.grant_types, "authorization_code\nrefresh_token");
+    assert_eq!(raw.updated_at, now.unix_micros());
+    assert_eq!(
+        repo.find_by_client_id(&client_id)
+            .await
+            .expect("find")
+            .expect("kept"),
+        rotated
+    );
+}
