@@ -18,6 +18,33 @@
 //!   of `OAUTH_APPS_OUTBOUND_CA_FILE` ([`ExtraRoots`]).
 //!
 //! See `docs/outbound.md`.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use oauth_apps_outbound::{OutboundConfig, OutboundGuard};
+//!
+//! # async fn example(jwks_uri: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! let allow = std::env::var("OAUTH_APPS_OUTBOUND_ALLOW").ok();
+//! let ca_file = std::env::var("OAUTH_APPS_OUTBOUND_CA_FILE").ok();
+//! let config = OutboundConfig::from_settings(allow.as_deref(), ca_file.as_deref())
+//!     .map_err(|errors| {
+//!         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+//!         messages.join("; ")
+//!     })?;
+//! let guard = OutboundGuard::new(config)?;
+//!
+//! // Before storing: a refusal reads as a field message ("must use https, not http").
+//! let jwks_uri = guard.check_url(jwks_uri)?;
+//! // At each use: the name is resolved and checked again.
+//! let fetched = guard
+//!     .get(jwks_uri.as_str(), "application/jwk-set+json, application/json")
+//!     .await?;
+//! let keep_for = fetched.cache_for(Duration::from_secs(300), Duration::from_secs(86_400));
+//! # let _ = keep_for;
+//! # Ok(())
+//! # }
+//! ```
 
 mod address;
 mod allow;
