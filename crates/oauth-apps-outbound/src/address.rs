@@ -358,7 +358,9 @@ fn special_ipv4(address: Ipv4Addr) -> Option<SpecialRange> {
         .copied()
 }
 
-/// The IPv4 address an IPv6 address carries, and in which form.
+/// The IPv4 address an IPv6 address carries, and in which form. Read by the bits alone:
+/// `::` and `::1` come out as IPv4-compatible `0.0.0.0` and `0.0.0.1`, which
+/// [`check_public`] does not ask for (it judges them as themselves first).
 #[must_use]
 pub fn carried_ipv4(address: Ipv6Addr) -> Option<(Ipv4Form, Ipv4Addr)> {
     let bits = address.to_bits();
