@@ -201,6 +201,124 @@ const REGISTERED_FIELDS: [Field; 9] = [
 /// changed, or `None` when nothing changes.
 type Change = Option<(OAuthApplication, Vec<Field>)>;
 
+impl ApplicationPatch {
+    /// The application `app` with this patch applied by `principal` at `now`, and the
+    /// fields that changed; `None` when nothing changes. The result satisfies every rule as
+    /// a whole; immutable fields in the patch are refused.
+    fn apply(
+        &self,
+        principal: &Principal,
+        app: &OAuthApplication,
+        catalog: &ScopeCatalog,
+        now: Timestamp,
+    ) -> Result<Change, UpdateError> {
+        let patch = self;
+        let is_first_party = patch.is_first_party.unwrap_or(app.is_first_party());
+        policy::authorize_first_party(principal, app.is_first_party(), is_first_party)
+            .map_err(|_| UpdateError::Forbidden(FIRST_PARTY))?;
+
+        let mut c = Collector::default();
+        for (field, given) in [
+            (Field::AppType, patch.app_type.is_some()),
+            (Field::ClientId, patch.client_id.is_some()),
+            (Field::OwnerOrgId, patch.owner_org_id.is_some()),
+        ] {
+            if given {
+                c.push(FieldError::new(field, Violation::Immutable));
+            }
+        }
+        let app_type = app.app_type();
+        let old = app.profile();
+        let name = keep_or(
+            &mut c,
+            Field::Name,
+            patch.name.as_deref(),
+            old.name(),
+            AppName::parse,
+        );
+        let description = match &patch.description {
+            None => Some(old.description().cloned()),
+            Some(None) => Some(None),
+            Some(Some(d)) => c.check(Field::Description, Description::parse(d)).map(Some),
+        };
+        let redirect_urls = match &patch.redirect_urls {
+            None => Some(old.redirect_urls().clone()),
+            Some(urls) => c.check_all(RedirectUrls::parse(urls, app_type)),
+        };
+        let scopes = match &patch.allowed_scopes {
+            None => Some(old.allowed_scopes().clone()),
+            Some(s) => c.check_all(Scopes::parse(s, catalog)),
+        };
+        let grants = match &patch.grant_types {
+            None => Some(old.grant_types().clone()),
+            Some(g) => c.check_all(GrantTypes::parse(g)),
+        };
+        let access_level = keep_or(
+            &mut c,
+            Field::AccessLevel,
+            patch.access_level.as_deref(),
+            &old.access_level(),
+            AccessLevel::parse,
+        );
+        let status = keep_or(
+            &mut c,
+            Field::Status,
+            patch.status.as_deref(),
+            &app.status(),
+            Status::parse,
+        );
+        let profile = build_profile(
+            c,
+            app_type,
+            name,
+            description,
+            redirect_urls,
+            scopes,
+            grants,
+            access_level,
+        )
+        .map_err(UpdateError::Invalid)?;
+        // A bad status was recorded in the collector, so the profile failed above.
+        let status = status.unwrap_or_else(|| app.status());
+
+        let changed: Vec<Field> = [
+            (Field::Name, profile.name() != old.name()),
+            (
+                Field::Description,
+                profile.description() != old.description(),
+            ),
+            (
+                Field::RedirectUrls,
+                profile.redirect_urls() != old.redirect_urls(),
+            ),
+            (
+                Field::AllowedScopes,
+                profile.allowed_scopes() != old.allowed_scopes(),
+            ),
+            (
+                Field::GrantTypes,
+                profile.grant_types() != old.grant_types(),
+            ),
+            (
+                Field::AccessLevel,
+                profile.access_level() != old.access_level(),
+            ),
+            (Field::IsFirstParty, is_first_party != app.is_first_party()),
+            (Field::Status, status != app.status()),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect();
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((
+            app.updated(profile, is_first_party, status, now),
+            changed,
+        )))
+    }
+}
+
 /// The use cases. Every one checks who may do it ([`crate::policy`]) before it acts.
 pub struct ApplicationService {
     ports: Ports,
@@ -394,7 +512,7 @@ impl ApplicationService {
             target,
             expected.as_ref(),
             AuditAction::Updated,
-            |app, now| self.apply_patch(principal, app, patch, now),
+            |app, now| patch.apply(principal, app, &self.config.scope_catalog, now),
         )
         .await
     }
@@ -467,7 +585,8 @@ impl ApplicationService {
         let secret = self.new_secret()?;
         let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
         let application = self
-            .write(
+            .write_from(
+                Some(current),
                 principal,
                 target,
                 None,
@@ -640,8 +759,26 @@ impl ApplicationService {
         action: AuditAction,
         change: impl Fn(&OAuthApplication, Timestamp) -> Result<Change, E> + Send,
     ) -> Result<OAuthApplication, E> {
+        self.write_from(None, principal, target, expected, action, change)
+            .await
+    }
+
+    /// [`Self::write`], starting from `loaded` (already loaded and authorized for
+    /// writing) instead of loading it again; a lost race loads afresh.
+    async fn write_from<E: From<Failure>>(
+        &self,
+        mut loaded: Option<OAuthApplication>,
+        principal: &Principal,
+        target: &AppRef,
+        expected: Option<&Precondition>,
+        action: AuditAction,
+        change: impl Fn(&OAuthApplication, Timestamp) -> Result<Change, E> + Send,
+    ) -> Result<OAuthApplication, E> {
         for _ in 0..self.config.max_write_attempts {
-            let current = self.load(principal, target, Action::Write).await?;
+            let current = match loaded.take() {
+                Some(app) => app,
+                None => self.load(principal, target, Action::Write).await?,
+            };
             if expected.is_some_and(|p| !p.is_satisfied_by(current.version())) {
                 return Err(Failure::PreconditionFailed.into());
             }
@@ -667,118 +804,6 @@ impl ApplicationService {
             }
         }
         Err(Failure::Conflict.into())
-    }
-
-    fn apply_patch(
-        &self,
-        principal: &Principal,
-        app: &OAuthApplication,
-        patch: &ApplicationPatch,
-        now: Timestamp,
-    ) -> Result<Change, UpdateError> {
-        let is_first_party = patch.is_first_party.unwrap_or(app.is_first_party());
-        policy::authorize_first_party(principal, app.is_first_party(), is_first_party)
-            .map_err(|_| UpdateError::Forbidden(FIRST_PARTY))?;
-
-        let mut c = Collector::default();
-        for (field, given) in [
-            (Field::AppType, patch.app_type.is_some()),
-            (Field::ClientId, patch.client_id.is_some()),
-            (Field::OwnerOrgId, patch.owner_org_id.is_some()),
-        ] {
-            if given {
-                c.push(FieldError::new(field, Violation::Immutable));
-            }
-        }
-        let app_type = app.app_type();
-        let old = app.profile();
-        let name = keep_or(
-            &mut c,
-            Field::Name,
-            patch.name.as_deref(),
-            old.name(),
-            AppName::parse,
-        );
-        let description = match &patch.description {
-            None => Some(old.description().cloned()),
-            Some(None) => Some(None),
-            Some(Some(d)) => c.check(Field::Description, Description::parse(d)).map(Some),
-        };
-        let redirect_urls = match &patch.redirect_urls {
-            None => Some(old.redirect_urls().clone()),
-            Some(urls) => c.check_all(RedirectUrls::parse(urls, app_type)),
-        };
-        let scopes = match &patch.allowed_scopes {
-            None => Some(old.allowed_scopes().clone()),
-            Some(s) => c.check_all(Scopes::parse(s, &self.config.scope_catalog)),
-        };
-        let grants = match &patch.grant_types {
-            None => Some(old.grant_types().clone()),
-            Some(g) => c.check_all(GrantTypes::parse(g)),
-        };
-        let access_level = keep_or(
-            &mut c,
-            Field::AccessLevel,
-            patch.access_level.as_deref(),
-            &old.access_level(),
-            AccessLevel::parse,
-        );
-        let status = keep_or(
-            &mut c,
-            Field::Status,
-            patch.status.as_deref(),
-            &app.status(),
-            Status::parse,
-        );
-        let profile = build_profile(
-            c,
-            app_type,
-            name,
-            description,
-            redirect_urls,
-            scopes,
-            grants,
-            access_level,
-        )
-        .map_err(UpdateError::Invalid)?;
-        // A bad status was recorded in the collector, so the profile failed above.
-        let status = status.unwrap_or_else(|| app.status());
-
-        let changed: Vec<Field> = [
-            (Field::Name, profile.name() != old.name()),
-            (
-                Field::Description,
-                profile.description() != old.description(),
-            ),
-            (
-                Field::RedirectUrls,
-                profile.redirect_urls() != old.redirect_urls(),
-            ),
-            (
-                Field::AllowedScopes,
-                profile.allowed_scopes() != old.allowed_scopes(),
-            ),
-            (
-                Field::GrantTypes,
-                profile.grant_types() != old.grant_types(),
-            ),
-            (
-                Field::AccessLevel,
-                profile.access_level() != old.access_level(),
-            ),
-            (Field::IsFirstParty, is_first_party != app.is_first_party()),
-            (Field::Status, status != app.status()),
-        ]
-        .into_iter()
-        .filter_map(|(field, differs)| differs.then_some(field))
-        .collect();
-        if changed.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some((
-            app.updated(profile, is_first_party, status, now),
-            changed,
-        )))
     }
 
     fn validate_new(
@@ -897,8 +922,9 @@ fn keep_or<T: Clone>(
     }
 }
 
-/// Joins checked fields into a [`Profile`], adding the cross-field rules whenever the
-/// fields they join were valid, so that one answer names every problem.
+/// Joins checked fields into a [`Profile`], which checks the rules that join them; when a
+/// field is invalid, the joined rules whose fields are valid are named with it, so that
+/// one answer names every problem. Either way the joined rules run once.
 #[allow(clippy::too_many_arguments)]
 fn build_profile(
     mut c: Collector,
@@ -910,11 +936,6 @@ fn build_profile(
     grants: Option<GrantTypes>,
     access_level: Option<AccessLevel>,
 ) -> Result<Profile, ValidationErrors> {
-    if let (Some(grants), Some(urls)) = (&grants, &redirect_urls) {
-        for error in grant_rule_errors(app_type, grants, urls) {
-            c.push(error);
-        }
-    }
     match (
         name,
         description,
@@ -923,12 +944,21 @@ fn build_profile(
         grants,
         access_level,
     ) {
+        // Every field is valid: the profile checks the rules that join them.
         (Some(name), Some(description), Some(urls), Some(scopes), Some(grants), Some(access))
             if c.is_empty() =>
         {
             Profile::new(app_type, name, description, urls, scopes, grants, access)
         }
-        _ => Err(c.into_errors()),
+        // Some field is not: the joined rules whose fields are valid are named too.
+        (_, _, urls, _, grants, _) => {
+            if let (Some(grants), Some(urls)) = (&grants, &urls) {
+                for error in grant_rule_errors(app_type, grants, urls) {
+                    c.push(error);
+                }
+            }
+            Err(c.into_errors())
+        }
     }
 }
 

@@ -1262,9 +1262,11 @@ fn an_app_disabled_during_rotation_is_not_rotated() {
     let mut m = Mocks::new().hashes_to("new");
     let mut reads = Sequence::new();
     let first = app.clone();
+    // Loaded once before the hash (the compare-and-set starts from it), then again after
+    // the lost race.
     m.repo
         .expect_find_by_client_id()
-        .times(2)
+        .times(1)
         .in_sequence(&mut reads)
         .returning(move |_| Ok(Some(first.clone())));
     let second = disabled.clone();
