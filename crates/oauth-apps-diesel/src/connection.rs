@@ -18,6 +18,17 @@ use diesel_async::AsyncPgConnection;
 pub(crate) type SqliteConnection =
     diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
 
+/// How saturated a pool is (for metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolUsage {
+    /// Connections handed out now.
+    pub in_use: usize,
+    /// The most connections the pool holds.
+    pub max: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+}
+
 /// How many connections a pool holds, and how long a request waits for one (a free one
 /// or a new one) before storage is answered unavailable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,17 +72,20 @@ impl Pool {
         build(path, setup, settings).map(|pool| Self(Pools::Sqlite(pool)))
     }
 
-    /// The pool's saturation: connections in use, the most it holds, and requests waiting
-    /// for one.
+    /// The pool's saturation.
     #[must_use]
-    pub fn usage(&self) -> (usize, usize, usize) {
+    pub fn usage(&self) -> PoolUsage {
         let s = match &self.0 {
             #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => pool.status(),
             #[cfg(feature = "sqlite")]
             Pools::Sqlite(pool) => pool.status(),
         };
-        (s.size.saturating_sub(s.available), s.max_size, s.waiting)
+        PoolUsage {
+            in_use: s.size.saturating_sub(s.available),
+            max: s.max_size,
+            waiting: s.waiting,
+        }
     }
 
     /// A connection from the pool.

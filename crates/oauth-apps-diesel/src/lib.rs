@@ -41,7 +41,7 @@ pub mod sql_types;
 mod store;
 mod values;
 
-pub use connection::{Pool, PoolSettings};
+pub use connection::{Pool, PoolSettings, PoolUsage};
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
 pub use values::SecretState;

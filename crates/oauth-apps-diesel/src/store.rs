@@ -94,10 +94,9 @@ impl<D: Database> Store<D> {
         }
     }
 
-    /// The pool's saturation: connections in use, the most it holds, and requests waiting
-    /// for one (for metrics).
+    /// The pool's saturation (for metrics).
     #[must_use]
-    pub fn pool_usage(&self) -> (usize, usize, usize) {
+    pub fn pool_usage(&self) -> crate::PoolUsage {
         self.pool.usage()
     }
 

@@ -12,6 +12,7 @@ use actix_web::dev::Server;
 use async_trait::async_trait;
 use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
+use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
 };
@@ -47,7 +48,7 @@ enum Storage {
 }
 
 impl Storage {
-    fn pool_usage(&self) -> (usize, usize, usize) {
+    fn pool_usage(&self) -> PoolUsage {
         match self {
             Self::Sqlite(repo) => repo.pool_usage(),
             Self::Postgres(repo) => repo.pool_usage(),
@@ -163,6 +164,184 @@ pub fn dev_token(secret: &[u8], audience: &str, ttl_seconds: u64) -> Result<Stri
     .map_err(|e| StartError::Keys(e.to_string()))
 }
 
+/// The store, as the service sees it (behind the read cache) and as the binary needs it
+/// (readiness, pool metrics, the cache's switch).
+struct Wired {
+    storage: Arc<Storage>,
+    repository: Arc<dyn ApplicationRepository>,
+    cache: Option<CacheControl>,
+}
+
+impl Wired {
+    /// Opens the configured database behind the read cache; on PostgreSQL, starts hearing
+    /// the other replicas' changes (the cache is off until it does).
+    fn open(config: &Config) -> Result<Self, StartError> {
+        let storage = match &config.database {
+            Database::Sqlite(path) => {
+                let mut c = SqliteConfig::new(path);
+                if let Some(n) = config.db_max_connections {
+                    c.max_connections = n;
+                }
+                Storage::Sqlite(
+                    SqliteRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?,
+                )
+            }
+            Database::Postgres(url) => {
+                let mut c = PgConfig::new(url);
+                if let Some(n) = config.db_max_connections {
+                    c.max_connections = n;
+                }
+                Storage::Postgres(
+                    PgRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?,
+                )
+            }
+        };
+        let repository: Arc<dyn ApplicationRepository> = match &storage {
+            Storage::Sqlite(repo) => Arc::new(repo.clone()),
+            Storage::Postgres(repo) => Arc::new(repo.clone()),
+        };
+        let (repository, cache) = cached(repository, config.cache_ttl);
+        if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
+            // Off until other replicas' changes can be heard; with SQLite one process owns
+            // the file, and its own writes are all there is to evict.
+            control.set_enabled(false);
+            let on_change = control.clone();
+            actix_web::rt::spawn(oauth_apps_postgres::listen_for_changes(
+                url.clone(),
+                move |client_id| on_change.invalidate(client_id),
+                move |listening| control.set_enabled(listening),
+            ));
+        }
+        Ok(Self {
+            storage: Arc::new(storage),
+            repository,
+            cache,
+        })
+    }
+}
+
+/// The bearer-token verifier, and the development token when the server made its own key.
+fn verifier(config: &Config) -> Result<(JwtVerifier, Option<String>), StartError> {
+    let (secret, dev_token) = match (
+        &config.jwt.hs256_secret,
+        &config.jwt.jwks_file,
+        &config.database,
+    ) {
+        (None, None, Database::Sqlite(path)) => {
+            let secret = dev_key(path)?;
+            let token = dev_token(&secret, &config.jwt.audience, 24 * 3600)?;
+            (Some(secret), Some(token))
+        }
+        (secret, _, _) => (secret.clone(), None),
+    };
+    let jwks = match &config.jwt.jwks_file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+            StartError::Keys(format!("OAUTH_APPS_JWKS_FILE {}: {e}", path.display()))
+        })?),
+        None => None,
+    };
+    let verifier = JwtVerifier::new(
+        secret.as_deref(),
+        jwks.as_deref(),
+        Expectations {
+            audience: config.jwt.audience.clone(),
+            issuer: config.jwt.issuer.clone(),
+        },
+    )
+    .map_err(|e| StartError::Keys(e.to_string()))?;
+    Ok((verifier, dev_token))
+}
+
+/// The request metrics with the gauges of the cache, the pool and the hasher.
+fn metrics(wired: &Wired, hasher: &Argon2Hasher) -> Metrics {
+    let pool_gauge = |pick: fn(PoolUsage) -> usize| {
+        let storage = wired.storage.clone();
+        Arc::new(move || pick(storage.pool_usage()) as f64) as Gauge
+    };
+    let mut gauges: Vec<(String, String, Gauge)> = Vec::new();
+    if let Some(cache) = wired.cache.clone() {
+        let enabled = cache.clone();
+        gauges.push((
+            "read_cache_enabled".into(),
+            "1 while the read cache serves from memory.".into(),
+            Arc::new(move || f64::from(u8::from(enabled.is_enabled()))),
+        ));
+        gauges.push((
+            "read_cache_entries".into(),
+            "Applications held by the read cache.".into(),
+            Arc::new(move || cache.len() as f64),
+        ));
+    }
+    let (in_flight, queued, max) = (hasher.clone(), hasher.clone(), hasher.max_concurrent());
+    gauges.extend([
+        (
+            "db_pool_connections_in_use".into(),
+            "Database connections in use now.".into(),
+            pool_gauge(|u| u.in_use),
+        ),
+        (
+            "db_pool_max_connections".into(),
+            "Database connections the pool may hold.".into(),
+            pool_gauge(|u| u.max),
+        ),
+        (
+            "db_pool_waiting".into(),
+            "Requests waiting for a database connection.".into(),
+            pool_gauge(|u| u.waiting),
+        ),
+        (
+            "hasher_in_flight".into(),
+            "Secret hashes running now.".into(),
+            Arc::new(move || in_flight.in_flight() as f64),
+        ),
+        (
+            "hasher_queued".into(),
+            "Secret hashes waiting for a thread.".into(),
+            Arc::new(move || queued.queued() as f64),
+        ),
+        (
+            "hasher_max_concurrent".into(),
+            "Secret hashes allowed at once.".into(),
+            Arc::new(move || max as f64),
+        ),
+    ]);
+    Metrics::new(gauges)
+}
+
+/// What every handler sees: the use cases over the wired ports, the verifier, readiness,
+/// metrics and the rate limits.
+fn state(
+    config: &Config,
+    wired: Wired,
+    hasher: Argon2Hasher,
+    verifier: JwtVerifier,
+    metrics: Metrics,
+) -> AppState {
+    let service = ApplicationService::new(
+        Ports {
+            repository: wired.repository,
+            hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+        },
+        ServiceConfig {
+            scope_catalog: config.scope_catalog.clone(),
+            ..ServiceConfig::default()
+        },
+    );
+    let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
+    AppState {
+        service: Arc::new(service),
+        verifier: Arc::new(verifier),
+        readiness: wired.storage,
+        metrics: Arc::new(metrics),
+        limits: Arc::new(Limits {
+            writes: limiter(config.write_rate),
+            authentications: limiter(config.auth_rate),
+        }),
+    }
+}
+
 /// A started server.
 pub struct Application {
     port: u16,
@@ -172,7 +351,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database, wires the adapters and binds the listener.
+    /// Migrates the database, wires the adapters and binds the listener: the storage, the
+    /// token verifier, the hasher, the metrics, the handlers' state, then the server.
     ///
     /// # Errors
     /// [`StartError`] saying what failed.
@@ -184,162 +364,12 @@ impl Application {
             return Err(StartError::Keys(config::KEY_REQUIRED.to_owned()));
         }
         migrate(&config.database).await?;
-        let (storage, repository, cache): (
-            Arc<Storage>,
-            Arc<dyn ApplicationRepository>,
-            Option<CacheControl>,
-        ) = match &config.database {
-            Database::Sqlite(path) => {
-                let mut c = SqliteConfig::new(path);
-                if let Some(n) = config.db_max_connections {
-                    c.max_connections = n;
-                }
-                let repo =
-                    SqliteRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
-                let storage = Arc::new(Storage::Sqlite(repo.clone()));
-                // One process owns the file: its own writes are all there is to evict.
-                let (repository, control) = cached(Arc::new(repo), config.cache_ttl);
-                (storage, repository, control)
-            }
-            Database::Postgres(url) => {
-                let mut c = PgConfig::new(url);
-                if let Some(n) = config.db_max_connections {
-                    c.max_connections = n;
-                }
-                let repo =
-                    PgRepository::new(&c).map_err(|e| StartError::Database(e.to_string()))?;
-                let storage = Arc::new(Storage::Postgres(repo.clone()));
-                let (repository, control) = cached(Arc::new(repo), config.cache_ttl);
-                if let Some(control) = control.clone() {
-                    // Off until other replicas' changes can be heard.
-                    control.set_enabled(false);
-                    let on_change = control.clone();
-                    actix_web::rt::spawn(oauth_apps_postgres::listen_for_changes(
-                        url.clone(),
-                        move |client_id| on_change.invalidate(client_id),
-                        move |listening| control.set_enabled(listening),
-                    ));
-                }
-                (storage, repository, control)
-            }
-        };
-
-        let (secret, dev_token) = match (
-            &config.jwt.hs256_secret,
-            &config.jwt.jwks_file,
-            &config.database,
-        ) {
-            (None, None, Database::Sqlite(path)) => {
-                let secret = dev_key(path)?;
-                let token = dev_token(&secret, &config.jwt.audience, 24 * 3600)?;
-                (Some(secret), Some(token))
-            }
-            (secret, _, _) => (secret.clone(), None),
-        };
-        let jwks = match &config.jwt.jwks_file {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                StartError::Keys(format!("OAUTH_APPS_JWKS_FILE {}: {e}", path.display()))
-            })?),
-            None => None,
-        };
-        let verifier = JwtVerifier::new(
-            secret.as_deref(),
-            jwks.as_deref(),
-            Expectations {
-                audience: config.jwt.audience.clone(),
-                issuer: config.jwt.issuer.clone(),
-            },
-        )
-        .map_err(|e| StartError::Keys(e.to_string()))?;
-
+        let wired = Wired::open(config)?;
+        let (verifier, dev_token) = verifier(config)?;
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
-        let gauge_hasher = hasher.clone();
-        let pool_gauge = |pick: fn((usize, usize, usize)) -> usize| {
-            let storage = storage.clone();
-            Arc::new(move || pick(storage.pool_usage()) as f64) as Gauge
-        };
-        let mut gauges: Vec<(String, String, Gauge)> = Vec::new();
-        if let Some(cache) = cache {
-            let enabled = cache.clone();
-            gauges.push((
-                "read_cache_enabled".into(),
-                "1 while the read cache serves from memory.".into(),
-                Arc::new(move || f64::from(u8::from(enabled.is_enabled()))),
-            ));
-            gauges.push((
-                "read_cache_entries".into(),
-                "Applications held by the read cache.".into(),
-                Arc::new(move || cache.len() as f64),
-            ));
-        }
-        gauges.extend([
-            (
-                "db_pool_connections_in_use".into(),
-                "Database connections in use now.".into(),
-                pool_gauge(|u| u.0),
-            ),
-            (
-                "db_pool_max_connections".into(),
-                "Database connections the pool may hold.".into(),
-                pool_gauge(|u| u.1),
-            ),
-            (
-                "db_pool_waiting".into(),
-                "Requests waiting for a database connection.".into(),
-                pool_gauge(|u| u.2),
-            ),
-            (
-                "hasher_in_flight".into(),
-                "Secret hashes running now.".into(),
-                Arc::new(move || gauge_hasher.in_flight() as f64),
-            ),
-            (
-                "hasher_queued".into(),
-                "Secret hashes waiting for a thread.".into(),
-                Arc::new({
-                    let hasher = hasher.clone();
-                    move || hasher.queued() as f64
-                }),
-            ),
-            (
-                "hasher_max_concurrent".into(),
-                "Secret hashes allowed at once.".into(),
-                Arc::new({
-                    let max = hasher.max_concurrent() as f64;
-                    move || max
-                }),
-            ),
-        ]);
-        let metrics = Metrics::new(gauges);
-        let service = ApplicationService::new(
-            Ports {
-                repository,
-                hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
-                clock: Arc::new(SystemClock),
-                random: Arc::new(OsRandom),
-            },
-            ServiceConfig {
-                scope_catalog: config.scope_catalog.clone(),
-                ..ServiceConfig::default()
-            },
-        );
-        let state = AppState {
-            service: Arc::new(service),
-            verifier: Arc::new(verifier),
-            readiness: storage,
-            metrics: Arc::new(metrics),
-            limits: Arc::new(Limits {
-                writes: RateLimiter::new(
-                    f64::from(config.write_rate),
-                    2.0 * f64::from(config.write_rate),
-                ),
-                authentications: RateLimiter::new(
-                    f64::from(config.auth_rate),
-                    2.0 * f64::from(config.auth_rate),
-                ),
-            }),
-        };
+        let metrics = metrics(&wired, &hasher);
+        let state = state(config, wired, hasher, verifier, metrics);
 
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
