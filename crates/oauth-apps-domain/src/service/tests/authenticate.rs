@@ -1,0 +1,236 @@
+//! `authenticate_client`: valid secrets, and failures that all cost the same work.
+
+use super::*;
+use crate::ports::HasherError;
+
+fn hasher_accepting(mut hasher: MockSecretHasher, phc: &'static str) -> MockSecretHasher {
+    hasher
+        .expect_verify()
+        .returning(move |_, h, _| Ok(h.as_phc() == format!("$test${phc}")));
+    hasher
+}
+
+#[test]
+fn the_current_secret_authenticates_an_active_app() {
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    m.hasher = hasher_accepting(m.hasher, "current");
+    let answer = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
+    assert_eq!(answer, ClientAuthentication::Valid(Box::new(app)));
+}
+
+#[test]
+fn the_previous_secret_authenticates_during_its_grace_period_only() {
+    let app = rotated_app(); // previous "current" valid until 4600
+    let mut m = Mocks::new().finds(&app);
+    m.hasher = hasher_accepting(m.hasher, "current");
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at(4599));
+    m.clock = clock;
+    let answer = block_on(m.service().authenticate_client(
+        &platform_admin(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
+    assert!(matches!(answer, ClientAuthentication::Valid(_)));
+
+    let mut m = Mocks::new().finds(&app).hashes_to("dummy");
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at(4600));
+    m.clock = clock;
+    // Only the current secret is tried once the grace period is over; the second
+    // verification is against the dummy hash, as for any failure.
+    let mut seq = mockall::Sequence::new();
+    m.hasher
+        .expect_verify()
+        .withf(|_, h, _| h == &hash("new"))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Ok(false));
+    m.hasher
+        .expect_verify()
+        .withf(|_, h, _| h == &hash("dummy"))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _| Ok(false));
+    let answer = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
+    assert_eq!(answer, ClientAuthentication::Invalid);
+}
+
+/// The hashes a failed authentication was verified against, in order.
+fn verified_on_failure(app: Option<&OAuthApplication>, now: i64) -> Vec<SecretHash> {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut m = match app {
+        Some(app) => Mocks::new().finds(app),
+        None => {
+            let mut m = Mocks::new();
+            m.repo.expect_find_by_client_id().returning(|_| Ok(None));
+            m
+        }
+    }
+    .hashes_to("dummy");
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at(now));
+    m.clock = clock;
+    let record = seen.clone();
+    m.hasher.expect_verify().returning(move |_, h, _| {
+        record.lock().unwrap().push(h.clone());
+        Ok(false)
+    });
+    let client_id = app.map_or_else(
+        || ClientId::from_random_bytes([5; 16]).to_string(),
+        |a| a.client_id().to_string(),
+    );
+    let answer = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &client_id,
+        &good_secret(),
+    ))
+    .unwrap();
+    assert_eq!(answer, ClientAuthentication::Invalid);
+    seen.lock().unwrap().clone()
+}
+
+#[test]
+fn every_failure_costs_the_same_two_verifications() {
+    let app = sample(1, "acme");
+    let rotated = rotated_app(); // previous "current" valid until 4600
+    let disabled = app.with_status(Status::Revoked, at(2000));
+    // Unknown client: the dummy twice.
+    assert_eq!(
+        verified_on_failure(None, 3000),
+        [hash("dummy"), hash("dummy")]
+    );
+    // Wrong secret, no previous secret: the current one, then the dummy.
+    assert_eq!(
+        verified_on_failure(Some(&app), 3000),
+        [hash("current"), hash("dummy")]
+    );
+    // Wrong secret during a grace period: current and previous, no more.
+    assert_eq!(
+        verified_on_failure(Some(&rotated), 4599),
+        [hash("new"), hash("current")]
+    );
+    // After the grace period: the current one, then the dummy.
+    assert_eq!(
+        verified_on_failure(Some(&rotated), 4600),
+        [hash("new"), hash("dummy")]
+    );
+    // A disabled app: its hashes are never consulted (a real secret would match them).
+    assert_eq!(
+        verified_on_failure(Some(&disabled), 3000),
+        [hash("dummy"), hash("dummy")]
+    );
+}
+
+#[test]
+fn a_disabled_apps_real_secret_is_refused_without_consulting_its_hashes() {
+    let app = sample(1, "acme");
+    let disabled = app.with_status(Status::Revoked, at(2000));
+    let mut m = Mocks::new().finds(&disabled).hashes_to("dummy");
+    // A hasher that accepts the app's real hash: it must never be asked about it.
+    m.hasher
+        .expect_verify()
+        .withf(|_, h, _| h == &hash("dummy"))
+        .times(2)
+        .returning(|_, _, _| Ok(false));
+    let answer = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
+    assert_eq!(answer, ClientAuthentication::Invalid);
+}
+
+#[test]
+fn an_unknown_client_is_verified_against_a_dummy_hash_made_once() {
+    let mut m = Mocks::new().hashes_to("dummy");
+    m.repo.expect_find_by_client_id().returning(|_| Ok(None));
+    m.hasher
+        .expect_verify()
+        .withf(|_, h, _| h == &hash("dummy"))
+        .times(6)
+        .returning(|_, _, _| Ok(false));
+    let service = m.service();
+    let unknown = ClientId::from_random_bytes([5; 16]).to_string();
+    for client_id in [unknown.as_str(), unknown.as_str(), "not-a-uuid"] {
+        let answer =
+            block_on(service.authenticate_client(&authenticator(), client_id, &good_secret()))
+                .unwrap();
+        assert_eq!(answer, ClientAuthentication::Invalid);
+    }
+}
+
+#[test]
+fn a_malformed_secret_is_invalid_without_any_lookup() {
+    let service = Mocks::new().service();
+    let client_id = ClientId::from_random_bytes([5; 16]).to_string();
+    for secret in ["", "hunter2", &good_secret()[..20]] {
+        let answer =
+            block_on(service.authenticate_client(&authenticator(), &client_id, secret)).unwrap();
+        assert_eq!(answer, ClientAuthentication::Invalid);
+    }
+}
+
+#[test]
+fn only_authenticators_may_verify_secrets() {
+    let service = Mocks::new().service();
+    for who in [admin(), member(), outsider()] {
+        let err = block_on(service.authenticate_client(&who, "x", &good_secret())).unwrap_err();
+        assert!(matches!(err, AuthenticateError::Forbidden(_)));
+    }
+}
+
+#[test]
+fn authentication_reports_port_failures() {
+    let client_id = ClientId::from_random_bytes([5; 16]).to_string();
+    let mut m = Mocks::new();
+    m.repo
+        .expect_find_by_client_id()
+        .returning(|_| Err(unavailable()));
+    let err = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &client_id,
+        &good_secret(),
+    ))
+    .unwrap_err();
+    assert!(matches!(err, AuthenticateError::Unavailable(_)));
+
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    m.hasher
+        .expect_verify()
+        .returning(|_, _, _| Err(HasherError::Unexpected("bad hash".into())));
+    let err = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap_err();
+    assert!(matches!(err, AuthenticateError::Unexpected(_)));
+
+    let mut m = Mocks::new();
+    m.repo.expect_find_by_client_id().returning(|_| Ok(None));
+    m.hasher
+        .expect_hash()
+        .returning(|_, _| Err(HasherError::Busy));
+    let err = block_on(m.service().authenticate_client(
+        &authenticator(),
+        &client_id,
+        &good_secret(),
+    ))
+    .unwrap_err();
+    assert!(matches!(err, AuthenticateError::Unavailable(_)));
+}

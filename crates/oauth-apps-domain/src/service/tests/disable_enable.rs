@@ -1,0 +1,74 @@
+//! `disable` and `enable`.
+
+use super::*;
+
+#[test]
+fn disable_and_enable_change_the_status_once() {
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().finds(&app);
+    m.repo
+        .expect_update()
+        .withf(|next, _, e| {
+            next.is_disabled()
+                && e.action == AuditAction::Disabled
+                && e.changed_fields == [Field::Status]
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let disabled = block_on(m.service().disable(&admin(), &by_client_id(&app))).unwrap();
+    assert!(disabled.is_disabled());
+    assert_eq!(disabled.version().get(), 2);
+
+    // Enabling the disabled app.
+    let mut m = Mocks::new().finds(&disabled);
+    m.repo
+        .expect_update()
+        .withf(|next, _, e| !next.is_disabled() && e.action == AuditAction::Enabled)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let enabled = block_on(m.service().enable(&admin(), &by_client_id(&app))).unwrap();
+    assert!(!enabled.is_disabled());
+    assert_eq!(enabled.version().get(), 3);
+}
+
+#[test]
+fn disabling_twice_and_enabling_an_active_app_write_nothing() {
+    let app = sample(1, "acme");
+    let disabled = app.with_status(Status::Revoked, at(2000));
+    let service = Mocks::new().finds(&disabled).service();
+    assert_eq!(
+        block_on(service.disable(&admin(), &by_client_id(&app))).unwrap(),
+        disabled
+    );
+    let service = Mocks::new().finds(&app).service();
+    assert_eq!(
+        block_on(service.enable(&admin(), &by_client_id(&app))).unwrap(),
+        app
+    );
+}
+
+#[test]
+fn status_changes_enforce_the_policy_and_report_conflicts() {
+    let app = sample(1, "acme");
+    let service = Mocks::new().finds(&app).service();
+    let err = block_on(service.disable(&member(), &by_client_id(&app))).unwrap_err();
+    assert!(matches!(err, StatusChangeError::Forbidden(_)));
+    let err = block_on(service.enable(&outsider(), &by_client_id(&app))).unwrap_err();
+    assert!(matches!(err, StatusChangeError::NotFound));
+
+    let mut m = Mocks::new().finds(&app);
+    m.config.max_write_attempts = 2;
+    m.repo
+        .expect_update()
+        .times(2)
+        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+    let err = block_on(m.service().disable(&admin(), &by_client_id(&app))).unwrap_err();
+    assert!(matches!(err, StatusChangeError::Conflict));
+
+    let mut m = Mocks::new();
+    m.repo
+        .expect_find_by_client_id()
+        .returning(|_| Err(unavailable()));
+    let err = block_on(m.service().disable(&admin(), &by_client_id(&app))).unwrap_err();
+    assert!(matches!(err, StatusChangeError::Unavailable(_)));
+}
