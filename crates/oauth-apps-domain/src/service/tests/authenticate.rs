@@ -234,3 +234,24 @@ fn authentication_reports_port_failures() {
     .unwrap_err();
     assert!(matches!(err, AuthenticateError::Unavailable(_)));
 }
+
+#[test]
+fn verification_names_the_caller_it_is_for() {
+    // The hasher shares its capacity between callers: it is told whose request each job
+    // serves.
+    let app = sample(1, "acme");
+    let mut hasher = MockSecretHasher::new();
+    hasher
+        .expect_verify()
+        .withf(|_, _, requester| requester == "as")
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    let f = Fakes::storing(&[&app]).with_hasher(hasher);
+    let answer = block_on(f.service().authenticate_client(
+        &authenticator(),
+        &app.client_id().to_string(),
+        &good_secret(),
+    ))
+    .unwrap();
+    assert_eq!(answer, ClientAuthentication::Valid(Box::new(app)));
+}

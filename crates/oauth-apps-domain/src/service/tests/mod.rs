@@ -1,7 +1,13 @@
 //! Use-case tests, one file per use case; the helpers they share are here.
 //!
-//! They run against the `mockall` mocks of every port. A mock without an expectation
-//! panics when called, so "nothing is written" is checked by setting none.
+//! Two harnesses:
+//! - [`Fakes`], the in-memory fakes of `crate::testing`, for tests that need storage to
+//!   behave like storage: they act, then read the stored application and the audit events
+//!   back.
+//! - [`Mocks`], the `mockall` mocks of every port, for tests about the interaction itself:
+//!   a port failing with a given error, a call that must not happen (a mock without an
+//!   expectation panics when called, so "no hash is paid for" is checked by setting none),
+//!   the arguments a port is given, how often and in which order it is called.
 
 mod audit_trail;
 mod authenticate;
@@ -17,11 +23,137 @@ use std::sync::Arc;
 use futures_executor::block_on;
 
 use super::*;
+use crate::model::Version;
 use crate::model::application::tests::{at, hash, sample};
 use crate::policy::{OrgRole, PlatformRole};
 use crate::ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
+use crate::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
 
 const NOW: i64 = 5000;
+
+/// The seed of the fakes' random source.
+const SEED: u64 = 7;
+
+/// The in-memory fakes of every port: storage that keeps the repository's contract
+/// (compare-and-set, org-scoped lookups, newest-first order), a clock at `NOW`, a seeded
+/// random source and a fast hasher. What is stored at set-up does not count as written.
+struct Fakes {
+    repo: Arc<InMemoryRepository>,
+    /// What the service writes to.
+    storage: Arc<dyn ApplicationRepository>,
+    clock: Arc<FixedClock>,
+    random: Arc<SeededRandom>,
+    hasher: Arc<dyn SecretHasher>,
+    config: ServiceConfig,
+    events_at_setup: usize,
+}
+
+impl Fakes {
+    /// Fakes with empty storage.
+    fn new() -> Self {
+        Self::storing(&[])
+    }
+
+    /// Fakes whose storage holds `apps`, stored in order: storage numbers them from 1, so
+    /// each must carry the id it gets.
+    fn storing(apps: &[&OAuthApplication]) -> Self {
+        let repo = Arc::new(InMemoryRepository::new());
+        for app in apps {
+            store(&repo, app);
+        }
+        Self {
+            storage: repo.clone(),
+            events_at_setup: repo.event_count(),
+            repo,
+            clock: Arc::new(FixedClock::new(at(NOW))),
+            random: Arc::new(SeededRandom::new(SEED)),
+            hasher: Arc::new(FakeHasher::new()),
+            config: ServiceConfig::default(),
+        }
+    }
+
+    /// With a mock hasher, for a test about what the hasher is asked.
+    fn with_hasher(mut self, hasher: MockSecretHasher) -> Self {
+        self.hasher = Arc::new(hasher);
+        self
+    }
+
+    fn service(&self) -> ApplicationService {
+        ApplicationService::new(
+            Ports {
+                repository: self.storage.clone(),
+                hasher: self.hasher.clone(),
+                clock: self.clock.clone(),
+                random: self.random.clone(),
+            },
+            self.config.clone(),
+        )
+    }
+
+    /// The stored application with `app`'s client id.
+    fn stored(&self, app: &OAuthApplication) -> OAuthApplication {
+        block_on(self.repo.find_by_client_id(app.client_id()))
+            .unwrap()
+            .expect("stored")
+    }
+
+    /// The audit events written since set-up, oldest first, with their application.
+    fn written(&self) -> Vec<(AppId, AuditEvent)> {
+        self.repo.events().split_off(self.events_at_setup)
+    }
+
+    /// The one audit event written since set-up, with its application.
+    fn only_write(&self) -> (AppId, AuditEvent) {
+        let written = self.written();
+        assert_eq!(written.len(), 1, "{written:?}");
+        written.into_iter().next().expect("one event")
+    }
+}
+
+/// Stores `app` as it is: inserted as new, then replaced by `app` when it has moved on
+/// since (a later version, another status, a previous secret).
+fn store(repo: &InMemoryRepository, app: &OAuthApplication) {
+    let new = NewApplication::new(
+        *app.client_id(),
+        app.owner_org_id().clone(),
+        app.app_type(),
+        app.profile().clone(),
+        app.is_first_party(),
+        app.secrets().current().clone(),
+        app.created_at(),
+    );
+    let event = AuditEvent {
+        action: AuditAction::Created,
+        actor: "set-up".into(),
+        request_id: None,
+        client_request_id: None,
+        changed_fields: vec![],
+        at: app.created_at(),
+    };
+    let id = block_on(repo.insert(&new, &event)).unwrap();
+    assert_eq!(id, app.id(), "store applications in the order of their ids");
+    let inserted = new.with_id(id);
+    if inserted != *app {
+        block_on(repo.update(app, inserted.version(), &event)).unwrap();
+    }
+}
+
+/// The audit event [`admin`] leaves at `NOW`.
+fn by_admin(action: AuditAction, changed_fields: &[Field]) -> AuditEvent {
+    AuditEvent {
+        action,
+        actor: "alice".into(),
+        request_id: Some("req-7".into()),
+        client_request_id: Some("order-7".into()),
+        changed_fields: changed_fields.to_vec(),
+        at: at(NOW),
+    }
+}
+
+/// Whether `hash` is the fake hasher's hash of `secret`.
+fn is_fake_hash_of(secret: &str, hash: &SecretHash) -> bool {
+    block_on(FakeHasher::new().verify(secret, hash, "test")).unwrap()
+}
 
 struct Mocks {
     repo: MockApplicationRepository,

@@ -1,4 +1,4 @@
-//! `register`: validation, policy, client-id collisions and port failures.
+//! `register`: what is stored, validation, policy, client-id collisions and port failures.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -9,90 +9,75 @@ use crate::ports::{HasherError, RandomError};
 
 #[test]
 fn register_stores_a_valid_app_and_returns_its_secret_once() {
-    let mut m = Mocks::new().hashes_to("h1");
-    m.repo
-        .expect_insert()
-        .withf(|new, event| {
-            let r = new.to_record();
-            r.name == "Billing"
-                && r.owner_org_id == "acme"
-                && r.app_type == "web"
-                && r.grant_types == ["authorization_code", "refresh_token"]
-                && r.access_level == "organization"
-                && r.allowed_scopes == ["read", "workspace:write"]
-                && r.status == "active"
-                && !r.is_first_party
-                && r.current_secret_hash == "$test$h1"
-                && r.created_at == at(NOW)
-                && r.version == 1
-                && event.action == AuditAction::Created
-                && event.actor == "alice"
-                && event.request_id.as_deref() == Some("req-7")
-                && event.client_request_id.as_deref() == Some("order-7")
-                && event.at == at(NOW)
-                && event.changed_fields.contains(&Field::RedirectUrls)
-        })
-        .times(1)
-        .returning(|_, _| Ok(AppId::new(11).unwrap()));
-    let registered = block_on(m.service().register(&admin(), register_cmd())).unwrap();
-    assert_eq!(registered.application.id().get(), 11);
+    // Storage already holds one application, so the new one gets id 2 from it.
+    let f = Fakes::storing(&[&sample(1, "acme")]);
+    let registered = block_on(f.service().register(&admin(), register_cmd())).unwrap();
+
+    let stored = f.stored(&registered.application);
+    assert_eq!(registered.application, stored);
+    assert_eq!(stored.id().get(), 2);
+    let r = stored.to_record();
+    assert_eq!(r.name, "Billing");
+    assert_eq!(r.owner_org_id, "acme");
+    assert_eq!(r.app_type, "web");
+    assert_eq!(r.grant_types, ["authorization_code", "refresh_token"]);
+    assert_eq!(r.access_level, "organization");
+    assert_eq!(r.allowed_scopes, ["read", "workspace:write"]);
+    assert_eq!(r.status, "active");
+    assert!(!r.is_first_party);
+    assert_eq!(r.created_at, at(NOW));
+    assert_eq!(r.version, 1);
     assert_eq!(
-        registered.application.client_id(),
-        &ClientId::from_random_bytes([0x42; 16])
+        f.only_write(),
+        (
+            stored.id(),
+            by_admin(AuditAction::Created, &REGISTERED_FIELDS)
+        )
     );
-    assert!(is_well_formed_secret(registered.client_secret.expose()));
+
+    // The secret is shown once; storage keeps the hasher's hash of it.
+    let secret = registered.client_secret.expose();
+    assert!(is_well_formed_secret(secret));
+    assert!(is_fake_hash_of(secret, stored.secrets().current()));
+    assert!(!r.current_secret_hash.contains(secret));
+
+    // The secret, then the client id, come from the random source.
+    let random = SeededRandom::new(SEED);
+    let mut secret_bytes = [0; SECRET_RANDOM_BYTES];
+    let mut client_id_bytes = [0; 16];
+    random.fill(&mut secret_bytes).unwrap();
+    random.fill(&mut client_id_bytes).unwrap();
     assert_eq!(
-        registered.client_secret.expose(),
-        ClientSecret::from_random_bytes(&[0x42; 32]).expose()
+        secret,
+        ClientSecret::from_random_bytes(&secret_bytes).expose()
+    );
+    assert_eq!(
+        stored.client_id(),
+        &ClientId::from_random_bytes(client_id_bytes)
     );
 }
 
 #[test]
-fn hashing_work_names_the_caller_it_is_for() {
+fn registration_hashing_names_the_caller_it_is_for() {
     // The hasher shares its capacity between callers: it is told whose request each job
     // serves.
-    let mut m = Mocks::new();
-    m.hasher
+    let mut hasher = MockSecretHasher::new();
+    hasher
         .expect_hash()
         .withf(|_, requester| requester == "alice")
         .times(1)
         .returning(|_, _| Ok(hash("h1")));
-    m.repo
-        .expect_insert()
-        .returning(|_, _| Ok(AppId::new(11).unwrap()));
-    block_on(m.service().register(&admin(), register_cmd())).unwrap();
-
-    let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.hasher
-        .expect_verify()
-        .withf(|_, _, requester| requester == "as")
-        .times(1)
-        .returning(|_, _, _| Ok(true));
-    block_on(m.service().authenticate_client(
-        &authenticator(),
-        &app.client_id().to_string(),
-        &good_secret(),
-    ))
-    .unwrap();
+    let f = Fakes::new().with_hasher(hasher);
+    let registered = block_on(f.service().register(&admin(), register_cmd())).unwrap();
+    assert_eq!(
+        f.stored(&registered.application).secrets().current(),
+        &hash("h1")
+    );
 }
 
 #[test]
 fn register_applies_given_optional_fields() {
-    let mut m = Mocks::new().hashes_to("h");
-    m.repo
-        .expect_insert()
-        .withf(|new, _| {
-            let r = new.to_record();
-            r.app_type == "native"
-                && r.description.as_deref() == Some("desc")
-                && r.grant_types == ["urn:ietf:params:oauth:grant-type:device_code"]
-                && r.access_level == "user"
-                && r.is_first_party
-                && r.allowed_scopes.is_empty()
-        })
-        .times(1)
-        .returning(|_, _| Ok(AppId::new(1).unwrap()));
+    let f = Fakes::new();
     let cmd = RegisterApplication {
         owner_org_id: "acme".into(),
         name: "Device".into(),
@@ -104,8 +89,20 @@ fn register_applies_given_optional_fields() {
         access_level: Some("user".into()),
         is_first_party: Some(true),
     };
-    let registered = block_on(m.service().register(&platform_admin(), cmd)).unwrap();
+    let registered = block_on(f.service().register(&platform_admin(), cmd)).unwrap();
     assert!(registered.application.requires_pkce());
+    let stored = f.stored(&registered.application);
+    assert_eq!(stored, registered.application);
+    let r = stored.to_record();
+    assert_eq!(r.app_type, "native");
+    assert_eq!(r.description.as_deref(), Some("desc"));
+    assert_eq!(
+        r.grant_types,
+        ["urn:ietf:params:oauth:grant-type:device_code"]
+    );
+    assert_eq!(r.access_level, "user");
+    assert!(r.is_first_party);
+    assert!(r.allowed_scopes.is_empty());
 }
 
 #[test]
@@ -219,15 +216,13 @@ fn only_platform_admins_register_first_party_apps() {
     let err = block_on(Mocks::new().service().register(&admin(), cmd)).unwrap_err();
     assert!(matches!(err, RegisterError::Forbidden(m) if m.contains("first_party")));
     // Saying false explicitly is fine.
-    let mut m = Mocks::new().hashes_to("h");
-    m.repo
-        .expect_insert()
-        .returning(|_, _| Ok(AppId::new(1).unwrap()));
+    let f = Fakes::new();
     let cmd = RegisterApplication {
         is_first_party: Some(false),
         ..register_cmd()
     };
-    assert!(block_on(m.service().register(&admin(), cmd)).is_ok());
+    let registered = block_on(f.service().register(&admin(), cmd)).unwrap();
+    assert!(!f.stored(&registered.application).is_first_party());
 }
 
 #[test]

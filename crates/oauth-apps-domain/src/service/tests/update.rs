@@ -3,7 +3,6 @@
 use mockall::Sequence;
 
 use super::*;
-use crate::model::Version;
 
 fn rename(name: &str) -> ApplicationPatch {
     ApplicationPatch {
