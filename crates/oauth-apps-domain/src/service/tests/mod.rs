@@ -3,7 +3,7 @@
 //! Two harnesses:
 //! - [`Fakes`], the in-memory fakes of `crate::testing`, for tests that need storage to
 //!   behave like storage: they act, then read the stored application and the audit events
-//!   back.
+//!   back. [`Contended`] lets another writer win a compare-and-set race.
 //! - [`Mocks`], the `mockall` mocks of every port, for tests about the interaction itself:
 //!   a port failing with a given error, a call that must not happen (a mock without an
 //!   expectation panics when called, so "no hash is paid for" is checked by setting none),
@@ -18,8 +18,9 @@ mod register;
 mod secret_rotation;
 mod update;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use futures_executor::block_on;
 
 use super::*;
@@ -39,7 +40,7 @@ const SEED: u64 = 7;
 /// random source and a fast hasher. What is stored at set-up does not count as written.
 struct Fakes {
     repo: Arc<InMemoryRepository>,
-    /// What the service writes to.
+    /// What the service writes to: `repo`, or `repo` with a rival writer ([`Contended`]).
     storage: Arc<dyn ApplicationRepository>,
     clock: Arc<FixedClock>,
     random: Arc<SeededRandom>,
@@ -78,6 +79,19 @@ impl Fakes {
         self
     }
 
+    /// With another writer that changes the stored application by `rival` just before the
+    /// service's first write reaches storage, so that write loses the race.
+    fn racing(
+        mut self,
+        rival: impl FnOnce(&OAuthApplication) -> OAuthApplication + Send + 'static,
+    ) -> Self {
+        self.storage = Arc::new(Contended {
+            store: self.repo.clone(),
+            rival: Mutex::new(Some(Box::new(rival))),
+        });
+        self
+    }
+
     fn service(&self) -> ApplicationService {
         ApplicationService::new(
             Ports {
@@ -108,6 +122,17 @@ impl Fakes {
         assert_eq!(written.len(), 1, "{written:?}");
         written.into_iter().next().expect("one event")
     }
+
+    /// Who wrote since set-up, in order.
+    fn writers(&self) -> Vec<String> {
+        self.written().into_iter().map(|(_, e)| e.actor).collect()
+    }
+
+    /// Storage records an audit event with every write, in the same transaction: no new
+    /// event, no write.
+    fn assert_nothing_written(&self) {
+        assert_eq!(self.written(), []);
+    }
 }
 
 /// Stores `app` as it is: inserted as new, then replaced by `app` when it has moved on
@@ -135,6 +160,102 @@ fn store(repo: &InMemoryRepository, app: &OAuthApplication) {
     let inserted = new.with_id(id);
     if inserted != *app {
         block_on(repo.update(app, inserted.version(), &event)).unwrap();
+    }
+}
+
+type Rival = Box<dyn FnOnce(&OAuthApplication) -> OAuthApplication + Send>;
+
+/// Storage where another writer, "rival", gets in first: just before the first `update`
+/// reaches the store, the rival replaces the stored application by what `rival` makes of
+/// it; the update then meets the store's compare-and-set as it would in a database.
+struct Contended {
+    store: Arc<InMemoryRepository>,
+    rival: Mutex<Option<Rival>>,
+}
+
+#[async_trait]
+impl ApplicationRepository for Contended {
+    async fn insert(
+        &self,
+        app: &NewApplication,
+        event: &AuditEvent,
+    ) -> Result<AppId, RepositoryError> {
+        self.store.insert(app, event).await
+    }
+
+    async fn find_by_client_id(
+        &self,
+        client_id: &ClientId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.store.find_by_client_id(client_id).await
+    }
+
+    async fn find_by_org_and_id(
+        &self,
+        org: &OrgId,
+        id: AppId,
+    ) -> Result<Option<OAuthApplication>, RepositoryError> {
+        self.store.find_by_org_and_id(org, id).await
+    }
+
+    async fn list_after(
+        &self,
+        org: &OrgId,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError> {
+        self.store.list_after(org, after, limit).await
+    }
+
+    async fn list_page(
+        &self,
+        org: &OrgId,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<OAuthApplication>, u64), RepositoryError> {
+        self.store.list_page(org, offset, limit).await
+    }
+
+    async fn list_events(
+        &self,
+        app: AppId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, RepositoryError> {
+        self.store.list_events(app, before, limit).await
+    }
+
+    async fn update(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        event: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        let rival = self
+            .rival
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(rival) = rival {
+            let current = self
+                .store
+                .find_by_org_and_id(app.owner_org_id(), app.id())
+                .await?
+                .ok_or(RepositoryError::NotFound)?;
+            let theirs = rival(&current);
+            let their_event = AuditEvent {
+                action: AuditAction::Updated,
+                actor: "rival".into(),
+                request_id: None,
+                client_request_id: None,
+                changed_fields: vec![],
+                at: theirs.updated_at(),
+            };
+            self.store
+                .update(&theirs, current.version(), &their_event)
+                .await?;
+        }
+        self.store.update(app, expected, event).await
     }
 }
 

@@ -1,7 +1,5 @@
 //! `update`: PATCH semantics, preconditions and the compare-and-set retries.
 
-use mockall::Sequence;
-
 use super::*;
 
 fn rename(name: &str) -> ApplicationPatch {
@@ -11,24 +9,20 @@ fn rename(name: &str) -> ApplicationPatch {
     }
 }
 
+/// Another writer's change, for [`Fakes::racing`]: a new description, as the next version.
+fn their_description(app: &OAuthApplication) -> OAuthApplication {
+    let mut record = app.to_record();
+    record.description = Some("theirs".into());
+    record.version += 1;
+    OAuthApplication::from_record(app.id().get(), record).unwrap()
+}
+
 #[test]
 fn update_writes_the_change_with_its_version_and_audit_event() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, expected, event| {
-            next.profile().name().as_str() == "Renamed"
-                && next.version().get() == 2
-                && next.updated_at() == at(NOW)
-                && expected.get() == 1
-                && event.action == AuditAction::Updated
-                && event.changed_fields == [Field::Name]
-                && event.actor == "alice"
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let updated = block_on(m.service().update(
+    let f = Fakes::storing(&[&app]);
+    // Storage compares and sets: the write lands only if it expects the stored version, 1.
+    let updated = block_on(f.service().update(
         &admin(),
         &by_client_id(&app),
         &rename(" Renamed "),
@@ -37,28 +31,18 @@ fn update_writes_the_change_with_its_version_and_audit_event() {
     .unwrap();
     assert_eq!(updated.profile().name().as_str(), "Renamed");
     assert_eq!(updated.version().get(), 2);
+    assert_eq!(updated.updated_at(), at(NOW));
+    assert_eq!(f.stored(&app), updated);
+    assert_eq!(
+        f.only_write(),
+        (app.id(), by_admin(AuditAction::Updated, &[Field::Name]))
+    );
 }
 
 #[test]
 fn update_changes_every_patchable_field() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|_, _, event| {
-            event.changed_fields
-                == [
-                    Field::Description,
-                    Field::RedirectUrls,
-                    Field::AllowedScopes,
-                    Field::GrantTypes,
-                    Field::AccessLevel,
-                    Field::IsFirstParty,
-                    Field::Status,
-                ]
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
+    let f = Fakes::storing(&[&app]);
     let patch = ApplicationPatch {
         description: Some(Some("new".into())),
         redirect_urls: Some(vec!["https://new.example/cb".into()]),
@@ -71,10 +55,11 @@ fn update_changes_every_patchable_field() {
     };
     let updated =
         block_on(
-            m.service()
+            f.service()
                 .update(&platform_admin(), &by_client_id(&app), &patch, None),
         )
         .unwrap();
+    assert_eq!(f.stored(&app), updated);
     let r = updated.to_record();
     assert_eq!(r.description.as_deref(), Some("new"));
     assert_eq!(r.redirect_urls, ["https://new.example/cb"]);
@@ -83,6 +68,19 @@ fn update_changes_every_patchable_field() {
     assert_eq!(r.access_level, "user");
     assert!(r.is_first_party);
     assert_eq!(r.status, "revoked");
+    let (_, event) = f.only_write();
+    assert_eq!(
+        event.changed_fields,
+        [
+            Field::Description,
+            Field::RedirectUrls,
+            Field::AllowedScopes,
+            Field::GrantTypes,
+            Field::AccessLevel,
+            Field::IsFirstParty,
+            Field::Status,
+        ]
+    );
 }
 
 #[test]
@@ -90,29 +88,26 @@ fn update_can_clear_the_description() {
     let mut record = sample(1, "acme").to_record();
     record.description = Some("old".into());
     let app = OAuthApplication::from_record(1, record).unwrap();
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, _, e| {
-            next.profile().description().is_none() && e.changed_fields == [Field::Description]
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
+    let f = Fakes::storing(&[&app]);
     let patch = ApplicationPatch {
         description: Some(None),
         ..ApplicationPatch::default()
     };
-    block_on(
-        m.service()
+    let updated = block_on(
+        f.service()
             .update(&admin(), &by_client_id(&app), &patch, None),
     )
     .unwrap();
+    assert!(f.stored(&app).profile().description().is_none());
+    assert_eq!(f.stored(&app), updated);
+    assert_eq!(f.only_write().1.changed_fields, [Field::Description]);
 }
 
 #[test]
 fn an_update_that_changes_nothing_writes_nothing() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let same = ApplicationPatch {
         name: Some("App".into()),
         redirect_urls: Some(vec!["https://app.example.com/cb".into()]),
@@ -124,13 +119,14 @@ fn an_update_that_changes_nothing_writes_nothing() {
     let empty = ApplicationPatch::default();
     let result = block_on(service.update(&admin(), &by_client_id(&app), &empty, None)).unwrap();
     assert_eq!(result.version(), app.version());
+    f.assert_nothing_written();
 }
 
 #[test]
 fn a_stale_expected_version_fails_without_writing() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
-    let err = block_on(service.update(
+    let f = Fakes::storing(&[&app]);
+    let err = block_on(f.service().update(
         &admin(),
         &by_client_id(&app),
         &rename("X"),
@@ -138,17 +134,14 @@ fn a_stale_expected_version_fails_without_writing() {
     ))
     .unwrap_err();
     assert!(matches!(err, UpdateError::PreconditionFailed));
+    f.assert_nothing_written();
 }
 
 #[test]
 fn losing_the_race_with_an_expected_version_is_a_failed_precondition() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .times(1)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
-    let err = block_on(m.service().update(
+    let f = Fakes::storing(&[&app]).racing(their_description);
+    let err = block_on(f.service().update(
         &admin(),
         &by_client_id(&app),
         &rename("X"),
@@ -156,6 +149,9 @@ fn losing_the_race_with_an_expected_version_is_a_failed_precondition() {
     ))
     .unwrap_err();
     assert!(matches!(err, UpdateError::PreconditionFailed));
+    // Their change stands, and ours is not tried again.
+    assert_eq!(f.stored(&app), their_description(&app));
+    assert_eq!(f.writers(), ["rival"]);
 }
 
 fn versions(list: &[i64]) -> Precondition {
@@ -165,13 +161,8 @@ fn versions(list: &[i64]) -> Precondition {
 #[test]
 fn a_precondition_listing_the_current_version_among_others_writes() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, expected, _| expected.get() == 1 && next.version().get() == 2)
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let updated = block_on(m.service().update(
+    let f = Fakes::storing(&[&app]);
+    let updated = block_on(f.service().update(
         &admin(),
         &by_client_id(&app),
         &rename("Listed"),
@@ -179,15 +170,18 @@ fn a_precondition_listing_the_current_version_among_others_writes() {
     ))
     .unwrap();
     assert_eq!(updated.profile().name().as_str(), "Listed");
+    // Written over version 1 (storage compares and sets), as version 2.
+    assert_eq!(updated.version().get(), 2);
+    assert_eq!(f.stored(&app), updated);
+    assert_eq!(f.only_write().1.changed_fields, [Field::Name]);
 }
 
 #[test]
 fn a_precondition_without_the_current_version_fails_without_writing() {
     let app = sample(1, "acme");
     for precondition in [versions(&[99, 2]), versions(&[])] {
-        // No update expectation: a write would panic.
-        let service = Mocks::new().finds(&app).service();
-        let err = block_on(service.update(
+        let f = Fakes::storing(&[&app]);
+        let err = block_on(f.service().update(
             &admin(),
             &by_client_id(&app),
             &rename("X"),
@@ -198,14 +192,15 @@ fn a_precondition_without_the_current_version_fails_without_writing() {
             matches!(err, UpdateError::PreconditionFailed),
             "{precondition:?}"
         );
+        f.assert_nothing_written();
     }
 }
 
 #[test]
 fn an_unsatisfied_precondition_still_hides_the_application_from_outsiders() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
-    let err = block_on(service.update(
+    let f = Fakes::storing(&[&app]);
+    let err = block_on(f.service().update(
         &outsider(),
         &by_client_id(&app),
         &rename("X"),
@@ -213,24 +208,14 @@ fn an_unsatisfied_precondition_still_hides_the_application_from_outsiders() {
     ))
     .unwrap_err();
     assert!(matches!(err, UpdateError::NotFound));
+    f.assert_nothing_written();
 }
 
 #[test]
 fn with_any_version_a_lost_race_re_reads_like_no_precondition() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    let mut writes = Sequence::new();
-    m.repo
-        .expect_update()
-        .times(1)
-        .in_sequence(&mut writes)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
-    m.repo
-        .expect_update()
-        .times(1)
-        .in_sequence(&mut writes)
-        .returning(|_, _, _| Ok(()));
-    let updated = block_on(m.service().update(
+    let f = Fakes::storing(&[&app]).racing(their_description);
+    let updated = block_on(f.service().update(
         &admin(),
         &by_client_id(&app),
         &rename("Any"),
@@ -238,53 +223,35 @@ fn with_any_version_a_lost_race_re_reads_like_no_precondition() {
     ))
     .unwrap();
     assert_eq!(updated.profile().name().as_str(), "Any");
+    assert_eq!(
+        updated.profile().description().map(|d| d.as_str()),
+        Some("theirs")
+    );
+    assert_eq!(updated.version().get(), 3);
+    assert_eq!(f.stored(&app), updated);
+    assert_eq!(f.writers(), ["rival", "alice"]);
 }
 
 #[test]
 fn without_an_expected_version_a_lost_race_re_reads_and_keeps_both_changes() {
     let app = sample(1, "acme");
-    // Someone else changed the description in between.
-    let mut theirs_record = app.to_record();
-    theirs_record.description = Some("theirs".into());
-    theirs_record.version = 2;
-    let theirs = OAuthApplication::from_record(1, theirs_record).unwrap();
-
-    let mut m = Mocks::new();
-    let mut reads = Sequence::new();
-    let first = app.clone();
-    m.repo
-        .expect_find_by_client_id()
-        .times(1)
-        .in_sequence(&mut reads)
-        .returning(move |_| Ok(Some(first.clone())));
-    let second = theirs.clone();
-    m.repo
-        .expect_find_by_client_id()
-        .times(1)
-        .in_sequence(&mut reads)
-        .returning(move |_| Ok(Some(second.clone())));
-    m.repo
-        .expect_update()
-        .withf(|_, expected, _| expected.get() == 1)
-        .times(1)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
-    m.repo
-        .expect_update()
-        .withf(|next, expected, _| {
-            expected.get() == 2
-                && next.version().get() == 3
-                && next.profile().name().as_str() == "Mine"
-                && next.profile().description().map(|d| d.as_str()) == Some("theirs")
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
+    // Someone else changes the description between our read and our write.
+    let f = Fakes::storing(&[&app]).racing(their_description);
     let updated =
         block_on(
-            m.service()
+            f.service()
                 .update(&admin(), &by_client_id(&app), &rename("Mine"), None),
         )
         .unwrap();
+    // Our second write goes over their version 2.
     assert_eq!(updated.version().get(), 3);
+    assert_eq!(updated.profile().name().as_str(), "Mine");
+    assert_eq!(
+        updated.profile().description().map(|d| d.as_str()),
+        Some("theirs")
+    );
+    assert_eq!(f.stored(&app), updated);
+    assert_eq!(f.writers(), ["rival", "alice"]);
 }
 
 #[test]
@@ -307,7 +274,8 @@ fn endless_conflicts_end_in_a_conflict_error() {
 #[test]
 fn immutable_fields_are_refused_by_name() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let patch = ApplicationPatch {
         app_type: Some("web".into()),
         client_id: Some(app.client_id().to_string()),
@@ -328,12 +296,14 @@ fn immutable_fields_are_refused_by_name() {
             .iter()
             .all(|e| e.violation == Violation::Immutable)
     );
+    f.assert_nothing_written();
 }
 
 #[test]
 fn the_result_of_an_update_must_satisfy_every_rule() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     // Removing the last redirect URL of an authorization_code app.
     let patch = ApplicationPatch {
         redirect_urls: Some(vec![]),
@@ -369,6 +339,7 @@ fn the_result_of_an_update_must_satisfy_every_rule() {
             Field::Status
         ]
     );
+    f.assert_nothing_written();
 }
 
 /// An application stored under earlier rules: a redirect URL not in normalised form, a zero
@@ -384,25 +355,13 @@ fn stored_under_earlier_rules() -> OAuthApplication {
 #[test]
 fn a_patch_keeps_stored_values_it_does_not_send_as_they_are() {
     let app = stored_under_earlier_rules();
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, _, event| {
-            let r = next.to_record();
-            r.redirect_urls == ["https://app.example.com"]
-                && r.name == "Pay\u{200B}Pal"
-                && r.description.as_deref() == Some("nul \0 inside")
-                && r.access_level == "user"
-                && event.changed_fields == [Field::AccessLevel]
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
+    let f = Fakes::storing(&[&app]);
     let patch = ApplicationPatch {
         access_level: Some("user".into()),
         ..ApplicationPatch::default()
     };
     let updated = block_on(
-        m.service()
+        f.service()
             .update(&admin(), &by_client_id(&app), &patch, None),
     )
     .unwrap();
@@ -410,12 +369,21 @@ fn a_patch_keeps_stored_values_it_does_not_send_as_they_are() {
         updated.profile().redirect_urls().iter().collect::<Vec<_>>(),
         ["https://app.example.com"]
     );
+    let stored = f.stored(&app);
+    assert_eq!(stored, updated);
+    let r = stored.to_record();
+    assert_eq!(r.redirect_urls, ["https://app.example.com"]);
+    assert_eq!(r.name, "Pay\u{200B}Pal");
+    assert_eq!(r.description.as_deref(), Some("nul \0 inside"));
+    assert_eq!(r.access_level, "user");
+    assert_eq!(f.only_write().1.changed_fields, [Field::AccessLevel]);
 }
 
 #[test]
 fn a_patch_holds_what_it_sends_to_the_current_rules() {
     let app = stored_under_earlier_rules();
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let patch = ApplicationPatch {
         name: Some("Pay\u{200B}Pal".into()),
         description: Some(Some("nul \0 inside".into())),
@@ -443,12 +411,14 @@ fn a_patch_holds_what_it_sends_to_the_current_rules() {
             ),
         ]
     );
+    f.assert_nothing_written();
 }
 
 #[test]
 fn update_enforces_the_policy() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let err =
         block_on(service.update(&member(), &by_client_id(&app), &rename("X"), None)).unwrap_err();
     assert!(matches!(err, UpdateError::Forbidden(_)));
@@ -462,6 +432,7 @@ fn update_enforces_the_policy() {
     let err =
         block_on(service.update(&admin(), &by_client_id(&app), &first_party, None)).unwrap_err();
     assert!(matches!(err, UpdateError::Forbidden(m) if m.contains("first_party")));
+    f.assert_nothing_written();
 }
 
 #[test]
@@ -489,12 +460,12 @@ fn update_reports_a_vanished_app_and_storage_failures() {
     .unwrap_err();
     assert!(matches!(err, UpdateError::Unavailable(_)));
 
-    let mut m = Mocks::new();
-    m.repo.expect_find_by_client_id().returning(|_| Ok(None));
+    let f = Fakes::new();
     let err = block_on(
-        m.service()
+        f.service()
             .update(&admin(), &by_client_id(&app), &rename("X"), None),
     )
     .unwrap_err();
     assert!(matches!(err, UpdateError::NotFound));
+    f.assert_nothing_written();
 }
