@@ -5,56 +5,56 @@ use super::*;
 #[test]
 fn disable_and_enable_change_the_status_once() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, _, e| {
-            next.is_disabled()
-                && e.action == AuditAction::Disabled
-                && e.changed_fields == [Field::Status]
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let disabled = block_on(m.service().disable(&admin(), &by_client_id(&app))).unwrap();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
+    let disabled = block_on(service.disable(&admin(), &by_client_id(&app))).unwrap();
     assert!(disabled.is_disabled());
     assert_eq!(disabled.version().get(), 2);
+    assert_eq!(f.stored(&app), disabled);
 
     // Enabling the disabled app.
-    let mut m = Mocks::new().finds(&disabled);
-    m.repo
-        .expect_update()
-        .withf(|next, _, e| !next.is_disabled() && e.action == AuditAction::Enabled)
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let enabled = block_on(m.service().enable(&admin(), &by_client_id(&app))).unwrap();
+    let enabled = block_on(service.enable(&admin(), &by_client_id(&app))).unwrap();
     assert!(!enabled.is_disabled());
     assert_eq!(enabled.version().get(), 3);
+    assert_eq!(f.stored(&app), enabled);
+
+    assert_eq!(
+        f.written(),
+        [
+            (app.id(), by_admin(AuditAction::Disabled, &[Field::Status])),
+            (app.id(), by_admin(AuditAction::Enabled, &[Field::Status])),
+        ]
+    );
 }
 
 #[test]
 fn disabling_twice_and_enabling_an_active_app_write_nothing() {
     let app = sample(1, "acme");
     let disabled = app.with_status(Status::Revoked, at(2000));
-    let service = Mocks::new().finds(&disabled).service();
+    let f = Fakes::storing(&[&disabled]);
     assert_eq!(
-        block_on(service.disable(&admin(), &by_client_id(&app))).unwrap(),
+        block_on(f.service().disable(&admin(), &by_client_id(&app))).unwrap(),
         disabled
     );
-    let service = Mocks::new().finds(&app).service();
+    f.assert_nothing_written();
+    let f = Fakes::storing(&[&app]);
     assert_eq!(
-        block_on(service.enable(&admin(), &by_client_id(&app))).unwrap(),
+        block_on(f.service().enable(&admin(), &by_client_id(&app))).unwrap(),
         app
     );
+    f.assert_nothing_written();
 }
 
 #[test]
 fn status_changes_enforce_the_policy_and_report_conflicts() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let err = block_on(service.disable(&member(), &by_client_id(&app))).unwrap_err();
     assert!(matches!(err, StatusChangeError::Forbidden(_)));
     let err = block_on(service.enable(&outsider(), &by_client_id(&app))).unwrap_err();
     assert!(matches!(err, StatusChangeError::NotFound));
+    f.assert_nothing_written();
 
     let mut m = Mocks::new().finds(&app);
     m.config.max_write_attempts = 2;

@@ -1,51 +1,56 @@
 //! `rotate_secret` and `revoke_previous_secret`.
 
-use mockall::Sequence;
-
 use super::*;
 use crate::ports::HasherError;
 
 #[test]
 fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app).hashes_to("new");
-    m.repo
-        .expect_update()
-        .withf(|next, expected, e| {
-            expected.get() == 1
-                && next.secrets().current() == &hash("new")
-                && next
-                    .secrets()
-                    .previous()
-                    .is_some_and(|p| p.hash == hash("current") && p.expires_at == at(NOW + 3600))
-                && e.action == AuditAction::SecretRotated
-                && e.changed_fields == [Field::Secret]
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
+    let f = Fakes::storing(&[&app]);
     let rotated = block_on(
-        m.service()
+        f.service()
             .rotate_secret(&admin(), &by_client_id(&app), Some(3600)),
     )
     .unwrap();
-    assert!(is_well_formed_secret(rotated.client_secret.expose()));
+    let secret = rotated.client_secret.expose();
+    assert!(is_well_formed_secret(secret));
     assert_eq!(rotated.application.version().get(), 2);
+
+    // Written over version 1 (storage compares and sets).
+    let stored = f.stored(&app);
+    assert_eq!(stored, rotated.application);
+    assert!(is_fake_hash_of(secret, stored.secrets().current()));
+    assert!(
+        stored
+            .secrets()
+            .previous()
+            .is_some_and(|p| p.hash == hash("current") && p.expires_at == at(NOW + 3600))
+    );
+    assert_eq!(
+        f.only_write(),
+        (
+            app.id(),
+            by_admin(AuditAction::SecretRotated, &[Field::Secret])
+        )
+    );
 }
 
 #[test]
 fn rotation_without_grace_revokes_the_old_secret_at_once() {
     let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app).hashes_to("new");
-    m.repo
-        .expect_update()
-        .withf(|next, _, _| next.secrets().previous().is_none())
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    block_on(
-        m.service()
+    let f = Fakes::storing(&[&app]);
+    let rotated = block_on(
+        f.service()
             .rotate_secret(&admin(), &by_client_id(&app), None),
     )
     .unwrap();
+    let stored = f.stored(&app);
+    assert_eq!(stored, rotated.application);
+    assert!(stored.secrets().previous().is_none());
+    assert!(is_fake_hash_of(
+        rotated.client_secret.expose(),
+        stored.secrets().current()
+    ));
 }
 
 #[test]
@@ -75,33 +80,24 @@ fn a_disabled_apps_secret_cannot_be_rotated() {
 #[test]
 fn an_app_disabled_during_rotation_is_not_rotated() {
     let app = sample(1, "acme");
-    let disabled = app.with_status(Status::Revoked, at(2000));
-    let mut m = Mocks::new().hashes_to("new");
-    let mut reads = Sequence::new();
-    let first = app.clone();
-    // Loaded once before the hash (the compare-and-set starts from it), then again after
-    // the lost race.
-    m.repo
-        .expect_find_by_client_id()
+    let disable = |app: &OAuthApplication| app.with_status(Status::Revoked, at(NOW));
+    // The new secret is hashed once, before the write; the lost race does not hash again.
+    let mut hasher = MockSecretHasher::new();
+    hasher
+        .expect_hash()
         .times(1)
-        .in_sequence(&mut reads)
-        .returning(move |_| Ok(Some(first.clone())));
-    let second = disabled.clone();
-    m.repo
-        .expect_find_by_client_id()
-        .times(1)
-        .in_sequence(&mut reads)
-        .returning(move |_| Ok(Some(second.clone())));
-    m.repo
-        .expect_update()
-        .times(1)
-        .returning(|_, _, _| Err(RepositoryError::VersionConflict));
+        .returning(|_, _| Ok(hash("new")));
+    // Someone disables the application between our read and our write.
+    let f = Fakes::storing(&[&app]).with_hasher(hasher).racing(disable);
     let err = block_on(
-        m.service()
+        f.service()
             .rotate_secret(&admin(), &by_client_id(&app), None),
     )
     .unwrap_err();
     assert!(matches!(err, RotateSecretError::Revoked));
+    assert_eq!(f.stored(&app), disable(&app));
+    assert_eq!(f.stored(&app).secrets().current(), &hash("current"));
+    assert_eq!(f.writers(), ["rival"]);
 }
 
 #[test]
@@ -140,44 +136,54 @@ fn rotation_enforces_the_policy_and_reports_failures() {
 #[test]
 fn revoking_the_previous_secret_ends_its_grace_now() {
     let app = rotated_app();
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_update()
-        .withf(|next, expected, e| {
-            next.secrets().previous().is_none()
-                && next.secrets().current() == &hash("new")
-                && expected.get() == 2
-                && e.action == AuditAction::PreviousSecretRevoked
-        })
-        .times(1)
-        .returning(|_, _, _| Ok(()));
-    let app = block_on(
-        m.service()
+    let f = Fakes::storing(&[&app]);
+    let revoked = block_on(
+        f.service()
             .revoke_previous_secret(&admin(), &by_client_id(&app)),
     )
     .unwrap();
-    assert!(app.secrets().previous().is_none());
+    assert!(revoked.secrets().previous().is_none());
+    // Written over version 2 (storage compares and sets).
+    assert_eq!(revoked.version().get(), 3);
+    let stored = f.stored(&app);
+    assert_eq!(stored, revoked);
+    assert!(stored.secrets().previous().is_none());
+    assert_eq!(stored.secrets().current(), &hash("new"));
+    assert_eq!(
+        f.only_write(),
+        (
+            app.id(),
+            by_admin(AuditAction::PreviousSecretRevoked, &[Field::Secret])
+        )
+    );
 }
 
 #[test]
 fn revoking_without_a_previous_secret_writes_nothing() {
     let app = sample(1, "acme");
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
     assert_eq!(
-        block_on(service.revoke_previous_secret(&admin(), &by_client_id(&app))).unwrap(),
+        block_on(
+            f.service()
+                .revoke_previous_secret(&admin(), &by_client_id(&app))
+        )
+        .unwrap(),
         app
     );
+    f.assert_nothing_written();
 }
 
 #[test]
 fn revoking_enforces_the_policy_and_reports_failures() {
     let app = rotated_app();
-    let service = Mocks::new().finds(&app).service();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
     let err = block_on(service.revoke_previous_secret(&member(), &by_client_id(&app))).unwrap_err();
     assert!(matches!(err, RevokePreviousSecretError::Forbidden(_)));
     let err =
         block_on(service.revoke_previous_secret(&outsider(), &by_client_id(&app))).unwrap_err();
     assert!(matches!(err, RevokePreviousSecretError::NotFound));
+    f.assert_nothing_written();
 
     let mut m = Mocks::new().finds(&app);
     m.config.max_write_attempts = 1;
