@@ -3,19 +3,32 @@
 use super::*;
 use crate::ports::HasherError;
 
-fn hasher_accepting(mut hasher: MockSecretHasher, phc: &'static str) -> MockSecretHasher {
-    hasher
-        .expect_verify()
-        .returning(move |_, h, _| Ok(h.as_phc() == format!("$test${phc}")));
-    hasher
+fn good_client_secret() -> ClientSecret {
+    ClientSecret::from_random_bytes(&[0x11; 32])
+}
+
+fn good_secret() -> String {
+    good_client_secret().expose().to_owned()
+}
+
+/// `secret` hashed by the fake hasher.
+fn fake_hash(secret: &ClientSecret) -> SecretHash {
+    block_on(FakeHasher::new().hash(secret, "test")).unwrap()
+}
+
+/// `sample(1, "acme")` with [`good_secret`] as its current secret, hashed by the fake
+/// hasher.
+fn app_with_good_secret() -> OAuthApplication {
+    let mut record = sample(1, "acme").to_record();
+    record.current_secret_hash = fake_hash(&good_client_secret()).as_phc().to_owned();
+    OAuthApplication::from_record(1, record).unwrap()
 }
 
 #[test]
 fn the_current_secret_authenticates_an_active_app() {
-    let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.hasher = hasher_accepting(m.hasher, "current");
-    let answer = block_on(m.service().authenticate_client(
+    let app = app_with_good_secret();
+    let f = Fakes::storing(&[&app]);
+    let answer = block_on(f.service().authenticate_client(
         &authenticator(),
         &app.client_id().to_string(),
         &good_secret(),
@@ -26,20 +39,36 @@ fn the_current_secret_authenticates_an_active_app() {
 
 #[test]
 fn the_previous_secret_authenticates_during_its_grace_period_only() {
-    let app = rotated_app(); // previous "current" valid until 4600
-    let mut m = Mocks::new().finds(&app);
-    m.hasher = hasher_accepting(m.hasher, "current");
-    let mut clock = MockClock::new();
-    clock.expect_now().return_const(at(4599));
-    m.clock = clock;
-    let answer = block_on(m.service().authenticate_client(
-        &platform_admin(),
-        &app.client_id().to_string(),
-        &good_secret(),
-    ))
-    .unwrap();
+    // Rotated now with ten minutes' grace: the good secret is the previous one.
+    let new_secret = ClientSecret::from_random_bytes(&[0x22; 32]);
+    let app = app_with_good_secret()
+        .rotated(
+            fake_hash(&new_secret),
+            GracePeriod::from_seconds(600).unwrap(),
+            at(NOW),
+        )
+        .unwrap();
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
+    let client_id = app.client_id().to_string();
+    let authenticate = |who: &Principal, secret: &str| {
+        block_on(service.authenticate_client(who, &client_id, secret)).unwrap()
+    };
+
+    f.clock.advance(599);
+    let answer = authenticate(&platform_admin(), &good_secret());
     assert!(matches!(answer, ClientAuthentication::Valid(_)));
 
+    f.clock.advance(1);
+    let answer = authenticate(&authenticator(), &good_secret());
+    assert_eq!(answer, ClientAuthentication::Invalid);
+    let answer = authenticate(&authenticator(), new_secret.expose());
+    assert!(matches!(answer, ClientAuthentication::Valid(_)));
+}
+
+#[test]
+fn after_the_grace_period_only_the_current_secret_is_tried() {
+    let app = rotated_app(); // previous "current" valid until 4600
     let mut m = Mocks::new().finds(&app).hashes_to("dummy");
     let mut clock = MockClock::new();
     clock.expect_now().return_const(at(4600));
@@ -152,6 +181,25 @@ fn a_disabled_apps_real_secret_is_refused_without_consulting_its_hashes() {
     ))
     .unwrap();
     assert_eq!(answer, ClientAuthentication::Invalid);
+}
+
+#[test]
+fn a_disabled_apps_real_secret_is_refused_until_it_is_enabled() {
+    let app = app_with_good_secret().with_status(Status::Revoked, at(2000));
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
+    let client_id = app.client_id().to_string();
+    // The hasher would accept the secret: the application's status alone refuses it.
+    let answer =
+        block_on(service.authenticate_client(&authenticator(), &client_id, &good_secret()))
+            .unwrap();
+    assert_eq!(answer, ClientAuthentication::Invalid);
+
+    block_on(service.enable(&admin(), &by_client_id(&app))).unwrap();
+    let answer =
+        block_on(service.authenticate_client(&authenticator(), &client_id, &good_secret()))
+            .unwrap();
+    assert!(matches!(answer, ClientAuthentication::Valid(_)));
 }
 
 #[test]

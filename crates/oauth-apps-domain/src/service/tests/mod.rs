@@ -387,9 +387,3 @@ fn rotated_app() -> OAuthApplication {
         )
         .unwrap()
 }
-
-fn good_secret() -> String {
-    ClientSecret::from_random_bytes(&[0x11; 32])
-        .expose()
-        .to_owned()
-}
