@@ -1,58 +1,49 @@
 //! `events`: an application's audit trail, page by page.
 
-use mockall::predicate::eq;
-
 use super::*;
 use crate::service::errors::Failure;
 
-fn stored_event(id: i64) -> crate::ports::StoredAuditEvent {
-    crate::ports::StoredAuditEvent {
-        id,
-        event: AuditEvent {
-            action: AuditAction::Updated,
-            actor: "alice".into(),
-            request_id: None,
-            client_request_id: None,
-            changed_fields: vec![Field::Name],
-            at: at(id),
-        },
-    }
-}
-
 #[test]
 fn admins_read_the_audit_trail_page_by_page() {
-    let app = sample(1, "acme");
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_list_events()
-        .with(eq(app.id()), eq(None), eq(3))
-        .times(1)
-        .returning(|_, _, _| Ok(vec![stored_event(9), stored_event(8), stored_event(7)]));
-    m.repo
-        .expect_list_events()
-        .with(eq(app.id()), eq(Some(8)), eq(3))
-        .times(1)
-        .returning(|_, _, _| Ok(vec![stored_event(7)]));
-    let service = m.service();
+    let f = Fakes::new();
+    let service = f.service();
+    let register = || {
+        block_on(service.register(&admin(), register_cmd()))
+            .unwrap()
+            .application
+    };
+    let rename = |app: &OAuthApplication, name: &str| {
+        let patch = ApplicationPatch {
+            name: Some(name.into()),
+            ..ApplicationPatch::default()
+        };
+        block_on(service.update(&admin(), &by_client_id(app), &patch, None)).unwrap();
+    };
+    // Events 1 to 5, of two applications.
+    let app = register();
+    let other = register();
+    rename(&app, "A2");
+    rename(&other, "B2");
+    rename(&app, "A3");
+    let trail: Vec<_> = f
+        .written()
+        .into_iter()
+        .zip(1..)
+        .map(|((_, event), id)| StoredAuditEvent { id, event })
+        .collect();
+
     let first = block_on(service.events(&admin(), &by_client_id(&app), Some(2), None)).unwrap();
-    assert_eq!(first.items, [stored_event(9), stored_event(8)]);
-    assert_eq!(first.next_cursor.as_deref(), Some("8"));
+    assert_eq!(first.items, [trail[4].clone(), trail[2].clone()]);
+    assert_eq!(first.next_cursor.as_deref(), Some("3"));
     let second =
-        block_on(service.events(&admin(), &by_client_id(&app), Some(2), Some("8"))).unwrap();
-    assert_eq!(second.items, [stored_event(7)]);
+        block_on(service.events(&admin(), &by_client_id(&app), Some(2), Some("3"))).unwrap();
+    assert_eq!(second.items, [trail[0].clone()]);
+    assert_eq!(second.items[0].event.action, AuditAction::Created);
     assert_eq!(second.next_cursor, None);
 
     // A full page that is also the last one has no cursor.
-    let mut m = Mocks::new().finds(&app);
-    m.repo
-        .expect_list_events()
-        .returning(|_, _, _| Ok(vec![stored_event(2), stored_event(1)]));
-    let last = block_on(
-        m.service()
-            .events(&admin(), &by_client_id(&app), Some(2), None),
-    )
-    .unwrap();
-    assert_eq!(last.items.len(), 2);
+    let last = block_on(service.events(&admin(), &by_client_id(&app), Some(3), None)).unwrap();
+    assert_eq!(last.items.len(), 3);
     assert_eq!(last.next_cursor, None);
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn config_is_exposed_and_defaults_are_sane() {
-    let service = Mocks::new().service();
+    let service = Fakes::new().service();
     assert_eq!(service.config().max_write_attempts, 64);
     assert_eq!(service.config().scope_catalog, ScopeCatalog::default());
 }
