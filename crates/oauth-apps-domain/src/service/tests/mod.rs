@@ -276,6 +276,7 @@ fn is_fake_hash_of(secret: &str, hash: &SecretHash) -> bool {
     block_on(FakeHasher::new().verify(secret, hash, "test")).unwrap()
 }
 
+/// The `mockall` mocks of every port, programmed by each test.
 struct Mocks {
     repo: MockApplicationRepository,
     hasher: MockSecretHasher,
@@ -378,6 +379,8 @@ fn register_cmd() -> RegisterApplication {
     }
 }
 
+/// `sample(1, "acme")` rotated at second 4000 to `hash("new")` with ten minutes' grace: its
+/// previous secret, `hash("current")`, is valid until 4600.
 fn rotated_app() -> OAuthApplication {
     sample(1, "acme")
         .rotated(
