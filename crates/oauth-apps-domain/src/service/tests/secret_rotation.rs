@@ -208,3 +208,28 @@ fn revoking_enforces_the_policy_and_reports_failures() {
     .unwrap_err();
     assert!(matches!(err, RevokePreviousSecretError::Unavailable(_)));
 }
+
+#[test]
+fn rotation_loads_the_application_once() {
+    // Access and state are checked on the application loaded before the hash; the
+    // compare-and-set starts from that same load.
+    let app = sample(1, "acme");
+    let mut m = Mocks::new().hashes_to("new");
+    let found = app.clone();
+    m.repo
+        .expect_find_by_client_id()
+        .times(1)
+        .returning(move |_| Ok(Some(found.clone())));
+    let version = app.version();
+    m.repo
+        .expect_update()
+        .withf(move |next, expected, _| *expected == version && next.version() > version)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let rotated = block_on(
+        m.service()
+            .rotate_secret(&admin(), &by_client_id(&app), None),
+    )
+    .unwrap();
+    assert_eq!(rotated.application.secrets().current(), &hash("new"));
+}
