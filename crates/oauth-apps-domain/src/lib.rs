@@ -76,18 +76,19 @@ pub use policy::{
 };
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AuditAction, AuditEvent,
-    BoxError, Clock, HasherError, RandomError, RandomSource, RepositoryError, SecretHasher,
-    StoredAuditEvent, SystemClock,
+    BoxError, Clock, HasherError, KeyDirectory, KeyFetchError, RandomError, RandomSource,
+    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
-    MockApplicationArchive, MockApplicationRepository, MockClock, MockRandomSource,
-    MockSecretHasher,
+    MockApplicationArchive, MockApplicationRepository, MockClock, MockKeyDirectory,
+    MockRandomSource, MockSecretHasher,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,
     Precondition, RegisterApplication, RegisterError, Registered, RevokePreviousSecretError,
-    RotateSecretError, Rotated, ServiceConfig, StatusChangeError, UpdateError,
+    RotateKeys, RotateKeysError, RotateSecretError, Rotated, ServiceConfig, StatusChangeError,
+    UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

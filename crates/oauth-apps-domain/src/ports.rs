@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, Cursor, NewApplication, OAuthApplication, OrgId, SecretHash,
-    Timestamp, Version,
+    AppId, ClientId, ClientSecret, Cursor, Jwks, JwksUri, NewApplication, OAuthApplication, OrgId,
+    SecretHash, Timestamp, Version,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -27,27 +27,31 @@ pub enum AuditAction {
     SecretRotated,
     /// Its previous secret was revoked before its grace period ended.
     PreviousSecretRevoked,
+    /// Its key set was rotated.
+    KeysRotated,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Created,
         Self::Updated,
         Self::Disabled,
         Self::Enabled,
         Self::SecretRotated,
         Self::PreviousSecretRevoked,
+        Self::KeysRotated,
     ];
 
     /// The stored names of every action, in the order of [`AuditAction::ALL`].
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "created",
         "updated",
         "disabled",
         "enabled",
         "secret_rotated",
         "previous_secret_revoked",
+        "keys_rotated",
     ];
 
     /// The action with this stored name.
@@ -344,6 +348,43 @@ pub trait SecretHasher: Send + Sync {
         hash: &SecretHash,
         requester: &str,
     ) -> Result<bool, HasherError>;
+}
+
+/// Why a published key set could not be had.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFetchError {
+    /// The URL leads somewhere the server may not fetch from (its address policy).
+    #[error("the key set's URL may not be fetched: {0}")]
+    Refused(String),
+    /// The URL could not be fetched (time-out, TLS, status, size); retrying later may work.
+    #[error("the key set could not be fetched")]
+    Unavailable(#[source] BoxError),
+    /// What was fetched is not a valid JWK Set.
+    #[error("the fetched key set is not valid: {0}")]
+    Invalid(Violation),
+}
+
+/// Where clients publish their keys (`jwks_uri`): the server's policy on which URLs it may
+/// fetch, and the fetching itself, cached.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait KeyDirectory: Send + Sync {
+    /// Whether the server may fetch from `uri` at all, as far as can be told before
+    /// fetching (an IP-literal host in a refused range is refused; a host name is checked
+    /// again after each resolution).
+    ///
+    /// # Errors
+    /// Why not, in words fit for a field message.
+    fn permits(&self, uri: &JwksUri) -> Result<(), String>;
+
+    /// The key set published at `uri`: from the cache while it is fresh, else fetched.
+    /// With `refresh`, fetched past the cache (an assertion named a key the cached set does
+    /// not have), at most once a minute per URL.
+    ///
+    /// # Errors
+    /// [`KeyFetchError`] saying why no set could be had.
+    async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError>;
 }
 
 /// The current time.

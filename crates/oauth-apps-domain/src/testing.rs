@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, Cursor, NewApplication, OAuthApplication, OrgId, SecretHash,
-    Timestamp, Version,
+    AppId, ClientId, ClientSecret, Cursor, Jwks, JwksUri, NewApplication, OAuthApplication, OrgId,
+    SecretHash, Timestamp, Version,
 };
 use crate::ports::{
-    ApplicationRepository, AuditEvent, Clock, HasherError, RandomError, RandomSource,
-    RepositoryError, SecretHasher, StoredAuditEvent,
+    ApplicationRepository, AuditEvent, Clock, HasherError, KeyDirectory, KeyFetchError,
+    RandomError, RandomSource, RepositoryError, SecretHasher, StoredAuditEvent,
 };
 
 #[derive(Default)]
@@ -303,5 +303,73 @@ impl SecretHasher for FakeHasher {
             Some((salt, digest)) => Ok(format!("{:016x}", Self::digest(salt, presented)) == digest),
             None => Err(HasherError::Unexpected("not a fake hash".into())),
         }
+    }
+}
+
+/// Published key sets in memory: the sets registered with [`FakeKeyDirectory::publish`],
+/// served without any network; URLs on hosts named with [`FakeKeyDirectory::refusing`]
+/// are refused as the server's address policy would refuse them. It counts fetches, so
+/// tests can see the cache and the refresh at work in the code that calls it.
+#[derive(Default)]
+pub struct FakeKeyDirectory {
+    published: Mutex<std::collections::HashMap<String, Jwks>>,
+    refused_hosts: Vec<String>,
+    fetches: AtomicU64,
+}
+
+impl FakeKeyDirectory {
+    /// A directory that publishes nothing and refuses nothing.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A directory that refuses URLs on `hosts`.
+    #[must_use]
+    pub fn refusing(hosts: &[&str]) -> Self {
+        Self {
+            refused_hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Publishes `jwks` at `uri` (replacing what was there).
+    pub fn publish(&self, uri: &str, jwks: Jwks) {
+        self.published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(uri.to_owned(), jwks);
+    }
+
+    /// How many times a set was fetched.
+    #[must_use]
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl KeyDirectory for FakeKeyDirectory {
+    fn permits(&self, uri: &JwksUri) -> Result<(), String> {
+        let host = url::Url::parse(uri.as_str())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        if self.refused_hosts.contains(&host) {
+            Err(format!("{host} is a refused address"))
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn fetch(&self, uri: &JwksUri, _refresh: bool) -> Result<Jwks, KeyFetchError> {
+        self.permits(uri).map_err(KeyFetchError::Refused)?;
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        self.published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(uri.as_str())
+            .cloned()
+            .ok_or_else(|| KeyFetchError::Unavailable("nothing is published there".into()))
     }
 }

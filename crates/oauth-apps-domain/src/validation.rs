@@ -57,11 +57,17 @@ pub enum Field {
     ClientRequestId,
     /// The fields an audit event records as changed.
     ChangedFields,
+    /// How the client authenticates at the token endpoint.
+    TokenEndpointAuthMethod,
+    /// The client's public keys, given inline.
+    Jwks,
+    /// The URL of the client's public keys.
+    JwksUri,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 25] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -84,6 +90,9 @@ impl Field {
         Self::Actor,
         Self::ClientRequestId,
         Self::ChangedFields,
+        Self::TokenEndpointAuthMethod,
+        Self::Jwks,
+        Self::JwksUri,
     ];
 
     /// The field with this canonical name.
@@ -118,6 +127,9 @@ impl Field {
             Self::Actor => "actor",
             Self::ClientRequestId => "client_request_id",
             Self::ChangedFields => "changed_fields",
+            Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
+            Self::Jwks => "jwks",
+            Self::JwksUri => "jwks_uri",
         }
     }
 }
@@ -260,6 +272,67 @@ pub enum Violation {
     /// `refresh_token` was asked for without a grant that issues refresh tokens.
     #[error("'refresh_token' needs 'authorization_code' or the device code grant")]
     RefreshTokenNeedsIssuingGrant,
+    /// `client_secret_jwt` was asked for.
+    #[error(
+        "'client_secret_jwt' is refused: it signs with the shared secret (symmetric, forbidden \
+         by FAPI 2.0); use private_key_jwt"
+    )]
+    SymmetricAuthMethod,
+    /// `none` was asked for by an application that must authenticate.
+    #[error("'none' is for public clients: a '{app_type}' application must authenticate")]
+    AuthMethodNotForType {
+        /// The application's type.
+        app_type: &'static str,
+    },
+    /// `private_key_jwt` without keys.
+    #[error("'private_key_jwt' needs the client's public keys: give jwks or jwks_uri")]
+    KeysRequired,
+    /// `private_key_jwt` on a server that cannot check assertions.
+    #[error(
+        "'private_key_jwt' is not enabled on this server: it has no assertion audiences \
+         (OAUTH_APPS_ASSERTION_AUDIENCES)"
+    )]
+    AssertionsDisabled,
+    /// A secret method for an application that has no secret.
+    #[error(
+        "an application without a secret cannot switch to a secret method; register a new \
+         application for it"
+    )]
+    NoSecretForMethod,
+    /// Both `jwks` and `jwks_uri` were given.
+    #[error("give either jwks or jwks_uri, not both")]
+    KeysTwice,
+    /// A URL that must be `https`.
+    #[error("must be an https URL")]
+    NotHttps,
+    /// A JWK holds private key material.
+    #[error("key '{key}' holds the private member '{member}': give public keys only")]
+    JwkPrivateMember {
+        /// The key's `kid` (or `#index`).
+        key: String,
+        /// The member.
+        member: String,
+    },
+    /// A JWK breaks a rule.
+    #[error("key '{key}': {rule}")]
+    JwkInvalid {
+        /// The key's `kid` (or `#index`).
+        key: String,
+        /// The rule.
+        rule: &'static str,
+    },
+    /// A JWK Set over the size limit.
+    #[error("must be at most {max} bytes of JSON")]
+    JwksTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// A URL the server may not fetch.
+    #[error("cannot be fetched: {reason}")]
+    UnfetchableUrl {
+        /// Why (the address policy's words).
+        reason: String,
+    },
 }
 
 /// One broken rule: the field, the list position when the field is a list, and the rule.

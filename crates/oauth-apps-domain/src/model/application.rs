@@ -1,7 +1,9 @@
 //! The `OAuthApplication` aggregate.
 
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
+use super::credentials::Credentials;
 use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
+use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::redirect::RedirectUrls;
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
 use super::secret::{GracePeriod, PreviousSecret, SecretHash, Secrets};
@@ -146,7 +148,7 @@ struct Inner {
     profile: Profile,
     status: Status,
     is_first_party: bool,
-    secrets: Secrets,
+    credentials: Credentials,
     created_at: Timestamp,
     updated_at: Timestamp,
     version: Version,
@@ -161,7 +163,7 @@ impl NewApplication {
         app_type: AppType,
         profile: Profile,
         is_first_party: bool,
-        secret: SecretHash,
+        credentials: Credentials,
         now: Timestamp,
     ) -> Self {
         Self(Inner {
@@ -171,7 +173,7 @@ impl NewApplication {
             profile,
             status: Status::Active,
             is_first_party,
-            secrets: Secrets::new(secret),
+            credentials,
             created_at: now,
             updated_at: now,
             version: Version::INITIAL,
@@ -227,10 +229,16 @@ impl NewApplication {
         self.0.is_first_party
     }
 
-    /// Its one current secret hash.
+    /// Its authentication method and credentials.
     #[must_use]
-    pub const fn secrets(&self) -> &Secrets {
-        &self.0.secrets
+    pub const fn credentials(&self) -> &Credentials {
+        &self.0.credentials
+    }
+
+    /// Its one current secret hash, when its method uses a secret.
+    #[must_use]
+    pub const fn secrets(&self) -> Option<&Secrets> {
+        self.0.credentials.secrets()
     }
 
     /// When it was created.
@@ -307,10 +315,28 @@ impl OAuthApplication {
         self.inner.is_first_party
     }
 
-    /// The secret hashes.
+    /// How the client authenticates, and with what.
     #[must_use]
-    pub const fn secrets(&self) -> &Secrets {
-        &self.inner.secrets
+    pub const fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    /// How the client authenticates at the token endpoint.
+    #[must_use]
+    pub const fn auth_method(&self) -> AuthMethod {
+        self.inner.credentials.method()
+    }
+
+    /// The secret hashes, when the method uses a secret.
+    #[must_use]
+    pub const fn secrets(&self) -> Option<&Secrets> {
+        self.inner.credentials.secrets()
+    }
+
+    /// The key sets, when any are registered.
+    #[must_use]
+    pub const fn keys(&self) -> Option<&KeySets> {
+        self.inner.credentials.keys()
     }
 
     /// When it was created.
@@ -366,19 +392,21 @@ impl OAuthApplication {
         next
     }
 
-    /// The application with new settings, first-party flag and status.
+    /// The application with new settings, first-party flag, status and credentials.
     #[must_use]
     pub fn updated(
         &self,
         profile: Profile,
         is_first_party: bool,
         status: Status,
+        credentials: Credentials,
         now: Timestamp,
     ) -> Self {
         self.changed(now, |app| {
             app.profile = profile;
             app.is_first_party = is_first_party;
             app.status = status;
+            app.credentials = credentials;
         })
     }
 
@@ -391,23 +419,55 @@ impl OAuthApplication {
     /// The application with `new` as its current secret (see [`Secrets::rotate`]).
     ///
     /// # Errors
-    /// [`SecretRotationRefused`] when the application is disabled.
+    /// [`RotationRefused::Disabled`] when the application is disabled,
+    /// [`RotationRefused::NoSecret`] when its method uses no secret.
     pub fn rotated(
         &self,
         new: SecretHash,
         grace: GracePeriod,
         now: Timestamp,
-    ) -> Result<Self, SecretRotationRefused> {
+    ) -> Result<Self, RotationRefused> {
         if self.is_disabled() {
-            return Err(SecretRotationRefused);
+            return Err(RotationRefused::Disabled);
         }
-        Ok(self.changed(now, |app| app.secrets = app.secrets.rotate(new, now, grace)))
+        let Some(secrets) = self.secrets() else {
+            return Err(RotationRefused::NoSecret(self.auth_method()));
+        };
+        let credentials = self
+            .inner
+            .credentials
+            .with_secrets(secrets.rotate(new, now, grace));
+        Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
-    /// The application with its previous secret revoked now.
+    /// The application with `new` as its current key set; the current one stays valid for
+    /// `grace` (see [`KeySets::rotate`]). An application without keys gets its first set.
+    ///
+    /// # Errors
+    /// [`RotationRefused::Disabled`] when the application is disabled.
+    pub fn with_rotated_keys(
+        &self,
+        new: KeySource,
+        grace: GracePeriod,
+        now: Timestamp,
+    ) -> Result<Self, RotationRefused> {
+        if self.is_disabled() {
+            return Err(RotationRefused::Disabled);
+        }
+        let keys = match self.keys() {
+            Some(keys) => keys.rotate(new, now, grace),
+            None => KeySets::new(KeySet::new(new, now)),
+        };
+        let credentials = self.inner.credentials.with_keys(keys);
+        Ok(self.changed(now, |app| app.credentials = credentials))
+    }
+
+    /// The application with its previous credential revoked now: the previous secret and
+    /// the previous key set.
     #[must_use]
-    pub fn without_previous_secret(&self, now: Timestamp) -> Self {
-        self.changed(now, |app| app.secrets = app.secrets.without_previous())
+    pub fn without_previous_credential(&self, now: Timestamp) -> Self {
+        let credentials = self.inner.credentials.without_previous();
+        self.changed(now, |app| app.credentials = credentials)
     }
 
     /// Its fields as plain values (an export's line, say).
@@ -450,6 +510,13 @@ impl OAuthApplication {
             text.grant_types,
             stored.access_level,
         )?;
+        let credentials = Credentials::new(
+            stored.app_type,
+            stored.auth_method,
+            stored.secrets,
+            stored.keys,
+        )
+        .map_err(ValidationErrors::from)?;
         Ok(Self {
             id: stored.id,
             inner: Inner {
@@ -459,7 +526,7 @@ impl OAuthApplication {
                 profile,
                 status: stored.status,
                 is_first_party: stored.is_first_party,
-                secrets: stored.secrets,
+                credentials,
                 created_at: stored.created_at,
                 updated_at: stored.updated_at,
                 version: stored.version,
@@ -480,11 +547,22 @@ impl OAuthApplication {
         let app_type = c.check(Field::AppType, AppType::parse(&record.app_type));
         let access_level = c.check(Field::AccessLevel, AccessLevel::parse(&record.access_level));
         let status = c.check(Field::Status, Status::parse(&record.status));
-        let current = c.check(Field::Secret, SecretHash::new(record.current_secret_hash));
+        let auth_method = c.check(
+            Field::TokenEndpointAuthMethod,
+            AuthMethod::parse(&record.token_endpoint_auth_method),
+        );
+        let current = match record.current_secret_hash {
+            Some(hash) => c.check(Field::Secret, SecretHash::new(hash)).map(Some),
+            None => Some(None),
+        };
         let previous = match record.previous_secret {
             Some((hash, expires_at)) => c
                 .check(Field::Secret, SecretHash::new(hash))
                 .map(|hash| Some(PreviousSecret { hash, expires_at })),
+            None => Some(None),
+        };
+        let keys = match record.keys {
+            Some(keys) => keys.restore(&mut c).map(Some),
             None => Some(None),
         };
         let version = c.check(Field::Version, Version::new(record.version));
@@ -495,8 +573,10 @@ impl OAuthApplication {
             Some(app_type),
             Some(access_level),
             Some(status),
+            Some(auth_method),
             Some(current),
             Some(previous),
+            Some(keys),
             Some(version),
         ) = (
             id,
@@ -505,8 +585,10 @@ impl OAuthApplication {
             app_type,
             access_level,
             status,
+            auth_method,
             current,
             previous,
+            keys,
             version,
         )
         else {
@@ -535,7 +617,9 @@ impl OAuthApplication {
             access_level,
             status,
             is_first_party: record.is_first_party,
-            secrets: Secrets::restore(current, previous),
+            auth_method,
+            secrets: current.map(|current| Secrets::restore(current, previous)),
+            keys,
             created_at: record.created_at,
             updated_at: record.updated_at,
             version,
@@ -573,8 +657,13 @@ pub struct StoredApplication {
     pub status: Status,
     /// Whether it is first-party.
     pub is_first_party: bool,
-    /// The current secret and the previous one in its grace period.
-    pub secrets: Secrets,
+    /// How the client authenticates.
+    pub auth_method: AuthMethod,
+    /// The current secret and the previous one in its grace period, when the method uses
+    /// a secret.
+    pub secrets: Option<Secrets>,
+    /// The current key set and the previous one, when any are registered.
+    pub keys: Option<KeySets>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -638,11 +727,17 @@ impl Inner {
             access_level: p.access_level.as_str().to_owned(),
             status: self.status.as_str().to_owned(),
             is_first_party: self.is_first_party,
-            current_secret_hash: self.secrets.current().as_phc().to_owned(),
+            token_endpoint_auth_method: self.credentials.method().as_str().to_owned(),
+            current_secret_hash: self
+                .credentials
+                .secrets()
+                .map(|s| s.current().as_phc().to_owned()),
             previous_secret: self
-                .secrets
-                .previous()
+                .credentials
+                .secrets()
+                .and_then(Secrets::previous)
                 .map(|p| (p.hash.as_phc().to_owned(), p.expires_at)),
+            keys: self.credentials.keys().map(KeysRecord::of),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version.get(),
@@ -677,10 +772,14 @@ pub struct ApplicationRecord {
     pub status: String,
     /// Whether it is first-party.
     pub is_first_party: bool,
-    /// The PHC string of the current secret.
-    pub current_secret_hash: String,
+    /// The authentication method's wire name.
+    pub token_endpoint_auth_method: String,
+    /// The PHC string of the current secret, when the method uses one.
+    pub current_secret_hash: Option<String>,
     /// The PHC string of the previous secret and the instant it stops working.
     pub previous_secret: Option<(String, Timestamp)>,
+    /// The key sets, when any are registered.
+    pub keys: Option<KeysRecord>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -689,10 +788,93 @@ pub struct ApplicationRecord {
     pub version: i64,
 }
 
-/// A disabled application's secret cannot be rotated.
+/// Why a credential cannot be rotated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a disabled application's secret cannot be rotated")]
-pub struct SecretRotationRefused;
+pub enum RotationRefused {
+    /// The application is disabled.
+    #[error("a disabled application's credentials cannot be rotated")]
+    Disabled,
+    /// The application's method uses no secret.
+    #[error("the application authenticates with {0}: it has no secret to rotate")]
+    NoSecret(AuthMethod),
+}
+
+/// One key set as plain values: the inline JWK Set's JSON or the URL, and when it was
+/// registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetRecord {
+    /// The JWK Set's JSON, when given inline.
+    pub jwks: Option<String>,
+    /// The URL the keys are published at.
+    pub jwks_uri: Option<String>,
+    /// When it was registered.
+    pub created_at: Timestamp,
+}
+
+/// An application's key sets as plain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysRecord {
+    /// The current set.
+    pub current: KeySetRecord,
+    /// The previous set and the instant it stops being accepted.
+    pub previous: Option<(KeySetRecord, Timestamp)>,
+}
+
+impl KeySetRecord {
+    fn of(set: &KeySet) -> Self {
+        let (jwks, jwks_uri) = match &set.source {
+            KeySource::Inline(jwks) => (Some(jwks.as_json().to_owned()), None),
+            KeySource::Remote(uri) => (None, Some(uri.as_str().to_owned())),
+        };
+        Self {
+            jwks,
+            jwks_uri,
+            created_at: set.created_at,
+        }
+    }
+
+    fn restore(self, c: &mut Collector) -> Option<KeySet> {
+        let source = match (self.jwks, self.jwks_uri) {
+            (Some(jwks), None) => c
+                .check(Field::Jwks, Jwks::parse(&jwks))
+                .map(KeySource::Inline),
+            (None, Some(uri)) => c
+                .check(Field::JwksUri, JwksUri::parse(&uri))
+                .map(KeySource::Remote),
+            _ => {
+                c.push(FieldError::new(Field::Jwks, Violation::KeysTwice));
+                None
+            }
+        };
+        source.map(|source| KeySet {
+            source,
+            created_at: self.created_at,
+            last_used_at: None,
+        })
+    }
+}
+
+impl KeysRecord {
+    fn of(keys: &KeySets) -> Self {
+        Self {
+            current: KeySetRecord::of(keys.current()),
+            previous: keys
+                .previous()
+                .map(|p| (KeySetRecord::of(&p.set), p.expires_at)),
+        }
+    }
+
+    fn restore(self, c: &mut Collector) -> Option<KeySets> {
+        let current = self.current.restore(c);
+        let previous = match self.previous {
+            Some((set, expires_at)) => set
+                .restore(c)
+                .map(|set| Some(PreviousKeySet { set, expires_at })),
+            None => Some(None),
+        };
+        Some(KeySets::restore(current?, previous?))
+    }
+}
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -736,7 +918,7 @@ pub(crate) mod tests {
             )
             .unwrap(),
             false,
-            hash("current"),
+            Credentials::secret(Secrets::new(hash("current"))),
             at(1000),
         )
         .with_id(AppId::new(id).unwrap())
@@ -889,8 +1071,8 @@ pub(crate) mod tests {
         assert_eq!(app.version(), Version::INITIAL);
         assert_eq!(app.created_at(), at(1000));
         assert_eq!(app.updated_at(), at(1000));
-        assert_eq!(app.secrets().current(), &hash("current"));
-        assert!(app.secrets().previous().is_none());
+        assert_eq!(app.secrets().unwrap().current(), &hash("current"));
+        assert!(app.secrets().unwrap().previous().is_none());
         assert_eq!(app.profile().name().as_str(), "App");
     }
 
@@ -904,7 +1086,7 @@ pub(crate) mod tests {
             AppType::Web,
             profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
             true,
-            hash("h"),
+            Credentials::secret(Secrets::new(hash("h"))),
             at(5),
         );
         assert_eq!(new.client_id(), &first);
@@ -939,7 +1121,13 @@ pub(crate) mod tests {
             &["authorization_code"],
         )
         .unwrap();
-        let updated = app.updated(p.clone(), true, Status::Revoked, at(1500));
+        let updated = app.updated(
+            p.clone(),
+            true,
+            Status::Revoked,
+            app.credentials().clone(),
+            at(1500),
+        );
         assert_eq!(updated.profile(), &p);
         assert!(updated.is_first_party());
         assert_eq!(updated.status(), Status::Revoked);
@@ -953,17 +1141,23 @@ pub(crate) mod tests {
         let app = sample(1, "acme");
         let grace = GracePeriod::from_seconds(60).unwrap();
         let rotated = app.rotated(hash("new"), grace, at(2000)).unwrap();
-        assert_eq!(rotated.secrets().current(), &hash("new"));
-        assert_eq!(rotated.secrets().previous().unwrap().hash, hash("current"));
-        assert_eq!(rotated.secrets().previous().unwrap().expires_at, at(2060));
+        assert_eq!(rotated.secrets().unwrap().current(), &hash("new"));
+        assert_eq!(
+            rotated.secrets().unwrap().previous().unwrap().hash,
+            hash("current")
+        );
+        assert_eq!(
+            rotated.secrets().unwrap().previous().unwrap().expires_at,
+            at(2060)
+        );
         assert_eq!(rotated.version().get(), 2);
         let disabled = app.with_status(Status::Revoked, at(2000));
         assert_eq!(
             disabled.rotated(hash("new"), grace, at(2001)),
-            Err(SecretRotationRefused)
+            Err(RotationRefused::Disabled)
         );
-        let revoked = rotated.without_previous_secret(at(2010));
-        assert!(revoked.secrets().previous().is_none());
+        let revoked = rotated.without_previous_credential(at(2010));
+        assert!(revoked.secrets().unwrap().previous().is_none());
         assert_eq!(revoked.version().get(), 3);
         assert_eq!(revoked.updated_at(), at(2010));
     }
@@ -1029,7 +1223,9 @@ pub(crate) mod tests {
             access_level: p.access_level(),
             status: app.status(),
             is_first_party: app.is_first_party(),
-            secrets: app.secrets().clone(),
+            auth_method: app.auth_method(),
+            secrets: app.secrets().cloned(),
+            keys: app.keys().cloned(),
             created_at: app.created_at(),
             updated_at: app.updated_at(),
             version: app.version(),
@@ -1108,7 +1304,7 @@ pub(crate) mod tests {
             AppType::Web,
             profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
             true,
-            hash("h"),
+            Credentials::secret(Secrets::new(hash("h"))),
             at(5),
         );
         let app = new.clone().with_id(AppId::new(9).unwrap());
@@ -1117,7 +1313,7 @@ pub(crate) mod tests {
         assert_eq!(new.profile(), app.profile());
         assert_eq!(new.status(), Status::Active);
         assert!(new.is_first_party());
-        assert_eq!(new.secrets(), &Secrets::new(hash("h")));
+        assert_eq!(new.secrets(), Some(&Secrets::new(hash("h"))));
         assert_eq!((new.created_at(), new.updated_at()), (at(5), at(5)));
         assert_eq!(new.version(), Version::INITIAL);
     }
@@ -1153,7 +1349,7 @@ pub(crate) mod tests {
         r.grant_types = vec!["implicit".into()];
         r.access_level = "galaxy".into();
         r.status = "gone".into();
-        r.current_secret_hash = "plain".into();
+        r.current_secret_hash = Some("plain".into());
         r.previous_secret = Some(("plain".into(), at(1)));
         r.version = 0;
         let errors = OAuthApplication::from_record(0, r).unwrap_err();

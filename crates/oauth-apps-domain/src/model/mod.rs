@@ -2,7 +2,9 @@
 
 pub(crate) mod application;
 mod attributes;
+mod credentials;
 mod ids;
+mod keys;
 mod page;
 mod redirect;
 mod scopes_grants;
@@ -10,11 +12,16 @@ mod secret;
 
 pub(crate) use application::grant_rule_errors;
 pub use application::{
-    ApplicationRecord, NewApplication, OAuthApplication, Profile, SecretRotationRefused,
-    StoredApplication,
+    ApplicationRecord, KeySetRecord, KeysRecord, NewApplication, OAuthApplication, Profile,
+    RotationRefused, StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
+pub use credentials::Credentials;
 pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
+pub use keys::{
+    AuthMethod, Jwks, JwksUri, KeyKind, KeySet, KeySets, KeySource, PreviousKeySet, PublicJwk,
+    SigningAlgorithm,
+};
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};

@@ -151,6 +151,24 @@ operation_error! {
         Invalid(ValidationErrors) => Invalid, "invalid rotation: {0}";
         /// The application is disabled: its secret cannot be rotated.
         Revoked => Conflict, "a disabled application's secret cannot be rotated";
+        /// The application's method uses no secret (`private_key_jwt`, `none`).
+        NoSecret(crate::model::AuthMethod) => Conflict, "the application authenticates with {0}: it has no secret to rotate";
+        /// Concurrent writers kept winning; nothing was written.
+        Conflict => Conflict, "the application is being changed concurrently; try again";
+    }
+}
+
+operation_error! {
+    /// Why rotating an application's keys failed.
+    pub enum RotateKeysError {
+        /// No such application for this caller.
+        NotFound => NotFound, "application not found";
+        /// The caller may read but not change it.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The new keys or the grace period break a rule.
+        Invalid(ValidationErrors) => Invalid, "invalid rotation: {0}";
+        /// The application is disabled: its keys cannot be rotated.
+        Revoked => Conflict, "a disabled application's keys cannot be rotated";
         /// Concurrent writers kept winning; nothing was written.
         Conflict => Conflict, "the application is being changed concurrently; try again";
     }
@@ -238,6 +256,7 @@ macro_rules! from_write_failure {
 from_write_failure!(
     StatusChangeError,
     RotateSecretError,
+    RotateKeysError,
     RevokePreviousSecretError
 );
 

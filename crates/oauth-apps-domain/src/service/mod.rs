@@ -7,21 +7,22 @@ use std::sync::{Arc, OnceLock};
 
 pub use errors::{
     AuthenticateError, ErrorKind, EventsError, GetError, ListError, RegisterError,
-    RevokePreviousSecretError, RotateSecretError, StatusChangeError, UpdateError,
+    RevokePreviousSecretError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use precondition::Precondition;
 
 use crate::model::{
-    AccessLevel, AppId, AppName, AppType, ClientId, ClientSecret, Cursor, Description, GracePeriod,
-    GrantTypes, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile,
-    RedirectUrls, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status,
+    AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientSecret, Credentials, Cursor,
+    Description, GracePeriod, GrantTypes, Jwks, JwksUri, KeySet, KeySets, KeySource,
+    NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile, RedirectUrls,
+    RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status,
     Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
-    ApplicationRepository, AuditAction, AuditEvent, Clock, RandomSource, RepositoryError,
-    SecretHasher, StoredAuditEvent,
+    ApplicationRepository, AuditAction, AuditEvent, Clock, KeyDirectory, RandomSource,
+    RepositoryError, SecretHasher, StoredAuditEvent,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -36,6 +37,8 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// The CSPRNG for client ids and secrets.
     pub random: Arc<dyn RandomSource>,
+    /// Where clients publish their keys (`jwks_uri`).
+    pub keys: Arc<dyn KeyDirectory>,
 }
 
 /// The service's settings.
@@ -46,6 +49,10 @@ pub struct ServiceConfig {
     /// How often a write without an expected version is retried when a concurrent writer
     /// wins, before it fails with a conflict.
     pub max_write_attempts: u32,
+    /// What a client assertion's `aud` must hold one of (RFC 7523 §3): the authorization
+    /// server's issuer and token endpoint URLs. Without any, `private_key_jwt` cannot be
+    /// chosen.
+    pub assertion_audiences: Vec<String>,
 }
 
 impl Default for ServiceConfig {
@@ -53,6 +60,7 @@ impl Default for ServiceConfig {
         Self {
             scope_catalog: ScopeCatalog::default(),
             max_write_attempts: 64,
+            assertion_audiences: Vec::new(),
         }
     }
 }
@@ -94,6 +102,36 @@ pub struct RegisterApplication {
     pub access_level: Option<String>,
     /// `false` when not given; only platform admins may set `true`.
     pub is_first_party: Option<bool>,
+    /// `client_secret_basic` when not given.
+    pub token_endpoint_auth_method: Option<String>,
+    /// The client's public keys, if it has any.
+    pub keys: KeysInput,
+}
+
+/// Public keys as a request gives them: at most one of a JWK Set or its URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeysInput {
+    /// A JWK Set (RFC 7517 §5), as JSON.
+    pub jwks: Option<serde_json::Value>,
+    /// The https URL the client publishes its JWK Set at.
+    pub jwks_uri: Option<String>,
+}
+
+impl KeysInput {
+    /// Whether neither is given.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.jwks.is_none() && self.jwks_uri.is_none()
+    }
+}
+
+/// A request to rotate an application's keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RotateKeys {
+    /// The new keys (required).
+    pub keys: KeysInput,
+    /// How long the current keys stay valid (0-604800 s; none when not given).
+    pub grace_period_seconds: Option<i64>,
 }
 
 /// A partial update: every `Some` field is changed, every `None` field is kept.
@@ -121,6 +159,11 @@ pub struct ApplicationPatch {
     pub client_id: Option<String>,
     /// Present when the request tried to change the owner: always refused.
     pub owner_org_id: Option<String>,
+    /// A new authentication method.
+    pub token_endpoint_auth_method: Option<String>,
+    /// New keys, replacing the current ones at once (no grace; see
+    /// [`ApplicationService::rotate_keys`] for a rotation with one).
+    pub keys: KeysInput,
 }
 
 /// A registered application and its secret, to show once.
@@ -128,8 +171,8 @@ pub struct ApplicationPatch {
 pub struct Registered {
     /// The application.
     pub application: OAuthApplication,
-    /// The plaintext secret: never shown again.
-    pub client_secret: ClientSecret,
+    /// The plaintext secret, when the method uses one: never shown again.
+    pub client_secret: Option<ClientSecret>,
 }
 
 /// A rotated application and its new secret, to show once.
@@ -185,7 +228,7 @@ pub enum ClientAuthentication {
 const CLIENT_ID_ATTEMPTS: usize = 3;
 
 /// The fields a registration sets, as recorded in its audit event.
-const REGISTERED_FIELDS: [Field; 9] = [
+const REGISTERED_FIELDS: [Field; 10] = [
     Field::OwnerOrgId,
     Field::Name,
     Field::Description,
@@ -195,7 +238,16 @@ const REGISTERED_FIELDS: [Field; 9] = [
     Field::GrantTypes,
     Field::AccessLevel,
     Field::IsFirstParty,
+    Field::TokenEndpointAuthMethod,
 ];
+
+/// A registration whose every field holds, before its secret (if any) is made.
+struct ValidNew {
+    app_type: AppType,
+    profile: Profile,
+    method: AuthMethod,
+    keys: Option<KeySource>,
+}
 
 /// What a write computes from the current state: the next state and the fields that
 /// changed, or `None` when nothing changes.
@@ -209,10 +261,11 @@ impl ApplicationPatch {
         &self,
         principal: &Principal,
         app: &OAuthApplication,
-        catalog: &ScopeCatalog,
+        rules: &ApplicationService,
         now: Timestamp,
     ) -> Result<Change, UpdateError> {
         let patch = self;
+        let catalog = &rules.config.scope_catalog;
         let is_first_party = patch.is_first_party.unwrap_or(app.is_first_party());
         policy::authorize_first_party(principal, app.is_first_party(), is_first_party)
             .map_err(|_| UpdateError::Forbidden(FIRST_PARTY))?;
@@ -267,6 +320,22 @@ impl ApplicationPatch {
             &app.status(),
             Status::parse,
         );
+        let method = rules.check_method(
+            &mut c,
+            patch.token_endpoint_auth_method.as_deref(),
+            app.auth_method(),
+            true,
+        );
+        let new_keys = rules.check_keys(&mut c, &patch.keys);
+        let keys = match &new_keys {
+            Some(Some(source)) => Some(KeySets::new(KeySet::new(source.clone(), now))),
+            _ => app.keys().cloned(),
+        };
+        if let Some(m) = method
+            && let Err(e) = Credentials::check(app_type, m, app.secrets().is_some(), keys.is_some())
+        {
+            c.push(e);
+        }
         let profile = build_profile(
             c,
             app_type,
@@ -278,8 +347,19 @@ impl ApplicationPatch {
             access_level,
         )
         .map_err(UpdateError::Invalid)?;
-        // A bad status was recorded in the collector, so the profile failed above.
+        // A bad status, method or key was recorded in the collector, so the profile failed
+        // above.
         let status = status.unwrap_or_else(|| app.status());
+        let method = method.unwrap_or_else(|| app.auth_method());
+        let secrets = app.secrets().cloned().filter(|_| method.uses_secret());
+        let credentials = Credentials::new(app_type, method, secrets, keys)
+            .map_err(|e| UpdateError::Invalid(e.into()))?;
+        let keys_changed = matches!(new_keys, Some(Some(_)));
+        let (jwks_changed, uri_changed) = match credentials.keys().map(|k| &k.current().source) {
+            Some(KeySource::Inline(_)) => (keys_changed, false),
+            Some(KeySource::Remote(_)) => (false, keys_changed),
+            None => (false, false),
+        };
 
         let changed: Vec<Field> = [
             (Field::Name, profile.name() != old.name()),
@@ -305,6 +385,9 @@ impl ApplicationPatch {
             ),
             (Field::IsFirstParty, is_first_party != app.is_first_party()),
             (Field::Status, status != app.status()),
+            (Field::TokenEndpointAuthMethod, method != app.auth_method()),
+            (Field::Jwks, jwks_changed),
+            (Field::JwksUri, uri_changed),
         ]
         .into_iter()
         .filter_map(|(field, differs)| differs.then_some(field))
@@ -313,7 +396,7 @@ impl ApplicationPatch {
             return Ok(None);
         }
         Ok(Some((
-            app.updated(profile, is_first_party, status, now),
+            app.updated(profile, is_first_party, status, credentials, now),
             changed,
         )))
     }
@@ -362,26 +445,38 @@ impl ApplicationService {
         let is_first_party = cmd.is_first_party.unwrap_or(false);
         policy::authorize_first_party(principal, false, is_first_party)
             .map_err(|_| RegisterError::Forbidden(FIRST_PARTY))?;
-        let (app_type, profile) = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
+        let valid = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
 
-        let secret = self.new_secret()?;
-        let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
+        // A hash only for a method that uses a secret, and only once every rule holds.
+        let (secret, secrets) = if valid.method.uses_secret() {
+            let secret = self.new_secret()?;
+            let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
+            (Some(secret), Some(Secrets::new(hash)))
+        } else {
+            (None, None)
+        };
         let now = self.ports.clock.now();
+        let keys = valid
+            .keys
+            .map(|source| KeySets::new(KeySet::new(source, now)));
+        let credentials = Credentials::new(valid.app_type, valid.method, secrets, keys)
+            .map_err(|e| RegisterError::Invalid(e.into()))?;
+        let mut changed = REGISTERED_FIELDS.to_vec();
+        match credentials.keys().map(|k| &k.current().source) {
+            Some(KeySource::Inline(_)) => changed.push(Field::Jwks),
+            Some(KeySource::Remote(_)) => changed.push(Field::JwksUri),
+            None => {}
+        }
         let mut new = NewApplication::new(
             self.new_client_id()?,
             org,
-            app_type,
-            profile,
+            valid.app_type,
+            valid.profile,
             is_first_party,
-            hash,
+            credentials,
             now,
         );
-        let event = audit(
-            principal,
-            AuditAction::Created,
-            REGISTERED_FIELDS.to_vec(),
-            now,
-        );
+        let event = audit(principal, AuditAction::Created, changed, now);
         for _ in 0..CLIENT_ID_ATTEMPTS {
             match self.ports.repository.insert(&new, &event).await {
                 Ok(id) => {
@@ -512,7 +607,7 @@ impl ApplicationService {
             target,
             expected.as_ref(),
             AuditAction::Updated,
-            |app, now| patch.apply(principal, app, &self.config.scope_catalog, now),
+            |app, now| patch.apply(principal, app, self, now),
         )
         .await
     }
@@ -582,6 +677,9 @@ impl ApplicationService {
         if current.is_disabled() {
             return Err(RotateSecretError::Revoked);
         }
+        if !current.auth_method().uses_secret() {
+            return Err(RotateSecretError::NoSecret(current.auth_method()));
+        }
         let secret = self.new_secret()?;
         let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
         let application = self
@@ -594,7 +692,12 @@ impl ApplicationService {
                 |app, now| {
                     app.rotated(hash.clone(), grace, now)
                         .map(|next| Some((next, vec![Field::Secret])))
-                        .map_err(|_| RotateSecretError::Revoked)
+                        .map_err(|refused| match refused {
+                            RotationRefused::Disabled => RotateSecretError::Revoked,
+                            RotationRefused::NoSecret(method) => {
+                                RotateSecretError::NoSecret(method)
+                            }
+                        })
                 },
             )
             .await?;
@@ -604,7 +707,59 @@ impl ApplicationService {
         })
     }
 
-    /// Ends the previous secret's grace period now; a no-op when there is none.
+    /// Makes `cmd.keys` the current key set; the current one stays valid for
+    /// `cmd.grace_period_seconds` (0 to 604800; none when not given), and an older previous
+    /// set is dropped at once. An application without keys gets its first set.
+    ///
+    /// # Errors
+    /// [`RotateKeysError::Invalid`] for missing or broken keys or a grace period out of
+    /// range; [`RotateKeysError::NotFound`], [`RotateKeysError::Forbidden`],
+    /// [`RotateKeysError::Revoked`] when the application is disabled,
+    /// [`RotateKeysError::Conflict`]; `Unavailable` / `Unexpected`.
+    pub async fn rotate_keys(
+        &self,
+        principal: &Principal,
+        target: &AppRef,
+        cmd: RotateKeys,
+    ) -> Result<OAuthApplication, RotateKeysError> {
+        let mut c = Collector::default();
+        let grace = match cmd.grace_period_seconds {
+            None => Some(GracePeriod::NONE),
+            Some(seconds) => c.check(
+                Field::GracePeriodSeconds,
+                GracePeriod::from_seconds(seconds),
+            ),
+        };
+        let source = match self.check_keys(&mut c, &cmd.keys) {
+            Some(None) => {
+                c.push(FieldError::new(Field::Jwks, Violation::Required));
+                None
+            }
+            other => other.flatten(),
+        };
+        let (Some(grace), Some(source)) = (grace, source) else {
+            return Err(RotateKeysError::Invalid(c.into_errors()));
+        };
+        let field = match source {
+            KeySource::Inline(_) => Field::Jwks,
+            KeySource::Remote(_) => Field::JwksUri,
+        };
+        self.write(
+            principal,
+            target,
+            None,
+            AuditAction::KeysRotated,
+            |app, now| {
+                app.with_rotated_keys(source.clone(), grace, now)
+                    .map(|next| Some((next, vec![field])))
+                    .map_err(|_| RotateKeysError::Revoked)
+            },
+        )
+        .await
+    }
+
+    /// Revokes the previous credential now, ending its grace period: the previous secret
+    /// and the previous key set; a no-op when there is none.
     ///
     /// # Errors
     /// [`RevokePreviousSecretError::NotFound`], [`RevokePreviousSecretError::Forbidden`],
@@ -621,10 +776,9 @@ impl ApplicationService {
             AuditAction::PreviousSecretRevoked,
             |app, now| {
                 Ok(app
-                    .secrets()
-                    .previous()
-                    .is_some()
-                    .then(|| (app.without_previous_secret(now), vec![Field::Secret])))
+                    .credentials()
+                    .has_previous()
+                    .then(|| (app.without_previous_credential(now), vec![Field::Secret])))
             },
         )
         .await
@@ -698,9 +852,12 @@ impl ApplicationService {
         };
         let now = self.ports.clock.now();
         let mut verified = 0;
-        if let Some(app) = found.filter(|app| !app.is_disabled()) {
+        // Only an active application whose method uses a secret is checked against its
+        // hashes; every other failure pays the same verifications against the dummy.
+        let checked = found.filter(|app| !app.is_disabled() && app.auth_method().uses_secret());
+        if let Some(app) = checked {
             let mut matched = false;
-            for hash in app.secrets().valid_at(now) {
+            for hash in app.secrets().into_iter().flat_map(|s| s.valid_at(now)) {
                 verified += 1;
                 if self
                     .ports
@@ -806,10 +963,7 @@ impl ApplicationService {
         Err(Failure::Conflict.into())
     }
 
-    fn validate_new(
-        &self,
-        cmd: &RegisterApplication,
-    ) -> Result<(AppType, Profile), ValidationErrors> {
+    fn validate_new(&self, cmd: &RegisterApplication) -> Result<ValidNew, ValidationErrors> {
         let mut c = Collector::default();
         let app_type = keep_or(
             &mut c,
@@ -842,7 +996,20 @@ impl ApplicationService {
             &AccessLevel::default(),
             AccessLevel::parse,
         );
-        let Some(app_type) = app_type else {
+        let method = self.check_method(
+            &mut c,
+            cmd.token_endpoint_auth_method.as_deref(),
+            AuthMethod::default(),
+            false,
+        );
+        let keys = self.check_keys(&mut c, &cmd.keys);
+        // The method's own rules, once the method and the keys are known.
+        if let (Some(t), Some(m), Some(k)) = (app_type, method, &keys)
+            && let Err(e) = Credentials::check(t, m, m.uses_secret(), k.is_some())
+        {
+            c.push(e);
+        }
+        let (Some(app_type), Some(method), Some(keys)) = (app_type, method, keys) else {
             return Err(c.into_errors());
         };
         let profile = build_profile(
@@ -855,7 +1022,67 @@ impl ApplicationService {
             grants,
             access_level,
         )?;
-        Ok((app_type, profile))
+        Ok(ValidNew {
+            app_type,
+            profile,
+            method,
+            keys,
+        })
+    }
+
+    /// Parses an authentication method when given (else `current`); `private_key_jwt`
+    /// newly chosen needs assertion audiences. `None` when broken (recorded in `c`).
+    fn check_method(
+        &self,
+        c: &mut Collector,
+        raw: Option<&str>,
+        current: AuthMethod,
+        keeps_current: bool,
+    ) -> Option<AuthMethod> {
+        let method = keep_or(
+            c,
+            Field::TokenEndpointAuthMethod,
+            raw,
+            &current,
+            AuthMethod::parse,
+        )?;
+        let newly_chosen = !(keeps_current && method == current);
+        if method.uses_keys() && newly_chosen && self.config.assertion_audiences.is_empty() {
+            c.push(FieldError::new(
+                Field::TokenEndpointAuthMethod,
+                Violation::AssertionsDisabled,
+            ));
+            return None;
+        }
+        Some(method)
+    }
+
+    /// Checks keys as given: at most one of a JWK Set and its URL, the URL one the server
+    /// may fetch. `Some(None)` when neither is given; `None` when broken (recorded in `c`).
+    fn check_keys(&self, c: &mut Collector, input: &KeysInput) -> Option<Option<KeySource>> {
+        match (&input.jwks, &input.jwks_uri) {
+            (None, None) => Some(None),
+            (Some(_), Some(_)) => {
+                c.push(FieldError::new(Field::Jwks, Violation::KeysTwice));
+                None
+            }
+            (Some(jwks), None) => c
+                .check(Field::Jwks, Jwks::from_value(jwks))
+                .map(|jwks| Some(KeySource::Inline(jwks))),
+            (None, Some(uri)) => {
+                let uri = c.check(Field::JwksUri, JwksUri::parse(uri))?;
+                match self.ports.keys.permits(&uri) {
+                    Ok(()) => Some(Some(KeySource::Remote(uri))),
+                    Err(reason) => {
+                        c.push(FieldError::new(
+                            Field::JwksUri,
+                            Violation::UnfetchableUrl { reason },
+                        ));
+                        None
+                    }
+                }
+            }
+        }
     }
 
     fn new_secret(&self) -> Result<ClientSecret, crate::ports::RandomError> {

@@ -20,7 +20,7 @@ fn fake_hash(secret: &ClientSecret) -> SecretHash {
 /// hasher.
 fn app_with_good_secret() -> OAuthApplication {
     let mut record = sample(1, "acme").to_record();
-    record.current_secret_hash = fake_hash(&good_client_secret()).as_phc().to_owned();
+    record.current_secret_hash = Some(fake_hash(&good_client_secret()).as_phc().to_owned());
     OAuthApplication::from_record(1, record).unwrap()
 }
 

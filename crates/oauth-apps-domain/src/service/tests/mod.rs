@@ -12,6 +12,7 @@
 mod audit_trail;
 mod authenticate;
 mod config;
+mod credentials;
 mod disable_enable;
 mod get_and_list;
 mod register;
@@ -27,8 +28,10 @@ use super::*;
 use crate::model::Version;
 use crate::model::application::tests::{at, hash, sample};
 use crate::policy::{OrgRole, PlatformRole};
-use crate::ports::{MockApplicationRepository, MockClock, MockRandomSource, MockSecretHasher};
-use crate::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
+use crate::ports::{
+    MockApplicationRepository, MockClock, MockKeyDirectory, MockRandomSource, MockSecretHasher,
+};
+use crate::testing::{FakeHasher, FakeKeyDirectory, FixedClock, InMemoryRepository, SeededRandom};
 
 const NOW: i64 = 5000;
 
@@ -45,6 +48,7 @@ struct Fakes {
     clock: Arc<FixedClock>,
     random: Arc<SeededRandom>,
     hasher: Arc<dyn SecretHasher>,
+    keys: Arc<FakeKeyDirectory>,
     config: ServiceConfig,
     events_at_setup: usize,
 }
@@ -69,7 +73,11 @@ impl Fakes {
             clock: Arc::new(FixedClock::new(at(NOW))),
             random: Arc::new(SeededRandom::new(SEED)),
             hasher: Arc::new(FakeHasher::new()),
-            config: ServiceConfig::default(),
+            keys: Arc::new(FakeKeyDirectory::refusing(&["10.0.0.1", "169.254.169.254"])),
+            config: ServiceConfig {
+                assertion_audiences: vec!["https://as.example/token".into()],
+                ..ServiceConfig::default()
+            },
         }
     }
 
@@ -99,6 +107,7 @@ impl Fakes {
                 hasher: self.hasher.clone(),
                 clock: self.clock.clone(),
                 random: self.random.clone(),
+                keys: self.keys.clone(),
             },
             self.config.clone(),
         )
@@ -144,7 +153,7 @@ fn store(repo: &InMemoryRepository, app: &OAuthApplication) {
         app.app_type(),
         app.profile().clone(),
         app.is_first_party(),
-        app.secrets().current().clone(),
+        app.credentials().clone(),
         app.created_at(),
     );
     let event = AuditEvent {
@@ -282,6 +291,7 @@ struct Mocks {
     hasher: MockSecretHasher,
     clock: MockClock,
     random: MockRandomSource,
+    keys: MockKeyDirectory,
     config: ServiceConfig,
 }
 
@@ -301,6 +311,7 @@ impl Mocks {
             hasher: MockSecretHasher::new(),
             clock,
             random,
+            keys: MockKeyDirectory::new(),
             config: ServiceConfig::default(),
         }
     }
@@ -328,6 +339,7 @@ impl Mocks {
                 hasher: Arc::new(self.hasher),
                 clock: Arc::new(self.clock),
                 random: Arc::new(self.random),
+                keys: Arc::new(self.keys),
             },
             self.config,
         )

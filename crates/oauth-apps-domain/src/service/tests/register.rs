@@ -36,10 +36,10 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
     );
 
     // The secret is shown once; storage keeps the hasher's hash of it.
-    let secret = registered.client_secret.expose();
+    let secret = registered.client_secret.as_ref().unwrap().expose();
     assert!(is_well_formed_secret(secret));
-    assert!(is_fake_hash_of(secret, stored.secrets().current()));
-    assert!(!r.current_secret_hash.contains(secret));
+    assert!(is_fake_hash_of(secret, stored.secrets().unwrap().current()));
+    assert!(!r.current_secret_hash.as_deref().unwrap().contains(secret));
 
     // The secret, then the client id, come from the random source.
     let random = SeededRandom::new(SEED);
@@ -70,7 +70,10 @@ fn registration_hashing_names_the_caller_it_is_for() {
     let f = Fakes::new().with_hasher(hasher);
     let registered = block_on(f.service().register(&admin(), register_cmd())).unwrap();
     assert_eq!(
-        f.stored(&registered.application).secrets().current(),
+        f.stored(&registered.application)
+            .secrets()
+            .unwrap()
+            .current(),
         &hash("h1")
     );
 }
@@ -88,6 +91,7 @@ fn register_applies_given_optional_fields() {
         grant_types: Some(vec!["urn:ietf:params:oauth:grant-type:device_code".into()]),
         access_level: Some("user".into()),
         is_first_party: Some(true),
+        ..RegisterApplication::default()
     };
     let registered = block_on(f.service().register(&platform_admin(), cmd)).unwrap();
     assert!(registered.application.requires_pkce());
@@ -117,6 +121,7 @@ fn register_names_every_invalid_field_and_writes_nothing() {
         grant_types: Some(vec!["password".into()]),
         access_level: Some("galaxy".into()),
         is_first_party: None,
+        ..RegisterApplication::default()
     };
     let err = block_on(Mocks::new().service().register(&admin(), cmd)).unwrap_err();
     let RegisterError::Invalid(errors) = err else {
