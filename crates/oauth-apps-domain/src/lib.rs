@@ -75,20 +75,21 @@ pub use policy::{
     InvalidSubject, MAX_SUBJECT_LEN, OrgRole, PlatformRole, Principal, client_request_id,
 };
 pub use ports::{
-    ApplicationArchive, ApplicationRepository, ArchivedApplication, AuditAction, AuditEvent,
-    BoxError, Clock, HasherError, KeyDirectory, KeyFetchError, RandomError, RandomSource,
-    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock,
+    ApplicationArchive, ApplicationRepository, ArchivedApplication, AssertionRefusal,
+    AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock, HasherError,
+    KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard, RepositoryError,
+    SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
-    MockApplicationArchive, MockApplicationRepository, MockClock, MockKeyDirectory,
-    MockRandomSource, MockSecretHasher,
+    MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
+    MockKeyDirectory, MockRandomSource, MockReplayGuard, MockSecretHasher,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
-    ErrorKind, EventsError, EventsPage, GetError, KeysetPage, ListError, NumberedPage, Ports,
-    Precondition, RegisterApplication, RegisterError, Registered, RevokePreviousSecretError,
-    RotateKeys, RotateKeysError, RotateSecretError, Rotated, ServiceConfig, StatusChangeError,
-    UpdateError,
+    ErrorKind, EventsError, EventsPage, GetError, KeysInput, KeysetPage, ListError, NumberedPage,
+    Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
+    RevokePreviousSecretError, RotateKeys, RotateKeysError, RotateSecretError, Rotated,
+    ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

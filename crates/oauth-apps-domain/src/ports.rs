@@ -387,6 +387,93 @@ pub trait KeyDirectory: Send + Sync {
     async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError>;
 }
 
+/// Why a client assertion was refused (RFC 7523 §3), for the logs: the answer to the
+/// authorization server is the same `invalid` whatever the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssertionRefusal {
+    /// Not a JWS in compact form, or its header or claims cannot be read.
+    #[error("the assertion is not a readable signed JWT")]
+    Malformed,
+    /// Its algorithm is `none`, an HMAC or another algorithm not accepted, or not one the
+    /// key may sign with.
+    #[error("the assertion's algorithm is not accepted for its key")]
+    Algorithm,
+    /// No current or in-grace key has its `kid` (or, without a `kid`, there is not exactly
+    /// one key).
+    #[error("no registered key matches the assertion's kid")]
+    UnknownKey,
+    /// The signature does not verify with the key it names.
+    #[error("the assertion's signature is not valid")]
+    Signature,
+    /// A claim breaks a rule (named).
+    #[error("the assertion's claims are not valid: {0}")]
+    Claims(&'static str),
+}
+
+/// What a verified client assertion says that the service keeps: its `jti` and when it
+/// expires (until when a replay must be refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAssertion {
+    /// The assertion's unique id.
+    pub jti: String,
+    /// Its `exp`.
+    pub expires_at: Timestamp,
+}
+
+/// What a client assertion must say (RFC 7523 §3, RFC 7521 §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionRules {
+    /// `iss` and `sub` must both be this client id.
+    pub client_id: String,
+    /// `aud` must hold one of these.
+    pub audiences: Vec<String>,
+    /// The time to check `exp`, `nbf` and `iat` against.
+    pub now: Timestamp,
+    /// `exp` at most this far ahead of `now`.
+    pub max_lifetime_seconds: u32,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub leeway_seconds: u32,
+}
+
+/// Checks client assertions (`private_key_jwt`, RFC 7523) with a client's public keys.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait AssertionVerifier: Send + Sync {
+    /// The `sub` an assertion names, read without verifying anything: to find the client
+    /// when the request does not name it.
+    fn subject(&self, assertion: &str) -> Option<String>;
+
+    /// Verifies `assertion` with a key of `keys` (the current set, then the previous one
+    /// while its grace period lasts), and its claims against `rules`.
+    ///
+    /// # Errors
+    /// [`AssertionRefusal`] saying why it is refused.
+    fn verify(
+        &self,
+        assertion: &str,
+        keys: &[Jwks],
+        rules: &AssertionRules,
+    ) -> Result<VerifiedAssertion, AssertionRefusal>;
+}
+
+/// Assertions already used: a `jti` is accepted once per client across every replica,
+/// until the assertion expires.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ReplayGuard: Send + Sync {
+    /// Records the use of `jti` by `client` until `expires_at`; `false` when it was already
+    /// recorded (a replay). Records that expired may be purged.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn first_use(
+        &self,
+        client: AppId,
+        jti: &str,
+        expires_at: Timestamp,
+    ) -> Result<bool, RepositoryError>;
+}
+
 /// The current time.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Clock: Send + Sync {

@@ -14,8 +14,9 @@ use crate::model::{
     SecretHash, Timestamp, Version,
 };
 use crate::ports::{
-    ApplicationRepository, AuditEvent, Clock, HasherError, KeyDirectory, KeyFetchError,
-    RandomError, RandomSource, RepositoryError, SecretHasher, StoredAuditEvent,
+    ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent, Clock,
+    HasherError, KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard,
+    RepositoryError, SecretHasher, StoredAuditEvent, VerifiedAssertion,
 };
 
 #[derive(Default)]
@@ -308,11 +309,14 @@ impl SecretHasher for FakeHasher {
 
 /// Published key sets in memory: the sets registered with [`FakeKeyDirectory::publish`],
 /// served without any network; URLs on hosts named with [`FakeKeyDirectory::refusing`]
-/// are refused as the server's address policy would refuse them. It counts fetches, so
-/// tests can see the cache and the refresh at work in the code that calls it.
+/// are refused as the server's address policy would refuse them. Like the real directory
+/// it caches what it fetched (for ever: there is no clock here) and fetches again only when
+/// asked to refresh; it counts fetches, so tests can see the cache and the refresh at work
+/// in the code that calls it.
 #[derive(Default)]
 pub struct FakeKeyDirectory {
     published: Mutex<std::collections::HashMap<String, Jwks>>,
+    cached: Mutex<std::collections::HashMap<String, Jwks>>,
     refused_hosts: Vec<String>,
     fetches: AtomicU64,
 }
@@ -362,14 +366,74 @@ impl KeyDirectory for FakeKeyDirectory {
         }
     }
 
-    async fn fetch(&self, uri: &JwksUri, _refresh: bool) -> Result<Jwks, KeyFetchError> {
+    async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError> {
         self.permits(uri).map_err(KeyFetchError::Refused)?;
+        let mut cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !refresh && let Some(jwks) = cached.get(uri.as_str()) {
+            return Ok(jwks.clone());
+        }
         self.fetches.fetch_add(1, Ordering::Relaxed);
-        self.published
+        let jwks = self
+            .published
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(uri.as_str())
             .cloned()
-            .ok_or_else(|| KeyFetchError::Unavailable("nothing is published there".into()))
+            .ok_or_else(|| KeyFetchError::Unavailable("nothing is published there".into()))?;
+        cached.insert(uri.as_str().to_owned(), jwks.clone());
+        Ok(jwks)
+    }
+}
+
+/// Used assertion ids in memory: a `jti` is accepted once per client until it expires.
+#[derive(Default)]
+pub struct InMemoryReplayGuard {
+    used: Mutex<std::collections::HashMap<(AppId, String), Timestamp>>,
+}
+
+impl InMemoryReplayGuard {
+    /// An empty guard.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl ReplayGuard for InMemoryReplayGuard {
+    async fn first_use(
+        &self,
+        client: AppId,
+        jti: &str,
+        expires_at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(used.insert((client, jti.to_owned()), expires_at).is_none())
+    }
+}
+
+/// An assertion check for tests that need none: it refuses every assertion as malformed.
+/// (The real check is cryptographic and lives in an adapter.)
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RefuseAssertions;
+
+impl AssertionVerifier for RefuseAssertions {
+    fn subject(&self, _assertion: &str) -> Option<String> {
+        None
+    }
+
+    fn verify(
+        &self,
+        _assertion: &str,
+        _keys: &[Jwks],
+        _rules: &AssertionRules,
+    ) -> Result<VerifiedAssertion, AssertionRefusal> {
+        Err(AssertionRefusal::Malformed)
     }
 }

@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         crate::apps_api::handlers::disable,
         crate::apps_api::handlers::enable,
         crate::apps_api::handlers::rotate_secret,
+        crate::apps_api::handlers::rotate_keys,
         crate::apps_api::handlers::revoke_previous_secret,
         crate::apps_api::handlers::authenticate_client,
         crate::apps_api::handlers::events,
@@ -58,6 +59,7 @@ impl Modify for BearerAuth {
         crate::org_api::handlers::patch,
         crate::org_api::handlers::revoke,
         crate::org_api::handlers::regenerate_secret,
+        crate::org_api::handlers::rotate_keys,
         crate::org_api::handlers::events,
         crate::ops::healthz,
         crate::ops::readyz,
@@ -115,6 +117,10 @@ const ERRORS: &[(&str, &[u16])] = &[
     ("v1_revoke", &[400, 401, 403, 404, 409, 429, 503]),
     (
         "v1_regenerate_secret",
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+    ),
+    (
+        "v1_rotate_keys",
         &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
     ),
     ("v1_events", &[400, 401, 403, 404, 422, 503]),

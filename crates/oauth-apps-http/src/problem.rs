@@ -11,7 +11,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
     AuthenticateError, ErrorKind, EventsError, Field, GetError, ListError, RegisterError,
-    RevokePreviousSecretError, RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
+    RevokePreviousSecretError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
+    ValidationErrors,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -363,6 +364,7 @@ use_case_error!(
     UpdateError: Invalid,
     StatusChangeError,
     RotateSecretError: Invalid,
+    RotateKeysError: Invalid,
     RevokePreviousSecretError,
     AuthenticateError,
     EventsError: Invalid,

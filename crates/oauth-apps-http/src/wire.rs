@@ -5,7 +5,9 @@
 //! Requests carry these fields as plain strings: a value outside the set is a rule the
 //! domain checks and names (422), as every other rule is, not a malformed body.
 
-use oauth_apps_domain::{AccessLevel, AppType, GrantType, Status, Timestamp};
+use oauth_apps_domain::{
+    AccessLevel, AppType, AuthMethod, GrantType, KeySource, Status, Timestamp,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -107,6 +109,46 @@ impl From<Status> for StatusName {
     }
 }
 
+/// How a client authenticates at the token endpoint (RFC 7591 §2
+/// `token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = TokenEndpointAuthMethod)]
+pub enum AuthMethodName {
+    /// The secret in HTTP Basic (RFC 6749 §2.3.1); the default.
+    ClientSecretBasic,
+    /// The secret in the request body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A JWT signed with the client's private key (RFC 7523): no secret.
+    PrivateKeyJwt,
+    /// No client authentication (a public client, with PKCE): no secret.
+    None,
+}
+
+impl From<AuthMethod> for AuthMethodName {
+    fn from(m: AuthMethod) -> Self {
+        match m {
+            AuthMethod::ClientSecretBasic => Self::ClientSecretBasic,
+            AuthMethod::ClientSecretPost => Self::ClientSecretPost,
+            AuthMethod::PrivateKeyJwt => Self::PrivateKeyJwt,
+            AuthMethod::None => Self::None,
+        }
+    }
+}
+
+/// The current keys of an application as the API shows them: the inline JWK Set, or the
+/// URL it is published at (the other is `null`).
+#[must_use]
+pub fn current_keys(
+    app: &oauth_apps_domain::OAuthApplication,
+) -> (Option<serde_json::Value>, Option<String>) {
+    match app.keys().map(|k| &k.current().source) {
+        Some(KeySource::Inline(jwks)) => (Some(jwks.to_value()), None),
+        Some(KeySource::Remote(uri)) => (None, Some(uri.as_str().to_owned())),
+        None => (None, None),
+    }
+}
+
 /// What happened to an application, in its audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -122,8 +164,11 @@ pub enum AuditActionName {
     Enabled,
     /// Its secret was rotated.
     SecretRotated,
-    /// Its previous secret was revoked before its grace period ended.
+    /// Its previous secret (and previous key set) was revoked before its grace period
+    /// ended.
     PreviousSecretRevoked,
+    /// Its key set was rotated.
+    KeysRotated,
 }
 
 impl From<oauth_apps_domain::AuditAction> for AuditActionName {
@@ -136,6 +181,7 @@ impl From<oauth_apps_domain::AuditAction> for AuditActionName {
             A::Enabled => Self::Enabled,
             A::SecretRotated => Self::SecretRotated,
             A::PreviousSecretRevoked => Self::PreviousSecretRevoked,
+            A::KeysRotated => Self::KeysRotated,
         }
     }
 }
@@ -195,6 +241,12 @@ mod tests {
             assert_eq!(
                 serde_json::to_value(StatusName::from(s)).unwrap(),
                 s.as_str()
+            );
+        }
+        for m in AuthMethod::ALL {
+            assert_eq!(
+                serde_json::to_value(AuthMethodName::from(m)).unwrap(),
+                m.as_str()
             );
         }
         for a in oauth_apps_domain::AuditAction::ALL {

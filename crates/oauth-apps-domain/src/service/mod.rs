@@ -21,8 +21,9 @@ use crate::model::{
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
-    ApplicationRepository, AuditAction, AuditEvent, Clock, KeyDirectory, RandomSource,
-    RepositoryError, SecretHasher, StoredAuditEvent,
+    ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditAction,
+    AuditEvent, Clock, KeyDirectory, KeyFetchError, RandomSource, ReplayGuard, RepositoryError,
+    SecretHasher, StoredAuditEvent,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -39,6 +40,10 @@ pub struct Ports {
     pub random: Arc<dyn RandomSource>,
     /// Where clients publish their keys (`jwks_uri`).
     pub keys: Arc<dyn KeyDirectory>,
+    /// The check of client assertions (`private_key_jwt`).
+    pub assertions: Arc<dyn AssertionVerifier>,
+    /// The assertions already used, across replicas.
+    pub replay: Arc<dyn ReplayGuard>,
 }
 
 /// The service's settings.
@@ -218,11 +223,47 @@ pub struct EventsPage {
 /// The answer to a client authentication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientAuthentication {
-    /// The secret is valid for this active application.
+    /// The credential is valid for this active application, by its method.
     Valid(Box<OAuthApplication>),
-    /// Unknown client, disabled application, expired or wrong secret: all alike.
-    Invalid,
+    /// Unknown client, disabled application, a credential the method does not use, an
+    /// expired or wrong one: all alike to the caller. The reason is for the logs only.
+    Invalid(Refusal),
 }
+
+/// Why a client was not authenticated: for the logs, never for the answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The secret fails the offline format check.
+    #[error("the secret is not one this service issues")]
+    MalformedSecret,
+    /// No application has this client id.
+    #[error("unknown client")]
+    UnknownClient,
+    /// The application is disabled.
+    #[error("the application is disabled")]
+    Disabled,
+    /// The credential is not the kind the application's method uses.
+    #[error("the application authenticates with {0}")]
+    MethodMismatch(AuthMethod),
+    /// The secret matches no valid hash.
+    #[error("the secret does not match")]
+    WrongSecret,
+    /// The assertion is refused.
+    #[error("{0}")]
+    Assertion(AssertionRefusal),
+    /// The published keys could not be had.
+    #[error("the client's published keys could not be had: {0}")]
+    KeysUnavailable(String),
+    /// The assertion's `jti` was used before.
+    #[error("the assertion was used before (jti replayed)")]
+    Replayed,
+}
+
+/// How far ahead an assertion's `exp` may be (RFC 7523 leaves it to the server).
+const ASSERTION_MAX_LIFETIME_SECONDS: u32 = 600;
+/// Clock skew tolerated on an assertion's `exp`, `nbf` and `iat`.
+const ASSERTION_LEEWAY_SECONDS: u32 = 60;
 
 /// How often registration draws a new client id after a collision.
 const CLIENT_ID_ATTEMPTS: usize = 3;
@@ -844,7 +885,7 @@ impl ApplicationService {
         policy::authorize_client_authentication(principal)
             .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
         if !is_well_formed_secret(client_secret) {
-            return Ok(ClientAuthentication::Invalid);
+            return Ok(ClientAuthentication::Invalid(Refusal::MalformedSecret));
         }
         let found = match ClientId::parse(client_id) {
             Ok(id) => self.ports.repository.find_by_client_id(&id).await?,
@@ -854,7 +895,15 @@ impl ApplicationService {
         let mut verified = 0;
         // Only an active application whose method uses a secret is checked against its
         // hashes; every other failure pays the same verifications against the dummy.
-        let checked = found.filter(|app| !app.is_disabled() && app.auth_method().uses_secret());
+        let refusal = match &found {
+            None => Refusal::UnknownClient,
+            Some(app) if app.is_disabled() => Refusal::Disabled,
+            Some(app) if !app.auth_method().uses_secret() => {
+                Refusal::MethodMismatch(app.auth_method())
+            }
+            Some(_) => Refusal::WrongSecret,
+        };
+        let checked = found.filter(|_| refusal == Refusal::WrongSecret);
         if let Some(app) = checked {
             let mut matched = false;
             for hash in app.secrets().into_iter().flat_map(|s| s.valid_at(now)) {
@@ -880,7 +929,97 @@ impl ApplicationService {
                 .verify(client_secret, &dummy, principal.subject())
                 .await?;
         }
-        Ok(ClientAuthentication::Invalid)
+        Ok(ClientAuthentication::Invalid(refusal))
+    }
+
+    /// Checks a client assertion (`private_key_jwt`, RFC 7523 §3 and RFC 7521 §4.2) for an
+    /// authorization server: `iss` and `sub` the client id (`client_id`, when the request
+    /// names it, must be the same), `aud` holding one of
+    /// [`ServiceConfig::assertion_audiences`], `exp` required and at most 10 minutes ahead,
+    /// `nbf` and `iat` not in the future (60 s of leeway), signed with a key of the
+    /// application's current key set or of its previous one while its grace period lasts,
+    /// with an algorithm that key may use, and a `jti` never used before by this client
+    /// (across replicas). A `jwks_uri` is read through the key directory's cache; an
+    /// assertion naming a key the cached set lacks fetches it again (at most once a
+    /// minute). Only an active `private_key_jwt` application can pass.
+    ///
+    /// # Errors
+    /// [`AuthenticateError::Forbidden`] unless the caller is a client authenticator or a
+    /// platform admin; `Unavailable` / `Unexpected` when storage fails.
+    pub async fn authenticate_assertion(
+        &self,
+        principal: &Principal,
+        client_id: Option<&str>,
+        assertion: &str,
+    ) -> Result<ClientAuthentication, AuthenticateError> {
+        use ClientAuthentication::Invalid;
+        policy::authorize_client_authentication(principal)
+            .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
+        let named = match client_id {
+            Some(id) => Some(id.to_owned()),
+            None => self.ports.assertions.subject(assertion),
+        };
+        let Some(id) = named.and_then(|id| ClientId::parse(&id).ok()) else {
+            return Ok(Invalid(Refusal::UnknownClient));
+        };
+        let Some(app) = self.ports.repository.find_by_client_id(&id).await? else {
+            return Ok(Invalid(Refusal::UnknownClient));
+        };
+        if app.is_disabled() {
+            return Ok(Invalid(Refusal::Disabled));
+        }
+        let (true, Some(key_sets)) = (app.auth_method().uses_keys(), app.keys()) else {
+            return Ok(Invalid(Refusal::MethodMismatch(app.auth_method())));
+        };
+        let now = self.ports.clock.now();
+        let rules = AssertionRules {
+            client_id: id.to_string(),
+            audiences: self.config.assertion_audiences.clone(),
+            now,
+            max_lifetime_seconds: ASSERTION_MAX_LIFETIME_SECONDS,
+            leeway_seconds: ASSERTION_LEEWAY_SECONDS,
+        };
+        let mut verified = None;
+        for refresh in [false, true] {
+            let mut sets = Vec::new();
+            let mut remote = false;
+            for set in key_sets.valid_at(now) {
+                match &set.source {
+                    KeySource::Inline(jwks) => sets.push(jwks.clone()),
+                    KeySource::Remote(uri) => {
+                        remote = true;
+                        match self.ports.keys.fetch(uri, refresh).await {
+                            Ok(jwks) => sets.push(jwks),
+                            Err(KeyFetchError::Refused(reason)) => {
+                                return Ok(Invalid(Refusal::KeysUnavailable(reason)));
+                            }
+                            Err(e) => return Ok(Invalid(Refusal::KeysUnavailable(e.to_string()))),
+                        }
+                    }
+                }
+            }
+            match self.ports.assertions.verify(assertion, &sets, &rules) {
+                Ok(claims) => {
+                    verified = Some(claims);
+                    break;
+                }
+                // A key the cached set lacks: the client may have published a new one.
+                Err(AssertionRefusal::UnknownKey) if remote && !refresh => {}
+                Err(refusal) => return Ok(Invalid(Refusal::Assertion(refusal))),
+            }
+        }
+        let Some(claims) = verified else {
+            return Ok(Invalid(Refusal::Assertion(AssertionRefusal::UnknownKey)));
+        };
+        if !self
+            .ports
+            .replay
+            .first_use(app.id(), &claims.jti, claims.expires_at)
+            .await?
+        {
+            return Ok(Invalid(Refusal::Replayed));
+        }
+        Ok(ClientAuthentication::Valid(Box::new(app)))
     }
 
     /// Loads `target` and checks that `principal` may do `action` on it.

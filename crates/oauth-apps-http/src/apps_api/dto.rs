@@ -2,7 +2,8 @@
 //! document declares. camelCase throughout.
 
 use oauth_apps_domain::{
-    ApplicationPatch, OAuthApplication, RegisterApplication, StoredAuditEvent,
+    ApplicationPatch, KeysInput, OAuthApplication, RegisterApplication, RotateKeys,
+    StoredAuditEvent,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -11,7 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppsApi;
 use crate::problem::{FieldProblem, Surface};
 use crate::wire::{
-    AccessLevelName, AppTypeName, AuditActionName, GrantTypeName, RedirectUrlText, time,
+    AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
+    current_keys, time,
 };
 
 /// The application as surface A shows it.
@@ -41,11 +43,20 @@ pub struct App {
     /// When the previous secret stops working, while a rotation's grace period lasts.
     #[schema(format = DateTime, required = true)]
     previous_secret_expires_at: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    token_endpoint_auth_method: AuthMethodName,
+    /// The client's current public keys, when registered inline (a JWK Set).
+    #[schema(value_type = Option<Object>, required = true)]
+    jwks: Option<Value>,
+    /// The URL of the client's current public keys, when published.
+    #[schema(format = "uri", required = true)]
+    jwks_uri: Option<String>,
 }
 
 impl From<&OAuthApplication> for App {
     fn from(app: &OAuthApplication) -> Self {
         let p = app.profile();
+        let (jwks, jwks_uri) = current_keys(app);
         Self {
             client_id: app.client_id().to_string(),
             name: p.name().as_str().to_owned(),
@@ -65,30 +76,38 @@ impl From<&OAuthApplication> for App {
                 .map(|&g| g.into())
                 .collect(),
             access_level: p.access_level().into(),
-            previous_secret_expires_at: app.secrets().previous().map(|s| time(s.expires_at)),
+            previous_secret_expires_at: app
+                .secrets()
+                .and_then(|s| s.previous())
+                .map(|s| time(s.expires_at)),
+            token_endpoint_auth_method: app.auth_method().into(),
+            jwks,
+            jwks_uri,
         }
     }
 }
 
-/// An application with its secret, shown once (create, rotate).
+/// An application with its secret, shown once (create, rotate). An application whose
+/// method uses no secret (`private_key_jwt`, `none`) is created without one.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppWithSecret {
     application: App,
-    /// The secret: shown in this answer only.
-    client_secret: String,
+    /// The secret: shown in this answer only; absent when the method uses none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 impl AppWithSecret {
-    /// `application` with its new `client_secret`.
+    /// `application` with its new `client_secret`, if it has one.
     #[must_use]
     pub fn new(
         application: &OAuthApplication,
-        client_secret: &oauth_apps_domain::ClientSecret,
+        client_secret: Option<&oauth_apps_domain::ClientSecret>,
     ) -> Self {
         Self {
             application: application.into(),
-            client_secret: client_secret.expose().to_owned(),
+            client_secret: client_secret.map(|s| s.expose().to_owned()),
         }
     }
 }
@@ -131,6 +150,20 @@ pub struct CreateApp {
     /// Platform admins only.
     #[serde(default)]
     is_first_party: Option<bool>,
+    /// `client_secret_basic` when not given; `client_secret_jwt` is refused.
+    #[serde(default)]
+    #[schema(value_type = Option<AuthMethodName>)]
+    token_endpoint_auth_method: Option<String>,
+    /// The client's public keys, as a JWK Set (RFC 7517 §5): public members only; EC
+    /// (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519); a unique `kid` each; at
+    /// most 10 keys and 16 KiB. Not with `jwksUri`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// The https URL the client publishes its JWK Set at. Not with `jwks`.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
 }
 
 impl From<CreateApp> for RegisterApplication {
@@ -145,6 +178,11 @@ impl From<CreateApp> for RegisterApplication {
             grant_types: b.grant_types,
             access_level: b.access_level,
             is_first_party: b.is_first_party,
+            token_endpoint_auth_method: b.token_endpoint_auth_method,
+            keys: KeysInput {
+                jwks: b.jwks,
+                jwks_uri: b.jwks_uri,
+            },
         }
     }
 }
@@ -197,6 +235,20 @@ pub struct PatchApp {
     #[serde(default)]
     #[schema(read_only, value_type = Option<String>)]
     owner_org_id: Option<Value>,
+    /// A new method, by the same rules as at registration (`private_key_jwt` needs keys,
+    /// here or registered; leaving a secret method revokes the secret).
+    #[serde(default)]
+    #[schema(value_type = Option<AuthMethodName>)]
+    token_endpoint_auth_method: Option<String>,
+    /// New public keys, replacing the current ones at once (`rotate-keys` keeps the old ones
+    /// for a grace period). Not with `jwksUri`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// A new URL for the client's public keys. Not with `jwks`.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
 }
 
 impl From<PatchApp> for ApplicationPatch {
@@ -215,6 +267,11 @@ impl From<PatchApp> for ApplicationPatch {
             app_type: sent_text(b.app_type),
             client_id: sent_text(b.client_id),
             owner_org_id: sent_text(b.owner_org_id),
+            token_endpoint_auth_method: b.token_endpoint_auth_method,
+            keys: KeysInput {
+                jwks: b.jwks,
+                jwks_uri: b.jwks_uri,
+            },
         }
     }
 }
@@ -227,6 +284,38 @@ pub struct RotateSecret {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 604_800)]
     pub(super) grace_period_seconds: Option<i64>,
+}
+
+/// The body of a key rotation: the new keys (one of `jwks` and `jwksUri`) and how long the
+/// current keys keep working.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RotateKeysBody {
+    /// The new keys, as a JWK Set (the rules of `CreateApp.jwks`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// The URL the new keys are published at.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
+    /// How long the current keys keep working, 0-604800 seconds (7 days); none when left
+    /// out.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 604_800)]
+    grace_period_seconds: Option<i64>,
+}
+
+impl From<RotateKeysBody> for RotateKeys {
+    fn from(b: RotateKeysBody) -> Self {
+        Self {
+            keys: KeysInput {
+                jwks: b.jwks,
+                jwks_uri: b.jwks_uri,
+            },
+            grace_period_seconds: b.grace_period_seconds,
+        }
+    }
 }
 
 /// `POST /api/client-authentication` body.

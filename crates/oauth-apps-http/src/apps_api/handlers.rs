@@ -8,7 +8,8 @@ use oauth_apps_domain::OAuthApplication;
 
 use super::dto::{
     App, AppPage, AppWithSecret, AuditEntry, AuditPage, ClientAuthenticationResult,
-    ClientCredentials, CreateApp, EventsQuery, ListQuery, PatchApp, RotateSecret, Success,
+    ClientCredentials, CreateApp, EventsQuery, ListQuery, PatchApp, RotateKeysBody, RotateSecret,
+    Success,
 };
 use super::{Caller, Error, Json, OptionalJson, Query, Target};
 use crate::request::{Authentication, IfMatch, Write, etag, no_store};
@@ -53,7 +54,7 @@ pub async fn create(
                 format!("/api/oauth-applications/{}", app.client_id()),
             ))
             .insert_header((header::ETAG, etag(app.version())))
-            .json(AppWithSecret::new(app, &registered.client_secret)),
+            .json(AppWithSecret::new(app, registered.client_secret.as_ref())),
     ))
 }
 
@@ -180,11 +181,34 @@ pub async fn rotate_secret(
     Ok(no_store(
         HttpResponse::Ok()
             .insert_header((header::ETAG, etag(app.version())))
-            .json(AppWithSecret::new(app, &rotated.client_secret)),
+            .json(AppWithSecret::new(app, Some(&rotated.client_secret))),
     ))
 }
 
-/// Revokes the previous secret before its grace period ends.
+/// Makes new keys current; the current ones keep working for the grace period.
+#[utoipa::path(
+    post, path = "/api/oauth-applications/{clientId}/rotate-keys", operation_id = "flat_rotate_keys", tag = "flat",
+    params(("clientId" = String, Path, format = "uuid", description = "The application's client id")),
+    request_body = RotateKeysBody,
+    responses((status = 200, description = "The new keys are current", body = App, headers(
+        ("ETag" = String, description = "The application's new version"),
+    ))),
+)]
+pub async fn rotate_keys(
+    caller: Caller<Write>,
+    target: Target,
+    body: Json<RotateKeysBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let app = state
+        .service
+        .rotate_keys(&caller, &target.0, body.into_inner().into())
+        .await?;
+    Ok(tagged(&app))
+}
+
+/// Revokes the previous credential before its grace period ends: the previous secret and
+/// the previous key set.
 #[utoipa::path(
     post, path = "/api/oauth-applications/{clientId}/revoke-previous-secret", operation_id = "flat_revoke_previous_secret", tag = "flat",
     params(("clientId" = String, Path, format = "uuid", description = "The application's client id")),

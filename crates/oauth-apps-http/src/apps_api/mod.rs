@@ -28,6 +28,8 @@ impl problem::Surface for AppsApi {
             Field::IsFirstParty => "isFirstParty",
             Field::GracePeriodSeconds => "gracePeriodSeconds",
             Field::Status => "disabled",
+            Field::TokenEndpointAuthMethod => "tokenEndpointAuthMethod",
+            Field::JwksUri => "jwksUri",
             other => other.name(),
         }
     }
@@ -90,6 +92,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/oauth-applications/{clientId}/rotate-secret")
             .route(web::post().to(h::rotate_secret)),
+    )
+    .service(
+        web::resource("/api/oauth-applications/{clientId}/rotate-keys")
+            .route(web::post().to(h::rotate_keys)),
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}/revoke-previous-secret")

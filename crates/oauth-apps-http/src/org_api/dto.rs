@@ -3,7 +3,8 @@
 //! `{success, data, message}`.
 
 use oauth_apps_domain::{
-    ApplicationPatch, OAuthApplication, OrgId, RegisterApplication, StoredAuditEvent,
+    ApplicationPatch, KeysInput, OAuthApplication, OrgId, RegisterApplication, RotateKeys,
+    StoredAuditEvent,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -12,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::OrgApi;
 use crate::problem::{ErrorCode, FieldProblem, Problem, Surface};
 use crate::wire::{
-    AccessLevelName, AppTypeName, AuditActionName, GrantTypeName, RedirectUrlText, StatusName, time,
+    AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
+    StatusName, current_keys, time,
 };
 
 /// The application as surface B shows it.
@@ -37,11 +39,20 @@ pub struct AppV1 {
     created_at: String,
     #[schema(format = DateTime)]
     updated_at: String,
+    /// How the client authenticates at the token endpoint.
+    token_endpoint_auth_method: AuthMethodName,
+    /// The client's current public keys, when registered inline (a JWK Set).
+    #[schema(value_type = Option<Object>, required = true)]
+    jwks: Option<Value>,
+    /// The URL of the client's current public keys, when published.
+    #[schema(format = "uri", required = true)]
+    jwks_uri: Option<String>,
 }
 
 impl From<&OAuthApplication> for AppV1 {
     fn from(app: &OAuthApplication) -> Self {
         let p = app.profile();
+        let (jwks, jwks_uri) = current_keys(app);
         Self {
             id: app.id().get(),
             name: p.name().as_str().to_owned(),
@@ -61,6 +72,9 @@ impl From<&OAuthApplication> for AppV1 {
             is_first_party: app.is_first_party(),
             created_at: time(app.created_at()),
             updated_at: time(app.updated_at()),
+            token_endpoint_auth_method: app.auth_method().into(),
+            jwks,
+            jwks_uri,
         }
     }
 }
@@ -90,8 +104,9 @@ impl AppEnvelope {
 pub struct AppV1WithSecret {
     #[serde(flatten)]
     app: AppV1,
-    /// The secret: shown in this answer only.
-    client_secret: String,
+    /// The secret: shown in this answer only; absent when the method uses none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 /// A success envelope around a new application and its secret.
@@ -103,14 +118,14 @@ pub struct CreatedEnvelope {
 }
 
 impl CreatedEnvelope {
-    /// `app` with its new secret.
+    /// `app` with its new secret, if it has one.
     #[must_use]
-    pub fn new(app: &OAuthApplication, secret: &oauth_apps_domain::ClientSecret) -> Self {
+    pub fn new(app: &OAuthApplication, secret: Option<&oauth_apps_domain::ClientSecret>) -> Self {
         Self {
             success: true,
             data: AppV1WithSecret {
                 app: app.into(),
-                client_secret: secret.expose().to_owned(),
+                client_secret: secret.map(|s| s.expose().to_owned()),
             },
             message: "OAuth application created successfully",
         }
@@ -179,7 +194,10 @@ impl RegeneratedEnvelope {
             data: RegeneratedSecret {
                 client_id: app.client_id().to_string(),
                 client_secret: secret.expose().to_owned(),
-                previous_secret_expires_at: app.secrets().previous().map(|p| time(p.expires_at)),
+                previous_secret_expires_at: app
+                    .secrets()
+                    .and_then(|s| s.previous())
+                    .map(|p| time(p.expires_at)),
             },
             message: "Client secret regenerated successfully",
         }
@@ -336,6 +354,20 @@ pub struct CreateAppV1 {
     /// Platform admins only.
     #[serde(default)]
     is_first_party: Option<bool>,
+    /// `client_secret_basic` when not given; `client_secret_jwt` is refused.
+    #[serde(default)]
+    #[schema(value_type = Option<AuthMethodName>)]
+    token_endpoint_auth_method: Option<String>,
+    /// The client's public keys, as a JWK Set (RFC 7517 §5): public members only; EC
+    /// (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519); a unique `kid` each; at
+    /// most 10 keys and 16 KiB. Not with `jwks_uri`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// The https URL the client publishes its JWK Set at. Not with `jwks`.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
 }
 
 impl CreateAppV1 {
@@ -352,6 +384,11 @@ impl CreateAppV1 {
             grant_types: self.grant_types,
             access_level: self.access_level,
             is_first_party: self.is_first_party,
+            token_endpoint_auth_method: self.token_endpoint_auth_method,
+            keys: KeysInput {
+                jwks: self.jwks,
+                jwks_uri: self.jwks_uri,
+            },
         }
     }
 }
@@ -402,6 +439,18 @@ pub struct PatchAppV1 {
     #[serde(default)]
     #[schema(read_only, value_type = Option<String>)]
     org_id: Option<Value>,
+    /// A new method, by the same rules as at registration.
+    #[serde(default)]
+    #[schema(value_type = Option<AuthMethodName>)]
+    token_endpoint_auth_method: Option<String>,
+    /// New public keys, replacing the current ones at once. Not with `jwks_uri`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// A new URL for the client's public keys. Not with `jwks`.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
 }
 
 impl From<PatchAppV1> for ApplicationPatch {
@@ -420,6 +469,11 @@ impl From<PatchAppV1> for ApplicationPatch {
             app_type: b.app_type.map(|v| v.to_string()),
             client_id: b.client_id.map(|v| v.to_string()),
             owner_org_id: b.org_id.map(|v| v.to_string()),
+            token_endpoint_auth_method: b.token_endpoint_auth_method,
+            keys: KeysInput {
+                jwks: b.jwks,
+                jwks_uri: b.jwks_uri,
+            },
         }
     }
 }
@@ -432,6 +486,38 @@ pub struct RegenerateSecret {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 604_800)]
     pub(super) grace_period_seconds: Option<i64>,
+}
+
+/// The body of a key rotation: the new keys (one of `jwks` and `jwks_uri`) and how long the
+/// current keys keep working.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKeysV1 {
+    /// The new keys, as a JWK Set (the rules of `CreateAppV1.jwks`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// The URL the new keys are published at.
+    #[serde(default)]
+    #[schema(format = "uri", max_length = 2000)]
+    jwks_uri: Option<String>,
+    /// How long the current keys keep working, 0-604800 seconds (7 days); none when left
+    /// out.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 604_800)]
+    grace_period_seconds: Option<i64>,
+}
+
+impl From<RotateKeysV1> for RotateKeys {
+    fn from(b: RotateKeysV1) -> Self {
+        Self {
+            keys: KeysInput {
+                jwks: b.jwks,
+                jwks_uri: b.jwks_uri,
+            },
+            grace_period_seconds: b.grace_period_seconds,
+        }
+    }
 }
 
 /// `GET .../oauth-applications` parameters.

@@ -7,7 +7,8 @@ use actix_web::{HttpResponse, web};
 
 use super::dto::{
     AppEnvelope, CreateAppV1, CreatedEnvelope, EventsEnvelope, EventsQuery, ListEnvelope,
-    PageQuery, Pagination, PatchAppV1, RegenerateSecret, RegeneratedEnvelope, UpdatedEnvelope,
+    PageQuery, Pagination, PatchAppV1, RegenerateSecret, RegeneratedEnvelope, RotateKeysV1,
+    UpdatedEnvelope,
 };
 use super::{Caller, Error, Json, OptionalJson, Org, Query, Target};
 use crate::request::{IfMatch, Write, etag, no_store};
@@ -77,7 +78,7 @@ pub async fn create(
                     app.id()
                 ),
             ))
-            .json(CreatedEnvelope::new(app, &registered.client_secret)),
+            .json(CreatedEnvelope::new(app, registered.client_secret.as_ref())),
     ))
 }
 
@@ -175,6 +176,29 @@ pub async fn regenerate_secret(
         &rotated.application,
         &rotated.client_secret,
     ))))
+}
+
+/// Makes new keys current; the current ones keep working for the grace period.
+#[utoipa::path(
+    post, path = "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/rotate-keys", operation_id = "v1_rotate_keys", tag = "v1",
+    params(("org_id" = String, Path, description = "The organisation"), ("app_id" = i64, Path, minimum = 1, description = "The application's id")),
+    request_body = RotateKeysV1,
+    responses((status = 200, description = "The new keys are current", body = AppEnvelope)),
+)]
+pub async fn rotate_keys(
+    caller: Caller<Write>,
+    target: Target,
+    body: Json<RotateKeysV1>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let app = state
+        .service
+        .rotate_keys(&caller, &target.0, body.into_inner().into())
+        .await?;
+    Ok(HttpResponse::Ok().json(AppEnvelope::new(
+        &app,
+        "OAuth application keys rotated successfully",
+    )))
 }
 
 /// An application's audit trail, newest first (org admins).

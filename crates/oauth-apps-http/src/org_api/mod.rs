@@ -113,6 +113,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(h::regenerate_secret)),
     )
     .service(
+        web::resource(format!("{BASE}/{{app_id}}/rotate-keys"))
+            .route(web::post().to(h::rotate_keys)),
+    )
+    .service(
         web::resource(format!("{BASE}/{{app_id}}/events"))
             .route(crate::get_or_head().to(h::events)),
     );

@@ -9,6 +9,7 @@
 //!   expectation panics when called, so "no hash is paid for" is checked by setting none),
 //!   the arguments a port is given, how often and in which order it is called.
 
+mod assertions;
 mod audit_trail;
 mod authenticate;
 mod config;
@@ -29,9 +30,13 @@ use crate::model::Version;
 use crate::model::application::tests::{at, hash, sample};
 use crate::policy::{OrgRole, PlatformRole};
 use crate::ports::{
-    MockApplicationRepository, MockClock, MockKeyDirectory, MockRandomSource, MockSecretHasher,
+    AssertionVerifier, MockApplicationRepository, MockAssertionVerifier, MockClock,
+    MockKeyDirectory, MockRandomSource, MockReplayGuard, MockSecretHasher,
 };
-use crate::testing::{FakeHasher, FakeKeyDirectory, FixedClock, InMemoryRepository, SeededRandom};
+use crate::testing::{
+    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
+    RefuseAssertions, SeededRandom,
+};
 
 const NOW: i64 = 5000;
 
@@ -49,6 +54,8 @@ struct Fakes {
     random: Arc<SeededRandom>,
     hasher: Arc<dyn SecretHasher>,
     keys: Arc<FakeKeyDirectory>,
+    assertions: Arc<dyn AssertionVerifier>,
+    replay: Arc<InMemoryReplayGuard>,
     config: ServiceConfig,
     events_at_setup: usize,
 }
@@ -74,6 +81,8 @@ impl Fakes {
             random: Arc::new(SeededRandom::new(SEED)),
             hasher: Arc::new(FakeHasher::new()),
             keys: Arc::new(FakeKeyDirectory::refusing(&["10.0.0.1", "169.254.169.254"])),
+            assertions: Arc::new(RefuseAssertions),
+            replay: Arc::new(InMemoryReplayGuard::new()),
             config: ServiceConfig {
                 assertion_audiences: vec!["https://as.example/token".into()],
                 ..ServiceConfig::default()
@@ -84,6 +93,12 @@ impl Fakes {
     /// With a mock hasher, for a test about what the hasher is asked.
     fn with_hasher(mut self, hasher: MockSecretHasher) -> Self {
         self.hasher = Arc::new(hasher);
+        self
+    }
+
+    /// With `verifier` checking assertions.
+    fn with_assertions(mut self, verifier: impl AssertionVerifier + 'static) -> Self {
+        self.assertions = Arc::new(verifier);
         self
     }
 
@@ -108,6 +123,8 @@ impl Fakes {
                 clock: self.clock.clone(),
                 random: self.random.clone(),
                 keys: self.keys.clone(),
+                assertions: self.assertions.clone(),
+                replay: self.replay.clone(),
             },
             self.config.clone(),
         )
@@ -292,6 +309,8 @@ struct Mocks {
     clock: MockClock,
     random: MockRandomSource,
     keys: MockKeyDirectory,
+    assertions: MockAssertionVerifier,
+    replay: MockReplayGuard,
     config: ServiceConfig,
 }
 
@@ -312,6 +331,8 @@ impl Mocks {
             clock,
             random,
             keys: MockKeyDirectory::new(),
+            assertions: MockAssertionVerifier::new(),
+            replay: MockReplayGuard::new(),
             config: ServiceConfig::default(),
         }
     }
@@ -340,6 +361,8 @@ impl Mocks {
                 clock: Arc::new(self.clock),
                 random: Arc::new(self.random),
                 keys: Arc::new(self.keys),
+                assertions: Arc::new(self.assertions),
+                replay: Arc::new(self.replay),
             },
             self.config,
         )
