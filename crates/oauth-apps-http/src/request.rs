@@ -273,7 +273,8 @@ mod tests {
     use actix_web::test as actix_test;
     use actix_web::{App, web};
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryRepository, SeededRandom,
+        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
+        RefuseAssertions, SeededRandom,
     };
     use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, Timestamp};
     use serde_json::{Value, json};
@@ -401,6 +402,8 @@ mod tests {
                 )),
                 random: Arc::new(SeededRandom::new(1)),
                 keys: Arc::new(FakeKeyDirectory::new()),
+                assertions: Arc::new(RefuseAssertions),
+                replay: Arc::new(InMemoryReplayGuard::new()),
             },
             ServiceConfig::default(),
         );

@@ -63,6 +63,11 @@ pub struct Config {
     pub auth_rate: u32,
     /// How long a client may take to send a request body.
     pub body_timeout: std::time::Duration,
+    /// What a client assertion's `aud` must hold one of (the authorization server's issuer
+    /// and token endpoint URLs); empty: `private_key_jwt` cannot be chosen.
+    pub assertion_audiences: Vec<String>,
+    /// The outbound HTTP guard every fetch goes through (`jwks_uri`).
+    pub outbound: oauth_apps_outbound::OutboundConfig,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -197,6 +202,31 @@ impl Config {
         if body_timeout.is_zero() {
             errors.push("OAUTH_APPS_BODY_TIMEOUT_MS must be at least 1".into());
         }
+        let assertion_audiences: Vec<String> = get("OAUTH_APPS_ASSERTION_AUDIENCES")
+            .map(|list| {
+                list.split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for audience in &assertion_audiences {
+            if url::Url::parse(audience).map_or(true, |u| u.scheme() != "https") {
+                errors.push(format!(
+                    "OAUTH_APPS_ASSERTION_AUDIENCES must list https URLs (the authorization \
+                     server's issuer and token endpoint), separated by commas (got {audience:?})"
+                ));
+            }
+        }
+        let outbound = oauth_apps_outbound::OutboundConfig::from_settings(
+            get(oauth_apps_outbound::ALLOW_SETTING).as_deref(),
+            get(oauth_apps_outbound::CA_FILE_SETTING).as_deref(),
+        )
+        .unwrap_or_else(|problems| {
+            errors.extend(problems.iter().map(ToString::to_string));
+            oauth_apps_outbound::OutboundConfig::default()
+        });
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -217,6 +247,8 @@ impl Config {
                 write_rate,
                 auth_rate,
                 body_timeout,
+                assertion_audiences,
+                outbound,
             })
         } else {
             Err(ConfigError(errors))

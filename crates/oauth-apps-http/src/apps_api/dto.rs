@@ -318,12 +318,95 @@ impl From<RotateKeysBody> for RotateKeys {
     }
 }
 
-/// `POST /api/client-authentication` body.
+/// The assertion type of a client assertion (RFC 7523 §2.2).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// `POST /api/client-authentication` body: the credentials a client presented to the
+/// authorization server, either `{clientId, clientSecret}` (`client_secret_basic`,
+/// `client_secret_post`) or `{clientAssertionType, clientAssertion, clientId?}`
+/// (`private_key_jwt`, RFC 7523 §2.2).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientCredentials {
-    pub(super) client_id: String,
-    pub(super) client_secret: String,
+    /// The client id (required with a secret; optional with an assertion, whose `sub` names
+    /// it).
+    #[serde(default)]
+    client_id: Option<String>,
+    /// The client's secret.
+    #[serde(default)]
+    client_secret: Option<String>,
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`, with `clientAssertion`.
+    #[serde(default)]
+    #[schema(example = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")]
+    client_assertion_type: Option<String>,
+    /// The client assertion: a JWT the client signed with its private key.
+    #[serde(default)]
+    client_assertion: Option<String>,
+}
+
+/// What a client presented.
+pub enum Presented {
+    /// A client id and a secret.
+    Secret {
+        /// The client id.
+        client_id: String,
+        /// The secret.
+        secret: String,
+    },
+    /// A client assertion.
+    Assertion {
+        /// The client id, when the request named one.
+        client_id: Option<String>,
+        /// The JWT.
+        assertion: String,
+    },
+}
+
+impl ClientCredentials {
+    /// The credential presented.
+    ///
+    /// # Errors
+    /// 400 naming the fields when the body holds neither a secret nor an assertion, both,
+    /// a secret without a client id, or an assertion of another type.
+    pub fn presented(self) -> Result<Presented, crate::problem::Problem> {
+        let problem = |field: &str, message: &str| {
+            crate::problem::Problem::bad_request(
+                "The body must hold a client id and secret, or a client assertion.",
+                vec![FieldProblem::new(field, message)],
+            )
+        };
+        match (self.client_secret, self.client_assertion) {
+            (Some(secret), None) => {
+                if self.client_assertion_type.is_some() {
+                    return Err(problem(
+                        "clientAssertionType",
+                        "goes with clientAssertion, not with a secret",
+                    ));
+                }
+                let client_id = self
+                    .client_id
+                    .ok_or_else(|| problem("clientId", "is required"))?;
+                Ok(Presented::Secret { client_id, secret })
+            }
+            (None, Some(assertion)) => {
+                if self.client_assertion_type.as_deref() != Some(JWT_BEARER) {
+                    return Err(problem(
+                        "clientAssertionType",
+                        "must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ));
+                }
+                Ok(Presented::Assertion {
+                    client_id: self.client_id,
+                    assertion,
+                })
+            }
+            (Some(_), Some(_)) => Err(problem(
+                "clientAssertion",
+                "give a secret or an assertion, not both",
+            )),
+            (None, None) => Err(problem("clientSecret", "is required (or clientAssertion)")),
+        }
+    }
 }
 
 /// The answer to a client authentication.
@@ -333,6 +416,9 @@ pub struct ClientAuthenticationResult {
     /// Present when `valid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     application: Option<App>,
+    /// How the client authenticated (its registered method), when `valid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<AuthMethodName>,
 }
 
 impl From<oauth_apps_domain::ClientAuthentication> for ClientAuthenticationResult {
@@ -340,11 +426,13 @@ impl From<oauth_apps_domain::ClientAuthentication> for ClientAuthenticationResul
         match answer {
             oauth_apps_domain::ClientAuthentication::Valid(app) => Self {
                 valid: true,
+                method: Some(app.auth_method().into()),
                 application: Some(App::from(&*app)),
             },
-            oauth_apps_domain::ClientAuthentication::Invalid => Self {
+            oauth_apps_domain::ClientAuthentication::Invalid(_) => Self {
                 valid: false,
                 application: None,
+                method: None,
             },
         }
     }

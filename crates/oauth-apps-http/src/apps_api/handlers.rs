@@ -4,12 +4,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use oauth_apps_domain::OAuthApplication;
+use oauth_apps_domain::{ClientAuthentication, OAuthApplication};
 
 use super::dto::{
     App, AppPage, AppWithSecret, AuditEntry, AuditPage, ClientAuthenticationResult,
-    ClientCredentials, CreateApp, EventsQuery, ListQuery, PatchApp, RotateKeysBody, RotateSecret,
-    Success,
+    ClientCredentials, CreateApp, EventsQuery, ListQuery, PatchApp, Presented, RotateKeysBody,
+    RotateSecret, Success,
 };
 use super::{Caller, Error, Json, OptionalJson, Query, Target};
 use crate::request::{Authentication, IfMatch, Write, etag, no_store};
@@ -229,7 +229,9 @@ pub async fn revoke_previous_secret(
 }
 
 /// Checks a client's credentials (authorization servers: `client-authenticator` or
-/// `platform-admin`). Every failure is the same `{valid: false}`.
+/// `platform-admin`): a secret, or a client assertion (`private_key_jwt`, RFC 7523). The
+/// credential must be the kind the application's method uses. Every failure is the same
+/// `{valid: false}`; the log says why (never the credential).
 #[utoipa::path(
     post, path = "/api/client-authentication", operation_id = "flat_authenticate_client", tag = "flat",
     request_body = ClientCredentials,
@@ -240,11 +242,26 @@ pub async fn authenticate_client(
     body: Json<ClientCredentials>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
-    let credentials = body.into_inner();
-    let answer = state
-        .service
-        .authenticate_client(&caller, &credentials.client_id, &credentials.client_secret)
-        .await?;
+    let answer = match body.into_inner().presented()? {
+        Presented::Secret { client_id, secret } => {
+            state
+                .service
+                .authenticate_client(&caller, &client_id, &secret)
+                .await?
+        }
+        Presented::Assertion {
+            client_id,
+            assertion,
+        } => {
+            state
+                .service
+                .authenticate_assertion(&caller, client_id.as_deref(), &assertion)
+                .await?
+        }
+    };
+    if let ClientAuthentication::Invalid(reason) = &answer {
+        tracing::info!(%reason, "client authentication refused");
+    }
     Ok(HttpResponse::Ok().json(ClientAuthenticationResult::from(answer)))
 }
 
