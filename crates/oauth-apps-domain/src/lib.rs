@@ -77,8 +77,8 @@ pub use policy::{
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AssertionRefusal,
     AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock, HasherError,
-    KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard, RepositoryError,
-    SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
+    JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard,
+    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, Cursor, Jwks, JwksUri, NewApplication, OAuthApplication, OrgId,
-    SecretHash, Timestamp, Version,
+    AppId, ClientId, ClientSecret, CredentialRef, Cursor, Jwks, JwksUri, NewApplication,
+    OAuthApplication, OrgId, SecretHash, Timestamp, Version,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -305,6 +305,28 @@ pub trait ApplicationRepository: Send + Sync {
         expected: Version,
         event: &AuditEvent,
     ) -> Result<(), RepositoryError>;
+
+    /// Notes that a client proved itself with `credential` of `app` at `at`, unless storage
+    /// already holds a use of that credential later than `at` minus
+    /// [`crate::CREDENTIAL_USE_RESOLUTION_SECONDS`] (so that replicas between them write a
+    /// credential's use at most once a minute). Returns whether it wrote.
+    ///
+    /// A use is not a change: it moves neither the version nor `updated_at`, records no
+    /// audit event, and [`ApplicationRepository::update`] never overwrites it (a use noted
+    /// while a change was computed survives the change). Readers see it at once: a cache in
+    /// front forgets the application when this returns `true`, and a store shared between
+    /// replicas announces it as it announces a change.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`]. The service
+    /// treats the note as best effort: an authentication does not fail because its use
+    /// could not be written.
+    async fn record_use(
+        &self,
+        app: AppId,
+        credential: CredentialRef,
+        at: Timestamp,
+    ) -> Result<bool, RepositoryError>;
 }
 
 /// Why hashing or verifying failed.
@@ -387,6 +409,11 @@ pub trait KeyDirectory: Send + Sync {
     async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError>;
 }
 
+/// The `client_assertion_type` of a JWT client assertion (RFC 7523 §2.2), the only
+/// assertion type the registry verifies.
+pub const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// Why a client assertion was refused (RFC 7523 §3), for the logs: the answer to the
 /// authorization server is the same `invalid` whatever the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -419,6 +446,9 @@ pub struct VerifiedAssertion {
     pub jti: String,
     /// Its `exp`.
     pub expires_at: Timestamp,
+    /// Which of the key sets offered to [`AssertionVerifier::verify`] (its index) holds
+    /// the key that verified it.
+    pub key_set: usize,
 }
 
 /// What a client assertion must say (RFC 7523 §3, RFC 7521 §4.2).

@@ -4,14 +4,15 @@
 //! order) but none of their production qualities: [`SeededRandom`] is **not** a CSPRNG and
 //! [`FakeHasher`] is fast on purpose. Never use them outside tests.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, Cursor, Jwks, JwksUri, NewApplication, OAuthApplication, OrgId,
-    SecretHash, Timestamp, Version,
+    AppId, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId, ClientSecret, CredentialRef, Cursor, Jwks,
+    JwksUri, NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, Version,
 };
 use crate::ports::{
     ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent, Clock,
@@ -23,6 +24,23 @@ use crate::ports::{
 struct Store {
     apps: Vec<OAuthApplication>,
     events: Vec<(AppId, AuditEvent)>,
+    /// The credentials' last uses, kept apart from the applications as a store keeps
+    /// them (an update does not overwrite them).
+    uses: HashMap<(AppId, CredentialRef), Timestamp>,
+    /// How many uses were written.
+    uses_written: usize,
+}
+
+impl Store {
+    /// `app` with the uses written since it was stored.
+    fn seen(&self, app: &OAuthApplication) -> OAuthApplication {
+        self.uses
+            .iter()
+            .filter(|((id, _), _)| *id == app.id())
+            .fold(app.clone(), |app, ((_, credential), at)| {
+                app.with_recorded_use(*credential, *at)
+            })
+    }
 }
 
 /// Applications and audit events in memory.
@@ -53,6 +71,13 @@ impl InMemoryRepository {
         self.lock().apps.len()
     }
 
+    /// How many credential uses were written (see
+    /// [`ApplicationRepository::record_use`]).
+    #[must_use]
+    pub fn uses_written(&self) -> usize {
+        self.lock().uses_written
+    }
+
     /// How many audit events are stored.
     #[must_use]
     pub fn event_count(&self) -> usize {
@@ -66,12 +91,12 @@ impl InMemoryRepository {
     }
 
     fn newest_first(&self, org: &OrgId) -> Vec<OAuthApplication> {
-        let mut apps: Vec<_> = self
-            .lock()
+        let store = self.lock();
+        let mut apps: Vec<_> = store
             .apps
             .iter()
             .filter(|a| a.owner_org_id() == org)
-            .cloned()
+            .map(|a| store.seen(a))
             .collect();
         apps.sort_by_key(|a| std::cmp::Reverse((a.created_at(), a.id())));
         apps
@@ -100,12 +125,12 @@ impl ApplicationRepository for InMemoryRepository {
         &self,
         client_id: &ClientId,
     ) -> Result<Option<OAuthApplication>, RepositoryError> {
-        Ok(self
-            .lock()
+        let store = self.lock();
+        Ok(store
             .apps
             .iter()
             .find(|a| a.client_id() == client_id)
-            .cloned())
+            .map(|a| store.seen(a)))
     }
 
     async fn find_by_org_and_id(
@@ -113,12 +138,12 @@ impl ApplicationRepository for InMemoryRepository {
         org: &OrgId,
         id: AppId,
     ) -> Result<Option<OAuthApplication>, RepositoryError> {
-        Ok(self
-            .lock()
+        let store = self.lock();
+        Ok(store
             .apps
             .iter()
             .find(|a| a.id() == id && a.owner_org_id() == org)
-            .cloned())
+            .map(|a| store.seen(a)))
     }
 
     async fn list_after(
@@ -192,6 +217,28 @@ impl ApplicationRepository for InMemoryRepository {
         *slot = app.clone();
         store.events.push((app.id(), event.clone()));
         Ok(())
+    }
+
+    async fn record_use(
+        &self,
+        app: AppId,
+        credential: CredentialRef,
+        at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        let mut store = self.lock();
+        if !store.apps.iter().any(|a| a.id() == app) {
+            return Ok(false);
+        }
+        let recent = store
+            .uses
+            .get(&(app, credential))
+            .is_some_and(|last| last.plus_seconds(CREDENTIAL_USE_RESOLUTION_SECONDS) > at);
+        if recent {
+            return Ok(false);
+        }
+        store.uses.insert((app, credential), at);
+        store.uses_written += 1;
+        Ok(true)
     }
 }
 

@@ -1,12 +1,12 @@
 //! The `OAuthApplication` aggregate.
 
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
-use super::credentials::Credentials;
+use super::credentials::{CredentialRef, CredentialSerial, Credentials};
 use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
 use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::redirect::RedirectUrls;
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
-use super::secret::{GracePeriod, PreviousSecret, SecretHash, Secrets};
+use super::secret::{GracePeriod, PreviousSecret, Secret, SecretHash, SecretHint, Secrets};
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The settings of an application that its admins may change, valid as a whole for the
@@ -424,6 +424,7 @@ impl OAuthApplication {
     pub fn rotated(
         &self,
         new: SecretHash,
+        hint: Option<SecretHint>,
         grace: GracePeriod,
         now: Timestamp,
     ) -> Result<Self, RotationRefused> {
@@ -436,7 +437,7 @@ impl OAuthApplication {
         let credentials = self
             .inner
             .credentials
-            .with_secrets(secrets.rotate(new, now, grace));
+            .with_secrets(secrets.rotate(new, hint, now, grace));
         Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
@@ -456,10 +457,19 @@ impl OAuthApplication {
         }
         let keys = match self.keys() {
             Some(keys) => keys.rotate(new, now, grace),
-            None => KeySets::new(KeySet::new(new, now)),
+            None => KeySets::first(new, now),
         };
         let credentials = self.inner.credentials.with_keys(keys);
         Ok(self.changed(now, |app| app.credentials = credentials))
+    }
+
+    /// The application as storage returns it once `credential`'s use at `at` is written:
+    /// not a change (version and `updated_at` stay).
+    #[must_use]
+    pub fn with_recorded_use(&self, credential: CredentialRef, at: Timestamp) -> Self {
+        let mut next = self.clone();
+        next.inner.credentials = self.inner.credentials.with_use(credential, at);
+        next
     }
 
     /// The application with its previous credential revoked now: the previous secret and
@@ -551,14 +561,14 @@ impl OAuthApplication {
             Field::TokenEndpointAuthMethod,
             AuthMethod::parse(&record.token_endpoint_auth_method),
         );
-        let current = match record.current_secret_hash {
-            Some(hash) => c.check(Field::Secret, SecretHash::new(hash)).map(Some),
+        let current = match record.current_secret {
+            Some(secret) => secret.restore(&mut c).map(Some),
             None => Some(None),
         };
         let previous = match record.previous_secret {
-            Some((hash, expires_at)) => c
-                .check(Field::Secret, SecretHash::new(hash))
-                .map(|hash| Some(PreviousSecret { hash, expires_at })),
+            Some((secret, expires_at)) => secret
+                .restore(&mut c)
+                .map(|secret| Some(PreviousSecret { secret, expires_at })),
             None => Some(None),
         };
         let keys = match record.keys {
@@ -728,15 +738,15 @@ impl Inner {
             status: self.status.as_str().to_owned(),
             is_first_party: self.is_first_party,
             token_endpoint_auth_method: self.credentials.method().as_str().to_owned(),
-            current_secret_hash: self
+            current_secret: self
                 .credentials
                 .secrets()
-                .map(|s| s.current().as_phc().to_owned()),
+                .map(|s| SecretRecord::of(s.current())),
             previous_secret: self
                 .credentials
                 .secrets()
                 .and_then(Secrets::previous)
-                .map(|p| (p.hash.as_phc().to_owned(), p.expires_at)),
+                .map(|p| (SecretRecord::of(&p.secret), p.expires_at)),
             keys: self.credentials.keys().map(KeysRecord::of),
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -774,10 +784,10 @@ pub struct ApplicationRecord {
     pub is_first_party: bool,
     /// The authentication method's wire name.
     pub token_endpoint_auth_method: String,
-    /// The PHC string of the current secret, when the method uses one.
-    pub current_secret_hash: Option<String>,
-    /// The PHC string of the previous secret and the instant it stops working.
-    pub previous_secret: Option<(String, Timestamp)>,
+    /// The current secret, when the method uses one.
+    pub current_secret: Option<SecretRecord>,
+    /// The previous secret and the instant it stops working.
+    pub previous_secret: Option<(SecretRecord, Timestamp)>,
     /// The key sets, when any are registered.
     pub keys: Option<KeysRecord>,
     /// When it was created.
@@ -799,16 +809,63 @@ pub enum RotationRefused {
     NoSecret(AuthMethod),
 }
 
-/// One key set as plain values: the inline JWK Set's JSON or the URL, and when it was
-/// registered.
+/// One secret as plain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRecord {
+    /// The PHC string of its hash.
+    pub hash: String,
+    /// Its last four characters, when known.
+    pub hint: Option<String>,
+    /// Which of the application's secrets it is (1, 2, ...).
+    pub serial: u32,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When a client last authenticated with it.
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl SecretRecord {
+    fn of(secret: &Secret) -> Self {
+        Self {
+            hash: secret.hash.as_phc().to_owned(),
+            hint: secret.hint.as_ref().map(|h| h.as_str().to_owned()),
+            serial: secret.serial.get(),
+            created_at: secret.created_at,
+            last_used_at: secret.last_used_at,
+        }
+    }
+
+    fn restore(self, c: &mut Collector) -> Option<Secret> {
+        let hash = c.check(Field::Secret, SecretHash::new(self.hash));
+        let hint = match self.hint {
+            Some(hint) => c.check(Field::Secret, SecretHint::restore(hint)).map(Some),
+            None => Some(None),
+        };
+        let serial = c.check(Field::Secret, CredentialSerial::new(self.serial));
+        Some(Secret {
+            hash: hash?,
+            hint: hint?,
+            serial: serial?,
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+        })
+    }
+}
+
+/// One key set as plain values: the inline JWK Set's JSON or the URL, which of the
+/// application's sets it is, when it was registered and last used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeySetRecord {
     /// The JWK Set's JSON, when given inline.
     pub jwks: Option<String>,
     /// The URL the keys are published at.
     pub jwks_uri: Option<String>,
+    /// Which of the application's key sets it is (1, 2, ...).
+    pub serial: u32,
     /// When it was registered.
     pub created_at: Timestamp,
+    /// When a client last authenticated with it.
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// An application's key sets as plain values.
@@ -829,11 +886,18 @@ impl KeySetRecord {
         Self {
             jwks,
             jwks_uri,
+            serial: set.serial.get(),
             created_at: set.created_at,
+            last_used_at: set.last_used_at,
         }
     }
 
     fn restore(self, c: &mut Collector) -> Option<KeySet> {
+        let field = if self.jwks_uri.is_some() {
+            Field::JwksUri
+        } else {
+            Field::Jwks
+        };
         let source = match (self.jwks, self.jwks_uri) {
             (Some(jwks), None) => c
                 .check(Field::Jwks, Jwks::parse(&jwks))
@@ -846,10 +910,12 @@ impl KeySetRecord {
                 None
             }
         };
-        source.map(|source| KeySet {
-            source,
+        let serial = c.check(field, CredentialSerial::new(self.serial));
+        Some(KeySet {
+            source: source?,
+            serial: serial?,
             created_at: self.created_at,
-            last_used_at: None,
+            last_used_at: self.last_used_at,
         })
     }
 }
@@ -889,6 +955,11 @@ pub(crate) mod tests {
         SecretHash::new(format!("$test${s}")).unwrap()
     }
 
+    /// A first secret hashed as `hash(s)`, issued at `created`, without a hint.
+    pub(crate) fn secret(s: &str, created: Timestamp) -> Secret {
+        Secret::first(hash(s), None, created)
+    }
+
     fn profile(
         app_type: AppType,
         urls: &[&str],
@@ -918,7 +989,7 @@ pub(crate) mod tests {
             )
             .unwrap(),
             false,
-            Credentials::secret(Secrets::new(hash("current"))),
+            Credentials::secret(Secrets::new(secret("current", at(1000)))),
             at(1000),
         )
         .with_id(AppId::new(id).unwrap())
@@ -1071,7 +1142,7 @@ pub(crate) mod tests {
         assert_eq!(app.version(), Version::INITIAL);
         assert_eq!(app.created_at(), at(1000));
         assert_eq!(app.updated_at(), at(1000));
-        assert_eq!(app.secrets().unwrap().current(), &hash("current"));
+        assert_eq!(app.secrets().unwrap().current().hash, hash("current"));
         assert!(app.secrets().unwrap().previous().is_none());
         assert_eq!(app.profile().name().as_str(), "App");
     }
@@ -1086,7 +1157,7 @@ pub(crate) mod tests {
             AppType::Web,
             profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
             true,
-            Credentials::secret(Secrets::new(hash("h"))),
+            Credentials::secret(Secrets::new(secret("h", at(5)))),
             at(5),
         );
         assert_eq!(new.client_id(), &first);
@@ -1140,12 +1211,12 @@ pub(crate) mod tests {
     fn rotation_is_refused_for_disabled_apps() {
         let app = sample(1, "acme");
         let grace = GracePeriod::from_seconds(60).unwrap();
-        let rotated = app.rotated(hash("new"), grace, at(2000)).unwrap();
-        assert_eq!(rotated.secrets().unwrap().current(), &hash("new"));
-        assert_eq!(
-            rotated.secrets().unwrap().previous().unwrap().hash,
-            hash("current")
-        );
+        let rotated = app.rotated(hash("new"), None, grace, at(2000)).unwrap();
+        let current = rotated.secrets().unwrap().current();
+        assert_eq!(current.hash, hash("new"));
+        assert_eq!((current.serial.get(), current.created_at), (2, at(2000)));
+        let previous = &rotated.secrets().unwrap().previous().unwrap().secret;
+        assert_eq!(previous, app.secrets().unwrap().current());
         assert_eq!(
             rotated.secrets().unwrap().previous().unwrap().expires_at,
             at(2060)
@@ -1153,7 +1224,7 @@ pub(crate) mod tests {
         assert_eq!(rotated.version().get(), 2);
         let disabled = app.with_status(Status::Revoked, at(2000));
         assert_eq!(
-            disabled.rotated(hash("new"), grace, at(2001)),
+            disabled.rotated(hash("new"), None, grace, at(2001)),
             Err(RotationRefused::Disabled)
         );
         let revoked = rotated.without_previous_credential(at(2010));
@@ -1194,6 +1265,7 @@ pub(crate) mod tests {
         let app = sample(3, "acme")
             .rotated(
                 hash("next"),
+                SecretHint::restore("Wx9z").ok(),
                 GracePeriod::from_seconds(10).unwrap(),
                 at(1100),
             )
@@ -1201,8 +1273,19 @@ pub(crate) mod tests {
         let record = app.to_record();
         assert_eq!(
             record.previous_secret,
-            Some(("$test$current".into(), at(1110)))
+            Some((
+                SecretRecord {
+                    hash: "$test$current".into(),
+                    hint: None,
+                    serial: 1,
+                    created_at: at(1000),
+                    last_used_at: None,
+                },
+                at(1110)
+            ))
         );
+        let current = record.current_secret.as_ref().unwrap();
+        assert_eq!((current.hint.as_deref(), current.serial), (Some("Wx9z"), 2));
         assert_eq!(record.version, 2);
         assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
     }
@@ -1237,6 +1320,7 @@ pub(crate) mod tests {
         let app = sample(3, "acme")
             .rotated(
                 hash("next"),
+                SecretHint::restore("Wx9z").ok(),
                 GracePeriod::from_seconds(10).unwrap(),
                 at(1100),
             )
@@ -1304,7 +1388,7 @@ pub(crate) mod tests {
             AppType::Web,
             profile(AppType::Web, &[], &["client_credentials"]).unwrap(),
             true,
-            Credentials::secret(Secrets::new(hash("h"))),
+            Credentials::secret(Secrets::new(secret("h", at(5)))),
             at(5),
         );
         let app = new.clone().with_id(AppId::new(9).unwrap());
@@ -1313,7 +1397,7 @@ pub(crate) mod tests {
         assert_eq!(new.profile(), app.profile());
         assert_eq!(new.status(), Status::Active);
         assert!(new.is_first_party());
-        assert_eq!(new.secrets(), Some(&Secrets::new(hash("h"))));
+        assert_eq!(new.secrets(), Some(&Secrets::new(secret("h", at(5)))));
         assert_eq!((new.created_at(), new.updated_at()), (at(5), at(5)));
         assert_eq!(new.version(), Version::INITIAL);
     }
@@ -1349,8 +1433,15 @@ pub(crate) mod tests {
         r.grant_types = vec!["implicit".into()];
         r.access_level = "galaxy".into();
         r.status = "gone".into();
-        r.current_secret_hash = Some("plain".into());
-        r.previous_secret = Some(("plain".into(), at(1)));
+        let plain = SecretRecord {
+            hash: "plain".into(),
+            hint: None,
+            serial: 1,
+            created_at: at(1),
+            last_used_at: None,
+        };
+        r.current_secret = Some(plain.clone());
+        r.previous_secret = Some((plain, at(1)));
         r.version = 0;
         let errors = OAuthApplication::from_record(0, r).unwrap_err();
         for field in [

@@ -2,9 +2,128 @@
 //! the method needs, held together so that they always agree.
 
 use super::attributes::AppType;
-use super::keys::{AuthMethod, KeySets};
-use super::secret::Secrets;
+use super::ids::Timestamp;
+use super::keys::{AuthMethod, KeySet, KeySets, KeySource};
+use super::secret::{Secret, Secrets};
 use crate::validation::{Field, FieldError, Violation};
+
+/// How stale a credential's last use may be: a use is written at most once in this many
+/// seconds per credential, across replicas, so that authentication costs no write on the
+/// warm path.
+pub const CREDENTIAL_USE_RESOLUTION_SECONDS: u32 = 60;
+
+/// What kind of credential an application proves itself with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    /// A client secret (`client_secret_basic`, `client_secret_post`).
+    Secret,
+    /// A key set (`private_key_jwt`).
+    KeySet,
+}
+
+impl CredentialKind {
+    /// The wire name: `secret` or `key_set`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::KeySet => "key_set",
+        }
+    }
+}
+
+/// Which of an application's secrets, or of its key sets, a credential is: 1 for the
+/// first, one more for each that replaces it. Never reused within an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CredentialSerial(u32);
+
+impl CredentialSerial {
+    /// The first credential of its kind.
+    pub const FIRST: Self = Self(1);
+
+    /// Rebuilds a stored serial.
+    ///
+    /// # Errors
+    /// [`Violation::Malformed`] for zero.
+    pub const fn new(serial: u32) -> Result<Self, Violation> {
+        if serial == 0 {
+            Err(Violation::Malformed {
+                what: "credential serial",
+            })
+        } else {
+            Ok(Self(serial))
+        }
+    }
+
+    /// The serial of the credential that replaces this one.
+    #[must_use]
+    pub const fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+
+    /// The number.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// One credential of an application, by kind and serial: what a use is recorded against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CredentialRef {
+    /// A secret or a key set.
+    pub kind: CredentialKind,
+    /// Which one.
+    pub serial: CredentialSerial,
+}
+
+/// What an operator is shown of a credential: never the credential itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialSummary {
+    /// Which credential.
+    pub credential: CredentialRef,
+    /// When it was issued or registered.
+    pub created_at: Timestamp,
+    /// When a previous credential stops being accepted; `None` for the current one.
+    pub expires_at: Option<Timestamp>,
+    /// When a client last proved itself with it (at most a minute stale), if ever.
+    pub last_used_at: Option<Timestamp>,
+    /// A secret's last four characters; a key set's key ids (space-separated) or, for
+    /// published keys, their URL. `None` for a secret issued before hints were kept.
+    pub hint: Option<String>,
+}
+
+impl CredentialSummary {
+    fn of_secret(secret: &Secret, expires_at: Option<Timestamp>) -> Self {
+        Self {
+            credential: CredentialRef {
+                kind: CredentialKind::Secret,
+                serial: secret.serial,
+            },
+            created_at: secret.created_at,
+            expires_at,
+            last_used_at: secret.last_used_at,
+            hint: secret.hint.as_ref().map(|h| h.as_str().to_owned()),
+        }
+    }
+
+    fn of_key_set(set: &KeySet, expires_at: Option<Timestamp>) -> Self {
+        let hint = match &set.source {
+            KeySource::Inline(jwks) => jwks.kids().collect::<Vec<_>>().join(" "),
+            KeySource::Remote(uri) => uri.as_str().to_owned(),
+        };
+        Self {
+            credential: CredentialRef {
+                kind: CredentialKind::KeySet,
+                serial: set.serial,
+            },
+            created_at: set.created_at,
+            expires_at,
+            last_used_at: set.last_used_at,
+            hint: Some(hint),
+        }
+    }
+}
 
 /// An application's authentication method with its secrets and key sets.
 ///
@@ -124,6 +243,103 @@ impl Credentials {
         }
     }
 
+    /// The credential the method uses: the current secret, the current key set, or none
+    /// (`none`).
+    #[must_use]
+    pub fn current_credential(&self) -> Option<CredentialSummary> {
+        if self.method.uses_keys() {
+            let keys = self.keys.as_ref()?;
+            Some(CredentialSummary::of_key_set(keys.current(), None))
+        } else {
+            let secrets = self.secrets.as_ref()?;
+            Some(CredentialSummary::of_secret(secrets.current(), None))
+        }
+    }
+
+    /// The rotated-out credential of the method's kind while one is kept (its grace
+    /// period may have ended).
+    #[must_use]
+    pub fn previous_credential(&self) -> Option<CredentialSummary> {
+        if self.method.uses_keys() {
+            let previous = self.keys.as_ref()?.previous()?;
+            Some(CredentialSummary::of_key_set(
+                &previous.set,
+                Some(previous.expires_at),
+            ))
+        } else {
+            let previous = self.secrets.as_ref()?.previous()?;
+            Some(CredentialSummary::of_secret(
+                &previous.secret,
+                Some(previous.expires_at),
+            ))
+        }
+    }
+
+    /// When `credential` was last used, as loaded; `None` if never or if the
+    /// application has no such credential.
+    #[must_use]
+    pub fn last_used(&self, credential: CredentialRef) -> Option<Timestamp> {
+        match credential.kind {
+            CredentialKind::Secret => {
+                let secrets = self.secrets.as_ref()?;
+                std::iter::once(secrets.current())
+                    .chain(secrets.previous().map(|p| &p.secret))
+                    .find(|s| s.serial == credential.serial)?
+                    .last_used_at
+            }
+            CredentialKind::KeySet => {
+                let keys = self.keys.as_ref()?;
+                std::iter::once(keys.current())
+                    .chain(keys.previous().map(|p| &p.set))
+                    .find(|s| s.serial == credential.serial)?
+                    .last_used_at
+            }
+        }
+    }
+
+    /// Whether a use of `credential` at `now` should be written: it exists and its last
+    /// use, as loaded, is not within [`CREDENTIAL_USE_RESOLUTION_SECONDS`] before `now`.
+    #[must_use]
+    pub fn use_is_due(&self, credential: CredentialRef, now: Timestamp) -> bool {
+        let known = match credential.kind {
+            CredentialKind::Secret => self.secrets.as_ref().is_some_and(|s| {
+                std::iter::once(s.current())
+                    .chain(s.previous().map(|p| &p.secret))
+                    .any(|s| s.serial == credential.serial)
+            }),
+            CredentialKind::KeySet => self.keys.as_ref().is_some_and(|k| {
+                std::iter::once(k.current())
+                    .chain(k.previous().map(|p| &p.set))
+                    .any(|s| s.serial == credential.serial)
+            }),
+        };
+        known
+            && self
+                .last_used(credential)
+                .is_none_or(|last| now >= last.plus_seconds(CREDENTIAL_USE_RESOLUTION_SECONDS))
+    }
+
+    /// With `credential`'s last use at `at`, as storage returns it after
+    /// [`crate::ApplicationRepository::record_use`]; unchanged when there is no such
+    /// credential.
+    #[must_use]
+    pub(crate) fn with_use(&self, credential: CredentialRef, at: Timestamp) -> Self {
+        let mut next = self.clone();
+        match credential.kind {
+            CredentialKind::Secret => {
+                if let Some(secrets) = &self.secrets {
+                    next.secrets = Some(secrets.with_use(credential.serial, at));
+                }
+            }
+            CredentialKind::KeySet => {
+                if let Some(keys) = &self.keys {
+                    next.keys = Some(keys.with_use(credential.serial, at));
+                }
+            }
+        }
+        next
+    }
+
     /// Whether a previous secret or key set is kept (it may have expired).
     #[must_use]
     pub fn has_previous(&self) -> bool {
@@ -137,10 +353,14 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Jwks, KeySet, KeySource, SecretHash, Timestamp};
+    use crate::model::{Jwks, KeySource, Secret, SecretHash, Timestamp};
 
     fn secrets() -> Secrets {
-        Secrets::new(SecretHash::new("$test$h").unwrap())
+        Secrets::new(Secret::first(
+            SecretHash::new("$test$h").unwrap(),
+            None,
+            Timestamp::from_unix_micros(0).unwrap(),
+        ))
     }
 
     fn keys() -> KeySets {
@@ -148,10 +368,10 @@ mod tests {
             r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}"#,
         )
         .unwrap();
-        KeySets::new(KeySet::new(
+        KeySets::first(
             KeySource::Inline(jwks),
             Timestamp::from_unix_micros(0).unwrap(),
-        ))
+        )
     }
 
     fn violation(r: Result<Credentials, FieldError>) -> Violation {

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use url::Url;
 
+use super::credentials::CredentialSerial;
 use super::ids::Timestamp;
 use super::secret::GracePeriod;
 use crate::validation::Violation;
@@ -512,6 +513,9 @@ pub enum KeySource {
 pub struct KeySet {
     /// Where the keys are.
     pub source: KeySource,
+    /// Which of the application's key sets it is: 1 for the first, one more for each that
+    /// replaces it.
+    pub serial: CredentialSerial,
     /// When it was registered.
     pub created_at: Timestamp,
     /// When a client last authenticated with it (at most a minute stale).
@@ -519,11 +523,12 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// A new set registered `now`.
+    /// A new set registered `now` as the `serial`-th of its application.
     #[must_use]
-    pub const fn new(source: KeySource, now: Timestamp) -> Self {
+    pub const fn new(source: KeySource, serial: CredentialSerial, now: Timestamp) -> Self {
         Self {
             source,
+            serial,
             created_at: now,
             last_used_at: None,
         }
@@ -565,6 +570,19 @@ impl KeySets {
         }
     }
 
+    /// The first set of an application, registered `now`.
+    #[must_use]
+    pub const fn first(source: KeySource, now: Timestamp) -> Self {
+        Self::new(KeySet::new(source, CredentialSerial::FIRST, now))
+    }
+
+    /// Only `new`, registered `now`: the current set and any previous one are replaced,
+    /// not rotated (neither stays valid).
+    #[must_use]
+    pub const fn replaced(&self, new: KeySource, now: Timestamp) -> Self {
+        Self::new(KeySet::new(new, self.current.serial.next(), now))
+    }
+
     /// As stored.
     #[must_use]
     pub const fn restore(current: KeySet, previous: Option<PreviousKeySet>) -> Self {
@@ -592,9 +610,22 @@ impl KeySets {
             expires_at: now.plus_seconds(grace.seconds()),
         });
         Self {
-            current: KeySet::new(new, now),
+            current: KeySet::new(new, self.current.serial.next(), now),
             previous,
         }
+    }
+
+    /// With the last use of the set numbered `serial` at `at`.
+    #[must_use]
+    pub(crate) fn with_use(&self, serial: CredentialSerial, at: Timestamp) -> Self {
+        let mut next = self.clone();
+        if next.current.serial == serial {
+            next.current.last_used_at = Some(at);
+        }
+        if let Some(previous) = next.previous.as_mut().filter(|p| p.set.serial == serial) {
+            previous.set.last_used_at = Some(at);
+        }
+        next
     }
 
     /// Without the previous set.
@@ -792,7 +823,7 @@ mod tests {
         let a = KeySource::Inline(set(vec![ed("a")]).unwrap());
         let b = KeySource::Remote(JwksUri::parse("https://c.example/jwks").unwrap());
         let c = KeySource::Inline(set(vec![ec("c")]).unwrap());
-        let sets = KeySets::new(KeySet::new(a.clone(), t(1)));
+        let sets = KeySets::first(a.clone(), t(1));
         let rotated = sets.rotate(b.clone(), t(10), GracePeriod::from_seconds(60).unwrap());
         assert_eq!(rotated.current().source, b);
         assert_eq!(rotated.previous().unwrap().set.source, a);

@@ -13,10 +13,13 @@ mod secret;
 pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, KeySetRecord, KeysRecord, NewApplication, OAuthApplication, Profile,
-    RotationRefused, StoredApplication,
+    RotationRefused, SecretRecord, StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
-pub use credentials::Credentials;
+pub use credentials::{
+    CREDENTIAL_USE_RESOLUTION_SECONDS, CredentialKind, CredentialRef, CredentialSerial,
+    CredentialSummary, Credentials,
+};
 pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
 pub use keys::{
     AuthMethod, Jwks, JwksUri, KeyKind, KeySet, KeySets, KeySource, PreviousKeySet, PublicJwk,
@@ -27,5 +30,5 @@ pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
 pub use secret::{
     ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,
-    SecretHash, Secrets, is_well_formed_secret,
+    Secret, SecretHash, SecretHint, Secrets, is_well_formed_secret,
 };

@@ -5,6 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::credentials::CredentialSerial;
 use super::ids::Timestamp;
 use crate::validation::Violation;
 
@@ -158,11 +159,79 @@ impl GracePeriod {
     }
 }
 
+/// The last four characters of a secret, shown so that its owner can tell which secret a
+/// client holds (as many services show a card's last digits); four of its 53 characters
+/// do not help a guess at the other 49.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHint(String);
+
+impl SecretHint {
+    /// How many characters of the secret the hint shows.
+    pub const LEN: usize = 4;
+
+    /// The hint of `secret`.
+    #[must_use]
+    pub fn of(secret: &ClientSecret) -> Self {
+        let s = secret.expose();
+        Self(s[s.len().saturating_sub(Self::LEN)..].to_owned())
+    }
+
+    /// Rebuilds a stored hint.
+    ///
+    /// # Errors
+    /// [`Violation::Malformed`] unless it is 1 to 4 printable ASCII characters.
+    pub fn restore(hint: impl Into<String>) -> Result<Self, Violation> {
+        let hint = hint.into();
+        if (1..=Self::LEN).contains(&hint.len()) && hint.bytes().all(|b| b.is_ascii_graphic()) {
+            Ok(Self(hint))
+        } else {
+            Err(Violation::Malformed {
+                what: "secret hint",
+            })
+        }
+    }
+
+    /// The characters.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One secret of an application: its hash and what is known of it besides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// Its hash.
+    pub hash: SecretHash,
+    /// Its last four characters; unknown for secrets issued before hints were kept.
+    pub hint: Option<SecretHint>,
+    /// Which of the application's secrets it is: 1 for the first, one more per rotation.
+    pub serial: CredentialSerial,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When a client last authenticated with it (at most a minute stale).
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl Secret {
+    /// The first secret of an application, issued `now`.
+    #[must_use]
+    pub const fn first(hash: SecretHash, hint: Option<SecretHint>, now: Timestamp) -> Self {
+        Self {
+            hash,
+            hint,
+            serial: CredentialSerial::FIRST,
+            created_at: now,
+            last_used_at: None,
+        }
+    }
+}
+
 /// A rotated-out secret that stays valid until `expires_at` (exclusive).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousSecret {
-    /// Its hash.
-    pub hash: SecretHash,
+    /// The secret.
+    pub secret: Secret,
     /// The first instant at which it no longer authenticates.
     pub expires_at: Timestamp,
 }
@@ -179,14 +248,14 @@ impl PreviousSecret {
 /// in its grace period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secrets {
-    current: SecretHash,
+    current: Secret,
     previous: Option<PreviousSecret>,
 }
 
 impl Secrets {
     /// The secrets of a new application: one current secret.
     #[must_use]
-    pub const fn new(current: SecretHash) -> Self {
+    pub const fn new(current: Secret) -> Self {
         Self {
             current,
             previous: None,
@@ -195,13 +264,13 @@ impl Secrets {
 
     /// Rebuilds stored secrets.
     #[must_use]
-    pub const fn restore(current: SecretHash, previous: Option<PreviousSecret>) -> Self {
+    pub const fn restore(current: Secret, previous: Option<PreviousSecret>) -> Self {
         Self { current, previous }
     }
 
-    /// The current secret's hash.
+    /// The current secret.
     #[must_use]
-    pub const fn current(&self) -> &SecretHash {
+    pub const fn current(&self) -> &Secret {
         &self.current
     }
 
@@ -211,19 +280,44 @@ impl Secrets {
         self.previous.as_ref()
     }
 
-    /// Makes `new` the current secret. The old current secret stays valid for `grace`
-    /// after `now`, or stops at once when `grace` is zero; an older previous secret is
-    /// dropped at once (there is at most one previous secret).
+    /// Makes `new` (issued `now`) the current secret. The old current secret stays valid
+    /// for `grace` after `now`, or stops at once when `grace` is zero; an older previous
+    /// secret is dropped at once (there is at most one previous secret).
     #[must_use]
-    pub fn rotate(&self, new: SecretHash, now: Timestamp, grace: GracePeriod) -> Self {
+    pub fn rotate(
+        &self,
+        new: SecretHash,
+        hint: Option<SecretHint>,
+        now: Timestamp,
+        grace: GracePeriod,
+    ) -> Self {
         let previous = (grace.seconds() > 0).then(|| PreviousSecret {
-            hash: self.current.clone(),
+            secret: self.current.clone(),
             expires_at: now.plus_seconds(grace.seconds()),
         });
         Self {
-            current: new,
+            current: Secret {
+                hash: new,
+                hint,
+                serial: self.current.serial.next(),
+                created_at: now,
+                last_used_at: None,
+            },
             previous,
         }
+    }
+
+    /// With the last use of the secret numbered `serial` at `at`.
+    #[must_use]
+    pub(crate) fn with_use(&self, serial: CredentialSerial, at: Timestamp) -> Self {
+        let mut next = self.clone();
+        if next.current.serial == serial {
+            next.current.last_used_at = Some(at);
+        }
+        if let Some(previous) = next.previous.as_mut().filter(|p| p.secret.serial == serial) {
+            previous.secret.last_used_at = Some(at);
+        }
+        next
     }
 
     /// Ends the previous secret's grace period now.
@@ -239,14 +333,14 @@ impl Secrets {
     /// previous one.
     pub const MAX_VALID: usize = 2;
 
-    /// The hashes a presented secret may match at `now`: the current one, then the
+    /// The secrets a presented secret may match at `now`: the current one, then the
     /// previous one while its grace period lasts (at most [`Self::MAX_VALID`]).
-    pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &SecretHash> {
+    pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &Secret> {
         std::iter::once(&self.current).chain(
             self.previous
                 .as_ref()
                 .filter(|p| p.is_valid_at(now))
-                .map(|p| &p.hash),
+                .map(|p| &p.secret),
         )
     }
 }
@@ -363,55 +457,107 @@ mod tests {
         assert_eq!(GracePeriod::default(), GracePeriod::NONE);
     }
 
+    fn first(h: &str) -> Secrets {
+        Secrets::new(Secret::first(hash(h), None, at(0)))
+    }
+
+    fn valid(s: &Secrets, now: i64) -> Vec<SecretHash> {
+        s.valid_at(at(now)).map(|s| s.hash.clone()).collect()
+    }
+
     #[test]
     fn rotation_without_grace_revokes_the_old_secret_at_once() {
-        let s = Secrets::new(hash("one"));
+        let s = first("one");
         assert_eq!(s.valid_at(at(0)).count(), 1);
-        let r = s.rotate(hash("two"), at(100), GracePeriod::NONE);
-        assert_eq!(r.current(), &hash("two"));
+        let r = s.rotate(hash("two"), None, at(100), GracePeriod::NONE);
+        assert_eq!(r.current().hash, hash("two"));
         assert!(r.previous().is_none());
-        assert_eq!(r.valid_at(at(100)).collect::<Vec<_>>(), [&hash("two")]);
+        assert_eq!(valid(&r, 100), [hash("two")]);
     }
 
     #[test]
     fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
-        let s = Secrets::new(hash("one"));
-        let r = s.rotate(hash("two"), at(100), GracePeriod::from_seconds(60).unwrap());
-        let previous = r.previous().unwrap();
-        assert_eq!(previous.hash, hash("one"));
-        assert_eq!(previous.expires_at, at(160));
-        assert_eq!(
-            r.valid_at(at(159)).collect::<Vec<_>>(),
-            [&hash("two"), &hash("one")]
+        let s = first("one");
+        let r = s.rotate(
+            hash("two"),
+            None,
+            at(100),
+            GracePeriod::from_seconds(60).unwrap(),
         );
+        let previous = r.previous().unwrap();
+        assert_eq!(&previous.secret, s.current());
+        assert_eq!(previous.expires_at, at(160));
+        assert_eq!(valid(&r, 159), [hash("two"), hash("one")]);
         assert!(previous.is_valid_at(at(159)));
         assert!(!previous.is_valid_at(at(160)));
-        assert_eq!(r.valid_at(at(160)).collect::<Vec<_>>(), [&hash("two")]);
+        assert_eq!(valid(&r, 160), [hash("two")]);
+    }
+
+    #[test]
+    fn each_new_secret_has_the_next_serial_its_issue_time_and_no_use_yet() {
+        let grace = GracePeriod::from_seconds(3600).unwrap();
+        let used = first("one").with_use(CredentialSerial::FIRST, at(5));
+        assert_eq!(used.current().last_used_at, Some(at(5)));
+        let hint = SecretHint::restore("Wx9z").unwrap();
+        let r = used.rotate(hash("two"), Some(hint.clone()), at(10), grace);
+        let current = r.current();
+        assert_eq!(current.serial, CredentialSerial::FIRST.next());
+        assert_eq!(
+            (
+                current.created_at,
+                current.last_used_at,
+                current.hint.as_ref()
+            ),
+            (at(10), None, Some(&hint))
+        );
+        // The previous secret keeps its own history.
+        assert_eq!(r.previous().unwrap().secret.last_used_at, Some(at(5)));
+        let later = r.with_use(CredentialSerial::FIRST, at(20));
+        assert_eq!(later.previous().unwrap().secret.last_used_at, Some(at(20)));
+        assert_eq!(later.current().last_used_at, None);
     }
 
     #[test]
     fn rotating_again_drops_the_older_previous_secret() {
         let grace = GracePeriod::from_seconds(3600).unwrap();
-        let r = Secrets::new(hash("one"))
-            .rotate(hash("two"), at(0), grace)
-            .rotate(hash("three"), at(10), grace);
-        assert_eq!(r.current(), &hash("three"));
-        assert_eq!(r.previous().unwrap().hash, hash("two"));
-        assert!(!r.valid_at(at(11)).any(|h| h == &hash("one")));
-        let no_grace = r.rotate(hash("four"), at(20), GracePeriod::NONE);
+        let r = first("one").rotate(hash("two"), None, at(0), grace).rotate(
+            hash("three"),
+            None,
+            at(10),
+            grace,
+        );
+        assert_eq!(r.current().hash, hash("three"));
+        assert_eq!(r.current().serial.get(), 3);
+        assert_eq!(r.previous().unwrap().secret.hash, hash("two"));
+        assert!(!valid(&r, 11).contains(&hash("one")));
+        let no_grace = r.rotate(hash("four"), None, at(20), GracePeriod::NONE);
         assert!(no_grace.previous().is_none());
     }
 
     #[test]
     fn previous_secret_can_be_revoked_early() {
-        let r = Secrets::new(hash("one")).rotate(
+        let r = first("one").rotate(
             hash("two"),
+            None,
             at(0),
             GracePeriod::from_seconds(3600).unwrap(),
         );
         let revoked = r.without_previous();
         assert!(revoked.previous().is_none());
-        assert_eq!(revoked.current(), &hash("two"));
-        assert_eq!(Secrets::restore(hash("a"), None), Secrets::new(hash("a")));
+        assert_eq!(revoked.current().hash, hash("two"));
+        let one = Secret::first(hash("a"), None, at(0));
+        assert_eq!(Secrets::restore(one.clone(), None), Secrets::new(one));
+    }
+
+    #[test]
+    fn a_hint_is_the_last_four_characters() {
+        let secret = ClientSecret::from_random_bytes(&[3; 32]);
+        let hint = SecretHint::of(&secret);
+        assert_eq!(hint.as_str().len(), 4);
+        assert!(secret.expose().ends_with(hint.as_str()));
+        assert_eq!(SecretHint::restore(hint.as_str()), Ok(hint));
+        for bad in ["", "abcde", "a b", "é"] {
+            assert!(SecretHint::restore(bad).is_err(), "{bad:?}");
+        }
     }
 }

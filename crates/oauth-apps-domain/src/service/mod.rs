@@ -13,11 +13,11 @@ use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use precondition::Precondition;
 
 use crate::model::{
-    AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientSecret, Credentials, Cursor,
-    Description, GracePeriod, GrantTypes, Jwks, JwksUri, KeySet, KeySets, KeySource,
-    NewApplication, OAuthApplication, OrgId, PageNumber, PageSize, Profile, RedirectUrls,
-    RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, SecretHash, Secrets, Status,
-    Timestamp, grant_rule_errors, is_well_formed_secret,
+    AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientSecret, CredentialKind,
+    CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes, Jwks, JwksUri,
+    KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize,
+    Profile, RedirectUrls, RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret,
+    SecretHash, SecretHint, Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -58,6 +58,9 @@ pub struct ServiceConfig {
     /// server's issuer and token endpoint URLs. Without any, `private_key_jwt` cannot be
     /// chosen.
     pub assertion_audiences: Vec<String>,
+    /// Whether each credential's last use is written (at most once a minute per
+    /// credential; see [`ApplicationRepository::record_use`]). On by default.
+    pub record_credential_use: bool,
 }
 
 impl Default for ServiceConfig {
@@ -66,6 +69,7 @@ impl Default for ServiceConfig {
             scope_catalog: ScopeCatalog::default(),
             max_write_attempts: 64,
             assertion_audiences: Vec::new(),
+            record_credential_use: true,
         }
     }
 }
@@ -369,7 +373,10 @@ impl ApplicationPatch {
         );
         let new_keys = rules.check_keys(&mut c, &patch.keys);
         let keys = match &new_keys {
-            Some(Some(source)) => Some(KeySets::new(KeySet::new(source.clone(), now))),
+            Some(Some(source)) => Some(app.keys().map_or_else(
+                || KeySets::first(source.clone(), now),
+                |keys| keys.replaced(source.clone(), now),
+            )),
             _ => app.keys().cloned(),
         };
         if let Some(m) = method
@@ -489,17 +496,18 @@ impl ApplicationService {
         let valid = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
 
         // A hash only for a method that uses a secret, and only once every rule holds.
-        let (secret, secrets) = if valid.method.uses_secret() {
+        let (secret, hash) = if valid.method.uses_secret() {
             let secret = self.new_secret()?;
             let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
-            (Some(secret), Some(Secrets::new(hash)))
+            (Some(secret), Some(hash))
         } else {
             (None, None)
         };
         let now = self.ports.clock.now();
-        let keys = valid
-            .keys
-            .map(|source| KeySets::new(KeySet::new(source, now)));
+        let secrets = secret.as_ref().zip(hash).map(|(secret, hash)| {
+            Secrets::new(Secret::first(hash, Some(SecretHint::of(secret)), now))
+        });
+        let keys = valid.keys.map(|source| KeySets::first(source, now));
         let credentials = Credentials::new(valid.app_type, valid.method, secrets, keys)
             .map_err(|e| RegisterError::Invalid(e.into()))?;
         let mut changed = REGISTERED_FIELDS.to_vec();
@@ -723,6 +731,7 @@ impl ApplicationService {
         }
         let secret = self.new_secret()?;
         let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
+        let hint = SecretHint::of(&secret);
         let application = self
             .write_from(
                 Some(current),
@@ -731,7 +740,7 @@ impl ApplicationService {
                 None,
                 AuditAction::SecretRotated,
                 |app, now| {
-                    app.rotated(hash.clone(), grace, now)
+                    app.rotated(hash.clone(), Some(hint.clone()), grace, now)
                         .map(|next| Some((next, vec![Field::Secret])))
                         .map_err(|refused| match refused {
                             RotationRefused::Disabled => RotateSecretError::Revoked,
@@ -905,20 +914,25 @@ impl ApplicationService {
         };
         let checked = found.filter(|_| refusal == Refusal::WrongSecret);
         if let Some(app) = checked {
-            let mut matched = false;
-            for hash in app.secrets().into_iter().flat_map(|s| s.valid_at(now)) {
+            let mut matched = None;
+            for secret in app.secrets().into_iter().flat_map(|s| s.valid_at(now)) {
                 verified += 1;
                 if self
                     .ports
                     .hasher
-                    .verify(client_secret, hash, principal.subject())
+                    .verify(client_secret, &secret.hash, principal.subject())
                     .await?
                 {
-                    matched = true;
+                    matched = Some(secret.serial);
                     break;
                 }
             }
-            if matched {
+            if let Some(serial) = matched {
+                let used = CredentialRef {
+                    kind: CredentialKind::Secret,
+                    serial,
+                };
+                self.note_use(&app, used, now).await;
                 return Ok(ClientAuthentication::Valid(Box::new(app)));
             }
         }
@@ -980,10 +994,11 @@ impl ApplicationService {
             leeway_seconds: ASSERTION_LEEWAY_SECONDS,
         };
         let mut verified = None;
+        let offered: Vec<&KeySet> = key_sets.valid_at(now).collect();
         for refresh in [false, true] {
             let mut sets = Vec::new();
             let mut remote = false;
-            for set in key_sets.valid_at(now) {
+            for set in &offered {
                 match &set.source {
                     KeySource::Inline(jwks) => sets.push(jwks.clone()),
                     KeySource::Remote(uri) => {
@@ -1019,7 +1034,28 @@ impl ApplicationService {
         {
             return Ok(Invalid(Refusal::Replayed));
         }
+        if let Some(set) = offered.get(claims.key_set) {
+            let used = CredentialRef {
+                kind: CredentialKind::KeySet,
+                serial: set.serial,
+            };
+            self.note_use(&app, used, now).await;
+        }
         Ok(ClientAuthentication::Valid(Box::new(app)))
+    }
+
+    /// Writes that `app`'s `credential` was used `now` when the last use it was loaded
+    /// with is a minute old or more (see [`ApplicationRepository::record_use`]), unless
+    /// [`ServiceConfig::record_credential_use`] is off. Best effort: a failed write is
+    /// not the client's failure.
+    async fn note_use(&self, app: &OAuthApplication, credential: CredentialRef, now: Timestamp) {
+        if self.config.record_credential_use && app.credentials().use_is_due(credential, now) {
+            let _best_effort = self
+                .ports
+                .repository
+                .record_use(app.id(), credential, now)
+                .await;
+        }
     }
 
     /// Loads `target` and checks that `principal` may do `action` on it.

@@ -2,8 +2,8 @@
 //! document declares. camelCase throughout.
 
 use oauth_apps_domain::{
-    ApplicationPatch, KeysInput, OAuthApplication, RegisterApplication, RotateKeys,
-    StoredAuditEvent,
+    ApplicationPatch, JWT_BEARER_ASSERTION_TYPE, KeysInput, OAuthApplication, RegisterApplication,
+    RotateKeys, StoredAuditEvent,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -318,9 +318,6 @@ impl From<RotateKeysBody> for RotateKeys {
     }
 }
 
-/// The assertion type of a client assertion (RFC 7523 §2.2).
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
 /// `POST /api/client-authentication` body: the credentials a client presented to the
 /// authorization server, either `{clientId, clientSecret}` (`client_secret_basic`,
 /// `client_secret_post`) or `{clientAssertionType, clientAssertion, clientId?}`
@@ -389,7 +386,7 @@ impl ClientCredentials {
                 Ok(Presented::Secret { client_id, secret })
             }
             (None, Some(assertion)) => {
-                if self.client_assertion_type.as_deref() != Some(JWT_BEARER) {
+                if self.client_assertion_type.as_deref() != Some(JWT_BEARER_ASSERTION_TYPE) {
                     return Err(problem(
                         "clientAssertionType",
                         "must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",

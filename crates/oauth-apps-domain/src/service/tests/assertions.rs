@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::*;
-use crate::model::{AuthMethod, Jwks};
+use crate::model::{AuthMethod, CredentialKind, CredentialRef, CredentialSerial, Jwks};
 use crate::ports::{AssertionRefusal, AssertionRules, VerifiedAssertion};
 
 /// A stand-in for the signature check: `sub|kid|jti` is valid when a key of the offered
@@ -51,6 +51,10 @@ impl AssertionVerifier for Arc<ByKid> {
         Ok(VerifiedAssertion {
             jti: jti.to_owned(),
             expires_at: rules.now.plus_seconds(60),
+            key_set: keys
+                .iter()
+                .position(|set| set.find(Some(kid)).is_some())
+                .unwrap_or(0),
         })
     }
 }
@@ -196,6 +200,60 @@ fn the_previous_key_set_is_offered_until_its_grace_period_ends() {
         answer(&f, None, &assertion(&app, "new", "c")),
         ClientAuthentication::Valid(_)
     ));
+}
+
+#[test]
+fn a_use_is_noted_against_the_key_set_whose_key_signed() {
+    let f = Fakes::new().with_assertions(Arc::new(ByKid::default()));
+    let app = keyed(&f, inline(&["old"]));
+    let set = |n| CredentialRef {
+        kind: CredentialKind::KeySet,
+        serial: CredentialSerial::new(n).unwrap(),
+    };
+    block_on(f.service().rotate_keys(
+        &admin(),
+        &by_client_id(&app),
+        RotateKeys {
+            keys: inline(&["new"]),
+            grace_period_seconds: Some(600),
+        },
+    ))
+    .unwrap();
+    f.clock.advance(5);
+    assert!(matches!(
+        answer(&f, None, &assertion(&app, "old", "a")),
+        ClientAuthentication::Valid(_)
+    ));
+    let credentials = f.stored(&app).credentials().clone();
+    assert_eq!(credentials.last_used(set(1)), Some(at(NOW + 5)));
+    assert_eq!(credentials.last_used(set(2)), None);
+    let previous = credentials.previous_credential().unwrap();
+    assert_eq!(
+        (previous.credential, previous.hint.as_deref()),
+        (set(1), Some("old"))
+    );
+    assert_eq!(previous.expires_at, Some(at(NOW + 600)));
+    f.clock.advance(1);
+    assert!(matches!(
+        answer(&f, None, &assertion(&app, "new", "b")),
+        ClientAuthentication::Valid(_)
+    ));
+    let current = f.stored(&app).credentials().current_credential().unwrap();
+    assert_eq!(
+        (
+            current.credential,
+            current.last_used_at,
+            current.hint.as_deref()
+        ),
+        (set(2), Some(at(NOW + 6)), Some("new"))
+    );
+    // A refused assertion is no use.
+    f.clock.advance(100);
+    assert!(matches!(
+        answer(&f, None, &assertion(&app, "new", "b")),
+        ClientAuthentication::Invalid(Refusal::Replayed)
+    ));
+    assert_eq!(f.repo.uses_written(), 2);
 }
 
 #[test]

@@ -20,7 +20,9 @@ fn fake_hash(secret: &ClientSecret) -> SecretHash {
 /// hasher.
 fn app_with_good_secret() -> OAuthApplication {
     let mut record = sample(1, "acme").to_record();
-    record.current_secret_hash = Some(fake_hash(&good_client_secret()).as_phc().to_owned());
+    if let Some(current) = record.current_secret.as_mut() {
+        current.hash = fake_hash(&good_client_secret()).as_phc().to_owned();
+    }
     OAuthApplication::from_record(1, record).unwrap()
 }
 
@@ -44,6 +46,7 @@ fn the_previous_secret_authenticates_during_its_grace_period_only() {
     let app = app_with_good_secret()
         .rotated(
             fake_hash(&new_secret),
+            None,
             GracePeriod::from_seconds(600).unwrap(),
             at(NOW),
         )

@@ -13,6 +13,7 @@ mod assertions;
 mod audit_trail;
 mod authenticate;
 mod config;
+mod credential_use;
 mod credentials;
 mod disable_enable;
 mod get_and_list;
@@ -283,6 +284,15 @@ impl ApplicationRepository for Contended {
         }
         self.store.update(app, expected, event).await
     }
+
+    async fn record_use(
+        &self,
+        app: AppId,
+        credential: CredentialRef,
+        at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        self.store.record_use(app, credential, at).await
+    }
 }
 
 /// The audit event [`admin`] leaves at `NOW`.
@@ -420,6 +430,7 @@ fn rotated_app() -> OAuthApplication {
     sample(1, "acme")
         .rotated(
             hash("new"),
+            None,
             GracePeriod::from_seconds(600).unwrap(),
             at(4000),
         )

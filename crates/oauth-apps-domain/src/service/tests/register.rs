@@ -38,8 +38,11 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
     // The secret is shown once; storage keeps the hasher's hash of it.
     let secret = registered.client_secret.as_ref().unwrap().expose();
     assert!(is_well_formed_secret(secret));
-    assert!(is_fake_hash_of(secret, stored.secrets().unwrap().current()));
-    assert!(!r.current_secret_hash.as_deref().unwrap().contains(secret));
+    assert!(is_fake_hash_of(
+        secret,
+        &stored.secrets().unwrap().current().hash
+    ));
+    assert!(!r.current_secret.as_ref().unwrap().hash.contains(secret));
 
     // The secret, then the client id, come from the random source.
     let random = SeededRandom::new(SEED);
@@ -73,8 +76,9 @@ fn registration_hashing_names_the_caller_it_is_for() {
         f.stored(&registered.application)
             .secrets()
             .unwrap()
-            .current(),
-        &hash("h1")
+            .current()
+            .hash,
+        hash("h1")
     );
 }
 

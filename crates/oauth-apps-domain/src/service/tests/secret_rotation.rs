@@ -19,13 +19,16 @@ fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
     // Written over version 1 (storage compares and sets).
     let stored = f.stored(&app);
     assert_eq!(stored, rotated.application);
-    assert!(is_fake_hash_of(secret, stored.secrets().unwrap().current()));
+    assert!(is_fake_hash_of(
+        secret,
+        &stored.secrets().unwrap().current().hash
+    ));
     assert!(
         stored
             .secrets()
             .unwrap()
             .previous()
-            .is_some_and(|p| p.hash == hash("current") && p.expires_at == at(NOW + 3600))
+            .is_some_and(|p| p.secret.hash == hash("current") && p.expires_at == at(NOW + 3600))
     );
     assert_eq!(
         f.only_write(),
@@ -50,7 +53,7 @@ fn rotation_without_grace_revokes_the_old_secret_at_once() {
     assert!(stored.secrets().unwrap().previous().is_none());
     assert!(is_fake_hash_of(
         rotated.client_secret.expose(),
-        stored.secrets().unwrap().current()
+        &stored.secrets().unwrap().current().hash
     ));
 }
 
@@ -98,8 +101,8 @@ fn an_app_disabled_during_rotation_is_not_rotated() {
     assert!(matches!(err, RotateSecretError::Revoked));
     assert_eq!(f.stored(&app), disable(&app));
     assert_eq!(
-        f.stored(&app).secrets().unwrap().current(),
-        &hash("current")
+        f.stored(&app).secrets().unwrap().current().hash,
+        hash("current")
     );
     assert_eq!(f.writers(), ["rival"]);
 }
@@ -152,7 +155,7 @@ fn revoking_the_previous_secret_ends_its_grace_now() {
     let stored = f.stored(&app);
     assert_eq!(stored, revoked);
     assert!(stored.secrets().unwrap().previous().is_none());
-    assert_eq!(stored.secrets().unwrap().current(), &hash("new"));
+    assert_eq!(stored.secrets().unwrap().current().hash, hash("new"));
     assert_eq!(
         f.only_write(),
         (
@@ -236,7 +239,7 @@ fn rotation_loads_the_application_once() {
     )
     .unwrap();
     assert_eq!(
-        rotated.application.secrets().unwrap().current(),
-        &hash("new")
+        rotated.application.secrets().unwrap().current().hash,
+        hash("new")
     );
 }
