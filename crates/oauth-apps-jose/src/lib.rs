@@ -37,6 +37,11 @@
 //! [`OutboundGuard`]: oauth_apps_outbound::OutboundGuard
 #![deny(missing_docs)]
 
+mod directory;
 mod verifier;
 
+pub use directory::{
+    ACCEPT, DEFAULT_CAPACITY, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS, PublishedKeys,
+    REFRESH_INTERVAL,
+};
 pub use verifier::JoseAssertionVerifier;
