@@ -1,0 +1,47 @@
+//! Client assertions (`private_key_jwt`, RFC 7523): the two adapters the domain's
+//! [`ApplicationService::authenticate_assertion`](oauth_apps_domain::ApplicationService::authenticate_assertion)
+//! needs.
+//!
+//! - [`JoseAssertionVerifier`] implements [`AssertionVerifier`]: the header's algorithm
+//!   (ES256, ES384, PS256, RS256, EdDSA only; never `none` or an HMAC), the key its `kid`
+//!   names in the offered sets and that key's own algorithm, the signature (all three
+//!   through `jsonwebtoken`), then the claims against the domain's rules and clock.
+//! - [`PublishedKeys`] implements [`KeyDirectory`]: the JWK Sets clients publish at their
+//!   `jwks_uri`, fetched only through the [`OutboundGuard`] (SSRF policy, https, time-out,
+//!   size limit; `docs/outbound.md`) and cached per `Cache-Control` within 5 minutes to
+//!   24 hours, with a refresh for an unknown `kid` at most once a minute per URL.
+//!
+//! Nothing cryptographic is done here: decoding keys, algorithms and signatures are
+//! `jsonwebtoken`'s (its `rust_crypto` provider); what a JWK may hold is the domain's
+//! [`Jwks`](oauth_apps_domain::Jwks). Whether a `jti` was seen before is the
+//! [`ReplayGuard`](oauth_apps_domain::ReplayGuard)'s to say.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use oauth_apps_domain::{AssertionVerifier, KeyDirectory};
+//! use oauth_apps_jose::{JoseAssertionVerifier, PublishedKeys};
+//! use oauth_apps_outbound::{OutboundConfig, OutboundGuard};
+//!
+//! # fn wire() -> Result<(), Box<dyn std::error::Error>> {
+//! let guard = OutboundGuard::new(OutboundConfig::default())?;
+//! let keys: Arc<dyn KeyDirectory> = Arc::new(PublishedKeys::new(guard));
+//! let assertions: Arc<dyn AssertionVerifier> = Arc::new(JoseAssertionVerifier::new());
+//! # let _ = (keys, assertions);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`AssertionVerifier`]: oauth_apps_domain::AssertionVerifier
+//! [`KeyDirectory`]: oauth_apps_domain::KeyDirectory
+//! [`OutboundGuard`]: oauth_apps_outbound::OutboundGuard
+#![deny(missing_docs)]
+
+mod directory;
+mod verifier;
+
+pub use directory::{
+    ACCEPT, DEFAULT_CAPACITY, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS, PublishedKeys,
+    REFRESH_INTERVAL,
+};
+pub use verifier::JoseAssertionVerifier;

@@ -1,0 +1,163 @@
+//! An https server on loopback that serves scripted answers, trusted through a test CA:
+//! the parts of `crates/oauth-apps-outbound/tests/support` these tests need (a CA and a
+//! server certificate made with `rcgen`, TLS with `tokio-rustls`), with answers that may
+//! change from one request to the next.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::ServerConfig;
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// A certificate authority made for one test.
+pub struct TestCa {
+    issuer: Issuer<'static, KeyPair>,
+    /// The CA certificate in PEM, to trust as an extra root.
+    pub pem: String,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> Self {
+        let key = KeyPair::generate().expect("CA key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.distinguished_name.push(DnType::CommonName, name);
+        let pem = params.self_signed(&key).expect("CA certificate").pem();
+        Self {
+            issuer: Issuer::new(params, key),
+            pem,
+        }
+    }
+
+    /// A server TLS configuration whose certificate this CA signs for `127.0.0.1`.
+    pub fn server(&self) -> Arc<ServerConfig> {
+        let key = KeyPair::generate().expect("server key");
+        let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "oauth-apps jose test server");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let config =
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("protocol versions")
+                .with_no_client_auth()
+                .with_single_cert(vec![cert.der().clone()], key)
+                .expect("server config");
+        Arc::new(config)
+    }
+}
+
+/// A running server on `127.0.0.1`: the n-th request gets the n-th answer, and every
+/// request after the last answer gets the last one again.
+pub struct Server {
+    /// Its port.
+    pub port: u16,
+    connections: Arc<AtomicUsize>,
+    heads: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Listens on a free loopback port; the task ends with the test's runtime.
+    pub async fn start(tls: Arc<ServerConfig>, answers: Vec<Vec<u8>>) -> Self {
+        assert!(!answers.is_empty(), "at least one answer");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let acceptor = TlsAcceptor::from(tls);
+        let (count, seen) = (Arc::clone(&connections), Arc::clone(&heads));
+        let answers = Arc::new(answers);
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let (acceptor, seen, answers) =
+                    (acceptor.clone(), Arc::clone(&seen), Arc::clone(&answers));
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Some(head) = read_head(&mut tls).await else {
+                        return;
+                    };
+                    let n = {
+                        let mut seen = seen.lock().expect("heads");
+                        seen.push(head);
+                        seen.len() - 1
+                    };
+                    let answer = &answers[n.min(answers.len() - 1)];
+                    let _ = tls.write_all(answer).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        Self {
+            port,
+            connections,
+            heads,
+        }
+    }
+
+    /// `https://127.0.0.1:{port}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("https://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// How many TCP connections it accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// The request heads it read, in order.
+    pub fn heads(&self) -> Vec<String> {
+        self.heads.lock().expect("heads").clone()
+    }
+
+    /// How many requests it read.
+    pub fn requests(&self) -> usize {
+        self.heads.lock().expect("heads").len()
+    }
+}
+
+async fn read_head<S: AsyncReadExt + Unpin>(stream: &mut S) -> Option<String> {
+    let mut head = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 16 * 1024 || stream.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).ok()
+}
+
+/// An HTTP/1.1 answer with a `content-length`, closing the connection.
+pub fn answer(status: &str, fields: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for (name, value) in fields {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
