@@ -68,9 +68,10 @@ impl AssertionVerifier for JoseAssertionVerifier {
         rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
         let header = ProtectedHeader::read(assertion)?;
-        let key = keys
+        let (key_set, key) = keys
             .iter()
-            .find_map(|set| set.find(header.kid.as_deref()))
+            .enumerate()
+            .find_map(|(i, set)| set.find(header.kid.as_deref()).map(|key| (i, key)))
             .ok_or(AssertionRefusal::UnknownKey)?;
         if !key.kind().algorithms().contains(&header.alg) || !key.algorithms().contains(&header.alg)
         {
@@ -86,7 +87,7 @@ impl AssertionVerifier for JoseAssertionVerifier {
         validation.leeway = 0;
         let token = jsonwebtoken::decode::<Map<String, Value>>(assertion, &decoding, &validation)
             .map_err(|e| refusal(e.kind()))?;
-        check_claims(&token.claims, rules)
+        check_claims(&token.claims, rules, key_set)
     }
 }
 
@@ -196,6 +197,7 @@ fn time_claim(
 fn check_claims(
     claims: &Map<String, Value>,
     rules: &AssertionRules,
+    key_set: usize,
 ) -> Result<VerifiedAssertion, AssertionRefusal> {
     use AssertionRefusal::Claims;
     let is_client = |name: &str| claims.get(name).and_then(Value::as_str) == Some(&rules.client_id);
@@ -255,6 +257,7 @@ fn check_claims(
     Ok(VerifiedAssertion {
         jti: jti.clone(),
         expires_at,
+        key_set,
     })
 }
 
@@ -302,7 +305,7 @@ mod tests {
     }
 
     fn check(changes: &Value) -> Result<VerifiedAssertion, AssertionRefusal> {
-        check_claims(&claims(changes), &rules())
+        check_claims(&claims(changes), &rules(), 0)
     }
 
     fn refused(changes: &Value) -> &'static str {

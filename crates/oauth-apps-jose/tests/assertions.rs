@@ -174,6 +174,7 @@ fn exercise(alg: Algorithm) {
         Ok(VerifiedAssertion {
             jti: "assertion-1".into(),
             expires_at: Timestamp::from_unix_micros((NOW + 300) * 1_000_000).expect("exp"),
+            key_set: 0,
         }),
         "{alg:?}"
     );
@@ -375,10 +376,12 @@ fn the_kid_picks_the_key_in_the_current_then_the_previous_set() {
     let previous = Signer::generate(Algorithm::ES384, "previous");
     let both = [set(&[&current, &second]), previous.set()];
 
-    assert!(verify(&current.sign(&claims()), &both).is_ok());
-    assert!(verify(&second.sign(&claims()), &both).is_ok());
-    // The previous set's key verifies while that set is offered, and not after.
-    assert!(verify(&previous.sign(&claims()), &both).is_ok());
+    let set_of = |signer: &Signer| verify(&signer.sign(&claims()), &both).map(|v| v.key_set);
+    assert_eq!(set_of(&current), Ok(0));
+    assert_eq!(set_of(&second), Ok(0));
+    // The previous set's key verifies while that set is offered, and not after; the
+    // answer says which set held the key.
+    assert_eq!(set_of(&previous), Ok(1));
     assert_eq!(
         verify(&previous.sign(&claims()), &both[..1]),
         Err(AssertionRefusal::UnknownKey)
