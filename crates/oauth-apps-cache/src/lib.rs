@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use oauth_apps_domain::{
-    AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
-    OrgId, RepositoryError, StoredAuditEvent, Version,
+    AppId, ApplicationRepository, AuditEvent, ClientId, CredentialRef, Cursor, NewApplication,
+    OAuthApplication, OrgId, RepositoryError, StoredAuditEvent, Timestamp, Version,
 };
 
 /// The default time an entry may be served: 5 seconds. Changes are evicted at once
@@ -56,6 +56,14 @@ impl Shared {
         let mut entries = self.lock();
         if let Some(entry) = entries.by_client_id.remove(client_id) {
             entries.client_id_by_id.remove(&entry.app.id());
+        }
+    }
+
+    fn evict_id(&self, id: AppId) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let mut entries = self.lock();
+        if let Some(client_id) = entries.client_id_by_id.remove(&id) {
+            entries.by_client_id.remove(&client_id);
         }
     }
 
@@ -255,6 +263,20 @@ impl ApplicationRepository for CachedRepository {
         // Evict whatever happened: a conflict means the cached copy is stale too.
         self.shared.evict(app.client_id());
         result
+    }
+
+    async fn record_use(
+        &self,
+        app: AppId,
+        credential: CredentialRef,
+        at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        let written = self.inner.record_use(app, credential, at).await?;
+        // Once a minute per credential at most: the next read shows the use.
+        if written {
+            self.shared.evict_id(app);
+        }
+        Ok(written)
     }
 }
 

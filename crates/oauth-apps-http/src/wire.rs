@@ -6,7 +6,7 @@
 //! domain checks and names (422), as every other rule is, not a malformed body.
 
 use oauth_apps_domain::{
-    AccessLevel, AppType, AuthMethod, GrantType, KeySource, Status, Timestamp,
+    AccessLevel, AppType, AuthMethod, CredentialKind, GrantType, KeySource, Status, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -136,6 +136,108 @@ impl From<AuthMethod> for AuthMethodName {
     }
 }
 
+/// What kind of credential an application proves itself with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = CredentialKind)]
+pub enum CredentialKindName {
+    /// A client secret.
+    Secret,
+    /// A key set (inline or published).
+    KeySet,
+}
+
+impl From<CredentialKind> for CredentialKindName {
+    fn from(k: CredentialKind) -> Self {
+        match k {
+            CredentialKind::Secret => Self::Secret,
+            CredentialKind::KeySet => Self::KeySet,
+        }
+    }
+}
+
+/// Declares one surface's view of an application's credentials: the three wire types
+/// and their conversion, field names in the surface's `$case`.
+macro_rules! credentials_view {
+    ($case:literal, $view:ident, $current:ident, $previous:ident) => {
+        /// What is known of an application's credentials, never the credentials
+        /// themselves. The last uses are written at most once a minute per credential and
+        /// are not part of the application's version (its `ETag`).
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = $case)]
+        pub struct $view {
+            /// The credential the authentication method uses: the current secret or key
+            /// set; `null` for `none`.
+            #[schema(required = true)]
+            current: Option<$current>,
+            /// The credential a rotation replaced, while it is kept (its grace period may
+            /// have ended; see `expiresAt`); `null` when there is none.
+            #[schema(required = true)]
+            previous: Option<$previous>,
+        }
+
+        /// The current credential.
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = $case)]
+        pub struct $current {
+            kind: $crate::wire::CredentialKindName,
+            /// When it was issued or registered.
+            #[schema(format = DateTime)]
+            created_at: String,
+            /// When a client last proved itself with it (at most a minute stale); `null`
+            /// if never.
+            #[schema(format = DateTime, required = true)]
+            last_used_at: Option<String>,
+            /// A secret's last four characters, a key set's key ids (space-separated) or
+            /// the URL its keys are published at; `null` for a secret issued before hints
+            /// were kept.
+            #[schema(required = true)]
+            hint: Option<String>,
+        }
+
+        /// The previous credential.
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[serde(rename_all = $case)]
+        pub struct $previous {
+            kind: $crate::wire::CredentialKindName,
+            /// When it was issued or registered.
+            #[schema(format = DateTime)]
+            created_at: String,
+            /// When it stops (or stopped) being accepted.
+            #[schema(format = DateTime)]
+            expires_at: String,
+            /// When a client last proved itself with it (at most a minute stale); `null`
+            /// if never.
+            #[schema(format = DateTime, required = true)]
+            last_used_at: Option<String>,
+            /// As the current credential's hint.
+            #[schema(required = true)]
+            hint: Option<String>,
+        }
+
+        impl From<&oauth_apps_domain::Credentials> for $view {
+            fn from(c: &oauth_apps_domain::Credentials) -> Self {
+                Self {
+                    current: c.current_credential().map(|s| $current {
+                        kind: s.credential.kind.into(),
+                        created_at: $crate::wire::time(s.created_at),
+                        last_used_at: s.last_used_at.map($crate::wire::time),
+                        hint: s.hint,
+                    }),
+                    previous: c.previous_credential().map(|s| $previous {
+                        kind: s.credential.kind.into(),
+                        created_at: $crate::wire::time(s.created_at),
+                        expires_at: $crate::wire::time(s.expires_at.unwrap_or(s.created_at)),
+                        last_used_at: s.last_used_at.map($crate::wire::time),
+                        hint: s.hint,
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use credentials_view;
+
 /// The current keys of an application as the API shows them: the inline JWK Set, or the
 /// URL it is published at (the other is `null`).
 #[must_use]
@@ -247,6 +349,12 @@ mod tests {
             assert_eq!(
                 serde_json::to_value(AuthMethodName::from(m)).unwrap(),
                 m.as_str()
+            );
+        }
+        for k in [CredentialKind::Secret, CredentialKind::KeySet] {
+            assert_eq!(
+                serde_json::to_value(CredentialKindName::from(k)).unwrap(),
+                k.as_str()
             );
         }
         for a in oauth_apps_domain::AuditAction::ALL {

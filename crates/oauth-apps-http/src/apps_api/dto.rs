@@ -51,7 +51,10 @@ pub struct App {
     /// The URL of the client's current public keys, when published.
     #[schema(format = "uri", required = true)]
     jwks_uri: Option<String>,
+    credentials: Credentials,
 }
+
+crate::wire::credentials_view!("camelCase", Credentials, Credential, PreviousCredential);
 
 impl From<&OAuthApplication> for App {
     fn from(app: &OAuthApplication) -> Self {
@@ -83,6 +86,7 @@ impl From<&OAuthApplication> for App {
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,
+            credentials: app.credentials().into(),
         }
     }
 }

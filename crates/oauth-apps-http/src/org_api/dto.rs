@@ -47,7 +47,15 @@ pub struct AppV1 {
     /// The URL of the client's current public keys, when published.
     #[schema(format = "uri", required = true)]
     jwks_uri: Option<String>,
+    credentials: CredentialsV1,
 }
+
+crate::wire::credentials_view!(
+    "snake_case",
+    CredentialsV1,
+    CredentialV1,
+    PreviousCredentialV1
+);
 
 impl From<&OAuthApplication> for AppV1 {
     fn from(app: &OAuthApplication) -> Self {
@@ -75,6 +83,7 @@ impl From<&OAuthApplication> for AppV1 {
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,
+            credentials: app.credentials().into(),
         }
     }
 }
