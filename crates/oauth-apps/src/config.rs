@@ -68,6 +68,8 @@ pub struct Config {
     pub assertion_audiences: Vec<String>,
     /// The outbound HTTP guard every fetch goes through (`jwks_uri`).
     pub outbound: oauth_apps_outbound::OutboundConfig,
+    /// Whether each credential's last use is written (at most once a minute).
+    pub credential_telemetry: bool,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -227,6 +229,16 @@ impl Config {
             errors.extend(problems.iter().map(ToString::to_string));
             oauth_apps_outbound::OutboundConfig::default()
         });
+        let credential_telemetry = match get("OAUTH_APPS_CREDENTIAL_TELEMETRY").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                errors.push(format!(
+                    "OAUTH_APPS_CREDENTIAL_TELEMETRY must be on or off (got {other:?})"
+                ));
+                true
+            }
+        };
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -249,6 +261,7 @@ impl Config {
                 body_timeout,
                 assertion_audiences,
                 outbound,
+                credential_telemetry,
             })
         } else {
             Err(ConfigError(errors))
@@ -338,5 +351,33 @@ mod tests {
         assert_eq!(c.hasher.max_concurrent, 3);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.jwt.issuer.as_deref(), Some("https://issuer.example"));
+    }
+
+    #[test]
+    fn credential_settings_are_read_and_checked() {
+        let c = config(&[
+            (
+                "OAUTH_APPS_ASSERTION_AUDIENCES",
+                "https://as.example, https://as.example/token",
+            ),
+            ("OAUTH_APPS_CREDENTIAL_TELEMETRY", "off"),
+            ("OAUTH_APPS_OUTBOUND_ALLOW", "127.0.0.1/32"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.assertion_audiences,
+            ["https://as.example", "https://as.example/token"]
+        );
+        assert!(!c.credential_telemetry);
+        assert!(config(&[]).unwrap().credential_telemetry);
+        assert!(config(&[]).unwrap().assertion_audiences.is_empty());
+        let err = config(&[
+            ("OAUTH_APPS_ASSERTION_AUDIENCES", "http://as.example/token"),
+            ("OAUTH_APPS_CREDENTIAL_TELEMETRY", "sometimes"),
+            ("OAUTH_APPS_OUTBOUND_ALLOW", "a.example:8443"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert!(err.0[0].contains("OAUTH_APPS_ASSERTION_AUDIENCES"), "{err}");
     }
 }
