@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Instant,
         updated_at -> Instant,
         version -> BigInt,
+        token_endpoint_auth_method -> Text,
     }
 }
 
@@ -47,6 +48,21 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::Instant;
+
+    client_key_sets (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        state -> Text,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Nullable, Text};
     use crate::sql_types::{Instant, TextList};
 
     audit_events (id) {
@@ -62,5 +78,11 @@ diesel::table! {
 }
 
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
+diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
-diesel::allow_tables_to_appear_in_same_query!(oauth_applications, client_secrets, audit_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    oauth_applications,
+    client_secrets,
+    client_key_sets,
+    audit_events
+);

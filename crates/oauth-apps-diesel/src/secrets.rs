@@ -22,8 +22,15 @@ impl SecretWrites {
     /// The writes that turn `stored` (the rows still in use) into `secrets`: a stored hash
     /// that is neither the current nor the previous one is revoked; the previous one is
     /// (re)marked with its expiry when it is not stored that way; the current one is
-    /// inserted when absent.
-    pub(crate) fn plan(secrets: &Secrets, stored: &[SecretRow]) -> Self {
+    /// inserted when absent. Without secrets (a method that uses none), every stored one
+    /// is revoked.
+    pub(crate) fn plan(secrets: Option<&Secrets>, stored: &[SecretRow]) -> Self {
+        let Some(secrets) = secrets else {
+            return Self {
+                revoke: stored.iter().map(|s| s.id).collect(),
+                ..Self::default()
+            };
+        };
         let current = secrets.current().as_phc();
         let mut writes = Self {
             insert_current: !stored.iter().any(|s| s.secret_hash == current),
@@ -72,7 +79,7 @@ mod tests {
     #[test]
     fn a_new_application_inserts_its_current_secret() {
         assert_eq!(
-            SecretWrites::plan(&Secrets::new(hash("one")), &[]),
+            SecretWrites::plan(Some(&Secrets::new(hash("one"))), &[]),
             SecretWrites {
                 revoke: vec![],
                 make_previous: None,
@@ -85,13 +92,16 @@ mod tests {
     fn unchanged_secrets_write_nothing() {
         let s = Secrets::new(hash("one"));
         let rows = [stored(1, "one", SecretState::Current, None)];
-        assert_eq!(SecretWrites::plan(&s, &rows), SecretWrites::default());
+        assert_eq!(SecretWrites::plan(Some(&s), &rows), SecretWrites::default());
         let rotated = s.rotate(hash("two"), at(0), GracePeriod::from_seconds(60).unwrap());
         let rows = [
             stored(2, "two", SecretState::Current, None),
             stored(1, "one", SecretState::Previous, Some(60)),
         ];
-        assert_eq!(SecretWrites::plan(&rotated, &rows), SecretWrites::default());
+        assert_eq!(
+            SecretWrites::plan(Some(&rotated), &rows),
+            SecretWrites::default()
+        );
     }
 
     #[test]
@@ -106,7 +116,7 @@ mod tests {
             GracePeriod::from_seconds(60).unwrap(),
         );
         assert_eq!(
-            SecretWrites::plan(&rotated, &rows),
+            SecretWrites::plan(Some(&rotated), &rows),
             SecretWrites {
                 revoke: vec![4],
                 make_previous: Some((5, at(70))),
@@ -120,7 +130,7 @@ mod tests {
         let rows = [stored(1, "one", SecretState::Current, None)];
         let rotated = Secrets::new(hash("one")).rotate(hash("two"), at(10), GracePeriod::NONE);
         assert_eq!(
-            SecretWrites::plan(&rotated, &rows),
+            SecretWrites::plan(Some(&rotated), &rows),
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
@@ -132,13 +142,30 @@ mod tests {
             stored(1, "one", SecretState::Previous, Some(70)),
         ];
         assert_eq!(
-            SecretWrites::plan(&Secrets::new(hash("two")), &rows),
+            SecretWrites::plan(Some(&Secrets::new(hash("two"))), &rows),
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
                 insert_current: false
             }
         );
+    }
+
+    #[test]
+    fn a_method_without_a_secret_revokes_every_stored_one() {
+        let rows = [
+            stored(2, "two", SecretState::Current, None),
+            stored(1, "one", SecretState::Previous, Some(70)),
+        ];
+        assert_eq!(
+            SecretWrites::plan(None, &rows),
+            SecretWrites {
+                revoke: vec![2, 1],
+                make_previous: None,
+                insert_current: false
+            }
+        );
+        assert_eq!(SecretWrites::plan(None, &[]), SecretWrites::default());
     }
 
     #[test]
@@ -155,7 +182,7 @@ mod tests {
             stored(1, "one", SecretState::Previous, Some(70)),
         ];
         assert_eq!(
-            SecretWrites::plan(&secrets, &rows),
+            SecretWrites::plan(Some(&secrets), &rows),
             SecretWrites {
                 revoke: vec![],
                 make_previous: Some((1, at(90))),
