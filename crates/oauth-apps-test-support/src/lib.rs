@@ -30,8 +30,11 @@ pub trait Fixture: Send + Sync {
     /// How many audit events are stored for `app`.
     async fn audit_event_count(&self, app: AppId) -> usize;
 
-    /// The states (`current`, `previous`, `revoked`) of every stored secret of `app`.
+    /// The states (`current`, `previous`, `revoked`) of every stored secret of `app`, by id.
     async fn secret_states(&self, app: AppId) -> Vec<String>;
+
+    /// The states (`current`, `previous`) of every stored key set of `app`, by id.
+    async fn key_set_states(&self, app: AppId) -> Vec<String>;
 }
 
 /// Declares one `#[tokio::test]` per case of the contract suite, each on a fresh fixture
@@ -53,6 +56,13 @@ macro_rules! repository_contract_tests {
             audit_trail_round_trips,
             archive_round_trips,
             values_stored_under_earlier_rules_stay_readable,
+            private_key_jwt_with_inline_keys_round_trips,
+            auth_method_none_round_trips,
+            key_rotation_round_trips_then_the_previous_set_is_revoked,
+            concurrent_key_rotations_leave_one_current_set,
+            switching_method_by_update_drops_the_secrets,
+            an_application_with_a_jwks_uri_round_trips,
+            archive_round_trips_with_keys,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {
