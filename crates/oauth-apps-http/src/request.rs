@@ -272,7 +272,9 @@ mod tests {
     use actix_web::http::{Method, StatusCode, header};
     use actix_web::test as actix_test;
     use actix_web::{App, web};
-    use oauth_apps_domain::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
+    use oauth_apps_domain::testing::{
+        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryRepository, SeededRandom,
+    };
     use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, Timestamp};
     use serde_json::{Value, json};
 
@@ -398,6 +400,7 @@ mod tests {
                     Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
                 )),
                 random: Arc::new(SeededRandom::new(1)),
+                keys: Arc::new(FakeKeyDirectory::new()),
             },
             ServiceConfig::default(),
         );

@@ -124,6 +124,8 @@ pub enum AuditActionName {
     SecretRotated,
     /// Its previous secret was revoked before its grace period ended.
     PreviousSecretRevoked,
+    /// Its key set was rotated.
+    KeysRotated,
 }
 
 impl From<oauth_apps_domain::AuditAction> for AuditActionName {
@@ -136,6 +138,7 @@ impl From<oauth_apps_domain::AuditAction> for AuditActionName {
             A::Enabled => Self::Enabled,
             A::SecretRotated => Self::SecretRotated,
             A::PreviousSecretRevoked => Self::PreviousSecretRevoked,
+            A::KeysRotated => Self::KeysRotated,
         }
     }
 }

@@ -263,8 +263,12 @@ mod tests {
                 access_level: "organization".into(),
                 status: status.into(),
                 is_first_party: false,
-                current_secret_hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+                token_endpoint_auth_method: "client_secret_basic".into(),
+                current_secret_hash: Some(
+                    "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
+                ),
                 previous_secret: None,
+                keys: None,
                 created_at: at,
                 updated_at: at,
                 version: 1,

@@ -65,7 +65,10 @@ impl From<&OAuthApplication> for App {
                 .map(|&g| g.into())
                 .collect(),
             access_level: p.access_level().into(),
-            previous_secret_expires_at: app.secrets().previous().map(|s| time(s.expires_at)),
+            previous_secret_expires_at: app
+                .secrets()
+                .and_then(|s| s.previous())
+                .map(|s| time(s.expires_at)),
         }
     }
 }
@@ -145,6 +148,8 @@ impl From<CreateApp> for RegisterApplication {
             grant_types: b.grant_types,
             access_level: b.access_level,
             is_first_party: b.is_first_party,
+            token_endpoint_auth_method: None,
+            keys: Default::default(),
         }
     }
 }
@@ -215,6 +220,8 @@ impl From<PatchApp> for ApplicationPatch {
             app_type: sent_text(b.app_type),
             client_id: sent_text(b.client_id),
             owner_org_id: sent_text(b.owner_org_id),
+            token_endpoint_auth_method: None,
+            keys: Default::default(),
         }
     }
 }

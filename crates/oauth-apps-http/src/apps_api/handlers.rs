@@ -4,13 +4,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use oauth_apps_domain::OAuthApplication;
+use oauth_apps_domain::{ErrorKind, OAuthApplication};
 
 use super::dto::{
     App, AppPage, AppWithSecret, AuditEntry, AuditPage, ClientAuthenticationResult,
     ClientCredentials, CreateApp, EventsQuery, ListQuery, PatchApp, RotateSecret, Success,
 };
 use super::{Caller, Error, Json, OptionalJson, Query, Target};
+use crate::problem::Problem;
 use crate::request::{Authentication, IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 
@@ -46,6 +47,10 @@ pub async fn create(
         .register(&caller, body.into_inner().into())
         .await?;
     let app = &registered.application;
+    // This surface registers with client_secret_basic, which always comes with a secret.
+    let Some(secret) = &registered.client_secret else {
+        return Err(Problem::of_kind(ErrorKind::Internal, String::new()).into());
+    };
     Ok(no_store(
         HttpResponse::Created()
             .insert_header((
@@ -53,7 +58,7 @@ pub async fn create(
                 format!("/api/oauth-applications/{}", app.client_id()),
             ))
             .insert_header((header::ETAG, etag(app.version())))
-            .json(AppWithSecret::new(app, &registered.client_secret)),
+            .json(AppWithSecret::new(app, secret)),
     ))
 }
 

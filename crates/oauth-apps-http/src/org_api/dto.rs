@@ -179,7 +179,10 @@ impl RegeneratedEnvelope {
             data: RegeneratedSecret {
                 client_id: app.client_id().to_string(),
                 client_secret: secret.expose().to_owned(),
-                previous_secret_expires_at: app.secrets().previous().map(|p| time(p.expires_at)),
+                previous_secret_expires_at: app
+                    .secrets()
+                    .and_then(|s| s.previous())
+                    .map(|p| time(p.expires_at)),
             },
             message: "Client secret regenerated successfully",
         }
@@ -352,6 +355,8 @@ impl CreateAppV1 {
             grant_types: self.grant_types,
             access_level: self.access_level,
             is_first_party: self.is_first_party,
+            token_endpoint_auth_method: None,
+            keys: Default::default(),
         }
     }
 }
@@ -420,6 +425,8 @@ impl From<PatchAppV1> for ApplicationPatch {
             app_type: b.app_type.map(|v| v.to_string()),
             client_id: b.client_id.map(|v| v.to_string()),
             owner_org_id: b.org_id.map(|v| v.to_string()),
+            token_endpoint_auth_method: None,
+            keys: Default::default(),
         }
     }
 }

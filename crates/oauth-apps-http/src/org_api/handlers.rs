@@ -4,12 +4,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use oauth_apps_domain::ErrorKind;
 
 use super::dto::{
     AppEnvelope, CreateAppV1, CreatedEnvelope, EventsEnvelope, EventsQuery, ListEnvelope,
     PageQuery, Pagination, PatchAppV1, RegenerateSecret, RegeneratedEnvelope, UpdatedEnvelope,
 };
 use super::{Caller, Error, Json, OptionalJson, Org, Query, Target};
+use crate::problem::Problem;
 use crate::request::{IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 
@@ -67,6 +69,10 @@ pub async fn create(
         .register(&caller, body.into_inner().into_domain(&org.0))
         .await?;
     let app = &registered.application;
+    // This surface registers with client_secret_basic, which always comes with a secret.
+    let Some(secret) = &registered.client_secret else {
+        return Err(Problem::of_kind(ErrorKind::Internal, String::new()).into());
+    };
     Ok(no_store(
         HttpResponse::Created()
             .insert_header((
@@ -77,7 +83,7 @@ pub async fn create(
                     app.id()
                 ),
             ))
-            .json(CreatedEnvelope::new(app, &registered.client_secret)),
+            .json(CreatedEnvelope::new(app, secret)),
     ))
 }
 
