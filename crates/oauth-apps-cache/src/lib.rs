@@ -287,8 +287,8 @@ mod tests {
     use futures_executor::block_on;
     use oauth_apps_domain::testing::InMemoryRepository;
     use oauth_apps_domain::{
-        AccessLevel, AppName, AppType, AuditAction, Field, GrantTypes, Profile, RedirectUrls,
-        ScopeCatalog, Scopes, SecretHash, Status, Timestamp,
+        AccessLevel, AppName, AppType, AuditAction, Credentials, Field, GrantTypes, Profile,
+        RedirectUrls, ScopeCatalog, Scopes, SecretHash, Secrets, Status, Timestamp,
     };
 
     use super::*;
@@ -395,7 +395,7 @@ mod tests {
             )
             .unwrap(),
             false,
-            SecretHash::new("$t$x").unwrap(),
+            Credentials::secret(Secrets::new(SecretHash::new("$t$x").unwrap())),
             at(1),
         );
         let cache = CachedRepository::new(counting.clone(), ttl, 100);

@@ -11,9 +11,9 @@ use oauth_apps_domain::{
 
 use crate::connection::AnyConnection;
 use crate::error::{TxError, duplicate_on_insert, storage_error};
-use crate::rows::{ApplicationRow, ApplicationValues, EventRow, NewSecret};
+use crate::rows::{ApplicationRow, ApplicationValues, EventRow};
 use crate::schema::{audit_events, oauth_applications};
-use crate::store::{Database, Store, assemble, insert_event, insert_secret};
+use crate::store::{Database, Store, assemble, insert_credentials, insert_event};
 
 /// Pairs each application with its events, given as `(application id, event)` in any
 /// order of applications; each trail keeps the order its events came in.
@@ -84,7 +84,7 @@ async fn is_empty(conn: &mut AnyConnection<'_>) -> Result<bool, RepositoryError>
 }
 
 /// Writes one archived application as it was: its id, its active secrets (stored when it
-/// last changed), its events with their ids.
+/// last changed), its key sets, its events with their ids.
 async fn import_one(
     conn: &mut AnyConnection<'_>,
     archived: &ArchivedApplication,
@@ -99,15 +99,7 @@ async fn import_one(
             .await
     })
     .map_err(duplicate_on_insert)?;
-    let changed = app.updated_at();
-    insert_secret(
-        conn,
-        &NewSecret::current(id, app.secrets().current(), changed),
-    )
-    .await?;
-    if let Some(previous) = app.secrets().previous() {
-        insert_secret(conn, &NewSecret::previous(id, previous, changed)).await?;
-    }
+    insert_credentials(conn, id, app.credentials()).await?;
     for stored in &archived.events {
         insert_event(conn, id, Some(stored.id), &stored.event)
             .await
@@ -158,8 +150,9 @@ impl<D: Database> ApplicationArchive for Store<D> {
 #[cfg(test)]
 mod tests {
     use oauth_apps_domain::{
-        AccessLevel, AppId, AppName, AppType, AuditAction, AuditEvent, ClientId, Field, GrantTypes,
-        NewApplication, OrgId, Profile, RedirectUrls, ScopeCatalog, Scopes, SecretHash, Timestamp,
+        AccessLevel, AppId, AppName, AppType, AuditAction, AuditEvent, ClientId, Credentials,
+        Field, GrantTypes, NewApplication, OrgId, Profile, RedirectUrls, ScopeCatalog, Scopes,
+        Secret, SecretHash, Secrets, Timestamp,
     };
 
     use super::*;
@@ -181,7 +174,11 @@ mod tests {
             AppType::Web,
             profile,
             false,
-            SecretHash::new("$test$h").unwrap(),
+            Credentials::secret(Secrets::new(Secret::first(
+                SecretHash::new("$test$h").unwrap(),
+                None,
+                Timestamp::from_unix_micros(0).unwrap(),
+            ))),
             Timestamp::from_unix_micros(0).unwrap(),
         )
         .with_id(AppId::new(id).unwrap())

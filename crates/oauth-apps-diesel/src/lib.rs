@@ -9,8 +9,9 @@
 //!   and compiled for each backend's connection type (PostgreSQL's `AsyncPgConnection`,
 //!   SQLite's `SyncConnectionWrapper<SqliteConnection>`).
 //! - Row types and their conversions (`TryFrom` into [`OAuthApplication`] through
-//!   [`OAuthApplication::restore`]), the secret states ([`SecretState`]), the error mapping,
-//!   the compare-and-set update, the audit trail and the archive, once.
+//!   [`OAuthApplication::restore`]), the states of secrets ([`SecretState`]) and key sets
+//!   ([`KeySetState`]), the error mapping, the compare-and-set update with the sync of
+//!   secrets and key sets, the audit trail and the archive, once.
 //!
 //! A storage adapter ([`Database`]) says only what differs: how its pool's connections are
 //! set up, what an error its driver leaves unnamed means, and what an import must run
@@ -33,7 +34,9 @@ compile_error!("oauth-apps-diesel needs the `postgres` or the `sqlite` feature")
 mod connection;
 mod archive;
 mod error;
+mod keys;
 mod migrations;
+mod replay;
 mod rows;
 pub mod schema;
 mod secrets;
@@ -44,4 +47,4 @@ mod values;
 pub use connection::{Pool, PoolSettings, PoolUsage};
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
-pub use values::SecretState;
+pub use values::{KeySetState, SecretState};

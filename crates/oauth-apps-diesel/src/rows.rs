@@ -3,13 +3,14 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppType, AuditEvent, ClientId, Field, FieldError, NewApplication,
-    OAuthApplication, OrgId, PreviousSecret, RepositoryError, SecretHash, Secrets, Status,
-    StoredApplication, StoredAuditEvent, Timestamp, Version, Violation,
+    AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, CredentialSerial, Field,
+    FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId,
+    PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint, Secrets,
+    Status, StoredApplication, StoredAuditEvent, Timestamp, Version, Violation,
 };
 
-use crate::schema::{audit_events, client_secrets, oauth_applications};
-use crate::values::{InstantValue, SecretState, TextListValue, UuidValue};
+use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
+use crate::values::{InstantValue, KeySetState, SecretState, TextListValue, UuidValue};
 
 /// A stored value that breaks a rule of `field`.
 fn corrupt(field: Field) -> impl FnOnce(Violation) -> RepositoryError {
@@ -35,6 +36,7 @@ pub(crate) struct ApplicationRow {
     created_at: InstantValue,
     updated_at: InstantValue,
     version: i64,
+    token_endpoint_auth_method: String,
 }
 
 /// A client secret's row.
@@ -46,12 +48,33 @@ pub(crate) struct SecretRow {
     pub(crate) secret_hash: String,
     pub(crate) state: SecretState,
     pub(crate) expires_at: Option<InstantValue>,
+    pub(crate) serial: i32,
+    pub(crate) hint: Option<String>,
+    pub(crate) created_at: InstantValue,
+    pub(crate) last_used_at: Option<InstantValue>,
 }
 
-/// An application's row with the rows of its secrets still in use (current, previous).
+/// A key set's row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = client_key_sets)]
+pub(crate) struct KeySetRow {
+    pub(crate) id: i64,
+    pub(crate) application_id: i64,
+    pub(crate) state: KeySetState,
+    pub(crate) jwks: Option<String>,
+    pub(crate) jwks_uri: Option<String>,
+    pub(crate) serial: i32,
+    pub(crate) created_at: InstantValue,
+    pub(crate) expires_at: Option<InstantValue>,
+    pub(crate) last_used_at: Option<InstantValue>,
+}
+
+/// An application's row with the rows of its secrets still in use (current, previous) and
+/// of its key sets.
 pub(crate) struct LoadedApplication {
     pub(crate) row: ApplicationRow,
     pub(crate) secrets: Vec<SecretRow>,
+    pub(crate) key_sets: Vec<KeySetRow>,
 }
 
 impl TryFrom<LoadedApplication> for OAuthApplication {
@@ -60,7 +83,11 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
     /// The application, through [`OAuthApplication::restore`]; a value that breaks a rule is
     /// [`RepositoryError::Corrupt`].
     fn try_from(loaded: LoadedApplication) -> Result<Self, RepositoryError> {
-        let LoadedApplication { row, secrets } = loaded;
+        let LoadedApplication {
+            row,
+            secrets,
+            key_sets,
+        } = loaded;
         let stored = StoredApplication {
             id: AppId::new(row.id).map_err(corrupt(Field::Id))?,
             client_id: ClientId::from_uuid(row.client_id.0).map_err(corrupt(Field::ClientId))?,
@@ -75,7 +102,10 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
                 .map_err(corrupt(Field::AccessLevel))?,
             status: Status::parse(&row.status).map_err(corrupt(Field::Status))?,
             is_first_party: row.is_first_party,
+            auth_method: AuthMethod::parse(&row.token_endpoint_auth_method)
+                .map_err(corrupt(Field::TokenEndpointAuthMethod))?,
             secrets: restore_secrets(&secrets)?,
+            keys: restore_key_sets(&key_sets)?,
             created_at: row.created_at.into(),
             updated_at: row.updated_at.into(),
             version: Version::new(row.version).map_err(corrupt(Field::Version))?,
@@ -85,28 +115,108 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
 }
 
 /// The secrets of an application from the rows of those still in use: its one current
-/// secret and the previous one with its expiry.
-fn restore_secrets(rows: &[SecretRow]) -> Result<Secrets, RepositoryError> {
+/// secret and the previous one with its expiry; none when it has no secret (its method
+/// uses none).
+fn restore_secrets(rows: &[SecretRow]) -> Result<Option<Secrets>, RepositoryError> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
     let in_state = |state| rows.iter().find(|s| s.state == state);
-    let current = in_state(SecretState::Current).ok_or(Violation::Malformed {
-        what: "set of stored secrets (no current secret)",
-    });
-    let current = current
-        .and_then(|s| SecretHash::new(s.secret_hash.as_str()))
-        .map_err(corrupt(Field::Secret))?;
+    let current = in_state(SecretState::Current).ok_or_else(|| {
+        corrupt(Field::Secret)(Violation::Malformed {
+            what: "set of stored secrets (a previous secret without a current one)",
+        })
+    })?;
     let previous = match in_state(SecretState::Previous) {
         None => None,
         Some(row) => {
-            let expires_at = row.expires_at.ok_or(Violation::Malformed {
-                what: "previous secret (no expiry)",
-            });
+            let expires_at = row.expires_at.ok_or_else(|| {
+                corrupt(Field::Secret)(Violation::Malformed {
+                    what: "previous secret (no expiry)",
+                })
+            })?;
             Some(PreviousSecret {
-                hash: SecretHash::new(row.secret_hash.as_str()).map_err(corrupt(Field::Secret))?,
-                expires_at: expires_at.map_err(corrupt(Field::Secret))?.into(),
+                secret: restore_secret(row)?,
+                expires_at: expires_at.into(),
             })
         }
     };
-    Ok(Secrets::restore(current, previous))
+    Ok(Some(Secrets::restore(restore_secret(current)?, previous)))
+}
+
+/// One stored secret: its hash, hint, serial, issue and last use.
+fn restore_secret(row: &SecretRow) -> Result<Secret, RepositoryError> {
+    Ok(Secret {
+        hash: SecretHash::new(row.secret_hash.as_str()).map_err(corrupt(Field::Secret))?,
+        hint: row
+            .hint
+            .as_deref()
+            .map(SecretHint::restore)
+            .transpose()
+            .map_err(corrupt(Field::Secret))?,
+        serial: serial(row.serial).map_err(corrupt(Field::Secret))?,
+        created_at: row.created_at.into(),
+        last_used_at: row.last_used_at.map(Timestamp::from),
+    })
+}
+
+/// A stored serial: a positive number.
+fn serial(stored: i32) -> Result<CredentialSerial, Violation> {
+    u32::try_from(stored)
+        .map_err(|_| Violation::Malformed {
+            what: "credential serial",
+        })
+        .and_then(CredentialSerial::new)
+}
+
+/// The key sets of an application from their rows: its current set and the previous one
+/// with its expiry; none when it has no keys.
+fn restore_key_sets(rows: &[KeySetRow]) -> Result<Option<KeySets>, RepositoryError> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let in_state = |state| rows.iter().find(|s| s.state == state);
+    let current = in_state(KeySetState::Current).ok_or_else(|| {
+        corrupt(Field::Jwks)(Violation::Malformed {
+            what: "set of stored key sets (a previous set without a current one)",
+        })
+    })?;
+    let previous = match in_state(KeySetState::Previous) {
+        None => None,
+        Some(row) => {
+            let expires_at = row.expires_at.ok_or_else(|| {
+                corrupt(Field::Jwks)(Violation::Malformed {
+                    what: "previous key set (no expiry)",
+                })
+            })?;
+            Some(PreviousKeySet {
+                set: restore_key_set(row)?,
+                expires_at: expires_at.into(),
+            })
+        }
+    };
+    Ok(Some(KeySets::restore(restore_key_set(current)?, previous)))
+}
+
+/// One stored key set: its inline JWK Set or its URL, checked as the domain checks them.
+fn restore_key_set(row: &KeySetRow) -> Result<KeySet, RepositoryError> {
+    let source = match (&row.jwks, &row.jwks_uri) {
+        (Some(jwks), None) => KeySource::Inline(Jwks::parse(jwks).map_err(corrupt(Field::Jwks))?),
+        (None, Some(uri)) => {
+            KeySource::Remote(JwksUri::parse(uri).map_err(corrupt(Field::JwksUri))?)
+        }
+        _ => {
+            return Err(corrupt(Field::Jwks)(Violation::Malformed {
+                what: "stored key set (exactly one of jwks and jwks_uri)",
+            }));
+        }
+    };
+    Ok(KeySet {
+        source,
+        serial: serial(row.serial).map_err(corrupt(Field::Jwks))?,
+        created_at: row.created_at.into(),
+        last_used_at: row.last_used_at.map(Timestamp::from),
+    })
 }
 
 /// The columns of an application that inserts and updates write (all but `id`).
@@ -127,6 +237,7 @@ pub(crate) struct ApplicationValues<'a> {
     created_at: InstantValue,
     updated_at: InstantValue,
     version: i64,
+    token_endpoint_auth_method: &'static str,
 }
 
 /// The values of `$app`, a new or a stored application (they have the same getters).
@@ -149,6 +260,7 @@ macro_rules! application_values {
             created_at: app.created_at().into(),
             updated_at: app.updated_at().into(),
             version: app.version().get(),
+            token_endpoint_auth_method: app.credentials().method().as_str(),
         }
     }};
 }
@@ -172,35 +284,103 @@ pub(crate) struct NewSecret<'a> {
     application_id: i64,
     secret_hash: &'a str,
     state: SecretState,
+    serial: i32,
+    hint: Option<&'a str>,
     created_at: InstantValue,
     expires_at: Option<InstantValue>,
+    last_used_at: Option<InstantValue>,
 }
 
 impl<'a> NewSecret<'a> {
-    /// `hash` as the current secret of application `application_id`, stored at `at`.
-    pub(crate) fn current(application_id: i64, hash: &'a SecretHash, at: Timestamp) -> Self {
-        Self {
-            application_id,
-            secret_hash: hash.as_phc(),
-            state: SecretState::Current,
-            created_at: at.into(),
-            expires_at: None,
-        }
-    }
-
-    /// `previous` as the previous secret of application `application_id`, stored at `at`.
-    pub(crate) fn previous(
+    fn new(
         application_id: i64,
-        previous: &'a PreviousSecret,
-        at: Timestamp,
+        secret: &'a Secret,
+        state: SecretState,
+        expires_at: Option<Timestamp>,
     ) -> Self {
         Self {
             application_id,
-            secret_hash: previous.hash.as_phc(),
-            state: SecretState::Previous,
-            created_at: at.into(),
-            expires_at: Some(previous.expires_at.into()),
+            secret_hash: secret.hash.as_phc(),
+            state,
+            serial: stored_serial(secret.serial),
+            hint: secret.hint.as_ref().map(SecretHint::as_str),
+            created_at: secret.created_at.into(),
+            expires_at: expires_at.map(InstantValue::from),
+            last_used_at: secret.last_used_at.map(InstantValue::from),
         }
+    }
+
+    /// `secret` as the current secret of application `application_id`.
+    pub(crate) fn current(application_id: i64, secret: &'a Secret) -> Self {
+        Self::new(application_id, secret, SecretState::Current, None)
+    }
+
+    /// `previous` as the previous secret of application `application_id`.
+    pub(crate) fn previous(application_id: i64, previous: &'a PreviousSecret) -> Self {
+        Self::new(
+            application_id,
+            &previous.secret,
+            SecretState::Previous,
+            Some(previous.expires_at),
+        )
+    }
+}
+
+/// A serial as stored: serials past `i32::MAX` (two billion rotations) stay at the largest.
+pub(crate) fn stored_serial(serial: CredentialSerial) -> i32 {
+    i32::try_from(serial.get()).unwrap_or(i32::MAX)
+}
+
+/// A key set to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = client_key_sets, treat_none_as_default_value = false)]
+pub(crate) struct NewKeySet<'a> {
+    application_id: i64,
+    state: KeySetState,
+    jwks: Option<&'a str>,
+    jwks_uri: Option<&'a str>,
+    serial: i32,
+    created_at: InstantValue,
+    expires_at: Option<InstantValue>,
+    last_used_at: Option<InstantValue>,
+}
+
+impl<'a> NewKeySet<'a> {
+    fn new(
+        application_id: i64,
+        set: &'a KeySet,
+        state: KeySetState,
+        expires_at: Option<Timestamp>,
+    ) -> Self {
+        let (jwks, jwks_uri) = match &set.source {
+            KeySource::Inline(jwks) => (Some(jwks.as_json()), None),
+            KeySource::Remote(uri) => (None, Some(uri.as_str())),
+        };
+        Self {
+            application_id,
+            state,
+            jwks,
+            jwks_uri,
+            serial: stored_serial(set.serial),
+            created_at: set.created_at.into(),
+            expires_at: expires_at.map(InstantValue::from),
+            last_used_at: set.last_used_at.map(InstantValue::from),
+        }
+    }
+
+    /// `set` as the current key set of application `application_id`.
+    pub(crate) fn current(application_id: i64, set: &'a KeySet) -> Self {
+        Self::new(application_id, set, KeySetState::Current, None)
+    }
+
+    /// `previous` as the previous key set of application `application_id`.
+    pub(crate) fn previous(application_id: i64, previous: &'a PreviousKeySet) -> Self {
+        Self::new(
+            application_id,
+            &previous.set,
+            KeySetState::Previous,
+            Some(previous.expires_at),
+        )
     }
 }
 
@@ -279,6 +459,10 @@ mod tests {
             secret_hash: hash.to_owned(),
             state,
             expires_at: expires_at.map(|s| at(s).into()),
+            serial: i32::try_from(id).unwrap(),
+            hint: None,
+            created_at: at(id).into(),
+            last_used_at: None,
         }
     }
 
@@ -288,15 +472,23 @@ mod tests {
             row(1, "$test$old", SecretState::Previous, Some(9)),
             row(2, "$test$new", SecretState::Current, None),
         ])
+        .unwrap()
         .unwrap();
-        assert_eq!(both.current().as_phc(), "$test$new");
+        assert_eq!(both.current().hash.as_phc(), "$test$new");
+        assert_eq!(both.current().serial.get(), 2);
+        assert_eq!(both.current().created_at, at(2));
         let previous = both.previous().unwrap();
         assert_eq!(
-            (previous.hash.as_phc(), previous.expires_at),
+            (previous.secret.hash.as_phc(), previous.expires_at),
             ("$test$old", at(9))
         );
-        let only = restore_secrets(&[row(2, "$test$only", SecretState::Current, None)]).unwrap();
+        assert_eq!(previous.secret.serial.get(), 1);
+        let only = restore_secrets(&[row(2, "$test$only", SecretState::Current, None)])
+            .unwrap()
+            .unwrap();
         assert!(only.previous().is_none());
+        // No secret at all: an application whose method uses none.
+        assert_eq!(restore_secrets(&[]).unwrap(), None);
     }
 
     #[test]
@@ -307,7 +499,6 @@ mod tests {
                 Err(RepositoryError::Corrupt(e)) if e.concerns(Field::Secret)
             )
         };
-        assert!(corrupt(&[]));
         assert!(corrupt(&[row(
             1,
             "$test$old",
@@ -319,6 +510,184 @@ mod tests {
             row(2, "$test$old", SecretState::Previous, None),
         ]));
         assert!(corrupt(&[row(1, "plain", SecretState::Current, None)]));
+        let zero = SecretRow {
+            serial: 0,
+            ..row(1, "$test$new", SecretState::Current, None)
+        };
+        assert!(corrupt(&[zero]));
+        let long_hint = SecretRow {
+            hint: Some("abcde".to_owned()),
+            ..row(1, "$test$new", SecretState::Current, None)
+        };
+        assert!(corrupt(&[long_hint]));
+    }
+
+    #[test]
+    fn a_secrets_hint_and_last_use_are_read() {
+        let used = SecretRow {
+            hint: Some("x9Z_".to_owned()),
+            last_used_at: Some(at(50).into()),
+            ..row(3, "$test$new", SecretState::Current, None)
+        };
+        let secrets = restore_secrets(&[used]).unwrap().unwrap();
+        let current = secrets.current();
+        assert_eq!(current.hint.as_ref().map(SecretHint::as_str), Some("x9Z_"));
+        assert_eq!(current.last_used_at, Some(at(50)));
+        assert_eq!(current.serial.get(), 3);
+    }
+
+    const JWKS: &str = r#"{"keys":[{"crv":"Ed25519","kid":"k1","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+    const URI: &str = "https://client.example/jwks.json";
+
+    fn key_set(
+        id: i64,
+        state: KeySetState,
+        jwks: Option<&str>,
+        jwks_uri: Option<&str>,
+        expires_at: Option<i64>,
+    ) -> KeySetRow {
+        KeySetRow {
+            id,
+            application_id: 1,
+            state,
+            jwks: jwks.map(str::to_owned),
+            jwks_uri: jwks_uri.map(str::to_owned),
+            serial: i32::try_from(id).unwrap(),
+            created_at: at(id).into(),
+            expires_at: expires_at.map(|s| at(s).into()),
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn stored_key_sets_become_the_applications_key_sets() {
+        let both = restore_key_sets(&[
+            key_set(1, KeySetState::Previous, None, Some(URI), Some(90)),
+            key_set(2, KeySetState::Current, Some(JWKS), None, None),
+        ])
+        .unwrap()
+        .unwrap();
+        let KeySource::Inline(jwks) = &both.current().source else {
+            panic!("inline keys expected")
+        };
+        assert_eq!(
+            jwks.as_json(),
+            JWKS,
+            "the stored text is the canonical text"
+        );
+        assert_eq!(both.current().created_at, at(2));
+        let previous = both.previous().unwrap();
+        assert_eq!(
+            previous.set.source,
+            KeySource::Remote(JwksUri::parse(URI).unwrap())
+        );
+        assert_eq!(
+            (previous.set.created_at, previous.expires_at),
+            (at(1), at(90))
+        );
+        let only = restore_key_sets(&[key_set(3, KeySetState::Current, None, Some(URI), None)])
+            .unwrap()
+            .unwrap();
+        assert!(only.previous().is_none());
+        assert_eq!(restore_key_sets(&[]).unwrap(), None);
+    }
+
+    #[test]
+    fn inconsistent_stored_key_sets_are_corrupt() {
+        let corrupt = |rows: &[KeySetRow], field: Field| {
+            matches!(
+                restore_key_sets(rows),
+                Err(RepositoryError::Corrupt(e)) if e.concerns(field)
+            )
+        };
+        let previous_only = [key_set(1, KeySetState::Previous, Some(JWKS), None, Some(9))];
+        assert!(corrupt(&previous_only, Field::Jwks));
+        let no_expiry = [
+            key_set(1, KeySetState::Current, Some(JWKS), None, None),
+            key_set(2, KeySetState::Previous, None, Some(URI), None),
+        ];
+        assert!(corrupt(&no_expiry, Field::Jwks));
+        let both = [key_set(
+            1,
+            KeySetState::Current,
+            Some(JWKS),
+            Some(URI),
+            None,
+        )];
+        assert!(corrupt(&both, Field::Jwks));
+        let neither = [key_set(1, KeySetState::Current, None, None, None)];
+        assert!(corrupt(&neither, Field::Jwks));
+        let not_json = [key_set(1, KeySetState::Current, Some("{keys"), None, None)];
+        assert!(corrupt(&not_json, Field::Jwks));
+        let private = r#"{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]}"#;
+        let symmetric = [key_set(1, KeySetState::Current, Some(private), None, None)];
+        assert!(corrupt(&symmetric, Field::Jwks));
+        let plain_http = [key_set(
+            1,
+            KeySetState::Current,
+            None,
+            Some("http://client.example/jwks"),
+            None,
+        )];
+        assert!(corrupt(&plain_http, Field::JwksUri));
+    }
+
+    fn application_row(method: &str) -> ApplicationRow {
+        ApplicationRow {
+            id: 1,
+            client_id: UuidValue(*ClientId::from_random_bytes([7; 16]).as_uuid()),
+            owner_org_id: "acme".into(),
+            name: "App".into(),
+            description: None,
+            app_type: "web".into(),
+            redirect_urls: TextListValue::of(["https://app.example.com/cb"]),
+            allowed_scopes: TextListValue::of([]),
+            grant_types: TextListValue::of(["authorization_code"]),
+            access_level: "organization".into(),
+            status: "active".into(),
+            is_first_party: false,
+            created_at: at(1).into(),
+            updated_at: at(1).into(),
+            version: 1,
+            token_endpoint_auth_method: method.into(),
+        }
+    }
+
+    fn loaded(
+        method: &str,
+        secrets: Vec<SecretRow>,
+        key_sets: Vec<KeySetRow>,
+    ) -> Result<OAuthApplication, RepositoryError> {
+        OAuthApplication::try_from(LoadedApplication {
+            row: application_row(method),
+            secrets,
+            key_sets,
+        })
+    }
+
+    #[test]
+    fn the_stored_method_is_read_with_the_credentials_it_needs() {
+        let secret = || vec![row(1, "$test$s", SecretState::Current, None)];
+        let keys = || vec![key_set(1, KeySetState::Current, Some(JWKS), None, None)];
+        let basic = loaded("client_secret_basic", secret(), vec![]).unwrap();
+        assert_eq!(basic.auth_method(), AuthMethod::ClientSecretBasic);
+        assert_eq!(basic.secrets().unwrap().current().hash.as_phc(), "$test$s");
+        let post = loaded("client_secret_post", secret(), keys()).unwrap();
+        assert_eq!(post.auth_method(), AuthMethod::ClientSecretPost);
+        assert!(post.keys().is_some(), "keys registered ahead of a switch");
+        let signed = loaded("private_key_jwt", vec![], keys()).unwrap();
+        assert_eq!(signed.auth_method(), AuthMethod::PrivateKeyJwt);
+        assert!(signed.secrets().is_none());
+
+        let corrupt = |r: Result<OAuthApplication, RepositoryError>| matches!(r, Err(RepositoryError::Corrupt(e)) if e.concerns(Field::TokenEndpointAuthMethod));
+        assert!(corrupt(loaded("client_secret_jwt", secret(), vec![])));
+        assert!(corrupt(loaded("telepathy", secret(), vec![])));
+        assert!(corrupt(loaded("client_secret_basic", vec![], keys())));
+        assert!(corrupt(loaded("private_key_jwt", vec![], vec![])));
+        assert!(
+            corrupt(loaded("none", vec![], vec![])),
+            "a web app must authenticate"
+        );
     }
 
     #[test]

@@ -27,11 +27,12 @@ diesel::table! {
         created_at -> Instant,
         updated_at -> Instant,
         version -> BigInt,
+        token_endpoint_auth_method -> Text,
     }
 }
 
 diesel::table! {
-    use diesel::sql_types::{BigInt, Nullable, Text};
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
     use crate::sql_types::Instant;
 
     client_secrets (id) {
@@ -42,6 +43,26 @@ diesel::table! {
         created_at -> Instant,
         expires_at -> Nullable<Instant>,
         revoked_at -> Nullable<Instant>,
+        serial -> Integer,
+        hint -> Nullable<Text>,
+        last_used_at -> Nullable<Instant>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    use crate::sql_types::Instant;
+
+    client_key_sets (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        state -> Text,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
+        serial -> Integer,
+        created_at -> Instant,
+        expires_at -> Nullable<Instant>,
+        last_used_at -> Nullable<Instant>,
     }
 }
 
@@ -61,6 +82,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{BigInt, Text};
+    use crate::sql_types::Instant;
+
+    assertion_jtis (application_id, jti) {
+        application_id -> BigInt,
+        jti -> Text,
+        expires_at -> Instant,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
+diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
-diesel::allow_tables_to_appear_in_same_query!(oauth_applications, client_secrets, audit_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    oauth_applications,
+    client_secrets,
+    client_key_sets,
+    audit_events,
+    assertion_jtis
+);

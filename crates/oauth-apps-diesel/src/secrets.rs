@@ -22,16 +22,23 @@ impl SecretWrites {
     /// The writes that turn `stored` (the rows still in use) into `secrets`: a stored hash
     /// that is neither the current nor the previous one is revoked; the previous one is
     /// (re)marked with its expiry when it is not stored that way; the current one is
-    /// inserted when absent.
-    pub(crate) fn plan(secrets: &Secrets, stored: &[SecretRow]) -> Self {
-        let current = secrets.current().as_phc();
+    /// inserted when absent. Without secrets (a method that uses none), every stored one
+    /// is revoked.
+    pub(crate) fn plan(secrets: Option<&Secrets>, stored: &[SecretRow]) -> Self {
+        let Some(secrets) = secrets else {
+            return Self {
+                revoke: stored.iter().map(|s| s.id).collect(),
+                ..Self::default()
+            };
+        };
+        let current = secrets.current().hash.as_phc();
         let mut writes = Self {
             insert_current: !stored.iter().any(|s| s.secret_hash == current),
             ..Self::default()
         };
         for s in stored {
             match secrets.previous() {
-                Some(p) if p.hash.as_phc() == s.secret_hash => {
+                Some(p) if p.secret.hash.as_phc() == s.secret_hash => {
                     let expires_at = s.expires_at.map(Timestamp::from);
                     if s.state != SecretState::Previous || expires_at != Some(p.expires_at) {
                         writes.make_previous = Some((s.id, p.expires_at));
@@ -47,12 +54,16 @@ impl SecretWrites {
 
 #[cfg(test)]
 mod tests {
-    use oauth_apps_domain::{GracePeriod, PreviousSecret, SecretHash};
+    use oauth_apps_domain::{GracePeriod, PreviousSecret, Secret, SecretHash};
 
     use super::*;
 
     fn hash(s: &str) -> SecretHash {
         SecretHash::new(format!("$test${s}")).unwrap()
+    }
+
+    fn first(s: &str) -> Secret {
+        Secret::first(hash(s), None, at(0))
     }
 
     fn at(seconds: i64) -> Timestamp {
@@ -66,13 +77,17 @@ mod tests {
             secret_hash: format!("$test${hash}"),
             state,
             expires_at: expires_at.map(|s| at(s).into()),
+            serial: i32::try_from(id).unwrap(),
+            hint: None,
+            created_at: at(0).into(),
+            last_used_at: None,
         }
     }
 
     #[test]
     fn a_new_application_inserts_its_current_secret() {
         assert_eq!(
-            SecretWrites::plan(&Secrets::new(hash("one")), &[]),
+            SecretWrites::plan(Some(&Secrets::new(first("one"))), &[]),
             SecretWrites {
                 revoke: vec![],
                 make_previous: None,
@@ -83,15 +98,23 @@ mod tests {
 
     #[test]
     fn unchanged_secrets_write_nothing() {
-        let s = Secrets::new(hash("one"));
+        let s = Secrets::new(first("one"));
         let rows = [stored(1, "one", SecretState::Current, None)];
-        assert_eq!(SecretWrites::plan(&s, &rows), SecretWrites::default());
-        let rotated = s.rotate(hash("two"), at(0), GracePeriod::from_seconds(60).unwrap());
+        assert_eq!(SecretWrites::plan(Some(&s), &rows), SecretWrites::default());
+        let rotated = s.rotate(
+            hash("two"),
+            None,
+            at(0),
+            GracePeriod::from_seconds(60).unwrap(),
+        );
         let rows = [
             stored(2, "two", SecretState::Current, None),
             stored(1, "one", SecretState::Previous, Some(60)),
         ];
-        assert_eq!(SecretWrites::plan(&rotated, &rows), SecretWrites::default());
+        assert_eq!(
+            SecretWrites::plan(Some(&rotated), &rows),
+            SecretWrites::default()
+        );
     }
 
     #[test]
@@ -100,13 +123,14 @@ mod tests {
             stored(4, "zero", SecretState::Previous, Some(5)),
             stored(5, "one", SecretState::Current, None),
         ];
-        let rotated = Secrets::new(hash("one")).rotate(
+        let rotated = Secrets::new(first("one")).rotate(
             hash("two"),
+            None,
             at(10),
             GracePeriod::from_seconds(60).unwrap(),
         );
         assert_eq!(
-            SecretWrites::plan(&rotated, &rows),
+            SecretWrites::plan(Some(&rotated), &rows),
             SecretWrites {
                 revoke: vec![4],
                 make_previous: Some((5, at(70))),
@@ -118,9 +142,10 @@ mod tests {
     #[test]
     fn a_rotation_without_grace_and_an_early_revocation_revoke() {
         let rows = [stored(1, "one", SecretState::Current, None)];
-        let rotated = Secrets::new(hash("one")).rotate(hash("two"), at(10), GracePeriod::NONE);
+        let rotated =
+            Secrets::new(first("one")).rotate(hash("two"), None, at(10), GracePeriod::NONE);
         assert_eq!(
-            SecretWrites::plan(&rotated, &rows),
+            SecretWrites::plan(Some(&rotated), &rows),
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
@@ -132,7 +157,7 @@ mod tests {
             stored(1, "one", SecretState::Previous, Some(70)),
         ];
         assert_eq!(
-            SecretWrites::plan(&Secrets::new(hash("two")), &rows),
+            SecretWrites::plan(Some(&Secrets::new(first("two"))), &rows),
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
@@ -142,11 +167,28 @@ mod tests {
     }
 
     #[test]
+    fn a_method_without_a_secret_revokes_every_stored_one() {
+        let rows = [
+            stored(2, "two", SecretState::Current, None),
+            stored(1, "one", SecretState::Previous, Some(70)),
+        ];
+        assert_eq!(
+            SecretWrites::plan(None, &rows),
+            SecretWrites {
+                revoke: vec![2, 1],
+                make_previous: None,
+                insert_current: false
+            }
+        );
+        assert_eq!(SecretWrites::plan(None, &[]), SecretWrites::default());
+    }
+
+    #[test]
     fn a_changed_expiry_is_written() {
         let secrets = Secrets::restore(
-            hash("two"),
+            first("two"),
             Some(PreviousSecret {
-                hash: hash("one"),
+                secret: first("one"),
                 expires_at: at(90),
             }),
         );
@@ -155,7 +197,7 @@ mod tests {
             stored(1, "one", SecretState::Previous, Some(70)),
         ];
         assert_eq!(
-            SecretWrites::plan(&secrets, &rows),
+            SecretWrites::plan(Some(&secrets), &rows),
             SecretWrites {
                 revoke: vec![],
                 make_previous: Some((1, at(90))),

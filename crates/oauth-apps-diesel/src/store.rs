@@ -1,28 +1,33 @@
 //! The store and its repository port: the queries, the compare-and-set update with its
-//! secrets and audit event, and the audit trail.
+//! secrets, key sets and audit event, and the audit trail.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    AppId, ApplicationRepository, AuditEvent, ClientId, Cursor, NewApplication, OAuthApplication,
-    OrgId, RepositoryError, StoredAuditEvent, Timestamp, Version,
+    AppId, ApplicationRepository, AuditEvent, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId,
+    CredentialKind, CredentialRef, Credentials, Cursor, NewApplication, OAuthApplication, OrgId,
+    RepositoryError, StoredAuditEvent, Timestamp, Version,
 };
 
 use crate::connection::{AnyConnection, Pool};
 use crate::error::{TxError, duplicate_on_insert, storage_error};
+use crate::keys::KeySetWrites;
 use crate::rows::{
-    ApplicationRow, ApplicationValues, EventRow, LoadedApplication, NewEvent, NewSecret, SecretRow,
+    ApplicationRow, ApplicationValues, EventRow, KeySetRow, LoadedApplication, NewEvent, NewKeySet,
+    NewSecret, SecretRow, stored_serial,
 };
-use crate::schema::{audit_events, client_secrets, oauth_applications};
+use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
 use crate::secrets::SecretWrites;
 use crate::sql_types;
-use crate::values::{InstantValue, SecretState, UuidValue};
+use crate::values::{InstantValue, KeySetState, SecretState, UuidValue};
 
 /// What a storage adapter says about its database: how its pool is built, and what differs
 /// in the answers and the statements of the store.
@@ -57,13 +62,19 @@ pub trait Database: Send + Sync + Sized + 'static {
 /// The domain's [`ApplicationRepository`] and [`oauth_apps_domain::ApplicationArchive`]
 /// over a pool of connections to the database `D`.
 ///
-/// - Every write is one transaction: the compare-and-set on `version`, the secrets and the
-///   audit event. A failed statement rolls all of it back.
+/// - Every write is one transaction: the compare-and-set on `version`, the secrets, the key
+///   sets and the audit event. A failed statement rolls all of it back.
+/// - It is also the [`oauth_apps_domain::ReplayGuard`] of client assertions: a `jti` is
+///   recorded once per client in the database, so every replica sharing it refuses a
+///   replay.
 /// - No connection within the pool's wait, an unreachable server or a closed connection is
 ///   [`RepositoryError::Unavailable`]; a stored value that breaks a domain rule is
 ///   [`RepositoryError::Corrupt`].
 pub struct Store<D> {
     pub(crate) pool: Pool,
+    /// Assertion uses recorded by this store (and its clones), which purges the expired
+    /// ones every [`crate::replay::PURGE_EVERY`].
+    pub(crate) replay_writes: Arc<AtomicU32>,
     database: PhantomData<fn() -> D>,
 }
 
@@ -71,6 +82,7 @@ impl<D> Clone for Store<D> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
+            replay_writes: Arc::clone(&self.replay_writes),
             database: PhantomData,
         }
     }
@@ -87,9 +99,10 @@ impl<D: Database> Store<D> {
 
     /// A store over `pool`.
     #[must_use]
-    pub const fn with_pool(pool: Pool) -> Self {
+    pub fn with_pool(pool: Pool) -> Self {
         Self {
             pool,
+            replay_writes: Arc::new(AtomicU32::new(0)),
             database: PhantomData,
         }
     }
@@ -153,7 +166,18 @@ async fn active_secrets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResul
     })
 }
 
-/// The applications of `rows`, in their order, with their secrets.
+/// The key sets (current, previous) of the applications `ids`.
+async fn key_sets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResult<Vec<KeySetRow>> {
+    on_backend!(conn, |c| {
+        client_key_sets::table
+            .filter(client_key_sets::application_id.eq_any(ids))
+            .select(KeySetRow::as_select())
+            .load(c)
+            .await
+    })
+}
+
+/// The applications of `rows`, in their order, with their secrets and key sets.
 pub(crate) async fn assemble(
     conn: &mut AnyConnection<'_>,
     rows: Vec<ApplicationRow>,
@@ -169,10 +193,19 @@ pub(crate) async fn assemble(
             .or_default()
             .push(secret);
     }
+    let mut sets: HashMap<i64, Vec<KeySetRow>> = HashMap::new();
+    for set in key_sets(conn, &ids).await.map_err(storage_error)? {
+        sets.entry(set.application_id).or_default().push(set);
+    }
     rows.into_iter()
         .map(|row| {
             let secrets = secrets.remove(&row.id).unwrap_or_default();
-            OAuthApplication::try_from(LoadedApplication { row, secrets })
+            let key_sets = sets.remove(&row.id).unwrap_or_default();
+            OAuthApplication::try_from(LoadedApplication {
+                row,
+                secrets,
+                key_sets,
+            })
         })
         .collect()
 }
@@ -206,10 +239,7 @@ pub(crate) async fn insert_event(
 }
 
 /// Inserts a client secret.
-pub(crate) async fn insert_secret(
-    conn: &mut AnyConnection<'_>,
-    secret: &NewSecret<'_>,
-) -> QueryResult<()> {
+async fn insert_secret(conn: &mut AnyConnection<'_>, secret: &NewSecret<'_>) -> QueryResult<()> {
     on_backend!(conn, |c| {
         diesel::insert_into(client_secrets::table)
             .values(secret)
@@ -217,6 +247,39 @@ pub(crate) async fn insert_secret(
             .await
     })
     .map(|_| ())
+}
+
+/// Inserts a key set.
+async fn insert_key_set(conn: &mut AnyConnection<'_>, set: &NewKeySet<'_>) -> QueryResult<()> {
+    on_backend!(conn, |c| {
+        diesel::insert_into(client_key_sets::table)
+            .values(set)
+            .execute(c)
+            .await
+    })
+    .map(|_| ())
+}
+
+/// Stores the credentials of application `id`, which has none stored yet: its secrets and
+/// its key sets, current and previous, with what is known of their uses.
+pub(crate) async fn insert_credentials(
+    conn: &mut AnyConnection<'_>,
+    id: i64,
+    credentials: &Credentials,
+) -> QueryResult<()> {
+    if let Some(secrets) = credentials.secrets() {
+        insert_secret(conn, &NewSecret::current(id, secrets.current())).await?;
+        if let Some(previous) = secrets.previous() {
+            insert_secret(conn, &NewSecret::previous(id, previous)).await?;
+        }
+    }
+    if let Some(keys) = credentials.keys() {
+        insert_key_set(conn, &NewKeySet::current(id, keys.current())).await?;
+        if let Some(previous) = keys.previous() {
+            insert_key_set(conn, &NewKeySet::previous(id, previous)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Brings the stored secrets of `app` in line with its domain state ([`SecretWrites`]).
@@ -251,13 +314,99 @@ async fn sync_secrets(
                 .await
         })?;
     }
-    if writes.insert_current {
-        insert_secret(conn, &NewSecret::current(id, app.secrets().current(), now)).await?;
+    if let Some(secrets) = app.secrets()
+        && writes.insert_current
+    {
+        insert_secret(conn, &NewSecret::current(id, secrets.current())).await?;
     }
     Ok(())
 }
 
-/// Stores a new application with its secret and `Created` event.
+/// Brings the stored key sets of `app` in line with its domain state ([`KeySetWrites`]).
+async fn sync_key_sets(conn: &mut AnyConnection<'_>, app: &OAuthApplication) -> QueryResult<()> {
+    let id = app.id().get();
+    let stored = key_sets(conn, &[id]).await?;
+    let writes = KeySetWrites::plan(app.keys(), &stored);
+    if !writes.delete.is_empty() {
+        on_backend!(conn, |c| {
+            diesel::delete(
+                client_key_sets::table.filter(client_key_sets::id.eq_any(&writes.delete)),
+            )
+            .execute(c)
+            .await
+        })?;
+    }
+    if let Some((set, expires_at)) = writes.make_previous {
+        on_backend!(conn, |c| {
+            diesel::update(client_key_sets::table.filter(client_key_sets::id.eq(set)))
+                .set((
+                    client_key_sets::state.eq(KeySetState::Previous),
+                    client_key_sets::expires_at.eq(Some(InstantValue::from(expires_at))),
+                ))
+                .execute(c)
+                .await
+        })?;
+    }
+    if let Some(keys) = app.keys()
+        && writes.insert_current
+    {
+        insert_key_set(conn, &NewKeySet::current(id, keys.current())).await?;
+    }
+    Ok(())
+}
+
+/// Writes the use of `credential` of application `app` at `at`, unless its stored last use
+/// is later than `at` minus [`CREDENTIAL_USE_RESOLUTION_SECONDS`]; whether it wrote. Only
+/// `last_used_at` is written (no version, no event), in one statement: two replicas noting
+/// the same use write it once, and an update, which never writes that column, keeps it.
+async fn record_use(
+    conn: &mut AnyConnection<'_>,
+    app: AppId,
+    credential: CredentialRef,
+    at: Timestamp,
+) -> QueryResult<bool> {
+    let resolution = i64::from(CREDENTIAL_USE_RESOLUTION_SECONDS) * 1_000_000;
+    let stale = Timestamp::from_unix_micros(at.unix_micros().saturating_sub(resolution))
+        .map_or(InstantValue::from(at), InstantValue::from);
+    let used = Some(InstantValue::from(at));
+    let serial = stored_serial(credential.serial);
+    let written = match credential.kind {
+        CredentialKind::Secret => on_backend!(conn, |c| {
+            diesel::update(
+                client_secrets::table
+                    .filter(client_secrets::application_id.eq(app.get()))
+                    .filter(client_secrets::serial.eq(serial))
+                    .filter(client_secrets::state.ne(SecretState::Revoked))
+                    .filter(
+                        client_secrets::last_used_at
+                            .is_null()
+                            .or(client_secrets::last_used_at.le(stale)),
+                    ),
+            )
+            .set(client_secrets::last_used_at.eq(used))
+            .execute(c)
+            .await
+        })?,
+        CredentialKind::KeySet => on_backend!(conn, |c| {
+            diesel::update(
+                client_key_sets::table
+                    .filter(client_key_sets::application_id.eq(app.get()))
+                    .filter(client_key_sets::serial.eq(serial))
+                    .filter(
+                        client_key_sets::last_used_at
+                            .is_null()
+                            .or(client_key_sets::last_used_at.le(stale)),
+                    ),
+            )
+            .set(client_key_sets::last_used_at.eq(used))
+            .execute(c)
+            .await
+        })?,
+    };
+    Ok(written > 0)
+}
+
+/// Stores a new application with its credentials and `Created` event.
 async fn insert(
     conn: &mut AnyConnection<'_>,
     app: &NewApplication,
@@ -273,8 +422,7 @@ async fn insert(
                 .await
         })
         .map_err(duplicate_on_insert)?;
-        let secret = NewSecret::current(id, app.secrets().current(), app.created_at());
-        insert_secret(conn, &secret).await?;
+        insert_credentials(conn, id, app.credentials()).await?;
         insert_event(conn, id, None, event).await?;
         Ok::<_, TxError>(id)
     })?;
@@ -395,7 +543,7 @@ async fn list_events(
 }
 
 /// Replaces the stored application by `app` if its version is still `expected`, brings
-/// its secrets in line and records `event`, in one transaction.
+/// its secrets and key sets in line and records `event`, in one transaction.
 async fn update(
     conn: &mut AnyConnection<'_>,
     app: &OAuthApplication,
@@ -430,6 +578,7 @@ async fn update(
             }));
         }
         sync_secrets(conn, app, event.at).await?;
+        sync_key_sets(conn, app).await?;
         insert_event(conn, id, None, event).await?;
         Ok(())
     })
@@ -501,5 +650,19 @@ impl<D: Database> ApplicationRepository for Store<D> {
     ) -> Result<(), RepositoryError> {
         self.run(async |conn| update(conn, app, expected, event).await)
             .await
+    }
+
+    async fn record_use(
+        &self,
+        app: AppId,
+        credential: CredentialRef,
+        at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        self.run(async |conn| {
+            record_use(conn, app, credential, at)
+                .await
+                .map_err(storage_error)
+        })
+        .await
     }
 }

@@ -1,5 +1,5 @@
 //! The values of the columns the two databases store differently ([`crate::sql_types`]),
-//! converted for each, and the secret states.
+//! converted for each, and the states of secrets and key sets.
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
@@ -79,24 +79,64 @@ impl SecretState {
     }
 }
 
-impl<DB> ToSql<Text, DB> for SecretState
-where
-    DB: Backend,
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        self.as_str().to_sql(out)
-    }
+/// Reads and writes a storage-only state enum by its name in a text column.
+macro_rules! state_column {
+    ($state:ty, $what:literal) => {
+        impl<DB> ToSql<Text, DB> for $state
+        where
+            DB: Backend,
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> FromSql<Text, DB> for $state
+        where
+            DB: Backend,
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let name = String::from_sql(bytes)?;
+                Self::parse(&name).ok_or_else(|| format!("unknown {} {name:?}", $what).into())
+            }
+        }
+    };
 }
 
-impl<DB> FromSql<Text, DB> for SecretState
-where
-    DB: Backend,
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let name = String::from_sql(bytes)?;
-        Self::parse(&name).ok_or_else(|| format!("unknown secret state {name:?}").into())
+state_column!(SecretState, "secret state");
+state_column!(KeySetState, "key set state");
+
+/// The state of a stored key set: an application's current set, and the set it had before
+/// its last key rotation while its grace period lasts. A set that is neither any more is
+/// deleted (public keys need no history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum KeySetState {
+    /// The application's current key set (at most one per application).
+    Current,
+    /// The set it had before its last key rotation, valid until its expiry (at most one).
+    Previous,
+}
+
+impl KeySetState {
+    /// Every state.
+    pub const ALL: [Self; 2] = [Self::Current, Self::Previous];
+
+    /// The name stored in the `state` column.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Previous => "previous",
+        }
+    }
+
+    /// The state stored under `name`.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -213,7 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secret_states_have_distinct_stored_names() {
+    fn secret_and_key_set_states_have_distinct_stored_names() {
         for state in SecretState::ALL {
             assert_eq!(SecretState::parse(state.as_str()), Some(state));
         }
@@ -222,6 +262,14 @@ mod tests {
             ["current", "previous", "revoked"]
         );
         assert_eq!(SecretState::parse("expired"), None);
+        for state in KeySetState::ALL {
+            assert_eq!(KeySetState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(
+            KeySetState::ALL.map(KeySetState::as_str),
+            ["current", "previous"]
+        );
+        assert_eq!(KeySetState::parse("revoked"), None);
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! change announcements for the replicas' caches ([`listen_for_changes`]), the identity
 //! sequences an import moves, and what an error the driver leaves unnamed means.
 //!
-//! - Every write is one transaction: the compare-and-set on `version`, the secrets, and the
-//!   audit event. A failed statement rolls all of it back.
-//! - The database enforces what it can too: unique client ids, enumerations, one current
-//!   and at most one previous secret per application (partial unique indexes).
+//! - Every write is one transaction: the compare-and-set on `version`, the secrets, the key
+//!   sets and the audit event. A failed statement rolls all of it back.
+//! - The database enforces what it can too: unique client ids, enumerations (the
+//!   authentication method among them), one current and at most one previous secret and
+//!   key set per application (partial unique indexes), exactly one of a key set's JWK Set
+//!   and URL.
 //! - An unreachable server, a closed connection or a pool time-out is
 //!   [`RepositoryError::Unavailable`].
 //!

@@ -2,16 +2,20 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
-    AppId, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, RepositoryError,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, ReplayGuard,
+    RepositoryError,
 };
-use oauth_apps_postgres::{PgConfig, PgRepository, run_migrations};
-use oauth_apps_test_support::contract::{at, event, new_app};
+use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
+use oauth_apps_test_support::contract::{
+    at, event, inline, key_credentials, new_app, new_app_with,
+};
 use oauth_apps_test_support::pg::{TestDatabase, fingerprint};
 use oauth_apps_test_support::{Fixture, repository_contract_tests};
 
@@ -83,6 +87,36 @@ impl Fixture for PgFixture {
                 .expect("states");
         states.into_iter().map(|s| s.state).collect()
     }
+
+    async fn key_set_states(&self, app: AppId) -> Vec<String> {
+        let states: Vec<State> =
+            sql_query("SELECT state FROM client_key_sets WHERE application_id = $1 ORDER BY id")
+                .bind::<BigInt, _>(app.get())
+                .load(&mut self.conn().await)
+                .await
+                .expect("states");
+        states.into_iter().map(|s| s.state).collect()
+    }
+
+    fn replay_guard(&self) -> Arc<dyn ReplayGuard> {
+        self.repo.clone()
+    }
+
+    fn other_replica(&self) -> Arc<dyn ReplayGuard> {
+        Arc::new(PgRepository::new(&PgConfig::new(self.db.url())).expect("pool"))
+    }
+
+    async fn purge_expired_assertions(&self) -> usize {
+        self.repo.purge_expired_assertions().await.expect("purge")
+    }
+
+    async fn assertion_records(&self) -> usize {
+        let count: Count = sql_query("SELECT count(*) AS n FROM assertion_jtis")
+            .get_result(&mut self.conn().await)
+            .await
+            .expect("count");
+        usize::try_from(count.n).expect("non-negative")
+    }
 }
 
 repository_contract_tests!(fixture);
@@ -130,4 +164,122 @@ async fn the_database_refuses_a_second_current_secret() {
     .await;
     assert!(result.is_err(), "a second current secret was accepted");
     assert_eq!(f.secret_states(app).await, ["current"]);
+}
+
+/// The statements that must fail on application `$1`'s key sets, with what they break.
+const BROKEN_KEY_SETS: [(&str, &str); 6] = [
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at) \
+         VALUES ($1, 'current', 'https://client.example/second', now())",
+        "a second current key set",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks, jwks_uri, created_at, \
+           expires_at) \
+         VALUES ($1, 'previous', '{\"keys\":[]}', 'https://client.example/both', now(), now())",
+        "both jwks and jwks_uri",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, created_at, expires_at) \
+         VALUES ($1, 'previous', now(), now())",
+        "neither jwks nor jwks_uri",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at) \
+         VALUES ($1, 'previous', 'https://client.example/old', now())",
+        "a previous key set without its expiry",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at, expires_at) \
+         VALUES ($1, 'revoked', 'https://client.example/old', now(), now())",
+        "a key set state other than current and previous",
+    ),
+    (
+        "UPDATE oauth_applications SET token_endpoint_auth_method = 'client_secret_jwt' \
+         WHERE id = $1",
+        "an unknown authentication method",
+    ),
+];
+
+#[tokio::test]
+async fn the_database_refuses_broken_key_sets_and_methods() {
+    let f = fixture().await;
+    let new = new_app_with(
+        "acme",
+        "Guarded keys",
+        AppType::Web,
+        key_credentials(inline(&["k1"]), at(1)),
+        at(1),
+    );
+    let app = f
+        .repo
+        .insert(&new, &event(AuditAction::Created, at(1)))
+        .await
+        .expect("insert");
+    for (statement, broken) in BROKEN_KEY_SETS {
+        let result = sql_query(statement)
+            .bind::<BigInt, _>(app.get())
+            .execute(&mut f.conn().await)
+            .await;
+        assert!(result.is_err(), "{broken} was accepted");
+    }
+    assert_eq!(f.key_set_states(app).await, ["current"]);
+    let stored = f
+        .repo
+        .find_by_client_id(new.client_id())
+        .await
+        .expect("find");
+    assert_eq!(stored, Some(new.with_id(app)));
+}
+
+/// A key set changed on its own (by hand, say) is announced to the replicas' caches like
+/// a change of the application, and so is one deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_changed_on_its_own_is_announced() {
+    let f = fixture().await;
+    let new = new_app_with(
+        "acme",
+        "Announced keys",
+        AppType::Web,
+        key_credentials(inline(&["k1"]), at(1)),
+        at(1),
+    );
+    let app = f
+        .repo
+        .insert(&new, &event(AuditAction::Created, at(1)))
+        .await
+        .expect("insert");
+    let (changed, mut changes) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (listening, mut ready) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(listen_for_changes(
+        f.db.url().to_owned(),
+        move |client_id| {
+            let _ = changed.send(client_id.to_owned());
+        },
+        move |on| {
+            let _ = listening.send(on);
+        },
+    ));
+    tokio::time::timeout(Duration::from_secs(10), ready.wait_for(|on| *on))
+        .await
+        .expect("listening in time")
+        .expect("the listener runs");
+    let expected = new.client_id().to_string();
+    for statement in [
+        "UPDATE client_key_sets SET jwks = NULL, jwks_uri = 'https://client.example/jwks' \
+         WHERE application_id = $1",
+        "DELETE FROM client_key_sets WHERE application_id = $1",
+    ] {
+        sql_query(statement)
+            .bind::<BigInt, _>(app.get())
+            .execute(&mut f.conn().await)
+            .await
+            .expect("a change by hand");
+        let announced = tokio::time::timeout(Duration::from_secs(10), changes.recv())
+            .await
+            .expect("announced in time")
+            .expect("the listener runs");
+        assert_eq!(announced, expected, "{statement}");
+    }
+    listener.abort();
 }

@@ -1,6 +1,7 @@
-//! A database written before the store was shared (identities generated always) migrates
-//! and keeps every application, secret and audit event, which the store then reads and
-//! changes.
+//! A database written before the store was shared (identities generated always) and
+//! before authentication methods and key sets migrates and keeps every application,
+//! secret and audit event, which the store then reads (as `client_secret_basic`) and
+//! changes, key sets and key rotations included.
 
 use diesel::migration::{MigrationConnection, MigrationSource};
 use diesel::pg::Pg;
@@ -10,8 +11,9 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
-    AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, ClientId, Field,
-    GracePeriod, NewApplication, Profile, SecretHash, Timestamp,
+    AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod,
+    ClientId, Credentials, Field, GracePeriod, JwksUri, KeySource, NewApplication, Profile, Secret,
+    SecretHash, Secrets, Timestamp,
 };
 use oauth_apps_postgres::{MIGRATIONS, PgConfig, PgRepository, run_migrations};
 use oauth_apps_test_support::pg::TestDatabase;
@@ -147,9 +149,18 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         stored.created_at(),
         Timestamp::parse_rfc3339("2026-01-01T00:00:00.123456Z").unwrap()
     );
-    assert_eq!(stored.secrets().current().as_phc(), "$argon2id$third");
-    let previous = stored.secrets().previous().expect("the previous secret");
-    assert_eq!(previous.hash.as_phc(), "$argon2id$second");
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
+    assert!(stored.keys().is_none());
+    let secrets = stored.secrets().expect("its secrets");
+    assert_eq!(secrets.current().hash.as_phc(), "$argon2id$third");
+    // Secrets stored before serials are numbered in the order they were issued, and have
+    // no hint and no recorded use.
+    assert_eq!(secrets.current().serial.get(), 3);
+    assert_eq!(secrets.current().hint, None);
+    assert_eq!(secrets.current().last_used_at, None);
+    let previous = secrets.previous().expect("the previous secret");
+    assert_eq!(previous.secret.serial.get(), 2);
+    assert_eq!(previous.secret.hash.as_phc(), "$argon2id$second");
     assert_eq!(
         previous.expires_at,
         Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap()
@@ -173,6 +184,7 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
     let rotated = stored
         .rotated(
             SecretHash::new("$argon2id$fourth").unwrap(),
+            None,
             GracePeriod::NONE,
             now,
         )
@@ -214,7 +226,11 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         stored.app_type(),
         renamed,
         false,
-        SecretHash::new("$argon2id$new").unwrap(),
+        Credentials::secret(Secrets::new(Secret::first(
+            SecretHash::new("$argon2id$new").unwrap(),
+            None,
+            now,
+        ))),
         now,
     );
     let created = AuditEvent {
@@ -225,4 +241,32 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
     assert!(id.get() > app);
     let trail = repo.list_events(id, None, 10).await.expect("events");
     assert!(trail[0].id > event_ids[1]);
+
+    // The old application gets keys ahead of a switch; the trail records the rotation.
+    let later = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+    let uri = JwksUri::parse("https://client.example/jwks").unwrap();
+    let keyed = rotated
+        .with_rotated_keys(KeySource::Remote(uri), GracePeriod::NONE, later)
+        .expect("active");
+    let keys_rotated = AuditEvent {
+        action: AuditAction::KeysRotated,
+        changed_fields: vec![Field::JwksUri],
+        at: later,
+        ..created
+    };
+    repo.update(&keyed, rotated.version(), &keys_rotated)
+        .await
+        .expect("update");
+    let stored = repo
+        .find_by_client_id(&client_id)
+        .await
+        .expect("find")
+        .expect("kept");
+    assert_eq!(stored, keyed);
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
+    let trail = repo
+        .list_events(stored.id(), None, 1)
+        .await
+        .expect("events");
+    assert_eq!(trail[0].event.action, AuditAction::KeysRotated);
 }

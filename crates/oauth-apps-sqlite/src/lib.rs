@@ -5,7 +5,7 @@
 //! SQLite's own is here: the file, its pragmas and its migrations.
 //!
 //! Every write is one `BEGIN IMMEDIATE` transaction holding the compare-and-set on
-//! `version`, the secrets and the audit event; SQLite runs one writer at a time and the
+//! `version`, the secrets, the key sets and the audit event; SQLite runs one writer at a time and the
 //! others wait up to the busy time-out.
 
 use std::path::{Path, PathBuf};

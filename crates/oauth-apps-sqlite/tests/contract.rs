@@ -6,10 +6,13 @@ use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
-    AppId, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, RepositoryError,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, ReplayGuard,
+    RepositoryError,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
-use oauth_apps_test_support::contract::{at, event, new_app};
+use oauth_apps_test_support::contract::{
+    at, event, inline, key_credentials, new_app, new_app_with,
+};
 use oauth_apps_test_support::{Fixture, TempDir, repository_contract_tests};
 
 struct SqliteFixture {
@@ -74,6 +77,34 @@ impl Fixture for SqliteFixture {
                 .load(&mut self.conn())
                 .expect("states");
         states.into_iter().map(|s| s.state).collect()
+    }
+
+    async fn key_set_states(&self, app: AppId) -> Vec<String> {
+        let states: Vec<State> =
+            sql_query("SELECT state FROM client_key_sets WHERE application_id = ? ORDER BY id")
+                .bind::<BigInt, _>(app.get())
+                .load(&mut self.conn())
+                .expect("states");
+        states.into_iter().map(|s| s.state).collect()
+    }
+
+    fn replay_guard(&self) -> Arc<dyn ReplayGuard> {
+        self.repo.clone()
+    }
+
+    fn other_replica(&self) -> Arc<dyn ReplayGuard> {
+        Arc::new(SqliteRepository::new(&self.config).expect("pool"))
+    }
+
+    async fn purge_expired_assertions(&self) -> usize {
+        self.repo.purge_expired_assertions().await.expect("purge")
+    }
+
+    async fn assertion_records(&self) -> usize {
+        let count: Count = sql_query("SELECT count(*) AS n FROM assertion_jtis")
+            .get_result(&mut self.conn())
+            .expect("count");
+        usize::try_from(count.n).expect("non-negative")
     }
 }
 
@@ -147,4 +178,69 @@ async fn the_database_refuses_a_second_current_secret() {
     .execute(&mut f.conn());
     assert!(result.is_err(), "a second current secret was accepted");
     assert_eq!(f.secret_states(app).await, ["current"]);
+}
+
+/// The statements that must fail on application `?`'s key sets, with what they break.
+const BROKEN_KEY_SETS: [(&str, &str); 6] = [
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at) \
+         VALUES (?, 'current', 'https://client.example/second', 0)",
+        "a second current key set",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks, jwks_uri, created_at, \
+           expires_at) \
+         VALUES (?, 'previous', '{\"keys\":[]}', 'https://client.example/both', 0, 1)",
+        "both jwks and jwks_uri",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, created_at, expires_at) \
+         VALUES (?, 'previous', 0, 1)",
+        "neither jwks nor jwks_uri",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at) \
+         VALUES (?, 'previous', 'https://client.example/old', 0)",
+        "a previous key set without its expiry",
+    ),
+    (
+        "INSERT INTO client_key_sets (application_id, state, jwks_uri, created_at, expires_at) \
+         VALUES (?, 'revoked', 'https://client.example/old', 0, 1)",
+        "a key set state other than current and previous",
+    ),
+    (
+        "UPDATE oauth_applications SET token_endpoint_auth_method = 'client_secret_jwt' \
+         WHERE id = ?",
+        "an unknown authentication method",
+    ),
+];
+
+#[tokio::test]
+async fn the_database_refuses_broken_key_sets_and_methods() {
+    let f = fixture().await;
+    let new = new_app_with(
+        "acme",
+        "Guarded keys",
+        AppType::Web,
+        key_credentials(inline(&["k1"]), at(1)),
+        at(1),
+    );
+    let app = f
+        .repo
+        .insert(&new, &event(AuditAction::Created, at(1)))
+        .await
+        .expect("insert");
+    for (statement, broken) in BROKEN_KEY_SETS {
+        let result = sql_query(statement)
+            .bind::<BigInt, _>(app.get())
+            .execute(&mut f.conn());
+        assert!(result.is_err(), "{broken} was accepted");
+    }
+    assert_eq!(f.key_set_states(app).await, ["current"]);
+    let stored = f
+        .repo
+        .find_by_client_id(new.client_id())
+        .await
+        .expect("find");
+    assert_eq!(stored, Some(new.with_id(app)));
 }

@@ -1,15 +1,23 @@
-//! A file written before the store was shared (its own encoding: microseconds, lists as
-//! lines, client ids as text) opens with every application, secret and audit event, which
-//! the store then reads and changes.
+//! A file written before authentication methods and key sets (in the encoding the store
+//! still uses: microseconds, lists as lines, client ids as text) migrates and opens with
+//! every application, secret and audit event, ids kept, which the store then reads (as
+//! `client_secret_basic`) and changes, key sets and key rotations included.
 
+use diesel::connection::SimpleConnection;
+use diesel::migration::{MigrationConnection, MigrationSource};
 use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
+use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, ClientId, Field,
-    GracePeriod, SecretHash, Timestamp,
+    ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod, ClientId,
+    Field, GracePeriod, Jwks, KeySource, SecretHash, Timestamp,
 };
-use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, run_migrations};
+use oauth_apps_sqlite::{MIGRATIONS, SqliteConfig, SqliteRepository, run_migrations};
 use oauth_apps_test_support::TempDir;
+
+/// The first migration that came with authentication methods and key sets.
+const CLIENT_CREDENTIALS: &str = "2026-11-26-000001";
 
 #[derive(QueryableByName)]
 struct Id {
@@ -30,12 +38,25 @@ fn insert(conn: &mut SqliteConnection, sql: &str) -> i64 {
         .id
 }
 
+/// Runs the migrations that came before authentication methods and key sets.
+fn migrate_to_the_old_schema(conn: &mut SqliteConnection) {
+    MigrationConnection::setup(conn).expect("the migrations table");
+    let migrations = MigrationSource::<Sqlite>::migrations(&MIGRATIONS).expect("migrations");
+    for migration in migrations {
+        if migration.name().to_string().as_str() < CLIENT_CREDENTIALS {
+            conn.run_migration(&*migration).expect("an old migration");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_file_keeps_everything_and_the_store_carries_on() {
     let dir = TempDir::new();
     let config = SqliteConfig::new(dir.path().join("old.db"));
-    run_migrations(&config).await.expect("migrate");
     let mut conn = SqliteConnection::establish(config.path.to_str().expect("utf-8")).expect("open");
+    conn.batch_execute("PRAGMA foreign_keys = ON")
+        .expect("foreign keys");
+    migrate_to_the_old_schema(&mut conn);
 
     // Rows as the adapter wrote them before.
     let client_id = ClientId::from_random_bytes([7; 16]);
@@ -88,7 +109,29 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
             ),
         ));
     }
+    // Another application, deleted with its trail: the ids its events had are never given
+    // again, across the rebuild of the audit trail's table.
+    let gone = insert(
+        &mut conn,
+        "INSERT INTO oauth_applications (client_id, owner_org_id, name, app_type, access_level, \
+           status, created_at, updated_at, version) \
+         VALUES ('0b7f6c1e-2d7c-4a55-9a51-3f0e7c9d2a10', 'acme', 'Gone', 'web', 'user', \
+           'active', 1, 1, 1) RETURNING id",
+    );
+    let gone_event = insert(
+        &mut conn,
+        &format!(
+            "INSERT INTO audit_events (application_id, action, actor, changed_fields, \
+               occurred_at) \
+             VALUES ({gone}, 'created', 'alice', 'name', 8) RETURNING id"
+        ),
+    );
+    sql_query("DELETE FROM oauth_applications WHERE id = ?")
+        .bind::<BigInt, _>(gone)
+        .execute(&mut conn)
+        .expect("delete");
 
+    run_migrations(&config).await.expect("the new migrations");
     let repo = SqliteRepository::new(&config).expect("pool");
     let stored = repo
         .find_by_client_id(&client_id)
@@ -109,10 +152,19 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
         (stored.created_at(), stored.updated_at()),
         (created, created)
     );
-    assert_eq!(stored.secrets().current().as_phc(), "$argon2id$third");
-    let previous = stored.secrets().previous().expect("the previous secret");
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
+    assert!(stored.keys().is_none());
+    let secrets = stored.secrets().expect("its secrets");
+    assert_eq!(secrets.current().hash.as_phc(), "$argon2id$third");
+    // Secrets stored before serials are numbered in the order they were issued, and have
+    // no hint and no recorded use.
+    assert_eq!(secrets.current().serial.get(), 3);
+    assert_eq!(secrets.current().hint, None);
+    assert_eq!(secrets.current().last_used_at, None);
+    let previous = secrets.previous().expect("the previous secret");
+    assert_eq!(previous.secret.serial.get(), 2);
     assert_eq!(
-        (previous.hash.as_phc(), previous.expires_at),
+        (previous.secret.hash.as_phc(), previous.expires_at),
         ("$argon2id$second", expires)
     );
     let trail = repo
@@ -138,6 +190,7 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
     let rotated = enabled
         .rotated(
             SecretHash::new("$argon2id$fourth").unwrap(),
+            None,
             GracePeriod::from_seconds(60).unwrap(),
             now,
         )
@@ -185,5 +238,54 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
             .expect("find")
             .expect("kept"),
         rotated
+    );
+
+    // Keys registered ahead of a switch; the trail records the rotation under a new id.
+    let later = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+    let jwks = Jwks::parse(
+        r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#,
+    )
+    .unwrap();
+    let keyed = rotated
+        .with_rotated_keys(KeySource::Inline(jwks), GracePeriod::NONE, later)
+        .expect("active");
+    let keys_rotated = AuditEvent {
+        action: AuditAction::KeysRotated,
+        changed_fields: vec![Field::Jwks],
+        at: later,
+        ..event
+    };
+    repo.update(&keyed, rotated.version(), &keys_rotated)
+        .await
+        .expect("update");
+    assert_eq!(
+        repo.find_by_client_id(&client_id)
+            .await
+            .expect("find")
+            .expect("kept"),
+        keyed
+    );
+    let trail = repo
+        .list_events(keyed.id(), None, 10)
+        .await
+        .expect("events");
+    assert_eq!(
+        trail.iter().map(|e| e.event.action).collect::<Vec<_>>(),
+        [
+            AuditAction::KeysRotated,
+            AuditAction::SecretRotated,
+            AuditAction::Updated,
+            AuditAction::Created
+        ]
+    );
+    assert_eq!(
+        trail[2..].iter().map(|e| e.id).collect::<Vec<_>>(),
+        [event_ids[1], event_ids[0]]
+    );
+    // The first event written after the migration.
+    assert!(
+        trail[1].id > gone_event,
+        "{} after {gone_event}",
+        trail[1].id
     );
 }

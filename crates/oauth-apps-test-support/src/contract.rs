@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use oauth_apps_domain::{
     AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
-    ArchivedApplication, AuditAction, AuditEvent, ClientId, Cursor, Description, Field,
-    GracePeriod, GrantTypes, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
-    RepositoryError, ScopeCatalog, Scopes, SecretHash, Status, StoredAuditEvent, Timestamp,
-    Version,
+    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, CredentialKind,
+    CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field, GracePeriod,
+    GrantTypes, Jwks, JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord,
+    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, RepositoryError, ScopeCatalog,
+    Scopes, Secret, SecretHash, SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent,
+    Timestamp, Version,
 };
 
 use crate::Fixture;
@@ -25,14 +27,98 @@ pub fn hash(label: &str) -> SecretHash {
     SecretHash::new(format!("$argon2id$v=19$m=64,t=1,p=1${label}")).expect("PHC-shaped")
 }
 
-/// A valid `web` application of `org`, created at `created_at`, with a random client id.
+/// Secret credentials (`client_secret_basic`) with a unique current secret.
 #[must_use]
-pub fn new_app(org: &str, name: &str, created_at: Timestamp) -> NewApplication {
-    let profile = Profile::new(
+pub fn secret_credentials() -> Credentials {
+    Credentials::secret(Secrets::new(first_secret(&format!(
+        "initial-{}",
+        uuid::Uuid::new_v4().simple()
+    ))))
+}
+
+/// An application's first secret, its hash made from `label`, issued at 1 s, with the
+/// hint `Ab9_`.
+#[must_use]
+pub fn first_secret(label: &str) -> Secret {
+    Secret::first(
+        hash(label),
+        Some(SecretHint::restore("Ab9_").expect("a valid hint")),
+        at(1),
+    )
+}
+
+/// A JWK Set of public keys with ids `kids`: an Ed25519 key, a P-256 key and a 2048-bit
+/// RSA key in turn.
+#[must_use]
+pub fn jwks(kids: &[&str]) -> Jwks {
+    const ED25519: &str =
+        r#""kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo""#;
+    const P256: &str = r#""kty":"EC","crv":"P-256","alg":"ES256","use":"sig","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0""#;
+    // 256 bytes whose first is 0xc3: a 2048-bit modulus.
+    let n = format!("{}Q", "w".repeat(341));
+    let rsa = format!(r#""kty":"RSA","e":"AQAB","n":"{n}""#);
+    let keys: Vec<String> = kids
+        .iter()
+        .enumerate()
+        .map(|(i, kid)| {
+            let members = match i % 3 {
+                0 => ED25519.to_owned(),
+                1 => P256.to_owned(),
+                _ => rsa.clone(),
+            };
+            format!(r#"{{"kid":"{kid}",{members}}}"#)
+        })
+        .collect();
+    Jwks::parse(&format!(r#"{{"keys":[{}]}}"#, keys.join(","))).expect("a valid JWK Set")
+}
+
+/// Keys given inline, with ids `kids`.
+#[must_use]
+pub fn inline(kids: &[&str]) -> KeySource {
+    KeySource::Inline(jwks(kids))
+}
+
+/// Keys published at `uri`.
+#[must_use]
+pub fn remote(uri: &str) -> KeySource {
+    KeySource::Remote(JwksUri::parse(uri).expect("a valid JWKS URL"))
+}
+
+/// `private_key_jwt` credentials with `source` registered at `at`, and no secret.
+#[must_use]
+pub fn key_credentials(source: KeySource, at: Timestamp) -> Credentials {
+    Credentials::new(
         AppType::Web,
+        AuthMethod::PrivateKeyJwt,
+        None,
+        Some(KeySets::new(KeySet::new(
+            source,
+            CredentialSerial::FIRST,
+            at,
+        ))),
+    )
+    .expect("valid credentials")
+}
+
+/// A valid application of `app_type` (`web`, `native` or `public`) in `org` with
+/// `credentials`, created at `created_at`, with a random client id.
+#[must_use]
+pub fn new_app_with(
+    org: &str,
+    name: &str,
+    app_type: AppType,
+    credentials: Credentials,
+    created_at: Timestamp,
+) -> NewApplication {
+    let redirect = match app_type {
+        AppType::Web => "https://app.example.com/cb",
+        _ => "http://127.0.0.1/cb",
+    };
+    let profile = Profile::new(
+        app_type,
         AppName::parse(name).expect("valid name"),
         None,
-        RedirectUrls::parse(&["https://app.example.com/cb"], AppType::Web).expect("valid url"),
+        RedirectUrls::parse(&[redirect], app_type).expect("valid url"),
         Scopes::parse(&["read"], &ScopeCatalog::default()).expect("valid scope"),
         GrantTypes::default(),
         AccessLevel::Organization,
@@ -41,12 +127,19 @@ pub fn new_app(org: &str, name: &str, created_at: Timestamp) -> NewApplication {
     NewApplication::new(
         ClientId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes()),
         OrgId::parse(org).expect("valid org"),
-        AppType::Web,
+        app_type,
         profile,
         false,
-        hash(&format!("initial-{}", uuid::Uuid::new_v4().simple())),
+        credentials,
         created_at,
     )
+}
+
+/// A valid `web` application of `org` with a secret (`client_secret_basic`), created at
+/// `created_at`, with a random client id.
+#[must_use]
+pub fn new_app(org: &str, name: &str, created_at: Timestamp) -> NewApplication {
+    new_app_with(org, name, AppType::Web, secret_credentials(), created_at)
 }
 
 /// An audit event by `alice`.
@@ -89,7 +182,68 @@ fn renamed(app: &OAuthApplication, name: &str, now: Timestamp) -> OAuthApplicati
         p.access_level(),
     )
     .expect("valid profile");
-    app.updated(profile, app.is_first_party(), app.status(), now)
+    app.updated(
+        profile,
+        app.is_first_party(),
+        app.status(),
+        app.credentials().clone(),
+        now,
+    )
+}
+
+/// `app` with the authentication method `method` and `keys` (its own when `None`), its
+/// secret kept only when the method uses one; every other value as it is.
+fn with_method(
+    app: &OAuthApplication,
+    method: AuthMethod,
+    keys: Option<KeySets>,
+    now: Timestamp,
+) -> OAuthApplication {
+    let credentials = Credentials::new(
+        app.app_type(),
+        method,
+        app.secrets().cloned(),
+        keys.or_else(|| app.keys().cloned()),
+    )
+    .expect("valid credentials");
+    app.updated(
+        app.profile().clone(),
+        app.is_first_party(),
+        app.status(),
+        credentials,
+        now,
+    )
+}
+
+/// `event` of `action` recording `fields` as changed.
+fn event_of(action: AuditAction, fields: Vec<Field>, now: Timestamp) -> AuditEvent {
+    AuditEvent {
+        changed_fields: fields,
+        ..event(action, now)
+    }
+}
+
+/// Writes `next` over `current` with an event of `action`.
+async fn write(
+    repo: &dyn ApplicationRepository,
+    current: &OAuthApplication,
+    next: &OAuthApplication,
+    action: AuditAction,
+    fields: Vec<Field>,
+) {
+    repo.update(
+        next,
+        current.version(),
+        &event_of(action, fields, next.updated_at()),
+    )
+    .await
+    .expect("update");
+}
+
+/// `states`, sorted.
+fn sorted(mut states: Vec<String>) -> Vec<String> {
+    states.sort();
+    states
 }
 
 fn org(s: &str) -> OrgId {
@@ -279,7 +433,13 @@ pub async fn concurrent_updates_lose_nothing(f: &impl Fixture) {
                         p.access_level(),
                     )
                     .expect("valid profile");
-                    let next = current.updated(profile, false, Status::Active, at(200));
+                    let next = current.updated(
+                        profile,
+                        false,
+                        Status::Active,
+                        current.credentials().clone(),
+                        at(200),
+                    );
                     match repo
                         .update(
                             &next,
@@ -327,7 +487,7 @@ pub async fn concurrent_rotations_leave_one_current_secret(f: &impl Fixture) {
                         .expect("find")
                         .expect("stored");
                     let next = current
-                        .rotated(hash(&format!("rotation-{i}")), grace, at(200))
+                        .rotated(hash(&format!("rotation-{i}")), None, grace, at(200))
                         .expect("active app");
                     match repo
                         .update(
@@ -356,16 +516,18 @@ pub async fn concurrent_rotations_leave_one_current_secret(f: &impl Fixture) {
     assert_eq!(count("revoked"), TASKS - 1, "{states:?}");
     let stored = reload(&*repo, &app).await;
     assert_eq!(stored.version().get(), 1 + TASKS as i64);
-    assert!(stored.secrets().previous().is_some());
+    assert!(stored.secrets().expect("a secret").previous().is_some());
 }
 
 /// An update whose audit row cannot be written (an empty actor breaks a constraint)
-/// leaves the application, its secrets and its audit trail as they were.
+/// leaves the application, its secrets, its key sets and its audit trail as they were.
 pub async fn aborted_update_writes_nothing(f: &impl Fixture) {
     let repo = f.repository();
     let app = insert(&*repo, new_app("acme", "Before", at(100))).await;
     let next = renamed(&app, "After", at(200))
-        .rotated(hash("never-stored"), GracePeriod::NONE, at(200))
+        .rotated(hash("never-stored"), None, GracePeriod::NONE, at(200))
+        .expect("active app")
+        .with_rotated_keys(inline(&["never-stored"]), GracePeriod::NONE, at(200))
         .expect("active app");
     let bad_event = AuditEvent {
         actor: String::new(),
@@ -375,6 +537,7 @@ pub async fn aborted_update_writes_nothing(f: &impl Fixture) {
     assert_eq!(reload(&*repo, &app).await, app);
     assert_eq!(f.audit_event_count(app.id()).await, 1);
     assert_eq!(f.secret_states(app.id()).await, ["current"]);
+    assert!(f.key_set_states(app.id()).await.is_empty());
 }
 
 /// Every field survives storage exactly: unicode text, 20 redirect URLs, every list,
@@ -405,7 +568,7 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
         AppType::Native,
         profile,
         true,
-        hash("first"),
+        Credentials::secret(Secrets::new(first_secret("first"))),
         Timestamp::from_unix_micros(1_700_000_000_123_456).expect("valid"),
     );
     let app = insert(&*repo, new).await;
@@ -419,6 +582,7 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
     let rotated = app
         .rotated(
             hash("second"),
+            Some(SecretHint::restore("2nd!").expect("a valid hint")),
             GracePeriod::from_seconds(86_400).expect("ok"),
             later,
         )
@@ -433,8 +597,12 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
     .expect("update");
     let stored = reload(&*repo, &app).await;
     assert_eq!(stored, rotated);
-    let previous = stored.secrets().previous().expect("previous secret");
-    assert_eq!(previous.hash, hash("first"));
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
+    let previous = stored
+        .secrets()
+        .and_then(Secrets::previous)
+        .expect("previous secret");
+    assert_eq!(previous.secret.hash, hash("first"));
     assert_eq!(previous.expires_at, later.plus_seconds(86_400));
 }
 
@@ -454,7 +622,7 @@ pub async fn values_stored_under_earlier_rules_stay_readable(f: &impl Fixture) {
         legacy.app_type(),
         legacy.profile().clone(),
         false,
-        hash("legacy"),
+        Credentials::secret(Secrets::new(first_secret("legacy"))),
         at(100),
     );
     let app = insert(&*repo, new).await;
@@ -472,7 +640,13 @@ pub async fn values_stored_under_earlier_rules_stay_readable(f: &impl Fixture) {
         AccessLevel::User,
     )
     .expect("valid profile");
-    let next = app.updated(profile, app.is_first_party(), app.status(), at(200));
+    let next = app.updated(
+        profile,
+        app.is_first_party(),
+        app.status(),
+        app.credentials().clone(),
+        at(200),
+    );
     repo.update(&next, app.version(), &event(AuditAction::Updated, at(200)))
         .await
         .expect("update");
@@ -550,13 +724,27 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
         access_level: "user".into(),
         status: if id % 2 == 0 { "revoked" } else { "active" }.into(),
         is_first_party: id % 3 == 0,
-        current_secret_hash: hash(&format!("current-{id}")).as_phc().to_owned(),
+        token_endpoint_auth_method: "client_secret_basic".into(),
+        current_secret: Some(SecretRecord {
+            hash: hash(&format!("current-{id}")).as_phc().to_owned(),
+            hint: Some(format!("c{:03}", id % 1000)),
+            serial: 2,
+            created_at: at(id * 100 + 50),
+            last_used_at: Some(at(id * 100 + 70)),
+        }),
         previous_secret: previous.then(|| {
             (
-                hash(&format!("previous-{id}")).as_phc().to_owned(),
+                SecretRecord {
+                    hash: hash(&format!("previous-{id}")).as_phc().to_owned(),
+                    hint: None,
+                    serial: 1,
+                    created_at: at(id * 100),
+                    last_used_at: None,
+                },
                 at(90_000),
             )
         }),
+        keys: None,
         created_at: at(id * 100),
         updated_at: at(id * 100 + 50),
         version: 2,
@@ -629,4 +817,708 @@ pub async fn archive_round_trips(f: &impl Fixture) {
             .expect("find"),
         None
     );
+}
+
+/// A `private_key_jwt` application without a secret, with an inline JWK Set of three keys
+/// (Ed25519, P-256, RSA): stored, found every way and listed exactly as it was.
+pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
+    let repo = f.repository();
+    let created = Timestamp::from_unix_micros(1_700_000_000_654_321).expect("valid");
+    let credentials = key_credentials(inline(&["ed", "p256", "rsa"]), created);
+    let app = insert(
+        &*repo,
+        new_app_with("acme", "Signed", AppType::Web, credentials, created),
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, app);
+    assert_eq!(stored.auth_method(), AuthMethod::PrivateKeyJwt);
+    assert!(stored.secrets().is_none());
+    let keys = stored.keys().expect("keys");
+    let KeySource::Inline(set) = &keys.current().source else {
+        panic!("inline keys expected")
+    };
+    assert_eq!(set.kids().collect::<Vec<_>>(), ["ed", "p256", "rsa"]);
+    assert_eq!(keys.current().created_at, created);
+    assert!(keys.previous().is_none());
+    assert_eq!(
+        repo.find_by_org_and_id(&org("acme"), app.id())
+            .await
+            .unwrap(),
+        Some(app.clone())
+    );
+    assert_eq!(
+        repo.list_after(&org("acme"), None, 10).await.unwrap(),
+        [app.clone()]
+    );
+    assert_eq!(
+        repo.list_page(&org("acme"), 0, 10).await.unwrap(),
+        (vec![app.clone()], 1)
+    );
+    assert!(f.secret_states(app.id()).await.is_empty());
+    assert_eq!(f.key_set_states(app.id()).await, ["current"]);
+
+    // An update of another field leaves the keys as they are.
+    let next = renamed(&app, "Signed, renamed", at(2_000_000_000));
+    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    assert_eq!(reload(&*repo, &app).await, next);
+    assert_eq!(f.key_set_states(app.id()).await, ["current"]);
+}
+
+/// A public client that does not authenticate (`none`): no secret, no keys; it round-trips
+/// and survives an update.
+pub async fn auth_method_none_round_trips(f: &impl Fixture) {
+    let repo = f.repository();
+    let credentials =
+        Credentials::new(AppType::Public, AuthMethod::None, None, None).expect("valid");
+    let app = insert(
+        &*repo,
+        new_app_with("acme", "Public", AppType::Public, credentials, at(100)),
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, app);
+    assert_eq!(stored.auth_method(), AuthMethod::None);
+    assert!(stored.secrets().is_none() && stored.keys().is_none());
+    let next = renamed(&app, "Public, renamed", at(200));
+    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    assert_eq!(reload(&*repo, &app).await, next);
+    assert!(f.secret_states(app.id()).await.is_empty());
+    assert!(f.key_set_states(app.id()).await.is_empty());
+}
+
+/// A key rotation with grace keeps the old set as the previous one with its expiry; a
+/// second rotation replaces it; revoking the previous credential removes it; the trail
+/// records `keys_rotated`.
+pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl Fixture) {
+    let repo = f.repository();
+    let first = inline(&["k1"]);
+    let app = insert(
+        &*repo,
+        new_app_with(
+            "acme",
+            "Rotating keys",
+            AppType::Web,
+            key_credentials(first.clone(), at(100)),
+            at(100),
+        ),
+    )
+    .await;
+    let grace = GracePeriod::from_seconds(3600).expect("in range");
+
+    let rotated = app
+        .with_rotated_keys(remote("https://client.example/jwks.json"), grace, at(200))
+        .expect("active");
+    write(
+        &*repo,
+        &app,
+        &rotated,
+        AuditAction::KeysRotated,
+        vec![Field::JwksUri],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, rotated);
+    let keys = stored.keys().expect("keys");
+    assert_eq!(
+        keys.current().source,
+        remote("https://client.example/jwks.json")
+    );
+    assert_eq!(keys.current().created_at, at(200));
+    let previous = keys.previous().expect("the previous set");
+    assert_eq!(
+        (&previous.set.source, previous.set.created_at),
+        (&first, at(100))
+    );
+    assert_eq!(previous.expires_at, at(3800));
+    assert_eq!(
+        sorted(f.key_set_states(app.id()).await),
+        ["current", "previous"]
+    );
+
+    // Again: the older previous set goes, the one just replaced becomes previous.
+    let again = rotated
+        .with_rotated_keys(inline(&["k2", "k3"]), grace, at(300))
+        .expect("active");
+    write(
+        &*repo,
+        &rotated,
+        &again,
+        AuditAction::KeysRotated,
+        vec![Field::Jwks],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, again);
+    let previous = stored.keys().and_then(KeySets::previous).expect("previous");
+    assert_eq!(
+        previous.set.source,
+        remote("https://client.example/jwks.json")
+    );
+    assert_eq!(previous.expires_at, at(3900));
+    assert_eq!(
+        sorted(f.key_set_states(app.id()).await),
+        ["current", "previous"]
+    );
+
+    // Revoking the previous credential ends its grace at once.
+    let revoked = again.without_previous_credential(at(400));
+    write(
+        &*repo,
+        &again,
+        &revoked,
+        AuditAction::PreviousSecretRevoked,
+        vec![Field::Secret],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, revoked);
+    assert!(stored.keys().and_then(KeySets::previous).is_none());
+    assert_eq!(
+        stored.keys().expect("keys").current().source,
+        inline(&["k2", "k3"])
+    );
+    assert_eq!(f.key_set_states(app.id()).await, ["current"]);
+
+    let trail = repo.list_events(app.id(), None, 10).await.expect("events");
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.event.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::PreviousSecretRevoked,
+            AuditAction::KeysRotated,
+            AuditAction::KeysRotated,
+            AuditAction::Created
+        ]
+    );
+    assert_eq!(trail[1].event.changed_fields, [Field::Jwks]);
+    assert_eq!(trail[2].event.changed_fields, [Field::JwksUri]);
+}
+
+/// 8 concurrent key rotations (with grace): one current and one previous set remain, and
+/// the stored state is the last rotation's.
+pub async fn concurrent_key_rotations_leave_one_current_set(f: &impl Fixture) {
+    const TASKS: usize = 8;
+    let repo = f.repository();
+    let app = insert(
+        &*repo,
+        new_app_with(
+            "acme",
+            "Keys in a race",
+            AppType::Web,
+            key_credentials(inline(&["first"]), at(100)),
+            at(100),
+        ),
+    )
+    .await;
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            let repo = Arc::clone(&repo);
+            let client_id = *app.client_id();
+            tokio::spawn(async move {
+                let grace = GracePeriod::from_seconds(3600).expect("in range");
+                let uri = format!("https://client.example/jwks/{i}");
+                loop {
+                    let current = repo
+                        .find_by_client_id(&client_id)
+                        .await
+                        .expect("find")
+                        .expect("stored");
+                    let now = at(200 + i64::try_from(i).expect("small"));
+                    let next = current
+                        .with_rotated_keys(remote(&uri), grace, now)
+                        .expect("active app");
+                    match repo
+                        .update(
+                            &next,
+                            current.version(),
+                            &event_of(AuditAction::KeysRotated, vec![Field::JwksUri], now),
+                        )
+                        .await
+                    {
+                        Ok(()) => return next,
+                        Err(RepositoryError::VersionConflict) => {}
+                        Err(e) => panic!("{e:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for task in tasks {
+        written.push(task.await.expect("task"));
+    }
+    assert_eq!(
+        sorted(f.key_set_states(app.id()).await),
+        ["current", "previous"]
+    );
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored.version().get(), 1 + TASKS as i64);
+    let last = written
+        .into_iter()
+        .find(|w| w.version() == stored.version())
+        .expect("the last write");
+    assert_eq!(stored, last);
+}
+
+/// Switching the method by an update: from one secret method to the other keeps the
+/// secret; to `private_key_jwt` (with keys) drops the secrets, current and previous, which
+/// no longer read back (they are kept revoked, as history).
+pub async fn switching_method_by_update_drops_the_secrets(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Switching", at(100))).await;
+    let rotated = app
+        .rotated(
+            hash("second"),
+            Some(SecretHint::restore("2nd!").expect("a valid hint")),
+            GracePeriod::from_seconds(3600).expect("in range"),
+            at(200),
+        )
+        .expect("active");
+    write(
+        &*repo,
+        &app,
+        &rotated,
+        AuditAction::SecretRotated,
+        vec![Field::Secret],
+    )
+    .await;
+
+    let post = with_method(&rotated, AuthMethod::ClientSecretPost, None, at(300));
+    write(
+        &*repo,
+        &rotated,
+        &post,
+        AuditAction::Updated,
+        vec![Field::TokenEndpointAuthMethod],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, post);
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretPost);
+    assert_eq!(stored.secrets(), rotated.secrets());
+    assert_eq!(
+        sorted(f.secret_states(app.id()).await),
+        ["current", "previous"]
+    );
+
+    let keys = KeySets::new(KeySet::new(
+        inline(&["k1"]),
+        CredentialSerial::FIRST,
+        at(400),
+    ));
+    let signed = with_method(&post, AuthMethod::PrivateKeyJwt, Some(keys), at(400));
+    assert!(signed.secrets().is_none(), "a key method keeps no secret");
+    write(
+        &*repo,
+        &post,
+        &signed,
+        AuditAction::Updated,
+        vec![Field::TokenEndpointAuthMethod, Field::Jwks],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, signed);
+    assert_eq!(stored.auth_method(), AuthMethod::PrivateKeyJwt);
+    assert!(stored.secrets().is_none());
+    assert_eq!(f.secret_states(app.id()).await, ["revoked", "revoked"]);
+    assert_eq!(f.key_set_states(app.id()).await, ["current"]);
+}
+
+/// Keys published at a URL (with a path and a query) round-trip, alone and beside a
+/// secret method that registered them ahead of a switch.
+pub async fn an_application_with_a_jwks_uri_round_trips(f: &impl Fixture) {
+    let repo = f.repository();
+    let uri = "https://keys.client.example/tenant/7/jwks.json?v=2";
+    let app = insert(
+        &*repo,
+        new_app_with(
+            "acme",
+            "Published keys",
+            AppType::Web,
+            key_credentials(remote(uri), at(100)),
+            at(100),
+        ),
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, app);
+    assert_eq!(stored.keys().expect("keys").current().source, remote(uri));
+    assert!(stored.secrets().is_none());
+
+    // Keys registered ahead of a switch, beside a secret.
+    let ahead = Credentials::new(
+        AppType::Web,
+        AuthMethod::ClientSecretBasic,
+        Some(Secrets::new(first_secret("ahead"))),
+        Some(KeySets::new(KeySet::new(
+            remote(uri),
+            CredentialSerial::FIRST,
+            at(150),
+        ))),
+    )
+    .expect("valid");
+    let both = insert(
+        &*repo,
+        new_app_with("acme", "Both", AppType::Web, ahead, at(150)),
+    )
+    .await;
+    let stored = reload(&*repo, &both).await;
+    assert_eq!(stored, both);
+    assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
+    assert!(stored.secrets().is_some() && stored.keys().is_some());
+    assert_eq!(f.secret_states(both.id()).await, ["current"]);
+    assert_eq!(f.key_set_states(both.id()).await, ["current"]);
+}
+
+/// An exported application with keys, as [`archived`] but authenticating with
+/// `private_key_jwt` (inline keys, and a previous set at a URL when `previous`) or, when
+/// `id` is even, with `none` as a native app.
+fn archived_with_keys(id: i64, previous: bool) -> ArchivedApplication {
+    let mut archived = archived(id, false);
+    let mut record = archived.application.to_record();
+    record.current_secret = None;
+    record.previous_secret = None;
+    if id % 2 == 0 {
+        record.token_endpoint_auth_method = "none".into();
+    } else {
+        record.app_type = "web".into();
+        record.redirect_urls = vec!["https://app.example.com/cb".into()];
+        record.token_endpoint_auth_method = "private_key_jwt".into();
+        record.keys = Some(KeysRecord {
+            current: KeySetRecord {
+                jwks: Some(
+                    jwks(&[format!("key-{id}").as_str(), "p256"])
+                        .as_json()
+                        .to_owned(),
+                ),
+                jwks_uri: None,
+                serial: 3,
+                created_at: at(id * 100 + 50),
+                last_used_at: Some(at(id * 100 + 60)),
+            },
+            previous: previous.then(|| {
+                (
+                    KeySetRecord {
+                        jwks: None,
+                        jwks_uri: Some(format!("https://client.example/{id}/jwks")),
+                        serial: 2,
+                        created_at: at(id * 100),
+                        last_used_at: None,
+                    },
+                    at(90_000),
+                )
+            }),
+        });
+    }
+    archived.application = OAuthApplication::from_record(id, record).expect("a valid application");
+    archived
+}
+
+/// Import keeps the methods and key sets (current, previous with its expiry) exactly, and
+/// export gives them back, beside applications with secrets.
+pub async fn archive_round_trips_with_keys(f: &impl Fixture) {
+    let archive = f.archive();
+    let repo = f.repository();
+    let apps = vec![
+        archived(2, true),
+        archived_with_keys(3, true),
+        archived_with_keys(4, false),
+        archived_with_keys(7, false),
+    ];
+    archive.import(&apps).await.expect("import");
+    let exported = archive.export_after(0, 10).await.expect("export");
+    assert_eq!(exported, apps);
+    let signed = reload(&*repo, &apps[1].application).await;
+    assert_eq!(signed, apps[1].application);
+    assert_eq!(signed.auth_method(), AuthMethod::PrivateKeyJwt);
+    let previous = signed.keys().and_then(KeySets::previous).expect("previous");
+    assert_eq!(previous.expires_at, at(90_000));
+    assert_eq!(
+        sorted(f.key_set_states(AppId::new(3).expect("valid")).await),
+        ["current", "previous"]
+    );
+    assert!(
+        f.secret_states(AppId::new(3).expect("valid"))
+            .await
+            .is_empty()
+    );
+    let public = reload(&*repo, &apps[2].application).await;
+    assert_eq!(public.auth_method(), AuthMethod::None);
+    assert!(public.secrets().is_none() && public.keys().is_none());
+}
+
+/// The first secret of an application, as a credential.
+const FIRST_SECRET: CredentialRef = CredentialRef {
+    kind: CredentialKind::Secret,
+    serial: CredentialSerial::FIRST,
+};
+
+/// A use of a credential is written at most once a minute (a use within a minute of the
+/// stored one writes nothing), is no change (no version, no `updated_at`, no audit event),
+/// and an update computed before it does not undo it. A use of a revoked secret writes
+/// nothing.
+pub async fn credential_uses_are_written_once_a_minute_and_survive_updates(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Used", at(10))).await;
+    let events = f.audit_event_count(app.id()).await;
+
+    assert!(
+        repo.record_use(app.id(), FIRST_SECRET, at(100))
+            .await
+            .unwrap()
+    );
+    let used = reload(&*repo, &app).await;
+    let current = used.secrets().expect("secrets").current();
+    assert_eq!(current.last_used_at, Some(at(100)));
+    assert_eq!(used.version(), app.version(), "a use is not a change");
+    assert_eq!(used.updated_at(), app.updated_at());
+    assert_eq!(f.audit_event_count(app.id()).await, events);
+    assert_eq!(used, app.with_recorded_use(FIRST_SECRET, at(100)));
+
+    // Within the minute: nothing is written; a minute later it is.
+    assert!(
+        !repo
+            .record_use(app.id(), FIRST_SECRET, at(159))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        reload(&*repo, &app)
+            .await
+            .credentials()
+            .last_used(FIRST_SECRET),
+        Some(at(100))
+    );
+    assert!(
+        repo.record_use(app.id(), FIRST_SECRET, at(160))
+            .await
+            .unwrap()
+    );
+
+    // An update computed from the copy read before the uses keeps them.
+    let next = renamed(&app, "Renamed", at(200));
+    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored.profile().name().as_str(), "Renamed");
+    assert_eq!(stored.credentials().last_used(FIRST_SECRET), Some(at(160)));
+
+    // A serial the application never had, another application's, a revoked secret: none.
+    let second = CredentialRef {
+        serial: CredentialSerial::FIRST.next(),
+        ..FIRST_SECRET
+    };
+    assert!(!repo.record_use(app.id(), second, at(400)).await.unwrap());
+    let other = insert(&*repo, new_app("acme", "Other", at(10))).await;
+    assert!(
+        repo.record_use(other.id(), FIRST_SECRET, at(400))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        reload(&*repo, &app)
+            .await
+            .credentials()
+            .last_used(FIRST_SECRET),
+        Some(at(160))
+    );
+    let rotated = stored
+        .rotated(hash("next"), None, GracePeriod::NONE, at(500))
+        .expect("active");
+    write(
+        &*repo,
+        &stored,
+        &rotated,
+        AuditAction::SecretRotated,
+        vec![],
+    )
+    .await;
+    assert!(
+        !repo
+            .record_use(app.id(), FIRST_SECRET, at(900))
+            .await
+            .unwrap()
+    );
+    assert!(repo.record_use(app.id(), second, at(900)).await.unwrap());
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(
+        stored.secrets().expect("secrets").current().serial,
+        second.serial
+    );
+    assert_eq!(stored.credentials().last_used(second), Some(at(900)));
+}
+
+/// A key set's use is written like a secret's; a key set that is replaced takes its use
+/// along, while the set that became previous keeps its own.
+pub async fn key_set_uses_are_written_and_go_with_the_set(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(
+        &*repo,
+        new_app_with(
+            "acme",
+            "Keys used",
+            AppType::Web,
+            key_credentials(inline(&["k1"]), at(100)),
+            at(100),
+        ),
+    )
+    .await;
+    let first_set = CredentialRef {
+        kind: CredentialKind::KeySet,
+        serial: CredentialSerial::FIRST,
+    };
+    assert!(
+        !repo
+            .record_use(app.id(), FIRST_SECRET, at(150))
+            .await
+            .unwrap()
+    );
+    assert!(repo.record_use(app.id(), first_set, at(150)).await.unwrap());
+    assert!(!repo.record_use(app.id(), first_set, at(180)).await.unwrap());
+    let stored = reload(&*repo, &app).await;
+    let keys = stored.keys().expect("keys");
+    assert_eq!(keys.current().last_used_at, Some(at(150)));
+    assert_eq!(stored.version(), app.version());
+
+    let grace = GracePeriod::from_seconds(3600).expect("in range");
+    let rotated = stored
+        .with_rotated_keys(inline(&["k2"]), grace, at(200))
+        .expect("active");
+    write(
+        &*repo,
+        &stored,
+        &rotated,
+        AuditAction::KeysRotated,
+        vec![Field::Jwks],
+    )
+    .await;
+    let second_set = CredentialRef {
+        serial: CredentialSerial::FIRST.next(),
+        ..first_set
+    };
+    assert!(
+        repo.record_use(app.id(), second_set, at(300))
+            .await
+            .unwrap()
+    );
+    let stored = reload(&*repo, &app).await;
+    let keys = stored.keys().expect("keys");
+    assert_eq!(
+        (keys.current().serial, keys.current().last_used_at),
+        (second_set.serial, Some(at(300)))
+    );
+    let previous = keys.previous().expect("in grace");
+    assert_eq!(
+        (previous.set.serial, previous.set.last_used_at),
+        (CredentialSerial::FIRST, Some(at(150)))
+    );
+    let summary = stored
+        .credentials()
+        .previous_credential()
+        .expect("previous");
+    assert_eq!(summary.last_used_at, Some(at(150)));
+}
+
+/// Each secret keeps its serial, hint and issue time through a rotation with grace.
+pub async fn secret_serials_hints_and_issue_times_round_trip(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Hinted", at(1))).await;
+    let stored = reload(&*repo, &app).await;
+    let first = stored.secrets().expect("secrets").current().clone();
+    assert_eq!(
+        (
+            first.serial,
+            first.hint.as_ref().map(SecretHint::as_str),
+            first.created_at
+        ),
+        (CredentialSerial::FIRST, Some("Ab9_"), at(1))
+    );
+    let rotated = stored
+        .rotated(
+            hash("second"),
+            Some(SecretHint::restore("2nd!").expect("a valid hint")),
+            GracePeriod::from_seconds(60).expect("in range"),
+            at(300),
+        )
+        .expect("active");
+    write(
+        &*repo,
+        &stored,
+        &rotated,
+        AuditAction::SecretRotated,
+        vec![],
+    )
+    .await;
+    let stored = reload(&*repo, &app).await;
+    assert_eq!(stored, rotated);
+    let secrets = stored.secrets().expect("secrets");
+    let current = secrets.current();
+    assert_eq!(
+        (
+            current.serial.get(),
+            current.hint.as_ref().map(SecretHint::as_str),
+            current.created_at
+        ),
+        (2, Some("2nd!"), at(300))
+    );
+    let previous = secrets.previous().expect("in grace");
+    assert_eq!(previous.secret, first);
+    assert_eq!(previous.expires_at, at(360));
+}
+
+/// A `jti` is accepted once per client: again on the same store or on another replica it
+/// is a replay, while another client may use the same value; of concurrent first uses on
+/// two replicas exactly one wins.
+pub async fn assertion_ids_are_single_use_per_client_across_replicas(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Asserting", at(1))).await;
+    let other = insert(&*repo, new_app("acme", "Also asserting", at(1))).await;
+    let guard = f.replay_guard();
+    let replica = f.other_replica();
+    let later = at(4_000_000_000);
+
+    assert!(guard.first_use(app.id(), "jti-1", later).await.unwrap());
+    assert!(!guard.first_use(app.id(), "jti-1", later).await.unwrap());
+    assert!(!replica.first_use(app.id(), "jti-1", later).await.unwrap());
+    assert!(replica.first_use(other.id(), "jti-1", later).await.unwrap());
+    assert!(
+        guard.first_use(app.id(), "JTI-1", later).await.unwrap(),
+        "case counts"
+    );
+
+    let attempts = (0..8).map(|i| {
+        let on = if i % 2 == 0 {
+            guard.clone()
+        } else {
+            replica.clone()
+        };
+        let app = app.id();
+        tokio::spawn(async move { on.first_use(app, "raced", later).await.unwrap() })
+    });
+    let mut won = 0;
+    for attempt in attempts {
+        won += usize::from(attempt.await.expect("joined"));
+    }
+    assert_eq!(won, 1, "exactly one concurrent first use");
+    assert_eq!(f.assertion_records().await, 4);
+}
+
+/// Records of expired assertions are purged (and only those); a `jti` whose record has
+/// expired may be used again even before the purge.
+pub async fn expired_assertion_ids_are_purged_and_may_be_used_again(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Purged", at(1))).await;
+    let guard = f.replay_guard();
+    let later = at(4_000_000_000);
+    assert!(guard.first_use(app.id(), "expired-1", at(5)).await.unwrap());
+    assert!(guard.first_use(app.id(), "expired-2", at(6)).await.unwrap());
+    assert!(guard.first_use(app.id(), "valid", later).await.unwrap());
+    // Its assertion expired long ago: the record no longer refuses the value.
+    assert!(guard.first_use(app.id(), "expired-1", later).await.unwrap());
+    assert!(!guard.first_use(app.id(), "expired-1", later).await.unwrap());
+    assert_eq!(f.assertion_records().await, 3);
+    assert_eq!(f.purge_expired_assertions().await, 1);
+    assert_eq!(f.assertion_records().await, 2);
+    assert!(!guard.first_use(app.id(), "valid", later).await.unwrap());
+    assert_eq!(f.purge_expired_assertions().await, 0);
 }

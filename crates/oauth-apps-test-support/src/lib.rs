@@ -16,7 +16,7 @@ pub mod pg_server;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::{AppId, ApplicationArchive, ApplicationRepository};
+use oauth_apps_domain::{AppId, ApplicationArchive, ApplicationRepository, ReplayGuard};
 
 /// A repository under test, with the storage-specific views the contract suite needs.
 #[async_trait]
@@ -30,8 +30,23 @@ pub trait Fixture: Send + Sync {
     /// How many audit events are stored for `app`.
     async fn audit_event_count(&self, app: AppId) -> usize;
 
-    /// The states (`current`, `previous`, `revoked`) of every stored secret of `app`.
+    /// The states (`current`, `previous`, `revoked`) of every stored secret of `app`, by id.
     async fn secret_states(&self, app: AppId) -> Vec<String>;
+
+    /// The states (`current`, `previous`) of every stored key set of `app`, by id.
+    async fn key_set_states(&self, app: AppId) -> Vec<String>;
+
+    /// The same store as the replay guard of client assertions.
+    fn replay_guard(&self) -> Arc<dyn ReplayGuard>;
+
+    /// A second, independent store (its own pool) on the same database: another replica.
+    fn other_replica(&self) -> Arc<dyn ReplayGuard>;
+
+    /// Purges the expired assertion records; how many went.
+    async fn purge_expired_assertions(&self) -> usize;
+
+    /// How many assertion records are stored, of every client.
+    async fn assertion_records(&self) -> usize;
 }
 
 /// Declares one `#[tokio::test]` per case of the contract suite, each on a fresh fixture
@@ -53,6 +68,18 @@ macro_rules! repository_contract_tests {
             audit_trail_round_trips,
             archive_round_trips,
             values_stored_under_earlier_rules_stay_readable,
+            private_key_jwt_with_inline_keys_round_trips,
+            auth_method_none_round_trips,
+            key_rotation_round_trips_then_the_previous_set_is_revoked,
+            concurrent_key_rotations_leave_one_current_set,
+            switching_method_by_update_drops_the_secrets,
+            an_application_with_a_jwks_uri_round_trips,
+            archive_round_trips_with_keys,
+            credential_uses_are_written_once_a_minute_and_survive_updates,
+            key_set_uses_are_written_and_go_with_the_set,
+            secret_serials_hints_and_issue_times_round_trip,
+            assertion_ids_are_single_use_per_client_across_replicas,
+            expired_assertion_ids_are_purged_and_may_be_used_again,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -14,7 +14,8 @@ use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
-    ApplicationRepository, ApplicationService, Ports, RandomSource, ServiceConfig, SystemClock,
+    ApplicationRepository, ApplicationService, Jwks, JwksUri, KeyDirectory, KeyFetchError, Ports,
+    RandomSource, ServiceConfig, SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -308,6 +309,24 @@ fn metrics(wired: &Wired, hasher: &Argon2Hasher) -> Metrics {
     Metrics::new(gauges)
 }
 
+/// Where clients publish their keys, for a server that fetches none: the HTTP surfaces of
+/// this build register no `jwks_uri`, and a URL that reached the service anyway is refused
+/// before it is stored, never fetched.
+struct NoPublishedKeys;
+
+const NO_PUBLISHED_KEYS: &str = "this server does not fetch published keys: give the JWK Set";
+
+#[async_trait]
+impl KeyDirectory for NoPublishedKeys {
+    fn permits(&self, _: &JwksUri) -> Result<(), String> {
+        Err(NO_PUBLISHED_KEYS.to_owned())
+    }
+
+    async fn fetch(&self, _: &JwksUri, _: bool) -> Result<Jwks, KeyFetchError> {
+        Err(KeyFetchError::Refused(NO_PUBLISHED_KEYS.to_owned()))
+    }
+}
+
 /// What every handler sees: the use cases over the wired ports, the verifier, readiness,
 /// metrics and the rate limits.
 fn state(
@@ -323,6 +342,7 @@ fn state(
             hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            keys: Arc::new(NoPublishedKeys),
         },
         ServiceConfig {
             scope_catalog: config.scope_catalog.clone(),

@@ -2,21 +2,30 @@
 //!
 //! The first line is a header (`{"format":"oauth-apps","version":1}`); each further line
 //! is one application with everything stored about it: id, version, timestamps, its
-//! active secret hashes (current; previous with its expiry) and its audit trail with the
-//! events' ids. Lines are in id order, so exporting the same data twice gives the same
-//! bytes on either store, and the SHA-256 printed by both commands shows that what
-//! arrived is what left.
+//! authentication method, its active secret hashes (current; previous with its expiry),
+//! its key sets (current; previous with its expiry) and its audit trail with the events'
+//! ids. Lines are in id order, so exporting the same data twice gives the same bytes on
+//! either store, and the SHA-256 printed by both commands shows that what arrived is what
+//! left.
+//!
+//! The method and the key sets came later, as fields an earlier export lacks: a line
+//! without `tokenEndpointAuthMethod` is `client_secret_basic` (and it is written only when
+//! it is another method), one without `keys` has none (written only when there are some).
+//! So an export made before them still imports, and exporting its data again gives its
+//! bytes again. `currentSecretHash` is `null` for a method that uses no secret.
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, OAuthApplication,
-    RepositoryError, StoredAuditEvent, Timestamp,
+    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod, KeySet,
+    KeySetRecord, KeySource, KeysRecord, OAuthApplication, RepositoryError, StoredAuditEvent,
+    Timestamp,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::Database;
@@ -97,13 +106,99 @@ struct AppLine {
     access_level: String,
     status: String,
     is_first_party: bool,
-    current_secret_hash: String,
+    /// Absent: `client_secret_basic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_endpoint_auth_method: Option<String>,
+    current_secret_hash: Option<String>,
     previous_secret_hash: Option<String>,
     previous_secret_expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keys: Option<KeysLine>,
     created_at: String,
     updated_at: String,
     version: i64,
     events: Vec<EventLine>,
+}
+
+/// An application's key sets.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KeysLine {
+    current: KeySetLine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous: Option<KeySetLine>,
+}
+
+/// One key set: its JWK Set (as JSON) or the URL it is published at, when it was
+/// registered and, for the previous set, when it stops being accepted.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KeySetLine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jwks: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jwks_uri: Option<String>,
+    created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+}
+
+impl KeySetLine {
+    fn new(set: &KeySet, expires_at: Option<Timestamp>) -> Self {
+        let (jwks, jwks_uri) = match &set.source {
+            KeySource::Inline(jwks) => (Some(jwks.to_value()), None),
+            KeySource::Remote(uri) => (None, Some(uri.as_str().to_owned())),
+        };
+        Self {
+            jwks,
+            jwks_uri,
+            created_at: set.created_at.to_rfc3339(),
+            expires_at: expires_at.map(Timestamp::to_rfc3339),
+        }
+    }
+
+    /// The set as the domain's record and its expiry, if it has one; `what` names it in
+    /// errors.
+    fn into_record(self, what: &str) -> Result<(KeySetRecord, Option<Timestamp>), String> {
+        let jwks = match (self.jwks, self.jwks_uri.is_some()) {
+            (Some(jwks), false) => Some(jwks.to_string()),
+            (None, true) => None,
+            _ => return Err(format!("{what} has exactly one of jwks and jwksUri")),
+        };
+        let expires_at = match self.expires_at {
+            Some(at) => Some(time(&format!("{what}.expiresAt"), &at)?),
+            None => None,
+        };
+        let record = KeySetRecord {
+            jwks,
+            jwks_uri: self.jwks_uri,
+            created_at: time(&format!("{what}.createdAt"), &self.created_at)?,
+        };
+        Ok((record, expires_at))
+    }
+}
+
+impl KeysLine {
+    /// The key sets as the domain's record: the current set never expires, the previous
+    /// one always does.
+    fn into_record(self) -> Result<KeysRecord, String> {
+        let current = match self.current.into_record("keys.current")? {
+            (set, None) => set,
+            (_, Some(_)) => return Err("keys.current has no expiresAt: it is current".to_owned()),
+        };
+        let previous = match self.previous.map(|p| p.into_record("keys.previous")) {
+            None => None,
+            Some(Ok((set, Some(expires_at)))) => Some((set, expires_at)),
+            Some(Ok((_, None))) => return Err("keys.previous needs its expiresAt".to_owned()),
+            Some(Err(e)) => return Err(e),
+        };
+        Ok(KeysRecord { current, previous })
+    }
+}
+
+/// `s` as an instant; `what` names it in the error.
+fn time(what: &str, s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(s).map_err(|_| format!("{what} is not an RFC 3339 time"))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -136,9 +231,17 @@ impl AppLine {
             access_level: r.access_level,
             status: r.status,
             is_first_party: r.is_first_party,
+            token_endpoint_auth_method: (app.auth_method() != AuthMethod::default())
+                .then_some(r.token_endpoint_auth_method),
             current_secret_hash: r.current_secret_hash,
             previous_secret_hash: r.previous_secret.as_ref().map(|(h, _)| h.clone()),
             previous_secret_expires_at: r.previous_secret.map(|(_, at)| at.to_rfc3339()),
+            keys: app.keys().map(|keys| KeysLine {
+                current: KeySetLine::new(keys.current(), None),
+                previous: keys
+                    .previous()
+                    .map(|p| KeySetLine::new(&p.set, Some(p.expires_at))),
+            }),
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
             version: r.version,
@@ -165,9 +268,6 @@ impl AppLine {
 
     /// Rebuilds the application, checking every rule a stored application must keep.
     fn into_archived(self) -> Result<ArchivedApplication, String> {
-        let time = |what: &str, s: &str| {
-            Timestamp::parse_rfc3339(s).map_err(|_| format!("{what} is not an RFC 3339 time"))
-        };
         let previous_secret = match (self.previous_secret_hash, self.previous_secret_expires_at) {
             (Some(hash), Some(at)) => Some((hash, time("previousSecretExpiresAt", &at)?)),
             (None, None) => None,
@@ -177,6 +277,7 @@ impl AppLine {
                 );
             }
         };
+        let keys = self.keys.map(KeysLine::into_record).transpose()?;
         let record = ApplicationRecord {
             client_id: self.client_id,
             owner_org_id: self.owner_org_id,
@@ -189,8 +290,12 @@ impl AppLine {
             access_level: self.access_level,
             status: self.status,
             is_first_party: self.is_first_party,
+            token_endpoint_auth_method: self
+                .token_endpoint_auth_method
+                .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
             current_secret_hash: self.current_secret_hash,
             previous_secret,
+            keys,
             created_at: time("createdAt", &self.created_at)?,
             updated_at: time("updatedAt", &self.updated_at)?,
             version: self.version,
@@ -354,4 +459,154 @@ pub async fn import(database: &Database, input: impl BufRead) -> Result<Summary,
         events,
         sha256: hex(&hash.finalize()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An application line as written before methods and key sets (from
+    /// `tests/fixtures/export-before-key-sets.jsonl`).
+    const BEFORE_KEY_SETS: &str = r#"{"id":2,"clientId":"9a51c9d2-7c4a-4555-8b7f-6c1e2d7c0b10","ownerOrgId":"acme","name":"Nätive 日本語","description":null,"type":"native","redirectUrls":["http://127.0.0.1/cb","com.example.app:/cb"],"allowedScopes":[],"grantTypes":["authorization_code"],"accessLevel":"user","status":"revoked","isFirstParty":false,"currentSecretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$bmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZl","previousSecretHash":null,"previousSecretExpiresAt":null,"createdAt":"2026-01-01T00:01:40Z","updatedAt":"2026-01-01T00:03:20Z","version":2,"events":[{"id":4,"action":"created","actor":"alice","requestId":"req-3","changedFields":["name"],"at":"2026-01-01T00:01:40Z"},{"id":5,"action":"disabled","actor":"carol","requestId":"req-4","changedFields":["status"],"at":"2026-01-01T00:03:20Z"}]}"#;
+
+    const JWKS: &str = r#"{"keys":[{"crv":"Ed25519","kid":"k1","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+
+    fn read(line: &str) -> Result<ArchivedApplication, String> {
+        serde_json::from_str::<AppLine>(line)
+            .map_err(|e| e.to_string())?
+            .into_archived()
+    }
+
+    fn write(archived: &ArchivedApplication) -> String {
+        serde_json::to_string(&AppLine::new(archived)).unwrap()
+    }
+
+    /// `BEFORE_KEY_SETS` with `replace` replaced by `with`.
+    fn changed(replace: &str, with: &str) -> String {
+        assert!(BEFORE_KEY_SETS.contains(replace), "{replace}");
+        BEFORE_KEY_SETS.replacen(replace, with, 1)
+    }
+
+    /// A `private_key_jwt` line: `keys` in place of the secret.
+    fn signed(keys: &str) -> String {
+        changed(
+            r#""currentSecretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$bmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZl""#,
+            &format!(
+                r#""tokenEndpointAuthMethod":"private_key_jwt","currentSecretHash":null{keys}"#
+            ),
+        )
+    }
+
+    #[test]
+    fn a_line_written_before_methods_and_keys_reads_as_client_secret_basic_and_writes_the_same_bytes()
+     {
+        let archived = read(BEFORE_KEY_SETS).unwrap();
+        let app = &archived.application;
+        assert_eq!(app.auth_method(), AuthMethod::ClientSecretBasic);
+        assert!(app.keys().is_none());
+        assert!(app.secrets().is_some());
+        assert_eq!(write(&archived), BEFORE_KEY_SETS);
+    }
+
+    #[test]
+    fn methods_and_key_sets_round_trip_through_a_line() {
+        let keys = format!(
+            r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"2026-01-01T00:03:20Z"}},"previous":{{"jwksUri":"https://client.example/jwks","createdAt":"2026-01-01T00:01:40Z","expiresAt":"2026-01-02T00:00:00.5Z"}}}}"#
+        );
+        let line = signed(&keys);
+        let archived = read(&line).unwrap();
+        let app = &archived.application;
+        assert_eq!(app.auth_method(), AuthMethod::PrivateKeyJwt);
+        assert!(app.secrets().is_none());
+        let sets = app.keys().unwrap();
+        assert!(
+            matches!(&sets.current().source, KeySource::Inline(jwks) if jwks.as_json() == JWKS)
+        );
+        assert_eq!(
+            sets.previous().unwrap().expires_at,
+            Timestamp::parse_rfc3339("2026-01-02T00:00:00.5Z").unwrap()
+        );
+        let again = write(&archived);
+        assert!(
+            again.contains(
+                r#""tokenEndpointAuthMethod":"private_key_jwt","currentSecretHash":null"#
+            ),
+            "{again}"
+        );
+        assert!(
+            again.contains(r#""expiresAt":"2026-01-02T00:00:00.5Z""#),
+            "{again}"
+        );
+        assert_eq!(read(&again).unwrap(), archived);
+        // A method without keys: written as it is, none asked for.
+        let public = changed(
+            r#""currentSecretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$bmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZl""#,
+            r#""tokenEndpointAuthMethod":"none","currentSecretHash":null"#,
+        );
+        let archived = read(&public).unwrap();
+        assert_eq!(archived.application.auth_method(), AuthMethod::None);
+        assert_eq!(write(&archived), public);
+    }
+
+    #[test]
+    fn broken_methods_and_key_sets_are_refused_by_name() {
+        let current = |extra: &str| {
+            format!(r#","keys":{{"current":{{{extra}"createdAt":"2026-01-01T00:03:20Z"}}}}"#)
+        };
+        let refused = |line: &str, words: &str| {
+            let reason = read(line).unwrap_err();
+            assert!(reason.contains(words), "{reason:?} should say {words:?}");
+        };
+        refused(
+            &signed(&current(&format!(
+                r#""jwks":{JWKS},"jwksUri":"https://c.example/j","#
+            ))),
+            "exactly one of jwks and jwksUri",
+        );
+        refused(&signed(&current("")), "exactly one of jwks and jwksUri");
+        refused(
+            &signed(&current(&format!(
+                r#""jwks":{JWKS},"expiresAt":"2026-01-02T00:00:00Z","#
+            ))),
+            "keys.current has no expiresAt",
+        );
+        refused(
+            &signed(&format!(
+                r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"2026-01-01T00:03:20Z"}},"previous":{{"jwksUri":"https://c.example/j","createdAt":"2026-01-01T00:01:40Z"}}}}"#
+            )),
+            "keys.previous needs its expiresAt",
+        );
+        refused(
+            &signed(&format!(
+                r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"yesterday"}}}}"#
+            )),
+            "keys.current.createdAt is not an RFC 3339 time",
+        );
+        refused(
+            &signed(&current(
+                r#""jwks":{"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]},"#,
+            )),
+            "private member",
+        );
+        refused(
+            &signed(&current(r#""jwksUri":"http://client.example/jwks","#)),
+            "https",
+        );
+        refused(&signed(&current(r#""jwk":{},"#)), "unknown field");
+        refused(&signed(""), "private_key_jwt");
+        refused(
+            &changed(
+                r#""isFirstParty":false,"#,
+                r#""isFirstParty":false,"tokenEndpointAuthMethod":"client_secret_jwt","#,
+            ),
+            "client_secret_jwt",
+        );
+        refused(
+            &changed(
+                r#""currentSecretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$bmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZl""#,
+                r#""currentSecretHash":null"#,
+            ),
+            "secret",
+        );
+    }
 }

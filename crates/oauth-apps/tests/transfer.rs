@@ -1,7 +1,8 @@
 //! `oauth-apps export` and `import` between SQLite and PostgreSQL, both ways: every
-//! field, secret hash, expiry and audit event moves; the bytes exported again from the
-//! target are the bytes exported from the source (same SHA-256); every client secret
-//! still authenticates; a bad line or a non-empty target writes nothing.
+//! field, secret hash, expiry, authentication method, key set and audit event moves; the
+//! bytes exported again from the target are the bytes exported from the source (same
+//! SHA-256); every client secret still authenticates; an export written before methods and
+//! key sets still imports; a bad line or a non-empty target writes nothing.
 
 // Test code: a failed expectation is meant to panic.
 #![allow(clippy::unwrap_used)]
@@ -13,7 +14,16 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use awc::Client;
+use oauth_apps_domain::{
+    AppType, ApplicationArchive, ApplicationRepository, AuditAction, AuthMethod, Credentials,
+    Field, GracePeriod, KeySet, KeySets, OAuthApplication, Secrets,
+};
+use oauth_apps_postgres::{PgConfig, PgRepository};
+use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
 use oauth_apps_test_support::TempDir;
+use oauth_apps_test_support::contract::{
+    at, event, hash, inline, key_credentials, new_app_with, remote,
+};
 use processes::{Server, call, migrated_database, register, wait_ready};
 use serde_json::{Value, json};
 
@@ -228,4 +238,165 @@ async fn a_bad_line_or_a_full_target_writes_nothing() {
     assert!(stderr.contains("already holds"), "{stderr}");
     let (_, after, _) = run("export", &source, b"");
     assert_eq!(after, exported);
+}
+
+/// An export written by the binary before authentication methods and key sets (3
+/// applications: a rotated secret in its grace period, a disabled native app, a public
+/// first-party app; 6 audit events).
+const BEFORE_KEY_SETS: &[u8] = include_bytes!("fixtures/export-before-key-sets.jsonl");
+/// Its SHA-256, as that binary printed it.
+const BEFORE_KEY_SETS_SHA256: &str =
+    "ad710f381c64ae17aa227e14d0566dcc73d8b3b641027d3550a1b6a5c8d36a0d";
+
+#[actix_web::test]
+async fn an_export_made_before_key_sets_imports_and_exports_the_same_bytes() {
+    let dir = TempDir::new();
+    let path = dir.path().join("apps.db");
+    let sqlite = format!("sqlite://{}", path.display());
+    let pg = migrated_database().await;
+    for target in [sqlite.as_str(), pg.url()] {
+        let (ok, _, stderr) = run("import", target, BEFORE_KEY_SETS);
+        assert!(ok, "{stderr}");
+        assert!(
+            stderr.contains("3 applications, 6 audit events"),
+            "{stderr}"
+        );
+        assert_eq!(sha256_in(&stderr), BEFORE_KEY_SETS_SHA256);
+        let (ok, again, stderr) = run("export", target, b"");
+        assert!(ok, "{stderr}");
+        assert_eq!(sha256_in(&stderr), BEFORE_KEY_SETS_SHA256);
+        assert_eq!(
+            String::from_utf8_lossy(&again),
+            String::from_utf8_lossy(BEFORE_KEY_SETS)
+        );
+    }
+    let repo = SqliteRepository::new(&SqliteConfig::new(&path)).unwrap();
+    let apps = repo.export_after(0, 10).await.unwrap();
+    assert_eq!(apps.len(), 3);
+    for archived in &apps {
+        let app = &archived.application;
+        assert_eq!(app.auth_method(), AuthMethod::ClientSecretBasic);
+        assert!(app.secrets().is_some() && app.keys().is_none());
+    }
+    assert!(
+        apps[0]
+            .application
+            .secrets()
+            .and_then(Secrets::previous)
+            .is_some()
+    );
+}
+
+/// Writes `next` over `current` with an event of `action`.
+async fn write(
+    repo: &SqliteRepository,
+    current: &OAuthApplication,
+    next: &OAuthApplication,
+    action: AuditAction,
+    fields: Vec<Field>,
+) {
+    let mut e = event(action, next.updated_at());
+    e.changed_fields = fields;
+    repo.update(next, current.version(), &e).await.unwrap();
+}
+
+/// Applications with every method and key sets in a SQLite file, written by the store: a
+/// `private_key_jwt` app whose inline keys were rotated to a URL with a day of grace, a
+/// public app with `none`, and a `client_secret_post` app with keys registered ahead of a
+/// switch.
+async fn keyed_store(path: &std::path::Path) -> Vec<OAuthApplication> {
+    let config = SqliteConfig::new(path);
+    oauth_apps_sqlite::run_migrations(&config).await.unwrap();
+    let repo = SqliteRepository::new(&config).unwrap();
+    let insert = async |new: oauth_apps_domain::NewApplication| {
+        let id = repo
+            .insert(&new, &event(AuditAction::Created, new.created_at()))
+            .await
+            .unwrap();
+        new.with_id(id)
+    };
+    let signed = insert(new_app_with(
+        "acme",
+        "Signed",
+        AppType::Web,
+        key_credentials(inline(&["k1", "k2"]), at(100)),
+        at(100),
+    ))
+    .await;
+    let rotated = signed
+        .with_rotated_keys(
+            remote("https://client.example/jwks.json"),
+            GracePeriod::from_seconds(86_400).unwrap(),
+            at(200),
+        )
+        .unwrap();
+    write(
+        &repo,
+        &signed,
+        &rotated,
+        AuditAction::KeysRotated,
+        vec![Field::JwksUri],
+    )
+    .await;
+    let public = insert(new_app_with(
+        "acme",
+        "Public",
+        AppType::Public,
+        Credentials::new(AppType::Public, AuthMethod::None, None, None).unwrap(),
+        at(300),
+    ))
+    .await;
+    let ahead = Credentials::new(
+        AppType::Web,
+        AuthMethod::ClientSecretPost,
+        Some(Secrets::new(hash("ahead"))),
+        Some(KeySets::new(KeySet::new(inline(&["next"]), at(400)))),
+    )
+    .unwrap();
+    let post = insert(new_app_with("beta", "Post", AppType::Web, ahead, at(400))).await;
+    vec![rotated, public, post]
+}
+
+#[actix_web::test]
+async fn methods_and_key_sets_move_between_stores_and_export_the_same_bytes() {
+    let dir = TempDir::new();
+    let source = dir.path().join("keys.db");
+    let apps = keyed_store(&source).await;
+    let sqlite = format!("sqlite://{}", source.display());
+    let (ok, exported, stderr) = run("export", &sqlite, b"");
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("3 applications"), "{stderr}");
+    let text = String::from_utf8(exported.clone()).unwrap();
+    for expected in [
+        r#""tokenEndpointAuthMethod":"private_key_jwt","currentSecretHash":null"#,
+        r#""tokenEndpointAuthMethod":"none","currentSecretHash":null"#,
+        r#""tokenEndpointAuthMethod":"client_secret_post","currentSecretHash":"$argon2id"#,
+        r#""previous":{"jwks":{"keys":[{"#,
+        r#""current":{"jwksUri":"https://client.example/jwks.json""#,
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+
+    // Into PostgreSQL: the same applications, the same bytes again.
+    let pg = migrated_database().await;
+    let (ok, _, stderr) = run("import", pg.url(), &exported);
+    assert!(ok, "{stderr}");
+    let (ok, again, _) = run("export", pg.url(), b"");
+    assert!(ok);
+    assert_eq!(String::from_utf8_lossy(&again), text);
+    let stored = PgRepository::new(&PgConfig::new(pg.url()))
+        .unwrap()
+        .export_after(0, 10)
+        .await
+        .unwrap();
+    let stored: Vec<OAuthApplication> = stored.into_iter().map(|a| a.application).collect();
+    assert_eq!(stored, apps);
+
+    // And back into a new SQLite file.
+    let back = format!("sqlite://{}", dir.path().join("back.db").display());
+    let (ok, _, stderr) = run("import", &back, &again);
+    assert!(ok, "{stderr}");
+    let (ok, last, _) = run("export", &back, b"");
+    assert!(ok);
+    assert_eq!(last, exported);
 }
