@@ -14,13 +14,15 @@ use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
-    ApplicationRepository, ApplicationService, Jwks, JwksUri, KeyDirectory, KeyFetchError, Ports,
-    RandomSource, ServiceConfig, SystemClock,
+    ApplicationRepository, ApplicationService, Ports, RandomSource, ReplayGuard, ServiceConfig,
+    SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
 use oauth_apps_http::{AppState, Readiness, ServerConfig};
+use oauth_apps_jose::{JoseAssertionVerifier, PublishedKeys};
+use oauth_apps_outbound::OutboundGuard;
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
 
@@ -41,6 +43,9 @@ pub enum StartError {
     /// The hasher settings are invalid.
     #[error("hasher: {0}")]
     Hasher(String),
+    /// The outbound HTTP guard could not be built (its trust roots, say).
+    #[error("outbound HTTP: {0}")]
+    Outbound(String),
 }
 
 enum Storage {
@@ -170,6 +175,7 @@ pub fn dev_token(secret: &[u8], audience: &str, ttl_seconds: u64) -> Result<Stri
 struct Wired {
     storage: Arc<Storage>,
     repository: Arc<dyn ApplicationRepository>,
+    replay: Arc<dyn ReplayGuard>,
     cache: Option<CacheControl>,
 }
 
@@ -197,10 +203,11 @@ impl Wired {
                 )
             }
         };
-        let repository: Arc<dyn ApplicationRepository> = match &storage {
-            Storage::Sqlite(repo) => Arc::new(repo.clone()),
-            Storage::Postgres(repo) => Arc::new(repo.clone()),
-        };
+        let (repository, replay): (Arc<dyn ApplicationRepository>, Arc<dyn ReplayGuard>) =
+            match &storage {
+                Storage::Sqlite(repo) => (Arc::new(repo.clone()), Arc::new(repo.clone())),
+                Storage::Postgres(repo) => (Arc::new(repo.clone()), Arc::new(repo.clone())),
+            };
         let (repository, cache) = cached(repository, config.cache_ttl);
         if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
             // Off until other replicas' changes can be heard; with SQLite one process owns
@@ -216,6 +223,7 @@ impl Wired {
         Ok(Self {
             storage: Arc::new(storage),
             repository,
+            replay,
             cache,
         })
     }
@@ -309,24 +317,6 @@ fn metrics(wired: &Wired, hasher: &Argon2Hasher) -> Metrics {
     Metrics::new(gauges)
 }
 
-/// Where clients publish their keys, for a server that fetches none: the HTTP surfaces of
-/// this build register no `jwks_uri`, and a URL that reached the service anyway is refused
-/// before it is stored, never fetched.
-struct NoPublishedKeys;
-
-const NO_PUBLISHED_KEYS: &str = "this server does not fetch published keys: give the JWK Set";
-
-#[async_trait]
-impl KeyDirectory for NoPublishedKeys {
-    fn permits(&self, _: &JwksUri) -> Result<(), String> {
-        Err(NO_PUBLISHED_KEYS.to_owned())
-    }
-
-    async fn fetch(&self, _: &JwksUri, _: bool) -> Result<Jwks, KeyFetchError> {
-        Err(KeyFetchError::Refused(NO_PUBLISHED_KEYS.to_owned()))
-    }
-}
-
 /// What every handler sees: the use cases over the wired ports, the verifier, readiness,
 /// metrics and the rate limits.
 fn state(
@@ -335,22 +325,28 @@ fn state(
     hasher: Argon2Hasher,
     verifier: JwtVerifier,
     metrics: Metrics,
-) -> AppState {
+) -> Result<AppState, StartError> {
+    let guard = OutboundGuard::new(config.outbound.clone())
+        .map_err(|e| StartError::Outbound(e.to_string()))?;
     let service = ApplicationService::new(
         Ports {
             repository: wired.repository,
             hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
-            keys: Arc::new(NoPublishedKeys),
+            keys: Arc::new(PublishedKeys::new(guard)),
+            assertions: Arc::new(JoseAssertionVerifier::new()),
+            replay: wired.replay,
         },
         ServiceConfig {
             scope_catalog: config.scope_catalog.clone(),
+            assertion_audiences: config.assertion_audiences.clone(),
+            record_credential_use: config.credential_telemetry,
             ..ServiceConfig::default()
         },
     );
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
-    AppState {
+    Ok(AppState {
         service: Arc::new(service),
         verifier: Arc::new(verifier),
         readiness: wired.storage,
@@ -359,7 +355,7 @@ fn state(
             writes: limiter(config.write_rate),
             authentications: limiter(config.auth_rate),
         }),
-    }
+    })
 }
 
 /// A started server.
@@ -389,7 +385,13 @@ impl Application {
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
-        let state = state(config, wired, hasher, verifier, metrics);
+        let state = state(config, wired, hasher, verifier, metrics)?;
+        if config.assertion_audiences.is_empty() {
+            tracing::warn!(
+                "OAUTH_APPS_ASSERTION_AUDIENCES is not set: private_key_jwt cannot be enabled \
+                 (no client assertion would name this authorization server)"
+            );
+        }
 
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;

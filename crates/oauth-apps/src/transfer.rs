@@ -11,16 +11,24 @@
 //! The method and the key sets came later, as fields an earlier export lacks: a line
 //! without `tokenEndpointAuthMethod` is `client_secret_basic` (and it is written only when
 //! it is another method), one without `keys` has none (written only when there are some).
-//! So an export made before them still imports, and exporting its data again gives its
-//! bytes again. `currentSecretHash` is `null` for a method that uses no secret.
+//! So an export made before them still imports. `currentSecretHash` is `null` for a method
+//! that uses no secret.
+//!
+//! Each secret's serial, hint, issue time and last use (`currentSecret`, `previousSecret`)
+//! and each key set's serial and last use came later still. A line without them gets what
+//! can be told from the line itself: the current secret is the second when there is a
+//! previous one, else the first; each was issued at the last (the previous one: the one but
+//! last) `secret_rotated` event of its trail, else when the application was created; no
+//! hint and no known use. Exporting such data again writes them: the second export of an
+//! earlier export's data is its bytes with those fields added, and stable from there on.
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use oauth_apps_domain::{
     ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod, KeySet,
-    KeySetRecord, KeySource, KeysRecord, OAuthApplication, RepositoryError, StoredAuditEvent,
-    Timestamp,
+    KeySetRecord, KeySource, KeysRecord, OAuthApplication, RepositoryError, SecretRecord,
+    StoredAuditEvent, Timestamp,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -112,12 +120,55 @@ struct AppLine {
     current_secret_hash: Option<String>,
     previous_secret_hash: Option<String>,
     previous_secret_expires_at: Option<String>,
+    /// What is known of the current secret besides its hash; absent in earlier exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    current_secret: Option<SecretLine>,
+    /// What is known of the previous secret besides its hash; absent in earlier exports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    previous_secret: Option<SecretLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     keys: Option<KeysLine>,
     created_at: String,
     updated_at: String,
     version: i64,
     events: Vec<EventLine>,
+}
+
+/// A secret's serial, hint, issue time and last use.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SecretLine {
+    serial: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+    created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<String>,
+}
+
+impl SecretLine {
+    fn new(secret: &SecretRecord) -> Self {
+        Self {
+            serial: secret.serial,
+            hint: secret.hint.clone(),
+            created_at: secret.created_at.to_rfc3339(),
+            last_used_at: secret.last_used_at.map(Timestamp::to_rfc3339),
+        }
+    }
+
+    /// The secret of hash `hash` as the domain's record; `what` names it in errors.
+    fn into_record(self, hash: String, what: &str) -> Result<SecretRecord, String> {
+        Ok(SecretRecord {
+            hash,
+            hint: self.hint,
+            serial: self.serial,
+            created_at: time(&format!("{what}.createdAt"), &self.created_at)?,
+            last_used_at: self
+                .last_used_at
+                .map(|at| time(&format!("{what}.lastUsedAt"), &at))
+                .transpose()?,
+        })
+    }
 }
 
 /// An application's key sets.
@@ -138,9 +189,12 @@ struct KeySetLine {
     jwks: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     jwks_uri: Option<String>,
+    serial: u32,
     created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<String>,
 }
 
 impl KeySetLine {
@@ -152,8 +206,10 @@ impl KeySetLine {
         Self {
             jwks,
             jwks_uri,
+            serial: set.serial.get(),
             created_at: set.created_at.to_rfc3339(),
             expires_at: expires_at.map(Timestamp::to_rfc3339),
+            last_used_at: set.last_used_at.map(Timestamp::to_rfc3339),
         }
     }
 
@@ -172,7 +228,12 @@ impl KeySetLine {
         let record = KeySetRecord {
             jwks,
             jwks_uri: self.jwks_uri,
+            serial: self.serial,
             created_at: time(&format!("{what}.createdAt"), &self.created_at)?,
+            last_used_at: self
+                .last_used_at
+                .map(|at| time(&format!("{what}.lastUsedAt"), &at))
+                .transpose()?,
         };
         Ok((record, expires_at))
     }
@@ -233,9 +294,11 @@ impl AppLine {
             is_first_party: r.is_first_party,
             token_endpoint_auth_method: (app.auth_method() != AuthMethod::default())
                 .then_some(r.token_endpoint_auth_method),
-            current_secret_hash: r.current_secret_hash,
-            previous_secret_hash: r.previous_secret.as_ref().map(|(h, _)| h.clone()),
-            previous_secret_expires_at: r.previous_secret.map(|(_, at)| at.to_rfc3339()),
+            current_secret_hash: r.current_secret.as_ref().map(|s| s.hash.clone()),
+            previous_secret_hash: r.previous_secret.as_ref().map(|(s, _)| s.hash.clone()),
+            previous_secret_expires_at: r.previous_secret.as_ref().map(|(_, at)| at.to_rfc3339()),
+            current_secret: r.current_secret.as_ref().map(SecretLine::new),
+            previous_secret: r.previous_secret.as_ref().map(|(s, _)| SecretLine::new(s)),
             keys: app.keys().map(|keys| KeysLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
@@ -266,14 +329,67 @@ impl AppLine {
         }
     }
 
+    /// What an earlier export, which has only the hashes, says of its secrets: the current
+    /// one is the second when there is a previous one, else the first; each was issued at
+    /// the last (for the previous one, the one but last) `secret_rotated` event of the
+    /// trail, or when the application was created; no hint, no known use.
+    fn secrets_of_an_earlier_export(
+        &self,
+        created_at: Timestamp,
+    ) -> Result<(SecretLine, SecretLine), String> {
+        let mut rotations = Vec::new();
+        for e in self.events.iter().filter(|e| e.action == "secret_rotated") {
+            rotations.push((e.id, time("at", &e.at)?));
+        }
+        rotations.sort_unstable();
+        let issued = |back: usize| {
+            rotations
+                .len()
+                .checked_sub(back)
+                .map_or(created_at, |i| rotations[i].1)
+                .to_rfc3339()
+        };
+        let line = |serial, created_at| SecretLine {
+            serial,
+            hint: None,
+            created_at,
+            last_used_at: None,
+        };
+        let current_serial = if self.previous_secret_hash.is_some() {
+            2
+        } else {
+            1
+        };
+        Ok((line(current_serial, issued(1)), line(1, issued(2))))
+    }
+
     /// Rebuilds the application, checking every rule a stored application must keep.
-    fn into_archived(self) -> Result<ArchivedApplication, String> {
-        let previous_secret = match (self.previous_secret_hash, self.previous_secret_expires_at) {
-            (Some(hash), Some(at)) => Some((hash, time("previousSecretExpiresAt", &at)?)),
+    fn into_archived(mut self) -> Result<ArchivedApplication, String> {
+        let created_at = time("createdAt", &self.created_at)?;
+        if self.current_secret.is_none() && self.previous_secret.is_none() {
+            let (current, previous) = self.secrets_of_an_earlier_export(created_at)?;
+            self.current_secret = self.current_secret_hash.is_some().then_some(current);
+            self.previous_secret = self.previous_secret_hash.is_some().then_some(previous);
+        }
+        let current_secret = match (self.current_secret_hash, self.current_secret) {
+            (Some(hash), Some(line)) => Some(line.into_record(hash, "currentSecret")?),
             (None, None) => None,
+            _ => return Err("currentSecretHash and currentSecret come together".to_owned()),
+        };
+        let previous_secret = match (
+            self.previous_secret_hash,
+            self.previous_secret,
+            self.previous_secret_expires_at,
+        ) {
+            (Some(hash), Some(line), Some(at)) => Some((
+                line.into_record(hash, "previousSecret")?,
+                time("previousSecretExpiresAt", &at)?,
+            )),
+            (None, None, None) => None,
             _ => {
                 return Err(
-                    "previousSecretHash and previousSecretExpiresAt come together".to_owned(),
+                    "previousSecretHash, previousSecret and previousSecretExpiresAt come together"
+                        .to_owned(),
                 );
             }
         };
@@ -293,10 +409,10 @@ impl AppLine {
             token_endpoint_auth_method: self
                 .token_endpoint_auth_method
                 .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
-            current_secret_hash: self.current_secret_hash,
+            current_secret,
             previous_secret,
             keys,
-            created_at: time("createdAt", &self.created_at)?,
+            created_at,
             updated_at: time("updatedAt", &self.updated_at)?,
             version: self.version,
         };

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use awc::Client;
 use oauth_apps_domain::{
-    AppType, ApplicationArchive, ApplicationRepository, AuditAction, AuthMethod, Credentials,
-    Field, GracePeriod, KeySet, KeySets, OAuthApplication, Secrets,
+    AppType, ApplicationArchive, ApplicationRepository, AuditAction, AuthMethod, CredentialSerial,
+    Credentials, Field, GracePeriod, KeySet, KeySets, OAuthApplication, Secret, Secrets,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -248,12 +248,23 @@ const BEFORE_KEY_SETS: &[u8] = include_bytes!("fixtures/export-before-key-sets.j
 const BEFORE_KEY_SETS_SHA256: &str =
     "ad710f381c64ae17aa227e14d0566dcc73d8b3b641027d3550a1b6a5c8d36a0d";
 
+/// `line` as JSON without the fields an export made before key sets and credential
+/// telemetry lacks.
+fn without_later_fields(line: &str) -> Value {
+    let mut value: Value = serde_json::from_str(line).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("currentSecret");
+    object.remove("previousSecret");
+    value
+}
+
 #[actix_web::test]
-async fn an_export_made_before_key_sets_imports_and_exports_the_same_bytes() {
+async fn an_export_made_before_key_sets_imports_and_exports_with_what_its_lines_tell() {
     let dir = TempDir::new();
     let path = dir.path().join("apps.db");
     let sqlite = format!("sqlite://{}", path.display());
     let pg = migrated_database().await;
+    let mut exports = Vec::new();
     for target in [sqlite.as_str(), pg.url()] {
         let (ok, _, stderr) = run("import", target, BEFORE_KEY_SETS);
         assert!(ok, "{stderr}");
@@ -264,12 +275,45 @@ async fn an_export_made_before_key_sets_imports_and_exports_the_same_bytes() {
         assert_eq!(sha256_in(&stderr), BEFORE_KEY_SETS_SHA256);
         let (ok, again, stderr) = run("export", target, b"");
         assert!(ok, "{stderr}");
-        assert_eq!(sha256_in(&stderr), BEFORE_KEY_SETS_SHA256);
+        let again = String::from_utf8(again).unwrap();
+        let before = String::from_utf8_lossy(BEFORE_KEY_SETS);
+        // Every field as it was; the secrets' details added.
+        assert_eq!(again.lines().count(), before.lines().count());
+        for (new, old) in again.lines().zip(before.lines()) {
+            assert_eq!(without_later_fields(new), without_later_fields(old));
+        }
+        let lines: Vec<Value> = again
+            .lines()
+            .skip(1)
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // Rotated once: the current secret is the second, issued at the rotation; the
+        // previous one the first, issued with the application.
         assert_eq!(
-            String::from_utf8_lossy(&again),
-            String::from_utf8_lossy(BEFORE_KEY_SETS)
+            lines[0]["currentSecret"],
+            json!({"serial": 2, "createdAt": "2026-01-02T00:00:00Z"})
         );
+        assert_eq!(
+            lines[0]["previousSecret"],
+            json!({"serial": 1, "createdAt": "2026-01-01T00:00:00.123456Z"})
+        );
+        assert_eq!(
+            lines[1]["currentSecret"],
+            json!({"serial": 1, "createdAt": "2026-01-01T00:01:40Z"})
+        );
+        assert!(lines[1].get("previousSecret").is_none());
+        exports.push(again);
     }
+    assert_eq!(exports[0], exports[1], "both stores export the same bytes");
+    // From there on an export is stable: imported elsewhere, it exports its own bytes.
+    let elsewhere = TempDir::new();
+    let target = format!("sqlite://{}", elsewhere.path().join("apps.db").display());
+    let (ok, _, stderr) = run("import", &target, exports[0].as_bytes());
+    assert!(ok, "{stderr}");
+    let (ok, third, stderr) = run("export", &target, b"");
+    assert!(ok, "{stderr}");
+    assert_eq!(String::from_utf8(third).unwrap(), exports[0]);
+
     let repo = SqliteRepository::new(&SqliteConfig::new(&path)).unwrap();
     let apps = repo.export_after(0, 10).await.unwrap();
     assert_eq!(apps.len(), 3);
@@ -349,8 +393,12 @@ async fn keyed_store(path: &std::path::Path) -> Vec<OAuthApplication> {
     let ahead = Credentials::new(
         AppType::Web,
         AuthMethod::ClientSecretPost,
-        Some(Secrets::new(hash("ahead"))),
-        Some(KeySets::new(KeySet::new(inline(&["next"]), at(400)))),
+        Some(Secrets::new(Secret::first(hash("ahead"), None, at(400)))),
+        Some(KeySets::new(KeySet::new(
+            inline(&["next"]),
+            CredentialSerial::FIRST,
+            at(400),
+        ))),
     )
     .unwrap();
     let post = insert(new_app_with("beta", "Post", AppType::Web, ahead, at(400))).await;

@@ -470,6 +470,7 @@ mod tests {
                 Ok(VerifiedAssertion {
                     jti: format!("jti-{n}"),
                     expires_at: rules.now.plus_seconds(60),
+                    key_set: 0,
                 })
             });
         verifier
@@ -534,7 +535,8 @@ mod tests {
                 RegisterApplication {
                     owner_org_id: "acme".into(),
                     name: "Nightly job".into(),
-                    app_type: Some("service".into()),
+                    app_type: Some("web".into()),
+                    redirect_urls: vec!["https://acme.example/cb".into()],
                     allowed_scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
                     grant_types: Some(grants.iter().map(|g| (*g).to_owned()).collect()),
                     token_endpoint_auth_method: Some(method.into()),
@@ -553,11 +555,20 @@ mod tests {
         }
     }
 
-    fn run<T>(f: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime")
-            .block_on(f)
+    /// Runs `f` to completion on a runtime of its own, on a thread of its own: callable from
+    /// a synchronous test and from within an `actix_web::test` alike.
+    fn run<T: Send>(f: impl std::future::Future<Output = T> + Send) -> T {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .expect("a runtime")
+                        .block_on(f)
+                })
+                .join()
+                .expect("the future completed")
+        })
     }
 
     fn grant(scope: Option<&str>) -> TokenRequest {

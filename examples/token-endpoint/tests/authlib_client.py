@@ -30,9 +30,9 @@ def token(url, method, client_id, credential, scope=None):
         # A fresh auth object per request: Authlib writes the jti into the claims it is
         # given, and its default lifetime (an hour) is over the registry's 10 minutes.
         auth = PrivateKeyJWT(url, claims={"exp": int(time.time()) + 300}, alg="ES256")
-        session = OAuth2Session(
-            client_id, json.loads(credential), token_endpoint_auth_method=auth
-        )
+        # Authlib reads a key given as text as RSA: an EC key is given as a key object.
+        key = ECKey.import_key(json.loads(credential))
+        session = OAuth2Session(client_id, key, token_endpoint_auth_method=auth)
     else:
         session = OAuth2Session(client_id, credential, token_endpoint_auth_method=method)
     try:

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use actix_web::{App, HttpServer, web};
 use base64::Engine;
 use oauth_apps_argon2::{Argon2Hasher, HasherConfig, OsRandom};
+use oauth_apps_domain::testing::{FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions};
 use oauth_apps_domain::{
-    AppRef, ApplicationService, OrgRole, Ports, Principal, RegisterApplication, ServiceConfig,
-    SystemClock,
+    AppRef, ApplicationService, KeysInput, OrgRole, Ports, Principal, RegisterApplication,
+    ServiceConfig, SystemClock,
 };
 use oauth_apps_example_token_endpoint::{TokenEndpoint, TokenResponse, routes};
 use oauth_apps_postgres::{PgConfig, PgRepository};
@@ -31,6 +32,8 @@ fn register(grants: &[&str]) -> RegisterApplication {
         grant_types: Some(grants.iter().map(|g| (*g).to_owned()).collect()),
         access_level: None,
         is_first_party: None,
+        token_endpoint_auth_method: None,
+        keys: KeysInput::default(),
     }
 }
 
@@ -63,6 +66,9 @@ async fn client_credentials_through_the_registry() {
             hasher: Arc::new(Argon2Hasher::new(cheap).unwrap()),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            keys: Arc::new(FakeKeyDirectory::new()),
+            assertions: Arc::new(RefuseAssertions),
+            replay: Arc::new(InMemoryReplayGuard::new()),
         },
         ServiceConfig::default(),
     ));
@@ -72,7 +78,7 @@ async fn client_credentials_through_the_registry() {
         .await
         .unwrap();
     let client_id = job.application.client_id().to_string();
-    let secret = job.client_secret.expose().to_owned();
+    let secret = job.client_secret.as_ref().unwrap().expose().to_owned();
     let browser_app = service
         .register(&admin, register(&["authorization_code"]))
         .await
@@ -125,8 +131,8 @@ async fn client_credentials_through_the_registry() {
     assert_eq!(status, 200, "{body}");
     let token: TokenResponse = serde_json::from_value(body).unwrap();
     assert_eq!(
-        (token.scope.as_str(), token.token_type.as_str()),
-        ("read", "Bearer")
+        (token.scope.as_deref(), token.token_type.as_str()),
+        (Some("read"), "Bearer")
     );
 
     let (status, body) = ask(
@@ -151,7 +157,7 @@ async fn client_credentials_through_the_registry() {
 
     let other = browser_app.application.client_id().to_string();
     let (status, body) = ask(
-        basic(&other, browser_app.client_secret.expose()),
+        basic(&other, browser_app.client_secret.as_ref().unwrap().expose()),
         "grant_type=client_credentials",
     )
     .await;
