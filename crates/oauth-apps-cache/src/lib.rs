@@ -287,8 +287,9 @@ mod tests {
     use futures_executor::block_on;
     use oauth_apps_domain::testing::InMemoryRepository;
     use oauth_apps_domain::{
-        AccessLevel, AppName, AppType, AuditAction, Credentials, Field, GrantTypes, Profile,
-        RedirectUrls, ScopeCatalog, Scopes, SecretHash, Secrets, Status, Timestamp,
+        AccessLevel, AppName, AppType, AuditAction, CredentialKind, CredentialSerial, Credentials,
+        Field, GrantTypes, Profile, RedirectUrls, ScopeCatalog, Scopes, Secret, SecretHash,
+        Secrets, Status, Timestamp,
     };
 
     use super::*;
@@ -358,6 +359,14 @@ mod tests {
         ) -> Result<(), RepositoryError> {
             self.inner.update(a, v, e).await
         }
+        async fn record_use(
+            &self,
+            app: AppId,
+            credential: CredentialRef,
+            at: Timestamp,
+        ) -> Result<bool, RepositoryError> {
+            self.inner.record_use(app, credential, at).await
+        }
     }
 
     fn at(s: i64) -> Timestamp {
@@ -395,7 +404,11 @@ mod tests {
             )
             .unwrap(),
             false,
-            Credentials::secret(Secrets::new(SecretHash::new("$t$x").unwrap())),
+            Credentials::secret(Secrets::new(Secret::first(
+                SecretHash::new("$t$x").unwrap(),
+                None,
+                at(1),
+            ))),
             at(1),
         );
         let cache = CachedRepository::new(counting.clone(), ttl, 100);
@@ -405,6 +418,27 @@ mod tests {
 
     fn reads(c: &Counting) -> usize {
         c.reads.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_written_use_is_read_at_once_and_an_unwritten_one_keeps_the_cache() {
+        let (counting, cache, app) = setup(Duration::from_secs(60));
+        let secret = CredentialRef {
+            kind: CredentialKind::Secret,
+            serial: CredentialSerial::FIRST,
+        };
+        block_on(cache.find_by_client_id(app.client_id())).unwrap();
+        assert_eq!(reads(&counting), 1);
+        assert!(block_on(cache.record_use(app.id(), secret, at(100))).unwrap());
+        let read = block_on(cache.find_by_client_id(app.client_id()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(reads(&counting), 2, "the use evicted the cached copy");
+        assert_eq!(read.credentials().last_used(secret), Some(at(100)));
+        // Within the minute nothing is written, and the cached copy stays.
+        assert!(!block_on(cache.record_use(app.id(), secret, at(130))).unwrap());
+        block_on(cache.find_by_client_id(app.client_id())).unwrap();
+        assert_eq!(reads(&counting), 2);
     }
 
     #[test]

@@ -849,7 +849,7 @@ pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
     );
     assert_eq!(
         repo.list_after(&org("acme"), None, 10).await.unwrap(),
-        [app.clone()]
+        std::slice::from_ref(&app)
     );
     assert_eq!(
         repo.list_page(&org("acme"), 0, 10).await.unwrap(),
