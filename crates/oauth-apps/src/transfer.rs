@@ -579,6 +579,8 @@ pub async fn import(database: &Database, input: impl BufRead) -> Result<Summary,
 
 #[cfg(test)]
 mod tests {
+    use oauth_apps_domain::SecretHint;
+
     use super::*;
 
     /// An application line as written before methods and key sets (from
@@ -614,20 +616,61 @@ mod tests {
     }
 
     #[test]
-    fn a_line_written_before_methods_and_keys_reads_as_client_secret_basic_and_writes_the_same_bytes()
-     {
+    fn a_line_written_before_methods_and_keys_reads_as_client_secret_basic_and_adds_its_secret() {
         let archived = read(BEFORE_KEY_SETS).unwrap();
         let app = &archived.application;
         assert_eq!(app.auth_method(), AuthMethod::ClientSecretBasic);
         assert!(app.keys().is_none());
-        assert!(app.secrets().is_some());
-        assert_eq!(write(&archived), BEFORE_KEY_SETS);
+        let secret = app.secrets().unwrap().current();
+        assert_eq!((secret.serial.get(), &secret.hint), (1, &None));
+        // Never rotated: issued when the application was created.
+        assert_eq!(secret.created_at, app.created_at());
+        let written = write(&archived);
+        assert_eq!(
+            written,
+            changed(
+                r#""previousSecretExpiresAt":null,"#,
+                r#""previousSecretExpiresAt":null,"currentSecret":{"serial":1,"createdAt":"2026-01-01T00:01:40Z"},"#
+            )
+        );
+        assert_eq!(read(&written).unwrap(), archived);
+    }
+
+    #[test]
+    fn a_secrets_details_round_trip_and_broken_ones_are_refused_by_name() {
+        let details = r#""previousSecretExpiresAt":null,"currentSecret":{"serial":7,"hint":"Zz9_","createdAt":"2026-01-01T00:02:00Z","lastUsedAt":"2026-01-01T00:02:30Z"},"#;
+        let line = changed(r#""previousSecretExpiresAt":null,"#, details);
+        let archived = read(&line).unwrap();
+        let secret = archived.application.secrets().unwrap().current().clone();
+        assert_eq!(secret.serial.get(), 7);
+        assert_eq!(secret.hint.as_ref().map(SecretHint::as_str), Some("Zz9_"));
+        assert_eq!(
+            secret.last_used_at,
+            Some(Timestamp::parse_rfc3339("2026-01-01T00:02:30Z").unwrap())
+        );
+        assert_eq!(write(&archived), line);
+        let refused = |from: &str, to: &str, words: &str| {
+            let reason = read(&line.replacen(from, to, 1)).unwrap_err();
+            assert!(reason.contains(words), "{reason:?} should say {words:?}");
+        };
+        refused(r#""serial":7"#, r#""serial":0"#, "serial");
+        refused(r#""Zz9_""#, r#""Zz9_x""#, "hint");
+        refused(
+            r#""lastUsedAt":"2026-01-01T00:02:30Z""#,
+            r#""lastUsedAt":"soon""#,
+            "currentSecret.lastUsedAt is not an RFC 3339 time",
+        );
+        refused(
+            r#","currentSecret":{"#,
+            r#","previousSecret":{"#,
+            "currentSecretHash and currentSecret come together",
+        );
     }
 
     #[test]
     fn methods_and_key_sets_round_trip_through_a_line() {
         let keys = format!(
-            r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"2026-01-01T00:03:20Z"}},"previous":{{"jwksUri":"https://client.example/jwks","createdAt":"2026-01-01T00:01:40Z","expiresAt":"2026-01-02T00:00:00.5Z"}}}}"#
+            r#","keys":{{"current":{{"jwks":{JWKS},"serial":2,"createdAt":"2026-01-01T00:03:20Z","lastUsedAt":"2026-01-01T00:04:00Z"}},"previous":{{"jwksUri":"https://client.example/jwks","serial":1,"createdAt":"2026-01-01T00:01:40Z","expiresAt":"2026-01-02T00:00:00.5Z"}}}}"#
         );
         let line = signed(&keys);
         let archived = read(&line).unwrap();
@@ -642,6 +685,14 @@ mod tests {
             sets.previous().unwrap().expires_at,
             Timestamp::parse_rfc3339("2026-01-02T00:00:00.5Z").unwrap()
         );
+        assert_eq!(
+            (sets.current().serial.get(), sets.current().last_used_at),
+            (
+                2,
+                Some(Timestamp::parse_rfc3339("2026-01-01T00:04:00Z").unwrap())
+            )
+        );
+        assert_eq!(sets.previous().unwrap().set.serial.get(), 1);
         let again = write(&archived);
         assert!(
             again.contains(
@@ -667,7 +718,9 @@ mod tests {
     #[test]
     fn broken_methods_and_key_sets_are_refused_by_name() {
         let current = |extra: &str| {
-            format!(r#","keys":{{"current":{{{extra}"createdAt":"2026-01-01T00:03:20Z"}}}}"#)
+            format!(
+                r#","keys":{{"current":{{{extra}"serial":1,"createdAt":"2026-01-01T00:03:20Z"}}}}"#
+            )
         };
         let refused = |line: &str, words: &str| {
             let reason = read(line).unwrap_err();
@@ -688,13 +741,13 @@ mod tests {
         );
         refused(
             &signed(&format!(
-                r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"2026-01-01T00:03:20Z"}},"previous":{{"jwksUri":"https://c.example/j","createdAt":"2026-01-01T00:01:40Z"}}}}"#
+                r#","keys":{{"current":{{"jwks":{JWKS},"serial":2,"createdAt":"2026-01-01T00:03:20Z"}},"previous":{{"jwksUri":"https://c.example/j","serial":1,"createdAt":"2026-01-01T00:01:40Z"}}}}"#
             )),
             "keys.previous needs its expiresAt",
         );
         refused(
             &signed(&format!(
-                r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"yesterday"}}}}"#
+                r#","keys":{{"current":{{"jwks":{JWKS},"serial":1,"createdAt":"yesterday"}}}}"#
             )),
             "keys.current.createdAt is not an RFC 3339 time",
         );
@@ -709,6 +762,12 @@ mod tests {
             "https",
         );
         refused(&signed(&current(r#""jwk":{},"#)), "unknown field");
+        refused(
+            &signed(&format!(
+                r#","keys":{{"current":{{"jwks":{JWKS},"createdAt":"2026-01-01T00:03:20Z"}}}}"#
+            )),
+            "missing field `serial`",
+        );
         refused(&signed(""), "private_key_jwt");
         refused(
             &changed(
