@@ -2,16 +2,14 @@
 //! CA given to the guard as an extra root, on a test clock. Nothing here reaches beyond
 //! 127.0.0.1.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use oauth_apps_domain::{Jwks, JwksUri, KeyDirectory, KeyFetchError, Violation};
 use oauth_apps_jose::PublishedKeys;
 use oauth_apps_outbound::{AllowList, ExtraRoots, OutboundConfig, OutboundGuard};
+use oauth_apps_test_support::https::{Server, TestCa, answer};
 use serde_json::json;
-use support::{Server, TestCa, answer};
 
 /// A monotonic clock the test moves forward.
 #[derive(Clone)]

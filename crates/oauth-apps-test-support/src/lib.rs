@@ -10,6 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 pub mod contract;
+#[cfg(feature = "https")]
+pub mod https;
+#[cfg(feature = "keys")]
+pub mod keys;
 pub mod pg;
 pub mod pg_server;
 

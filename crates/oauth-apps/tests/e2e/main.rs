@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cases;
+mod credentials;
 mod harness;
 
 macro_rules! on_both_databases {
@@ -108,6 +109,69 @@ on_both_databases!(
     secret_answers_are_not_cached_and_head_is_get_without_a_body,
     misleading_or_unstorable_text_is_refused,
 );
+
+/// The credential cases on both databases, each server accepting client assertions for
+/// [`credentials::AUDIENCE`].
+macro_rules! credentials_on_both_databases {
+    ($($case:ident),+ $(,)?) => {
+        mod credentials_sqlite {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    let app = crate::harness::spawn_with(
+                        crate::harness::Db::Sqlite,
+                        crate::credentials::SETTINGS,
+                    )
+                    .await;
+                    crate::credentials::$case(app).await;
+                }
+            )+
+        }
+        mod credentials_postgres {
+            $(
+                #[actix_web::test]
+                async fn $case() {
+                    let app = crate::harness::spawn_with(
+                        crate::harness::Db::Postgres,
+                        crate::credentials::SETTINGS,
+                    )
+                    .await;
+                    crate::credentials::$case(app).await;
+                }
+            )+
+        }
+    };
+}
+
+credentials_on_both_databases!(
+    methods_and_secret_telemetry,
+    private_key_jwt_with_inline_keys,
+    jwks_uris_to_special_addresses_are_refused,
+);
+
+mod published_keys {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::credentials::published_keys_from_an_allowed_https_server(crate::harness::Db::Sqlite)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::credentials::published_keys_from_an_allowed_https_server(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn private_key_jwt_needs_assertion_audiences() {
+        crate::credentials::private_key_jwt_needs_assertion_audiences(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+}
 
 #[actix_web::test]
 async fn postgres_without_a_signing_key_refuses_to_start() {

@@ -1,7 +1,7 @@
-//! An https server on loopback that serves scripted answers, trusted through a test CA:
-//! the parts of `crates/oauth-apps-outbound/tests/support` these tests need (a CA and a
-//! server certificate made with `rcgen`, TLS with `tokio-rustls`), with answers that may
-//! change from one request to the next.
+//! An https server on loopback that serves scripted answers, trusted through a test CA
+//! (made with `rcgen`; TLS with `tokio-rustls`), with answers that may change from one
+//! request to the next: what a client's published keys look like to the server's outbound
+//! guard in tests. Behind the `https` feature.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +24,11 @@ pub struct TestCa {
 }
 
 impl TestCa {
+    /// A new CA named `name`.
+    ///
+    /// # Panics
+    /// When a key or certificate cannot be made.
+    #[must_use]
     pub fn new(name: &str) -> Self {
         let key = KeyPair::generate().expect("CA key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -42,12 +47,16 @@ impl TestCa {
     }
 
     /// A server TLS configuration whose certificate this CA signs for `127.0.0.1`.
+    ///
+    /// # Panics
+    /// When a key or certificate cannot be made.
+    #[must_use]
     pub fn server(&self) -> Arc<ServerConfig> {
         let key = KeyPair::generate().expect("server key");
         let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
         params
             .distinguished_name
-            .push(DnType::CommonName, "oauth-apps jose test server");
+            .push(DnType::CommonName, "oauth-apps test server");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params
             .signed_by(&key, &self.issuer)
@@ -75,6 +84,9 @@ pub struct Server {
 
 impl Server {
     /// Listens on a free loopback port; the task ends with the test's runtime.
+    ///
+    /// # Panics
+    /// Without answers, or when no port can be bound.
     pub async fn start(tls: Arc<ServerConfig>, answers: Vec<Vec<u8>>) -> Self {
         assert!(!answers.is_empty(), "at least one answer");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -115,21 +127,31 @@ impl Server {
     }
 
     /// `https://127.0.0.1:{port}{path}`.
+    #[must_use]
     pub fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
 
     /// How many TCP connections it accepted.
+    #[must_use]
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 
     /// The request heads it read, in order.
+    ///
+    /// # Panics
+    /// When a serving task panicked.
+    #[must_use]
     pub fn heads(&self) -> Vec<String> {
         self.heads.lock().expect("heads").clone()
     }
 
     /// How many requests it read.
+    ///
+    /// # Panics
+    /// When a serving task panicked.
+    #[must_use]
     pub fn requests(&self) -> usize {
         self.heads.lock().expect("heads").len()
     }
@@ -148,6 +170,7 @@ async fn read_head<S: AsyncReadExt + Unpin>(stream: &mut S) -> Option<String> {
 }
 
 /// An HTTP/1.1 answer with a `content-length`, closing the connection.
+#[must_use]
 pub fn answer(status: &str, fields: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status}\r\n");
     for (name, value) in fields {
