@@ -177,3 +177,66 @@ async fn replicas_serve_each_others_changes_within_a_second() {
             .await;
     assert!(took < STALE_LIMIT, "{took:?}");
 }
+
+/// The replay store is the database: a client assertion used on one replica is refused
+/// on the other, and a use written by one shows on the other within 1 s.
+#[actix_web::test]
+async fn a_client_assertion_is_single_use_across_replicas() {
+    use oauth_apps_test_support::keys::{JWT_BEARER, Signer};
+
+    const AUDIENCE: &str = "https://as.example/token";
+    let db = migrated_database().await;
+    let settings = [
+        ("OAUTH_APPS_CACHE_TTL_MS", "60000"),
+        ("OAUTH_APPS_ASSERTION_AUDIENCES", AUDIENCE),
+    ];
+    let a = Server::start(db.url(), &settings);
+    let b = Server::start(db.url(), &settings);
+    let client = Client::builder().timeout(Duration::from_secs(10)).finish();
+    wait_until_caching(&client, &a.base).await;
+    wait_until_caching(&client, &b.base).await;
+
+    let signer = Signer::es256("replica-key");
+    let answer = processes::call(
+        &client,
+        "POST",
+        &format!("{}/api/oauth-applications", a.base),
+        Some(
+            &json!({"ownerOrgId": "acme", "name": "Asserting", "type": "web",
+                     "redirectUrls": ["https://r.example/cb"],
+                     "tokenEndpointAuthMethod": "private_key_jwt", "jwks": signer.jwks()}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.raw);
+    let client_id = answer.body["application"]["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let on = |server: &Server| format!("{}/api/client-authentication", server.base);
+    let body = |assertion: &str| json!({"clientAssertionType": JWT_BEARER, "clientAssertion": assertion, "clientId": client_id});
+
+    // A caches the application before any use; B's first use is written and announced,
+    // and A shows it within 1 s.
+    let on_a = format!("{}/api/oauth-applications/{client_id}", a.base);
+    let last_used = async || {
+        call(&client, "GET", &on_a, None).await.1["credentials"]["current"]["lastUsedAt"].clone()
+    };
+    for _ in 0..2 {
+        assert_eq!(last_used().await, Value::Null);
+    }
+    let warm = signer.assertion(&client_id, AUDIENCE);
+    let (_, answer, _) = call(&client, "POST", &on(&b), Some(body(&warm))).await;
+    assert_eq!(answer["valid"], true, "{answer}");
+    let took = time_until(async || last_used().await.is_string()).await;
+    assert!(took < STALE_LIMIT, "{took:?}");
+
+    // Used on A, replayed on B (and on A): refused.
+    let assertion = signer.assertion(&client_id, AUDIENCE);
+    let (_, answer, _) = call(&client, "POST", &on(&a), Some(body(&assertion))).await;
+    assert_eq!(answer["valid"], true, "{answer}");
+    for server in [&b, &a] {
+        let (_, answer, _) = call(&client, "POST", &on(server), Some(body(&assertion))).await;
+        assert_eq!(answer, json!({"valid": false}));
+    }
+}
