@@ -35,6 +35,7 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_list,
     flat_patch,
     flat_revoke_previous_secret,
+    flat_rotate_keys,
     flat_rotate_secret,
 )
 from oauth_apps_client.api.operations import healthz, metrics, readyz  # noqa: E402
@@ -46,6 +47,7 @@ from oauth_apps_client.api.v1 import (  # noqa: E402
     v1_patch,
     v1_regenerate_secret,
     v1_revoke,
+    v1_rotate_keys,
 )
 from oauth_apps_client.models import (  # noqa: E402
     AccessLevel,
@@ -73,6 +75,8 @@ from oauth_apps_client.models import (  # noqa: E402
     ProblemDetails,
     RegeneratedEnvelope,
     RegenerateSecret,
+    RotateKeysBody,
+    RotateKeysV1,
     RotateSecret,
     Status,
     Success,
@@ -83,8 +87,9 @@ MODULES = {
     m.__name__.rsplit(".", 1)[1]: m
     for m in [
         flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events,
-        flat_get, flat_list, flat_patch, flat_revoke_previous_secret, flat_rotate_secret,
-        v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret, v1_revoke,
+        flat_get, flat_list, flat_patch, flat_revoke_previous_secret, flat_rotate_keys,
+        flat_rotate_secret, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
+        v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
     ]
 }
@@ -394,6 +399,84 @@ def test_v1():
     expect("v1_create", busy("v1_create", busy_call), 503, ErrorEnvelope)
 
 
+# ---------------------------------------------------------------- keys (private_key_jwt)
+AUDIENCE = "https://as.example/token"
+
+
+def key_pair(kid):
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key("P-256", parameters={"kid": kid, "alg": "ES256"}, private=True)
+    return key, {"keys": [key.as_dict(private=False)]}
+
+
+def assertion(key, client_id):
+    import time
+
+    from joserfc import jwt
+
+    now = int(time.time())
+    claims = {"iss": client_id, "sub": client_id, "aud": AUDIENCE, "iat": now,
+              "exp": now + 300, "jti": str(uuid.uuid4())}
+    return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)
+
+
+def authenticate(key, cid):
+    body = ClientCredentials.from_dict({
+        "clientAssertionType": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "clientAssertion": assertion(key, str(cid)),
+    })
+    answer = expect(
+        "flat_authenticate_client",
+        flat_authenticate_client.sync_detailed(client=authenticator, body=body),
+        200,
+        ClientAuthenticationResult,
+    )
+    return answer
+
+
+def test_keys():
+    first, first_set = key_pair("k1")
+    body = CreateApp.from_dict({
+        "ownerOrgId": "acme", "name": "Signed", "type": "web",
+        "redirectUrls": ["https://signed.example.com/cb"],
+        "tokenEndpointAuthMethod": "private_key_jwt", "jwks": first_set,
+    })
+    created = expect("flat_create", flat_create.sync_detailed(client=admin, body=body), 201, AppWithSecret)
+    assert not created.client_secret, "no secret for private_key_jwt"
+    app = created.application
+    assert app.token_endpoint_auth_method == "private_key_jwt"
+    assert app.credentials.current.kind == "key_set" and app.credentials.current.hint == "k1"
+    cid = app.client_id
+    answer = authenticate(first, cid)
+    assert answer.valid is True and answer.method == "private_key_jwt", answer
+
+    second, second_set = key_pair("k2")
+    rotated = flat_rotate_keys.sync_detailed(
+        cid, client=admin, body=RotateKeysBody.from_dict({"jwks": second_set, "gracePeriodSeconds": 600})
+    )
+    app = expect("flat_rotate_keys", rotated, 200, App)
+    assert app.credentials.current.hint == "k2" and app.credentials.previous.hint == "k1"
+    assert app.credentials.previous.last_used_at is not None
+    assert authenticate(first, cid).valid is True and authenticate(second, cid).valid is True
+    expect("flat_rotate_secret", flat_rotate_secret.sync_detailed(cid, client=admin), 409, ProblemDetails)
+    bad = RotateKeysBody.from_dict({"jwksUri": "https://169.254.169.254/jwks"})
+    expect("flat_rotate_keys", flat_rotate_keys.sync_detailed(cid, client=admin, body=bad), 422, ProblemDetails)
+
+    listed = v1_list.sync_detailed("acme", client=admin, per_page=100).parsed
+    app_id = next(a.id for a in listed.data if str(a.client_id) == str(cid))
+    third, third_set = key_pair("k3")
+    rotated = v1_rotate_keys.sync_detailed(
+        "acme", app_id, client=admin, body=RotateKeysV1.from_dict({"jwks": third_set})
+    )
+    envelope = expect("v1_rotate_keys", rotated, 200, AppEnvelope)
+    assert envelope.data.token_endpoint_auth_method == "private_key_jwt"
+    assert envelope.data.credentials.current.hint == "k3" and envelope.data.credentials.previous is None
+    assert authenticate(third, cid).valid is True and authenticate(second, cid).valid is False
+    bad = RotateKeysV1.from_dict({"jwks_uri": "https://10.0.0.1/jwks"})
+    expect("v1_rotate_keys", v1_rotate_keys.sync_detailed("acme", app_id, client=admin, body=bad), 422, ErrorEnvelope)
+
+
 # ---------------------------------------------------------------- every declared status
 def test_every_declared_error_status():
     """Every error status the document declares for an operation parses into that
@@ -419,7 +502,7 @@ def test_every_declared_error_status():
                 expect(operation, parsed, status, model)
 
 
-for test in [test_operations, test_flat, test_v1, test_every_declared_error_status]:
+for test in [test_operations, test_flat, test_v1, test_keys, test_every_declared_error_status]:
     try:
         test()
     except Exception as e:  # noqa: BLE001 - every failure is reported, then the run fails

@@ -96,6 +96,10 @@ const ERRORS: &[(&str, &[u16])] = &[
         &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
     ),
     (
+        "flat_rotate_keys",
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+    ),
+    (
         "flat_revoke_previous_secret",
         &[401, 403, 404, 409, 429, 503],
     ),
@@ -410,11 +414,13 @@ mod tests {
             "/api/oauth-applications/{clientId}",
             "/api/oauth-applications/{clientId}/enable",
             "/api/oauth-applications/{clientId}/rotate-secret",
+            "/api/oauth-applications/{clientId}/rotate-keys",
             "/api/oauth-applications/{clientId}/revoke-previous-secret",
             "/api/client-authentication",
             "/api/v1/organizations/{org_id}/oauth-applications",
             "/api/v1/organizations/{org_id}/oauth-applications/{app_id}",
             "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/regenerate-secret",
+            "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/rotate-keys",
             "/api/oauth-applications/{clientId}/events",
             "/api/v1/organizations/{org_id}/oauth-applications/{app_id}/events",
             "/healthz",
@@ -425,6 +431,28 @@ mod tests {
         }
         assert!(doc.pointer("/components/schemas/ProblemDetails").is_some());
         assert!(doc.pointer("/components/securitySchemes/bearer").is_some());
+    }
+
+    #[test]
+    fn every_operation_of_both_surfaces_declares_its_error_statuses() {
+        let doc = document();
+        let operation_ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .filter_map(|op| op["operationId"].as_str())
+            .filter(|id| id.starts_with("flat_") || id.starts_with("v1_"))
+            .collect();
+        for id in &operation_ids {
+            assert!(
+                ERRORS.iter().any(|(op, _)| op == id),
+                "{id} declares no error statuses"
+            );
+        }
+        for (op, _) in ERRORS {
+            assert!(operation_ids.contains(op), "{op} is not an operation");
+        }
     }
 
     #[test]

@@ -157,9 +157,12 @@ impl From<CredentialKind> for CredentialKindName {
 }
 
 /// Declares one surface's view of an application's credentials: the three wire types
-/// and their conversion, field names in the surface's `$case`.
+/// and their conversion, field names in the surface's `$case`. `$case` is taken as a token
+/// tree, not a `literal` fragment: a captured literal reaches the derives wrapped in an
+/// invisible group, which utoipa's derive does not read, so the document would name the
+/// fields in Rust's case while the wire uses the surface's.
 macro_rules! credentials_view {
-    ($case:literal, $view:ident, $current:ident, $previous:ident) => {
+    ($case:tt, $view:ident, $current:ident, $previous:ident) => {
         /// What is known of an application's credentials, never the credentials
         /// themselves. The last uses are written at most once a minute per credential and
         /// are not part of the application's version (its `ETag`).
