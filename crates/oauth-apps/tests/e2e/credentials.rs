@@ -285,6 +285,10 @@ pub async fn private_key_jwt_with_inline_keys(app: TestApp) {
         json!({"valid": false}),
         "a replayed jti"
     );
+    // Every refusal answers alike; the log says why, never with the assertion.
+    let logs = crate::harness::logs().text();
+    assert!(logs.contains("jti replayed"), "{logs}");
+    assert!(!logs.contains(&assertion), "the assertion was logged");
     let fresh = signer.assertion(&client_id, AUDIENCE);
     assert_eq!(assert_with(&app, &fresh, None).await["valid"], true);
     within(&app, &client_id, Duration::from_secs(1), |b| {
@@ -352,6 +356,12 @@ pub async fn private_key_jwt_with_inline_keys(app: TestApp) {
     )
     .await;
     assert_eq!(answer, json!({"valid": false}));
+    let logs = crate::harness::logs().text();
+    assert!(
+        logs.contains("the application authenticates with private_key_jwt"),
+        "{logs}"
+    );
+    assert!(!logs.contains(secret_app["clientSecret"].as_str().unwrap()));
 
     // Key rotation with grace: both keys sign until the grace ends or the previous set is
     // revoked; then only the new one.
