@@ -1,15 +1,18 @@
 //! The guard against a real https server on loopback, trusted only through the extra-roots
 //! path. Nothing here reaches beyond 127.0.0.1.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use oauth_apps_outbound::{
     AllowList, ExtraRoots, FetchError, OutboundConfig, OutboundGuard, Refusal, SpecialKind,
     UrlRefusal,
 };
-use support::{Script, Server, TestCa, answer, chunked};
+use oauth_apps_test_support::https::{Script, Server, TestCa, answer, chunked};
+
+/// A server that answers every request with `bytes`.
+fn one(bytes: Vec<u8>) -> Script {
+    Script::Answers(vec![bytes])
+}
 
 const JWKS: &[u8] = br#"{"keys":[]}"#;
 const ACCEPT: &str = "application/jwk-set+json, application/json";
@@ -37,7 +40,7 @@ async fn jwks_server(ca: &TestCa) -> Server {
         ],
         JWKS,
     );
-    Server::start(ca.server(&["localhost", "127.0.0.1"]), Script::Answer(body)).await
+    Server::scripted(ca.server_for(&["localhost", "127.0.0.1"]), one(body)).await
 }
 
 #[tokio::test]
@@ -55,7 +58,7 @@ async fn an_allowed_loopback_server_is_fetched_and_verified_through_the_ca_file(
     let guard = OutboundGuard::new(config).unwrap();
 
     let fetched = guard
-        .get(&server.url("127.0.0.1", "/jwks.json"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/jwks.json"), ACCEPT)
         .await
         .unwrap();
 
@@ -88,7 +91,7 @@ async fn without_the_allow_entry_a_loopback_server_is_refused_before_connecting(
     let guard = guard(&ca, "", Duration::from_secs(3), 64 * 1024);
 
     let error = guard
-        .get(&server.url("127.0.0.1", "/jwks.json"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/jwks.json"), ACCEPT)
         .await
         .unwrap_err();
 
@@ -152,7 +155,7 @@ async fn literal_special_addresses_are_refused_by_check_url() {
 async fn a_host_name_that_resolves_to_loopback_is_refused_unless_allowed() {
     let ca = TestCa::new("outbound test CA");
     let server = jwks_server(&ca).await;
-    let url = server.url("localhost", "/jwks.json");
+    let url = server.url_for("localhost", "/jwks.json");
 
     let refused = guard(&ca, "", Duration::from_secs(3), 64 * 1024)
         .get(&url, ACCEPT)
@@ -179,17 +182,14 @@ async fn a_host_name_that_resolves_to_loopback_is_refused_unless_allowed() {
 #[tokio::test]
 async fn a_redirect_is_an_error_and_is_not_followed() {
     let ca = TestCa::new("outbound test CA");
-    let tls = ca.server(&["127.0.0.1"]);
-    let probe = Server::start(tls.clone(), Script::Answer(answer("200 OK", &[], JWKS))).await;
-    let target = probe.url("127.0.0.1", "/elsewhere");
-    let server = Server::start(
-        tls,
-        Script::Answer(answer("302 Found", &[("location", &target)], b"")),
-    )
-    .await;
+    let tls = ca.server_for(&["127.0.0.1"]);
+    let probe = Server::scripted(tls.clone(), one(answer("200 OK", &[], JWKS))).await;
+    let target = probe.url_for("127.0.0.1", "/elsewhere");
+    let server =
+        Server::scripted(tls, one(answer("302 Found", &[("location", &target)], b""))).await;
 
     let error = loopback_guard(&ca)
-        .get(&server.url("127.0.0.1", "/jwks.json"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/jwks.json"), ACCEPT)
         .await
         .unwrap_err();
 
@@ -207,14 +207,14 @@ async fn a_redirect_is_an_error_and_is_not_followed() {
 #[tokio::test]
 async fn answers_other_than_2xx_are_status_errors() {
     let ca = TestCa::new("outbound test CA");
-    let server = Server::start(
-        ca.server(&["127.0.0.1"]),
-        Script::Answer(answer("404 Not Found", &[], b"nothing")),
+    let server = Server::scripted(
+        ca.server_for(&["127.0.0.1"]),
+        one(answer("404 Not Found", &[], b"nothing")),
     )
     .await;
 
     let error = loopback_guard(&ca)
-        .get(&server.url("127.0.0.1", "/"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
         .await
         .unwrap_err();
 
@@ -227,29 +227,26 @@ async fn answers_other_than_2xx_are_status_errors() {
 #[tokio::test]
 async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_too_large() {
     let ca = TestCa::new("outbound test CA");
-    let tls = ca.server(&["127.0.0.1"]);
+    let tls = ca.server_for(&["127.0.0.1"]);
     let guard = guard(&ca, "127.0.0.1/32", Duration::from_secs(3), 1024);
     for (body, script) in [
-        (vec![b'a'; 1024], Script::Answer(chunked(&[b'a'; 1024]))),
-        (
-            vec![b'b'; 1024],
-            Script::Answer(answer("200 OK", &[], &[b'b'; 1024])),
-        ),
+        (vec![b'a'; 1024], one(chunked(&[b'a'; 1024]))),
+        (vec![b'b'; 1024], one(answer("200 OK", &[], &[b'b'; 1024]))),
     ] {
-        let server = Server::start(tls.clone(), script).await;
+        let server = Server::scripted(tls.clone(), script).await;
         let fetched = guard
-            .get(&server.url("127.0.0.1", "/"), ACCEPT)
+            .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
             .await
             .unwrap();
         assert_eq!(fetched.body, body);
     }
     for script in [
-        Script::Answer(chunked(&[b'c'; 1025])),
-        Script::Answer(answer("200 OK", &[], &[b'd'; 1025])),
+        one(chunked(&[b'c'; 1025])),
+        one(answer("200 OK", &[], &[b'd'; 1025])),
     ] {
-        let server = Server::start(tls.clone(), script).await;
+        let server = Server::scripted(tls.clone(), script).await;
         let error = guard
-            .get(&server.url("127.0.0.1", "/"), ACCEPT)
+            .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
             .await
             .unwrap_err();
         assert!(
@@ -262,12 +259,12 @@ async fn a_body_of_exactly_the_limit_is_read_and_one_byte_more_is_too_large() {
 #[tokio::test]
 async fn an_endless_body_without_a_length_is_cut_off_at_the_limit() {
     let ca = TestCa::new("outbound test CA");
-    let server = Server::start(ca.server(&["127.0.0.1"]), Script::EndlessChunks).await;
+    let server = Server::scripted(ca.server_for(&["127.0.0.1"]), Script::EndlessChunks).await;
     let guard = guard(&ca, "127.0.0.1/32", Duration::from_secs(3), 64 * 1024);
 
     let started = Instant::now();
     let error = guard
-        .get(&server.url("127.0.0.1", "/"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
         .await
         .unwrap_err();
 
@@ -286,12 +283,13 @@ async fn an_endless_body_without_a_length_is_cut_off_at_the_limit() {
 async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
     let ca = TestCa::new("outbound test CA");
     let head = b"HTTP/1.1 200 OK\r\ncontent-length: 10000000\r\n\r\n".to_vec();
-    let server = Server::start(ca.server(&["127.0.0.1"]), Script::AnswerThenStall(head)).await;
+    let server =
+        Server::scripted(ca.server_for(&["127.0.0.1"]), Script::AnswerThenStall(head)).await;
     let guard = guard(&ca, "127.0.0.1/32", Duration::from_secs(3), 64 * 1024);
 
     let started = Instant::now();
     let error = guard
-        .get(&server.url("127.0.0.1", "/"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
         .await
         .unwrap_err();
 
@@ -307,7 +305,7 @@ async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_read() {
 #[tokio::test]
 async fn a_server_that_stalls_is_a_time_out_within_the_configured_time() {
     let ca = TestCa::new("outbound test CA");
-    let tls = ca.server(&["127.0.0.1"]);
+    let tls = ca.server_for(&["127.0.0.1"]);
     let timeout = Duration::from_millis(600);
     let guard = guard(&ca, "127.0.0.1/32", timeout, 64 * 1024);
     for script in [
@@ -317,10 +315,10 @@ async fn a_server_that_stalls_is_a_time_out_within_the_configured_time() {
             b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"keys\"".to_vec(),
         ),
     ] {
-        let server = Server::start(tls.clone(), script).await;
+        let server = Server::scripted(tls.clone(), script).await;
         let started = Instant::now();
         let error = guard
-            .get(&server.url("127.0.0.1", "/"), ACCEPT)
+            .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
             .await
             .unwrap_err();
         let elapsed = started.elapsed();
@@ -341,13 +339,13 @@ async fn a_certificate_the_extra_root_did_not_sign_is_a_tls_error() {
     let other = TestCa::new("another CA");
     let guard = loopback_guard(&trusted);
     for tls in [
-        other.server(&["127.0.0.1"]),
+        other.server_for(&["127.0.0.1"]),
         // Signed by the trusted CA, but for another name.
-        trusted.server(&["jwks.example.com"]),
+        trusted.server_for(&["jwks.example.com"]),
     ] {
-        let server = Server::start(tls, Script::Answer(answer("200 OK", &[], JWKS))).await;
+        let server = Server::scripted(tls, one(answer("200 OK", &[], JWKS))).await;
         let error = guard
-            .get(&server.url("127.0.0.1", "/"), ACCEPT)
+            .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
             .await
             .unwrap_err();
         assert!(matches!(error, FetchError::Tls(_)), "{error:?}");
@@ -366,7 +364,7 @@ async fn without_the_extra_root_the_built_in_roots_do_not_trust_a_test_ca() {
     .unwrap();
 
     let error = guard
-        .get(&server.url("127.0.0.1", "/"), ACCEPT)
+        .get(&server.url_for("127.0.0.1", "/"), ACCEPT)
         .await
         .unwrap_err();
 

@@ -1,7 +1,7 @@
-//! An https server on loopback that serves scripted answers, trusted through a test CA
-//! (made with `rcgen`; TLS with `tokio-rustls`), with answers that may change from one
-//! request to the next: what a client's published keys look like to the server's outbound
-//! guard in tests. Behind the `https` feature.
+//! An https server on loopback that follows a script, trusted through a test CA (made
+//! with `rcgen`; TLS with `tokio-rustls`): answers that may change from one request to the
+//! next, or a server that stalls or never stops sending. What the outbound guard and the
+//! published keys are tested against. Behind the `https` feature.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,8 +52,19 @@ impl TestCa {
     /// When a key or certificate cannot be made.
     #[must_use]
     pub fn server(&self) -> Arc<ServerConfig> {
+        self.server_for(&["127.0.0.1"])
+    }
+
+    /// A server TLS configuration whose certificate this CA signs for `names` (host names
+    /// or IP addresses).
+    ///
+    /// # Panics
+    /// When a key or certificate cannot be made.
+    #[must_use]
+    pub fn server_for(&self, names: &[&str]) -> Arc<ServerConfig> {
         let key = KeyPair::generate().expect("server key");
-        let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("server params");
         params
             .distinguished_name
             .push(DnType::CommonName, "oauth-apps test server");
@@ -73,8 +84,21 @@ impl TestCa {
     }
 }
 
-/// A running server on `127.0.0.1`: the n-th request gets the n-th answer, and every
-/// request after the last answer gets the last one again.
+/// What the server does with each connection.
+#[derive(Clone)]
+pub enum Script {
+    /// Reads the request head; the n-th request gets the n-th answer, and every request
+    /// after the last answer gets the last one again; then closes.
+    Answers(Vec<Vec<u8>>),
+    /// Reads the request head, writes these bytes and then neither writes nor closes.
+    AnswerThenStall(Vec<u8>),
+    /// Accepts the TCP connection and never starts TLS.
+    StallBeforeHandshake,
+    /// Reads the request head and sends a chunked body that never ends.
+    EndlessChunks,
+}
+
+/// A running server on `127.0.0.1`.
 pub struct Server {
     /// Its port.
     pub port: u16,
@@ -83,40 +107,33 @@ pub struct Server {
 }
 
 impl Server {
-    /// Listens on a free loopback port; the task ends with the test's runtime.
+    /// Listens on a free loopback port and answers the n-th request with the n-th of
+    /// `answers` (the last one again after them); the task ends with the test's runtime.
     ///
     /// # Panics
     /// Without answers, or when no port can be bound.
     pub async fn start(tls: Arc<ServerConfig>, answers: Vec<Vec<u8>>) -> Self {
         assert!(!answers.is_empty(), "at least one answer");
+        Self::scripted(tls, Script::Answers(answers)).await
+    }
+
+    /// Listens on a free loopback port and follows `script` on every connection.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub async fn scripted(tls: Arc<ServerConfig>, script: Script) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let connections = Arc::new(AtomicUsize::new(0));
         let heads = Arc::new(Mutex::new(Vec::new()));
         let acceptor = TlsAcceptor::from(tls);
         let (count, seen) = (Arc::clone(&connections), Arc::clone(&heads));
-        let answers = Arc::new(answers);
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 count.fetch_add(1, Ordering::SeqCst);
-                let (acceptor, seen, answers) =
-                    (acceptor.clone(), Arc::clone(&seen), Arc::clone(&answers));
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let Some(head) = read_head(&mut tls).await else {
-                        return;
-                    };
-                    let n = {
-                        let mut seen = seen.lock().expect("heads");
-                        seen.push(head);
-                        seen.len() - 1
-                    };
-                    let answer = &answers[n.min(answers.len() - 1)];
-                    let _ = tls.write_all(answer).await;
-                    let _ = tls.shutdown().await;
-                });
+                let (acceptor, script, seen) =
+                    (acceptor.clone(), script.clone(), Arc::clone(&seen));
+                tokio::spawn(serve(acceptor, tcp, script, seen));
             }
         });
         Self {
@@ -129,7 +146,13 @@ impl Server {
     /// `https://127.0.0.1:{port}{path}`.
     #[must_use]
     pub fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
+        self.url_for("127.0.0.1", path)
+    }
+
+    /// `https://{host}:{port}{path}`.
+    #[must_use]
+    pub fn url_for(&self, host: &str, path: &str) -> String {
+        format!("https://{host}:{}{path}", self.port)
     }
 
     /// How many TCP connections it accepted.
@@ -154,6 +177,57 @@ impl Server {
     #[must_use]
     pub fn requests(&self) -> usize {
         self.heads.lock().expect("heads").len()
+    }
+}
+
+/// One connection, as `script` says.
+async fn serve(
+    acceptor: TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+    script: Script,
+    seen: Arc<Mutex<Vec<String>>>,
+) {
+    if matches!(script, Script::StallBeforeHandshake) {
+        let _held = tcp;
+        std::future::pending::<()>().await;
+        return;
+    }
+    let Ok(mut tls) = acceptor.accept(tcp).await else {
+        return;
+    };
+    let Some(head) = read_head(&mut tls).await else {
+        return;
+    };
+    let n = {
+        let mut seen = seen.lock().expect("heads");
+        seen.push(head);
+        seen.len() - 1
+    };
+    match script {
+        Script::Answers(answers) => {
+            if let Some(answer) = answers.get(n).or_else(|| answers.last()) {
+                let _ = tls.write_all(answer).await;
+            }
+            let _ = tls.shutdown().await;
+        }
+        Script::AnswerThenStall(bytes) => {
+            let _ = tls.write_all(&bytes).await;
+            let _ = tls.flush().await;
+            let _held = tls;
+            std::future::pending::<()>().await;
+        }
+        Script::EndlessChunks => {
+            let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         transfer-encoding: chunked\r\n\r\n";
+            if tls.write_all(head).await.is_err() {
+                return;
+            }
+            let mut chunk = b"400\r\n".to_vec();
+            chunk.extend_from_slice(&[b'x'; 1024]);
+            chunk.extend_from_slice(b"\r\n");
+            while tls.write_all(&chunk).await.is_ok() {}
+        }
+        Script::StallBeforeHandshake => {}
     }
 }
 
@@ -182,5 +256,19 @@ pub fn answer(status: &str, fields: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     ));
     let mut out = out.into_bytes();
     out.extend_from_slice(body);
+    out
+}
+
+/// A chunked HTTP/1.1 answer of `body` in chunks of at most 100 bytes, without a length.
+#[must_use]
+pub fn chunked(body: &[u8]) -> Vec<u8> {
+    let mut out =
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+    for chunk in body.chunks(100) {
+        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
     out
 }
