@@ -18,10 +18,13 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use oauth_apps_domain::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
+//! use oauth_apps_domain::testing::{
+//!     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
+//!     RefuseAssertions, SeededRandom,
+//! };
 //! use oauth_apps_domain::{
 //!     ApplicationService, ClientAuthentication, OrgRole, PlatformRole, Ports, Principal,
-//!     RegisterApplication, ServiceConfig, Timestamp,
+//!     Refusal, RegisterApplication, ServiceConfig, Timestamp,
 //! };
 //!
 //! # futures_executor::block_on(async {
@@ -31,6 +34,10 @@
 //!         hasher: Arc::new(FakeHasher::new()),
 //!         clock: Arc::new(FixedClock::new(Timestamp::from_unix_micros(0).unwrap())),
 //!         random: Arc::new(SeededRandom::new(7)),
+//!         // Client assertions (private_key_jwt): none in this example.
+//!         keys: Arc::new(FakeKeyDirectory::new()),
+//!         assertions: Arc::new(RefuseAssertions),
+//!         replay: Arc::new(InMemoryReplayGuard::new()),
 //!     },
 //!     ServiceConfig::default(),
 //! );
@@ -48,7 +55,8 @@
 //!     .await
 //!     .expect("a valid application");
 //! let client_id = registered.application.client_id().to_string();
-//! let secret = registered.client_secret.expose().to_owned(); // shown once
+//! // Its method (client_secret_basic by default) uses a secret, shown this once.
+//! let secret = registered.client_secret.expect("a secret").expose().to_owned();
 //! assert!(registered.application.requires_client_authentication());
 //!
 //! // The authorization server checks the client's credentials.
@@ -57,7 +65,8 @@
 //! assert!(matches!(answer, ClientAuthentication::Valid(app) if app.client_id().to_string() == client_id));
 //!
 //! let wrong = service.authenticate_client(&server, &client_id, "oas_wrong").await.unwrap();
-//! assert_eq!(wrong, ClientAuthentication::Invalid);
+//! // Refused; the reason is for the logs only.
+//! assert_eq!(wrong, ClientAuthentication::Invalid(Refusal::MalformedSecret));
 //! # });
 //! ```
 #![deny(missing_docs)]
