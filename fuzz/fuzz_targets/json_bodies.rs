@@ -15,7 +15,10 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use libfuzzer_sys::fuzz_target;
-use oauth_apps_domain::testing::{FakeHasher, FixedClock, InMemoryRepository, SeededRandom};
+use oauth_apps_domain::testing::{
+    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
+    RefuseAssertions, SeededRandom,
+};
 use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, Timestamp};
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::Limits;
@@ -77,6 +80,9 @@ fn world() -> &'static World {
                     Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"),
                 )),
                 random: Arc::new(SeededRandom::new(1)),
+                keys: Arc::new(FakeKeyDirectory::new()),
+                assertions: Arc::new(RefuseAssertions),
+                replay: Arc::new(InMemoryReplayGuard::new()),
             },
             ServiceConfig::default(),
         );
