@@ -13,7 +13,9 @@ use crate::connection::AnyConnection;
 use crate::error::{TxError, duplicate_on_insert, storage_error};
 use crate::rows::{ApplicationRow, ApplicationValues, EventRow};
 use crate::schema::{audit_events, oauth_applications};
-use crate::store::{Database, Store, assemble, insert_credentials, insert_event};
+use crate::store::{
+    Database, Store, assemble, insert_credentials, insert_event, insert_registration,
+};
 
 /// Pairs each application with its events, given as `(application id, event)` in any
 /// order of applications; each trail keeps the order its events came in.
@@ -100,6 +102,7 @@ async fn import_one(
     })
     .map_err(duplicate_on_insert)?;
     insert_credentials(conn, id, app.credentials()).await?;
+    insert_registration(conn, id, app.registration()).await?;
     for stored in &archived.events {
         insert_event(conn, id, Some(stored.id), &stored.event)
             .await

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use oauth_apps_domain::{
     AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, CredentialSerial, Field,
     FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId,
-    PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint, Secrets,
-    Status, StoredApplication, StoredAuditEvent, Timestamp, Version, Violation,
+    PreviousKeySet, PreviousSecret, Registration, RepositoryError, Secret, SecretHash, SecretHint,
+    Secrets, Status, StoredApplication, StoredAuditEvent, Timestamp, Version, Violation,
 };
 
 use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
@@ -69,12 +69,13 @@ pub(crate) struct KeySetRow {
     pub(crate) last_used_at: Option<InstantValue>,
 }
 
-/// An application's row with the rows of its secrets still in use (current, previous) and
-/// of its key sets.
+/// An application's row with the rows of its secrets still in use (current, previous), of
+/// its key sets, and the kind of its registration row (none: made by hand).
 pub(crate) struct LoadedApplication {
     pub(crate) row: ApplicationRow,
     pub(crate) secrets: Vec<SecretRow>,
     pub(crate) key_sets: Vec<KeySetRow>,
+    pub(crate) registration: Option<String>,
 }
 
 impl TryFrom<LoadedApplication> for OAuthApplication {
@@ -87,7 +88,19 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             row,
             secrets,
             key_sets,
+            registration,
         } = loaded;
+        let registration = match registration {
+            None => Registration::Manual,
+            Some(kind) => match Registration::parse(&kind) {
+                Ok(Registration::Manual) | Err(_) => {
+                    return Err(corrupt(Field::Registration)(Violation::NotOneOf {
+                        allowed: &["dynamic", "metadata_document"],
+                    }));
+                }
+                Ok(registration) => registration,
+            },
+        };
         let stored = StoredApplication {
             id: AppId::new(row.id).map_err(corrupt(Field::Id))?,
             client_id: ClientId::from_uuid(row.client_id.0).map_err(corrupt(Field::ClientId))?,
@@ -104,6 +117,7 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             is_first_party: row.is_first_party,
             auth_method: AuthMethod::parse(&row.token_endpoint_auth_method)
                 .map_err(corrupt(Field::TokenEndpointAuthMethod))?,
+            registration,
             secrets: restore_secrets(&secrets)?,
             keys: restore_key_sets(&key_sets)?,
             created_at: row.created_at.into(),
@@ -662,6 +676,7 @@ mod tests {
             row: application_row(method),
             secrets,
             key_sets,
+            registration: None,
         })
     }
 

@@ -93,6 +93,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{BigInt, Text};
+
+    client_registrations (application_id) {
+        application_id -> BigInt,
+        kind -> Text,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
@@ -101,5 +110,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_secrets,
     client_key_sets,
     audit_events,
-    assertion_jtis
+    assertion_jtis,
+    client_registrations
 );

@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
     AppId, ApplicationRepository, AuditEvent, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId,
     CredentialKind, CredentialRef, Credentials, Cursor, NewApplication, OAuthApplication, OrgId,
-    RepositoryError, StoredAuditEvent, Timestamp, Version,
+    Registration, RepositoryError, StoredAuditEvent, Timestamp, Version,
 };
 
 use crate::connection::{AnyConnection, Pool};
@@ -24,7 +24,9 @@ use crate::rows::{
     ApplicationRow, ApplicationValues, EventRow, KeySetRow, LoadedApplication, NewEvent, NewKeySet,
     NewSecret, SecretRow, stored_serial,
 };
-use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
+use crate::schema::{
+    audit_events, client_key_sets, client_registrations, client_secrets, oauth_applications,
+};
 use crate::secrets::SecretWrites;
 use crate::sql_types;
 use crate::values::{InstantValue, KeySetState, SecretState, UuidValue};
@@ -177,6 +179,44 @@ async fn key_sets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResult<Vec<
     })
 }
 
+/// The kinds of the registration rows of the applications `ids` (those not made by hand).
+async fn registrations(
+    conn: &mut AnyConnection<'_>,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    on_backend!(conn, |c| {
+        client_registrations::table
+            .filter(client_registrations::application_id.eq_any(ids))
+            .select((
+                client_registrations::application_id,
+                client_registrations::kind,
+            ))
+            .load(c)
+            .await
+    })
+}
+
+/// Records how application `id` was registered, unless by hand (which has no row).
+pub(crate) async fn insert_registration(
+    conn: &mut AnyConnection<'_>,
+    id: i64,
+    registration: Registration,
+) -> QueryResult<()> {
+    if registration == Registration::Manual {
+        return Ok(());
+    }
+    on_backend!(conn, |c| {
+        diesel::insert_into(client_registrations::table)
+            .values((
+                client_registrations::application_id.eq(id),
+                client_registrations::kind.eq(registration.as_str()),
+            ))
+            .execute(c)
+            .await
+    })
+    .map(|_| ())
+}
+
 /// The applications of `rows`, in their order, with their secrets and key sets.
 pub(crate) async fn assemble(
     conn: &mut AnyConnection<'_>,
@@ -197,14 +237,21 @@ pub(crate) async fn assemble(
     for set in key_sets(conn, &ids).await.map_err(storage_error)? {
         sets.entry(set.application_id).or_default().push(set);
     }
+    let mut kinds: HashMap<i64, String> = registrations(conn, &ids)
+        .await
+        .map_err(storage_error)?
+        .into_iter()
+        .collect();
     rows.into_iter()
         .map(|row| {
             let secrets = secrets.remove(&row.id).unwrap_or_default();
             let key_sets = sets.remove(&row.id).unwrap_or_default();
+            let registration = kinds.remove(&row.id);
             OAuthApplication::try_from(LoadedApplication {
                 row,
                 secrets,
                 key_sets,
+                registration,
             })
         })
         .collect()
@@ -423,6 +470,7 @@ async fn insert(
         })
         .map_err(duplicate_on_insert)?;
         insert_credentials(conn, id, app.credentials()).await?;
+        insert_registration(conn, id, app.registration()).await?;
         insert_event(conn, id, None, event).await?;
         Ok::<_, TxError>(id)
     })?;

@@ -63,11 +63,13 @@ pub enum Field {
     Jwks,
     /// The URL of the client's public keys.
     JwksUri,
+    /// How the application was registered.
+    Registration,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -93,6 +95,7 @@ impl Field {
         Self::TokenEndpointAuthMethod,
         Self::Jwks,
         Self::JwksUri,
+        Self::Registration,
     ];
 
     /// The field with this canonical name.
@@ -130,6 +133,7 @@ impl Field {
             Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
             Self::Jwks => "jwks",
             Self::JwksUri => "jwks_uri",
+            Self::Registration => "registration",
         }
     }
 }

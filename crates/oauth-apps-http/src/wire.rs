@@ -6,7 +6,8 @@
 //! domain checks and names (422), as every other rule is, not a malformed body.
 
 use oauth_apps_domain::{
-    AccessLevel, AppType, AuthMethod, CredentialKind, GrantType, KeySource, Status, Timestamp,
+    AccessLevel, AppType, AuthMethod, CredentialKind, GrantType, KeySource, Registration, Status,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -132,6 +133,29 @@ impl From<AuthMethod> for AuthMethodName {
             AuthMethod::ClientSecretPost => Self::ClientSecretPost,
             AuthMethod::PrivateKeyJwt => Self::PrivateKeyJwt,
             AuthMethod::None => Self::None,
+        }
+    }
+}
+
+/// How an application was registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Registration)]
+pub enum RegistrationName {
+    /// By an operator, through either surface.
+    Manual,
+    /// By the client itself (RFC 7591 dynamic registration).
+    Dynamic,
+    /// From the client's metadata document (its client id is the document's URL).
+    MetadataDocument,
+}
+
+impl From<Registration> for RegistrationName {
+    fn from(r: Registration) -> Self {
+        match r {
+            Registration::Manual => Self::Manual,
+            Registration::Dynamic => Self::Dynamic,
+            Registration::MetadataDocument => Self::MetadataDocument,
         }
     }
 }

@@ -8,9 +8,9 @@ use oauth_apps_domain::{
     ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, CredentialKind,
     CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field, GracePeriod,
     GrantTypes, Jwks, JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord,
-    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, RepositoryError, ScopeCatalog,
-    Scopes, Secret, SecretHash, SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent,
-    Timestamp, Version,
+    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, Registration, RepositoryError,
+    ScopeCatalog, Scopes, Secret, SecretHash, SecretHint, SecretRecord, Secrets, Status,
+    StoredAuditEvent, Timestamp, Version,
 };
 
 use crate::Fixture;
@@ -745,6 +745,7 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
             )
         }),
         keys: None,
+        registration: if id % 2 == 1 { "dynamic" } else { "manual" }.into(),
         created_at: at(id * 100),
         updated_at: at(id * 100 + 50),
         version: 2,
@@ -1521,4 +1522,37 @@ pub async fn expired_assertion_ids_are_purged_and_may_be_used_again(f: &impl Fix
     assert_eq!(f.assertion_records().await, 2);
     assert!(!guard.first_use(app.id(), "valid", later).await.unwrap());
     assert_eq!(f.purge_expired_assertions().await, 0);
+}
+
+/// How an application was registered is stored with it, read back with it (also in lists),
+/// and kept by every update.
+pub async fn registration_round_trips(f: &impl Fixture) {
+    let repo = f.repository();
+    let mut apps = Vec::new();
+    for registration in Registration::ALL {
+        let app = insert(
+            &*repo,
+            new_app("acme", registration.as_str(), at(10)).with_registration(registration),
+        )
+        .await;
+        assert_eq!(app.registration(), registration);
+        let stored = reload(&*repo, &app).await;
+        assert_eq!(stored, app);
+        let next = renamed(&stored, "Renamed", at(20));
+        write(
+            &*repo,
+            &stored,
+            &next,
+            AuditAction::Updated,
+            vec![Field::Name],
+        )
+        .await;
+        assert_eq!(reload(&*repo, &app).await.registration(), registration);
+        apps.push(app);
+    }
+    let listed = repo.list_after(&org("acme"), None, 10).await.unwrap();
+    for app in &apps {
+        let found = listed.iter().find(|a| a.id() == app.id()).expect("listed");
+        assert_eq!(found.registration(), app.registration());
+    }
 }

@@ -84,6 +84,7 @@ macro_rules! repository_contract_tests {
             secret_serials_hints_and_issue_times_round_trip,
             assertion_ids_are_single_use_per_client_across_replicas,
             expired_assertion_ids_are_purged_and_may_be_used_again,
+            registration_round_trips,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

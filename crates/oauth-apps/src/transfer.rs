@@ -10,7 +10,8 @@
 //!
 //! The method and the key sets came later, as fields an earlier export lacks: a line
 //! without `tokenEndpointAuthMethod` is `client_secret_basic` (and it is written only when
-//! it is another method), one without `keys` has none (written only when there are some).
+//! it is another method), one without `keys` has none (written only when there are some);
+//! one without `registration` was made by hand (written only when it was not).
 //! So an export made before them still imports. `currentSecretHash` is `null` for a method
 //! that uses no secret.
 //!
@@ -27,8 +28,8 @@ use std::sync::Arc;
 
 use oauth_apps_domain::{
     ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod, KeySet,
-    KeySetRecord, KeySource, KeysRecord, OAuthApplication, RepositoryError, SecretRecord,
-    StoredAuditEvent, Timestamp,
+    KeySetRecord, KeySource, KeysRecord, OAuthApplication, Registration, RepositoryError,
+    SecretRecord, StoredAuditEvent, Timestamp,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -128,6 +129,9 @@ struct AppLine {
     previous_secret: Option<SecretLine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     keys: Option<KeysLine>,
+    /// Absent: `manual`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    registration: Option<String>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -299,6 +303,8 @@ impl AppLine {
             previous_secret_expires_at: r.previous_secret.as_ref().map(|(_, at)| at.to_rfc3339()),
             current_secret: r.current_secret.as_ref().map(SecretLine::new),
             previous_secret: r.previous_secret.as_ref().map(|(s, _)| SecretLine::new(s)),
+            registration: (app.registration() != Registration::Manual)
+                .then_some(r.registration.clone()),
             keys: app.keys().map(|keys| KeysLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
@@ -412,6 +418,9 @@ impl AppLine {
             current_secret,
             previous_secret,
             keys,
+            registration: self
+                .registration
+                .unwrap_or_else(|| Registration::Manual.as_str().to_owned()),
             created_at,
             updated_at: time("updatedAt", &self.updated_at)?,
             version: self.version,
@@ -713,6 +722,26 @@ mod tests {
         let archived = read(&public).unwrap();
         assert_eq!(archived.application.auth_method(), AuthMethod::None);
         assert_eq!(write(&archived), public);
+    }
+
+    #[test]
+    fn how_an_application_was_registered_round_trips_and_defaults_to_manual() {
+        let archived = read(BEFORE_KEY_SETS).unwrap();
+        assert_eq!(archived.application.registration(), Registration::Manual);
+        assert!(!write(&archived).contains("registration"));
+        let line = changed(
+            r#""createdAt":"#,
+            r#""registration":"dynamic","createdAt":"#,
+        );
+        let archived = read(&line).unwrap();
+        assert_eq!(archived.application.registration(), Registration::Dynamic);
+        assert!(write(&archived).contains(r#""registration":"dynamic""#));
+        let reason = read(&changed(
+            r#""createdAt":"#,
+            r#""registration":"by hand","createdAt":"#,
+        ))
+        .unwrap_err();
+        assert!(reason.contains("registration"), "{reason}");
     }
 
     #[test]

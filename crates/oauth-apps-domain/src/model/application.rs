@@ -5,6 +5,7 @@ use super::credentials::{CredentialRef, CredentialSerial, Credentials};
 use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
 use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::redirect::RedirectUrls;
+use super::registration::Registration;
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
 use super::secret::{GracePeriod, PreviousSecret, Secret, SecretHash, SecretHint, Secrets};
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
@@ -149,6 +150,7 @@ struct Inner {
     status: Status,
     is_first_party: bool,
     credentials: Credentials,
+    registration: Registration,
     created_at: Timestamp,
     updated_at: Timestamp,
     version: Version,
@@ -174,10 +176,24 @@ impl NewApplication {
             status: Status::Active,
             is_first_party,
             credentials,
+            registration: Registration::Manual,
             created_at: now,
             updated_at: now,
             version: Version::INITIAL,
         })
+    }
+
+    /// Registered the way `registration` says (by an operator, unless told otherwise).
+    #[must_use]
+    pub const fn with_registration(mut self, registration: Registration) -> Self {
+        self.0.registration = registration;
+        self
+    }
+
+    /// How it is being registered.
+    #[must_use]
+    pub const fn registration(&self) -> Registration {
+        self.0.registration
     }
 
     /// The application with the identifier storage gave it.
@@ -313,6 +329,12 @@ impl OAuthApplication {
     #[must_use]
     pub const fn is_first_party(&self) -> bool {
         self.inner.is_first_party
+    }
+
+    /// How it was registered.
+    #[must_use]
+    pub const fn registration(&self) -> Registration {
+        self.inner.registration
     }
 
     /// How the client authenticates, and with what.
@@ -537,6 +559,7 @@ impl OAuthApplication {
                 status: stored.status,
                 is_first_party: stored.is_first_party,
                 credentials,
+                registration: stored.registration,
                 created_at: stored.created_at,
                 updated_at: stored.updated_at,
                 version: stored.version,
@@ -561,6 +584,10 @@ impl OAuthApplication {
             Field::TokenEndpointAuthMethod,
             AuthMethod::parse(&record.token_endpoint_auth_method),
         );
+        let registration = c.check(
+            Field::Registration,
+            Registration::parse(&record.registration),
+        );
         let current = match record.current_secret {
             Some(secret) => secret.restore(&mut c).map(Some),
             None => Some(None),
@@ -584,6 +611,7 @@ impl OAuthApplication {
             Some(access_level),
             Some(status),
             Some(auth_method),
+            Some(registration),
             Some(current),
             Some(previous),
             Some(keys),
@@ -596,6 +624,7 @@ impl OAuthApplication {
             access_level,
             status,
             auth_method,
+            registration,
             current,
             previous,
             keys,
@@ -630,6 +659,7 @@ impl OAuthApplication {
             auth_method,
             secrets: current.map(|current| Secrets::restore(current, previous)),
             keys,
+            registration,
             created_at: record.created_at,
             updated_at: record.updated_at,
             version,
@@ -674,6 +704,8 @@ pub struct StoredApplication {
     pub secrets: Option<Secrets>,
     /// The current key set and the previous one, when any are registered.
     pub keys: Option<KeySets>,
+    /// How it was registered.
+    pub registration: Registration,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -748,6 +780,7 @@ impl Inner {
                 .and_then(Secrets::previous)
                 .map(|p| (SecretRecord::of(&p.secret), p.expires_at)),
             keys: self.credentials.keys().map(KeysRecord::of),
+            registration: self.registration.as_str().to_owned(),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version.get(),
@@ -790,6 +823,8 @@ pub struct ApplicationRecord {
     pub previous_secret: Option<(SecretRecord, Timestamp)>,
     /// The key sets, when any are registered.
     pub keys: Option<KeysRecord>,
+    /// How it was registered: `manual`, `dynamic` or `metadata_document`.
+    pub registration: String,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -1287,7 +1322,41 @@ pub(crate) mod tests {
         let current = record.current_secret.as_ref().unwrap();
         assert_eq!((current.hint.as_deref(), current.serial), (Some("Wx9z"), 2));
         assert_eq!(record.version, 2);
+        assert_eq!(record.registration, "manual");
         assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
+    }
+
+    #[test]
+    fn how_an_application_was_registered_is_kept() {
+        let new = sample(3, "acme");
+        assert_eq!(new.registration(), Registration::Manual);
+        let record = |r: Registration| {
+            let app = NewApplication::new(
+                *new.client_id(),
+                new.owner_org_id().clone(),
+                new.app_type(),
+                new.profile().clone(),
+                false,
+                new.credentials().clone(),
+                at(1000),
+            )
+            .with_registration(r)
+            .with_id(AppId::new(3).unwrap());
+            assert_eq!(app.registration(), r);
+            app.to_record()
+        };
+        for r in Registration::ALL {
+            let restored = OAuthApplication::from_record(3, record(r)).unwrap();
+            assert_eq!(restored.registration(), r);
+            assert_eq!(
+                OAuthApplication::restore(stored(&restored)).unwrap(),
+                restored
+            );
+        }
+        let mut bad = record(Registration::Dynamic);
+        bad.registration = "by hand".into();
+        let errors = OAuthApplication::from_record(3, bad).unwrap_err();
+        assert!(errors.concerns(Field::Registration), "{errors}");
     }
 
     /// `app` as storage keeps it.
@@ -1309,6 +1378,7 @@ pub(crate) mod tests {
             auth_method: app.auth_method(),
             secrets: app.secrets().cloned(),
             keys: app.keys().cloned(),
+            registration: app.registration(),
             created_at: app.created_at(),
             updated_at: app.updated_at(),
             version: app.version(),

@@ -7,6 +7,7 @@ mod ids;
 mod keys;
 mod page;
 mod redirect;
+mod registration;
 mod scopes_grants;
 mod secret;
 
@@ -27,6 +28,7 @@ pub use keys::{
 };
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
+pub use registration::Registration;
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
 pub use secret::{
     ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,

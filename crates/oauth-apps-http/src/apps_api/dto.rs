@@ -13,7 +13,7 @@ use super::AppsApi;
 use crate::problem::{FieldProblem, Surface};
 use crate::wire::{
     AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
-    current_keys, time,
+    RegistrationName, current_keys, time,
 };
 
 /// The application as surface A shows it.
@@ -52,6 +52,8 @@ pub struct App {
     #[schema(format = "uri", required = true)]
     jwks_uri: Option<String>,
     credentials: Credentials,
+    /// How the application was registered.
+    registration: RegistrationName,
 }
 
 crate::wire::credentials_view!("camelCase", Credentials, Credential, PreviousCredential);
@@ -87,6 +89,7 @@ impl From<&OAuthApplication> for App {
             jwks,
             jwks_uri,
             credentials: app.credentials().into(),
+            registration: app.registration().into(),
         }
     }
 }

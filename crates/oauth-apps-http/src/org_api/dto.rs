@@ -14,7 +14,7 @@ use super::OrgApi;
 use crate::problem::{ErrorCode, FieldProblem, Problem, Surface};
 use crate::wire::{
     AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
-    StatusName, current_keys, time,
+    RegistrationName, StatusName, current_keys, time,
 };
 
 /// The application as surface B shows it.
@@ -48,6 +48,8 @@ pub struct AppV1 {
     #[schema(format = "uri", required = true)]
     jwks_uri: Option<String>,
     credentials: CredentialsV1,
+    /// How the application was registered.
+    registration: RegistrationName,
 }
 
 crate::wire::credentials_view!(
@@ -84,6 +86,7 @@ impl From<&OAuthApplication> for AppV1 {
             jwks,
             jwks_uri,
             credentials: app.credentials().into(),
+            registration: app.registration().into(),
         }
     }
 }

@@ -157,6 +157,7 @@ pub async fn methods_and_secret_telemetry(app: TestApp) {
     assert_eq!(v1.status, StatusCode::OK, "{}", v1.raw);
     let data = &v1.body["data"];
     assert_eq!(data["token_endpoint_auth_method"], "client_secret_basic");
+    assert_eq!(data["registration"], "manual");
     assert_eq!(data["credentials"]["current"]["last_used_at"], used_at);
 
     // Rotation with grace: the old secret becomes the previous credential, with its hint
