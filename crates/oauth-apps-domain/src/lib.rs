@@ -86,19 +86,23 @@ pub use policy::{
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AssertionRefusal,
     AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock, HasherError,
-    JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard,
-    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
+    InitialAccessTokenRepository, JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError,
+    RandomError, RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent,
+    SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
-    MockKeyDirectory, MockRandomSource, MockReplayGuard, MockSecretHasher,
+    MockInitialAccessTokenRepository, MockKeyDirectory, MockRandomSource, MockReplayGuard,
+    MockSecretHasher,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
-    ErrorKind, EventsError, EventsPage, GetError, KeysInput, KeysetPage, ListError, NumberedPage,
-    Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
-    RevokePreviousSecretError, RotateKeys, RotateKeysError, RotateSecretError, Rotated,
-    ServiceConfig, StatusChangeError, UpdateError,
+    ErrorKind, EventsError, EventsPage, GetError, InitialAccessTokenPorts,
+    InitialAccessTokenService, KeysInput, KeysetPage, ListError, ListTokensError,
+    MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken,
+    MintTokenError, MintedToken, NumberedPage, Ports, Precondition, Refusal, RegisterApplication,
+    RegisterError, Registered, RevokePreviousSecretError, RevokeTokenError, RotateKeys,
+    RotateKeysError, RotateSecretError, Rotated, ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, CredentialRef, Cursor, Jwks, JwksUri, NewApplication,
-    OAuthApplication, OrgId, SecretHash, Timestamp, Version,
+    AppId, ClientId, ClientSecret, CredentialRef, Cursor, InitialAccessToken, InitialAccessTokenId,
+    Jwks, JwksUri, NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest,
+    Version,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -502,6 +503,63 @@ pub trait ReplayGuard: Send + Sync {
         jti: &str,
         expires_at: Timestamp,
     ) -> Result<bool, RepositoryError>;
+}
+
+/// Storage of initial access tokens (RFC 7591 §3): kept by digest, never in plaintext.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait InitialAccessTokenRepository: Send + Sync {
+    /// Stores a new token.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn insert_initial_access_token(
+        &self,
+        token: &InitialAccessToken,
+    ) -> Result<(), RepositoryError>;
+
+    /// The tokens of `org`, newest first (revoked and expired ones too).
+    ///
+    /// # Errors
+    /// As [`InitialAccessTokenRepository::insert_initial_access_token`];
+    /// [`RepositoryError::Corrupt`] for a stored row that breaks a rule.
+    async fn initial_access_tokens(
+        &self,
+        org: &OrgId,
+    ) -> Result<Vec<InitialAccessToken>, RepositoryError>;
+
+    /// The token with this id, in any organisation.
+    ///
+    /// # Errors
+    /// As [`InitialAccessTokenRepository::initial_access_tokens`].
+    async fn find_initial_access_token(
+        &self,
+        id: InitialAccessTokenId,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError>;
+
+    /// Revokes the token `id` at `at` unless it was revoked before (its first revocation
+    /// stands); the token as stored afterwards, or `None` when there is no such token.
+    ///
+    /// # Errors
+    /// As [`InitialAccessTokenRepository::initial_access_tokens`].
+    async fn revoke_initial_access_token(
+        &self,
+        id: InitialAccessTokenId,
+        at: Timestamp,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError>;
+
+    /// Counts one use of the token of `digest` if it is usable at `at`
+    /// ([`InitialAccessToken::is_usable_at`]), in one atomic step: of concurrent uses of a
+    /// token with one use left, one wins. The token after its use, or `None` when no usable
+    /// token has this digest.
+    ///
+    /// # Errors
+    /// As [`InitialAccessTokenRepository::initial_access_tokens`].
+    async fn redeem_initial_access_token(
+        &self,
+        digest: TokenDigest,
+        at: Timestamp,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError>;
 }
 
 /// The current time.

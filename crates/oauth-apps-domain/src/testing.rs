@@ -11,13 +11,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId, ClientSecret, CredentialRef, Cursor, Jwks,
-    JwksUri, NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, Version,
+    AppId, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId, ClientSecret, CredentialRef, Cursor,
+    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, NewApplication, OAuthApplication,
+    OrgId, SecretHash, Timestamp, TokenDigest, Version,
 };
 use crate::ports::{
     ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent, Clock,
-    HasherError, KeyDirectory, KeyFetchError, RandomError, RandomSource, ReplayGuard,
-    RepositoryError, SecretHasher, StoredAuditEvent, VerifiedAssertion,
+    HasherError, InitialAccessTokenRepository, KeyDirectory, KeyFetchError, RandomError,
+    RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent, VerifiedAssertion,
 };
 
 #[derive(Default)]
@@ -462,6 +463,86 @@ impl ReplayGuard for InMemoryReplayGuard {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(used.insert((client, jti.to_owned()), expires_at).is_none())
+    }
+}
+
+/// Initial access tokens in memory, with the store's rules: a use is counted only while
+/// the token is usable, and a first revocation stands.
+#[derive(Default)]
+pub struct InMemoryInitialAccessTokens {
+    tokens: Mutex<Vec<InitialAccessToken>>,
+}
+
+impl InMemoryInitialAccessTokens {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<InitialAccessToken>> {
+        self.tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl InitialAccessTokenRepository for InMemoryInitialAccessTokens {
+    async fn insert_initial_access_token(
+        &self,
+        token: &InitialAccessToken,
+    ) -> Result<(), RepositoryError> {
+        self.lock().push(token.clone());
+        Ok(())
+    }
+
+    async fn initial_access_tokens(
+        &self,
+        org: &OrgId,
+    ) -> Result<Vec<InitialAccessToken>, RepositoryError> {
+        let mut tokens: Vec<_> = self
+            .lock()
+            .iter()
+            .filter(|t| &t.owner_org_id == org)
+            .cloned()
+            .collect();
+        tokens.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        Ok(tokens)
+    }
+
+    async fn find_initial_access_token(
+        &self,
+        id: InitialAccessTokenId,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        Ok(self.lock().iter().find(|t| t.id == id).cloned())
+    }
+
+    async fn revoke_initial_access_token(
+        &self,
+        id: InitialAccessTokenId,
+        at: Timestamp,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        let mut tokens = self.lock();
+        Ok(tokens.iter_mut().find(|t| t.id == id).map(|t| {
+            t.revoked_at.get_or_insert(at);
+            t.clone()
+        }))
+    }
+
+    async fn redeem_initial_access_token(
+        &self,
+        digest: TokenDigest,
+        at: Timestamp,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        let mut tokens = self.lock();
+        Ok(tokens
+            .iter_mut()
+            .find(|t| t.digest == digest && t.is_usable_at(at))
+            .map(|t| {
+                t.uses += 1;
+                t.clone()
+            }))
     }
 }
 

@@ -65,11 +65,15 @@ pub enum Field {
     JwksUri,
     /// How the application was registered.
     Registration,
+    /// How long an initial access token works.
+    ExpiresInSeconds,
+    /// How many registrations an initial access token allows.
+    MaxUses,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -96,6 +100,8 @@ impl Field {
         Self::Jwks,
         Self::JwksUri,
         Self::Registration,
+        Self::ExpiresInSeconds,
+        Self::MaxUses,
     ];
 
     /// The field with this canonical name.
@@ -134,6 +140,8 @@ impl Field {
             Self::Jwks => "jwks",
             Self::JwksUri => "jwks_uri",
             Self::Registration => "registration",
+            Self::ExpiresInSeconds => "expires_in_seconds",
+            Self::MaxUses => "max_uses",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The aggregate and its value objects.
 
+mod access_token;
 pub(crate) mod application;
 mod attributes;
 mod credentials;
@@ -11,6 +12,10 @@ mod registration;
 mod scopes_grants;
 mod secret;
 
+pub use access_token::{
+    ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
+    InitialAccessTokenId, TokenDigest,
+};
 pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, KeySetRecord, KeysRecord, NewApplication, OAuthApplication, Profile,

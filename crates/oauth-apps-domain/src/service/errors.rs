@@ -370,3 +370,35 @@ mod tests {
         );
     }
 }
+
+operation_error! {
+    /// Why minting an initial access token failed.
+    pub enum MintTokenError {
+        /// The organisation, lifetime or number of uses breaks a rule.
+        Invalid(ValidationErrors) => Invalid, "invalid initial access token: {0}";
+        /// Only admins of the organisation (or platform admins) may mint its tokens.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+    }
+}
+
+operation_error! {
+    /// Why listing an organisation's initial access tokens failed.
+    pub enum ListTokensError {
+        /// The organisation id is invalid.
+        Invalid(ValidationErrors) => Invalid, "invalid listing: {0}";
+        /// The caller does not belong to the organisation.
+        NotFound => NotFound, "organisation not found";
+        /// Only admins of the organisation (or platform admins) may list its tokens.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+    }
+}
+
+operation_error! {
+    /// Why revoking an initial access token failed.
+    pub enum RevokeTokenError {
+        /// No such token for this caller.
+        NotFound => NotFound, "initial access token not found";
+        /// Only admins of the organisation (or platform admins) may revoke its tokens.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+    }
+}

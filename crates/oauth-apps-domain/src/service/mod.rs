@@ -1,15 +1,21 @@
 //! The use cases, as one application service over the ports.
 
 mod errors;
+mod initial_access;
 mod precondition;
 
 use std::sync::{Arc, OnceLock};
 
 pub use errors::{
-    AuthenticateError, ErrorKind, EventsError, GetError, ListError, RegisterError,
-    RevokePreviousSecretError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
+    AuthenticateError, ErrorKind, EventsError, GetError, ListError, ListTokensError,
+    MintTokenError, RegisterError, RevokePreviousSecretError, RevokeTokenError, RotateKeysError,
+    RotateSecretError, StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+pub use initial_access::{
+    InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
+    MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
+};
 pub use precondition::Precondition;
 
 use crate::model::{

@@ -17,6 +17,7 @@ mod credential_use;
 mod credentials;
 mod disable_enable;
 mod get_and_list;
+mod initial_access;
 mod register;
 mod secret_rotation;
 mod update;
