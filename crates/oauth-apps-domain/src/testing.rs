@@ -507,7 +507,7 @@ impl InitialAccessTokenRepository for InMemoryInitialAccessTokens {
             .filter(|t| &t.owner_org_id == org)
             .cloned()
             .collect();
-        tokens.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+        tokens.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
         Ok(tokens)
     }
 
