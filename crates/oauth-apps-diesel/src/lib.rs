@@ -42,6 +42,7 @@ pub mod schema;
 mod secrets;
 pub mod sql_types;
 mod store;
+mod tokens;
 mod values;
 
 pub use connection::{Pool, PoolSettings, PoolUsage};

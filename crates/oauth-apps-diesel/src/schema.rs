@@ -102,6 +102,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{Integer, Nullable, Text};
+    use crate::sql_types::{Instant, Uuid};
+
+    initial_access_tokens (id) {
+        id -> Uuid,
+        owner_org_id -> Text,
+        digest -> Text,
+        created_by -> Text,
+        created_at -> Instant,
+        expires_at -> Instant,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        revoked_at -> Nullable<Instant>,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
@@ -111,5 +128,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_key_sets,
     audit_events,
     assertion_jtis,
-    client_registrations
+    client_registrations,
+    initial_access_tokens
 );

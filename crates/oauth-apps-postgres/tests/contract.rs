@@ -9,8 +9,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
-    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, ReplayGuard,
-    RepositoryError,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId,
+    InitialAccessTokenRepository, ReplayGuard, RepositoryError,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -96,6 +96,10 @@ impl Fixture for PgFixture {
                 .await
                 .expect("states");
         states.into_iter().map(|s| s.state).collect()
+    }
+
+    fn initial_access_tokens(&self) -> Arc<dyn InitialAccessTokenRepository> {
+        self.repo.clone()
     }
 
     fn replay_guard(&self) -> Arc<dyn ReplayGuard> {

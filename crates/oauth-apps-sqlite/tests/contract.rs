@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
-    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, ReplayGuard,
-    RepositoryError,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId,
+    InitialAccessTokenRepository, ReplayGuard, RepositoryError,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -86,6 +86,10 @@ impl Fixture for SqliteFixture {
                 .load(&mut self.conn())
                 .expect("states");
         states.into_iter().map(|s| s.state).collect()
+    }
+
+    fn initial_access_tokens(&self) -> Arc<dyn InitialAccessTokenRepository> {
+        self.repo.clone()
     }
 
     fn replay_guard(&self) -> Arc<dyn ReplayGuard> {

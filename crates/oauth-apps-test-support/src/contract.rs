@@ -7,10 +7,10 @@ use oauth_apps_domain::{
     AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
     ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, CredentialKind,
     CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field, GracePeriod,
-    GrantTypes, Jwks, JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord,
-    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, Registration, RepositoryError,
-    ScopeCatalog, Scopes, Secret, SecretHash, SecretHint, SecretRecord, Secrets, Status,
-    StoredAuditEvent, Timestamp, Version,
+    GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, KeySet, KeySetRecord,
+    KeySets, KeySource, KeysRecord, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
+    Registration, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
+    SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 
 use crate::Fixture;
@@ -1555,4 +1555,173 @@ pub async fn registration_round_trips(f: &impl Fixture) {
         let found = listed.iter().find(|a| a.id() == app.id()).expect("listed");
         assert_eq!(found.registration(), app.registration());
     }
+}
+
+/// An initial access token of `org` minted at `created` seconds, expiring `lifetime`
+/// seconds later, allowing `max_uses`.
+fn access_token(
+    org: &str,
+    label: &str,
+    created: i64,
+    lifetime: i64,
+    max_uses: Option<u32>,
+) -> InitialAccessToken {
+    InitialAccessToken {
+        id: InitialAccessTokenId::from_random_bytes(*uuid::Uuid::new_v4().as_bytes()),
+        owner_org_id: OrgId::parse(org).expect("valid org"),
+        digest: TokenDigest::of(&format!("oait_{label}")),
+        created_by: "alice".into(),
+        created_at: at(created),
+        expires_at: at(created + lifetime),
+        max_uses,
+        uses: 0,
+        revoked_at: None,
+    }
+}
+
+/// Tokens are stored as they are minted, found by id, listed per organisation newest
+/// first, and a revocation stands as first made.
+pub async fn initial_access_tokens_round_trip(f: &impl Fixture) {
+    let store = f.initial_access_tokens();
+    let older = access_token("acme", "older", 100, 600, Some(3));
+    let newer = access_token("acme", "newer", 200, 600, None);
+    let elsewhere = access_token("globex", "elsewhere", 300, 600, Some(1));
+    for token in [&older, &newer, &elsewhere] {
+        store.insert_initial_access_token(token).await.unwrap();
+    }
+    assert_eq!(
+        store.initial_access_tokens(&org("acme")).await.unwrap(),
+        vec![newer.clone(), older.clone()]
+    );
+    assert_eq!(
+        store.find_initial_access_token(elsewhere.id).await.unwrap(),
+        Some(elsewhere.clone())
+    );
+    let unknown = InitialAccessTokenId::from_random_bytes([7; 16]);
+    assert_eq!(
+        store.find_initial_access_token(unknown).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .revoke_initial_access_token(unknown, at(400))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let revoked = store
+        .revoke_initial_access_token(older.id, at(400))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(at(400)));
+    let again = store
+        .revoke_initial_access_token(older.id, at(500))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again.revoked_at,
+        Some(at(400)),
+        "the first revocation stands"
+    );
+    // The digest is unique: two tokens never share one.
+    let twin = InitialAccessToken {
+        id: InitialAccessTokenId::from_random_bytes([8; 16]),
+        ..newer.clone()
+    };
+    assert!(store.insert_initial_access_token(&twin).await.is_err());
+}
+
+/// A token is redeemed while usable: each use counted, none past its last use, its expiry
+/// or its revocation; of concurrent uses of its last use, one wins.
+pub async fn initial_access_tokens_are_redeemed_while_usable(f: &impl Fixture) {
+    let store = f.initial_access_tokens();
+    let twice = access_token("acme", "twice", 100, 600, Some(2));
+    store.insert_initial_access_token(&twice).await.unwrap();
+    let first = store
+        .redeem_initial_access_token(twice.digest, at(150))
+        .await
+        .unwrap()
+        .expect("usable");
+    assert_eq!(first.uses, 1);
+    assert_eq!(
+        store
+            .redeem_initial_access_token(twice.digest, at(160))
+            .await
+            .unwrap()
+            .map(|t| t.uses),
+        Some(2)
+    );
+    assert_eq!(
+        store
+            .redeem_initial_access_token(twice.digest, at(170))
+            .await
+            .unwrap(),
+        None,
+        "used up"
+    );
+    assert_eq!(
+        store
+            .redeem_initial_access_token(TokenDigest::of("oait_unknown"), at(170))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let timed = access_token("acme", "timed", 100, 600, None);
+    store.insert_initial_access_token(&timed).await.unwrap();
+    assert!(
+        store
+            .redeem_initial_access_token(timed.digest, at(699))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .redeem_initial_access_token(timed.digest, at(700))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let revoked = access_token("acme", "revoked", 100, 600, None);
+    store.insert_initial_access_token(&revoked).await.unwrap();
+    store
+        .revoke_initial_access_token(revoked.id, at(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .redeem_initial_access_token(revoked.digest, at(130))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let last = access_token("acme", "last", 100, 600, Some(1));
+    store.insert_initial_access_token(&last).await.unwrap();
+    let attempts = (0..8).map(|_| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            store
+                .redeem_initial_access_token(last.digest, at(150))
+                .await
+                .unwrap()
+                .is_some()
+        })
+    });
+    let mut won = 0;
+    for attempt in attempts {
+        won += usize::from(attempt.await.expect("joined"));
+    }
+    assert_eq!(won, 1, "one registration gets the last use");
+    let stored = store
+        .find_initial_access_token(last.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.uses, 1);
 }

@@ -20,7 +20,9 @@ pub mod pg_server;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::{AppId, ApplicationArchive, ApplicationRepository, ReplayGuard};
+use oauth_apps_domain::{
+    AppId, ApplicationArchive, ApplicationRepository, InitialAccessTokenRepository, ReplayGuard,
+};
 
 /// A repository under test, with the storage-specific views the contract suite needs.
 #[async_trait]
@@ -39,6 +41,9 @@ pub trait Fixture: Send + Sync {
 
     /// The states (`current`, `previous`) of every stored key set of `app`, by id.
     async fn key_set_states(&self, app: AppId) -> Vec<String>;
+
+    /// The same store as the store of initial access tokens.
+    fn initial_access_tokens(&self) -> Arc<dyn InitialAccessTokenRepository>;
 
     /// The same store as the replay guard of client assertions.
     fn replay_guard(&self) -> Arc<dyn ReplayGuard>;
@@ -85,6 +90,8 @@ macro_rules! repository_contract_tests {
             assertion_ids_are_single_use_per_client_across_replicas,
             expired_assertion_ids_are_purged_and_may_be_used_again,
             registration_round_trips,
+            initial_access_tokens_round_trip,
+            initial_access_tokens_are_redeemed_while_usable,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {
