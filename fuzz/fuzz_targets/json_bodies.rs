@@ -16,10 +16,13 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use libfuzzer_sys::fuzz_target;
 use oauth_apps_domain::testing::{
-    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
-    RefuseAssertions, SeededRandom,
+    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens, InMemoryReplayGuard,
+    InMemoryRepository, RefuseAssertions, SeededRandom,
 };
-use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, Timestamp};
+use oauth_apps_domain::{
+    ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports, ServiceConfig,
+    Timestamp,
+};
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::Limits;
 use oauth_apps_http::metrics::Metrics;
@@ -109,6 +112,11 @@ fn world() -> &'static World {
         .expect("minted");
         let state = AppState {
             service: Arc::new(service),
+            tokens: Arc::new(InitialAccessTokenService::new(InitialAccessTokenPorts {
+                repository: Arc::new(InMemoryInitialAccessTokens::new()),
+                clock: Arc::new(FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"))),
+                random: Arc::new(SeededRandom::new(2)),
+            })),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

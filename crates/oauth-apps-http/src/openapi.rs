@@ -53,6 +53,9 @@ impl Modify for BearerAuth {
         crate::apps_api::handlers::revoke_previous_secret,
         crate::apps_api::handlers::authenticate_client,
         crate::apps_api::handlers::events,
+        crate::apps_api::tokens::mint,
+        crate::apps_api::tokens::list,
+        crate::apps_api::tokens::revoke,
         crate::org_api::handlers::list,
         crate::org_api::handlers::create,
         crate::org_api::handlers::get,
@@ -108,6 +111,18 @@ const ERRORS: &[(&str, &[u16])] = &[
         &[400, 401, 403, 408, 413, 415, 429, 503],
     ),
     ("flat_events", &[400, 401, 403, 404, 422, 503]),
+    (
+        "flat_mint_initial_access_token",
+        &[400, 401, 403, 408, 413, 415, 422, 429, 503],
+    ),
+    (
+        "flat_list_initial_access_tokens",
+        &[400, 401, 403, 404, 422, 503],
+    ),
+    (
+        "flat_revoke_initial_access_token",
+        &[401, 403, 404, 429, 503],
+    ),
     ("v1_list", &[400, 401, 404, 422, 503]),
     (
         "v1_create",

@@ -10,9 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
-    AuthenticateError, ErrorKind, EventsError, Field, GetError, ListError, RegisterError,
-    RevokePreviousSecretError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
-    ValidationErrors,
+    AuthenticateError, ErrorKind, EventsError, Field, GetError, ListError, ListTokensError,
+    MintTokenError, RegisterError, RevokePreviousSecretError, RevokeTokenError, RotateKeysError,
+    RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -368,6 +368,9 @@ use_case_error!(
     RevokePreviousSecretError,
     AuthenticateError,
     EventsError: Invalid,
+    MintTokenError: Invalid,
+    ListTokensError: Invalid,
+    RevokeTokenError,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {

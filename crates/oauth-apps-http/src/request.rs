@@ -273,10 +273,13 @@ mod tests {
     use actix_web::test as actix_test;
     use actix_web::{App, web};
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
-        RefuseAssertions, SeededRandom,
+        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens, InMemoryReplayGuard,
+        InMemoryRepository, RefuseAssertions, SeededRandom,
     };
-    use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, Timestamp};
+    use oauth_apps_domain::{
+        ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports,
+        ServiceConfig, Timestamp,
+    };
     use serde_json::{Value, json};
 
     use super::*;
@@ -418,6 +421,13 @@ mod tests {
         .unwrap();
         AppState {
             service: Arc::new(service),
+            tokens: Arc::new(InitialAccessTokenService::new(InitialAccessTokenPorts {
+                repository: Arc::new(InMemoryInitialAccessTokens::new()),
+                clock: Arc::new(FixedClock::new(
+                    Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
+                )),
+                random: Arc::new(SeededRandom::new(2)),
+            })),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

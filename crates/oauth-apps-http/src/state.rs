@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::ApplicationService;
+use oauth_apps_domain::{ApplicationService, InitialAccessTokenService};
 
 use crate::auth::JwtVerifier;
 use crate::limits::Limits;
@@ -21,6 +21,8 @@ pub trait Readiness: Send + Sync {
 pub struct AppState {
     /// The use cases.
     pub service: Arc<ApplicationService>,
+    /// The initial access token use cases.
+    pub tokens: Arc<InitialAccessTokenService>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

@@ -14,8 +14,9 @@ use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
-    ApplicationRepository, ApplicationService, Ports, RandomSource, ReplayGuard, ServiceConfig,
-    SystemClock,
+    ApplicationRepository, ApplicationService, InitialAccessTokenPorts,
+    InitialAccessTokenRepository, InitialAccessTokenService, Ports, RandomSource, ReplayGuard,
+    ServiceConfig, SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -176,6 +177,7 @@ struct Wired {
     storage: Arc<Storage>,
     repository: Arc<dyn ApplicationRepository>,
     replay: Arc<dyn ReplayGuard>,
+    tokens: Arc<dyn InitialAccessTokenRepository>,
     cache: Option<CacheControl>,
 }
 
@@ -203,11 +205,22 @@ impl Wired {
                 )
             }
         };
-        let (repository, replay): (Arc<dyn ApplicationRepository>, Arc<dyn ReplayGuard>) =
-            match &storage {
-                Storage::Sqlite(repo) => (Arc::new(repo.clone()), Arc::new(repo.clone())),
-                Storage::Postgres(repo) => (Arc::new(repo.clone()), Arc::new(repo.clone())),
-            };
+        let (repository, replay, tokens): (
+            Arc<dyn ApplicationRepository>,
+            Arc<dyn ReplayGuard>,
+            Arc<dyn InitialAccessTokenRepository>,
+        ) = match &storage {
+            Storage::Sqlite(repo) => (
+                Arc::new(repo.clone()),
+                Arc::new(repo.clone()),
+                Arc::new(repo.clone()),
+            ),
+            Storage::Postgres(repo) => (
+                Arc::new(repo.clone()),
+                Arc::new(repo.clone()),
+                Arc::new(repo.clone()),
+            ),
+        };
         let (repository, cache) = cached(repository, config.cache_ttl);
         if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
             // Off until other replicas' changes can be heard; with SQLite one process owns
@@ -224,6 +237,7 @@ impl Wired {
             storage: Arc::new(storage),
             repository,
             replay,
+            tokens,
             cache,
         })
     }
@@ -346,8 +360,14 @@ fn state(
         },
     );
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
+    let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
+        repository: wired.tokens,
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+    });
     Ok(AppState {
         service: Arc::new(service),
+        tokens: Arc::new(tokens),
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),

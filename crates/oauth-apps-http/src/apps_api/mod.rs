@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod handlers;
+pub mod tokens;
 
 use std::future::{Ready, ready};
 
@@ -30,6 +31,8 @@ impl problem::Surface for AppsApi {
             Field::Status => "disabled",
             Field::TokenEndpointAuthMethod => "tokenEndpointAuthMethod",
             Field::JwksUri => "jwksUri",
+            Field::ExpiresInSeconds => "expiresInSeconds",
+            Field::MaxUses => "maxUses",
             other => other.name(),
         }
     }
@@ -107,5 +110,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/client-authentication").route(web::post().to(h::authenticate_client)),
+    )
+    .service(
+        web::resource("/api/initial-access-tokens")
+            .route(web::post().to(tokens::mint))
+            .route(crate::get_or_head().to(tokens::list)),
+    )
+    .service(
+        web::resource("/api/initial-access-tokens/{tokenId}")
+            .route(web::delete().to(tokens::revoke)),
     );
 }

@@ -6,6 +6,7 @@
 mod cases;
 mod credentials;
 mod harness;
+mod registration;
 
 macro_rules! on_both_databases {
     ($($case:ident),+ $(,)?) => {
@@ -90,6 +91,26 @@ mod postgres_only {
     #[actix_web::test]
     async fn a_lost_database_answers_503_with_retry_after() {
         crate::cases::a_lost_database_answers_503_with_retry_after(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
+mod registration_sqlite {
+    #[actix_web::test]
+    async fn initial_access_tokens_are_minted_listed_and_revoked() {
+        crate::registration::initial_access_tokens_are_minted_listed_and_revoked(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+}
+
+mod registration_postgres {
+    #[actix_web::test]
+    async fn initial_access_tokens_are_minted_listed_and_revoked() {
+        crate::registration::initial_access_tokens_are_minted_listed_and_revoked(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
         )
         .await;
