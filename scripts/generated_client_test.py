@@ -33,7 +33,10 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_events,
     flat_get,
     flat_list,
+    flat_list_initial_access_tokens,
+    flat_mint_initial_access_token,
     flat_patch,
+    flat_revoke_initial_access_token,
     flat_revoke_previous_secret,
     flat_rotate_keys,
     flat_rotate_secret,
@@ -68,8 +71,11 @@ from oauth_apps_client.models import (  # noqa: E402
     EventsEnvelope,
     GrantType,
     Health,
+    InitialAccessTokenView,
     HealthStatus,
     ListEnvelope,
+    MintedTokenView,
+    MintToken,
     PatchApp,
     PatchAppV1,
     ProblemDetails,
@@ -80,6 +86,7 @@ from oauth_apps_client.models import (  # noqa: E402
     RotateSecret,
     Status,
     Success,
+    TokenList,
     UpdatedEnvelope,
 )
 
@@ -87,7 +94,8 @@ MODULES = {
     m.__name__.rsplit(".", 1)[1]: m
     for m in [
         flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events,
-        flat_get, flat_list, flat_patch, flat_revoke_previous_secret, flat_rotate_keys,
+        flat_get, flat_list, flat_list_initial_access_tokens, flat_mint_initial_access_token,
+        flat_patch, flat_revoke_initial_access_token, flat_revoke_previous_secret, flat_rotate_keys,
         flat_rotate_secret, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
@@ -477,6 +485,53 @@ def test_keys():
     expect("v1_rotate_keys", v1_rotate_keys.sync_detailed("acme", app_id, client=admin, body=bad), 422, ErrorEnvelope)
 
 
+# ---------------------------------------------------------------- initial access tokens
+def test_tokens():
+    minted = expect(
+        "flat_mint_initial_access_token",
+        flat_mint_initial_access_token.sync_detailed(
+            client=admin, body=MintToken(owner_org_id="acme", expires_in_seconds=600, max_uses=2)
+        ),
+        201,
+        MintedTokenView,
+    )
+    assert minted.initial_access_token.startswith("oait_")
+    assert minted.token.max_uses == 2 and minted.token.uses == 0 and minted.token.revoked_at is None
+    listed = expect(
+        "flat_list_initial_access_tokens",
+        flat_list_initial_access_tokens.sync_detailed(client=admin, owner_org_id="acme"),
+        200,
+        TokenList,
+    )
+    assert any(t.id == minted.token.id for t in listed.items)
+    revoked = expect(
+        "flat_revoke_initial_access_token",
+        flat_revoke_initial_access_token.sync_detailed(minted.token.id, client=admin),
+        200,
+        InitialAccessTokenView,
+    )
+    assert revoked.revoked_at is not None
+    expect(
+        "flat_revoke_initial_access_token",
+        flat_revoke_initial_access_token.sync_detailed(uuid.uuid4(), client=admin),
+        404,
+        ProblemDetails,
+    )
+    expect(
+        "flat_list_initial_access_tokens",
+        flat_list_initial_access_tokens.sync_detailed(client=member, owner_org_id="acme"),
+        403,
+        ProblemDetails,
+    )
+    bad = MintToken(owner_org_id="acme", expires_in_seconds=10)
+    expect(
+        "flat_mint_initial_access_token",
+        flat_mint_initial_access_token.sync_detailed(client=admin, body=bad),
+        422,
+        ProblemDetails,
+    )
+
+
 # ---------------------------------------------------------------- every declared status
 def test_every_declared_error_status():
     """Every error status the document declares for an operation parses into that
@@ -502,7 +557,7 @@ def test_every_declared_error_status():
                 expect(operation, parsed, status, model)
 
 
-for test in [test_operations, test_flat, test_v1, test_keys, test_every_declared_error_status]:
+for test in [test_operations, test_flat, test_v1, test_keys, test_tokens, test_every_declared_error_status]:
     try:
         test()
     except Exception as e:  # noqa: BLE001 - every failure is reported, then the run fails
