@@ -149,6 +149,25 @@ impl<D: Database> InitialAccessTokenRepository for Store<D> {
         self.run(async |conn| find(conn, id).await).await
     }
 
+    async fn find_initial_access_token_by_digest(
+        &self,
+        digest: TokenDigest,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        let hex = digest.to_hex();
+        self.run(async |conn| {
+            let rows = on_backend!(conn, |c| {
+                t::table
+                    .filter(t::digest.eq(&hex))
+                    .select(TokenRow::as_select())
+                    .load(c)
+                    .await
+            })
+            .map_err(storage_error)?;
+            Ok(tokens(rows)?.pop())
+        })
+        .await
+    }
+
     async fn revoke_initial_access_token(
         &self,
         id: InitialAccessTokenId,

@@ -537,6 +537,15 @@ pub trait InitialAccessTokenRepository: Send + Sync {
         id: InitialAccessTokenId,
     ) -> Result<Option<InitialAccessToken>, RepositoryError>;
 
+    /// The token with this digest, in any organisation, whatever its state.
+    ///
+    /// # Errors
+    /// As [`InitialAccessTokenRepository::initial_access_tokens`].
+    async fn find_initial_access_token_by_digest(
+        &self,
+        digest: TokenDigest,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError>;
+
     /// Revokes the token `id` at `at` unless it was revoked before (its first revocation
     /// stands); the token as stored afterwards, or `None` when there is no such token.
     ///

@@ -518,6 +518,13 @@ impl InitialAccessTokenRepository for InMemoryInitialAccessTokens {
         Ok(self.lock().iter().find(|t| t.id == id).cloned())
     }
 
+    async fn find_initial_access_token_by_digest(
+        &self,
+        digest: TokenDigest,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        Ok(self.lock().iter().find(|t| t.digest == digest).cloned())
+    }
+
     async fn revoke_initial_access_token(
         &self,
         id: InitialAccessTokenId,

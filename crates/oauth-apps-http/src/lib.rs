@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod ops;
 pub mod org_api;
 pub mod problem;
+pub mod registration;
 pub mod request;
 pub mod state;
 pub mod wire;
@@ -87,6 +88,7 @@ pub(crate) fn get_or_head() -> actix_web::Route {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     apps_api::configure(cfg);
     org_api::configure(cfg);
+    cfg.service(web::resource("/register").route(web::post().to(registration::register)));
     // Resources, so that another method answers 405 rather than 404.
     cfg.service(web::resource("/healthz").route(crate::get_or_head().to(ops::healthz)))
         .service(web::resource("/readyz").route(crate::get_or_head().to(ops::readyz)))

@@ -55,7 +55,7 @@ pub fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Principal, Pr
 
 /// The token of an `Authorization` value in the `Bearer` scheme: the scheme in any case
 /// (RFC 9110 §11.1), one or more spaces, then one token with no white space in it.
-fn bearer_token(value: &str) -> Option<&str> {
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, rest) = value.trim_matches([' ', '\t']).split_once(' ')?;
     let token = rest.trim_start_matches(' ');
     (scheme.eq_ignore_ascii_case("bearer")

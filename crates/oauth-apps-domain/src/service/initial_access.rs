@@ -179,6 +179,24 @@ impl InitialAccessTokenService {
             .ok_or(RevokeTokenError::NotFound)
     }
 
+    /// The token `presented` if it is usable now, without counting a use: to check a
+    /// registration before the use is spent on it.
+    ///
+    /// # Errors
+    /// `Unavailable` / `Unexpected` when storage fails.
+    pub async fn usable(
+        &self,
+        presented: &str,
+    ) -> Result<Option<InitialAccessToken>, RepositoryError> {
+        let now = self.ports.clock.now();
+        Ok(self
+            .ports
+            .repository
+            .find_initial_access_token_by_digest(TokenDigest::of(presented))
+            .await?
+            .filter(|t| t.is_usable_at(now)))
+    }
+
     /// Counts one use of the token `presented` if it is usable now: the token after its
     /// use, or `None` when it is unknown, expired, used up or revoked (all alike, so that a
     /// caller learns nothing of a token it does not hold).

@@ -22,8 +22,9 @@ use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientSecret, CredentialKind,
     CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes, Jwks, JwksUri,
     KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize,
-    Profile, RedirectUrls, RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret,
-    SecretHash, SecretHint, Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
+    Profile, RedirectUrls, Registration, RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog,
+    Scopes, Secret, SecretHash, SecretHint, Secrets, Status, Timestamp, grant_rule_errors,
+    is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -492,6 +493,31 @@ impl ApplicationService {
         principal: &Principal,
         cmd: RegisterApplication,
     ) -> Result<Registered, RegisterError> {
+        self.register_as(principal, cmd, Registration::Manual).await
+    }
+
+    /// Checks `cmd` against every rule of a new application without registering anything:
+    /// what [`ApplicationService::register`] would refuse as invalid, apart from the owner
+    /// organisation.
+    ///
+    /// # Errors
+    /// [`ValidationErrors`] naming every field that breaks a rule.
+    pub fn check_registration(&self, cmd: &RegisterApplication) -> Result<(), ValidationErrors> {
+        self.validate_new(cmd).map(|_| ())
+    }
+
+    /// As [`ApplicationService::register`], recording that the application was registered
+    /// the way `registration` says (by the client itself, say, when `principal` stands for
+    /// the initial access token it presented).
+    ///
+    /// # Errors
+    /// As [`ApplicationService::register`].
+    pub async fn register_as(
+        &self,
+        principal: &Principal,
+        cmd: RegisterApplication,
+        registration: Registration,
+    ) -> Result<Registered, RegisterError> {
         let org = OrgId::parse(cmd.owner_org_id.as_str())
             .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
         policy::authorize(principal, &org, Action::Write)
@@ -530,7 +556,8 @@ impl ApplicationService {
             is_first_party,
             credentials,
             now,
-        );
+        )
+        .with_registration(registration);
         let event = audit(principal, AuditAction::Created, changed, now);
         for _ in 0..CLIENT_ID_ATTEMPTS {
             match self.ports.repository.insert(&new, &event).await {

@@ -5,6 +5,7 @@
 
 mod cases;
 mod credentials;
+mod dynamic;
 mod harness;
 mod registration;
 
@@ -99,6 +100,14 @@ mod postgres_only {
 
 mod registration_sqlite {
     #[actix_web::test]
+    async fn clients_register_themselves_with_an_initial_access_token() {
+        crate::dynamic::clients_register_themselves_with_an_initial_access_token(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
     async fn initial_access_tokens_are_minted_listed_and_revoked() {
         crate::registration::initial_access_tokens_are_minted_listed_and_revoked(
             crate::harness::spawn(crate::harness::Db::Sqlite).await,
@@ -108,6 +117,14 @@ mod registration_sqlite {
 }
 
 mod registration_postgres {
+    #[actix_web::test]
+    async fn clients_register_themselves_with_an_initial_access_token() {
+        crate::dynamic::clients_register_themselves_with_an_initial_access_token(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+
     #[actix_web::test]
     async fn initial_access_tokens_are_minted_listed_and_revoked() {
         crate::registration::initial_access_tokens_are_minted_listed_and_revoked(
