@@ -153,15 +153,13 @@ fn bad_metadata(description: impl Into<String>) -> HttpResponse {
     )
 }
 
-/// The registration the metadata asks for, in the organisation `org`; or the error answer
-/// for metadata whose members have the wrong JSON types or are inconsistent (§2.1).
-fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, HttpResponse> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| bad_metadata("the body must be a JSON object of client metadata"))?;
+/// The registration the metadata asks for, in the organisation `org`; or, for metadata
+/// whose members have the wrong JSON types or are inconsistent (§2.1), what is wrong.
+fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, String> {
+    const NOT_AN_OBJECT: &str = "the body must be a JSON object of client metadata";
+    let value: Value = serde_json::from_slice(body).map_err(|_| NOT_AN_OBJECT.to_owned())?;
     let Value::Object(object) = value else {
-        return Err(bad_metadata(
-            "the body must be a JSON object of client metadata",
-        ));
+        return Err(NOT_AN_OBJECT.to_owned());
     };
     // Only the members this registry understands are read; the rest is ignored (§2).
     let known: Map<String, Value> = object
@@ -183,7 +181,7 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, HttpRespo
         })
         .collect();
     let m: ClientMetadata = serde_json::from_value(Value::Object(known))
-        .map_err(|e| bad_metadata(format!("a member has the wrong type: {e}")))?;
+        .map_err(|e| format!("a member has the wrong type: {e}"))?;
     let grants = m
         .grant_types
         .unwrap_or_else(|| vec!["authorization_code".to_owned()]);
@@ -191,16 +189,17 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, HttpRespo
     // §2.1: `code` and `authorization_code` go together; no other response type is
     // served (the implicit flow is not).
     if let Some(other) = responses.iter().find(|r| r.as_str() != "code") {
-        return Err(bad_metadata(format!(
+        return Err(format!(
             "response_types: {other:?} is not supported (only \"code\")"
-        )));
+        ));
     }
     let code = responses.iter().any(|r| r == "code");
     let authorization_code = grants.iter().any(|g| g == "authorization_code");
     if code != authorization_code {
-        return Err(bad_metadata(
-            "response_types \"code\" and grant_types \"authorization_code\" go together (RFC 7591 §2.1)",
-        ));
+        return Err(
+            "response_types \"code\" and grant_types \"authorization_code\" go together (RFC 7591 §2.1)"
+                .to_owned(),
+        );
     }
     let method = m.token_endpoint_auth_method;
     let app_type = match (m.application_type.as_deref(), method.as_deref()) {
@@ -208,9 +207,9 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, HttpRespo
         (None | Some("web"), _) => "web",
         (Some("native"), _) => "native",
         (Some(other), _) => {
-            return Err(bad_metadata(format!(
+            return Err(format!(
                 "application_type must be \"web\" or \"native\" (got {other:?})"
-            )));
+            ));
         }
     };
     Ok(RegisterApplication {
@@ -316,7 +315,7 @@ pub async fn register(
     };
     let cmd = match registration(token.owner_org_id.as_str(), &body) {
         Ok(cmd) => cmd,
-        Err(answer) => return answer,
+        Err(description) => return bad_metadata(description),
     };
     if let Err(errors) = state.service.check_registration(&cmd) {
         return invalid(&errors);
