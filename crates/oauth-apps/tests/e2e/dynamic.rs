@@ -24,14 +24,21 @@ fn library() -> String {
     })
 }
 
-/// Registers `metadata` with oauth4webapi presenting `token`; what the script printed.
-fn register(base: &str, token: &str, metadata: &Value) -> Value {
-    let out = Command::new("node")
-        .arg(SCRIPT)
-        .args([base, token, &metadata.to_string()])
-        .env("OAUTH4WEBAPI", library())
-        .output()
-        .expect("node runs (scripts/test installs oauth4webapi)");
+/// Registers `metadata` with oauth4webapi presenting `token`; what the script printed. The
+/// script runs on a blocking thread, so that this test's runtime keeps serving its own
+/// HTTP client's connections meanwhile.
+async fn register(base: &str, token: &str, metadata: &Value) -> Value {
+    let args = [base.to_owned(), token.to_owned(), metadata.to_string()];
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(SCRIPT)
+            .args(&args)
+            .env("OAUTH4WEBAPI", library())
+            .output()
+    })
+    .await
+    .expect("joined")
+    .expect("node runs (scripts/test installs oauth4webapi)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
         panic!(
@@ -76,7 +83,8 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
         &app.base,
         &token,
         &json!({"redirect_uris": ["http://client.example/cb"]}),
-    );
+    )
+    .await;
     assert_eq!(bad["ok"], false, "{bad}");
     assert_eq!(
         (&bad["status"], &bad["error"]),
@@ -87,13 +95,14 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
         &app.base,
         &token,
         &json!({"redirect_uris": ["https://client.example/cb"], "response_types": ["token"]}),
-    );
+    )
+    .await;
     assert_eq!(
         inconsistent["error"], "invalid_client_metadata",
         "{inconsistent}"
     );
 
-    let answer = register(&app.base, &token, &metadata);
+    let answer = register(&app.base, &token, &metadata).await;
     assert_eq!(answer["ok"], true, "{answer}");
     let client = &answer["client"];
     let client_id = client["client_id"].as_str().unwrap().to_owned();
@@ -138,7 +147,7 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
     assert_eq!(auth.body["valid"], true, "{}", auth.raw);
 
     // The one use is spent: the library sees the RFC 6750 challenge.
-    let again = register(&app.base, &token, &metadata);
+    let again = register(&app.base, &token, &metadata).await;
     assert_eq!(again["ok"], false, "{again}");
     assert_eq!(
         (&again["status"], &again["error"]),
@@ -167,7 +176,7 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
             .is_some_and(|h| h.contains("invalid_token"))
     );
     assert_eq!(
-        register(&app.base, "oait_made-up", &metadata)["status"],
+        register(&app.base, "oait_made-up", &metadata).await["status"],
         401
     );
     let revoked = mint(&app, None).await;
@@ -183,7 +192,10 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
         None,
     )
     .await;
-    assert_eq!(register(&app.base, &revoked, &metadata)["status"], 401);
+    assert_eq!(
+        register(&app.base, &revoked, &metadata).await["status"],
+        401
+    );
 
     // A public native client: no secret.
     let open = mint(&app, None).await;
@@ -192,7 +204,8 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
         &open,
         &json!({"application_type": "native", "token_endpoint_auth_method": "none",
                 "redirect_uris": ["http://127.0.0.1/cb"]}),
-    );
+    )
+    .await;
     assert_eq!(public["ok"], true, "{public}");
     assert!(public["client"].get("client_secret").is_none(), "{public}");
     assert_eq!(public["client"]["application_type"], "native");
