@@ -11,7 +11,7 @@ use oauth_apps_domain::{
 
 use crate::connection::AnyConnection;
 use crate::error::{TxError, duplicate_on_insert, storage_error};
-use crate::rows::{ApplicationRow, ApplicationValues, EventRow};
+use crate::rows::{ApplicationValues, EventRow};
 use crate::schema::{audit_events, oauth_applications};
 use crate::store::{
     Database, Store, assemble, insert_credentials, insert_event, insert_registration,
@@ -45,11 +45,10 @@ async fn export_after(
     limit: u32,
 ) -> Result<Vec<ArchivedApplication>, RepositoryError> {
     let rows = on_backend!(conn, |c| {
-        oauth_applications::table
+        applications!()
             .filter(oauth_applications::id.gt(after))
             .order(oauth_applications::id)
             .limit(i64::from(limit))
-            .select(ApplicationRow::as_select())
             .load(c)
             .await
     })

@@ -122,6 +122,7 @@ diesel::table! {
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
+diesel::joinable!(client_registrations -> oauth_applications (application_id));
 diesel::allow_tables_to_appear_in_same_query!(
     oauth_applications,
     client_secrets,

@@ -179,23 +179,6 @@ async fn key_sets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResult<Vec<
     })
 }
 
-/// The kinds of the registration rows of the applications `ids` (those not made by hand).
-async fn registrations(
-    conn: &mut AnyConnection<'_>,
-    ids: &[i64],
-) -> QueryResult<Vec<(i64, String)>> {
-    on_backend!(conn, |c| {
-        client_registrations::table
-            .filter(client_registrations::application_id.eq_any(ids))
-            .select((
-                client_registrations::application_id,
-                client_registrations::kind,
-            ))
-            .load(c)
-            .await
-    })
-}
-
 /// Records how application `id` was registered, unless by hand (which has no row).
 pub(crate) async fn insert_registration(
     conn: &mut AnyConnection<'_>,
@@ -217,15 +200,19 @@ pub(crate) async fn insert_registration(
     .map(|_| ())
 }
 
+/// An application's row with the kind of its registration row (none: made by hand), as
+/// `applications!` reads them.
+pub(crate) type ApplicationWithKind = (ApplicationRow, Option<String>);
+
 /// The applications of `rows`, in their order, with their secrets and key sets.
 pub(crate) async fn assemble(
     conn: &mut AnyConnection<'_>,
-    rows: Vec<ApplicationRow>,
+    rows: Vec<ApplicationWithKind>,
 ) -> Result<Vec<OAuthApplication>, RepositoryError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
     let mut secrets: HashMap<i64, Vec<SecretRow>> = HashMap::with_capacity(rows.len());
     for secret in active_secrets(conn, &ids).await.map_err(storage_error)? {
         secrets
@@ -237,16 +224,10 @@ pub(crate) async fn assemble(
     for set in key_sets(conn, &ids).await.map_err(storage_error)? {
         sets.entry(set.application_id).or_default().push(set);
     }
-    let mut kinds: HashMap<i64, String> = registrations(conn, &ids)
-        .await
-        .map_err(storage_error)?
-        .into_iter()
-        .collect();
     rows.into_iter()
-        .map(|row| {
+        .map(|(row, registration)| {
             let secrets = secrets.remove(&row.id).unwrap_or_default();
             let key_sets = sets.remove(&row.id).unwrap_or_default();
-            let registration = kinds.remove(&row.id);
             OAuthApplication::try_from(LoadedApplication {
                 row,
                 secrets,
@@ -483,9 +464,7 @@ async fn find_one(
     filter: Lookup<'_>,
 ) -> Result<Option<OAuthApplication>, RepositoryError> {
     let rows = on_backend!(conn, |c| {
-        let query = oauth_applications::table
-            .select(ApplicationRow::as_select())
-            .into_boxed();
+        let query = applications!().into_boxed();
         let query = match filter {
             Lookup::ClientId(client_id) => {
                 query.filter(oauth_applications::client_id.eq(UuidValue(*client_id.as_uuid())))
@@ -515,20 +494,21 @@ async fn list_after(
     limit: u32,
 ) -> Result<Vec<OAuthApplication>, RepositoryError> {
     let rows = on_backend!(conn, |c| {
-        let mut query = oauth_applications::table
+        let mut query = applications!()
             .filter(oauth_applications::owner_org_id.eq(org.as_str()))
             .order(newest_first())
             .limit(i64::from(limit))
-            .select(ApplicationRow::as_select())
             .into_boxed();
         if let Some(cursor) = &after {
             // A row-value comparison, which the (owner_org_id, created_at, id) index serves.
             query = query.filter(
-                diesel::dsl::sql::<Bool>("(created_at, id) < (")
-                    .bind::<sql_types::Instant, _>(InstantValue::from(cursor.created_at))
-                    .sql(", ")
-                    .bind::<BigInt, _>(cursor.id.get())
-                    .sql(")"),
+                diesel::dsl::sql::<Bool>(
+                    "(oauth_applications.created_at, oauth_applications.id) < (",
+                )
+                .bind::<sql_types::Instant, _>(InstantValue::from(cursor.created_at))
+                .sql(", ")
+                .bind::<BigInt, _>(cursor.id.get())
+                .sql(")"),
             );
         }
         query.load(c).await
@@ -571,10 +551,9 @@ async fn list_page(
         Vec::new()
     } else {
         on_backend!(conn, |c| {
-            oauth_applications::table
+            applications!()
                 .filter(oauth_applications::id.eq_any(&ids))
                 .order(newest_first())
-                .select(ApplicationRow::as_select())
                 .load(c)
                 .await
         })

@@ -11,7 +11,7 @@ use oauth_apps_domain::{
     RegisterError, Registration, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::request::{bearer_token, no_store};
@@ -161,26 +161,9 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, String> {
     let Value::Object(object) = value else {
         return Err(NOT_AN_OBJECT.to_owned());
     };
-    // Only the members this registry understands are read; the rest is ignored (§2).
-    let known: Map<String, Value> = object
-        .into_iter()
-        .filter(|(k, v)| {
-            !v.is_null()
-                && matches!(
-                    k.as_str(),
-                    "redirect_uris"
-                        | "client_name"
-                        | "token_endpoint_auth_method"
-                        | "grant_types"
-                        | "response_types"
-                        | "scope"
-                        | "application_type"
-                        | "jwks"
-                        | "jwks_uri"
-                )
-        })
-        .collect();
-    let m: ClientMetadata = serde_json::from_value(Value::Object(known))
+    // Members this registry does not understand are ignored (§2): serde skips them, and
+    // a member sent as `null` reads as left out.
+    let m: ClientMetadata = serde_json::from_value(Value::Object(object))
         .map_err(|e| format!("a member has the wrong type: {e}"))?;
     let grants = m
         .grant_types
