@@ -101,7 +101,7 @@ async fn import_one(
     })
     .map_err(duplicate_on_insert)?;
     insert_credentials(conn, id, app.credentials()).await?;
-    insert_registration(conn, id, app.registration()).await?;
+    insert_registration(conn, id, app.registration(), app.details()).await?;
     for stored in &archived.events {
         insert_event(conn, id, Some(stored.id), &stored.event)
             .await

@@ -30,15 +30,21 @@
 #[cfg(not(any(feature = "postgres", feature = "sqlite")))]
 compile_error!("oauth-apps-diesel needs the `postgres` or the `sqlite` feature");
 
-/// The applications with the kind of their registration row (none: made by hand), joined,
-/// so that one query reads both; a query over either backend's connection.
+/// The applications with their registration row (none: made by hand), joined, so that one
+/// query reads both; a query over either backend's connection.
 macro_rules! applications {
     () => {
         $crate::schema::oauth_applications::table
             .left_join($crate::schema::client_registrations::table)
             .select((
                 $crate::rows::ApplicationRow::as_select(),
-                $crate::schema::client_registrations::kind.nullable(),
+                (
+                    $crate::schema::client_registrations::kind,
+                    $crate::schema::client_registrations::metadata,
+                    $crate::schema::client_registrations::access_token_digest,
+                    $crate::schema::client_registrations::document_url,
+                )
+                    .nullable(),
             ))
     };
 }

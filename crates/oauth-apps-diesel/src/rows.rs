@@ -3,10 +3,11 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, CredentialSerial, Field,
-    FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId,
-    PreviousKeySet, PreviousSecret, Registration, RepositoryError, Secret, SecretHash, SecretHint,
-    Secrets, Status, StoredApplication, StoredAuditEvent, Timestamp, Version, Violation,
+    AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, ClientMetadata,
+    CredentialSerial, Field, FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication,
+    OAuthApplication, OrgId, PreviousKeySet, PreviousSecret, Registration, RegistrationDetails,
+    RepositoryError, Secret, SecretHash, SecretHint, Secrets, Status, StoredApplication,
+    StoredAuditEvent, Timestamp, TokenDigest, Version, Violation,
 };
 
 use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
@@ -69,13 +70,36 @@ pub(crate) struct KeySetRow {
     pub(crate) last_used_at: Option<InstantValue>,
 }
 
+/// A registration row as `applications!` reads it: the kind, the metadata (a JSON object),
+/// the registration access token's digest and the metadata document's URL.
+pub(crate) type RegistrationRow = (String, Option<String>, Option<String>, Option<String>);
+
 /// An application's row with the rows of its secrets still in use (current, previous), of
-/// its key sets, and the kind of its registration row (none: made by hand).
+/// its key sets, and its registration row (none: made by hand).
 pub(crate) struct LoadedApplication {
     pub(crate) row: ApplicationRow,
     pub(crate) secrets: Vec<SecretRow>,
     pub(crate) key_sets: Vec<KeySetRow>,
-    pub(crate) registration: Option<String>,
+    pub(crate) registration: Option<RegistrationRow>,
+}
+
+/// The details a registration row keeps.
+fn restore_details(
+    metadata: Option<&str>,
+    access_token: Option<&str>,
+) -> Result<RegistrationDetails, RepositoryError> {
+    let metadata = match metadata {
+        None => ClientMetadata::EMPTY,
+        Some(json) => ClientMetadata::from_json_text(json).map_err(RepositoryError::Corrupt)?,
+    };
+    let access_token = access_token
+        .map(TokenDigest::from_hex)
+        .transpose()
+        .map_err(corrupt(Field::Registration))?;
+    Ok(RegistrationDetails {
+        metadata,
+        access_token,
+    })
 }
 
 impl TryFrom<LoadedApplication> for OAuthApplication {
@@ -90,15 +114,18 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             key_sets,
             registration,
         } = loaded;
-        let registration = match registration {
-            None => Registration::Manual,
-            Some(kind) => match Registration::parse(&kind) {
+        let (registration, details) = match registration {
+            None => (Registration::Manual, RegistrationDetails::NONE),
+            Some((kind, metadata, access_token, _document)) => match Registration::parse(&kind) {
                 Ok(Registration::Manual) | Err(_) => {
                     return Err(corrupt(Field::Registration)(Violation::NotOneOf {
                         allowed: &["dynamic", "metadata_document"],
                     }));
                 }
-                Ok(registration) => registration,
+                Ok(registration) => (
+                    registration,
+                    restore_details(metadata.as_deref(), access_token.as_deref())?,
+                ),
             },
         };
         let stored = StoredApplication {
@@ -118,6 +145,7 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             auth_method: AuthMethod::parse(&row.token_endpoint_auth_method)
                 .map_err(corrupt(Field::TokenEndpointAuthMethod))?,
             registration,
+            details,
             secrets: restore_secrets(&secrets)?,
             keys: restore_key_sets(&key_sets)?,
             created_at: row.created_at.into(),

@@ -94,11 +94,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    use diesel::sql_types::{BigInt, Text};
+    use diesel::sql_types::{BigInt, Nullable, Text};
 
     client_registrations (application_id) {
         application_id -> BigInt,
         kind -> Text,
+        metadata -> Nullable<Text>,
+        access_token_digest -> Nullable<Text>,
+        document_url -> Nullable<Text>,
     }
 }
 

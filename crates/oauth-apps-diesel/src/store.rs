@@ -14,12 +14,13 @@ use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
     AppId, ApplicationRepository, AuditEvent, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId,
     CredentialKind, CredentialRef, Credentials, Cursor, NewApplication, OAuthApplication, OrgId,
-    Registration, RepositoryError, StoredAuditEvent, Timestamp, Version,
+    Registration, RegistrationDetails, RepositoryError, StoredAuditEvent, Timestamp, Version,
 };
 
 use crate::connection::{AnyConnection, Pool};
 use crate::error::{TxError, duplicate_on_insert, storage_error};
 use crate::keys::KeySetWrites;
+use crate::rows::RegistrationRow;
 use crate::rows::{
     ApplicationRow, ApplicationValues, EventRow, KeySetRow, LoadedApplication, NewEvent, NewKeySet,
     NewSecret, SecretRow, stored_serial,
@@ -179,20 +180,31 @@ async fn key_sets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResult<Vec<
     })
 }
 
-/// Records how application `id` was registered, unless by hand (which has no row).
+/// The metadata column's value: the metadata as a JSON object, or `NULL` when there is none.
+fn metadata_value(details: &RegistrationDetails) -> Option<String> {
+    (!details.metadata.is_empty()).then(|| details.metadata.to_json_text())
+}
+
+/// Records how application `id` was registered and what its registration keeps, unless
+/// it was made by hand (which has no row).
 pub(crate) async fn insert_registration(
     conn: &mut AnyConnection<'_>,
     id: i64,
     registration: Registration,
+    details: &RegistrationDetails,
 ) -> QueryResult<()> {
     if registration == Registration::Manual {
         return Ok(());
     }
+    let metadata = metadata_value(details);
+    let digest = details.access_token.map(|d| d.to_hex());
     on_backend!(conn, |c| {
         diesel::insert_into(client_registrations::table)
             .values((
                 client_registrations::application_id.eq(id),
                 client_registrations::kind.eq(registration.as_str()),
+                client_registrations::metadata.eq(metadata.as_deref()),
+                client_registrations::access_token_digest.eq(digest.as_deref()),
             ))
             .execute(c)
             .await
@@ -200,9 +212,36 @@ pub(crate) async fn insert_registration(
     .map(|_| ())
 }
 
-/// An application's row with the kind of its registration row (none: made by hand), as
+/// Brings application `id`'s registration row in line with `details` (a manual
+/// application has none to change).
+async fn sync_registration(
+    conn: &mut AnyConnection<'_>,
+    app: &OAuthApplication,
+) -> QueryResult<()> {
+    if app.registration() == Registration::Manual {
+        return Ok(());
+    }
+    let details = app.details();
+    let metadata = metadata_value(details);
+    let digest = details.access_token.map(|d| d.to_hex());
+    on_backend!(conn, |c| {
+        diesel::update(
+            client_registrations::table
+                .filter(client_registrations::application_id.eq(app.id().get())),
+        )
+        .set((
+            client_registrations::metadata.eq(metadata.as_deref()),
+            client_registrations::access_token_digest.eq(digest.as_deref()),
+        ))
+        .execute(c)
+        .await
+    })
+    .map(|_| ())
+}
+
+/// An application's row with its registration row (none: made by hand), as
 /// `applications!` reads them.
-pub(crate) type ApplicationWithKind = (ApplicationRow, Option<String>);
+pub(crate) type ApplicationWithKind = (ApplicationRow, Option<RegistrationRow>);
 
 /// The applications of `rows`, in their order, with their secrets and key sets.
 pub(crate) async fn assemble(
@@ -451,7 +490,7 @@ async fn insert(
         })
         .map_err(duplicate_on_insert)?;
         insert_credentials(conn, id, app.credentials()).await?;
-        insert_registration(conn, id, app.registration()).await?;
+        insert_registration(conn, id, app.registration(), app.details()).await?;
         insert_event(conn, id, None, event).await?;
         Ok::<_, TxError>(id)
     })?;
@@ -623,6 +662,7 @@ async fn update(
         }
         sync_secrets(conn, app, event.at).await?;
         sync_key_sets(conn, app).await?;
+        sync_registration(conn, app).await?;
         insert_event(conn, id, None, event).await?;
         Ok(())
     })

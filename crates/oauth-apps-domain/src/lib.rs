@@ -100,9 +100,10 @@ pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, InitialAccessTokenPorts,
     InitialAccessTokenService, KeysInput, KeysetPage, ListError, ListTokensError,
-    MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken,
-    MintTokenError, MintedToken, NumberedPage, Ports, Precondition, Refusal, RegisterApplication,
-    RegisterError, Registered, RevokePreviousSecretError, RevokeTokenError, RotateKeys,
-    RotateKeysError, RotateSecretError, Rotated, ServiceConfig, StatusChangeError, UpdateError,
+    MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS,
+    ManageRegistrationError, MintInitialAccessToken, MintTokenError, MintedToken, NumberedPage,
+    Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
+    RevokePreviousSecretError, RevokeTokenError, RotateKeys, RotateKeysError, RotateSecretError,
+    Rotated, SelfRegistered, ServiceConfig, StatusChangeError, UpdateError,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

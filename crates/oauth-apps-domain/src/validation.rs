@@ -69,11 +69,29 @@ pub enum Field {
     ExpiresInSeconds,
     /// How many registrations an initial access token allows.
     MaxUses,
+    /// The client's home page (RFC 7591 §2 `client_uri`).
+    ClientUri,
+    /// The client's logo (RFC 7591 §2 `logo_uri`).
+    LogoUri,
+    /// The client's terms of service (RFC 7591 §2 `tos_uri`).
+    TosUri,
+    /// The client's privacy policy (RFC 7591 §2 `policy_uri`).
+    PolicyUri,
+    /// Ways to contact the people responsible for the client (RFC 7591 §2 `contacts`).
+    Contacts,
+    /// The software the client runs (RFC 7591 §2 `software_id`).
+    SoftwareId,
+    /// The version of that software (RFC 7591 §2 `software_version`).
+    SoftwareVersion,
+    /// A signed statement of the client's metadata (RFC 7591 §2.3).
+    SoftwareStatement,
+    /// The URL of a client's metadata document (its client id in that protocol).
+    MetadataDocument,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 37] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -102,6 +120,15 @@ impl Field {
         Self::Registration,
         Self::ExpiresInSeconds,
         Self::MaxUses,
+        Self::ClientUri,
+        Self::LogoUri,
+        Self::TosUri,
+        Self::PolicyUri,
+        Self::Contacts,
+        Self::SoftwareId,
+        Self::SoftwareVersion,
+        Self::SoftwareStatement,
+        Self::MetadataDocument,
     ];
 
     /// The field with this canonical name.
@@ -142,6 +169,15 @@ impl Field {
             Self::Registration => "registration",
             Self::ExpiresInSeconds => "expires_in_seconds",
             Self::MaxUses => "max_uses",
+            Self::ClientUri => "client_uri",
+            Self::LogoUri => "logo_uri",
+            Self::TosUri => "tos_uri",
+            Self::PolicyUri => "policy_uri",
+            Self::Contacts => "contacts",
+            Self::SoftwareId => "software_id",
+            Self::SoftwareVersion => "software_version",
+            Self::SoftwareStatement => "software_statement",
+            Self::MetadataDocument => "metadata_document",
         }
     }
 }
@@ -404,6 +440,13 @@ impl ValidationErrors {
     #[must_use]
     pub fn concerns(&self, field: Field) -> bool {
         self.0.iter().any(|e| e.field == field)
+    }
+
+    /// These errors followed by `other`'s.
+    #[must_use]
+    pub fn merged(mut self, other: Self) -> Self {
+        self.0.extend(other.0);
+        self
     }
 }
 

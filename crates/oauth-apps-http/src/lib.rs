@@ -38,7 +38,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
 
-pub use state::{AppState, Readiness};
+pub use state::{AppState, Readiness, RegistrationSettings};
 
 use request::RequestId;
 
@@ -88,7 +88,13 @@ pub(crate) fn get_or_head() -> actix_web::Route {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     apps_api::configure(cfg);
     org_api::configure(cfg);
-    cfg.service(web::resource("/register").route(web::post().to(registration::register)));
+    cfg.service(web::resource("/register").route(web::post().to(registration::register)))
+        .service(
+            web::resource("/register/{client_id}")
+                .route(web::get().to(registration::read))
+                .route(web::put().to(registration::replace))
+                .route(web::delete().to(registration::delete)),
+        );
     // Resources, so that another method answers 405 rather than 404.
     cfg.service(web::resource("/healthz").route(crate::get_or_head().to(ops::healthz)))
         .service(web::resource("/readyz").route(crate::get_or_head().to(ops::readyz)))

@@ -57,6 +57,9 @@ impl Modify for BearerAuth {
         crate::apps_api::tokens::list,
         crate::apps_api::tokens::revoke,
         crate::registration::register,
+        crate::registration::read,
+        crate::registration::replace,
+        crate::registration::delete,
         crate::org_api::handlers::list,
         crate::org_api::handlers::create,
         crate::org_api::handlers::get,
@@ -73,7 +76,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "flat", description = "Surface A: `/api/oauth-applications`, camelCase, RFC 9457 problems."),
         (name = "v1", description = "Surface B: `/api/v1/organizations/{org_id}/oauth-applications`, snake_case, envelopes."),
-        (name = "registration", description = "RFC 7591 dynamic client registration, with an initial access token."),
+        (name = "registration", description = "RFC 7591 dynamic client registration, with an initial access token, and RFC 7592 management of it, with the registration access token."),
         (name = "operations", description = "Health, readiness and metrics, without a token."),
     ),
     modifiers(&BearerAuth, &ErrorAnswers),

@@ -1,20 +1,22 @@
-//! RFC 7591 dynamic client registration at `POST /register`: a client presents an initial
-//! access token (RFC 7591 §3, as a bearer token, RFC 6750 §2.1) and its metadata, and is
-//! registered into the token's organisation. The wire is the RFC's: snake_case metadata
-//! (§2), the client information response (§3.2.1) and its error response (§3.2.2), not
-//! either management surface's shapes.
+//! RFC 7591 dynamic client registration at `POST /register`, and RFC 7592 management of
+//! such a registration at `/register/{client_id}`: a client presents an initial access
+//! token (RFC 7591 §3, as a bearer token, RFC 6750 §2.1) and its metadata, is registered
+//! into the token's organisation, and gets a registration access token with which it reads,
+//! replaces and deletes its registration. The wire is the RFCs': snake_case metadata (§2),
+//! the client information response (RFC 7591 §3.2.1, RFC 7592 §3) and the error response
+//! (RFC 7591 §3.2.2), not either management surface's shapes.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{
-    ErrorKind, Field, KeysInput, OAuthApplication, OrgRole, Principal, RegisterApplication,
-    RegisterError, Registration, ValidationErrors,
+    ClientMetadataRecord, ErrorKind, Field, KeysInput, ManageRegistrationError, OAuthApplication,
+    OrgRole, Principal, RegisterApplication, RegisterError, ValidationErrors,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::request::{bearer_token, no_store};
+use crate::request::{RequestId, bearer_token, no_store};
 use crate::state::AppState;
 use crate::wire::current_keys;
 
@@ -51,9 +53,36 @@ pub struct ClientMetadata {
     /// Where the client publishes its JWK Set.
     #[serde(default)]
     jwks_uri: Option<String>,
+    /// The client's home page (an https URL).
+    #[serde(default)]
+    client_uri: Option<String>,
+    /// The client's logo (an https URL).
+    #[serde(default)]
+    logo_uri: Option<String>,
+    /// The client's terms of service (an https URL).
+    #[serde(default)]
+    tos_uri: Option<String>,
+    /// The client's privacy policy (an https URL).
+    #[serde(default)]
+    policy_uri: Option<String>,
+    /// Ways to reach the people responsible for the client (at most 10).
+    #[serde(default)]
+    contacts: Option<Vec<String>>,
+    /// An identifier of the client's software, the same for all its instances.
+    #[serde(default)]
+    software_id: Option<String>,
+    /// The version of that software.
+    #[serde(default)]
+    software_version: Option<String>,
+    /// In a replacement (RFC 7592 §2.2): the client's id, which must be the one in the URL.
+    #[serde(default)]
+    client_id: Option<String>,
+    /// In a replacement (RFC 7592 §2.2): if present, the client's current secret.
+    #[serde(default)]
+    client_secret: Option<String>,
 }
 
-/// The client information response (RFC 7591 §3.2.1).
+/// The client information response (RFC 7591 §3.2.1, RFC 7592 §3).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClientInformation {
     client_id: String,
@@ -79,12 +108,34 @@ pub struct ClientInformation {
     jwks: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     jwks_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tos_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy_uri: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    contacts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    software_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    software_version: Option<String>,
+    /// The token for the client's configuration endpoint (RFC 7592 §3): in the answer to a
+    /// registration and to a replacement (which rotates it); only its digest is kept, so a
+    /// read does not repeat it (keep the last one received).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_access_token: Option<String>,
+    /// The client's configuration endpoint (RFC 7592 §3).
+    registration_client_uri: String,
 }
 
 /// An error response (RFC 7591 §3.2.2; RFC 6750 §3 for the token).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationError {
-    /// `invalid_redirect_uri`, `invalid_client_metadata` or `invalid_token`.
+    /// `invalid_redirect_uri`, `invalid_client_metadata`, `invalid_request` or
+    /// `invalid_token`.
     error: &'static str,
     /// What is wrong, naming the metadata.
     error_description: String,
@@ -111,18 +162,55 @@ fn error(status: StatusCode, error: &'static str, description: String) -> HttpRe
 /// 401 with the challenge of RFC 6750 §3.1: a missing, unknown, expired, used-up or revoked
 /// initial access token, all alike.
 fn invalid_token() -> HttpResponse {
+    challenge("a valid initial access token is required")
+}
+
+/// 401 with the challenge of RFC 6750 §3.1 for a registration access token (RFC 7592 §2.1):
+/// unknown client, another client's token, a deleted registration, all alike.
+fn invalid_registration_token() -> HttpResponse {
+    challenge("a valid registration access token for this client is required")
+}
+
+fn challenge(description: &'static str) -> HttpResponse {
     let mut response = error(
         StatusCode::UNAUTHORIZED,
         "invalid_token",
-        "a valid initial access token is required".to_owned(),
+        description.to_owned(),
     );
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static(
-            "Bearer error=\"invalid_token\", error_description=\"a valid initial access token is required\"",
-        ),
-    );
+    if let Ok(value) = header::HeaderValue::from_str(&format!(
+        "Bearer error=\"invalid_token\", error_description=\"{description}\""
+    )) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
     response
+}
+
+fn invalid_request(description: impl Into<String>) -> HttpResponse {
+    error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        description.into(),
+    )
+}
+
+fn unavailable(e: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::warn!(error = %e, "registration failed");
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "the service is temporarily unavailable".to_owned(),
+    )
+}
+
+fn server_error(e: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %e, "registration failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "the registration failed".to_owned(),
+    )
 }
 
 /// §3.2.2: `invalid_redirect_uri` when a redirect URI is at fault, else
@@ -153,14 +241,40 @@ fn bad_metadata(description: impl Into<String>) -> HttpResponse {
     )
 }
 
-/// The registration the metadata asks for, in the organisation `org`; or, for metadata
-/// whose members have the wrong JSON types or are inconsistent (§2.1), what is wrong.
-fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, String> {
+/// A request's metadata: the registration it asks for, the client's descriptive metadata,
+/// and what a replacement (RFC 7592 §2.2) must be checked for.
+struct Requested {
+    cmd: RegisterApplication,
+    metadata: ClientMetadataRecord,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    /// The first server-issued member the body holds, which a replacement must not.
+    server_issued: Option<&'static str>,
+}
+
+/// The members the server issues, which a replacement must not hold (RFC 7592 §2.2).
+const SERVER_ISSUED: [&str; 4] = [
+    "registration_access_token",
+    "registration_client_uri",
+    "client_secret_expires_at",
+    "client_id_issued_at",
+];
+
+/// The body as a JSON object of client metadata.
+fn metadata_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     const NOT_AN_OBJECT: &str = "the body must be a JSON object of client metadata";
-    let value: Value = serde_json::from_slice(body).map_err(|_| NOT_AN_OBJECT.to_owned())?;
-    let Value::Object(object) = value else {
-        return Err(NOT_AN_OBJECT.to_owned());
-    };
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) => Ok(object),
+        _ => Err(NOT_AN_OBJECT.to_owned()),
+    }
+}
+
+/// The registration `object` asks for, in the organisation `org`; or, for metadata whose
+/// members have the wrong JSON types or are inconsistent (§2.1), what is wrong.
+fn registration(org: &str, object: Map<String, Value>) -> Result<Requested, String> {
+    let server_issued = SERVER_ISSUED
+        .into_iter()
+        .find(|name| object.contains_key(*name));
     // Members this registry does not understand are ignored (§2): serde skips them, and
     // a member sent as `null` reads as left out.
     let m: ClientMetadata = serde_json::from_value(Value::Object(object))
@@ -195,7 +309,16 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, String> {
             ));
         }
     };
-    Ok(RegisterApplication {
+    let metadata = ClientMetadataRecord {
+        client_uri: m.client_uri,
+        logo_uri: m.logo_uri,
+        tos_uri: m.tos_uri,
+        policy_uri: m.policy_uri,
+        contacts: m.contacts.unwrap_or_default(),
+        software_id: m.software_id,
+        software_version: m.software_version,
+    };
+    let cmd = RegisterApplication {
         owner_org_id: org.to_owned(),
         name: m
             .client_name
@@ -220,10 +343,33 @@ fn registration(org: &str, body: &[u8]) -> Result<RegisterApplication, String> {
             jwks: m.jwks,
             jwks_uri: m.jwks_uri,
         },
+    };
+    Ok(Requested {
+        cmd,
+        metadata,
+        client_id: m.client_id,
+        client_secret: m.client_secret,
+        server_issued,
     })
 }
 
-fn information(app: &OAuthApplication, secret: Option<String>) -> ClientInformation {
+/// The client's configuration endpoint (RFC 7592 §3): under the configured public URL, or
+/// the scheme and host the request was made to.
+fn client_uri(req: &HttpRequest, state: &AppState, app: &OAuthApplication) -> String {
+    let base = state.registration.public_url.clone().unwrap_or_else(|| {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    });
+    format!("{base}/register/{}", app.client_id())
+}
+
+/// What the client is shown: `secret` and `token` only when just issued.
+fn information(
+    app: &OAuthApplication,
+    secret: Option<String>,
+    token: Option<String>,
+    uri: String,
+) -> ClientInformation {
     let profile = app.profile();
     let grant_types: Vec<String> = profile.grant_types().iter().map(str::to_owned).collect();
     let response_types = if grant_types.iter().any(|g| g == "authorization_code") {
@@ -233,9 +379,10 @@ fn information(app: &OAuthApplication, secret: Option<String>) -> ClientInformat
     };
     let scopes: Vec<&str> = profile.allowed_scopes().iter().collect();
     let (jwks, jwks_uri) = current_keys(app);
+    let metadata = app.details().metadata.record().clone();
     ClientInformation {
         client_id: app.client_id().to_string(),
-        client_secret_expires_at: secret.as_ref().map(|_| 0),
+        client_secret_expires_at: app.auth_method().uses_secret().then_some(0),
         client_secret: secret,
         client_id_issued_at: app.created_at().unix_micros() / 1_000_000,
         client_name: profile.name().as_str().to_owned(),
@@ -252,6 +399,15 @@ fn information(app: &OAuthApplication, secret: Option<String>) -> ClientInformat
         scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
         jwks,
         jwks_uri,
+        client_uri: metadata.client_uri,
+        logo_uri: metadata.logo_uri,
+        tos_uri: metadata.tos_uri,
+        policy_uri: metadata.policy_uri,
+        contacts: metadata.contacts,
+        software_id: metadata.software_id,
+        software_version: metadata.software_version,
+        registration_access_token: token,
+        registration_client_uri: uri,
     }
 }
 
@@ -275,32 +431,24 @@ pub async fn register(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(presented) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-    else {
+    let Some(presented) = presented_token(&req) else {
         return invalid_token();
-    };
-    let unavailable = |e: &dyn std::fmt::Display| {
-        tracing::warn!(error = %e, "registration failed");
-        error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            "the service is temporarily unavailable".to_owned(),
-        )
     };
     let token = match state.tokens.usable(presented).await {
         Ok(Some(token)) => token,
         Ok(None) => return invalid_token(),
         Err(e) => return unavailable(&e),
     };
-    let cmd = match registration(token.owner_org_id.as_str(), &body) {
-        Ok(cmd) => cmd,
+    let requested = match metadata_object(&body)
+        .and_then(|object| registration(token.owner_org_id.as_str(), object))
+    {
+        Ok(requested) => requested,
         Err(description) => return bad_metadata(description),
     };
-    if let Err(errors) = state.service.check_registration(&cmd) {
+    if let Err(errors) = state
+        .service
+        .check_self_registration(&requested.cmd, &requested.metadata)
+    {
         return invalid(&errors);
     }
     // Spend the use, then register: of concurrent registrations, those that lose the
@@ -310,31 +458,199 @@ pub async fn register(
         Ok(None) => return invalid_token(),
         Err(e) => return unavailable(&e),
     };
-    let principal = Principal::new(format!("initial-access-token:{}", token.id))
+    let mut principal = Principal::new(format!("initial-access-token:{}", token.id))
         .with_org(token.owner_org_id.as_str(), OrgRole::Admin);
+    if let Some(id) = req.extensions().get::<RequestId>() {
+        principal = principal.with_request_id(id.0.clone());
+    }
     match state
         .service
-        .register_as(&principal, cmd, Registration::Dynamic)
+        .register_self(&principal, requested.cmd, requested.metadata)
         .await
     {
-        Ok(registered) => no_store(
-            HttpResponse::Created().json(information(
-                &registered.application,
-                registered
-                    .client_secret
-                    .as_ref()
-                    .map(|s| s.expose().to_owned()),
-            )),
-        ),
-        Err(RegisterError::Invalid(errors)) => invalid(&errors),
-        Err(e) if e.kind() == ErrorKind::Unavailable => unavailable(&e),
-        Err(e) => {
-            tracing::error!(error = %e, "registration failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "server_error",
-                "the registration failed".to_owned(),
+        Ok(registered) => {
+            let app = &registered.registered.application;
+            let uri = client_uri(&req, &state, app);
+            no_store(
+                HttpResponse::Created().json(information(
+                    app,
+                    registered
+                        .registered
+                        .client_secret
+                        .as_ref()
+                        .map(|s| s.expose().to_owned()),
+                    Some(registered.registration_access_token.expose().to_owned()),
+                    uri,
+                )),
             )
         }
+        Err(RegisterError::Invalid(errors)) => invalid(&errors),
+        Err(e) if e.kind() == ErrorKind::Unavailable => unavailable(&e),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// The bearer token of the request's `Authorization` field.
+fn presented_token(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token)
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|id| id.0.clone())
+}
+
+fn managed(e: &ManageRegistrationError) -> HttpResponse {
+    match e {
+        ManageRegistrationError::InvalidToken => invalid_registration_token(),
+        ManageRegistrationError::Invalid(errors) => invalid(errors),
+        ManageRegistrationError::SecretMismatch => {
+            invalid_request("client_secret does not match the client's current secret")
+        }
+        ManageRegistrationError::Conflict => error(
+            StatusCode::CONFLICT,
+            "invalid_request",
+            "the client is being changed concurrently; try again".to_owned(),
+        ),
+        ManageRegistrationError::Unavailable(_) => unavailable(e),
+        _ => server_error(e),
+    }
+}
+
+/// Reads a client's registration (RFC 7592 §2.1) with its registration access token.
+#[utoipa::path(
+    get, path = "/register/{client_id}", operation_id = "read_client_registration",
+    tag = "registration",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 200, description = "The client's metadata (RFC 7592 §3), without secret or token", body = ClientInformation),
+        (status = 401, description = "Not this client's registration access token (RFC 6750 §3.1)", body = RegistrationError, headers(
+            ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
+        )),
+        (status = 503, description = "A dependency is unavailable; try again later", body = RegistrationError),
+    ),
+)]
+pub async fn read(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(presented) = presented_token(&req) else {
+        return invalid_registration_token();
+    };
+    match state.service.self_registered(&path, presented).await {
+        Ok(app) => {
+            let uri = client_uri(&req, &state, &app);
+            no_store(HttpResponse::Ok().json(information(&app, None, None, uri)))
+        }
+        Err(e) => managed(&e),
+    }
+}
+
+/// Replaces a client's registration (RFC 7592 §2.2): the body is the whole metadata, what
+/// it leaves out is cleared; the registration access token is rotated (the new one is in
+/// the answer, the one presented stops working).
+#[utoipa::path(
+    put, path = "/register/{client_id}", operation_id = "replace_client_registration",
+    tag = "registration",
+    params(("client_id" = String, Path, description = "The client's id")),
+    request_body = ClientMetadata,
+    responses(
+        (status = 200, description = "Replaced (RFC 7592 §3), with a new registration access token", body = ClientInformation),
+        (status = 400, description = "The metadata breaks a rule (RFC 7591 §3.2.2), or the body names another client, a server-issued member or a secret that is not the client's", body = RegistrationError),
+        (status = 401, description = "Not this client's registration access token (RFC 6750 §3.1)", body = RegistrationError, headers(
+            ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
+        )),
+        (status = 409, description = "Concurrent changes kept winning; try again", body = RegistrationError),
+        (status = 503, description = "A dependency is unavailable; try again later", body = RegistrationError),
+    ),
+)]
+pub async fn replace(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(presented) = presented_token(&req) else {
+        return invalid_registration_token();
+    };
+    // The token first: a body tells nothing to a caller that may not manage this client.
+    let app = match state.service.self_registered(&path, presented).await {
+        Ok(app) => app,
+        Err(e) => return managed(&e),
+    };
+    let requested = match metadata_object(&body)
+        .and_then(|object| registration(app.owner_org_id().as_str(), object))
+    {
+        Ok(requested) => requested,
+        Err(description) => return bad_metadata(description),
+    };
+    if let Some(name) = requested.server_issued {
+        return invalid_request(format!(
+            "a replacement must not include {name} (RFC 7592 §2.2)"
+        ));
+    }
+    if requested.client_id.as_deref() != Some(path.as_str()) {
+        return invalid_request(
+            "client_id must be included and be this client's id (RFC 7592 §2.2)",
+        );
+    }
+    match state
+        .service
+        .replace_self_registration(
+            request_id(&req).as_deref(),
+            &path,
+            presented,
+            requested.client_secret.as_deref(),
+            requested.cmd,
+            requested.metadata,
+        )
+        .await
+    {
+        Ok((app, token)) => {
+            let uri = client_uri(&req, &state, &app);
+            no_store(HttpResponse::Ok().json(information(
+                &app,
+                None,
+                Some(token.expose().to_owned()),
+                uri,
+            )))
+        }
+        Err(e) => managed(&e),
+    }
+}
+
+/// Deletes a client's registration (RFC 7592 §2.3): the application is disabled (its
+/// audit trail stays) and its registration access token stops working.
+#[utoipa::path(
+    delete, path = "/register/{client_id}", operation_id = "delete_client_registration",
+    tag = "registration",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 204, description = "Deleted: the client is disabled and the token revoked"),
+        (status = 401, description = "Not this client's registration access token (RFC 6750 §3.1)", body = RegistrationError, headers(
+            ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
+        )),
+        (status = 409, description = "Concurrent changes kept winning; try again", body = RegistrationError),
+        (status = 503, description = "A dependency is unavailable; try again later", body = RegistrationError),
+    ),
+)]
+pub async fn delete(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(presented) = presented_token(&req) else {
+        return invalid_registration_token();
+    };
+    match state
+        .service
+        .delete_self_registration(request_id(&req).as_deref(), &path, presented)
+        .await
+    {
+        Ok(()) => no_store(HttpResponse::NoContent().finish()),
+        Err(e) => managed(&e),
     }
 }

@@ -420,6 +420,7 @@ mod tests {
         )
         .unwrap();
         AppState {
+            registration: Arc::default(),
             service: Arc::new(service),
             tokens: Arc::new(InitialAccessTokenService::new(InitialAccessTokenPorts {
                 repository: Arc::new(InMemoryInitialAccessTokens::new()),

@@ -31,4 +31,15 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-caller rate limits.
     pub limits: Arc<Limits>,
+    /// How clients register themselves.
+    pub registration: Arc<RegistrationSettings>,
+}
+
+/// The settings of self-registration (RFC 7591/7592).
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationSettings {
+    /// The registry's public base URL (`https://apps.example.com`, no trailing `/`), for
+    /// the `registration_client_uri` of RFC 7592; when unset, the scheme and host the
+    /// request was made to.
+    pub public_url: Option<String>,
 }

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use oauth_apps_domain::{
     AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
-    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, CredentialKind,
-    CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field, GracePeriod,
-    GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, KeySet, KeySetRecord,
-    KeySets, KeySource, KeysRecord, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
-    Registration, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
-    SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
+    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, ClientMetadataRecord,
+    CredentialKind, CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field,
+    GracePeriod, GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, KeySet,
+    KeySetRecord, KeySets, KeySource, KeysRecord, NewApplication, OAuthApplication, OrgId, Profile,
+    RedirectUrls, Registration, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash,
+    SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 
 use crate::Fixture;
@@ -746,6 +746,18 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
         }),
         keys: None,
         registration: if id % 2 == 1 { "dynamic" } else { "manual" }.into(),
+        client_metadata: if id % 2 == 1 {
+            ClientMetadataRecord {
+                client_uri: Some(format!("https://client{id}.example.com/")),
+                contacts: vec![format!("ops{id}@example.com")],
+                software_id: Some("imported-software".into()),
+                ..ClientMetadataRecord::default()
+            }
+        } else {
+            ClientMetadataRecord::default()
+        },
+        registration_access_token: (id % 2 == 1)
+            .then(|| TokenDigest::of(&format!("oart_imported-{id}")).to_hex()),
         created_at: at(id * 100),
         updated_at: at(id * 100 + 50),
         version: 2,

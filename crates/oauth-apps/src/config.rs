@@ -70,6 +70,10 @@ pub struct Config {
     pub outbound: oauth_apps_outbound::OutboundConfig,
     /// Whether each credential's last use is written (at most once a minute).
     pub credential_telemetry: bool,
+    /// The registry's public base URL (`OAUTH_APPS_PUBLIC_URL`), for the URLs it hands
+    /// out (RFC 7592's `registration_client_uri`); unset: the scheme and host of the
+    /// request.
+    pub public_url: Option<String>,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -239,6 +243,23 @@ impl Config {
                 true
             }
         };
+        let public_url = get("OAUTH_APPS_PUBLIC_URL")
+            .filter(|s| !s.trim().is_empty())
+            .map(|raw| {
+                let trimmed = raw.trim().trim_end_matches('/').to_owned();
+                let ok = url::Url::parse(&trimmed).is_ok_and(|u| {
+                    matches!(u.scheme(), "https" | "http")
+                        && u.host_str().is_some()
+                        && u.query().is_none()
+                        && u.fragment().is_none()
+                });
+                if !ok {
+                    errors.push(format!(
+                        "OAUTH_APPS_PUBLIC_URL must be the registry's base URL, such as                          https://apps.example.com (got {raw:?})"
+                    ));
+                }
+                trimmed
+            });
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -262,6 +283,7 @@ impl Config {
                 assertion_audiences,
                 outbound,
                 credential_telemetry,
+                public_url,
             })
         } else {
             Err(ConfigError(errors))

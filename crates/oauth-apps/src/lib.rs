@@ -21,7 +21,7 @@ use oauth_apps_domain::{
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
-use oauth_apps_http::{AppState, Readiness, ServerConfig};
+use oauth_apps_http::{AppState, Readiness, RegistrationSettings, ServerConfig};
 use oauth_apps_jose::{JoseAssertionVerifier, PublishedKeys};
 use oauth_apps_outbound::OutboundGuard;
 use oauth_apps_postgres::{PgConfig, PgRepository};
@@ -374,6 +374,9 @@ fn state(
         limits: Arc::new(Limits {
             writes: limiter(config.write_rate),
             authentications: limiter(config.auth_rate),
+        }),
+        registration: Arc::new(RegistrationSettings {
+            public_url: config.public_url.clone(),
         }),
     })
 }

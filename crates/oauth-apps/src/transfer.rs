@@ -27,9 +27,9 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod, KeySet,
-    KeySetRecord, KeySource, KeysRecord, OAuthApplication, Registration, RepositoryError,
-    SecretRecord, StoredAuditEvent, Timestamp,
+    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod,
+    ClientMetadata, ClientMetadataRecord, KeySet, KeySetRecord, KeySource, KeysRecord,
+    OAuthApplication, Registration, RepositoryError, SecretRecord, StoredAuditEvent, Timestamp,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -132,6 +132,12 @@ struct AppLine {
     /// Absent: `manual`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     registration: Option<String>,
+    /// What the client says about itself, named as RFC 7591 §2 names it; absent: nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The SHA-256 (hexadecimal) of a self-registered client's registration access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    registration_access_token_digest: Option<String>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -305,6 +311,9 @@ impl AppLine {
             previous_secret: r.previous_secret.as_ref().map(|(s, _)| SecretLine::new(s)),
             registration: (app.registration() != Registration::Manual)
                 .then_some(r.registration.clone()),
+            client_metadata: (!app.details().metadata.is_empty())
+                .then(|| app.details().metadata.to_json()),
+            registration_access_token_digest: r.registration_access_token.clone(),
             keys: app.keys().map(|keys| KeysLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
@@ -421,6 +430,14 @@ impl AppLine {
             registration: self
                 .registration
                 .unwrap_or_else(|| Registration::Manual.as_str().to_owned()),
+            client_metadata: match &self.client_metadata {
+                Some(map) => ClientMetadata::from_json(map)
+                    .map_err(|e| format!("clientMetadata: {e}"))?
+                    .record()
+                    .clone(),
+                None => ClientMetadataRecord::default(),
+            },
+            registration_access_token: self.registration_access_token_digest,
             created_at,
             updated_at: time("updatedAt", &self.updated_at)?,
             version: self.version,

@@ -1,11 +1,14 @@
 //! The `OAuthApplication` aggregate.
 
+use super::access_token::TokenDigest;
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::credentials::{CredentialRef, CredentialSerial, Credentials};
 use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
 use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::redirect::RedirectUrls;
-use super::registration::Registration;
+use super::registration::{
+    ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
+};
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
 use super::secret::{GracePeriod, PreviousSecret, Secret, SecretHash, SecretHint, Secrets};
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
@@ -151,6 +154,7 @@ struct Inner {
     is_first_party: bool,
     credentials: Credentials,
     registration: Registration,
+    details: RegistrationDetails,
     created_at: Timestamp,
     updated_at: Timestamp,
     version: Version,
@@ -177,6 +181,7 @@ impl NewApplication {
             is_first_party,
             credentials,
             registration: Registration::Manual,
+            details: RegistrationDetails::NONE,
             created_at: now,
             updated_at: now,
             version: Version::INITIAL,
@@ -194,6 +199,20 @@ impl NewApplication {
     #[must_use]
     pub const fn registration(&self) -> Registration {
         self.0.registration
+    }
+
+    /// With what its registration keeps: the client's metadata and the digest of its
+    /// registration access token.
+    #[must_use]
+    pub fn with_details(mut self, details: RegistrationDetails) -> Self {
+        self.0.details = details;
+        self
+    }
+
+    /// What its registration keeps.
+    #[must_use]
+    pub const fn details(&self) -> &RegistrationDetails {
+        &self.0.details
     }
 
     /// The application with the identifier storage gave it.
@@ -337,6 +356,22 @@ impl OAuthApplication {
         self.inner.registration
     }
 
+    /// What its registration keeps: the client's descriptive metadata and the digest of
+    /// its registration access token (RFC 7592), if it has one.
+    #[must_use]
+    pub const fn details(&self) -> &RegistrationDetails {
+        &self.inner.details
+    }
+
+    /// Whether `presented` is this application's registration access token.
+    #[must_use]
+    pub fn accepts_registration_token(&self, presented: &str) -> bool {
+        self.inner
+            .details
+            .access_token
+            .is_some_and(|digest| digest == TokenDigest::of(presented))
+    }
+
     /// How the client authenticates, and with what.
     #[must_use]
     pub const fn credentials(&self) -> &Credentials {
@@ -430,6 +465,21 @@ impl OAuthApplication {
             app.status = status;
             app.credentials = credentials;
         })
+    }
+
+    /// The application with new registration details (metadata replaced, a registration
+    /// access token rotated): a change like any other.
+    #[must_use]
+    pub fn with_details(&self, details: RegistrationDetails, now: Timestamp) -> Self {
+        self.changed(now, |app| app.details = details)
+    }
+
+    /// The application just changed with new registration details as part of the same
+    /// change (its version and time stay those of that change).
+    #[must_use]
+    pub fn replacing_details(mut self, details: RegistrationDetails) -> Self {
+        self.inner.details = details;
+        self
     }
 
     /// The application with the given status.
@@ -560,6 +610,7 @@ impl OAuthApplication {
                 is_first_party: stored.is_first_party,
                 credentials,
                 registration: stored.registration,
+                details: stored.details,
                 created_at: stored.created_at,
                 updated_at: stored.updated_at,
                 version: stored.version,
@@ -602,6 +653,15 @@ impl OAuthApplication {
             Some(keys) => keys.restore(&mut c).map(Some),
             None => Some(None),
         };
+        let metadata = c.check_all(
+            ClientMetadata::new(record.client_metadata).map_err(|e| e.errors().to_vec()),
+        );
+        let access_token = match record.registration_access_token.as_deref() {
+            Some(hex) => c
+                .check(Field::Registration, TokenDigest::from_hex(hex))
+                .map(Some),
+            None => Some(None),
+        };
         let version = c.check(Field::Version, Version::new(record.version));
         let (
             Some(id),
@@ -615,6 +675,8 @@ impl OAuthApplication {
             Some(current),
             Some(previous),
             Some(keys),
+            Some(metadata),
+            Some(access_token),
             Some(version),
         ) = (
             id,
@@ -628,6 +690,8 @@ impl OAuthApplication {
             current,
             previous,
             keys,
+            metadata,
+            access_token,
             version,
         )
         else {
@@ -660,6 +724,10 @@ impl OAuthApplication {
             secrets: current.map(|current| Secrets::restore(current, previous)),
             keys,
             registration,
+            details: RegistrationDetails {
+                metadata,
+                access_token,
+            },
             created_at: record.created_at,
             updated_at: record.updated_at,
             version,
@@ -706,6 +774,8 @@ pub struct StoredApplication {
     pub keys: Option<KeySets>,
     /// How it was registered.
     pub registration: Registration,
+    /// What its registration keeps.
+    pub details: RegistrationDetails,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -781,6 +851,8 @@ impl Inner {
                 .map(|p| (SecretRecord::of(&p.secret), p.expires_at)),
             keys: self.credentials.keys().map(KeysRecord::of),
             registration: self.registration.as_str().to_owned(),
+            client_metadata: self.details.metadata.record().clone(),
+            registration_access_token: self.details.access_token.map(|d| d.to_hex()),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version.get(),
@@ -825,6 +897,10 @@ pub struct ApplicationRecord {
     pub keys: Option<KeysRecord>,
     /// How it was registered: `manual`, `dynamic` or `metadata_document`.
     pub registration: String,
+    /// What the client says about itself (RFC 7591 §2).
+    pub client_metadata: ClientMetadataRecord,
+    /// The digest of its registration access token (64 lowercase hexadecimal characters).
+    pub registration_access_token: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -1379,6 +1455,7 @@ pub(crate) mod tests {
             secrets: app.secrets().cloned(),
             keys: app.keys().cloned(),
             registration: app.registration(),
+            details: app.details().clone(),
             created_at: app.created_at(),
             updated_at: app.updated_at(),
             version: app.version(),

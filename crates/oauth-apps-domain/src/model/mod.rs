@@ -33,7 +33,10 @@ pub use keys::{
 };
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
-pub use registration::Registration;
+pub use registration::{
+    ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
+    RegistrationDetails,
+};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
 pub use secret::{
     ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,

@@ -3,6 +3,7 @@
 mod errors;
 mod initial_access;
 mod precondition;
+mod self_registration;
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,14 +18,15 @@ pub use initial_access::{
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
 };
 pub use precondition::Precondition;
+pub use self_registration::{ManageRegistrationError, SelfRegistered};
 
 use crate::model::{
-    AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientSecret, CredentialKind,
-    CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes, Jwks, JwksUri,
-    KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId, PageNumber, PageSize,
-    Profile, RedirectUrls, Registration, RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog,
-    Scopes, Secret, SecretHash, SecretHint, Secrets, Status, Timestamp, grant_rule_errors,
-    is_well_formed_secret,
+    AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,
+    CredentialKind, CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes, Jwks,
+    JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId, PageNumber,
+    PageSize, Profile, RedirectUrls, Registration, RegistrationDetails, RotationRefused,
+    SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint, Secrets, Status,
+    Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -493,7 +495,13 @@ impl ApplicationService {
         principal: &Principal,
         cmd: RegisterApplication,
     ) -> Result<Registered, RegisterError> {
-        self.register_as(principal, cmd, Registration::Manual).await
+        self.register_with(
+            principal,
+            cmd,
+            Registration::Manual,
+            RegistrationDetails::NONE,
+        )
+        .await
     }
 
     /// Checks `cmd` against every rule of a new application without registering anything:
@@ -507,16 +515,13 @@ impl ApplicationService {
     }
 
     /// As [`ApplicationService::register`], recording that the application was registered
-    /// the way `registration` says (by the client itself, say, when `principal` stands for
-    /// the initial access token it presented).
-    ///
-    /// # Errors
-    /// As [`ApplicationService::register`].
-    pub async fn register_as(
+    /// the way `registration` says, with what the registration keeps.
+    async fn register_with(
         &self,
         principal: &Principal,
         cmd: RegisterApplication,
         registration: Registration,
+        details: RegistrationDetails,
     ) -> Result<Registered, RegisterError> {
         let org = OrgId::parse(cmd.owner_org_id.as_str())
             .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
@@ -548,6 +553,7 @@ impl ApplicationService {
             Some(KeySource::Remote(_)) => changed.push(Field::JwksUri),
             None => {}
         }
+        changed.extend(ClientMetadata::EMPTY.changed_fields(&details.metadata));
         let mut new = NewApplication::new(
             self.new_client_id()?,
             org,
@@ -557,7 +563,8 @@ impl ApplicationService {
             credentials,
             now,
         )
-        .with_registration(registration);
+        .with_registration(registration)
+        .with_details(details);
         let event = audit(principal, AuditAction::Created, changed, now);
         for _ in 0..CLIENT_ID_ATTEMPTS {
             match self.ports.repository.insert(&new, &event).await {

@@ -33,6 +33,14 @@ impl problem::Surface for AppsApi {
             Field::JwksUri => "jwksUri",
             Field::ExpiresInSeconds => "expiresInSeconds",
             Field::MaxUses => "maxUses",
+            Field::ClientUri => "clientUri",
+            Field::LogoUri => "logoUri",
+            Field::TosUri => "tosUri",
+            Field::PolicyUri => "policyUri",
+            Field::SoftwareId => "softwareId",
+            Field::SoftwareVersion => "softwareVersion",
+            Field::SoftwareStatement => "softwareStatement",
+            Field::MetadataDocument => "metadataDocument",
             other => other.name(),
         }
     }

@@ -12,6 +12,10 @@ const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/clients/oauth4webapi_register.mjs"
 );
+const MANAGE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/clients/oauth4webapi_manage.mjs"
+);
 
 /// The library's entry file: `OAUTH4WEBAPI`, or where scripts/test installs it.
 fn library() -> String {
@@ -24,14 +28,30 @@ fn library() -> String {
     })
 }
 
-/// Registers `metadata` with oauth4webapi presenting `token`; what the script printed. The
-/// script runs on a blocking thread, so that this test's runtime keeps serving its own
-/// HTTP client's connections meanwhile.
+/// Registers `metadata` with oauth4webapi presenting `token`; what the script printed.
 async fn register(base: &str, token: &str, metadata: &Value) -> Value {
-    let args = [base.to_owned(), token.to_owned(), metadata.to_string()];
+    node(
+        SCRIPT,
+        vec![base.to_owned(), token.to_owned(), metadata.to_string()],
+    )
+    .await
+}
+
+/// `method` on a client's configuration endpoint `uri` with oauth4webapi presenting `token`
+/// (and `body`); what the script printed.
+async fn manage(method: &str, uri: &str, token: &str, body: Option<&Value>) -> Value {
+    let mut args = vec![method.to_owned(), uri.to_owned(), token.to_owned()];
+    args.extend(body.map(Value::to_string));
+    node(MANAGE, args).await
+}
+
+/// Runs a client script with `args`; what it printed. The script runs on a blocking
+/// thread, so that this test's runtime keeps serving its own HTTP client's connections
+/// meanwhile.
+async fn node(script: &'static str, args: Vec<String>) -> Value {
     let out = actix_web::rt::task::spawn_blocking(move || {
         Command::new("node")
-            .arg(SCRIPT)
+            .arg(script)
             .args(&args)
             .env("OAUTH4WEBAPI", library())
             .output()
@@ -111,7 +131,18 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
     assert_eq!(client["token_endpoint_auth_method"], "client_secret_basic");
     assert_eq!(client["response_types"], json!(["code"]));
     assert_eq!(client["scope"], "read");
-    assert!(client.get("logo_uri").is_none() && client.get("x-unknown").is_none());
+    assert_eq!(client["logo_uri"], "https://client.example/logo.png");
+    assert!(client.get("x-unknown").is_none(), "{client}");
+    assert!(
+        client["registration_access_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("oart_")),
+        "{client}"
+    );
+    assert_eq!(
+        client["registration_client_uri"],
+        format!("{}/register/{client_id}", app.base)
+    );
     assert!(client["client_id_issued_at"].as_i64().unwrap() > 1_700_000_000);
 
     // The registry: the token's organisation, registered dynamically, by the token.
@@ -209,4 +240,244 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
     assert_eq!(public["ok"], true, "{public}");
     assert!(public["client"].get("client_secret").is_none(), "{public}");
     assert_eq!(public["client"]["application_type"], "native");
+}
+
+/// A client reads, replaces and deletes its registration with its registration access
+/// token (RFC 7592), driven by oauth4webapi; a token opens only its own client; a
+/// replacement rotates the token, keeps the secret, clears what it leaves out and is
+/// refused whole when it breaks a rule; a deletion disables the client for good.
+pub async fn clients_manage_their_registration(app: TestApp) {
+    let token = mint(&app, None).await;
+    let metadata = json!({
+        "client_name": "Managed",
+        "redirect_uris": ["https://client.example/cb"],
+        "scope": "read",
+        "logo_uri": "https://client.example/logo.png",
+        "contacts": ["ops@client.example"],
+        "software_id": "managed-client",
+        "software_version": "1.0"
+    });
+    let answer = register(&app.base, &token, &metadata).await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    let client = answer["client"].clone();
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+    let secret = client["client_secret"].as_str().unwrap().to_owned();
+    let uri = client["registration_client_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rat = client["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = register(
+        &app.base,
+        &token,
+        &json!({"client_name": "Other", "redirect_uris": ["https://other.example/cb"]}),
+    )
+    .await;
+    let other_uri = other["client"]["registration_client_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other_rat = other["client"]["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Read (§2.1): the metadata, no secret, no token.
+    let read = manage("GET", &uri, &rat, None).await;
+    assert_eq!(
+        (&read["ok"], &read["status"]),
+        (&json!(true), &json!(200)),
+        "{read}"
+    );
+    let body = &read["body"];
+    assert_eq!(body["client_id"], client_id.as_str());
+    assert_eq!(body["contacts"], json!(["ops@client.example"]));
+    assert_eq!(body["software_version"], "1.0");
+    assert_eq!(body["registration_client_uri"], uri.as_str());
+    assert!(body.get("client_secret").is_none(), "{body}");
+    assert!(body.get("registration_access_token").is_none(), "{body}");
+
+    // A token opens its own client only; unknown and manual clients alike (401).
+    for (target, token) in [
+        (&uri, &other_rat),
+        (&other_uri, &rat),
+        (&uri, &"oart_made-up".to_owned()),
+    ] {
+        let refused = manage("GET", target, token, None).await;
+        assert_eq!(
+            (&refused["ok"], &refused["status"], &refused["error"]),
+            (&json!(false), &json!(401), &json!("invalid_token")),
+            "{refused}"
+        );
+    }
+    let manual = app
+        .json(
+            "POST",
+            "/api/oauth-applications",
+            &admin(),
+            &json!({"ownerOrgId": "acme", "name": "By hand", "type": "web",
+                    "redirectUrls": ["https://hand.example/cb"]}),
+        )
+        .await;
+    assert_eq!(manual.status, StatusCode::CREATED, "{}", manual.raw);
+    let manual_uri = format!(
+        "{}/register/{}",
+        app.base,
+        manual.body["application"]["clientId"].as_str().unwrap()
+    );
+    assert_eq!(manage("GET", &manual_uri, &rat, None).await["status"], 401);
+
+    // Replacement (§2.2) refusals, each writing nothing.
+    let path = format!("/api/oauth-applications/{client_id}");
+    let before = app.get(&path, &admin()).await.body["version"].clone();
+    let mut replacement = body.clone();
+    for name in [
+        "registration_client_uri",
+        "client_id_issued_at",
+        "client_secret_expires_at",
+    ] {
+        replacement.as_object_mut().unwrap().remove(name);
+    }
+    replacement["client_name"] = json!("Managed, renamed");
+    replacement.as_object_mut().unwrap().remove("logo_uri");
+    let refusals = [
+        (
+            "registration_access_token",
+            json!(rat.clone()),
+            "invalid_request",
+        ),
+        (
+            "client_id",
+            json!(other["client"]["client_id"].clone()),
+            "invalid_request",
+        ),
+        (
+            "client_secret",
+            json!("cs_not-the-secret"),
+            "invalid_request",
+        ),
+        (
+            "redirect_uris",
+            json!(["http://client.example/cb"]),
+            "invalid_redirect_uri",
+        ),
+        (
+            "tos_uri",
+            json!("http://client.example/tos"),
+            "invalid_client_metadata",
+        ),
+        (
+            "application_type",
+            json!("native"),
+            "invalid_client_metadata",
+        ),
+    ];
+    for (member, value, code) in refusals {
+        let mut bad = replacement.clone();
+        bad[member] = value;
+        let refused = manage("PUT", &uri, &rat, Some(&bad)).await;
+        assert_eq!(
+            (&refused["status"], &refused["body"]["error"]),
+            (&json!(400), &json!(code)),
+            "{member}: {refused}"
+        );
+    }
+    let mut without_id = replacement.clone();
+    without_id.as_object_mut().unwrap().remove("client_id");
+    assert_eq!(
+        manage("PUT", &uri, &rat, Some(&without_id)).await["status"],
+        400
+    );
+    assert_eq!(
+        app.get(&path, &admin()).await.body["version"],
+        before,
+        "a refused replacement wrote"
+    );
+
+    // A replacement with the right secret: 200, renamed, logo cleared, token rotated.
+    replacement["client_secret"] = json!(secret.clone());
+    let replaced = manage("PUT", &uri, &rat, Some(&replacement)).await;
+    assert_eq!(replaced["status"], 200, "{replaced}");
+    let new_body = &replaced["body"];
+    assert_eq!(new_body["client_name"], "Managed, renamed");
+    assert!(new_body.get("logo_uri").is_none(), "{new_body}");
+    assert_eq!(new_body["contacts"], json!(["ops@client.example"]));
+    assert!(new_body.get("client_secret").is_none(), "{new_body}");
+    let new_rat = new_body["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_rat, rat);
+    assert_eq!(manage("GET", &uri, &rat, None).await["status"], 401);
+    assert_eq!(manage("GET", &uri, &new_rat, None).await["status"], 200);
+    let stored = app
+        .get(&format!("/api/oauth-applications/{client_id}"), &admin())
+        .await;
+    assert_eq!(stored.body["name"], "Managed, renamed");
+    let trail = app
+        .get(
+            &format!("/api/oauth-applications/{client_id}/events"),
+            &admin(),
+        )
+        .await;
+    assert_eq!(
+        trail.body["items"][0]["actor"],
+        format!("registration-access-token:{client_id}"),
+        "{}",
+        trail.raw
+    );
+    let auth = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientId": client_id, "clientSecret": secret}),
+        )
+        .await;
+    assert_eq!(
+        auth.body["valid"], true,
+        "the secret survives a replacement"
+    );
+
+    // Deletion (§2.3): 204, the client disabled, its token dead even once re-enabled.
+    let deleted = manage("DELETE", &uri, &new_rat, None).await;
+    assert_eq!(
+        (&deleted["status"], &deleted["body"]),
+        (&json!(204), &Value::Null),
+        "{deleted}"
+    );
+    assert_eq!(manage("GET", &uri, &new_rat, None).await["status"], 401);
+    assert_eq!(manage("DELETE", &uri, &new_rat, None).await["status"], 401);
+    let stored = app
+        .get(&format!("/api/oauth-applications/{client_id}"), &admin())
+        .await;
+    assert_eq!(stored.body["disabled"], true, "{}", stored.raw);
+    let auth = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientId": client_id, "clientSecret": secret}),
+        )
+        .await;
+    assert_eq!(auth.body["valid"], false);
+    let enabled = app
+        .call(
+            "POST",
+            &format!("/api/oauth-applications/{client_id}/enable"),
+            Some(&admin()),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.raw);
+    assert_eq!(manage("GET", &uri, &new_rat, None).await["status"], 401);
+    // The other client was never touched.
+    assert_eq!(
+        manage("GET", &other_uri, &other_rat, None).await["status"],
+        200
+    );
 }

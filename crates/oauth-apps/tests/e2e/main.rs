@@ -114,6 +114,14 @@ mod registration_sqlite {
         )
         .await;
     }
+
+    #[actix_web::test]
+    async fn clients_manage_their_registration() {
+        crate::dynamic::clients_manage_their_registration(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
 }
 
 mod registration_postgres {
@@ -128,6 +136,14 @@ mod registration_postgres {
     #[actix_web::test]
     async fn initial_access_tokens_are_minted_listed_and_revoked() {
         crate::registration::initial_access_tokens_are_minted_listed_and_revoked(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn clients_manage_their_registration() {
+        crate::dynamic::clients_manage_their_registration(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
         )
         .await;

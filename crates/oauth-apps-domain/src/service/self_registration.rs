@@ -1,0 +1,349 @@
+//! Clients that register and manage themselves: RFC 7591 registration with a registration
+//! access token, and RFC 7592 read, replacement and deletion with that token.
+
+use super::errors::Failure;
+use super::{
+    AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
+    Registered, UpdateError,
+};
+use crate::model::{
+    ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, ClientId, ClientMetadata, ClientMetadataRecord,
+    OAuthApplication, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration, RegistrationDetails, Status,
+};
+use crate::policy::{OrgRole, Principal};
+use crate::ports::{AuditAction, BoxError, HasherError, RandomError, RepositoryError};
+use crate::validation::{Field, ValidationErrors};
+
+/// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret
+/// (when its method uses one) and its registration access token (RFC 7592 §3).
+#[derive(Debug)]
+pub struct SelfRegistered {
+    /// The application and its secret.
+    pub registered: Registered,
+    /// The token with which the client reads, replaces and deletes its registration.
+    pub registration_access_token: AccessTokenSecret,
+}
+
+/// Why a client could not manage its registration (RFC 7592 §2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManageRegistrationError {
+    /// No such client, not one that registered itself, disabled, or the token is not its
+    /// registration access token: all alike, so that a token tells nothing about other
+    /// clients (RFC 7592 §2.1: 401).
+    #[error("the registration access token is not valid for this client")]
+    InvalidToken,
+    /// The replacement breaks a rule; nothing was written.
+    #[error("invalid client metadata: {0}")]
+    Invalid(ValidationErrors),
+    /// The replacement carries a `client_secret` that is not the client's current secret
+    /// (RFC 7592 §2.2: a client cannot choose its secret); nothing was written.
+    #[error("client_secret does not match the client's current secret")]
+    SecretMismatch,
+    /// Concurrent writers kept winning; nothing was written.
+    #[error("the client is being changed concurrently; try again")]
+    Conflict,
+    /// Storage or the random source is down or saturated.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] BoxError),
+    /// An unexpected fault.
+    #[error("unexpected failure")]
+    Unexpected(#[source] BoxError),
+}
+
+impl From<RepositoryError> for ManageRegistrationError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            RepositoryError::Unavailable(source) => Self::Unavailable(source),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+impl From<HasherError> for ManageRegistrationError {
+    fn from(e: HasherError) -> Self {
+        match e {
+            HasherError::Busy => Self::Unavailable(Box::new(HasherError::Busy)),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+impl From<RandomError> for ManageRegistrationError {
+    fn from(e: RandomError) -> Self {
+        Self::Unexpected(Box::new(e))
+    }
+}
+
+impl From<Failure> for ManageRegistrationError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::NotFound | Failure::Forbidden => Self::InvalidToken,
+            Failure::Conflict => Self::Conflict,
+            Failure::PreconditionFailed => Self::Unexpected(
+                "a version precondition was checked without an expected version".into(),
+            ),
+            Failure::Repository(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateError> for ManageRegistrationError {
+    fn from(e: UpdateError) -> Self {
+        match e {
+            UpdateError::Invalid(errors) => Self::Invalid(errors),
+            UpdateError::NotFound | UpdateError::Forbidden(_) => Self::InvalidToken,
+            UpdateError::Conflict | UpdateError::PreconditionFailed => Self::Conflict,
+            UpdateError::Unavailable(source) => Self::Unavailable(source),
+            UpdateError::Unexpected(source) => Self::Unexpected(source),
+        }
+    }
+}
+
+/// The subject audit events name for a client acting with its registration access token.
+fn registration_actor(client_id: &ClientId) -> String {
+    format!("registration-access-token:{client_id}")
+}
+
+impl ApplicationService {
+    /// Checks a self-registration without writing anything: the application's rules and the
+    /// client's metadata, every broken rule named.
+    ///
+    /// # Errors
+    /// [`ValidationErrors`] naming every field that breaks a rule.
+    pub fn check_self_registration(
+        &self,
+        cmd: &RegisterApplication,
+        metadata: &ClientMetadataRecord,
+    ) -> Result<(), ValidationErrors> {
+        let app = self.check_registration(cmd);
+        let metadata = ClientMetadata::new(metadata.clone());
+        match (app, metadata) {
+            (Ok(()), Ok(_)) => Ok(()),
+            (Err(e), Ok(_)) | (Ok(()), Err(e)) => Err(e),
+            (Err(a), Err(m)) => Err(a.merged(m)),
+        }
+    }
+
+    /// Registers a client that registers itself (RFC 7591 §3), `principal` standing for
+    /// what allowed it (the initial access token it presented, say): the application, its
+    /// metadata, and a new registration access token whose digest alone is kept.
+    ///
+    /// # Errors
+    /// As [`ApplicationService::register`]; [`RegisterError::Invalid`] names broken
+    /// metadata too.
+    pub async fn register_self(
+        &self,
+        principal: &Principal,
+        cmd: RegisterApplication,
+        metadata: ClientMetadataRecord,
+    ) -> Result<SelfRegistered, RegisterError> {
+        let metadata = ClientMetadata::new(metadata).map_err(RegisterError::Invalid)?;
+        let token = self.new_registration_token()?;
+        let details = RegistrationDetails {
+            metadata,
+            access_token: Some(token.digest()),
+        };
+        let registered = self
+            .register_with(principal, cmd, Registration::Dynamic, details)
+            .await?;
+        Ok(SelfRegistered {
+            registered,
+            registration_access_token: token,
+        })
+    }
+
+    /// The client `client_id` as it reads its registration (RFC 7592 §2.1) with
+    /// `presented`.
+    ///
+    /// # Errors
+    /// [`ManageRegistrationError::InvalidToken`] unless `client_id` names an active client
+    /// that registered itself and `presented` is its registration access token;
+    /// `Unavailable` / `Unexpected` when storage fails.
+    pub async fn self_registered(
+        &self,
+        client_id: &str,
+        presented: &str,
+    ) -> Result<OAuthApplication, ManageRegistrationError> {
+        let client_id =
+            ClientId::parse(client_id).map_err(|_| ManageRegistrationError::InvalidToken)?;
+        let app = self
+            .ports
+            .repository
+            .find_by_client_id(&client_id)
+            .await?
+            .ok_or(ManageRegistrationError::InvalidToken)?;
+        manageable(&app, presented)?;
+        Ok(app)
+    }
+
+    /// Replaces the client's registration with `cmd` and `metadata` (RFC 7592 §2.2: what is
+    /// left out is cleared), and rotates its registration access token: the one presented
+    /// stops working, the new one is returned with the application. The client acts as an
+    /// admin of its organisation, recorded in the audit trail as its registration access
+    /// token (with `request_id`). A `client_secret` in the replacement must be the client's
+    /// current secret.
+    ///
+    /// # Errors
+    /// [`ManageRegistrationError::InvalidToken`] as for
+    /// [`ApplicationService::self_registered`] (also when a concurrent replacement rotated
+    /// the token first); [`ManageRegistrationError::Invalid`] naming every broken rule (the
+    /// type and the owner cannot change); [`ManageRegistrationError::SecretMismatch`];
+    /// `Conflict`, `Unavailable`, `Unexpected`. Nothing is written on error.
+    pub async fn replace_self_registration(
+        &self,
+        request_id: Option<&str>,
+        client_id: &str,
+        presented: &str,
+        client_secret: Option<&str>,
+        cmd: RegisterApplication,
+        metadata: ClientMetadataRecord,
+    ) -> Result<(OAuthApplication, AccessTokenSecret), ManageRegistrationError> {
+        let app = self.self_registered(client_id, presented).await?;
+        if let Some(secret) = client_secret {
+            let matches = match app.secrets() {
+                Some(secrets) => {
+                    self.ports
+                        .hasher
+                        .verify(
+                            secret,
+                            &secrets.current().hash,
+                            &registration_actor(app.client_id()),
+                        )
+                        .await?
+                }
+                None => false,
+            };
+            if !matches {
+                return Err(ManageRegistrationError::SecretMismatch);
+            }
+        }
+        let metadata = ClientMetadata::new(metadata);
+        let patch = ApplicationPatch {
+            name: Some(cmd.name),
+            redirect_urls: Some(cmd.redirect_urls),
+            allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
+            grant_types: cmd.grant_types,
+            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
+            keys: cmd.keys,
+            app_type: cmd
+                .app_type
+                .filter(|t| t.as_str() != app.app_type().as_str()),
+            owner_org_id: Some(cmd.owner_org_id)
+                .filter(|org| org.as_str() != app.owner_org_id().as_str()),
+            ..ApplicationPatch::default()
+        };
+        let token = self.new_registration_token()?;
+        let digest = token.digest();
+        let principal = acting_for(request_id, &app);
+        let target = AppRef::ClientId(*app.client_id());
+        let next = self
+            .write_from(
+                Some(app),
+                &principal,
+                &target,
+                None,
+                AuditAction::Updated,
+                |current, now| -> Result<Change, ManageRegistrationError> {
+                    manageable(current, presented)?;
+                    let (applied, metadata) =
+                        match (patch.apply(&principal, current, self, now), &metadata) {
+                            (Ok(applied), Ok(m)) => (applied, m.clone()),
+                            (Err(UpdateError::Invalid(a)), Err(m)) => {
+                                return Err(ManageRegistrationError::Invalid(a.merged(m.clone())));
+                            }
+                            (Err(e), _) => return Err(e.into()),
+                            (Ok(_), Err(m)) => {
+                                return Err(ManageRegistrationError::Invalid(m.clone()));
+                            }
+                        };
+                    let mut changed = current.details().metadata.changed_fields(&metadata);
+                    changed.push(Field::Registration);
+                    let details = RegistrationDetails {
+                        metadata,
+                        access_token: Some(digest),
+                    };
+                    Ok(Some(match applied {
+                        Some((next, mut fields)) => {
+                            fields.extend(changed);
+                            (next.replacing_details(details), fields)
+                        }
+                        None => (current.with_details(details, now), changed),
+                    }))
+                },
+            )
+            .await?;
+        Ok((next, token))
+    }
+
+    /// Deletes the client's registration (RFC 7592 §2.3): the application is disabled, as
+    /// the management API's delete does, and its registration access token stops working
+    /// (so later calls are refused, whoever enables the application again).
+    ///
+    /// # Errors
+    /// As [`ApplicationService::self_registered`]; `Conflict`, `Unavailable`, `Unexpected`.
+    pub async fn delete_self_registration(
+        &self,
+        request_id: Option<&str>,
+        client_id: &str,
+        presented: &str,
+    ) -> Result<(), ManageRegistrationError> {
+        let app = self.self_registered(client_id, presented).await?;
+        let principal = acting_for(request_id, &app);
+        let target = AppRef::ClientId(*app.client_id());
+        self.write_from(
+            Some(app),
+            &principal,
+            &target,
+            None,
+            AuditAction::Disabled,
+            |current, now| -> Result<Change, ManageRegistrationError> {
+                manageable(current, presented)?;
+                let details = RegistrationDetails {
+                    metadata: current.details().metadata.clone(),
+                    access_token: None,
+                };
+                Ok(Some((
+                    current
+                        .with_status(Status::Revoked, now)
+                        .replacing_details(details),
+                    vec![Field::Status, Field::Registration],
+                )))
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+
+    fn new_registration_token(&self) -> Result<AccessTokenSecret, RandomError> {
+        let mut bytes = [0u8; ACCESS_TOKEN_RANDOM_BYTES];
+        self.ports.random.fill(&mut bytes)?;
+        Ok(AccessTokenSecret::from_random_bytes(
+            REGISTRATION_ACCESS_TOKEN_PREFIX,
+            &bytes,
+        ))
+    }
+}
+
+/// Whether the client may manage its registration with `presented`.
+fn manageable(app: &OAuthApplication, presented: &str) -> Result<(), ManageRegistrationError> {
+    if app.registration() == Registration::Dynamic
+        && !app.is_disabled()
+        && app.accepts_registration_token(presented)
+    {
+        Ok(())
+    } else {
+        Err(ManageRegistrationError::InvalidToken)
+    }
+}
+
+/// The client acting as an admin of `app`'s organisation, recorded as `app`'s registration
+/// access token.
+fn acting_for(request_id: Option<&str>, app: &OAuthApplication) -> Principal {
+    let principal = Principal::new(registration_actor(app.client_id()))
+        .with_org(app.owner_org_id().as_str(), OrgRole::Admin);
+    match request_id {
+        Some(id) => principal.with_request_id(id),
+        None => principal,
+    }
+}
