@@ -6,6 +6,9 @@
 //! - The rules: redirect URLs per application type and their matching
 //!   ([`RedirectUrl::matches`]), grant types, the configurable [`ScopeCatalog`], client
 //!   secrets and their rotation ([`Secrets`], [`is_well_formed_secret`]).
+//! - Client ID Metadata Documents: the URL that is the client id
+//!   ([`MetadataDocumentUrl`]), the hosts allowed and their organisations
+//!   ([`HostPatterns`]), and the rules of the document itself ([`MetadataDocument`]).
 //! - The authorization policy ([`policy`]) over a [`Principal`].
 //! - The use cases ([`ApplicationService`]) behind the [`ports`]: storage, the secret
 //!   hasher, the clock and the random source.

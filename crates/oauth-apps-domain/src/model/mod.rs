@@ -6,6 +6,7 @@ mod attributes;
 mod credentials;
 mod ids;
 mod keys;
+mod metadata_document;
 mod page;
 mod redirect;
 mod registration;
@@ -30,6 +31,10 @@ pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
 pub use keys::{
     AuthMethod, Jwks, JwksUri, KeyKind, KeySet, KeySets, KeySource, PreviousKeySet, PublicJwk,
     SigningAlgorithm,
+};
+pub use metadata_document::{
+    BadHostPattern, DocumentRefusal, DocumentUrlRefusal, HostPatternEntryError, HostPatterns,
+    HostPatternsError, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument, MetadataDocumentUrl,
 };
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
