@@ -4,10 +4,10 @@
 use diesel::prelude::*;
 use oauth_apps_domain::{
     AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, ClientMetadata,
-    CredentialSerial, Field, FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication,
-    OAuthApplication, OrgId, PreviousKeySet, PreviousSecret, Registration, RegistrationDetails,
-    RepositoryError, Secret, SecretHash, SecretHint, Secrets, Status, StoredApplication,
-    StoredAuditEvent, Timestamp, TokenDigest, Version, Violation,
+    CredentialSerial, Field, FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource,
+    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, PreviousKeySet, PreviousSecret,
+    Registration, RegistrationDetails, RepositoryError, Secret, SecretHash, SecretHint, Secrets,
+    Status, StoredApplication, StoredAuditEvent, Timestamp, TokenDigest, Version, Violation,
 };
 
 use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
@@ -87,6 +87,7 @@ pub(crate) struct LoadedApplication {
 fn restore_details(
     metadata: Option<&str>,
     access_token: Option<&str>,
+    document: Option<&str>,
 ) -> Result<RegistrationDetails, RepositoryError> {
     let metadata = match metadata {
         None => ClientMetadata::EMPTY,
@@ -96,9 +97,18 @@ fn restore_details(
         .map(TokenDigest::from_hex)
         .transpose()
         .map_err(corrupt(Field::Registration))?;
+    let document = document
+        .map(MetadataDocumentUrl::parse)
+        .transpose()
+        .map_err(|_| {
+            corrupt(Field::MetadataDocument)(Violation::Malformed {
+                what: "metadata document URL",
+            })
+        })?;
     Ok(RegistrationDetails {
         metadata,
         access_token,
+        document,
     })
 }
 
@@ -116,7 +126,7 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
         } = loaded;
         let (registration, details) = match registration {
             None => (Registration::Manual, RegistrationDetails::NONE),
-            Some((kind, metadata, access_token, _document)) => match Registration::parse(&kind) {
+            Some((kind, metadata, access_token, document)) => match Registration::parse(&kind) {
                 Ok(Registration::Manual) | Err(_) => {
                     return Err(corrupt(Field::Registration)(Violation::NotOneOf {
                         allowed: &["dynamic", "metadata_document"],
@@ -124,7 +134,11 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
                 }
                 Ok(registration) => (
                     registration,
-                    restore_details(metadata.as_deref(), access_token.as_deref())?,
+                    restore_details(
+                        metadata.as_deref(),
+                        access_token.as_deref(),
+                        document.as_deref(),
+                    )?,
                 ),
             },
         };

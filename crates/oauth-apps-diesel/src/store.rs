@@ -198,6 +198,7 @@ pub(crate) async fn insert_registration(
     }
     let metadata = metadata_value(details);
     let digest = details.access_token.map(|d| d.to_hex());
+    let document = details.document.as_ref().map(|d| d.as_str());
     on_backend!(conn, |c| {
         diesel::insert_into(client_registrations::table)
             .values((
@@ -205,6 +206,7 @@ pub(crate) async fn insert_registration(
                 client_registrations::kind.eq(registration.as_str()),
                 client_registrations::metadata.eq(metadata.as_deref()),
                 client_registrations::access_token_digest.eq(digest.as_deref()),
+                client_registrations::document_url.eq(document),
             ))
             .execute(c)
             .await

@@ -22,7 +22,8 @@
 //! ```
 //! use std::sync::Arc;
 //! use oauth_apps_domain::testing::{
-//!     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
+//!     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryReplayGuard,
+//!     InMemoryRepository,
 //!     RefuseAssertions, SeededRandom,
 //! };
 //! use oauth_apps_domain::{
@@ -41,6 +42,8 @@
 //!         keys: Arc::new(FakeKeyDirectory::new()),
 //!         assertions: Arc::new(RefuseAssertions),
 //!         replay: Arc::new(InMemoryReplayGuard::new()),
+//!         // Clients named by metadata documents: none in this example.
+//!         documents: Arc::new(InMemoryMetadataDocuments::new()),
 //!     },
 //!     ServiceConfig::default(),
 //! );
@@ -88,25 +91,26 @@ pub use policy::{
 };
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AssertionRefusal,
-    AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock, HasherError,
-    InitialAccessTokenRepository, JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError,
-    RandomError, RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent,
-    SystemClock, VerifiedAssertion,
+    AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock,
+    DocumentFetchError, HasherError, InitialAccessTokenRepository, JWT_BEARER_ASSERTION_TYPE,
+    KeyDirectory, KeyFetchError, MetadataDocuments, RandomError, RandomSource, ReplayGuard,
+    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
-    MockInitialAccessTokenRepository, MockKeyDirectory, MockRandomSource, MockReplayGuard,
-    MockSecretHasher,
+    MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments, MockRandomSource,
+    MockReplayGuard, MockSecretHasher,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
     ErrorKind, EventsError, EventsPage, GetError, InitialAccessTokenPorts,
     InitialAccessTokenService, KeysInput, KeysetPage, ListError, ListTokensError,
     MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS,
-    ManageRegistrationError, MintInitialAccessToken, MintTokenError, MintedToken, NumberedPage,
-    Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
-    RevokePreviousSecretError, RevokeTokenError, RotateKeys, RotateKeysError, RotateSecretError,
-    Rotated, SelfRegistered, ServiceConfig, StatusChangeError, UpdateError,
+    ManageRegistrationError, MetadataError, MintInitialAccessToken, MintTokenError, MintedToken,
+    NumberedPage, Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
+    RequestedClient, ResolveError, ResolveRefusal, RevokePreviousSecretError, RevokeTokenError,
+    RotateKeys, RotateKeysError, RotateSecretError, Rotated, SelfRegistered, ServiceConfig,
+    StatusChangeError, UNNAMED_CLIENT, UpdateError, requested_client,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

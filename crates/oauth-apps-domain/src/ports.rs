@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, CredentialRef, Cursor, InitialAccessToken, InitialAccessTokenId,
-    Jwks, JwksUri, NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest,
-    Version,
+    AppId, ClientId, ClientSecret, CredentialRef, Cursor, DocumentRefusal, InitialAccessToken,
+    InitialAccessTokenId, Jwks, JwksUri, MetadataDocument, MetadataDocumentUrl, NewApplication,
+    OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest, Version,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -485,6 +485,60 @@ pub trait AssertionVerifier: Send + Sync {
         keys: &[Jwks],
         rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal>;
+}
+
+/// Why a client's metadata document could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentFetchError {
+    /// The outbound policy refused the fetch before connecting (a host that resolves to a
+    /// special-purpose address, say).
+    #[error("fetching the document was refused: {0}")]
+    Refused(String),
+    /// The answer is larger than [`crate::MAX_METADATA_DOCUMENT_BYTES`].
+    #[error("the document is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The document breaks a rule.
+    #[error("{0}")]
+    Invalid(DocumentRefusal),
+    /// No document: a connection failure, a time-out, a redirect or a status other than
+    /// 200.
+    #[error("the document could not be fetched: {0}")]
+    Unreachable(String),
+}
+
+impl DocumentFetchError {
+    /// A short, stable name of the rule or failure (`address_refused`, `too_large`,
+    /// `unreachable`, or [`DocumentRefusal::rule`]).
+    #[must_use]
+    pub const fn rule(&self) -> &'static str {
+        match self {
+            Self::Refused(_) => "address_refused",
+            Self::TooLarge { .. } => "too_large",
+            Self::Invalid(refusal) => refusal.rule(),
+            Self::Unreachable(_) => "unreachable",
+        }
+    }
+}
+
+/// Where clients publish their metadata documents (draft-ietf-oauth-client-id-metadata-
+/// document): fetched through the outbound guard, at most 5 KiB, only a valid document
+/// (as [`MetadataDocument::parse`] checks it) kept in a cache, for the time its
+/// `Cache-Control` asks within the adapter's bounds.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MetadataDocuments: Send + Sync {
+    /// The document at `url`, checked: from the cache while it is fresh, else fetched.
+    ///
+    /// # Errors
+    /// [`DocumentFetchError`] saying why there is none.
+    async fn fetch(
+        &self,
+        url: &MetadataDocumentUrl,
+    ) -> Result<MetadataDocument, DocumentFetchError>;
 }
 
 /// Assertions already used: a `jti` is accepted once per client across every replica,

@@ -12,13 +12,14 @@ use async_trait::async_trait;
 
 use crate::model::{
     AppId, CREDENTIAL_USE_RESOLUTION_SECONDS, ClientId, ClientSecret, CredentialRef, Cursor,
-    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, NewApplication, OAuthApplication,
-    OrgId, SecretHash, Timestamp, TokenDigest, Version,
+    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument, MetadataDocumentUrl,
+    NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest, Version,
 };
 use crate::ports::{
     ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent, Clock,
-    HasherError, InitialAccessTokenRepository, KeyDirectory, KeyFetchError, RandomError,
-    RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent, VerifiedAssertion,
+    DocumentFetchError, HasherError, InitialAccessTokenRepository, KeyDirectory, KeyFetchError,
+    MetadataDocuments, RandomError, RandomSource, ReplayGuard, RepositoryError, SecretHasher,
+    StoredAuditEvent, VerifiedAssertion,
 };
 
 #[derive(Default)]
@@ -571,4 +572,72 @@ impl AssertionVerifier for RefuseAssertions {
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
         Err(AssertionRefusal::Malformed)
     }
+}
+
+/// Metadata documents served from memory: what a test publishes at a URL, checked as the
+/// real adapter checks it (never cached, so a changed document is seen at once); an
+/// unpublished URL is unreachable, a refused one refused by the outbound policy. Counts
+/// its fetches.
+#[derive(Default)]
+pub struct InMemoryMetadataDocuments {
+    published: Mutex<HashMap<String, Vec<u8>>>,
+    refused: Mutex<Vec<String>>,
+    fetches: AtomicU64,
+}
+
+impl InMemoryMetadataDocuments {
+    /// Nothing published.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Publishes `body` at `url` (replacing what was there).
+    pub fn publish(&self, url: &str, body: impl Into<Vec<u8>>) {
+        lock(&self.published).insert(url.to_owned(), body.into());
+    }
+
+    /// Makes fetching `url` refused by the outbound policy (a private address, say).
+    pub fn refuse(&self, url: &str) {
+        lock(&self.refused).push(url.to_owned());
+    }
+
+    /// How many fetches were made.
+    #[must_use]
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl MetadataDocuments for InMemoryMetadataDocuments {
+    async fn fetch(
+        &self,
+        url: &MetadataDocumentUrl,
+    ) -> Result<MetadataDocument, DocumentFetchError> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        if lock(&self.refused).iter().any(|u| u == url.as_str()) {
+            return Err(DocumentFetchError::Refused(format!(
+                "{} resolved to a private address",
+                url.host()
+            )));
+        }
+        let body = lock(&self.published)
+            .get(url.as_str())
+            .cloned()
+            .ok_or_else(|| DocumentFetchError::Unreachable("answered 404".into()))?;
+        MetadataDocument::parse(url, &body).map_err(|refusal| match refusal {
+            crate::model::DocumentRefusal::TooLarge { limit, .. } => {
+                DocumentFetchError::TooLarge { limit }
+            }
+            other => DocumentFetchError::Invalid(other),
+        })
+    }
+}
+
+/// The value a mutex guards, even when a panicking test poisoned it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

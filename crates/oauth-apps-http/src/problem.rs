@@ -11,8 +11,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
     AuthenticateError, ErrorKind, EventsError, Field, GetError, ListError, ListTokensError,
-    MintTokenError, RegisterError, RevokePreviousSecretError, RevokeTokenError, RotateKeysError,
-    RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
+    MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError, RevokeTokenError,
+    RotateKeysError, RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -371,6 +371,7 @@ use_case_error!(
     MintTokenError: Invalid,
     ListTokensError: Invalid,
     RevokeTokenError,
+    ResolveError,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {

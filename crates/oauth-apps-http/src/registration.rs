@@ -9,10 +9,11 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{
-    ClientMetadataRecord, ErrorKind, Field, KeysInput, ManageRegistrationError, OAuthApplication,
-    OrgRole, Principal, RegisterApplication, RegisterError, ValidationErrors,
+    ClientMetadataRecord, ErrorKind, Field, ManageRegistrationError, OAuthApplication, OrgRole,
+    Principal, RegisterApplication, RegisterError, RequestedClient, ValidationErrors,
+    requested_client,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -22,7 +23,11 @@ use crate::wire::current_keys;
 
 /// The client metadata this registry understands (RFC 7591 §2); any other member is
 /// ignored, as §2 asks.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the request body's schema; the body is read by requested_client"
+)]
 pub struct ClientMetadata {
     /// Where the authorization server may send the user back (§2).
     #[serde(default)]
@@ -271,84 +276,17 @@ fn metadata_object(body: &[u8]) -> Result<Map<String, Value>, String> {
 
 /// The registration `object` asks for, in the organisation `org`; or, for metadata whose
 /// members have the wrong JSON types or are inconsistent (§2.1), what is wrong.
-fn registration(org: &str, object: Map<String, Value>) -> Result<Requested, String> {
+fn registration(org: &str, object: &Map<String, Value>) -> Result<Requested, String> {
     let server_issued = SERVER_ISSUED
         .into_iter()
         .find(|name| object.contains_key(*name));
-    // Members this registry does not understand are ignored (§2): serde skips them, and
-    // a member sent as `null` reads as left out.
-    let m: ClientMetadata = serde_json::from_value(Value::Object(object))
-        .map_err(|e| format!("a member has the wrong type: {e}"))?;
-    let grants = m
-        .grant_types
-        .unwrap_or_else(|| vec!["authorization_code".to_owned()]);
-    let responses = m.response_types.unwrap_or_else(|| vec!["code".to_owned()]);
-    // §2.1: `code` and `authorization_code` go together; no other response type is
-    // served (the implicit flow is not).
-    if let Some(other) = responses.iter().find(|r| r.as_str() != "code") {
-        return Err(format!(
-            "response_types: {other:?} is not supported (only \"code\")"
-        ));
-    }
-    let code = responses.iter().any(|r| r == "code");
-    let authorization_code = grants.iter().any(|g| g == "authorization_code");
-    if code != authorization_code {
-        return Err(
-            "response_types \"code\" and grant_types \"authorization_code\" go together (RFC 7591 §2.1)"
-                .to_owned(),
-        );
-    }
-    let method = m.token_endpoint_auth_method;
-    let app_type = match (m.application_type.as_deref(), method.as_deref()) {
-        (None | Some("web"), Some("none")) => "public",
-        (None | Some("web"), _) => "web",
-        (Some("native"), _) => "native",
-        (Some(other), _) => {
-            return Err(format!(
-                "application_type must be \"web\" or \"native\" (got {other:?})"
-            ));
-        }
-    };
-    let metadata = ClientMetadataRecord {
-        client_uri: m.client_uri,
-        logo_uri: m.logo_uri,
-        tos_uri: m.tos_uri,
-        policy_uri: m.policy_uri,
-        contacts: m.contacts.unwrap_or_default(),
-        software_id: m.software_id,
-        software_version: m.software_version,
-    };
-    let cmd = RegisterApplication {
-        owner_org_id: org.to_owned(),
-        name: m
-            .client_name
-            .unwrap_or_else(|| "Dynamically registered client".to_owned()),
-        description: None,
-        app_type: Some(app_type.to_owned()),
-        redirect_urls: m.redirect_uris.unwrap_or_default(),
-        allowed_scopes: Some(
-            m.scope
-                .as_deref()
-                .unwrap_or("")
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ),
-        grant_types: Some(grants),
-        access_level: None,
-        is_first_party: None,
-        token_endpoint_auth_method: method,
-        keys: KeysInput {
-            jwks: m.jwks,
-            jwks_uri: m.jwks_uri,
-        },
-    };
+    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let RequestedClient { cmd, metadata } = requested_client(org, object).map_err(|e| e.0)?;
     Ok(Requested {
         cmd,
         metadata,
-        client_id: m.client_id,
-        client_secret: m.client_secret,
+        client_id: text("client_id"),
+        client_secret: text("client_secret"),
         server_issued,
     })
 }
@@ -440,7 +378,7 @@ pub async fn register(
         Err(e) => return unavailable(&e),
     };
     let requested = match metadata_object(&body)
-        .and_then(|object| registration(token.owner_org_id.as_str(), object))
+        .and_then(|object| registration(token.owner_org_id.as_str(), &object))
     {
         Ok(requested) => requested,
         Err(description) => return bad_metadata(description),
@@ -582,7 +520,7 @@ pub async fn replace(
         Err(e) => return managed(&e),
     };
     let requested = match metadata_object(&body)
-        .and_then(|object| registration(app.owner_org_id().as_str(), object))
+        .and_then(|object| registration(app.owner_org_id().as_str(), &object))
     {
         Ok(requested) => requested,
         Err(description) => return bad_metadata(description),

@@ -273,8 +273,9 @@ mod tests {
     use actix_web::test as actix_test;
     use actix_web::{App, web};
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens, InMemoryReplayGuard,
-        InMemoryRepository, RefuseAssertions, SeededRandom,
+        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens,
+        InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, RefuseAssertions,
+        SeededRandom,
     };
     use oauth_apps_domain::{
         ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports,
@@ -407,6 +408,7 @@ mod tests {
                 keys: Arc::new(FakeKeyDirectory::new()),
                 assertions: Arc::new(RefuseAssertions),
                 replay: Arc::new(InMemoryReplayGuard::new()),
+                documents: Arc::new(InMemoryMetadataDocuments::new()),
             },
             ServiceConfig::default(),
         );

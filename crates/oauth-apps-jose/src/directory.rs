@@ -70,8 +70,8 @@ impl fmt::Debug for PublishedKeys {
         let cache = self.lock();
         f.debug_struct("PublishedKeys")
             .field("guard", &self.guard)
-            .field("cached", &cache.entries.len())
-            .field("capacity", &cache.capacity)
+            .field("cached", &cache.len())
+            .field("capacity", &cache.capacity())
             .finish_non_exhaustive()
     }
 }
@@ -98,14 +98,14 @@ impl PublishedKeys {
     /// Keeps at most `capacity` URLs (at least one).
     #[must_use]
     pub fn with_capacity(self, capacity: usize) -> Self {
-        self.lock().capacity = capacity.max(1);
+        self.lock().set_capacity(capacity);
         self
     }
 
     /// How many URLs have a set in the cache (fresh or not).
     #[must_use]
     pub fn cached(&self) -> usize {
-        self.lock().entries.len()
+        self.lock().len()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, KeyCache> {
@@ -151,8 +151,8 @@ impl KeyDirectory for PublishedKeys {
     }
 }
 
-struct Entry {
-    jwks: Jwks,
+struct Entry<V> {
+    value: V,
     /// When the last fetch of this URL started (a refresh counts from it).
     fetched_at: Instant,
     /// Served until then.
@@ -161,20 +161,39 @@ struct Entry {
     used: u64,
 }
 
-/// The sets by URL, bounded, least recently used out.
-struct KeyCache {
-    entries: HashMap<JwksUri, Entry>,
+/// What was fetched, by URL, bounded, least recently used out: the key sets here, the
+/// metadata documents in [`crate::PublishedDocuments`].
+pub(crate) struct FetchCache<K, V> {
+    entries: HashMap<K, Entry<V>>,
     capacity: usize,
     uses: u64,
 }
 
-impl KeyCache {
-    fn new(capacity: usize) -> Self {
+/// The key sets by URL.
+type KeyCache = FetchCache<JwksUri, Jwks>;
+
+impl<K: Clone + Eq + std::hash::Hash, V: Clone> FetchCache<K, V> {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             entries: HashMap::new(),
             capacity,
             uses: 0,
         }
+    }
+
+    /// How many URLs it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The most URLs it holds.
+    pub(crate) const fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Holds at most `capacity` URLs (at least one) from now on.
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity.max(1);
     }
 
     fn next_use(&mut self) -> u64 {
@@ -185,7 +204,7 @@ impl KeyCache {
     /// The cached set when it is the answer; `None` when the caller should fetch. A refresh
     /// that will fetch takes the URL's slot for the interval at once, so that concurrent
     /// refreshes answer from the cache instead of fetching too.
-    fn before_fetch(&mut self, uri: &JwksUri, refresh: bool, now: Instant) -> Option<Jwks> {
+    pub(crate) fn before_fetch(&mut self, uri: &K, refresh: bool, now: Instant) -> Option<V> {
         let used = self.next_use();
         let entry = self.entries.get_mut(uri)?;
         if now >= entry.fresh_until {
@@ -196,10 +215,10 @@ impl KeyCache {
             return None;
         }
         entry.used = used;
-        Some(entry.jwks.clone())
+        Some(entry.value.clone())
     }
 
-    fn store(&mut self, uri: &JwksUri, jwks: Jwks, fetched_at: Instant, fresh_for: Duration) {
+    pub(crate) fn store(&mut self, uri: &K, value: V, fetched_at: Instant, fresh_for: Duration) {
         let used = self.next_use();
         if !self.entries.contains_key(uri) && self.entries.len() >= self.capacity {
             // O(n) on a full cache only; n is at most a few thousand.
@@ -215,7 +234,7 @@ impl KeyCache {
         self.entries.insert(
             uri.clone(),
             Entry {
-                jwks,
+                value,
                 fetched_at,
                 fresh_until: fetched_at + fresh_for,
                 used,

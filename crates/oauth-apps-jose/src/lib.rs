@@ -10,6 +10,9 @@
 //!   `jwks_uri`, fetched only through the [`OutboundGuard`] (SSRF policy, https, time-out,
 //!   size limit; `docs/outbound.md`) and cached per `Cache-Control` within 5 minutes to
 //!   24 hours, with a refresh for an unknown `kid` at most once a minute per URL.
+//! - [`PublishedDocuments`] implements [`MetadataDocuments`]: the Client ID Metadata
+//!   Documents clients publish at their client id, through the same guard with a 5 KiB
+//!   limit, checked, and cached the same way.
 //!
 //! Nothing cryptographic is done here: decoding keys, algorithms and signatures are
 //! `jsonwebtoken`'s (its `rust_crypto` provider); what a JWK may hold is the domain's
@@ -34,14 +37,17 @@
 //!
 //! [`AssertionVerifier`]: oauth_apps_domain::AssertionVerifier
 //! [`KeyDirectory`]: oauth_apps_domain::KeyDirectory
+//! [`MetadataDocuments`]: oauth_apps_domain::MetadataDocuments
 //! [`OutboundGuard`]: oauth_apps_outbound::OutboundGuard
 #![deny(missing_docs)]
 
 mod directory;
+mod documents;
 mod verifier;
 
 pub use directory::{
     ACCEPT, DEFAULT_CAPACITY, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS, PublishedKeys,
     REFRESH_INTERVAL,
 };
+pub use documents::{DOCUMENT_ACCEPT, PublishedDocuments};
 pub use verifier::JoseAssertionVerifier;

@@ -226,6 +226,21 @@ impl OutboundGuard {
     /// [`FetchError`]: refused by policy, time-out, too large, TLS or connection failure, a
     /// redirect, another status, or the unexpected.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        self.get_at_most(url, accept, self.max_bytes).await
+    }
+
+    /// [`OutboundGuard::get`] with a smaller size limit for this fetch: `limit` bytes, or
+    /// the guard's own limit if that is smaller.
+    ///
+    /// # Errors
+    /// As [`OutboundGuard::get`]; [`FetchError::TooLarge`] names the limit applied.
+    pub async fn get_at_most(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: u64,
+    ) -> Result<Fetched, FetchError> {
+        let max_bytes = limit.min(self.max_bytes);
         let url = self
             .check_url(url)
             .map_err(|r| FetchError::Refused(Refusal::Url(r)))?;
@@ -255,11 +270,9 @@ impl OutboundGuard {
                 status: status.as_u16(),
             });
         }
-        let too_large = FetchError::TooLarge {
-            limit: self.max_bytes,
-        };
+        let too_large = FetchError::TooLarge { limit: max_bytes };
         let declared = response.content_length();
-        if declared.is_some_and(|length| length > self.max_bytes) {
+        if declared.is_some_and(|length| length > max_bytes) {
             return Err(too_large);
         }
 
@@ -275,7 +288,7 @@ impl OutboundGuard {
                 .filter_map(|v| v.to_str().ok()),
         );
 
-        let limit = usize::try_from(self.max_bytes).unwrap_or(usize::MAX);
+        let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
         let expected = declared.map_or(0, |l| usize::try_from(l).unwrap_or(limit));
         let mut body = Vec::with_capacity(expected.min(limit));
         while let Some(chunk) = response.chunk().await.map_err(fail)? {

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use oauth_apps_domain::{
     AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
-    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, ClientMetadataRecord,
-    CredentialKind, CredentialRef, CredentialSerial, Credentials, Cursor, Description, Field,
-    GracePeriod, GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, KeySet,
-    KeySetRecord, KeySets, KeySource, KeysRecord, NewApplication, OAuthApplication, OrgId, Profile,
-    RedirectUrls, Registration, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash,
-    SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
+    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, ClientMetadata,
+    ClientMetadataRecord, CredentialKind, CredentialRef, CredentialSerial, Credentials, Cursor,
+    Description, Field, GracePeriod, GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks,
+    JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord, MetadataDocumentUrl,
+    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, Registration,
+    RegistrationDetails, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
+    SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 
 use crate::Fixture;
@@ -756,6 +757,7 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
         } else {
             ClientMetadataRecord::default()
         },
+        metadata_document: None,
         registration_access_token: (id % 2 == 1)
             .then(|| TokenDigest::of(&format!("oart_imported-{id}")).to_hex()),
         created_at: at(id * 100),
@@ -1567,6 +1569,84 @@ pub async fn registration_round_trips(f: &impl Fixture) {
         let found = listed.iter().find(|a| a.id() == app.id()).expect("listed");
         assert_eq!(found.registration(), app.registration());
     }
+}
+
+/// What a registration keeps (the client's metadata, the registration access token's
+/// digest, the metadata document's URL) round-trips through insert, update and reads; a
+/// second application cannot take a document URL another one has.
+pub async fn registration_details_round_trip(f: &impl Fixture) {
+    let repo = f.repository();
+    let metadata = ClientMetadata::new(ClientMetadataRecord {
+        client_uri: Some("https://client.example/".into()),
+        logo_uri: Some("https://client.example/logo.png".into()),
+        contacts: vec!["ops@client.example".into(), "sec@client.example".into()],
+        software_id: Some("soft-1".into()),
+        software_version: Some("1.2.3".into()),
+        ..ClientMetadataRecord::default()
+    })
+    .expect("valid metadata");
+    let dynamic = insert(
+        &*repo,
+        new_app("acme", "dynamic", at(10))
+            .with_registration(Registration::Dynamic)
+            .with_details(RegistrationDetails {
+                metadata: metadata.clone(),
+                access_token: Some(TokenDigest::of("oart_first")),
+                document: None,
+            }),
+    )
+    .await;
+    let stored = reload(&*repo, &dynamic).await;
+    assert_eq!(stored, dynamic);
+    assert!(stored.accepts_registration_token("oart_first"));
+    // Replaced metadata and a rotated token, written as one change.
+    let next = stored.with_details(
+        RegistrationDetails {
+            metadata: ClientMetadata::EMPTY,
+            access_token: Some(TokenDigest::of("oart_second")),
+            document: None,
+        },
+        at(20),
+    );
+    write(
+        &*repo,
+        &stored,
+        &next,
+        AuditAction::Updated,
+        vec![Field::Registration],
+    )
+    .await;
+    let reread = reload(&*repo, &dynamic).await;
+    assert_eq!(reread, next);
+    assert!(reread.accepts_registration_token("oart_second"));
+    assert!(!reread.accepts_registration_token("oart_first"));
+
+    let url = MetadataDocumentUrl::parse("https://tools.example.com/tool.json").expect("url");
+    let document = |label: &str| {
+        new_app("acme", label, at(30))
+            .with_registration(Registration::MetadataDocument)
+            .with_details(RegistrationDetails {
+                metadata: metadata.clone(),
+                access_token: None,
+                document: Some(url.clone()),
+            })
+    };
+    let resolved = insert(&*repo, document("document")).await;
+    let stored = reload(&*repo, &resolved).await;
+    assert_eq!(stored.details().document.as_ref(), Some(&url));
+    assert_eq!(stored, resolved);
+    let listed = repo.list_after(&org("acme"), None, 10).await.unwrap();
+    let found = listed
+        .iter()
+        .find(|a| a.id() == resolved.id())
+        .expect("listed");
+    assert_eq!(found.details(), resolved.details());
+    assert!(
+        repo.insert(&document("again"), &event(AuditAction::Created, at(40)))
+            .await
+            .is_err(),
+        "one application per document URL"
+    );
 }
 
 /// An initial access token of `org` minted at `created` seconds, expiring `lifetime`

@@ -96,7 +96,13 @@ pub enum Script {
     StallBeforeHandshake,
     /// Reads the request head and sends a chunked body that never ends.
     EndlessChunks,
+    /// Reads the request head and sends the answer its path has in the table (which the
+    /// test may change meanwhile), or a 404; then closes.
+    Routes(Routes),
 }
+
+/// Answers by request path (`/client.json`, with its query), shared with the test.
+pub type Routes = Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>>;
 
 /// A running server on `127.0.0.1`.
 pub struct Server {
@@ -198,6 +204,7 @@ async fn serve(
     let Some(head) = read_head(&mut tls).await else {
         return;
     };
+    let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
     let n = {
         let mut seen = seen.lock().expect("heads");
         seen.push(head);
@@ -226,6 +233,12 @@ async fn serve(
             chunk.extend_from_slice(&[b'x'; 1024]);
             chunk.extend_from_slice(b"\r\n");
             while tls.write_all(&chunk).await.is_ok() {}
+        }
+        Script::Routes(routes) => {
+            let found = routes.lock().expect("routes").get(&path).cloned();
+            let answer = found.unwrap_or_else(|| answer("404 Not Found", &[], b""));
+            let _ = tls.write_all(&answer).await;
+            let _ = tls.shutdown().await;
         }
         Script::StallBeforeHandshake => {}
     }

@@ -90,6 +90,7 @@ macro_rules! repository_contract_tests {
             assertion_ids_are_single_use_per_client_across_replicas,
             expired_assertion_ids_are_purged_and_may_be_used_again,
             registration_round_trips,
+            registration_details_round_trip,
             initial_access_tokens_round_trip,
             initial_access_tokens_are_redeemed_while_usable,
         );

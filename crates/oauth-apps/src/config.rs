@@ -74,6 +74,9 @@ pub struct Config {
     /// out (RFC 7592's `registration_client_uri`); unset: the scheme and host of the
     /// request.
     pub public_url: Option<String>,
+    /// The hosts whose Client ID Metadata Documents are resolved, each with the
+    /// organisation owning their clients (`OAUTH_APPS_CIMD_ALLOWED_HOSTS`); empty: none.
+    pub metadata_document_hosts: oauth_apps_domain::HostPatterns,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -260,6 +263,17 @@ impl Config {
                 }
                 trimmed
             });
+        let metadata_document_hosts = get("OAUTH_APPS_CIMD_ALLOWED_HOSTS")
+            .map(|setting| {
+                oauth_apps_domain::HostPatterns::parse(&setting).unwrap_or_else(|e| {
+                    errors.push(format!(
+                        "OAUTH_APPS_CIMD_ALLOWED_HOSTS must list host=organisation entries \
+                         separated by commas, such as *.example.com=acme: {e}"
+                    ));
+                    oauth_apps_domain::HostPatterns::default()
+                })
+            })
+            .unwrap_or_default();
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -284,6 +298,7 @@ impl Config {
                 outbound,
                 credential_telemetry,
                 public_url,
+                metadata_document_hosts,
             })
         } else {
             Err(ConfigError(errors))

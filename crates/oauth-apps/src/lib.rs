@@ -22,7 +22,7 @@ use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
 use oauth_apps_http::{AppState, Readiness, RegistrationSettings, ServerConfig};
-use oauth_apps_jose::{JoseAssertionVerifier, PublishedKeys};
+use oauth_apps_jose::{JoseAssertionVerifier, PublishedDocuments, PublishedKeys};
 use oauth_apps_outbound::OutboundGuard;
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -348,14 +348,16 @@ fn state(
             hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
-            keys: Arc::new(PublishedKeys::new(guard)),
+            keys: Arc::new(PublishedKeys::new(guard.clone())),
             assertions: Arc::new(JoseAssertionVerifier::new()),
             replay: wired.replay,
+            documents: Arc::new(PublishedDocuments::new(guard)),
         },
         ServiceConfig {
             scope_catalog: config.scope_catalog.clone(),
             assertion_audiences: config.assertion_audiences.clone(),
             record_credential_use: config.credential_telemetry,
+            metadata_document_hosts: config.metadata_document_hosts.clone(),
             ..ServiceConfig::default()
         },
     );

@@ -138,6 +138,9 @@ struct AppLine {
     /// The SHA-256 (hexadecimal) of a self-registered client's registration access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     registration_access_token_digest: Option<String>,
+    /// The URL of the metadata document the client was resolved from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metadata_document: Option<String>,
     created_at: String,
     updated_at: String,
     version: i64,
@@ -314,6 +317,7 @@ impl AppLine {
             client_metadata: (!app.details().metadata.is_empty())
                 .then(|| app.details().metadata.to_json()),
             registration_access_token_digest: r.registration_access_token.clone(),
+            metadata_document: r.metadata_document.clone(),
             keys: app.keys().map(|keys| KeysLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
@@ -438,6 +442,7 @@ impl AppLine {
                 None => ClientMetadataRecord::default(),
             },
             registration_access_token: self.registration_access_token_digest,
+            metadata_document: self.metadata_document,
             created_at,
             updated_at: time("updatedAt", &self.updated_at)?,
             version: self.version,

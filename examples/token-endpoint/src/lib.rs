@@ -435,8 +435,8 @@ mod tests {
     use super::*;
     use actix_web::test as actix_test;
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
-        SeededRandom,
+        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryReplayGuard,
+        InMemoryRepository, SeededRandom,
     };
     use oauth_apps_domain::{
         AssertionRefusal, KeysInput, MockApplicationRepository, MockAssertionVerifier, OrgRole,
@@ -498,6 +498,7 @@ mod tests {
                     keys: Arc::new(FakeKeyDirectory::new()),
                     assertions: Arc::new(assertions),
                     replay: Arc::new(InMemoryReplayGuard::new()),
+                    documents: Arc::new(InMemoryMetadataDocuments::new()),
                 },
                 ServiceConfig {
                     assertion_audiences: vec![AUDIENCE.into()],

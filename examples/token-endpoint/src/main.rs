@@ -12,7 +12,7 @@ use actix_web::{App, HttpServer, web};
 use oauth_apps_argon2::{Argon2Hasher, HasherConfig, OsRandom};
 use oauth_apps_domain::{ApplicationService, Ports, ServiceConfig, SystemClock};
 use oauth_apps_example_token_endpoint::{TokenEndpoint, routes};
-use oauth_apps_jose::{JoseAssertionVerifier, PublishedKeys};
+use oauth_apps_jose::{JoseAssertionVerifier, PublishedDocuments, PublishedKeys};
 use oauth_apps_outbound::{ALLOW_SETTING, CA_FILE_SETTING, OutboundConfig, OutboundGuard};
 use oauth_apps_postgres::{PgConfig, PgRepository};
 
@@ -45,7 +45,8 @@ async fn main() -> std::io::Result<()> {
                 hasher: Arc::new(hasher),
                 clock: Arc::new(SystemClock),
                 random: Arc::new(OsRandom),
-                keys: Arc::new(PublishedKeys::new(guard)),
+                keys: Arc::new(PublishedKeys::new(guard.clone())),
+                documents: Arc::new(PublishedDocuments::new(guard)),
                 assertions: Arc::new(JoseAssertionVerifier::new()),
                 replay: Arc::new(repository),
             },

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oauth_apps_argon2::{Argon2Hasher, HasherConfig, OsRandom};
-use oauth_apps_domain::testing::{FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions};
+use oauth_apps_domain::testing::{
+    FakeKeyDirectory, InMemoryMetadataDocuments, InMemoryReplayGuard, RefuseAssertions,
+};
 use oauth_apps_domain::{
     ApplicationService, KeysInput, OrgRole, Ports, Principal, RegisterApplication, Registered,
     ServiceConfig, SystemClock,
@@ -128,6 +130,7 @@ async fn authlib_obtains_tokens_by_each_registered_method_and_no_other() {
             keys: Arc::new(FakeKeyDirectory::new()),
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
+            documents: Arc::new(InMemoryMetadataDocuments::new()),
         },
         ServiceConfig {
             assertion_audiences: vec![url.clone()],

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use actix_web::{App, HttpServer, web};
 use base64::Engine;
 use oauth_apps_argon2::{Argon2Hasher, HasherConfig, OsRandom};
-use oauth_apps_domain::testing::{FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions};
+use oauth_apps_domain::testing::{
+    FakeKeyDirectory, InMemoryMetadataDocuments, InMemoryReplayGuard, RefuseAssertions,
+};
 use oauth_apps_domain::{
     AppRef, ApplicationService, KeysInput, OrgRole, Ports, Principal, RegisterApplication,
     ServiceConfig, SystemClock,
@@ -69,6 +71,7 @@ async fn client_credentials_through_the_registry() {
             keys: Arc::new(FakeKeyDirectory::new()),
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
+            documents: Arc::new(InMemoryMetadataDocuments::new()),
         },
         ServiceConfig::default(),
     ));

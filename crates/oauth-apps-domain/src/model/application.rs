@@ -5,6 +5,7 @@ use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::credentials::{CredentialRef, CredentialSerial, Credentials};
 use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
 use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
+use super::metadata_document::MetadataDocumentUrl;
 use super::redirect::RedirectUrls;
 use super::registration::{
     ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
@@ -656,6 +657,17 @@ impl OAuthApplication {
         let metadata = c.check_all(
             ClientMetadata::new(record.client_metadata).map_err(|e| e.errors().to_vec()),
         );
+        let document = match record.metadata_document.as_deref() {
+            Some(url) => c
+                .check(
+                    Field::MetadataDocument,
+                    MetadataDocumentUrl::parse(url).map_err(|_| Violation::Malformed {
+                        what: "metadata document URL",
+                    }),
+                )
+                .map(Some),
+            None => Some(None),
+        };
         let access_token = match record.registration_access_token.as_deref() {
             Some(hex) => c
                 .check(Field::Registration, TokenDigest::from_hex(hex))
@@ -677,6 +689,7 @@ impl OAuthApplication {
             Some(keys),
             Some(metadata),
             Some(access_token),
+            Some(document),
             Some(version),
         ) = (
             id,
@@ -692,6 +705,7 @@ impl OAuthApplication {
             keys,
             metadata,
             access_token,
+            document,
             version,
         )
         else {
@@ -727,6 +741,7 @@ impl OAuthApplication {
             details: RegistrationDetails {
                 metadata,
                 access_token,
+                document,
             },
             created_at: record.created_at,
             updated_at: record.updated_at,
@@ -853,6 +868,11 @@ impl Inner {
             registration: self.registration.as_str().to_owned(),
             client_metadata: self.details.metadata.record().clone(),
             registration_access_token: self.details.access_token.map(|d| d.to_hex()),
+            metadata_document: self
+                .details
+                .document
+                .as_ref()
+                .map(|d| d.as_str().to_owned()),
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version.get(),
@@ -901,6 +921,8 @@ pub struct ApplicationRecord {
     pub client_metadata: ClientMetadataRecord,
     /// The digest of its registration access token (64 lowercase hexadecimal characters).
     pub registration_access_token: Option<String>,
+    /// The URL of the metadata document it was resolved from.
+    pub metadata_document: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.

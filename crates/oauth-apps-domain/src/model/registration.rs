@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::access_token::TokenDigest;
+use super::metadata_document::MetadataDocumentUrl;
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The prefix of every registration access token (RFC 7592 §3), so that secret scanners
@@ -333,6 +334,9 @@ pub struct RegistrationDetails {
     pub metadata: ClientMetadata,
     /// What is kept of its registration access token; `None`: it has none.
     pub access_token: Option<TokenDigest>,
+    /// The URL of the metadata document the client was resolved from (its client id in
+    /// that protocol), for a [`Registration::MetadataDocument`] client.
+    pub document: Option<MetadataDocumentUrl>,
 }
 
 impl RegistrationDetails {
@@ -340,6 +344,7 @@ impl RegistrationDetails {
     pub const NONE: Self = Self {
         metadata: ClientMetadata::EMPTY,
         access_token: None,
+        document: None,
     };
 }
 

@@ -232,6 +232,8 @@ pub(crate) enum Failure {
 
 pub(crate) const NOT_AN_ADMIN: &str = "only admins of the owner organisation may change it";
 pub(crate) const FIRST_PARTY: &str = "only platform admins may set is_first_party";
+pub(crate) const FOLLOWS_DOCUMENT: &str = "an application registered from its metadata document \
+     changes only with its document (it may be disabled and enabled)";
 pub(crate) const NOT_AN_AUTHENTICATOR: &str =
     "only callers with the client-authenticator or platform-admin role may verify secrets";
 

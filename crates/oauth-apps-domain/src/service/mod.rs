@@ -1,38 +1,42 @@
 //! The use cases, as one application service over the ports.
 
+mod client_metadata;
 mod errors;
 mod initial_access;
+mod metadata_documents;
 mod precondition;
 mod self_registration;
 
 use std::sync::{Arc, OnceLock};
 
+pub use client_metadata::{MetadataError, RequestedClient, UNNAMED_CLIENT, requested_client};
 pub use errors::{
     AuthenticateError, ErrorKind, EventsError, GetError, ListError, ListTokensError,
     MintTokenError, RegisterError, RevokePreviousSecretError, RevokeTokenError, RotateKeysError,
     RotateSecretError, StatusChangeError, UpdateError,
 };
-use errors::{FIRST_PARTY, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use initial_access::{
     InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
 };
+pub use metadata_documents::{ResolveError, ResolveRefusal};
 pub use precondition::Precondition;
 pub use self_registration::{ManageRegistrationError, SelfRegistered};
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,
-    CredentialKind, CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes, Jwks,
-    JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication, OrgId, PageNumber,
-    PageSize, Profile, RedirectUrls, Registration, RegistrationDetails, RotationRefused,
-    SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint, Secrets, Status,
-    Timestamp, grant_rule_errors, is_well_formed_secret,
+    CredentialKind, CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes,
+    HostPatterns, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication,
+    OrgId, PageNumber, PageSize, Profile, RedirectUrls, Registration, RegistrationDetails,
+    RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
+    Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
     ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditAction,
-    AuditEvent, Clock, KeyDirectory, KeyFetchError, RandomSource, ReplayGuard, RepositoryError,
-    SecretHasher, StoredAuditEvent,
+    AuditEvent, Clock, KeyDirectory, KeyFetchError, MetadataDocuments, RandomSource, ReplayGuard,
+    RepositoryError, SecretHasher, StoredAuditEvent,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -53,6 +57,8 @@ pub struct Ports {
     pub assertions: Arc<dyn AssertionVerifier>,
     /// The assertions already used, across replicas.
     pub replay: Arc<dyn ReplayGuard>,
+    /// Where clients publish their metadata documents.
+    pub documents: Arc<dyn MetadataDocuments>,
 }
 
 /// The service's settings.
@@ -70,6 +76,9 @@ pub struct ServiceConfig {
     /// Whether each credential's last use is written (at most once a minute per
     /// credential; see [`ApplicationRepository::record_use`]). On by default.
     pub record_credential_use: bool,
+    /// The hosts whose metadata documents are resolved, each bound to the organisation
+    /// that owns their clients; empty (the default): none.
+    pub metadata_document_hosts: HostPatterns,
 }
 
 impl Default for ServiceConfig {
@@ -79,6 +88,7 @@ impl Default for ServiceConfig {
             max_write_attempts: 64,
             assertion_audiences: Vec::new(),
             record_credential_use: true,
+            metadata_document_hosts: HostPatterns::default(),
         }
     }
 }
@@ -271,6 +281,9 @@ pub enum Refusal {
     /// The assertion's `jti` was used before.
     #[error("the assertion was used before (jti replayed)")]
     Replayed,
+    /// The client id is a metadata document URL that did not resolve.
+    #[error("the client's metadata document did not resolve: {0}")]
+    MetadataDocument(ResolveRefusal),
 }
 
 /// How far ahead an assertion's `exp` may be (RFC 7523 leaves it to the server).
@@ -500,6 +513,7 @@ impl ApplicationService {
             cmd,
             Registration::Manual,
             RegistrationDetails::NONE,
+            None,
         )
         .await
     }
@@ -522,6 +536,7 @@ impl ApplicationService {
         cmd: RegisterApplication,
         registration: Registration,
         details: RegistrationDetails,
+        fixed_client_id: Option<ClientId>,
     ) -> Result<Registered, RegisterError> {
         let org = OrgId::parse(cmd.owner_org_id.as_str())
             .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
@@ -555,7 +570,10 @@ impl ApplicationService {
         }
         changed.extend(ClientMetadata::EMPTY.changed_fields(&details.metadata));
         let mut new = NewApplication::new(
-            self.new_client_id()?,
+            match fixed_client_id {
+                Some(id) => id,
+                None => self.new_client_id()?,
+            },
             org,
             valid.app_type,
             valid.profile,
@@ -574,7 +592,7 @@ impl ApplicationService {
                         client_secret: secret,
                     });
                 }
-                Err(RepositoryError::DuplicateClientId) => {
+                Err(RepositoryError::DuplicateClientId) if fixed_client_id.is_none() => {
                     new = new.with_client_id(self.new_client_id()?);
                 }
                 Err(e) => return Err(e.into()),
@@ -696,7 +714,12 @@ impl ApplicationService {
             target,
             expected.as_ref(),
             AuditAction::Updated,
-            |app, now| patch.apply(principal, app, self, now),
+            |app, now| {
+                if app.registration() == Registration::MetadataDocument {
+                    return Err(UpdateError::Forbidden(FOLLOWS_DOCUMENT));
+                }
+                patch.apply(principal, app, self, now)
+            },
         )
         .await
     }
@@ -840,6 +863,9 @@ impl ApplicationService {
             None,
             AuditAction::KeysRotated,
             |app, now| {
+                if app.registration() == Registration::MetadataDocument {
+                    return Err(RotateKeysError::Forbidden(FOLLOWS_DOCUMENT));
+                }
                 app.with_rotated_keys(source.clone(), grace, now)
                     .map(|next| Some((next, vec![field])))
                     .map_err(|_| RotateKeysError::Revoked)
@@ -1013,11 +1039,30 @@ impl ApplicationService {
             Some(id) => Some(id.to_owned()),
             None => self.ports.assertions.subject(assertion),
         };
-        let Some(id) = named.and_then(|id| ClientId::parse(&id).ok()) else {
+        let Some(named) = named else {
             return Ok(Invalid(Refusal::UnknownClient));
         };
-        let Some(app) = self.ports.repository.find_by_client_id(&id).await? else {
-            return Ok(Invalid(Refusal::UnknownClient));
+        let app = if named.contains("://") {
+            // A metadata document client: `iss` and `sub` are its URL.
+            match self.resolve_document(&named).await {
+                Ok(app) => app,
+                Err(ResolveError::Disabled) => return Ok(Invalid(Refusal::Disabled)),
+                Err(ResolveError::Refused(refusal)) => {
+                    return Ok(Invalid(Refusal::MetadataDocument(refusal)));
+                }
+                Err(ResolveError::Unavailable(source)) => {
+                    return Err(AuthenticateError::Unavailable(source));
+                }
+                Err(e) => return Err(AuthenticateError::Unexpected(Box::new(e))),
+            }
+        } else {
+            let Some(id) = ClientId::parse(&named).ok() else {
+                return Ok(Invalid(Refusal::UnknownClient));
+            };
+            let Some(app) = self.ports.repository.find_by_client_id(&id).await? else {
+                return Ok(Invalid(Refusal::UnknownClient));
+            };
+            app
         };
         if app.is_disabled() {
             return Ok(Invalid(Refusal::Disabled));
@@ -1027,7 +1072,7 @@ impl ApplicationService {
         };
         let now = self.ports.clock.now();
         let rules = AssertionRules {
-            client_id: id.to_string(),
+            client_id: named,
             audiences: self.config.assertion_audiences.clone(),
             now,
             max_lifetime_seconds: ASSERTION_MAX_LIFETIME_SECONDS,

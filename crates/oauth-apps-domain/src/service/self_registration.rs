@@ -143,9 +143,10 @@ impl ApplicationService {
         let details = RegistrationDetails {
             metadata,
             access_token: Some(token.digest()),
+            document: None,
         };
         let registered = self
-            .register_with(principal, cmd, Registration::Dynamic, details)
+            .register_with(principal, cmd, Registration::Dynamic, details, None)
             .await?;
         Ok(SelfRegistered {
             registered,
@@ -262,6 +263,7 @@ impl ApplicationService {
                     let details = RegistrationDetails {
                         metadata,
                         access_token: Some(digest),
+                        document: None,
                     };
                     Ok(Some(match applied {
                         Some((next, mut fields)) => {
@@ -300,8 +302,8 @@ impl ApplicationService {
             |current, now| -> Result<Change, ManageRegistrationError> {
                 manageable(current, presented)?;
                 let details = RegistrationDetails {
-                    metadata: current.details().metadata.clone(),
                     access_token: None,
+                    ..current.details().clone()
                 };
                 Ok(Some((
                     current

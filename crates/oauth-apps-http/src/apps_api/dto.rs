@@ -54,6 +54,11 @@ pub struct App {
     credentials: Credentials,
     /// How the application was registered.
     registration: RegistrationName,
+    /// For a client registered from its metadata document: the document's URL, which is
+    /// its client id in that protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    metadata_document: Option<String>,
 }
 
 crate::wire::credentials_view!("camelCase", Credentials, Credential, PreviousCredential);
@@ -90,6 +95,11 @@ impl From<&OAuthApplication> for App {
             jwks_uri,
             credentials: app.credentials().into(),
             registration: app.registration().into(),
+            metadata_document: app
+                .details()
+                .document
+                .as_ref()
+                .map(|d| d.as_str().to_owned()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Surface A: `/api/oauth-applications` and `/api/client-authentication`, camelCase,
 //! RFC 9457 problem details.
 
+pub mod client_metadata;
 pub mod dto;
 pub mod handlers;
 pub mod tokens;
@@ -118,6 +119,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/client-authentication").route(web::post().to(h::authenticate_client)),
+    )
+    .service(
+        web::resource("/api/client-metadata")
+            .route(crate::get_or_head().to(client_metadata::resolve)),
     )
     .service(
         web::resource("/api/initial-access-tokens")

@@ -50,6 +50,11 @@ pub struct AppV1 {
     credentials: CredentialsV1,
     /// How the application was registered.
     registration: RegistrationName,
+    /// For a client registered from its metadata document: the document's URL, which is
+    /// its client id in that protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "uri")]
+    metadata_document: Option<String>,
 }
 
 crate::wire::credentials_view!(
@@ -87,6 +92,11 @@ impl From<&OAuthApplication> for AppV1 {
             jwks_uri,
             credentials: app.credentials().into(),
             registration: app.registration().into(),
+            metadata_document: app
+                .details()
+                .document
+                .as_ref()
+                .map(|d| d.as_str().to_owned()),
         }
     }
 }

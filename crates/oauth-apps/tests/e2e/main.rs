@@ -7,6 +7,7 @@ mod cases;
 mod credentials;
 mod dynamic;
 mod harness;
+mod metadata_documents;
 mod registration;
 
 macro_rules! on_both_databases {
@@ -202,6 +203,24 @@ credentials_on_both_databases!(
     private_key_jwt_with_inline_keys,
     jwks_uris_to_special_addresses_are_refused,
 );
+
+mod metadata_documents_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::metadata_documents::clients_resolve_from_their_metadata_documents(
+            crate::harness::Db::Sqlite,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::metadata_documents::clients_resolve_from_their_metadata_documents(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
 
 mod published_keys {
     #[actix_web::test]

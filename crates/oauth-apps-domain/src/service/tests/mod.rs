@@ -18,6 +18,7 @@ mod credentials;
 mod disable_enable;
 mod get_and_list;
 mod initial_access;
+mod metadata_documents;
 mod register;
 mod secret_rotation;
 mod update;
@@ -33,11 +34,11 @@ use crate::model::application::tests::{at, hash, sample};
 use crate::policy::{OrgRole, PlatformRole};
 use crate::ports::{
     AssertionVerifier, MockApplicationRepository, MockAssertionVerifier, MockClock,
-    MockKeyDirectory, MockRandomSource, MockReplayGuard, MockSecretHasher,
+    MockKeyDirectory, MockMetadataDocuments, MockRandomSource, MockReplayGuard, MockSecretHasher,
 };
 use crate::testing::{
-    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryReplayGuard, InMemoryRepository,
-    RefuseAssertions, SeededRandom,
+    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryReplayGuard,
+    InMemoryRepository, RefuseAssertions, SeededRandom,
 };
 
 const NOW: i64 = 5000;
@@ -58,6 +59,7 @@ struct Fakes {
     keys: Arc<FakeKeyDirectory>,
     assertions: Arc<dyn AssertionVerifier>,
     replay: Arc<InMemoryReplayGuard>,
+    documents: Arc<InMemoryMetadataDocuments>,
     config: ServiceConfig,
     events_at_setup: usize,
 }
@@ -85,6 +87,7 @@ impl Fakes {
             keys: Arc::new(FakeKeyDirectory::refusing(&["10.0.0.1", "169.254.169.254"])),
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
+            documents: Arc::new(InMemoryMetadataDocuments::new()),
             config: ServiceConfig {
                 assertion_audiences: vec!["https://as.example/token".into()],
                 ..ServiceConfig::default()
@@ -127,6 +130,7 @@ impl Fakes {
                 keys: self.keys.clone(),
                 assertions: self.assertions.clone(),
                 replay: self.replay.clone(),
+                documents: self.documents.clone(),
             },
             self.config.clone(),
         )
@@ -322,6 +326,7 @@ struct Mocks {
     keys: MockKeyDirectory,
     assertions: MockAssertionVerifier,
     replay: MockReplayGuard,
+    documents: MockMetadataDocuments,
     config: ServiceConfig,
 }
 
@@ -344,6 +349,7 @@ impl Mocks {
             keys: MockKeyDirectory::new(),
             assertions: MockAssertionVerifier::new(),
             replay: MockReplayGuard::new(),
+            documents: MockMetadataDocuments::new(),
             config: ServiceConfig::default(),
         }
     }
@@ -374,6 +380,7 @@ impl Mocks {
                 keys: Arc::new(self.keys),
                 assertions: Arc::new(self.assertions),
                 replay: Arc::new(self.replay),
+                documents: Arc::new(self.documents),
             },
             self.config,
         )

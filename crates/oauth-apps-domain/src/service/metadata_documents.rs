@@ -1,0 +1,294 @@
+//! Clients whose client id is the https URL of their metadata document
+//! (draft-ietf-oauth-client-id-metadata-document): resolved by fetching the document, and
+//! recorded in the registry so that their organisation sees them, audits them and may
+//! disable them.
+
+use std::fmt;
+
+use super::client_metadata::{RequestedClient, requested_client};
+use super::errors::{Failure, NOT_AN_AUTHENTICATOR};
+use super::{
+    AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
+};
+use crate::model::{
+    ClientMetadata, MetadataDocumentUrl, OAuthApplication, Registration, RegistrationDetails,
+};
+use crate::policy::{self, OrgRole, Principal};
+use crate::ports::{AuditAction, BoxError, RepositoryError};
+use crate::validation::{Collector, Field, ValidationErrors};
+
+/// Why a client id did not resolve to a client: the rule it or its document broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveRefusal {
+    /// A short, stable name of the rule (`host_not_allowed`, `client_id_mismatch`,
+    /// `client_secret_present`, `too_large`, `address_refused`, `invalid_metadata`, ...).
+    pub rule: &'static str,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for ResolveRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.rule)
+    }
+}
+
+/// Why a metadata document client could not be resolved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// The caller may not resolve clients (client authenticators and platform admins may).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    /// The client id or its document breaks a rule; nothing was written.
+    #[error("the client id does not resolve: {0}")]
+    Refused(ResolveRefusal),
+    /// The client is disabled in this registry: it resolves to nothing, whatever its
+    /// document says.
+    #[error("the client is disabled in this registry")]
+    Disabled,
+    /// Storage is down or saturated.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(#[source] BoxError),
+    /// An unexpected fault.
+    #[error("unexpected failure")]
+    Unexpected(#[source] BoxError),
+}
+
+impl ResolveError {
+    /// The error's class.
+    #[must_use]
+    pub const fn kind(&self) -> super::ErrorKind {
+        use super::ErrorKind;
+        match self {
+            Self::Forbidden(_) => ErrorKind::Forbidden,
+            Self::Refused(_) => ErrorKind::Invalid,
+            Self::Disabled => ErrorKind::Conflict,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Unexpected(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl From<RepositoryError> for ResolveError {
+    fn from(e: RepositoryError) -> Self {
+        match e {
+            RepositoryError::Unavailable(source) => Self::Unavailable(source),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+impl From<Failure> for ResolveError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Repository(e) => e.into(),
+            other => Self::Unexpected(format!("a resolution's write failed: {other:?}").into()),
+        }
+    }
+}
+
+impl From<RegisterError> for ResolveError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::Invalid(errors) => invalid(&errors),
+            RegisterError::Unavailable(source) => Self::Unavailable(source),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+impl From<UpdateError> for ResolveError {
+    fn from(e: UpdateError) -> Self {
+        match e {
+            UpdateError::Invalid(errors) => invalid(&errors),
+            UpdateError::Unavailable(source) => Self::Unavailable(source),
+            other => Self::Unexpected(Box::new(other)),
+        }
+    }
+}
+
+fn refused(rule: &'static str, message: impl Into<String>) -> ResolveError {
+    ResolveError::Refused(ResolveRefusal {
+        rule,
+        message: message.into(),
+    })
+}
+
+/// A document whose metadata breaks the registry's rules: `invalid_redirect_uri` when a
+/// redirect URL is at fault (as RFC 7591 §3.2.2 names it), else `invalid_metadata`.
+fn invalid(errors: &ValidationErrors) -> ResolveError {
+    let rule = if errors.concerns(Field::RedirectUrls) {
+        "invalid_redirect_uri"
+    } else {
+        "invalid_metadata"
+    };
+    refused(
+        rule,
+        format!("the document's metadata breaks a rule: {errors}"),
+    )
+}
+
+/// The subject audit events name for changes a metadata document made.
+pub(crate) fn document_actor(url: &MetadataDocumentUrl) -> String {
+    format!("metadata-document:{url}")
+}
+
+impl ApplicationService {
+    /// The client whose client id is `client_id`, an https URL naming its metadata
+    /// document, for a client authenticator or a platform admin.
+    ///
+    /// The URL must keep the document URL rules and its host must match one of
+    /// [`super::ServiceConfig::metadata_document_hosts`], whose organisation owns the
+    /// client. A client the registry holds disabled resolves to nothing, without a fetch.
+    /// Otherwise the document is had (from the cache while fresh), checked, and mapped as
+    /// RFC 7591 metadata under the same rules as every registration: the first resolution
+    /// records the client (`registration: metadata_document`, one application per URL,
+    /// whose client id derives from it), later ones bring it in line with the document,
+    /// writing only when the document changed.
+    ///
+    /// # Errors
+    /// [`ResolveError::Forbidden`], [`ResolveError::Refused`] naming the rule,
+    /// [`ResolveError::Disabled`], `Unavailable` / `Unexpected`.
+    pub async fn resolve_metadata_document(
+        &self,
+        principal: &Principal,
+        client_id: &str,
+    ) -> Result<OAuthApplication, ResolveError> {
+        policy::authorize_client_authentication(principal)
+            .map_err(|_| ResolveError::Forbidden(NOT_AN_AUTHENTICATOR))?;
+        self.resolve_document(client_id).await
+    }
+
+    /// [`ApplicationService::resolve_metadata_document`] for a caller already authorized.
+    pub(crate) async fn resolve_document(
+        &self,
+        client_id: &str,
+    ) -> Result<OAuthApplication, ResolveError> {
+        let url = MetadataDocumentUrl::parse(client_id)
+            .map_err(|r| refused(r.rule(), format!("the client id {r}")))?;
+        let Some(org) = self
+            .config
+            .metadata_document_hosts
+            .owner_of(url.host())
+            .cloned()
+        else {
+            return Err(refused(
+                "host_not_allowed",
+                format!(
+                    "the host {} is not one whose metadata documents this registry resolves",
+                    url.host()
+                ),
+            ));
+        };
+        let id = url.client_id();
+        let existing = self.ports.repository.find_by_client_id(&id).await?;
+        if let Some(app) = &existing {
+            if app.details().document.as_ref() != Some(&url) {
+                return Err(ResolveError::Unexpected(
+                    "a client id derived from a document URL names another application".into(),
+                ));
+            }
+            if app.is_disabled() {
+                return Err(ResolveError::Disabled);
+            }
+        }
+        let document = self
+            .ports
+            .documents
+            .fetch(&url)
+            .await
+            .map_err(|e| refused(e.rule(), e.to_string()))?;
+        let RequestedClient { cmd, metadata } = requested_client(org.as_str(), document.metadata())
+            .map_err(|e| refused("invalid_metadata", e.0))?;
+        let metadata = ClientMetadata::new(metadata).map_err(|e| invalid(&e))?;
+        let principal = Principal::new(document_actor(&url)).with_org(org.as_str(), OrgRole::Admin);
+        let details = RegistrationDetails {
+            metadata,
+            access_token: None,
+            document: Some(url),
+        };
+        if let Some(app) = existing {
+            return self.follow_document(&principal, app, cmd, details).await;
+        }
+        match self
+            .register_with(
+                &principal,
+                cmd.clone(),
+                Registration::MetadataDocument,
+                details.clone(),
+                Some(id),
+            )
+            .await
+        {
+            Ok(registered) => Ok(registered.application),
+            // Resolved at the same time elsewhere: that one stands; follow it.
+            Err(RegisterError::Unexpected(_)) => {
+                match self.ports.repository.find_by_client_id(&id).await? {
+                    Some(app) if app.is_disabled() => Err(ResolveError::Disabled),
+                    Some(app) => self.follow_document(&principal, app, cmd, details).await,
+                    None => Err(ResolveError::Unexpected(
+                        "a metadata document client could not be recorded".into(),
+                    )),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `app` brought in line with its document's registration `cmd` and `details`; written
+    /// only when something differs.
+    async fn follow_document(
+        &self,
+        principal: &Principal,
+        app: OAuthApplication,
+        cmd: super::RegisterApplication,
+        details: RegistrationDetails,
+    ) -> Result<OAuthApplication, ResolveError> {
+        // The same keys as now are no change (a replacement would start a new key set).
+        let same_keys = match self.check_keys(&mut Collector::default(), &cmd.keys) {
+            Some(Some(source)) => app.keys().is_some_and(|k| k.current().source == source),
+            Some(None) => app.keys().is_none(),
+            None => false,
+        };
+        let patch = ApplicationPatch {
+            name: Some(cmd.name),
+            redirect_urls: Some(cmd.redirect_urls),
+            allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
+            grant_types: cmd.grant_types,
+            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
+            keys: if same_keys {
+                KeysInput::default()
+            } else {
+                cmd.keys
+            },
+            app_type: cmd
+                .app_type
+                .filter(|t| t.as_str() != app.app_type().as_str()),
+            ..ApplicationPatch::default()
+        };
+        let target = AppRef::ClientId(*app.client_id());
+        self.write_from(
+            Some(app),
+            principal,
+            &target,
+            None,
+            AuditAction::Updated,
+            |current, now| -> Result<Change, ResolveError> {
+                if current.is_disabled() {
+                    return Err(ResolveError::Disabled);
+                }
+                let changed_metadata = current.details().metadata.changed_fields(&details.metadata);
+                Ok(match patch.apply(principal, current, self, now)? {
+                    Some((next, mut fields)) => {
+                        fields.extend(changed_metadata);
+                        Some((next.replacing_details(details.clone()), fields))
+                    }
+                    None if changed_metadata.is_empty() => None,
+                    None => Some((current.with_details(details.clone(), now), changed_metadata)),
+                })
+            },
+        )
+        .await
+    }
+}
