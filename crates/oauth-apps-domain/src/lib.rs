@@ -94,13 +94,14 @@ pub use ports::{
     AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock,
     DocumentFetchError, HasherError, InitialAccessTokenRepository, JWT_BEARER_ASSERTION_TYPE,
     KeyDirectory, KeyFetchError, MetadataDocuments, RandomError, RandomSource, ReplayGuard,
-    RepositoryError, SecretHasher, StoredAuditEvent, SystemClock, VerifiedAssertion,
+    RepositoryError, SecretHasher, SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent,
+    SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
     MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments, MockRandomSource,
-    MockReplayGuard, MockSecretHasher,
+    MockReplayGuard, MockSecretHasher, MockSoftwareStatementVerifier,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,

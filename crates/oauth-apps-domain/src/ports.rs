@@ -487,6 +487,35 @@ pub trait AssertionVerifier: Send + Sync {
     ) -> Result<VerifiedAssertion, AssertionRefusal>;
 }
 
+/// Why a software statement (RFC 7591 §2.3) is not accepted (§3.2.2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StatementRefusal {
+    /// Not a valid statement: not a signed JWT, a bad signature, expired, no `iss`
+    /// (`invalid_software_statement`).
+    #[error("{0}")]
+    Invalid(String),
+    /// Well formed, but not one this registry accepts: signed by a key it does not trust,
+    /// or statements are not accepted here (`unapproved_software_statement`).
+    #[error("{0}")]
+    Unapproved(String),
+}
+
+/// Checks software statements (RFC 7591 §2.3): JWTs whose claims are client metadata,
+/// signed by a party the registry trusts.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SoftwareStatementVerifier: Send + Sync {
+    /// The statement's claims, when it is signed by a trusted key, unexpired and names its
+    /// issuer (`iss`).
+    ///
+    /// # Errors
+    /// [`StatementRefusal`] saying why not.
+    fn verify(
+        &self,
+        statement: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StatementRefusal>;
+}
+
 /// Why a client's metadata document could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

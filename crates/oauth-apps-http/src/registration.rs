@@ -10,8 +10,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{
     ClientMetadataRecord, ErrorKind, Field, ManageRegistrationError, OAuthApplication, OrgRole,
-    Principal, RegisterApplication, RegisterError, RequestedClient, ValidationErrors,
-    requested_client,
+    Principal, RegisterApplication, RegisterError, RequestedClient, StatementRefusal,
+    ValidationErrors, requested_client,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -79,6 +79,10 @@ pub struct ClientMetadata {
     /// The version of that software.
     #[serde(default)]
     software_version: Option<String>,
+    /// A JWT signed by a party this registry trusts, whose claims are client metadata that
+    /// win over the body's (RFC 7591 §2.3).
+    #[serde(default)]
+    software_statement: Option<String>,
     /// In a replacement (RFC 7592 §2.2): the client's id, which must be the one in the URL.
     #[serde(default)]
     client_id: Option<String>,
@@ -127,6 +131,9 @@ pub struct ClientInformation {
     software_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     software_version: Option<String>,
+    /// The software statement the request carried, unmodified (RFC 7591 §3.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    software_statement: Option<String>,
     /// The token for the client's configuration endpoint (RFC 7592 §3): in the answer to a
     /// registration and to a replacement (which rotates it); only its digest is kept, so a
     /// read does not repeat it (keep the last one received).
@@ -344,9 +351,47 @@ fn information(
         contacts: metadata.contacts,
         software_id: metadata.software_id,
         software_version: metadata.software_version,
+        software_statement: None,
         registration_access_token: token,
         registration_client_uri: uri,
     }
+}
+
+/// A §3.2.2 error code and its description.
+type StatementError = (&'static str, String);
+
+/// The body with the claims of its software statement over its own members (RFC 7591
+/// §2.3, §3.1.1), and the statement to echo; or the §3.2.2 error code and description.
+fn with_statement(
+    state: &AppState,
+    mut object: Map<String, Value>,
+) -> Result<(Map<String, Value>, Option<String>), StatementError> {
+    let statement = match object.get("software_statement") {
+        None | Some(Value::Null) => return Ok((object, None)),
+        Some(Value::String(statement)) => statement.clone(),
+        Some(_) => {
+            return Err((
+                "invalid_software_statement",
+                "software_statement must be a string (a JWT)".to_owned(),
+            ));
+        }
+    };
+    let Some(verifier) = &state.registration.software_statements else {
+        return Err((
+            "unapproved_software_statement",
+            "this registry accepts no software statements".to_owned(),
+        ));
+    };
+    let claims = verifier
+        .verify(&statement)
+        .map_err(|refusal| match refusal {
+            StatementRefusal::Unapproved(why) => ("unapproved_software_statement", why),
+            other => ("invalid_software_statement", other.to_string()),
+        })?;
+    for (name, value) in claims {
+        object.insert(name, value);
+    }
+    Ok((object, Some(statement)))
 }
 
 /// Registers a client (RFC 7591 §3.1) into the organisation of the initial access token
@@ -358,6 +403,9 @@ fn information(
     responses(
         (status = 201, description = "Registered (RFC 7591 §3.2.1); a secret is shown here only", body = ClientInformation),
         (status = 400, description = "The metadata breaks a rule (RFC 7591 §3.2.2)", body = RegistrationError),
+        (status = 429, description = "Open registration: too many from this address", body = RegistrationError, headers(
+            ("Retry-After" = String, description = "Seconds to wait"),
+        )),
         (status = 401, description = "No usable initial access token (RFC 6750 §3.1)", body = RegistrationError, headers(
             ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
         )),
@@ -369,17 +417,40 @@ pub async fn register(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(presented) = presented_token(&req) else {
-        return invalid_token();
+    // Who allows it: an initial access token, or open registration (without a token).
+    let presented = presented_token(&req);
+    let open_org = state.registration.open_org.as_deref();
+    let org = match (presented, open_org) {
+        (Some(presented), _) => match state.tokens.usable(presented).await {
+            Ok(Some(token)) => token.owner_org_id.as_str().to_owned(),
+            Ok(None) => return invalid_token(),
+            Err(e) => return unavailable(&e),
+        },
+        (None, Some(org)) => {
+            let address = req
+                .peer_addr()
+                .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+            if let Some(Err(wait)) = state
+                .registration
+                .open_limiter
+                .as_ref()
+                .map(|limiter| limiter.check(&address))
+            {
+                return too_many(wait);
+            }
+            org.to_owned()
+        }
+        (None, None) => return invalid_token(),
     };
-    let token = match state.tokens.usable(presented).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return invalid_token(),
-        Err(e) => return unavailable(&e),
+    let object = match metadata_object(&body) {
+        Ok(object) => object,
+        Err(description) => return bad_metadata(description),
     };
-    let requested = match metadata_object(&body)
-        .and_then(|object| registration(token.owner_org_id.as_str(), &object))
-    {
+    let (object, statement) = match with_statement(&state, object) {
+        Ok(merged) => merged,
+        Err((code, description)) => return error(StatusCode::BAD_REQUEST, code, description),
+    };
+    let requested = match registration(&org, &object) {
         Ok(requested) => requested,
         Err(description) => return bad_metadata(description),
     };
@@ -389,15 +460,17 @@ pub async fn register(
     {
         return invalid(&errors);
     }
-    // Spend the use, then register: of concurrent registrations, those that lose the
-    // token's last use are refused like any unusable token.
-    let token = match state.tokens.redeem(presented).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return invalid_token(),
-        Err(e) => return unavailable(&e),
+    let mut principal = match presented {
+        // Spend the use, then register: of concurrent registrations, those that lose the
+        // token's last use are refused like any unusable token.
+        Some(presented) => match state.tokens.redeem(presented).await {
+            Ok(Some(token)) => Principal::new(format!("initial-access-token:{}", token.id))
+                .with_org(token.owner_org_id.as_str(), OrgRole::Admin),
+            Ok(None) => return invalid_token(),
+            Err(e) => return unavailable(&e),
+        },
+        None => Principal::new("open-registration").with_org(org.as_str(), OrgRole::Admin),
     };
-    let mut principal = Principal::new(format!("initial-access-token:{}", token.id))
-        .with_org(token.owner_org_id.as_str(), OrgRole::Admin);
     if let Some(id) = req.extensions().get::<RequestId>() {
         principal = principal.with_request_id(id.0.clone());
     }
@@ -409,23 +482,37 @@ pub async fn register(
         Ok(registered) => {
             let app = &registered.registered.application;
             let uri = client_uri(&req, &state, app);
-            no_store(
-                HttpResponse::Created().json(information(
-                    app,
-                    registered
-                        .registered
-                        .client_secret
-                        .as_ref()
-                        .map(|s| s.expose().to_owned()),
-                    Some(registered.registration_access_token.expose().to_owned()),
-                    uri,
-                )),
-            )
+            let mut answer = information(
+                app,
+                registered
+                    .registered
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                Some(registered.registration_access_token.expose().to_owned()),
+                uri,
+            );
+            answer.software_statement = statement;
+            no_store(HttpResponse::Created().json(answer))
         }
         Err(RegisterError::Invalid(errors)) => invalid(&errors),
         Err(e) if e.kind() == ErrorKind::Unavailable => unavailable(&e),
         Err(e) => server_error(&e),
     }
+}
+
+/// 429 with `Retry-After` (RFC 6585 §4): open registration from this address is over its
+/// limit.
+fn too_many(wait: std::time::Duration) -> HttpResponse {
+    let mut response = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "invalid_request",
+        "too many open registrations from this address; try again later".to_owned(),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// The bearer token of the request's `Authorization` field.
@@ -519,9 +606,15 @@ pub async fn replace(
         Ok(app) => app,
         Err(e) => return managed(&e),
     };
-    let requested = match metadata_object(&body)
-        .and_then(|object| registration(app.owner_org_id().as_str(), &object))
-    {
+    let object = match metadata_object(&body) {
+        Ok(object) => object,
+        Err(description) => return bad_metadata(description),
+    };
+    let (object, statement) = match with_statement(&state, object) {
+        Ok(merged) => merged,
+        Err((code, description)) => return error(StatusCode::BAD_REQUEST, code, description),
+    };
+    let requested = match registration(app.owner_org_id().as_str(), &object) {
         Ok(requested) => requested,
         Err(description) => return bad_metadata(description),
     };
@@ -549,12 +642,9 @@ pub async fn replace(
     {
         Ok((app, token)) => {
             let uri = client_uri(&req, &state, &app);
-            no_store(HttpResponse::Ok().json(information(
-                &app,
-                None,
-                Some(token.expose().to_owned()),
-                uri,
-            )))
+            let mut answer = information(&app, None, Some(token.expose().to_owned()), uri);
+            answer.software_statement = statement;
+            no_store(HttpResponse::Ok().json(answer))
         }
         Err(e) => managed(&e),
     }

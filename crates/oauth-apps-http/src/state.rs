@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::{ApplicationService, InitialAccessTokenService};
+use oauth_apps_domain::{ApplicationService, InitialAccessTokenService, SoftwareStatementVerifier};
 
 use crate::auth::JwtVerifier;
-use crate::limits::Limits;
+use crate::limits::{Limits, RateLimiter};
 use crate::metrics::Metrics;
 
 /// Whether the service's dependencies answer (for `/readyz`).
@@ -36,10 +36,17 @@ pub struct AppState {
 }
 
 /// The settings of self-registration (RFC 7591/7592).
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct RegistrationSettings {
     /// The registry's public base URL (`https://apps.example.com`, no trailing `/`), for
     /// the `registration_client_uri` of RFC 7592; when unset, the scheme and host the
     /// request was made to.
     pub public_url: Option<String>,
+    /// Who checks software statements (RFC 7591 §2.3); `None`: none is accepted.
+    pub software_statements: Option<Arc<dyn SoftwareStatementVerifier>>,
+    /// Open registration: the organisation clients without an initial access token
+    /// register into; `None`: an initial access token is required.
+    pub open_org: Option<String>,
+    /// Open registrations per client address (`None`: no limit).
+    pub open_limiter: Option<RateLimiter>,
 }

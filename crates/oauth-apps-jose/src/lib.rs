@@ -13,6 +13,8 @@
 //! - [`PublishedDocuments`] implements [`MetadataDocuments`]: the Client ID Metadata
 //!   Documents clients publish at their client id, through the same guard with a 5 KiB
 //!   limit, checked, and cached the same way.
+//! - [`TrustedStatements`] implements [`SoftwareStatementVerifier`]: RFC 7591 software
+//!   statements signed by keys the operator trusts.
 //!
 //! Nothing cryptographic is done here: decoding keys, algorithms and signatures are
 //! `jsonwebtoken`'s (its `rust_crypto` provider); what a JWK may hold is the domain's
@@ -38,11 +40,13 @@
 //! [`AssertionVerifier`]: oauth_apps_domain::AssertionVerifier
 //! [`KeyDirectory`]: oauth_apps_domain::KeyDirectory
 //! [`MetadataDocuments`]: oauth_apps_domain::MetadataDocuments
+//! [`SoftwareStatementVerifier`]: oauth_apps_domain::SoftwareStatementVerifier
 //! [`OutboundGuard`]: oauth_apps_outbound::OutboundGuard
 #![deny(missing_docs)]
 
 mod directory;
 mod documents;
+mod statements;
 mod verifier;
 
 pub use directory::{
@@ -50,4 +54,5 @@ pub use directory::{
     REFRESH_INTERVAL,
 };
 pub use documents::{DOCUMENT_ACCEPT, PublishedDocuments};
+pub use statements::{STATEMENT_LEEWAY_SECONDS, TrustedStatements};
 pub use verifier::JoseAssertionVerifier;

@@ -93,13 +93,13 @@ impl AssertionVerifier for JoseAssertionVerifier {
 
 /// What is used of the protected header, read before any key is chosen.
 #[derive(Debug)]
-struct ProtectedHeader {
-    alg: SigningAlgorithm,
-    kid: Option<String>,
+pub(crate) struct ProtectedHeader {
+    pub(crate) alg: SigningAlgorithm,
+    pub(crate) kid: Option<String>,
 }
 
 impl ProtectedHeader {
-    fn read(assertion: &str) -> Result<Self, AssertionRefusal> {
+    pub(crate) fn read(assertion: &str) -> Result<Self, AssertionRefusal> {
         use AssertionRefusal::{Algorithm, Malformed};
         let mut segments = assertion.split('.');
         let (Some(header), Some(_), Some(_), None) = (
@@ -128,7 +128,7 @@ impl ProtectedHeader {
     }
 }
 
-const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
+pub(crate) const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
     match alg {
         SigningAlgorithm::Es256 => Algorithm::ES256,
         SigningAlgorithm::Es384 => Algorithm::ES384,
@@ -140,7 +140,7 @@ const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
 
 /// The decoding key of a public JWK, from its public members by its kind (the domain
 /// checked them when the set was registered or fetched).
-fn decoding_key(key: &PublicJwk) -> Option<DecodingKey> {
+pub(crate) fn decoding_key(key: &PublicJwk) -> Option<DecodingKey> {
     let member = |name: &str| key.json().get(name).and_then(Value::as_str);
     match key.kind() {
         KeyKind::EcP256 | KeyKind::EcP384 => {

@@ -77,6 +77,15 @@ pub struct Config {
     /// The hosts whose Client ID Metadata Documents are resolved, each with the
     /// organisation owning their clients (`OAUTH_APPS_CIMD_ALLOWED_HOSTS`); empty: none.
     pub metadata_document_hosts: oauth_apps_domain::HostPatterns,
+    /// The JWK Set file of the keys whose software statements are trusted
+    /// (`OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE`); unset: none is accepted.
+    pub software_statement_jwks_file: Option<PathBuf>,
+    /// The organisation clients register into without an initial access token
+    /// (`OAUTH_APPS_OPEN_REGISTRATION_ORG`); unset: a token is required.
+    pub open_registration_org: Option<String>,
+    /// Open registrations an hour per client address
+    /// (`OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR`, 10 by default; 0: no limit).
+    pub open_registration_per_hour: u32,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -274,6 +283,21 @@ impl Config {
                 })
             })
             .unwrap_or_default();
+        let software_statement_jwks_file = get("OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let open_registration_org = get("OAUTH_APPS_OPEN_REGISTRATION_ORG")
+            .filter(|s| !s.is_empty())
+            .inspect(|org| {
+                if let Err(v) = oauth_apps_domain::OrgId::parse(org.as_str()) {
+                    errors.push(format!(
+                        "OAUTH_APPS_OPEN_REGISTRATION_ORG must be an organisation id: it {v} \
+                         (got {org:?})"
+                    ));
+                }
+            });
+        let open_registration_per_hour =
+            number(&get, "OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR", &mut errors).unwrap_or(10);
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -299,6 +323,9 @@ impl Config {
                 credential_telemetry,
                 public_url,
                 metadata_document_hosts,
+                software_statement_jwks_file,
+                open_registration_org,
+                open_registration_per_hour,
             })
         } else {
             Err(ConfigError(errors))
@@ -416,5 +443,52 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.0.len(), 3, "{err}");
         assert!(err.0[0].contains("OAUTH_APPS_ASSERTION_AUDIENCES"), "{err}");
+    }
+
+    #[test]
+    fn registration_settings_are_read_and_checked() {
+        let c = config(&[
+            ("OAUTH_APPS_PUBLIC_URL", "https://apps.example.com/"),
+            (
+                "OAUTH_APPS_CIMD_ALLOWED_HOSTS",
+                "*.tools.example=acme, mcp.example.org=globex",
+            ),
+            (
+                "OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE",
+                "/etc/oauth-apps/statements.json",
+            ),
+            ("OAUTH_APPS_OPEN_REGISTRATION_ORG", "public-clients"),
+            ("OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR", "30"),
+        ])
+        .unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://apps.example.com"));
+        assert_eq!(
+            c.metadata_document_hosts
+                .owner_of("a.tools.example")
+                .map(oauth_apps_domain::OrgId::as_str),
+            Some("acme")
+        );
+        assert_eq!(c.metadata_document_hosts.len(), 2);
+        assert!(c.software_statement_jwks_file.is_some());
+        assert_eq!(c.open_registration_org.as_deref(), Some("public-clients"));
+        assert_eq!(c.open_registration_per_hour, 30);
+        let defaults = config(&[]).unwrap();
+        assert!(defaults.metadata_document_hosts.is_empty());
+        assert_eq!(defaults.open_registration_org, None);
+        assert_eq!(defaults.open_registration_per_hour, 10);
+        let err = config(&[
+            ("OAUTH_APPS_PUBLIC_URL", "apps.example.com"),
+            ("OAUTH_APPS_CIMD_ALLOWED_HOSTS", "*=acme"),
+            ("OAUTH_APPS_OPEN_REGISTRATION_ORG", "not an org"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        for name in [
+            "OAUTH_APPS_PUBLIC_URL",
+            "OAUTH_APPS_CIMD_ALLOWED_HOSTS",
+            "OAUTH_APPS_OPEN_REGISTRATION_ORG",
+        ] {
+            assert!(err.0.iter().any(|e| e.contains(name)), "{name}: {err}");
+        }
     }
 }

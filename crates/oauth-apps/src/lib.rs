@@ -22,7 +22,9 @@ use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
 use oauth_apps_http::{AppState, Readiness, RegistrationSettings, ServerConfig};
-use oauth_apps_jose::{JoseAssertionVerifier, PublishedDocuments, PublishedKeys};
+use oauth_apps_jose::{
+    JoseAssertionVerifier, PublishedDocuments, PublishedKeys, TrustedStatements,
+};
 use oauth_apps_outbound::OutboundGuard;
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -47,6 +49,9 @@ pub enum StartError {
     /// The outbound HTTP guard could not be built (its trust roots, say).
     #[error("outbound HTTP: {0}")]
     Outbound(String),
+    /// The trusted software statement keys could not be read.
+    #[error("OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE: {0}")]
+    SoftwareStatements(String),
 }
 
 enum Storage {
@@ -362,6 +367,13 @@ fn state(
         },
     );
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
+    let software_statements = match &config.software_statement_jwks_file {
+        Some(path) => Some(Arc::new(
+            TrustedStatements::read_file(path).map_err(StartError::SoftwareStatements)?,
+        )
+            as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
+        None => None,
+    };
     let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
         repository: wired.tokens,
         clock: Arc::new(SystemClock),
@@ -379,6 +391,12 @@ fn state(
         }),
         registration: Arc::new(RegistrationSettings {
             public_url: config.public_url.clone(),
+            software_statements,
+            open_org: config.open_registration_org.clone(),
+            open_limiter: RateLimiter::new(
+                f64::from(config.open_registration_per_hour) / 3600.0,
+                f64::from(config.open_registration_per_hour),
+            ),
         }),
     })
 }

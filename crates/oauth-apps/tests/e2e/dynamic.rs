@@ -481,3 +481,183 @@ pub async fn clients_manage_their_registration(app: TestApp) {
         200
     );
 }
+
+/// Software statements (RFC 7591 §2.3) signed by a trusted key: their claims win over the
+/// body's, the statement is echoed; an untrusted, expired or tampered one is refused with
+/// the RFC's codes. Open registration: no initial access token, into the configured
+/// organisation, limited per client address (429 with `Retry-After`).
+pub async fn software_statements_and_open_registration(db: crate::harness::Db) {
+    use oauth_apps_test_support::keys::{Signer, now};
+
+    let publisher = Signer::es256("publisher-1");
+    let dir = oauth_apps_test_support::TempDir::new();
+    let jwks_file = dir.path().join("statements.json");
+    std::fs::write(&jwks_file, publisher.jwks().to_string()).unwrap();
+    let app = crate::harness::spawn_with(
+        db,
+        &[
+            (
+                "OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE",
+                jwks_file.to_str().unwrap(),
+            ),
+            ("OAUTH_APPS_OPEN_REGISTRATION_ORG", "acme"),
+            ("OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR", "4"),
+        ],
+    )
+    .await;
+    let statement_claims = json!({
+        "iss": "https://publisher.example",
+        "software_id": "published-tool",
+        "client_name": "Name from the statement",
+        "redirect_uris": ["https://tool.example/cb"],
+        "iat": now(),
+        "exp": now() + 600,
+    });
+    let statement = publisher.sign(&statement_claims);
+    let metadata = json!({
+        "client_name": "Name from the body",
+        "redirect_uris": ["https://body.example/cb"],
+        "software_statement": statement,
+    });
+
+    // Open registration, no token: the statement's claims win and it is echoed.
+    let answer = register(&app.base, "", &metadata).await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    let client = &answer["client"];
+    assert_eq!(client["client_name"], "Name from the statement");
+    assert_eq!(client["redirect_uris"], json!(["https://tool.example/cb"]));
+    assert_eq!(client["software_id"], "published-tool");
+    assert_eq!(client["software_statement"], statement.as_str());
+    let client_id = client["client_id"].as_str().unwrap();
+    let stored = app
+        .get(&format!("/api/oauth-applications/{client_id}"), &admin())
+        .await;
+    assert_eq!(stored.body["ownerOrgId"], "acme");
+    assert_eq!(stored.body["registration"], "dynamic");
+    let trail = app
+        .get(
+            &format!("/api/oauth-applications/{client_id}/events"),
+            &admin(),
+        )
+        .await;
+    assert_eq!(trail.body["items"][0]["actor"], "open-registration");
+
+    // Untrusted, expired, tampered: refused, each with its code, nothing registered.
+    let untrusted = Signer::es256("stranger-1").sign(&statement_claims);
+    let mut expired_claims = statement_claims.clone();
+    expired_claims["exp"] = json!(now() - 3600);
+    let expired = publisher.sign(&expired_claims);
+    let mut parts: Vec<String> = statement.split('.').map(str::to_owned).collect();
+    parts[1] = base64_url(
+        &json!({"iss": "https://publisher.example", "client_name": "Forged"}).to_string(),
+    );
+    let tampered = parts.join(".");
+    for (bad, code) in [
+        (untrusted, "unapproved_software_statement"),
+        (expired, "invalid_software_statement"),
+        (tampered, "invalid_software_statement"),
+    ] {
+        let mut body = metadata.clone();
+        body["software_statement"] = json!(bad);
+        let refused = app
+            .call(
+                "POST",
+                "/register",
+                None,
+                &[],
+                Some(("application/json", body.to_string().into_bytes())),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.raw);
+        assert_eq!(refused.body["error"], code, "{}", refused.raw);
+    }
+    let listed = app
+        .get("/api/oauth-applications?ownerOrgId=acme", &admin())
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+
+    // Four open registrations an hour from this address (refused ones count): the fifth
+    // waits.
+    let limited = app
+        .call(
+            "POST",
+            "/register",
+            None,
+            &[],
+            Some(("application/json", metadata.to_string().into_bytes())),
+        )
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        limited.raw
+    );
+    assert!(limited.header("retry-after").is_some());
+    // A token still registers (the limit is open registration's).
+    let token = mint(&app, Some(1)).await;
+    assert_eq!(register(&app.base, &token, &metadata).await["ok"], true);
+}
+
+/// Without trusted keys a software statement is not approved; without open registration
+/// a token is required.
+pub async fn statements_need_trusted_keys(app: TestApp) {
+    let statement = oauth_apps_test_support::keys::Signer::es256("k")
+        .sign(&json!({"iss": "https://publisher.example"}));
+    let token = mint(&app, None).await;
+    let refused = register(
+        &app.base,
+        &token,
+        &json!({"redirect_uris": ["https://c.example/cb"], "software_statement": statement}),
+    )
+    .await;
+    assert_eq!(
+        (&refused["status"], &refused["error"]),
+        (&json!(400), &json!("unapproved_software_statement")),
+        "{refused}"
+    );
+    let open = register(
+        &app.base,
+        "",
+        &json!({"redirect_uris": ["https://c.example/cb"]}),
+    )
+    .await;
+    assert_eq!(open["status"], 401, "{open}");
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+/// An initial access token stops registering when it expires (the shortest lifetime is a
+/// minute, so this test waits one): the library sees the RFC 6750 challenge.
+pub async fn an_expired_initial_access_token_is_refused(app: TestApp) {
+    let reply = app
+        .json(
+            "POST",
+            "/api/initial-access-tokens",
+            &admin(),
+            &json!({"ownerOrgId": "acme", "expiresInSeconds": 60}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.raw);
+    let token = reply.body["initialAccessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let metadata = json!({"redirect_uris": ["https://client.example/cb"]});
+    let mut metadata_first = metadata.clone();
+    metadata_first["client_name"] = json!("Before expiry");
+    assert_eq!(
+        register(&app.base, &token, &metadata_first).await["ok"],
+        true
+    );
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(61)).await;
+    let expired = register(&app.base, &token, &metadata).await;
+    assert_eq!(
+        (&expired["status"], &expired["error"]),
+        (&json!(401), &json!("invalid_token")),
+        "{expired}"
+    );
+}

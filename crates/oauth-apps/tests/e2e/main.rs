@@ -123,6 +123,27 @@ mod registration_sqlite {
         )
         .await;
     }
+
+    #[actix_web::test]
+    async fn software_statements_and_open_registration() {
+        crate::dynamic::software_statements_and_open_registration(crate::harness::Db::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn statements_need_trusted_keys() {
+        crate::dynamic::statements_need_trusted_keys(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn an_expired_initial_access_token_is_refused() {
+        crate::dynamic::an_expired_initial_access_token_is_refused(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
 }
 
 mod registration_postgres {
@@ -145,6 +166,28 @@ mod registration_postgres {
     #[actix_web::test]
     async fn clients_manage_their_registration() {
         crate::dynamic::clients_manage_their_registration(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn software_statements_and_open_registration() {
+        crate::dynamic::software_statements_and_open_registration(crate::harness::Db::Postgres)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn statements_need_trusted_keys() {
+        crate::dynamic::statements_need_trusted_keys(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn an_expired_initial_access_token_is_refused() {
+        crate::dynamic::an_expired_initial_access_token_is_refused(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
         )
         .await;
