@@ -99,6 +99,26 @@ mod postgres_only {
     }
 }
 
+/// One test for both stores, so that its minute of waiting holds one test thread only.
+#[actix_web::test]
+async fn an_expired_initial_access_token_is_refused() {
+    futures_util::future::join(
+        async {
+            crate::dynamic::an_expired_initial_access_token_is_refused(
+                crate::harness::spawn(crate::harness::Db::Sqlite).await,
+            )
+            .await;
+        },
+        async {
+            crate::dynamic::an_expired_initial_access_token_is_refused(
+                crate::harness::spawn(crate::harness::Db::Postgres).await,
+            )
+            .await;
+        },
+    )
+    .await;
+}
+
 mod registration_sqlite {
     #[actix_web::test]
     async fn clients_register_themselves_with_an_initial_access_token() {
@@ -132,14 +152,6 @@ mod registration_sqlite {
     #[actix_web::test]
     async fn statements_need_trusted_keys() {
         crate::dynamic::statements_need_trusted_keys(
-            crate::harness::spawn(crate::harness::Db::Sqlite).await,
-        )
-        .await;
-    }
-
-    #[actix_web::test]
-    async fn an_expired_initial_access_token_is_refused() {
-        crate::dynamic::an_expired_initial_access_token_is_refused(
             crate::harness::spawn(crate::harness::Db::Sqlite).await,
         )
         .await;
@@ -180,14 +192,6 @@ mod registration_postgres {
     #[actix_web::test]
     async fn statements_need_trusted_keys() {
         crate::dynamic::statements_need_trusted_keys(
-            crate::harness::spawn(crate::harness::Db::Postgres).await,
-        )
-        .await;
-    }
-
-    #[actix_web::test]
-    async fn an_expired_initial_access_token_is_refused() {
-        crate::dynamic::an_expired_initial_access_token_is_refused(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
         )
         .await;
