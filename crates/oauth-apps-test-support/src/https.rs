@@ -46,6 +46,18 @@ impl TestCa {
         }
     }
 
+    /// Writes the CA certificate to `ca.pem` in `dir`, and returns the file's path (for
+    /// `OAUTH_APPS_OUTBOUND_CA_FILE`).
+    ///
+    /// # Panics
+    /// When the file cannot be written.
+    #[must_use]
+    pub fn write_pem(&self, dir: &std::path::Path) -> String {
+        let file = dir.join("ca.pem");
+        std::fs::write(&file, &self.pem).expect("CA file written");
+        file.to_string_lossy().into_owned()
+    }
+
     /// A server TLS configuration whose certificate this CA signs for `127.0.0.1`.
     ///
     /// # Panics

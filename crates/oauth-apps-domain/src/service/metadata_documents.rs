@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::client_metadata::{RequestedClient, requested_client};
-use super::errors::{Failure, NOT_AN_AUTHENTICATOR};
+use super::errors::{Failure, NOT_AN_AUTHENTICATOR, ResolveError};
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
 };
@@ -14,7 +14,7 @@ use crate::model::{
     ClientMetadata, MetadataDocumentUrl, OAuthApplication, Registration, RegistrationDetails,
 };
 use crate::policy::{self, OrgRole, Principal};
-use crate::ports::{AuditAction, BoxError, RepositoryError};
+use crate::ports::AuditAction;
 use crate::validation::{Collector, Field, ValidationErrors};
 
 /// Why a client id did not resolve to a client: the rule it or its document broke.
@@ -30,52 +30,6 @@ pub struct ResolveRefusal {
 impl fmt::Display for ResolveRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.message, self.rule)
-    }
-}
-
-/// Why a metadata document client could not be resolved.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ResolveError {
-    /// The caller may not resolve clients (client authenticators and platform admins may).
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
-    /// The client id or its document breaks a rule; nothing was written.
-    #[error("the client id does not resolve: {0}")]
-    Refused(ResolveRefusal),
-    /// The client is disabled in this registry: it resolves to nothing, whatever its
-    /// document says.
-    #[error("the client is disabled in this registry")]
-    Disabled,
-    /// Storage is down or saturated.
-    #[error("the service is temporarily unavailable")]
-    Unavailable(#[source] BoxError),
-    /// An unexpected fault.
-    #[error("unexpected failure")]
-    Unexpected(#[source] BoxError),
-}
-
-impl ResolveError {
-    /// The error's class.
-    #[must_use]
-    pub const fn kind(&self) -> super::ErrorKind {
-        use super::ErrorKind;
-        match self {
-            Self::Forbidden(_) => ErrorKind::Forbidden,
-            Self::Refused(_) => ErrorKind::Invalid,
-            Self::Disabled => ErrorKind::Conflict,
-            Self::Unavailable(_) => ErrorKind::Unavailable,
-            Self::Unexpected(_) => ErrorKind::Internal,
-        }
-    }
-}
-
-impl From<RepositoryError> for ResolveError {
-    fn from(e: RepositoryError) -> Self {
-        match e {
-            RepositoryError::Unavailable(source) => Self::Unavailable(source),
-            other => Self::Unexpected(Box::new(other)),
-        }
     }
 }
 

@@ -12,17 +12,18 @@ use std::sync::{Arc, OnceLock};
 pub use client_metadata::{MetadataError, RequestedClient, UNNAMED_CLIENT, requested_client};
 pub use errors::{
     AuthenticateError, ErrorKind, EventsError, GetError, ListError, ListTokensError,
-    MintTokenError, RegisterError, RevokePreviousSecretError, RevokeTokenError, RotateKeysError,
-    RotateSecretError, StatusChangeError, UpdateError,
+    ManageRegistrationError, MintTokenError, RegisterError, ResolveError,
+    RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
+    StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use initial_access::{
     InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
 };
-pub use metadata_documents::{ResolveError, ResolveRefusal};
+pub use metadata_documents::ResolveRefusal;
 pub use precondition::Precondition;
-pub use self_registration::{ManageRegistrationError, SelfRegistered};
+pub use self_registration::SelfRegistered;
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,

@@ -1,7 +1,7 @@
 //! Clients that register and manage themselves: RFC 7591 registration with a registration
 //! access token, and RFC 7592 read, replacement and deletion with that token.
 
-use super::errors::Failure;
+use super::errors::{Failure, ManageRegistrationError};
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
     Registered, UpdateError,
@@ -11,7 +11,7 @@ use crate::model::{
     OAuthApplication, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration, RegistrationDetails, Status,
 };
 use crate::policy::{OrgRole, Principal};
-use crate::ports::{AuditAction, BoxError, HasherError, RandomError, RepositoryError};
+use crate::ports::{AuditAction, RandomError};
 use crate::validation::{Field, ValidationErrors};
 
 /// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret
@@ -22,57 +22,6 @@ pub struct SelfRegistered {
     pub registered: Registered,
     /// The token with which the client reads, replaces and deletes its registration.
     pub registration_access_token: AccessTokenSecret,
-}
-
-/// Why a client could not manage its registration (RFC 7592 §2).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ManageRegistrationError {
-    /// No such client, not one that registered itself, disabled, or the token is not its
-    /// registration access token: all alike, so that a token tells nothing about other
-    /// clients (RFC 7592 §2.1: 401).
-    #[error("the registration access token is not valid for this client")]
-    InvalidToken,
-    /// The replacement breaks a rule; nothing was written.
-    #[error("invalid client metadata: {0}")]
-    Invalid(ValidationErrors),
-    /// The replacement carries a `client_secret` that is not the client's current secret
-    /// (RFC 7592 §2.2: a client cannot choose its secret); nothing was written.
-    #[error("client_secret does not match the client's current secret")]
-    SecretMismatch,
-    /// Concurrent writers kept winning; nothing was written.
-    #[error("the client is being changed concurrently; try again")]
-    Conflict,
-    /// Storage or the random source is down or saturated.
-    #[error("the service is temporarily unavailable")]
-    Unavailable(#[source] BoxError),
-    /// An unexpected fault.
-    #[error("unexpected failure")]
-    Unexpected(#[source] BoxError),
-}
-
-impl From<RepositoryError> for ManageRegistrationError {
-    fn from(e: RepositoryError) -> Self {
-        match e {
-            RepositoryError::Unavailable(source) => Self::Unavailable(source),
-            other => Self::Unexpected(Box::new(other)),
-        }
-    }
-}
-
-impl From<HasherError> for ManageRegistrationError {
-    fn from(e: HasherError) -> Self {
-        match e {
-            HasherError::Busy => Self::Unavailable(Box::new(HasherError::Busy)),
-            other => Self::Unexpected(Box::new(other)),
-        }
-    }
-}
-
-impl From<RandomError> for ManageRegistrationError {
-    fn from(e: RandomError) -> Self {
-        Self::Unexpected(Box::new(e))
-    }
 }
 
 impl From<Failure> for ManageRegistrationError {

@@ -511,9 +511,7 @@ pub async fn published_keys_from_an_allowed_https_server(db: crate::harness::Db)
     )
     .await;
     let dir = oauth_apps_test_support::TempDir::new();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, &ca.pem).unwrap();
-    let ca_path = ca_file.to_str().unwrap().to_owned();
+    let ca_path = ca.write_pem(dir.path());
     let app = crate::harness::spawn_with(
         db,
         &[

@@ -68,6 +68,18 @@ async fn node(script: &'static str, args: Vec<String>) -> Value {
     })
 }
 
+/// `POST /register` of `body` without a token, by hand (what the library cannot send).
+async fn post_register(app: &TestApp, body: &Value) -> crate::harness::Reply {
+    app.call(
+        "POST",
+        "/register",
+        None,
+        &[],
+        Some(("application/json", body.to_string().into_bytes())),
+    )
+    .await
+}
+
 async fn mint(app: &TestApp, max_uses: Option<u32>) -> String {
     let mut body = json!({"ownerOrgId": "acme", "expiresInSeconds": 600});
     if let Some(n) = max_uses {
@@ -191,15 +203,7 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
     assert_eq!(listed.body["items"][0]["uses"], 1);
 
     // No token, a made-up one, a revoked one: 401 alike.
-    let missing = app
-        .call(
-            "POST",
-            "/register",
-            None,
-            &[],
-            Some(("application/json", metadata.to_string().into_bytes())),
-        )
-        .await;
+    let missing = post_register(&app, &metadata).await;
     assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
     assert!(
         missing
@@ -559,15 +563,7 @@ pub async fn software_statements_and_open_registration(db: crate::harness::Db) {
     ] {
         let mut body = metadata.clone();
         body["software_statement"] = json!(bad);
-        let refused = app
-            .call(
-                "POST",
-                "/register",
-                None,
-                &[],
-                Some(("application/json", body.to_string().into_bytes())),
-            )
-            .await;
+        let refused = post_register(&app, &body).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.raw);
         assert_eq!(refused.body["error"], code, "{}", refused.raw);
     }
@@ -578,15 +574,7 @@ pub async fn software_statements_and_open_registration(db: crate::harness::Db) {
 
     // Four open registrations an hour from this address (refused ones count): the fifth
     // waits.
-    let limited = app
-        .call(
-            "POST",
-            "/register",
-            None,
-            &[],
-            Some(("application/json", metadata.to_string().into_bytes())),
-        )
-        .await;
+    let limited = post_register(&app, &metadata).await;
     assert_eq!(
         limited.status,
         StatusCode::TOO_MANY_REQUESTS,
