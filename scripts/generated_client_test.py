@@ -36,6 +36,7 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_list_initial_access_tokens,
     flat_mint_initial_access_token,
     flat_patch,
+    flat_resolve_client_metadata,
     flat_revoke_initial_access_token,
     flat_revoke_previous_secret,
     flat_rotate_keys,
@@ -95,7 +96,8 @@ MODULES = {
     for m in [
         flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events,
         flat_get, flat_list, flat_list_initial_access_tokens, flat_mint_initial_access_token,
-        flat_patch, flat_revoke_initial_access_token, flat_revoke_previous_secret, flat_rotate_keys,
+        flat_patch, flat_resolve_client_metadata, flat_revoke_initial_access_token,
+        flat_revoke_previous_secret, flat_rotate_keys,
         flat_rotate_secret, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
@@ -532,6 +534,28 @@ def test_tokens():
     )
 
 
+def test_client_metadata():
+    # This server resolves no metadata documents (OAUTH_APPS_CIMD_ALLOWED_HOSTS unset): a
+    # problem naming the rule; members may not resolve at all.
+    refused = expect(
+        "flat_resolve_client_metadata",
+        flat_resolve_client_metadata.sync_detailed(
+            client=authenticator, client_id="https://tools.example/client.json"
+        ),
+        422,
+        ProblemDetails,
+    )
+    assert "host_not_allowed" in refused.errors[0].message, refused.errors
+    expect(
+        "flat_resolve_client_metadata",
+        flat_resolve_client_metadata.sync_detailed(
+            client=member, client_id="https://tools.example/client.json"
+        ),
+        403,
+        ProblemDetails,
+    )
+
+
 # ---------------------------------------------------------------- every declared status
 def test_every_declared_error_status():
     """Every error status the document declares for an operation parses into that
@@ -557,7 +581,10 @@ def test_every_declared_error_status():
                 expect(operation, parsed, status, model)
 
 
-for test in [test_operations, test_flat, test_v1, test_keys, test_tokens, test_every_declared_error_status]:
+for test in [
+    test_operations, test_flat, test_v1, test_keys, test_tokens, test_client_metadata,
+    test_every_declared_error_status,
+]:
     try:
         test()
     except Exception as e:  # noqa: BLE001 - every failure is reported, then the run fails

@@ -16,8 +16,9 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use libfuzzer_sys::fuzz_target;
 use oauth_apps_domain::testing::{
-    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens, InMemoryReplayGuard,
-    InMemoryRepository, RefuseAssertions, SeededRandom,
+    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens,
+    InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, RefuseAssertions,
+    SeededRandom,
 };
 use oauth_apps_domain::{
     ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports, ServiceConfig,
@@ -86,6 +87,7 @@ fn world() -> &'static World {
                 keys: Arc::new(FakeKeyDirectory::new()),
                 assertions: Arc::new(RefuseAssertions),
                 replay: Arc::new(InMemoryReplayGuard::new()),
+                documents: Arc::new(InMemoryMetadataDocuments::new()),
             },
             ServiceConfig::default(),
         );
@@ -121,6 +123,7 @@ fn world() -> &'static World {
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),
             limits: Arc::new(Limits::default()),
+            registration: Arc::default(),
         };
         let mut world = World {
             state,
