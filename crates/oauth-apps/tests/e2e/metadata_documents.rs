@@ -202,6 +202,36 @@ pub async fn clients_resolve_from_their_metadata_documents(db: Db) {
     assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.raw);
     assert_eq!(resolve(&app, &url).await.status, StatusCode::OK);
 
+    // A public client (`none`, the default when the document names no method): it
+    // resolves, and answers `{valid: false}` as every public client does.
+    let public = server.url("/clients/public.json");
+    publish(
+        &routes,
+        "/clients/public.json",
+        &json!({"client_id": public, "client_name": "Public tool",
+                "redirect_uris": ["https://tool.example/callback"]}),
+    );
+    let resolved = resolve(&app, &public).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.raw);
+    assert_eq!(
+        resolved.body["application"]["tokenEndpointAuthMethod"],
+        "none"
+    );
+    let by_secret = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientId": public, "clientSecret": "cs_anything-at-all"}),
+        )
+        .await;
+    assert_eq!(by_secret.status, StatusCode::OK, "{}", by_secret.raw);
+    assert_eq!(by_secret.body["valid"], false);
+    assert_eq!(
+        assertion_valid(&app, &signer.assertion(&public, AUDIENCE)).await,
+        false
+    );
+
     // Each rule a document or its URL breaks, refused with the rule named.
     let other = server.url("/clients/other.json");
     let mismatch = server.url("/clients/mismatch.json");
@@ -256,7 +286,7 @@ pub async fn clients_resolve_from_their_metadata_documents(db: Db) {
         refused_rule(&resolve(&app, &server.url("/clients/missing.json")).await),
         "unreachable"
     );
-    // None of the refused documents was recorded.
+    // None of the refused documents was recorded (the two clients above are).
     let listed = app
         .get(
             "/api/oauth-applications?ownerOrgId=acme&limit=100",
@@ -265,7 +295,7 @@ pub async fn clients_resolve_from_their_metadata_documents(db: Db) {
         .await;
     assert_eq!(
         listed.body["items"].as_array().unwrap().len(),
-        1,
+        2,
         "{}",
         listed.raw
     );
