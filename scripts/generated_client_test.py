@@ -31,6 +31,7 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_disable,
     flat_enable,
     flat_events,
+    flat_feed,
     flat_get,
     flat_list,
     flat_list_initial_access_tokens,
@@ -70,6 +71,7 @@ from oauth_apps_client.models import (  # noqa: E402
     ErrorCode,
     ErrorEnvelope,
     EventsEnvelope,
+    FeedAnswer,
     GrantType,
     Health,
     InitialAccessTokenView,
@@ -94,7 +96,7 @@ from oauth_apps_client.models import (  # noqa: E402
 MODULES = {
     m.__name__.rsplit(".", 1)[1]: m
     for m in [
-        flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events,
+        flat_authenticate_client, flat_create, flat_disable, flat_enable, flat_events, flat_feed,
         flat_get, flat_list, flat_list_initial_access_tokens, flat_mint_initial_access_token,
         flat_patch, flat_resolve_client_metadata, flat_revoke_initial_access_token,
         flat_revoke_previous_secret, flat_rotate_keys,
@@ -534,6 +536,20 @@ def test_tokens():
     )
 
 
+def test_feed():
+    page = expect("flat_feed", flat_feed.sync_detailed(client=authenticator, limit=100), 200, FeedAnswer)
+    assert page.items, "the writes above are in the feed"
+    positions = [item.id for item in page.items]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert page.next_cursor == str(positions[-1])
+    idle = expect(
+        "flat_feed", flat_feed.sync_detailed(client=authenticator, after=page.next_cursor), 200, FeedAnswer
+    )
+    assert idle.items == [] and idle.next_cursor == page.next_cursor
+    expect("flat_feed", flat_feed.sync_detailed(client=member, owner_org_id="acme"), 403, ProblemDetails)
+    expect("flat_feed", flat_feed.sync_detailed(client=authenticator, after="-1"), 422, ProblemDetails)
+
+
 def test_client_metadata():
     # This server resolves no metadata documents (OAUTH_APPS_CIMD_ALLOWED_HOSTS unset): a
     # problem naming the rule; members may not resolve at all.
@@ -582,7 +598,7 @@ def test_every_declared_error_status():
 
 
 for test in [
-    test_operations, test_flat, test_v1, test_keys, test_tokens, test_client_metadata,
+    test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_client_metadata,
     test_every_declared_error_status,
 ]:
     try:

@@ -21,7 +21,7 @@ use oauth_apps_domain::testing::{
     SeededRandom,
 };
 use oauth_apps_domain::{
-    ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports, ServiceConfig,
+    ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService, Ports, ServiceConfig,
     Timestamp,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
@@ -114,6 +114,7 @@ fn world() -> &'static World {
         .expect("minted");
         let state = AppState {
             service: Arc::new(service),
+            feed: Arc::new(EventFeedService::new(Arc::new(InMemoryRepository::new()))),
             tokens: Arc::new(InitialAccessTokenService::new(InitialAccessTokenPorts {
                 repository: Arc::new(InMemoryInitialAccessTokens::new()),
                 clock: Arc::new(FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"))),

@@ -53,6 +53,7 @@ macro_rules! applications {
 mod connection;
 mod archive;
 mod error;
+mod feed;
 mod keys;
 mod migrations;
 mod replay;

@@ -14,7 +14,7 @@ use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applica
 use crate::values::{InstantValue, KeySetState, SecretState, TextListValue, UuidValue};
 
 /// A stored value that breaks a rule of `field`.
-fn corrupt(field: Field) -> impl FnOnce(Violation) -> RepositoryError {
+pub(crate) fn corrupt(field: Field) -> impl FnOnce(Violation) -> RepositoryError {
     move |violation| RepositoryError::Corrupt(FieldError::new(field, violation).into())
 }
 

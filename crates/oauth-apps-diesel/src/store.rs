@@ -288,6 +288,7 @@ pub(crate) async fn insert_event(
     event: &AuditEvent,
 ) -> QueryResult<()> {
     let values = NewEvent::new(application_id, event);
+    crate::feed::order_with_the_feed(conn).await?;
     on_backend!(conn, |c| {
         match id {
             Some(id) => {

@@ -92,22 +92,22 @@ pub use policy::{
 pub use ports::{
     ApplicationArchive, ApplicationRepository, ArchivedApplication, AssertionRefusal,
     AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock,
-    DocumentFetchError, HasherError, InitialAccessTokenRepository, JWT_BEARER_ASSERTION_TYPE,
-    KeyDirectory, KeyFetchError, MetadataDocuments, RandomError, RandomSource, ReplayGuard,
-    RepositoryError, SecretHasher, SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent,
-    SystemClock, VerifiedAssertion,
+    DocumentFetchError, EventFeed, FeedEntry, HasherError, InitialAccessTokenRepository,
+    JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, MetadataDocuments, RandomError,
+    RandomSource, ReplayGuard, RepositoryError, SecretHasher, SoftwareStatementVerifier,
+    StatementRefusal, StoredAuditEvent, SystemClock, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
-    MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments, MockRandomSource,
-    MockReplayGuard, MockSecretHasher, MockSoftwareStatementVerifier,
+    MockEventFeed, MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments,
+    MockRandomSource, MockReplayGuard, MockSecretHasher, MockSoftwareStatementVerifier,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
-    ErrorKind, EventsError, EventsPage, GetError, InitialAccessTokenPorts,
-    InitialAccessTokenService, KeysInput, KeysetPage, ListError, ListTokensError,
-    MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS,
+    ErrorKind, EventFeedService, EventsError, EventsPage, FeedError, FeedPage, FeedQuery, GetError,
+    InitialAccessTokenPorts, InitialAccessTokenService, KeysInput, KeysetPage, ListError,
+    ListTokensError, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES, MIN_TOKEN_LIFETIME_SECONDS,
     ManageRegistrationError, MetadataError, MintInitialAccessToken, MintTokenError, MintedToken,
     NumberedPage, Ports, Precondition, Refusal, RegisterApplication, RegisterError, Registered,
     RequestedClient, ResolveError, ResolveRefusal, RevokePreviousSecretError, RevokeTokenError,

@@ -487,6 +487,40 @@ pub trait AssertionVerifier: Send + Sync {
     ) -> Result<VerifiedAssertion, AssertionRefusal>;
 }
 
+/// An audit event in the change feed: its position, the application it concerns, and what
+/// happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// Its place in the feed: strictly increasing in the order the writes committed.
+    pub position: i64,
+    /// The application's client id.
+    pub client_id: ClientId,
+    /// The application's organisation.
+    pub owner_org_id: OrgId,
+    /// What happened.
+    pub event: AuditEvent,
+}
+
+/// The change feed over the audit trail: every application's events, in the order their
+/// writes committed, each once.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventFeed: Send + Sync {
+    /// Up to `limit` events after position `after`, oldest first, of `org`'s applications
+    /// when given. A position once read is never preceded by one committed later: a reader
+    /// that continues after the last position it read misses nothing.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Corrupt`],
+    /// [`RepositoryError::Unexpected`].
+    async fn events_after<'a>(
+        &self,
+        after: i64,
+        org: Option<&'a OrgId>,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, RepositoryError>;
+}
+
 /// Why a software statement (RFC 7591 §2.3) is not accepted (§3.2.2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -54,6 +54,7 @@ impl Modify for BearerAuth {
         crate::apps_api::handlers::authenticate_client,
         crate::apps_api::handlers::events,
         crate::apps_api::client_metadata::resolve,
+        crate::apps_api::feed::feed,
         crate::apps_api::tokens::mint,
         crate::apps_api::tokens::list,
         crate::apps_api::tokens::revoke,
@@ -118,6 +119,7 @@ const ERRORS: &[(&str, &[u16])] = &[
     ),
     ("flat_events", &[400, 401, 403, 404, 422, 503]),
     ("flat_resolve_client_metadata", &[400, 401, 403, 422, 503]),
+    ("flat_feed", &[400, 401, 403, 404, 422, 503]),
     (
         "flat_mint_initial_access_token",
         &[400, 401, 403, 408, 413, 415, 422, 429, 503],

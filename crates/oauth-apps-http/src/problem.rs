@@ -10,9 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
-    AuthenticateError, ErrorKind, EventsError, Field, GetError, ListError, ListTokensError,
-    MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError, RevokeTokenError,
-    RotateKeysError, RotateSecretError, StatusChangeError, UpdateError, ValidationErrors,
+    AuthenticateError, ErrorKind, EventsError, FeedError, Field, GetError, ListError,
+    ListTokensError, MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError,
+    RevokeTokenError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
+    ValidationErrors,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -372,6 +373,7 @@ use_case_error!(
     ListTokensError: Invalid,
     RevokeTokenError,
     ResolveError,
+    FeedError: Invalid,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {

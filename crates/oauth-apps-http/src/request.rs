@@ -278,8 +278,8 @@ mod tests {
         SeededRandom,
     };
     use oauth_apps_domain::{
-        ApplicationService, InitialAccessTokenPorts, InitialAccessTokenService, Ports,
-        ServiceConfig, Timestamp,
+        ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
+        Ports, ServiceConfig, Timestamp,
     };
     use serde_json::{Value, json};
 
@@ -424,6 +424,7 @@ mod tests {
         AppState {
             registration: Arc::default(),
             service: Arc::new(service),
+            feed: Arc::new(EventFeedService::new(Arc::new(InMemoryRepository::new()))),
             tokens: Arc::new(InitialAccessTokenService::new(InitialAccessTokenPorts {
                 repository: Arc::new(InMemoryInitialAccessTokens::new()),
                 clock: Arc::new(FixedClock::new(

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use oauth_apps_domain::{ApplicationService, InitialAccessTokenService, SoftwareStatementVerifier};
+use oauth_apps_domain::{
+    ApplicationService, EventFeedService, InitialAccessTokenService, SoftwareStatementVerifier,
+};
 
 use crate::auth::JwtVerifier;
 use crate::limits::{Limits, RateLimiter};
@@ -23,6 +25,8 @@ pub struct AppState {
     pub service: Arc<ApplicationService>,
     /// The initial access token use cases.
     pub tokens: Arc<InitialAccessTokenService>,
+    /// The change feed.
+    pub feed: Arc<EventFeedService>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
-    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
     InitialAccessTokenRepository, ReplayGuard, RepositoryError,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
@@ -99,6 +99,10 @@ impl Fixture for PgFixture {
     }
 
     fn initial_access_tokens(&self) -> Arc<dyn InitialAccessTokenRepository> {
+        self.repo.clone()
+    }
+
+    fn feed(&self) -> Arc<dyn EventFeed> {
         self.repo.clone()
     }
 

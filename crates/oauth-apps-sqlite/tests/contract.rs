@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
-    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId,
+    AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
     InitialAccessTokenRepository, ReplayGuard, RepositoryError,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
@@ -89,6 +89,10 @@ impl Fixture for SqliteFixture {
     }
 
     fn initial_access_tokens(&self) -> Arc<dyn InitialAccessTokenRepository> {
+        self.repo.clone()
+    }
+
+    fn feed(&self) -> Arc<dyn EventFeed> {
         self.repo.clone()
     }
 

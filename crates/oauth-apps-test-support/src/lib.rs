@@ -21,7 +21,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use oauth_apps_domain::{
-    AppId, ApplicationArchive, ApplicationRepository, InitialAccessTokenRepository, ReplayGuard,
+    AppId, ApplicationArchive, ApplicationRepository, EventFeed, InitialAccessTokenRepository,
+    ReplayGuard,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -47,6 +48,9 @@ pub trait Fixture: Send + Sync {
 
     /// The same store as the replay guard of client assertions.
     fn replay_guard(&self) -> Arc<dyn ReplayGuard>;
+
+    /// The same store as the change feed.
+    fn feed(&self) -> Arc<dyn EventFeed>;
 
     /// A second, independent store (its own pool) on the same database: another replica.
     fn other_replica(&self) -> Arc<dyn ReplayGuard>;
@@ -91,6 +95,7 @@ macro_rules! repository_contract_tests {
             expired_assertion_ids_are_purged_and_may_be_used_again,
             registration_round_trips,
             registration_details_round_trip,
+            the_feed_holds_every_event_once_in_commit_order,
             initial_access_tokens_round_trip,
             initial_access_tokens_are_redeemed_while_usable,
         );

@@ -14,9 +14,9 @@ use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
-    ApplicationRepository, ApplicationService, InitialAccessTokenPorts,
-    InitialAccessTokenRepository, InitialAccessTokenService, Ports, RandomSource, ReplayGuard,
-    ServiceConfig, SystemClock,
+    ApplicationRepository, ApplicationService, EventFeed, EventFeedService,
+    InitialAccessTokenPorts, InitialAccessTokenRepository, InitialAccessTokenService, Ports,
+    RandomSource, ReplayGuard, ServiceConfig, SystemClock,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -183,7 +183,35 @@ struct Wired {
     repository: Arc<dyn ApplicationRepository>,
     replay: Arc<dyn ReplayGuard>,
     tokens: Arc<dyn InitialAccessTokenRepository>,
+    feed: Arc<dyn EventFeed>,
     cache: Option<CacheControl>,
+}
+
+/// One store as each storage port.
+struct StorePorts {
+    repository: Arc<dyn ApplicationRepository>,
+    replay: Arc<dyn ReplayGuard>,
+    tokens: Arc<dyn InitialAccessTokenRepository>,
+    feed: Arc<dyn EventFeed>,
+}
+
+impl StorePorts {
+    fn of<S>(store: &S) -> Self
+    where
+        S: ApplicationRepository
+            + ReplayGuard
+            + InitialAccessTokenRepository
+            + EventFeed
+            + Clone
+            + 'static,
+    {
+        Self {
+            repository: Arc::new(store.clone()),
+            replay: Arc::new(store.clone()),
+            tokens: Arc::new(store.clone()),
+            feed: Arc::new(store.clone()),
+        }
+    }
 }
 
 impl Wired {
@@ -210,21 +238,14 @@ impl Wired {
                 )
             }
         };
-        let (repository, replay, tokens): (
-            Arc<dyn ApplicationRepository>,
-            Arc<dyn ReplayGuard>,
-            Arc<dyn InitialAccessTokenRepository>,
-        ) = match &storage {
-            Storage::Sqlite(repo) => (
-                Arc::new(repo.clone()),
-                Arc::new(repo.clone()),
-                Arc::new(repo.clone()),
-            ),
-            Storage::Postgres(repo) => (
-                Arc::new(repo.clone()),
-                Arc::new(repo.clone()),
-                Arc::new(repo.clone()),
-            ),
+        let StorePorts {
+            repository,
+            replay,
+            tokens,
+            feed,
+        } = match &storage {
+            Storage::Sqlite(repo) => StorePorts::of(repo),
+            Storage::Postgres(repo) => StorePorts::of(repo),
         };
         let (repository, cache) = cached(repository, config.cache_ttl);
         if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
@@ -243,6 +264,7 @@ impl Wired {
             repository,
             replay,
             tokens,
+            feed,
             cache,
         })
     }
@@ -382,6 +404,7 @@ fn state(
     Ok(AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
+        feed: Arc::new(EventFeedService::new(wired.feed)),
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),

@@ -125,6 +125,19 @@ operation_error! {
 }
 
 operation_error! {
+    /// Why reading the change feed failed.
+    pub enum FeedError {
+        /// The caller does not belong to the organisation.
+        NotFound => NotFound, "organisation not found";
+        /// The caller may not read this feed: a member, or an org admin without naming
+        /// their organisation.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The organisation id, cursor or page size is invalid.
+        Invalid(ValidationErrors) => Invalid, "invalid feed request: {0}";
+    }
+}
+
+operation_error! {
     /// Why reading an application failed.
     pub enum GetError {
         /// No such application for this caller.

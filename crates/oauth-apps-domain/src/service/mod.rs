@@ -2,6 +2,7 @@
 
 mod client_metadata;
 mod errors;
+mod feed;
 mod initial_access;
 mod metadata_documents;
 mod precondition;
@@ -11,12 +12,13 @@ use std::sync::{Arc, OnceLock};
 
 pub use client_metadata::{MetadataError, RequestedClient, UNNAMED_CLIENT, requested_client};
 pub use errors::{
-    AuthenticateError, ErrorKind, EventsError, GetError, ListError, ListTokensError,
+    AuthenticateError, ErrorKind, EventsError, FeedError, GetError, ListError, ListTokensError,
     ManageRegistrationError, MintTokenError, RegisterError, ResolveError,
     RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
     StatusChangeError, UpdateError,
 };
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+pub use feed::{EventFeedService, FeedPage, FeedQuery};
 pub use initial_access::{
     InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,

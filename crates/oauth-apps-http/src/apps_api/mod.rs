@@ -3,6 +3,7 @@
 
 pub mod client_metadata;
 pub mod dto;
+pub mod feed;
 pub mod handlers;
 pub mod tokens;
 
@@ -120,6 +121,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/client-authentication").route(web::post().to(h::authenticate_client)),
     )
+    .service(web::resource("/api/events").route(crate::get_or_head().to(feed::feed)))
     .service(
         web::resource("/api/client-metadata")
             .route(crate::get_or_head().to(client_metadata::resolve)),

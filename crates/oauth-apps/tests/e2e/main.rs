@@ -6,6 +6,7 @@
 mod cases;
 mod credentials;
 mod dynamic;
+mod feed;
 mod harness;
 mod metadata_documents;
 mod registration;
@@ -250,6 +251,24 @@ credentials_on_both_databases!(
     private_key_jwt_with_inline_keys,
     jwks_uris_to_special_addresses_are_refused,
 );
+
+mod change_feed {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::feed::the_change_feed_follows_every_write(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::feed::the_change_feed_follows_every_write(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
 
 mod metadata_documents_e2e {
     #[actix_web::test]

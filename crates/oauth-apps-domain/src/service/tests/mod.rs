@@ -16,6 +16,7 @@ mod config;
 mod credential_use;
 mod credentials;
 mod disable_enable;
+mod feed;
 mod get_and_list;
 mod initial_access;
 mod metadata_documents;
