@@ -21,8 +21,8 @@ use oauth_apps_domain::testing::{
     SeededRandom,
 };
 use oauth_apps_domain::{
-    ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService, Ports, ServiceConfig,
-    Timestamp,
+    ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
+    Ports, ServiceConfig, Timestamp,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::Limits;
