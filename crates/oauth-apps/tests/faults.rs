@@ -3,7 +3,8 @@
 //! - PostgreSQL stopped under load: 503 with `Retry-After` (never another 5xx, never a
 //!   hang), nothing half-written, and recovery without a restart;
 //! - SIGKILL during a storm of creates, updates and rotations: every answered write is in
-//!   the database as answered, nothing unanswered is half-applied;
+//!   the database as answered, nothing unanswered is half-applied, and the change feed
+//!   holds every answered write once, each worker's in the order it made them;
 //! - three processes behind nginx on one database: one winner per ETag, one current
 //!   secret after concurrent rotations, a disable seen by every process within 1 s.
 
@@ -406,6 +407,60 @@ async fn sigkill_during_a_write_storm_keeps_every_answered_write_and_no_half_one
             }
         }
     }
+    // The change feed, read to its end through the new process: every answered write once
+    // (an unanswered one at most once), positions strictly increasing, and each worker's
+    // writes in the order it made them.
+    let mut feed: Vec<Value> = Vec::new();
+    let mut cursor = "0".to_owned();
+    loop {
+        let page = call(
+            &client,
+            "GET",
+            &format!("{base}/api/events?after={cursor}&limit=100"),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, 200, "{}", page.raw);
+        let items = page.body["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        cursor = page.body["nextCursor"].as_str().unwrap().to_owned();
+        feed.extend(items);
+    }
+    let positions: Vec<i64> = feed.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    let in_feed = |id: &str| {
+        feed.iter()
+            .filter(|e| e["clientRequestId"].as_str() == Some(id))
+            .count()
+    };
+    for id in &answered {
+        assert_eq!(in_feed(id), 1, "answered write {id} in the feed");
+    }
+    for id in unanswered_ids.borrow().iter() {
+        assert!(in_feed(id) <= 1, "unanswered write {id} in the feed");
+    }
+    for (w, history) in histories.iter().enumerate() {
+        let client_id = history.borrow().client_id.clone();
+        let prefix = format!("storm-{w}-");
+        let order: Vec<u64> = feed
+            .iter()
+            .filter(|e| e["clientId"] == client_id.as_str())
+            .filter_map(|e| {
+                e["clientRequestId"]
+                    .as_str()?
+                    .strip_prefix(&prefix)?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        assert!(
+            order.windows(2).all(|p| p[0] < p[1]),
+            "worker {w}'s writes out of order in the feed: {order:?}"
+        );
+    }
+
     let created_apps = created_apps.borrow().clone();
     for (client_id, secret) in &created_apps {
         assert!(
