@@ -205,22 +205,10 @@ impl ApplicationService {
             Some(None) => app.keys().is_none(),
             None => false,
         };
-        let patch = ApplicationPatch {
-            name: Some(cmd.name),
-            redirect_urls: Some(cmd.redirect_urls),
-            allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
-            grant_types: cmd.grant_types,
-            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
-            keys: if same_keys {
-                KeysInput::default()
-            } else {
-                cmd.keys
-            },
-            app_type: cmd
-                .app_type
-                .filter(|t| t.as_str() != app.app_type().as_str()),
-            ..ApplicationPatch::default()
-        };
+        let mut patch = ApplicationPatch::replacing(cmd, &app);
+        if same_keys {
+            patch.keys = KeysInput::default();
+        }
         let target = AppRef::ClientId(*app.client_id());
         self.write_from(
             Some(app),

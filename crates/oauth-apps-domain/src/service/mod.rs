@@ -324,6 +324,27 @@ struct ValidNew {
 type Change = Option<(OAuthApplication, Vec<Field>)>;
 
 impl ApplicationPatch {
+    /// The patch that replaces `app`'s settings by those of `cmd` (RFC 7592 §2.2, or a
+    /// metadata document): every setting the registration holds, what it leaves out
+    /// cleared; a type or an owner other than `app`'s is kept in the patch, so that it is
+    /// refused as immutable.
+    pub(crate) fn replacing(cmd: RegisterApplication, app: &OAuthApplication) -> Self {
+        Self {
+            name: Some(cmd.name),
+            redirect_urls: Some(cmd.redirect_urls),
+            allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
+            grant_types: cmd.grant_types,
+            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
+            keys: cmd.keys,
+            app_type: cmd
+                .app_type
+                .filter(|t| t.as_str() != app.app_type().as_str()),
+            owner_org_id: Some(cmd.owner_org_id)
+                .filter(|org| org.as_str() != app.owner_org_id().as_str()),
+            ..Self::default()
+        }
+    }
+
     /// The application `app` with this patch applied by `principal` at `now`, and the
     /// fields that changed; `None` when nothing changes. The result satisfies every rule as
     /// a whole; immutable fields in the patch are refused.

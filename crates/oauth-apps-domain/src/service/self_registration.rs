@@ -169,20 +169,7 @@ impl ApplicationService {
             }
         }
         let metadata = ClientMetadata::new(metadata);
-        let patch = ApplicationPatch {
-            name: Some(cmd.name),
-            redirect_urls: Some(cmd.redirect_urls),
-            allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
-            grant_types: cmd.grant_types,
-            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
-            keys: cmd.keys,
-            app_type: cmd
-                .app_type
-                .filter(|t| t.as_str() != app.app_type().as_str()),
-            owner_org_id: Some(cmd.owner_org_id)
-                .filter(|org| org.as_str() != app.owner_org_id().as_str()),
-            ..ApplicationPatch::default()
-        };
+        let patch = ApplicationPatch::replacing(cmd, &app);
         let token = self.new_registration_token()?;
         let digest = token.digest();
         let principal = acting_for(request_id, &app);

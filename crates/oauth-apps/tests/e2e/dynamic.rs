@@ -68,6 +68,17 @@ async fn node(script: &'static str, args: Vec<String>) -> Value {
     })
 }
 
+/// What `POST /api/client-authentication` answers for `client_id` and `secret`.
+async fn secret_check(app: &TestApp, client_id: &str, secret: &str) -> crate::harness::Reply {
+    app.json(
+        "POST",
+        "/api/client-authentication",
+        &authenticator(),
+        &json!({"clientId": client_id, "clientSecret": secret}),
+    )
+    .await
+}
+
 /// `POST /register` of `body` without a token, by hand (what the library cannot send).
 async fn post_register(app: &TestApp, body: &Value) -> crate::harness::Reply {
     app.call(
@@ -179,14 +190,7 @@ pub async fn clients_register_themselves_with_an_initial_access_token(app: TestA
         "{}",
         trail.raw
     );
-    let auth = app
-        .json(
-            "POST",
-            "/api/client-authentication",
-            &authenticator(),
-            &json!({"clientId": client_id, "clientSecret": secret}),
-        )
-        .await;
+    let auth = secret_check(&app, &client_id, &secret).await;
     assert_eq!(auth.body["valid"], true, "{}", auth.raw);
 
     // The one use is spent: the library sees the RFC 6750 challenge.
@@ -433,14 +437,7 @@ pub async fn clients_manage_their_registration(app: TestApp) {
         "{}",
         trail.raw
     );
-    let auth = app
-        .json(
-            "POST",
-            "/api/client-authentication",
-            &authenticator(),
-            &json!({"clientId": client_id, "clientSecret": secret}),
-        )
-        .await;
+    let auth = secret_check(&app, &client_id, &secret).await;
     assert_eq!(
         auth.body["valid"], true,
         "the secret survives a replacement"
@@ -459,14 +456,7 @@ pub async fn clients_manage_their_registration(app: TestApp) {
         .get(&format!("/api/oauth-applications/{client_id}"), &admin())
         .await;
     assert_eq!(stored.body["disabled"], true, "{}", stored.raw);
-    let auth = app
-        .json(
-            "POST",
-            "/api/client-authentication",
-            &authenticator(),
-            &json!({"clientId": client_id, "clientSecret": secret}),
-        )
-        .await;
+    let auth = secret_check(&app, &client_id, &secret).await;
     assert_eq!(auth.body["valid"], false);
     let enabled = app
         .call(
