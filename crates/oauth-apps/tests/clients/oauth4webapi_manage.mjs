@@ -9,6 +9,8 @@
 // {ok: true, status, body} for an answer without a challenge (body null when empty), or
 // {ok: false, kind, status, error, description} for a challenge.
 
+import { failure } from './report.mjs';
+
 const oauth = await import(process.env.OAUTH4WEBAPI);
 const [method, uri, token, body] = process.argv.slice(2);
 const headers = new Headers({ accept: 'application/json' });
@@ -21,14 +23,5 @@ try {
   const text = await response.text();
   console.log(JSON.stringify({ ok: true, status: response.status, body: text ? JSON.parse(text) : null }));
 } catch (e) {
-  const challenge = e.cause?.[0]?.parameters;
-  console.log(
-    JSON.stringify({
-      ok: false,
-      kind: e.constructor.name,
-      status: e.status ?? e.response?.status,
-      error: challenge?.error ?? e.error,
-      description: challenge?.error_description ?? e.message,
-    }),
-  );
+  console.log(JSON.stringify(failure(e)));
 }

@@ -7,6 +7,8 @@
 // registered client as JSON ({ok: true, client}), or what the library made of a refusal
 // ({ok: false, kind, status, error, description}).
 
+import { failure } from './report.mjs';
+
 const oauth = await import(process.env.OAUTH4WEBAPI);
 const [base, initialAccessToken, metadata] = process.argv.slice(2);
 const as = { issuer: base, registration_endpoint: `${base}/register` };
@@ -19,14 +21,5 @@ try {
   const client = await oauth.processDynamicClientRegistrationResponse(response);
   console.log(JSON.stringify({ ok: true, client }));
 } catch (e) {
-  const challenge = e.cause?.[0]?.parameters;
-  console.log(
-    JSON.stringify({
-      ok: false,
-      kind: e.constructor.name,
-      status: e.status ?? e.cause?.status,
-      error: e.error ?? challenge?.error,
-      description: e.error_description ?? e.message,
-    }),
-  );
+  console.log(JSON.stringify(failure(e)));
 }
