@@ -68,18 +68,24 @@ impl<D: Database> EventFeed for Store<D> {
             })
             .map_err(storage_error)?;
             rows.into_iter()
-                .map(|(row, client_id, owner)| {
-                    let stored = StoredAuditEvent::try_from(row)?;
-                    Ok(FeedEntry {
-                        position: stored.id,
-                        client_id: ClientId::from_uuid(client_id.0)
-                            .map_err(corrupt(Field::ClientId))?,
-                        owner_org_id: OrgId::parse(owner).map_err(corrupt(Field::OwnerOrgId))?,
-                        event: stored.event,
-                    })
-                })
+                .map(|(row, client_id, owner)| entry(row, client_id, owner))
                 .collect()
         })
         .await
     }
+}
+
+/// The feed entry of an event's row, with its application's client id and organisation.
+pub(crate) fn entry(
+    row: EventRow,
+    client_id: UuidValue,
+    owner: String,
+) -> Result<FeedEntry, RepositoryError> {
+    let stored = StoredAuditEvent::try_from(row)?;
+    Ok(FeedEntry {
+        position: stored.id,
+        client_id: ClientId::from_uuid(client_id.0).map_err(corrupt(Field::ClientId))?,
+        owner_org_id: OrgId::parse(owner).map_err(corrupt(Field::OwnerOrgId))?,
+        event: stored.event,
+    })
 }

@@ -64,6 +64,7 @@ pub mod sql_types;
 mod store;
 mod tokens;
 mod values;
+mod webhooks;
 
 pub use connection::{Pool, PoolSettings, PoolUsage};
 pub use migrations::run_migrations;

@@ -122,10 +122,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{BigInt, Binary, Nullable, Text};
+    use crate::sql_types::{Instant, Uuid};
+
+    webhooks (id) {
+        id -> Uuid,
+        owner_org_id -> Text,
+        url -> Text,
+        event_types -> Nullable<Text>,
+        secret -> Binary,
+        previous_secret -> Nullable<Binary>,
+        previous_expires_at -> Nullable<Instant>,
+        created_by -> Text,
+        created_at -> Instant,
+        updated_at -> Instant,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    use crate::sql_types::{Instant, Uuid};
+
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> Uuid,
+        event_id -> BigInt,
+        application_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Instant,
+        lease_until -> Nullable<Instant>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Instant,
+        delivered_at -> Nullable<Instant>,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
 diesel::joinable!(client_registrations -> oauth_applications (application_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> audit_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     oauth_applications,
     client_secrets,
@@ -133,5 +174,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     assertion_jtis,
     client_registrations,
-    initial_access_tokens
+    initial_access_tokens,
+    webhooks,
+    webhook_deliveries
 );

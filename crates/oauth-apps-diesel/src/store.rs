@@ -280,7 +280,8 @@ pub(crate) async fn assemble(
 }
 
 /// Inserts `event` into the trail of application `application_id`, with the id `id` when
-/// given (an import), else the next one.
+/// given (an import), else the next one; a new event gets a delivery for every webhook
+/// that hears it, in the same transaction (an imported one is history: none).
 pub(crate) async fn insert_event(
     conn: &mut AnyConnection<'_>,
     application_id: i64,
@@ -289,23 +290,25 @@ pub(crate) async fn insert_event(
 ) -> QueryResult<()> {
     let values = NewEvent::new(application_id, event);
     crate::feed::order_with_the_feed(conn).await?;
-    on_backend!(conn, |c| {
-        match id {
-            Some(id) => {
-                diesel::insert_into(audit_events::table)
-                    .values((audit_events::id.eq(id), &values))
-                    .execute(c)
-                    .await
-            }
-            None => {
+    match id {
+        Some(id) => on_backend!(conn, |c| {
+            diesel::insert_into(audit_events::table)
+                .values((audit_events::id.eq(id), &values))
+                .execute(c)
+                .await
+        })
+        .map(|_| ()),
+        None => {
+            let id: i64 = on_backend!(conn, |c| {
                 diesel::insert_into(audit_events::table)
                     .values(&values)
-                    .execute(c)
+                    .returning(audit_events::id)
+                    .get_result(c)
                     .await
-            }
+            })?;
+            crate::webhooks::fan_out(conn, application_id, id, event).await
         }
-    })
-    .map(|_| ())
+    }
 }
 
 /// Inserts a client secret.

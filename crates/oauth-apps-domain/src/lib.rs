@@ -94,14 +94,17 @@ pub use ports::{
     AssertionRules, AssertionVerifier, AuditAction, AuditEvent, BoxError, Clock,
     DocumentFetchError, EventFeed, FeedEntry, HasherError, InitialAccessTokenRepository,
     JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, MetadataDocuments, RandomError,
-    RandomSource, ReplayGuard, RepositoryError, SecretHasher, SoftwareStatementVerifier,
-    StatementRefusal, StoredAuditEvent, SystemClock, VerifiedAssertion,
+    RandomSource, ReplayGuard, RepositoryError, SealError, Sealer, SecretHasher, SendFailure,
+    SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent, SystemClock,
+    VerifiedAssertion, WebhookRepository, WebhookSender,
 };
+pub use ports::{DeliveryOutcome, DueDelivery, OutgoingMessage};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
     MockEventFeed, MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments,
-    MockRandomSource, MockReplayGuard, MockSecretHasher, MockSoftwareStatementVerifier,
+    MockRandomSource, MockReplayGuard, MockSealer, MockSecretHasher,
+    MockSoftwareStatementVerifier, MockWebhookRepository, MockWebhookSender,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,
@@ -113,5 +116,9 @@ pub use service::{
     RequestedClient, ResolveError, ResolveRefusal, RevokePreviousSecretError, RevokeTokenError,
     RotateKeys, RotateKeysError, RotateSecretError, Rotated, SelfRegistered, ServiceConfig,
     StatusChangeError, UNNAMED_CLIENT, UpdateError, requested_client,
+};
+pub use service::{
+    CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookError,
+    WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret, payload,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

@@ -4,9 +4,10 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, CredentialRef, Cursor, DocumentRefusal, InitialAccessToken,
-    InitialAccessTokenId, Jwks, JwksUri, MetadataDocument, MetadataDocumentUrl, NewApplication,
-    OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest, Version,
+    AppId, ClientId, ClientSecret, CredentialRef, Cursor, Delivery, DocumentRefusal,
+    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument,
+    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Sealed, SecretHash, Timestamp,
+    TokenDigest, Version, Webhook, WebhookId, WebhookUrl,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -519,6 +520,223 @@ pub trait EventFeed: Send + Sync {
         org: Option<&'a OrgId>,
         limit: u32,
     ) -> Result<Vec<FeedEntry>, RepositoryError>;
+}
+
+/// Why sealing or opening failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// No data key is configured: nothing can be sealed or opened.
+    #[error("no data key is configured (OAUTH_APPS_DATA_KEY)")]
+    NoKey,
+    /// The sealed bytes do not open with this key and context: altered, sealed under
+    /// another key, or for another record.
+    #[error("the sealed data does not open with this key")]
+    Corrupt,
+    /// Anything else.
+    #[error("sealing failed")]
+    Unexpected(#[source] BoxError),
+}
+
+/// Authenticated encryption of what must be kept secret yet used again (a webhook's
+/// signing key, an idempotent answer that holds a secret): AES-256-GCM under the data key
+/// in production. `context` is bound to the sealed bytes (associated data): bytes sealed
+/// for one record do not open as another's.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Sealer: Send + Sync {
+    /// Seals `plaintext` for `context`.
+    ///
+    /// # Errors
+    /// [`SealError::NoKey`] without a key; [`SealError::Unexpected`].
+    fn seal(&self, plaintext: &[u8], context: &str) -> Result<Sealed, SealError>;
+
+    /// Opens bytes sealed for `context`.
+    ///
+    /// # Errors
+    /// [`SealError::Corrupt`] when they do not open; [`SealError::NoKey`].
+    fn open(&self, sealed: &Sealed, context: &str) -> Result<Vec<u8>, SealError>;
+}
+
+/// A delivery leased for an attempt: the webhook, the event, and the attempt's number
+/// (which the outcome must name: a lease that expired and was taken over is not finished
+/// by its first holder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDelivery {
+    /// The delivery's id.
+    pub id: i64,
+    /// This attempt's number (1 for the first).
+    pub attempt: u32,
+    /// When the event was recorded (the retry window runs from it).
+    pub created_at: Timestamp,
+    /// The webhook.
+    pub webhook: Webhook,
+    /// The event.
+    pub entry: FeedEntry,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The receiver answered 2xx.
+    Delivered {
+        /// The status code.
+        status: u16,
+        /// When.
+        at: Timestamp,
+    },
+    /// No 2xx; another attempt is due at `retry_at`.
+    Retry {
+        /// The status code, when there was an answer.
+        status: Option<u16>,
+        /// Why it failed.
+        error: String,
+        /// When to try again.
+        retry_at: Timestamp,
+    },
+    /// No 2xx, and the retry window is over: given up.
+    Failed {
+        /// The status code, when there was an answer.
+        status: Option<u16>,
+        /// Why it failed.
+        error: String,
+    },
+}
+
+/// Storage of webhooks and their deliveries. A delivery is written for every webhook of
+/// the application's organisation that hears the event's type, in the transaction that
+/// records the event: an acknowledged write is never without its deliveries.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WebhookRepository: Send + Sync {
+    /// Stores a new webhook.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), RepositoryError>;
+
+    /// The webhooks of `org`, oldest first.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::insert_webhook`]; [`RepositoryError::Corrupt`].
+    async fn webhooks(&self, org: &OrgId) -> Result<Vec<Webhook>, RepositoryError>;
+
+    /// The webhook `id`, in any organisation.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::webhooks`].
+    async fn find_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, RepositoryError>;
+
+    /// Replaces the stored webhook by `webhook` if its stored version is still `expected`.
+    ///
+    /// # Errors
+    /// [`RepositoryError::VersionConflict`] when it changed meanwhile;
+    /// [`RepositoryError::NotFound`] when it was deleted; as
+    /// [`WebhookRepository::insert_webhook`].
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        expected: i64,
+    ) -> Result<(), RepositoryError>;
+
+    /// Deletes the webhook `id` and its deliveries; whether there was one.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::insert_webhook`].
+    async fn delete_webhook(&self, id: WebhookId) -> Result<bool, RepositoryError>;
+
+    /// Up to `limit` deliveries of webhook `id`, newest first, older than `before` when
+    /// given.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::webhooks`].
+    async fn deliveries(
+        &self,
+        id: WebhookId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, RepositoryError>;
+
+    /// Leases up to `limit` deliveries due at `now` until `until`: pending, due, not leased
+    /// by another holder, and the oldest pending one of their webhook and application (so
+    /// that each application's events reach a webhook in order). Every replica may call it
+    /// at once: a delivery is leased by one of them (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL). Counts the attempt.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::webhooks`].
+    async fn lease_deliveries(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, RepositoryError>;
+
+    /// Records how attempt `attempt` of delivery `id` ended, unless the delivery has moved
+    /// on since (another attempt leased it after this lease expired); whether it was
+    /// recorded.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::insert_webhook`].
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &DeliveryOutcome,
+    ) -> Result<bool, RepositoryError>;
+}
+
+/// A signed message ready to be sent: the Standard Webhooks headers' inputs and the body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// `webhook-id`: the same on every attempt of a delivery.
+    pub id: String,
+    /// `webhook-timestamp`: seconds since the epoch, of this attempt.
+    pub timestamp: i64,
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// The signing keys (current, then previous during a rotation's grace period): one
+    /// signature each.
+    pub keys: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for OutgoingMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingMessage")
+            .field("id", &self.id)
+            .field("timestamp", &self.timestamp)
+            .field("body_len", &self.body.len())
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+/// Why an attempt got no 2xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct SendFailure {
+    /// The status code, when the receiver answered.
+    pub status: Option<u16>,
+    /// What happened, for the deliveries listing (never a secret).
+    pub reason: String,
+}
+
+/// Sends signed webhook messages, through the outbound guard in production.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    /// Whether the server may deliver to `url` at all, as far as can be told before
+    /// resolving it.
+    ///
+    /// # Errors
+    /// Why not, in words fit for a field message.
+    fn permits(&self, url: &WebhookUrl) -> Result<(), String>;
+
+    /// Signs `message` with each of its keys (Standard Webhooks) and POSTs it to `url`;
+    /// the status code of a 2xx answer.
+    ///
+    /// # Errors
+    /// [`SendFailure`] for anything but a 2xx answer.
+    async fn send(&self, url: &WebhookUrl, message: &OutgoingMessage) -> Result<u16, SendFailure>;
 }
 
 /// Why a software statement (RFC 7591 §2.3) is not accepted (§3.2.2).

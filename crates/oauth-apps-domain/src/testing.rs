@@ -673,3 +673,319 @@ impl crate::ports::EventFeed for InMemoryRepository {
         Ok(entries)
     }
 }
+
+/// Webhooks and deliveries in memory. Deliveries are written by the store that records
+/// events; this fake is given them by [`InMemoryWebhooks::add_delivery`].
+#[derive(Default)]
+pub struct InMemoryWebhooks {
+    state: Mutex<WebhookState>,
+}
+
+#[derive(Default)]
+struct WebhookState {
+    hooks: Vec<crate::model::Webhook>,
+    /// Each delivery with its event, its lease and its status row.
+    deliveries: Vec<(crate::model::Delivery, crate::ports::FeedEntry, Option<Timestamp>)>,
+}
+
+impl InMemoryWebhooks {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a pending delivery of `entry` to `webhook`, due at once; its id.
+    ///
+    /// # Panics
+    /// When the lock is poisoned.
+    pub fn add_delivery(&self, webhook: crate::model::WebhookId, entry: crate::ports::FeedEntry) -> i64 {
+        let mut s = self.state.lock().expect("lock");
+        let id = i64::try_from(s.deliveries.len()).unwrap_or(i64::MAX - 1) + 1;
+        let delivery = crate::model::Delivery {
+            id,
+            webhook_id: webhook,
+            position: entry.position,
+            event_type: crate::model::EventType::of(entry.event.action),
+            client_id: entry.client_id,
+            status: crate::model::DeliveryStatus::Pending,
+            attempts: 0,
+            last_status: None,
+            last_error: None,
+            next_attempt_at: Some(entry.event.at),
+            created_at: entry.event.at,
+            delivered_at: None,
+        };
+        s.deliveries.push((delivery, entry, None));
+        id
+    }
+}
+
+#[async_trait]
+impl crate::ports::WebhookRepository for InMemoryWebhooks {
+    async fn insert_webhook(&self, webhook: &crate::model::Webhook) -> Result<(), RepositoryError> {
+        self.state.lock().expect("lock").hooks.push(webhook.clone());
+        Ok(())
+    }
+
+    async fn webhooks(&self, org: &OrgId) -> Result<Vec<crate::model::Webhook>, RepositoryError> {
+        Ok(self
+            .state
+            .lock()
+            .expect("lock")
+            .hooks
+            .iter()
+            .filter(|h| &h.owner_org_id == org)
+            .cloned()
+            .collect())
+    }
+
+    async fn find_webhook(
+        &self,
+        id: crate::model::WebhookId,
+    ) -> Result<Option<crate::model::Webhook>, RepositoryError> {
+        Ok(self
+            .state
+            .lock()
+            .expect("lock")
+            .hooks
+            .iter()
+            .find(|h| h.id == id)
+            .cloned())
+    }
+
+    async fn update_webhook(
+        &self,
+        webhook: &crate::model::Webhook,
+        expected: i64,
+    ) -> Result<(), RepositoryError> {
+        let mut s = self.state.lock().expect("lock");
+        let stored = s
+            .hooks
+            .iter_mut()
+            .find(|h| h.id == webhook.id)
+            .ok_or(RepositoryError::NotFound)?;
+        if stored.version != expected {
+            return Err(RepositoryError::VersionConflict);
+        }
+        *stored = webhook.clone();
+        Ok(())
+    }
+
+    async fn delete_webhook(&self, id: crate::model::WebhookId) -> Result<bool, RepositoryError> {
+        let mut s = self.state.lock().expect("lock");
+        let before = s.hooks.len();
+        s.hooks.retain(|h| h.id != id);
+        s.deliveries.retain(|(d, _, _)| d.webhook_id != id);
+        Ok(s.hooks.len() < before)
+    }
+
+    async fn deliveries(
+        &self,
+        id: crate::model::WebhookId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<crate::model::Delivery>, RepositoryError> {
+        let s = self.state.lock().expect("lock");
+        Ok(s.deliveries
+            .iter()
+            .rev()
+            .map(|(d, _, _)| d)
+            .filter(|d| d.webhook_id == id && before.is_none_or(|b| d.id < b))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn lease_deliveries(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::ports::DueDelivery>, RepositoryError> {
+        use crate::model::DeliveryStatus::Pending;
+        let mut s = self.state.lock().expect("lock");
+        let mut heads: Vec<(crate::model::WebhookId, ClientId)> = Vec::new();
+        let mut due = Vec::new();
+        let hooks = s.hooks.clone();
+        for (d, entry, lease) in &mut s.deliveries {
+            if d.status != Pending {
+                continue;
+            }
+            let key = (d.webhook_id, d.client_id);
+            if heads.contains(&key) {
+                continue;
+            }
+            heads.push(key);
+            let is_due = d.next_attempt_at.is_some_and(|t| t <= now);
+            if !is_due || lease.is_some_and(|l| l > now) || due.len() >= limit as usize {
+                continue;
+            }
+            let Some(webhook) = hooks.iter().find(|h| h.id == d.webhook_id) else {
+                continue;
+            };
+            d.attempts += 1;
+            *lease = Some(until);
+            due.push(crate::ports::DueDelivery {
+                id: d.id,
+                attempt: d.attempts,
+                created_at: d.created_at,
+                webhook: webhook.clone(),
+                entry: entry.clone(),
+            });
+        }
+        Ok(due)
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &crate::ports::DeliveryOutcome,
+    ) -> Result<bool, RepositoryError> {
+        use crate::model::DeliveryStatus;
+        use crate::ports::DeliveryOutcome;
+        let mut s = self.state.lock().expect("lock");
+        let Some((d, _, lease)) = s.deliveries.iter_mut().find(|(d, _, _)| {
+            d.id == id && d.attempts == attempt && d.status == DeliveryStatus::Pending
+        }) else {
+            return Ok(false);
+        };
+        *lease = None;
+        match outcome {
+            DeliveryOutcome::Delivered { status, at } => {
+                d.status = DeliveryStatus::Delivered;
+                d.last_status = Some(*status);
+                d.last_error = None;
+                d.delivered_at = Some(*at);
+                d.next_attempt_at = None;
+            }
+            DeliveryOutcome::Retry {
+                status,
+                error,
+                retry_at,
+            } => {
+                d.last_status = *status;
+                d.last_error = Some(error.clone());
+                d.next_attempt_at = Some(*retry_at);
+            }
+            DeliveryOutcome::Failed { status, error } => {
+                d.status = DeliveryStatus::Failed;
+                d.last_status = *status;
+                d.last_error = Some(error.clone());
+                d.next_attempt_at = None;
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// A sealer with no cryptography: the context, a zero byte and the plaintext, checked on
+/// opening. Only for tests.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FakeSealer;
+
+impl crate::ports::Sealer for FakeSealer {
+    fn seal(
+        &self,
+        plaintext: &[u8],
+        context: &str,
+    ) -> Result<crate::model::Sealed, crate::ports::SealError> {
+        let mut bytes = context.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend_from_slice(plaintext);
+        Ok(crate::model::Sealed(bytes))
+    }
+
+    fn open(
+        &self,
+        sealed: &crate::model::Sealed,
+        context: &str,
+    ) -> Result<Vec<u8>, crate::ports::SealError> {
+        let prefix_len = context.len() + 1;
+        if sealed.0.len() < prefix_len
+            || &sealed.0[..context.len()] != context.as_bytes()
+            || sealed.0[context.len()] != 0
+        {
+            return Err(crate::ports::SealError::Corrupt);
+        }
+        Ok(sealed.0[prefix_len..].to_vec())
+    }
+}
+
+/// A webhook sender that records every message and answers from a script of statuses
+/// (then 200); it permits every URL unless told which host to refuse.
+#[derive(Default)]
+pub struct RecordingSender {
+    answers: Mutex<std::collections::VecDeque<u16>>,
+    sent: Mutex<Vec<(crate::model::WebhookUrl, crate::ports::OutgoingMessage)>>,
+    refused_host: Option<String>,
+}
+
+impl RecordingSender {
+    /// A sender answering 200 to everything.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A sender answering `statuses` in turn, then 200.
+    #[must_use]
+    pub fn answering(statuses: &[u16]) -> Self {
+        Self {
+            answers: Mutex::new(statuses.iter().copied().collect()),
+            ..Self::default()
+        }
+    }
+
+    /// A sender that refuses URLs on `host` (as the outbound policy refuses a private
+    /// address).
+    #[must_use]
+    pub fn refusing(host: &str) -> Self {
+        Self {
+            refused_host: Some(host.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// What was sent, in order.
+    ///
+    /// # Panics
+    /// When the lock is poisoned.
+    #[must_use]
+    pub fn sent(&self) -> Vec<(crate::model::WebhookUrl, crate::ports::OutgoingMessage)> {
+        self.sent.lock().expect("lock").clone()
+    }
+}
+
+#[async_trait]
+impl crate::ports::WebhookSender for RecordingSender {
+    fn permits(&self, url: &crate::model::WebhookUrl) -> Result<(), String> {
+        match &self.refused_host {
+            Some(host) if url.as_str().contains(host.as_str()) => {
+                Err(format!("host {host} is refused by the outbound policy"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &crate::model::WebhookUrl,
+        message: &crate::ports::OutgoingMessage,
+    ) -> Result<u16, crate::ports::SendFailure> {
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((url.clone(), message.clone()));
+        let status = self.answers.lock().expect("lock").pop_front().unwrap_or(200);
+        if (200..300).contains(&status) {
+            Ok(status)
+        } else {
+            Err(crate::ports::SendFailure {
+                status: Some(status),
+                reason: format!("answered {status}"),
+            })
+        }
+    }
+}

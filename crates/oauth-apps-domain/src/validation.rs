@@ -87,11 +87,15 @@ pub enum Field {
     SoftwareStatement,
     /// The URL of a client's metadata document (its client id in that protocol).
     MetadataDocument,
+    /// A webhook's URL.
+    Url,
+    /// The event types a webhook hears.
+    Events,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 39] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -129,6 +133,8 @@ impl Field {
         Self::SoftwareVersion,
         Self::SoftwareStatement,
         Self::MetadataDocument,
+        Self::Url,
+        Self::Events,
     ];
 
     /// The field with this canonical name.
@@ -178,6 +184,8 @@ impl Field {
             Self::SoftwareVersion => "software_version",
             Self::SoftwareStatement => "software_statement",
             Self::MetadataDocument => "metadata_document",
+            Self::Url => "url",
+            Self::Events => "events",
         }
     }
 }
@@ -503,6 +511,10 @@ impl Collector {
     /// The errors recorded so far (call when a check returned `None`).
     pub(crate) fn into_errors(self) -> ValidationErrors {
         ValidationErrors(self.0)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {

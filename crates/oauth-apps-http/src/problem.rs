@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
-    AuthenticateError, ErrorKind, EventsError, FeedError, Field, GetError, ListError,
+    AuthenticateError, ErrorKind, EventsError, FeedError, WebhookError, Field, GetError, ListError,
     ListTokensError, MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError,
     RevokeTokenError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
     ValidationErrors,
@@ -374,6 +374,7 @@ use_case_error!(
     RevokeTokenError,
     ResolveError,
     FeedError: Invalid,
+    WebhookError: Invalid,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {

@@ -273,13 +273,13 @@ mod tests {
     use actix_web::test as actix_test;
     use actix_web::{App, web};
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens,
-        InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, RefuseAssertions,
-        SeededRandom,
+        FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryInitialAccessTokens,
+        InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, InMemoryWebhooks,
+        RecordingSender, RefuseAssertions, SeededRandom,
     };
     use oauth_apps_domain::{
         ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
-        Ports, ServiceConfig, Timestamp,
+        Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
     };
     use serde_json::{Value, json};
 
@@ -431,6 +431,15 @@ mod tests {
                     Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
                 )),
                 random: Arc::new(SeededRandom::new(2)),
+            })),
+            webhooks: Arc::new(WebhookService::new(WebhookPorts {
+                repository: Arc::new(InMemoryWebhooks::new()),
+                sealer: Arc::new(FakeSealer),
+                sender: Arc::new(RecordingSender::new()),
+                clock: Arc::new(FixedClock::new(
+                    Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
+                )),
+                random: Arc::new(SeededRandom::new(3)),
             })),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oauth_apps_domain::{
     ApplicationService, EventFeedService, InitialAccessTokenService, SoftwareStatementVerifier,
+    WebhookService,
 };
 
 use crate::auth::JwtVerifier;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub tokens: Arc<InitialAccessTokenService>,
     /// The change feed.
     pub feed: Arc<EventFeedService>,
+    /// The webhook use cases.
+    pub webhooks: Arc<WebhookService>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

@@ -229,6 +229,56 @@ impl OutboundGuard {
         self.get_at_most(url, accept, self.max_bytes).await
     }
 
+    /// Sends `body` to `url` with `POST` (a webhook delivery), with `content_type` and the
+    /// extra header fields `fields`; the status code of a 2xx answer. The same policy as
+    /// [`OutboundGuard::get`]: checked URL and addresses, no redirect followed, one
+    /// time-out. At most the size limit of the answer's body is read, and dropped.
+    ///
+    /// # Errors
+    /// As [`OutboundGuard::get`]: [`FetchError::Status`] for an answer that is neither 2xx
+    /// nor 3xx, [`FetchError::Redirect`] for a 3xx.
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        fields: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<u16, FetchError> {
+        let url = self
+            .check_url(url)
+            .map_err(|r| FetchError::Refused(Refusal::Url(r)))?;
+        let fail = |e| error::classify(e, self.timeout);
+        let mut request = self.client.post(url).header(CONTENT_TYPE, content_type);
+        for (name, value) in fields {
+            request = request.header(*name, value.as_str());
+        }
+        let mut response = request.body(body).send().await.map_err(fail)?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(FetchError::Redirect {
+                status: status.as_u16(),
+                location: response
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            });
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+            });
+        }
+        let mut read = 0_u64;
+        while read <= self.max_bytes {
+            match response.chunk().await.map_err(fail)? {
+                Some(chunk) => read += chunk.len() as u64,
+                None => break,
+            }
+        }
+        Ok(status.as_u16())
+    }
+
     /// [`OutboundGuard::get`] with a smaller size limit for this fetch: `limit` bytes, or
     /// the guard's own limit if that is smaller.
     ///

@@ -13,6 +13,10 @@
 
 #![deny(missing_docs)]
 
+mod sender;
+
+pub use sender::GuardedSender;
+
 use std::fmt;
 
 use base64::Engine as _;
@@ -53,6 +57,18 @@ impl WebhookSecret {
     #[must_use]
     pub fn from_random_bytes(bytes: [u8; SECRET_BYTES]) -> Self {
         Self(bytes.to_vec())
+    }
+
+    /// The secret of key bytes kept by the caller (24 to 64 of them).
+    ///
+    /// # Errors
+    /// [`SecretError::Length`] outside that range.
+    pub fn from_key(key: &[u8]) -> Result<Self, SecretError> {
+        let (min, max) = SECRET_BYTES_RANGE;
+        if !(min..=max).contains(&key.len()) {
+            return Err(SecretError::Length(key.len()));
+        }
+        Ok(Self(key.to_vec()))
     }
 
     /// Reads a secret written as `whsec_<base64>`.

@@ -86,6 +86,19 @@ pub struct Config {
     /// Open registrations an hour per client address
     /// (`OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR`, 10 by default; 0: no limit).
     pub open_registration_per_hour: u32,
+    /// The data key that seals webhook signing keys and stored idempotent answers
+    /// (`OAUTH_APPS_DATA_KEY`); unset with SQLite: one is made beside the database.
+    pub data_key: Option<oauth_apps_seal::DataKey>,
+    /// How webhook deliveries are retried (`OAUTH_APPS_WEBHOOK_FIRST_RETRY_MS`,
+    /// `OAUTH_APPS_WEBHOOK_MAX_RETRY_MS`, `OAUTH_APPS_WEBHOOK_GIVE_UP_SECONDS`,
+    /// `OAUTH_APPS_WEBHOOK_LEASE_SECONDS`).
+    pub webhook_retry: oauth_apps_domain::RetryPolicy,
+    /// How often the dispatcher looks for due deliveries when it found none
+    /// (`OAUTH_APPS_WEBHOOK_POLL_MS`, 500 by default).
+    pub webhook_poll: std::time::Duration,
+    /// How many deliveries each replica attempts at once
+    /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 4 by default).
+    pub webhook_concurrency: usize,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -267,7 +280,8 @@ impl Config {
                 });
                 if !ok {
                     errors.push(format!(
-                        "OAUTH_APPS_PUBLIC_URL must be the registry's base URL, such as                          https://apps.example.com (got {raw:?})"
+                        "OAUTH_APPS_PUBLIC_URL must be the registry's base URL, such as \
+                         https://apps.example.com (got {raw:?})"
                     ));
                 }
                 trimmed
@@ -298,6 +312,51 @@ impl Config {
             });
         let open_registration_per_hour =
             number(&get, "OAUTH_APPS_OPEN_REGISTRATION_PER_HOUR", &mut errors).unwrap_or(10);
+        let data_key = get("OAUTH_APPS_DATA_KEY")
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|raw| {
+                oauth_apps_seal::DataKey::parse(&raw)
+                    .map_err(|e| errors.push(format!("OAUTH_APPS_DATA_KEY {e}")))
+                    .ok()
+            });
+        let retry_defaults = oauth_apps_domain::RetryPolicy::default();
+        let millis = |name: &str, default: std::time::Duration, errors: &mut Vec<String>| {
+            number::<u64>(&get, name, errors).map_or(default, std::time::Duration::from_millis)
+        };
+        let webhook_retry = oauth_apps_domain::RetryPolicy {
+            first_delay: millis(
+                "OAUTH_APPS_WEBHOOK_FIRST_RETRY_MS",
+                retry_defaults.first_delay,
+                &mut errors,
+            ),
+            max_delay: millis(
+                "OAUTH_APPS_WEBHOOK_MAX_RETRY_MS",
+                retry_defaults.max_delay,
+                &mut errors,
+            ),
+            give_up_after: number::<u64>(&get, "OAUTH_APPS_WEBHOOK_GIVE_UP_SECONDS", &mut errors)
+                .map_or(retry_defaults.give_up_after, std::time::Duration::from_secs),
+            lease: number::<u64>(&get, "OAUTH_APPS_WEBHOOK_LEASE_SECONDS", &mut errors)
+                .map_or(retry_defaults.lease, std::time::Duration::from_secs),
+        };
+        let webhook_poll = millis(
+            "OAUTH_APPS_WEBHOOK_POLL_MS",
+            std::time::Duration::from_millis(500),
+            &mut errors,
+        );
+        let webhook_concurrency =
+            number(&get, "OAUTH_APPS_WEBHOOK_CONCURRENCY", &mut errors).unwrap_or(4);
+        if webhook_retry.first_delay.is_zero()
+            || webhook_retry.lease.is_zero()
+            || webhook_poll.is_zero()
+            || webhook_concurrency == 0
+        {
+            errors.push(
+                "OAUTH_APPS_WEBHOOK_FIRST_RETRY_MS, OAUTH_APPS_WEBHOOK_LEASE_SECONDS, \
+                 OAUTH_APPS_WEBHOOK_POLL_MS and OAUTH_APPS_WEBHOOK_CONCURRENCY must be at least 1"
+                    .into(),
+            );
+        }
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -326,6 +385,10 @@ impl Config {
                 software_statement_jwks_file,
                 open_registration_org,
                 open_registration_per_hour,
+                data_key,
+                webhook_retry,
+                webhook_poll,
+                webhook_concurrency,
             })
         } else {
             Err(ConfigError(errors))

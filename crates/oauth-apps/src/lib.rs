@@ -16,7 +16,8 @@ use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, EventFeed, EventFeedService,
     InitialAccessTokenPorts, InitialAccessTokenRepository, InitialAccessTokenService, Ports,
-    RandomSource, ReplayGuard, ServiceConfig, SystemClock,
+    RandomSource, ReplayGuard, ServiceConfig, SystemClock, WebhookDispatcher, WebhookPorts,
+    WebhookRepository, WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -121,9 +122,23 @@ pub fn dev_key_path(sqlite_path: &Path) -> PathBuf {
 /// # Errors
 /// [`StartError::Keys`] when it cannot be read or written.
 pub fn dev_key(sqlite_path: &Path) -> Result<Vec<u8>, StartError> {
-    let path = dev_key_path(sqlite_path);
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(existing.trim().as_bytes().to_vec());
+    read_or_create_key(&dev_key_path(sqlite_path)).map(String::into_bytes)
+}
+
+/// The development data key kept beside the SQLite database.
+#[must_use]
+pub fn dev_data_key_path(sqlite_path: &Path) -> PathBuf {
+    sqlite_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("dev-data-key")
+}
+
+/// The key file at `path` (32 random bytes in hex, readable by its owner only), made
+/// when missing.
+fn read_or_create_key(path: &Path) -> Result<String, StartError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(existing.trim().to_owned());
     }
     let mut bytes = [0u8; 32];
     OsRandom
@@ -133,8 +148,31 @@ pub fn dev_key(sqlite_path: &Path) -> Result<Vec<u8>, StartError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| StartError::Keys(e.to_string()))?;
     }
-    write_private(&path, &hex).map_err(|e| StartError::Keys(format!("{}: {e}", path.display())))?;
-    Ok(hex.into_bytes())
+    write_private(path, &hex).map_err(|e| StartError::Keys(format!("{}: {e}", path.display())))?;
+    Ok(hex)
+}
+
+/// The data key: the configured one; with SQLite and none configured, the development
+/// key beside the database (made when missing); else none, and what needs it (webhooks,
+/// idempotent answers) answers 503.
+fn data_key(config: &Config) -> Result<Option<oauth_apps_seal::DataKey>, StartError> {
+    match (&config.data_key, &config.database) {
+        (Some(key), _) => Ok(Some(key.clone())),
+        (None, Database::Sqlite(path)) => {
+            let path = dev_data_key_path(path);
+            let hex = read_or_create_key(&path)?;
+            oauth_apps_seal::DataKey::parse(&hex)
+                .map(Some)
+                .map_err(|e| StartError::Keys(format!("{}: {e}", path.display())))
+        }
+        (None, Database::Postgres(_)) => {
+            tracing::warn!(
+                "OAUTH_APPS_DATA_KEY is not set: webhooks cannot be created and \
+                 Idempotency-Key answers cannot be kept (set 32 bytes, e.g. openssl rand -hex 32)"
+            );
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -184,6 +222,7 @@ struct Wired {
     replay: Arc<dyn ReplayGuard>,
     tokens: Arc<dyn InitialAccessTokenRepository>,
     feed: Arc<dyn EventFeed>,
+    webhooks: Arc<dyn WebhookRepository>,
     cache: Option<CacheControl>,
 }
 
@@ -193,6 +232,7 @@ struct StorePorts {
     replay: Arc<dyn ReplayGuard>,
     tokens: Arc<dyn InitialAccessTokenRepository>,
     feed: Arc<dyn EventFeed>,
+    webhooks: Arc<dyn WebhookRepository>,
 }
 
 impl StorePorts {
@@ -202,6 +242,7 @@ impl StorePorts {
             + ReplayGuard
             + InitialAccessTokenRepository
             + EventFeed
+            + WebhookRepository
             + Clone
             + 'static,
     {
@@ -210,6 +251,7 @@ impl StorePorts {
             replay: Arc::new(store.clone()),
             tokens: Arc::new(store.clone()),
             feed: Arc::new(store.clone()),
+            webhooks: Arc::new(store.clone()),
         }
     }
 }
@@ -243,6 +285,7 @@ impl Wired {
             replay,
             tokens,
             feed,
+            webhooks,
         } = match &storage {
             Storage::Sqlite(repo) => StorePorts::of(repo),
             Storage::Postgres(repo) => StorePorts::of(repo),
@@ -265,6 +308,7 @@ impl Wired {
             replay,
             tokens,
             feed,
+            webhooks,
             cache,
         })
     }
@@ -366,9 +410,17 @@ fn state(
     hasher: Argon2Hasher,
     verifier: JwtVerifier,
     metrics: Metrics,
-) -> Result<AppState, StartError> {
+) -> Result<(AppState, WebhookDispatcher), StartError> {
     let guard = OutboundGuard::new(config.outbound.clone())
         .map_err(|e| StartError::Outbound(e.to_string()))?;
+    let webhook_ports = WebhookPorts {
+        repository: wired.webhooks,
+        sealer: Arc::new(oauth_apps_seal::AesGcmSealer::new(data_key(config)?.as_ref())),
+        sender: Arc::new(oauth_apps_webhooks::GuardedSender::new(guard.clone())),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+    };
+    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry);
     let service = ApplicationService::new(
         Ports {
             repository: wired.repository,
@@ -401,10 +453,11 @@ fn state(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     });
-    Ok(AppState {
+    let state = AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
         feed: Arc::new(EventFeedService::new(wired.feed)),
+        webhooks: Arc::new(WebhookService::new(webhook_ports)),
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),
@@ -421,7 +474,40 @@ fn state(
                 f64::from(config.open_registration_per_hour),
             ),
         }),
-    })
+    };
+    Ok((state, dispatcher))
+}
+
+/// How many due deliveries one round of a dispatcher leases.
+const DELIVERIES_PER_ROUND: u32 = 16;
+
+/// Runs `concurrency` delivery loops: each leases due deliveries and attempts them, and
+/// when it finds none waits `poll` before it looks again. Leases in the database keep the
+/// loops of every replica apart.
+fn start_dispatcher(dispatcher: WebhookDispatcher, concurrency: usize, poll: std::time::Duration) {
+    let dispatcher = Arc::new(dispatcher);
+    for _ in 0..concurrency {
+        let dispatcher = Arc::clone(&dispatcher);
+        actix_web::rt::spawn(async move {
+            loop {
+                match dispatcher.run_once(DELIVERIES_PER_ROUND).await {
+                    Ok(round) if round.leased > 0 => {
+                        tracing::debug!(
+                            leased = round.leased,
+                            delivered = round.delivered,
+                            failed = round.failed,
+                            "webhook deliveries attempted"
+                        );
+                    }
+                    Ok(_) => actix_web::rt::time::sleep(poll).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "webhook deliveries could not be leased");
+                        actix_web::rt::time::sleep(poll).await;
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// A started server.
@@ -451,7 +537,8 @@ impl Application {
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
-        let state = state(config, wired, hasher, verifier, metrics)?;
+        let (state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
+        start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
         if config.assertion_audiences.is_empty() {
             tracing::warn!(
                 "OAUTH_APPS_ASSERTION_AUDIENCES is not set: private_key_jwt cannot be enabled \

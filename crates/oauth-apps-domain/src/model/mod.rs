@@ -12,6 +12,7 @@ mod redirect;
 mod registration;
 mod scopes_grants;
 mod secret;
+mod webhook;
 
 pub use access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
@@ -46,4 +47,9 @@ pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCa
 pub use secret::{
     ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,
     Secret, SecretHash, SecretHint, Secrets, is_well_formed_secret,
+};
+pub use webhook::{
+    Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN, Sealed, WEBHOOK_SECRET_BYTES,
+    WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId, WebhookSigningSecret,
+    WebhookUrl, message_id, seal_context,
 };

@@ -448,3 +448,17 @@ operation_error! {
         Forbidden(&'static str) => Forbidden, "forbidden: {0}";
     }
 }
+
+operation_error! {
+    /// Why managing a webhook failed.
+    pub enum WebhookError {
+        /// A field breaks a rule; nothing was written.
+        Invalid(ValidationErrors) => Invalid, "invalid webhook: {0}";
+        /// No such webhook (or organisation) for this caller.
+        NotFound => NotFound, "webhook not found";
+        /// Only admins of the organisation (or platform admins) manage its webhooks.
+        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
+        /// The webhook changed meanwhile; nothing was written.
+        Conflict => Conflict, "the webhook was changed concurrently; try again";
+    }
+}

@@ -7,6 +7,7 @@ mod initial_access;
 mod metadata_documents;
 mod precondition;
 mod self_registration;
+mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
@@ -15,7 +16,7 @@ pub use errors::{
     AuthenticateError, ErrorKind, EventsError, FeedError, GetError, ListError, ListTokensError,
     ManageRegistrationError, MintTokenError, RegisterError, ResolveError,
     RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
-    StatusChangeError, UpdateError,
+    StatusChangeError, UpdateError, WebhookError,
 };
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use feed::{EventFeedService, FeedPage, FeedQuery};
@@ -26,6 +27,10 @@ pub use initial_access::{
 pub use metadata_documents::ResolveRefusal;
 pub use precondition::Precondition;
 pub use self_registration::SelfRegistered;
+pub use webhooks::{
+    CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookPatch,
+    WebhookPorts, WebhookService, WebhookWithSecret, payload,
+};
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,

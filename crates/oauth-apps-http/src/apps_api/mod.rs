@@ -6,6 +6,7 @@ pub mod dto;
 pub mod feed;
 pub mod handlers;
 pub mod tokens;
+pub mod webhooks;
 
 use std::future::{Ready, ready};
 
@@ -134,5 +135,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/initial-access-tokens/{tokenId}")
             .route(web::delete().to(tokens::revoke)),
+    )
+    .service(
+        web::resource("/api/webhooks")
+            .route(web::post().to(webhooks::create))
+            .route(crate::get_or_head().to(webhooks::list)),
+    )
+    .service(
+        web::resource("/api/webhooks/{webhookId}")
+            .route(crate::get_or_head().to(webhooks::get))
+            .route(web::patch().to(webhooks::patch))
+            .route(web::delete().to(webhooks::delete)),
+    )
+    .service(
+        web::resource("/api/webhooks/{webhookId}/rotate-secret")
+            .route(web::post().to(webhooks::rotate_secret)),
+    )
+    .service(
+        web::resource("/api/webhooks/{webhookId}/deliveries")
+            .route(crate::get_or_head().to(webhooks::deliveries)),
     );
 }

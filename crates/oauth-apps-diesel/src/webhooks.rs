@@ -1,0 +1,530 @@
+//! Webhooks and their deliveries: the domain's [`WebhookRepository`] over the `webhooks`
+//! and `webhook_deliveries` tables.
+//!
+//! - A delivery row is written for each webhook that hears an event, by [`fan_out`], in
+//!   the transaction that records the event: an acknowledged write always has its
+//!   deliveries (an outbox).
+//! - Leasing is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on
+//!   PostgreSQL, so that replicas leasing at once take different rows; SQLite has one
+//!   writer at a time. Only the oldest pending delivery of each webhook and application is
+//!   leased, so an application's events reach a webhook in order.
+//! - An attempt is finished only by the holder of its lease: the finishing `UPDATE` names
+//!   the attempt number the lease gave.
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+use diesel_async::RunQueryDsl;
+use oauth_apps_domain::{
+    AuditAction, AuditEvent, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, EventType,
+    FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation,
+    Webhook, WebhookId, WebhookRepository, WebhookUrl,
+};
+
+use crate::connection::AnyConnection;
+use crate::error::storage_error;
+use crate::rows::{EventRow, corrupt};
+use crate::schema::{audit_events, oauth_applications, webhook_deliveries as d, webhooks as w};
+use crate::sql_types;
+use crate::store::{Database, Store};
+use crate::values::{InstantValue, UuidValue};
+
+/// A webhook's row.
+#[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = w, treat_none_as_default_value = false, treat_none_as_null = true)]
+struct WebhookRow {
+    id: UuidValue,
+    owner_org_id: String,
+    url: String,
+    event_types: Option<String>,
+    secret: Vec<u8>,
+    previous_secret: Option<Vec<u8>>,
+    previous_expires_at: Option<InstantValue>,
+    created_by: String,
+    created_at: InstantValue,
+    updated_at: InstantValue,
+    version: i64,
+}
+
+/// The stored form of a list of event types: between commas, so that one can be found
+/// with a substring search (`,secret.rotated,`).
+fn stored_types(types: &[EventType]) -> String {
+    let mut text = String::from(",");
+    for t in types {
+        text.push_str(t.as_str());
+        text.push(',');
+    }
+    text
+}
+
+impl From<&Webhook> for WebhookRow {
+    fn from(h: &Webhook) -> Self {
+        Self {
+            id: UuidValue(*h.id.as_uuid()),
+            owner_org_id: h.owner_org_id.as_str().to_owned(),
+            url: h.url.as_str().to_owned(),
+            event_types: h.events.as_deref().map(stored_types),
+            secret: h.secret.0.clone(),
+            previous_secret: h.previous_secret.as_ref().map(|(s, _)| s.0.clone()),
+            previous_expires_at: h.previous_secret.as_ref().map(|(_, t)| (*t).into()),
+            created_by: h.created_by.clone(),
+            created_at: h.created_at.into(),
+            updated_at: h.updated_at.into(),
+            version: h.version,
+        }
+    }
+}
+
+impl TryFrom<WebhookRow> for Webhook {
+    type Error = RepositoryError;
+
+    fn try_from(row: WebhookRow) -> Result<Self, RepositoryError> {
+        let events = match row.event_types {
+            None => None,
+            Some(text) => Some(
+                text.split(',')
+                    .filter(|name| !name.is_empty())
+                    .map(|name| {
+                        EventType::parse(name).ok_or_else(|| {
+                            corrupt(Field::Events)(Violation::NotOneOf {
+                                allowed: &EventType::NAMES,
+                            })
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        let previous_secret = match (row.previous_secret, row.previous_expires_at) {
+            (Some(secret), Some(until)) => Some((Sealed(secret), until.into())),
+            _ => None,
+        };
+        Ok(Self {
+            id: WebhookId::from_uuid(row.id.0),
+            owner_org_id: OrgId::parse(row.owner_org_id).map_err(corrupt(Field::OwnerOrgId))?,
+            url: WebhookUrl::parse(row.url).map_err(corrupt(Field::Url))?,
+            events,
+            secret: Sealed(row.secret),
+            previous_secret,
+            created_by: row.created_by,
+            created_at: row.created_at.into(),
+            updated_at: row.updated_at.into(),
+            version: row.version,
+        })
+    }
+}
+
+/// Writes a delivery of event `event_id` (of application `application_id`) for every
+/// webhook of the application's organisation that hears its type; in the caller's
+/// transaction.
+pub(crate) async fn fan_out(
+    conn: &mut AnyConnection<'_>,
+    application_id: i64,
+    event_id: i64,
+    event: &AuditEvent,
+) -> QueryResult<()> {
+    const SQL: &str = "INSERT INTO webhook_deliveries \
+         (webhook_id, event_id, application_id, next_attempt_at, created_at) \
+         SELECT w.id, $1, $2, $3, $3 FROM webhooks w \
+         WHERE w.owner_org_id = (SELECT owner_org_id FROM oauth_applications WHERE id = $2) \
+         AND (w.event_types IS NULL OR STRPOS(w.event_types, $4) > 0)";
+    let needle = format!(",{},", EventType::of(event.action).as_str());
+    let at = InstantValue::from(event.at);
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => {
+            diesel::sql_query(SQL)
+                .bind::<BigInt, _>(event_id)
+                .bind::<BigInt, _>(application_id)
+                .bind::<sql_types::Instant, _>(at)
+                .bind::<Text, _>(&needle)
+                .execute(&mut **c)
+                .await
+        }
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => {
+            diesel::sql_query(sqlite_dialect(SQL))
+                .bind::<BigInt, _>(event_id)
+                .bind::<BigInt, _>(application_id)
+                .bind::<sql_types::Instant, _>(at)
+                .bind::<Text, _>(&needle)
+                .execute(&mut **c)
+                .await
+        }
+    }
+    .map(|_| ())
+}
+
+/// A statement written for PostgreSQL in SQLite's words: numbered parameters `?N` for
+/// `$N`, `INSTR` for `STRPOS`, no row locks.
+#[cfg(feature = "sqlite")]
+fn sqlite_dialect(sql: &str) -> String {
+    sql.replace('$', "?")
+        .replace("STRPOS", "INSTR")
+        .replace(" FOR UPDATE SKIP LOCKED", "")
+}
+
+/// A leased delivery as the lease statement returns it.
+#[derive(Debug, QueryableByName)]
+struct LeasedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = sql_types::Uuid)]
+    webhook_id: UuidValue,
+    #[diesel(sql_type = BigInt)]
+    event_id: i64,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = sql_types::Instant)]
+    created_at: InstantValue,
+}
+
+/// Leases up to `limit` due deliveries (see the module documentation).
+async fn lease(
+    conn: &mut AnyConnection<'_>,
+    now: Timestamp,
+    until: Timestamp,
+    limit: u32,
+) -> QueryResult<Vec<LeasedRow>> {
+    const SQL: &str = "UPDATE webhook_deliveries SET lease_until = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT p.id FROM webhook_deliveries p \
+           WHERE p.status = 'pending' AND p.next_attempt_at <= $2 \
+           AND (p.lease_until IS NULL OR p.lease_until <= $2) \
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+             WHERE e.webhook_id = p.webhook_id AND e.application_id = p.application_id \
+             AND e.status = 'pending' AND e.id < p.id) \
+           ORDER BY p.id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, webhook_id, event_id, attempts, created_at";
+    let (now, until) = (InstantValue::from(now), InstantValue::from(until));
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => {
+            diesel::sql_query(SQL)
+                .bind::<sql_types::Instant, _>(until)
+                .bind::<sql_types::Instant, _>(now)
+                .bind::<BigInt, _>(i64::from(limit))
+                .load(&mut **c)
+                .await
+        }
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => {
+            diesel::sql_query(sqlite_dialect(SQL))
+                .bind::<sql_types::Instant, _>(until)
+                .bind::<sql_types::Instant, _>(now)
+                .bind::<BigInt, _>(i64::from(limit))
+                .load(&mut **c)
+                .await
+        }
+    }
+}
+
+/// The webhooks `ids`.
+async fn webhooks_by_id(
+    conn: &mut AnyConnection<'_>,
+    ids: &[UuidValue],
+) -> Result<Vec<Webhook>, RepositoryError> {
+    let rows: Vec<WebhookRow> = on_backend!(conn, |c| {
+        w::table
+            .filter(w::id.eq_any(ids))
+            .select(WebhookRow::as_select())
+            .load(c)
+            .await
+    })
+    .map_err(storage_error)?;
+    rows.into_iter().map(Webhook::try_from).collect()
+}
+
+/// The feed entries of the events `ids`.
+async fn entries(
+    conn: &mut AnyConnection<'_>,
+    ids: &[i64],
+) -> Result<Vec<FeedEntry>, RepositoryError> {
+    let rows: Vec<(EventRow, UuidValue, String)> = on_backend!(conn, |c| {
+        audit_events::table
+            .inner_join(oauth_applications::table)
+            .filter(audit_events::id.eq_any(ids))
+            .select((
+                EventRow::as_select(),
+                oauth_applications::client_id,
+                oauth_applications::owner_org_id,
+            ))
+            .load(c)
+            .await
+    })
+    .map_err(storage_error)?;
+    rows.into_iter()
+        .map(|(row, client_id, owner)| crate::feed::entry(row, client_id, owner))
+        .collect()
+}
+
+/// A delivery as the listing reads it: its row, the event's action and the client id.
+type DeliveryListRow = (
+    (
+        i64,
+        UuidValue,
+        i64,
+        String,
+        i32,
+        InstantValue,
+        Option<i32>,
+        Option<String>,
+        InstantValue,
+        Option<InstantValue>,
+    ),
+    String,
+    UuidValue,
+);
+
+fn delivery(row: DeliveryListRow) -> Result<Delivery, RepositoryError> {
+    let (
+        (id, webhook, position, status, attempts, next, last_status, last_error, created, done),
+        action,
+        client_id,
+    ) = row;
+    let status = DeliveryStatus::parse(&status).ok_or_else(|| {
+        corrupt(Field::Status)(Violation::Malformed {
+            what: "delivery status",
+        })
+    })?;
+    let action = AuditAction::parse(&action).ok_or_else(|| {
+        corrupt(Field::AuditAction)(Violation::NotOneOf {
+            allowed: &AuditAction::NAMES,
+        })
+    })?;
+    Ok(Delivery {
+        id,
+        webhook_id: WebhookId::from_uuid(webhook.0),
+        position,
+        event_type: EventType::of(action),
+        client_id: ClientId::from_uuid(client_id.0).map_err(corrupt(Field::ClientId))?,
+        status,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        last_status: last_status.and_then(|s| u16::try_from(s).ok()),
+        last_error,
+        next_attempt_at: (status == DeliveryStatus::Pending).then(|| next.into()),
+        created_at: created.into(),
+        delivered_at: done.map(Timestamp::from),
+    })
+}
+
+#[async_trait]
+impl<D: Database> WebhookRepository for Store<D> {
+    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), RepositoryError> {
+        let row = WebhookRow::from(webhook);
+        self.run(async |conn| {
+            on_backend!(conn, |c| {
+                diesel::insert_into(w::table).values(&row).execute(c).await
+            })
+            .map(|_| ())
+            .map_err(storage_error)
+        })
+        .await
+    }
+
+    async fn webhooks(&self, org: &OrgId) -> Result<Vec<Webhook>, RepositoryError> {
+        self.run(async |conn| {
+            let rows: Vec<WebhookRow> = on_backend!(conn, |c| {
+                w::table
+                    .filter(w::owner_org_id.eq(org.as_str()))
+                    .order((w::created_at.asc(), w::id.asc()))
+                    .select(WebhookRow::as_select())
+                    .load(c)
+                    .await
+            })
+            .map_err(storage_error)?;
+            rows.into_iter().map(Webhook::try_from).collect()
+        })
+        .await
+    }
+
+    async fn find_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, RepositoryError> {
+        self.run(async |conn| {
+            Ok(webhooks_by_id(conn, &[UuidValue(*id.as_uuid())])
+                .await?
+                .pop())
+        })
+        .await
+    }
+
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        expected: i64,
+    ) -> Result<(), RepositoryError> {
+        let row = WebhookRow::from(webhook);
+        let id = UuidValue(*webhook.id.as_uuid());
+        self.run(async |conn| {
+            let written = on_backend!(conn, |c| {
+                diesel::update(w::table.filter(w::id.eq(&id)).filter(w::version.eq(expected)))
+                    .set(&row)
+                    .execute(c)
+                    .await
+            })
+            .map_err(storage_error)?;
+            if written == 1 {
+                return Ok(());
+            }
+            let exists = !webhooks_by_id(conn, &[id]).await?.is_empty();
+            Err(if exists {
+                RepositoryError::VersionConflict
+            } else {
+                RepositoryError::NotFound
+            })
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, id: WebhookId) -> Result<bool, RepositoryError> {
+        let id = UuidValue(*id.as_uuid());
+        self.run(async |conn| {
+            on_backend!(conn, |c| {
+                diesel::delete(w::table.filter(w::id.eq(&id)))
+                    .execute(c)
+                    .await
+            })
+            .map(|n| n > 0)
+            .map_err(storage_error)
+        })
+        .await
+    }
+
+    async fn deliveries(
+        &self,
+        id: WebhookId,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, RepositoryError> {
+        let id = UuidValue(*id.as_uuid());
+        self.run(async |conn| {
+            let rows: Vec<DeliveryListRow> = on_backend!(conn, |c| {
+                let mut query = d::table
+                    .inner_join(audit_events::table.inner_join(oauth_applications::table))
+                    .filter(d::webhook_id.eq(&id))
+                    .order(d::id.desc())
+                    .limit(i64::from(limit))
+                    .select((
+                        (
+                            d::id,
+                            d::webhook_id,
+                            d::event_id,
+                            d::status,
+                            d::attempts,
+                            d::next_attempt_at,
+                            d::last_status,
+                            d::last_error,
+                            d::created_at,
+                            d::delivered_at,
+                        ),
+                        audit_events::action,
+                        oauth_applications::client_id,
+                    ))
+                    .into_boxed();
+                if let Some(before) = before {
+                    query = query.filter(d::id.lt(before));
+                }
+                query.load(c).await
+            })
+            .map_err(storage_error)?;
+            rows.into_iter().map(delivery).collect()
+        })
+        .await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, RepositoryError> {
+        self.run(async |conn| {
+            let leased = lease(conn, now, until, limit)
+                .await
+                .map_err(storage_error)?;
+            if leased.is_empty() {
+                return Ok(Vec::new());
+            }
+            let hook_ids: Vec<UuidValue> = leased.iter().map(|l| UuidValue(l.webhook_id.0)).collect();
+            let event_ids: Vec<i64> = leased.iter().map(|l| l.event_id).collect();
+            let hooks = webhooks_by_id(conn, &hook_ids).await?;
+            let events = entries(conn, &event_ids).await?;
+            let mut due = Vec::with_capacity(leased.len());
+            for l in leased {
+                let (Some(webhook), Some(entry)) = (
+                    hooks.iter().find(|h| *h.id.as_uuid() == l.webhook_id.0),
+                    events.iter().find(|e| e.position == l.event_id),
+                ) else {
+                    // Deleted meanwhile (the rows cascade): nothing to deliver.
+                    continue;
+                };
+                due.push(DueDelivery {
+                    id: l.id,
+                    attempt: u32::try_from(l.attempts).unwrap_or(0),
+                    created_at: l.created_at.into(),
+                    webhook: webhook.clone(),
+                    entry: entry.clone(),
+                });
+            }
+            due.sort_by_key(|d| d.id);
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        id: i64,
+        attempt: u32,
+        outcome: &DeliveryOutcome,
+    ) -> Result<bool, RepositoryError> {
+        let attempt = i32::try_from(attempt).unwrap_or(i32::MAX);
+        let code = |s: u16| i32::from(s);
+        self.run(async |conn| {
+            let target = d::table
+                .filter(d::id.eq(id))
+                .filter(d::attempts.eq(attempt))
+                .filter(d::status.eq(DeliveryStatus::Pending.as_str()));
+            let written = match outcome {
+                DeliveryOutcome::Delivered { status, at } => on_backend!(conn, |c| {
+                    diesel::update(target)
+                        .set((
+                            d::status.eq(DeliveryStatus::Delivered.as_str()),
+                            d::lease_until.eq(None::<InstantValue>),
+                            d::last_status.eq(Some(code(*status))),
+                            d::last_error.eq(None::<String>),
+                            d::delivered_at.eq(Some(InstantValue::from(*at))),
+                        ))
+                        .execute(c)
+                        .await
+                }),
+                DeliveryOutcome::Retry {
+                    status,
+                    error,
+                    retry_at,
+                } => on_backend!(conn, |c| {
+                    diesel::update(target)
+                        .set((
+                            d::lease_until.eq(None::<InstantValue>),
+                            d::next_attempt_at.eq(InstantValue::from(*retry_at)),
+                            d::last_status.eq(status.map(code)),
+                            d::last_error.eq(Some(error.as_str())),
+                        ))
+                        .execute(c)
+                        .await
+                }),
+                DeliveryOutcome::Failed { status, error } => on_backend!(conn, |c| {
+                    diesel::update(target)
+                        .set((
+                            d::status.eq(DeliveryStatus::Failed.as_str()),
+                            d::lease_until.eq(None::<InstantValue>),
+                            d::last_status.eq(status.map(code)),
+                            d::last_error.eq(Some(error.as_str())),
+                        ))
+                        .execute(c)
+                        .await
+                }),
+            }
+            .map_err(storage_error)?;
+            Ok(written == 1)
+        })
+        .await
+    }
+}
