@@ -16,13 +16,13 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use libfuzzer_sys::fuzz_target;
 use oauth_apps_domain::testing::{
-    FakeHasher, FakeKeyDirectory, FixedClock, InMemoryInitialAccessTokens,
-    InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, RefuseAssertions,
-    SeededRandom,
+    FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryInitialAccessTokens,
+    InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, InMemoryWebhooks,
+    RecordingSender, RefuseAssertions, SeededRandom,
 };
 use oauth_apps_domain::{
     ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
-    Ports, ServiceConfig, Timestamp,
+    Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::Limits;
@@ -119,6 +119,13 @@ fn world() -> &'static World {
                 repository: Arc::new(InMemoryInitialAccessTokens::new()),
                 clock: Arc::new(FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"))),
                 random: Arc::new(SeededRandom::new(2)),
+            })),
+            webhooks: Arc::new(WebhookService::new(WebhookPorts {
+                repository: Arc::new(InMemoryWebhooks::new()),
+                sealer: Arc::new(FakeSealer),
+                sender: Arc::new(RecordingSender::new()),
+                clock: Arc::new(FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"))),
+                random: Arc::new(SeededRandom::new(3)),
             })),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),

@@ -16,9 +16,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    AuditAction, AuditEvent, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, EventType,
-    FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation,
-    Webhook, WebhookId, WebhookRepository, WebhookUrl,
+    AuditAction, AuditEvent, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery,
+    EventType, FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation, Webhook,
+    WebhookId, WebhookRepository, WebhookUrl,
 };
 
 use crate::connection::AnyConnection;
@@ -354,10 +354,14 @@ impl<D: Database> WebhookRepository for Store<D> {
         let id = UuidValue(*webhook.id.as_uuid());
         self.run(async |conn| {
             let written = on_backend!(conn, |c| {
-                diesel::update(w::table.filter(w::id.eq(&id)).filter(w::version.eq(expected)))
-                    .set(&row)
-                    .execute(c)
-                    .await
+                diesel::update(
+                    w::table
+                        .filter(w::id.eq(&id))
+                        .filter(w::version.eq(expected)),
+                )
+                .set(&row)
+                .execute(c)
+                .await
             })
             .map_err(storage_error)?;
             if written == 1 {
@@ -442,7 +446,8 @@ impl<D: Database> WebhookRepository for Store<D> {
             if leased.is_empty() {
                 return Ok(Vec::new());
             }
-            let hook_ids: Vec<UuidValue> = leased.iter().map(|l| UuidValue(l.webhook_id.0)).collect();
+            let hook_ids: Vec<UuidValue> =
+                leased.iter().map(|l| UuidValue(l.webhook_id.0)).collect();
             let event_ids: Vec<i64> = leased.iter().map(|l| l.event_id).collect();
             let hooks = webhooks_by_id(conn, &hook_ids).await?;
             let events = entries(conn, &event_ids).await?;

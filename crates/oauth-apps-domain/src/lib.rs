@@ -95,16 +95,16 @@ pub use ports::{
     DocumentFetchError, EventFeed, FeedEntry, HasherError, InitialAccessTokenRepository,
     JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, MetadataDocuments, RandomError,
     RandomSource, ReplayGuard, RepositoryError, SealError, Sealer, SecretHasher, SendFailure,
-    SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent, SystemClock,
-    VerifiedAssertion, WebhookRepository, WebhookSender,
+    SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent, SystemClock, VerifiedAssertion,
+    WebhookRepository, WebhookSender,
 };
 pub use ports::{DeliveryOutcome, DueDelivery, OutgoingMessage};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
     MockEventFeed, MockInitialAccessTokenRepository, MockKeyDirectory, MockMetadataDocuments,
-    MockRandomSource, MockReplayGuard, MockSealer, MockSecretHasher,
-    MockSoftwareStatementVerifier, MockWebhookRepository, MockWebhookSender,
+    MockRandomSource, MockReplayGuard, MockSealer, MockSecretHasher, MockSoftwareStatementVerifier,
+    MockWebhookRepository, MockWebhookSender,
 };
 pub use service::{
     AppRef, ApplicationPatch, ApplicationService, AuthenticateError, ClientAuthentication,

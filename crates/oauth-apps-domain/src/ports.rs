@@ -5,9 +5,9 @@ use async_trait::async_trait;
 
 use crate::model::{
     AppId, ClientId, ClientSecret, CredentialRef, Cursor, Delivery, DocumentRefusal,
-    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument,
-    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Sealed, SecretHash, Timestamp,
-    TokenDigest, Version, Webhook, WebhookId, WebhookUrl,
+    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument, MetadataDocumentUrl,
+    NewApplication, OAuthApplication, OrgId, Sealed, SecretHash, Timestamp, TokenDigest, Version,
+    Webhook, WebhookId, WebhookUrl,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -632,11 +632,8 @@ pub trait WebhookRepository: Send + Sync {
     /// [`RepositoryError::VersionConflict`] when it changed meanwhile;
     /// [`RepositoryError::NotFound`] when it was deleted; as
     /// [`WebhookRepository::insert_webhook`].
-    async fn update_webhook(
-        &self,
-        webhook: &Webhook,
-        expected: i64,
-    ) -> Result<(), RepositoryError>;
+    async fn update_webhook(&self, webhook: &Webhook, expected: i64)
+    -> Result<(), RepositoryError>;
 
     /// Deletes the webhook `id` and its deliveries; whether there was one.
     ///

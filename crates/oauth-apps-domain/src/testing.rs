@@ -685,7 +685,11 @@ pub struct InMemoryWebhooks {
 struct WebhookState {
     hooks: Vec<crate::model::Webhook>,
     /// Each delivery with its event, its lease and its status row.
-    deliveries: Vec<(crate::model::Delivery, crate::ports::FeedEntry, Option<Timestamp>)>,
+    deliveries: Vec<(
+        crate::model::Delivery,
+        crate::ports::FeedEntry,
+        Option<Timestamp>,
+    )>,
 }
 
 impl InMemoryWebhooks {
@@ -699,7 +703,11 @@ impl InMemoryWebhooks {
     ///
     /// # Panics
     /// When the lock is poisoned.
-    pub fn add_delivery(&self, webhook: crate::model::WebhookId, entry: crate::ports::FeedEntry) -> i64 {
+    pub fn add_delivery(
+        &self,
+        webhook: crate::model::WebhookId,
+        entry: crate::ports::FeedEntry,
+    ) -> i64 {
         let mut s = self.state.lock().expect("lock");
         let id = i64::try_from(s.deliveries.len()).unwrap_or(i64::MAX - 1) + 1;
         let delivery = crate::model::Delivery {
@@ -978,7 +986,12 @@ impl crate::ports::WebhookSender for RecordingSender {
             .lock()
             .expect("lock")
             .push((url.clone(), message.clone()));
-        let status = self.answers.lock().expect("lock").pop_front().unwrap_or(200);
+        let status = self
+            .answers
+            .lock()
+            .expect("lock")
+            .pop_front()
+            .unwrap_or(200);
         if (200..300).contains(&status) {
             Ok(status)
         } else {

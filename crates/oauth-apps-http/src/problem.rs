@@ -10,10 +10,10 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
-    AuthenticateError, ErrorKind, EventsError, FeedError, WebhookError, Field, GetError, ListError,
+    AuthenticateError, ErrorKind, EventsError, FeedError, Field, GetError, ListError,
     ListTokensError, MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError,
     RevokeTokenError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
-    ValidationErrors,
+    ValidationErrors, WebhookError,
 };
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -10,7 +10,7 @@ use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    InitialAccessTokenRepository, ReplayGuard, RepositoryError,
+    InitialAccessTokenRepository, ReplayGuard, RepositoryError, WebhookRepository,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -104,6 +104,14 @@ impl Fixture for PgFixture {
 
     fn feed(&self) -> Arc<dyn EventFeed> {
         self.repo.clone()
+    }
+
+    fn webhooks(&self) -> Arc<dyn WebhookRepository> {
+        self.repo.clone()
+    }
+
+    fn other_webhooks(&self) -> Arc<dyn WebhookRepository> {
+        Arc::new(PgRepository::new(&PgConfig::new(self.db.url())).expect("pool"))
     }
 
     fn replay_guard(&self) -> Arc<dyn ReplayGuard> {

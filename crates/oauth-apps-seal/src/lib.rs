@@ -91,7 +91,11 @@ impl AesGcmSealer {
     #[must_use]
     pub fn new(key: Option<&DataKey>) -> Self {
         Self {
-            key: key.and_then(|k| UnboundKey::new(&AES_256_GCM, &k.0).ok().map(LessSafeKey::new)),
+            key: key.and_then(|k| {
+                UnboundKey::new(&AES_256_GCM, &k.0)
+                    .ok()
+                    .map(LessSafeKey::new)
+            }),
             random: SystemRandom::new(),
         }
     }
@@ -148,18 +152,36 @@ mod tests {
         let sealed = sealer.seal(b"whsec key", "webhook-secret:a").unwrap();
         assert_eq!(sealed.0.len(), 1 + 12 + 9 + 16);
         assert!(!sealed.0.windows(9).any(|w| w == b"whsec key"));
-        assert_eq!(sealer.open(&sealed, "webhook-secret:a").unwrap(), b"whsec key");
+        assert_eq!(
+            sealer.open(&sealed, "webhook-secret:a").unwrap(),
+            b"whsec key"
+        );
         // Another record's context, another key, a flipped bit: none opens.
-        assert!(matches!(sealer.open(&sealed, "webhook-secret:b"), Err(SealError::Corrupt)));
+        assert!(matches!(
+            sealer.open(&sealed, "webhook-secret:b"),
+            Err(SealError::Corrupt)
+        ));
         let other = AesGcmSealer::new(Some(&key(2)));
-        assert!(matches!(other.open(&sealed, "webhook-secret:a"), Err(SealError::Corrupt)));
+        assert!(matches!(
+            other.open(&sealed, "webhook-secret:a"),
+            Err(SealError::Corrupt)
+        ));
         let mut flipped = sealed.clone();
         let last = flipped.0.len() - 1;
         flipped.0[last] ^= 1;
-        assert!(matches!(sealer.open(&flipped, "webhook-secret:a"), Err(SealError::Corrupt)));
-        assert!(matches!(sealer.open(&Sealed(vec![1, 2]), "x"), Err(SealError::Corrupt)));
+        assert!(matches!(
+            sealer.open(&flipped, "webhook-secret:a"),
+            Err(SealError::Corrupt)
+        ));
+        assert!(matches!(
+            sealer.open(&Sealed(vec![1, 2]), "x"),
+            Err(SealError::Corrupt)
+        ));
         // A fresh nonce each time.
-        assert_ne!(sealer.seal(b"x", "c").unwrap(), sealer.seal(b"x", "c").unwrap());
+        assert_ne!(
+            sealer.seal(b"x", "c").unwrap(),
+            sealer.seal(b"x", "c").unwrap()
+        );
     }
 
     #[test]

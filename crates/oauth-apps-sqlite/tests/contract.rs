@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    InitialAccessTokenRepository, ReplayGuard, RepositoryError,
+    InitialAccessTokenRepository, ReplayGuard, RepositoryError, WebhookRepository,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -94,6 +94,14 @@ impl Fixture for SqliteFixture {
 
     fn feed(&self) -> Arc<dyn EventFeed> {
         self.repo.clone()
+    }
+
+    fn webhooks(&self) -> Arc<dyn WebhookRepository> {
+        self.repo.clone()
+    }
+
+    fn other_webhooks(&self) -> Arc<dyn WebhookRepository> {
+        Arc::new(SqliteRepository::new(&self.config).expect("pool"))
     }
 
     fn replay_guard(&self) -> Arc<dyn ReplayGuard> {

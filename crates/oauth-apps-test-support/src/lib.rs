@@ -22,7 +22,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oauth_apps_domain::{
     AppId, ApplicationArchive, ApplicationRepository, EventFeed, InitialAccessTokenRepository,
-    ReplayGuard,
+    ReplayGuard, WebhookRepository,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -54,6 +54,12 @@ pub trait Fixture: Send + Sync {
 
     /// A second, independent store (its own pool) on the same database: another replica.
     fn other_replica(&self) -> Arc<dyn ReplayGuard>;
+
+    /// The same store as the store of webhooks and their deliveries.
+    fn webhooks(&self) -> Arc<dyn WebhookRepository>;
+
+    /// Webhooks and deliveries through a second, independent store on the same database.
+    fn other_webhooks(&self) -> Arc<dyn WebhookRepository>;
 
     /// Purges the expired assertion records; how many went.
     async fn purge_expired_assertions(&self) -> usize;
@@ -98,6 +104,10 @@ macro_rules! repository_contract_tests {
             the_feed_holds_every_event_once_in_commit_order,
             initial_access_tokens_round_trip,
             initial_access_tokens_are_redeemed_while_usable,
+            webhook_deliveries_are_written_with_each_event_for_the_webhooks_that_hear_it,
+            webhooks_round_trip_with_compare_and_set,
+            leases_keep_each_applications_order_and_one_holder,
+            replicas_leasing_at_once_take_each_delivery_once,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

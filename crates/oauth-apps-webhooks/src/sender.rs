@@ -56,7 +56,12 @@ impl WebhookSender for GuardedSender {
         let refs: Vec<&WebhookSecret> = secrets.iter().collect();
         let fields = headers(&refs, &message.id, message.timestamp, &message.body);
         self.guard
-            .post(url.as_str(), "application/json", &fields, message.body.clone())
+            .post(
+                url.as_str(),
+                "application/json",
+                &fields,
+                message.body.clone(),
+            )
             .await
             .map_err(|e| SendFailure {
                 status: match e {

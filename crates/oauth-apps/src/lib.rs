@@ -415,7 +415,9 @@ fn state(
         .map_err(|e| StartError::Outbound(e.to_string()))?;
     let webhook_ports = WebhookPorts {
         repository: wired.webhooks,
-        sealer: Arc::new(oauth_apps_seal::AesGcmSealer::new(data_key(config)?.as_ref())),
+        sealer: Arc::new(oauth_apps_seal::AesGcmSealer::new(
+            data_key(config)?.as_ref(),
+        )),
         sender: Arc::new(oauth_apps_webhooks::GuardedSender::new(guard.clone())),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

@@ -414,6 +414,9 @@ mod tests {
             assert_eq!(DeliveryStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(message_id(7), "msg_7");
-        assert_ne!(seal_context(id), seal_context(WebhookId::from_random_bytes([4; 16])));
+        assert_ne!(
+            seal_context(id),
+            seal_context(WebhookId::from_random_bytes([4; 16]))
+        );
     }
 }

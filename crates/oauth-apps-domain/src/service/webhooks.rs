@@ -8,13 +8,13 @@ use std::time::Duration;
 use super::errors::WebhookError;
 use crate::model::{
     Delivery, EventType, OrgId, PageSize, Sealed, Timestamp, WEBHOOK_SECRET_BYTES,
-    WEBHOOK_SECRET_GRACE_SECONDS, Webhook, WebhookId, WebhookSigningSecret, WebhookUrl,
-    message_id, seal_context,
+    WEBHOOK_SECRET_GRACE_SECONDS, Webhook, WebhookId, WebhookSigningSecret, WebhookUrl, message_id,
+    seal_context,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
-    Clock, DeliveryOutcome, DueDelivery, OutgoingMessage, RandomSource, RepositoryError,
-    SealError, Sealer, WebhookRepository, WebhookSender,
+    Clock, DeliveryOutcome, DueDelivery, OutgoingMessage, RandomSource, RepositoryError, SealError,
+    Sealer, WebhookRepository, WebhookSender,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -121,7 +121,10 @@ impl WebhookService {
         match self.ports.sender.permits(&url) {
             Ok(()) => Some(url),
             Err(reason) => {
-                c.push(FieldError::new(Field::Url, Violation::UnfetchableUrl { reason }));
+                c.push(FieldError::new(
+                    Field::Url,
+                    Violation::UnfetchableUrl { reason },
+                ));
                 None
             }
         }
@@ -560,9 +563,7 @@ mod tests {
     #[test]
     fn retries_double_up_to_the_cap() {
         let retry = RetryPolicy::default();
-        let secs: Vec<u64> = (1..=12)
-            .map(|n| retry.delay_after(n).as_secs())
-            .collect();
+        let secs: Vec<u64> = (1..=12).map(|n| retry.delay_after(n).as_secs()).collect();
         assert_eq!(
             secs,
             [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]
@@ -579,13 +580,20 @@ mod tests {
         );
         assert_eq!(
             types,
-            Some(vec![EventType::ApplicationCreated, EventType::SecretRotated])
+            Some(vec![
+                EventType::ApplicationCreated,
+                EventType::SecretRotated
+            ])
         );
         let mut c = Collector::default();
         assert_eq!(
             event_types(
                 &mut c,
-                vec!["secret.rotated".into(), "nope".into(), "secret.rotated".into()]
+                vec![
+                    "secret.rotated".into(),
+                    "nope".into(),
+                    "secret.rotated".into()
+                ]
             ),
             None
         );
