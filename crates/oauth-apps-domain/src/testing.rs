@@ -262,6 +262,14 @@ impl FixedClock {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *now = now.plus_seconds(seconds);
     }
+
+    /// Sets the clock to `now`.
+    pub fn set(&self, now: Timestamp) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+    }
 }
 
 impl Clock for FixedClock {

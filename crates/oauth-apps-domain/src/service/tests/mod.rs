@@ -23,6 +23,7 @@ mod metadata_documents;
 mod register;
 mod secret_rotation;
 mod update;
+mod webhooks;
 
 use std::sync::{Arc, Mutex};
 
