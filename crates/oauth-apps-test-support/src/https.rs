@@ -58,6 +58,33 @@ impl TestCa {
         file.to_string_lossy().into_owned()
     }
 
+    /// Writes a server certificate this CA signs for `127.0.0.1` and its private key to
+    /// `server.pem` and `server-key.pem` in `dir`, for a server of another language;
+    /// returns both paths.
+    ///
+    /// # Panics
+    /// When a key, certificate or file cannot be made.
+    #[must_use]
+    pub fn write_server_pem(&self, dir: &std::path::Path) -> (String, String) {
+        let key = KeyPair::generate().expect("server key");
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "oauth-apps test server");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("server certificate");
+        let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server-key.pem"));
+        std::fs::write(&cert_path, cert.pem()).expect("certificate written");
+        std::fs::write(&key_path, key.serialize_pem()).expect("key written");
+        (
+            cert_path.to_string_lossy().into_owned(),
+            key_path.to_string_lossy().into_owned(),
+        )
+    }
+
     /// A server TLS configuration whose certificate this CA signs for `127.0.0.1`.
     ///
     /// # Panics

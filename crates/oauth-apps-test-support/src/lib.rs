@@ -16,6 +16,8 @@ pub mod https;
 pub mod keys;
 pub mod pg;
 pub mod pg_server;
+#[cfg(feature = "https")]
+pub mod receiver;
 
 use std::sync::Arc;
 

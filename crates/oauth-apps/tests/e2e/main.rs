@@ -10,6 +10,7 @@ mod feed;
 mod harness;
 mod metadata_documents;
 mod registration;
+mod webhooks;
 
 macro_rules! on_both_databases {
     ($($case:ident),+ $(,)?) => {
@@ -265,6 +266,24 @@ mod change_feed {
     async fn on_postgres() {
         crate::feed::the_change_feed_follows_every_write(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
+mod webhooks_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::webhooks::a_standard_webhooks_receiver_verifies_every_delivery(
+            crate::harness::Db::Sqlite,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::webhooks::a_standard_webhooks_receiver_verifies_every_delivery(
+            crate::harness::Db::Postgres,
         )
         .await;
     }

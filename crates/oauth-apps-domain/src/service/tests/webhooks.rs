@@ -76,18 +76,28 @@ fn admins_create_webhooks_and_see_the_secret_once_while_only_a_sealed_key_is_kep
     .unwrap();
     let secret = created.secret.expose().to_owned();
     assert!(secret.starts_with("whsec_"));
-    let stored = block_on(h.store.find_webhook(created.webhook.id)).unwrap().unwrap();
+    let stored = block_on(h.store.find_webhook(created.webhook.id))
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.events,
-        Some(vec![EventType::ApplicationCreated, EventType::SecretRotated])
+        Some(vec![
+            EventType::ApplicationCreated,
+            EventType::SecretRotated
+        ])
     );
     assert_eq!(stored.created_by, "alice");
-    let key = FakeSealer.open(&stored.secret, &stored.seal_context()).unwrap();
+    let key = FakeSealer
+        .open(&stored.secret, &stored.seal_context())
+        .unwrap();
     assert_eq!(WebhookSigningSecret::of_key(&key).expose(), secret);
     // Reading it back never shows the secret: the domain type has none to show.
     let read = block_on(service.get(&admin(), &created.webhook.id.to_string())).unwrap();
     assert_eq!(read, stored);
-    assert_eq!(block_on(service.list(&admin(), "acme")).unwrap(), vec![stored]);
+    assert_eq!(
+        block_on(service.list(&admin(), "acme")).unwrap(),
+        vec![stored]
+    );
 }
 
 #[test]
@@ -131,8 +141,8 @@ fn members_are_refused_outsiders_see_nothing_and_bad_fields_are_named() {
     };
     assert!(refused.errors()[0].to_string().contains("outbound policy"));
     assert!(block_on(service.list(&admin(), "acme")).unwrap().is_empty());
-    let created = block_on(service.create(&admin(), create("https://hooks.acme.example/", None)))
-        .unwrap();
+    let created =
+        block_on(service.create(&admin(), create("https://hooks.acme.example/", None))).unwrap();
     let id = created.webhook.id.to_string();
     assert!(matches!(
         block_on(service.get(&member(), &id)),
@@ -187,8 +197,10 @@ fn updates_replace_what_is_given_and_a_rotation_keeps_the_previous_key_for_a_day
     assert_eq!(previous, created.webhook.secret);
     assert_eq!(until, at(NOW).plus_seconds(24 * 3600));
     // Delivered now, a message carries both keys; after the day, only the new one.
-    h.store.add_delivery(rotated.webhook.id, entry(1, 1, AuditAction::Created));
-    h.store.add_delivery(rotated.webhook.id, entry(2, 2, AuditAction::Created));
+    h.store
+        .add_delivery(rotated.webhook.id, entry(1, 1, AuditAction::Created));
+    h.store
+        .add_delivery(rotated.webhook.id, entry(2, 2, AuditAction::Created));
     let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
     assert_eq!(block_on(dispatcher.run_once(1)).unwrap().delivered, 1);
     h.clock.set(at(NOW + 24 * 3600));
@@ -216,7 +228,9 @@ fn a_failing_receiver_is_retried_with_doubling_waits_then_acknowledged_once() {
     let hook = block_on(service.create(&admin(), create("https://hooks.acme.example/", None)))
         .unwrap()
         .webhook;
-    let id = h.store.add_delivery(hook.id, entry(9, 1, AuditAction::Disabled));
+    let id = h
+        .store
+        .add_delivery(hook.id, entry(9, 1, AuditAction::Disabled));
     let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
     let mut waited = Vec::new();
     for _ in 0..4 {
@@ -251,8 +265,10 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
     let hook = block_on(service.create(&admin(), create("https://hooks.acme.example/", None)))
         .unwrap()
         .webhook;
-    h.store.add_delivery(hook.id, entry(1, 1, AuditAction::Created));
-    h.store.add_delivery(hook.id, entry(2, 1, AuditAction::Updated));
+    h.store
+        .add_delivery(hook.id, entry(1, 1, AuditAction::Created));
+    h.store
+        .add_delivery(hook.id, entry(2, 1, AuditAction::Updated));
     let retry = RetryPolicy {
         first_delay: Duration::from_secs(60),
         give_up_after: Duration::from_secs(150),
@@ -265,7 +281,11 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
     assert_eq!(block_on(dispatcher.run_once(10)).unwrap().leased, 1);
     let listed = block_on(h.store.deliveries(hook.id, None, 10)).unwrap();
     let first = listed.iter().find(|d| d.position == 1).unwrap();
-    assert_eq!(first.status, DeliveryStatus::Failed, "60 + 120 s is past 150 s");
+    assert_eq!(
+        first.status,
+        DeliveryStatus::Failed,
+        "60 + 120 s is past 150 s"
+    );
     assert_eq!(first.last_status, Some(503));
     assert_eq!(first.last_error.as_deref(), Some("answered 503"));
     // Now the second goes.
@@ -277,7 +297,10 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
         .map(|(_, m)| serde_json::from_slice(&m.body).unwrap())
         .collect();
     assert_eq!(
-        bodies.iter().map(|b| b["data"]["position"].as_i64().unwrap()).collect::<Vec<_>>(),
+        bodies
+            .iter()
+            .map(|b| b["data"]["position"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
         [1, 1, 2]
     );
 }
