@@ -35,6 +35,21 @@ impl Receiver {
     /// When Python or the library is missing (`scripts/test` installs it).
     #[must_use]
     pub fn start(script: &Path, ca: &TestCa, dir: &Path, fail: usize) -> Self {
+        Self::start_slow(script, ca, dir, fail, Duration::ZERO)
+    }
+
+    /// [`Receiver::start`], answering each request after `delay`.
+    ///
+    /// # Panics
+    /// As [`Receiver::start`].
+    #[must_use]
+    pub fn start_slow(
+        script: &Path,
+        ca: &TestCa,
+        dir: &Path,
+        fail: usize,
+        delay: Duration,
+    ) -> Self {
         let (cert, key) = ca.write_server_pem(dir);
         let secret_file = dir.join("webhook-secret");
         let log = dir.join("received.jsonl");
@@ -47,6 +62,7 @@ impl Receiver {
             .arg("--log")
             .arg(&log)
             .args(["--fail", &fail.to_string()])
+            .args(["--delay-ms", &delay.as_millis().to_string()])
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs");

@@ -3,7 +3,7 @@
 Serves https on 127.0.0.1 (a port of its own, printed first on stdout), verifies every
 request with standardwebhooks.Webhook and the secret read from --secret-file at each
 request, answers 500 to the first --fail requests and 200 (or 400 when a request does not
-verify) after that, and appends one JSON line per request to --log:
+verify) after that (each answer after --delay-ms), and appends one JSON line per request to --log:
 {"verified", "error", "id", "answered", "payload"}.
 """
 
@@ -12,6 +12,7 @@ import json
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
@@ -22,6 +23,7 @@ parser.add_argument("--key", required=True)
 parser.add_argument("--secret-file", required=True)
 parser.add_argument("--log", required=True)
 parser.add_argument("--fail", type=int, default=0)
+parser.add_argument("--delay-ms", type=int, default=0)
 args = parser.parse_args()
 
 lock = threading.Lock()
@@ -29,6 +31,8 @@ seen = {"requests": 0}
 
 
 class Receiver(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the sender reuses its connection
+
     def log_message(self, *_):
         pass
 
@@ -50,6 +54,8 @@ class Receiver(BaseHTTPRequestHandler):
             entry["answered"] = status
             with open(args.log, "a") as log:
                 log.write(json.dumps(entry) + "\n")
+        if args.delay_ms:
+            time.sleep(args.delay_ms / 1000)
         self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
