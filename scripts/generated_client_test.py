@@ -42,6 +42,13 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_revoke_previous_secret,
     flat_rotate_keys,
     flat_rotate_secret,
+    flat_create_webhook,
+    flat_delete_webhook,
+    flat_get_webhook,
+    flat_list_webhooks,
+    flat_patch_webhook,
+    flat_rotate_webhook_secret,
+    flat_webhook_deliveries,
 )
 from oauth_apps_client.api.operations import healthz, metrics, readyz  # noqa: E402
 from oauth_apps_client.api.v1 import (  # noqa: E402
@@ -91,6 +98,13 @@ from oauth_apps_client.models import (  # noqa: E402
     Success,
     TokenList,
     UpdatedEnvelope,
+    DeliveryList,
+    EventTypeName,
+    NewWebhook,
+    WebhookChange,
+    WebhookList,
+    WebhookView,
+    WebhookWithSecretView,
 )
 
 MODULES = {
@@ -100,7 +114,9 @@ MODULES = {
         flat_get, flat_list, flat_list_initial_access_tokens, flat_mint_initial_access_token,
         flat_patch, flat_resolve_client_metadata, flat_revoke_initial_access_token,
         flat_revoke_previous_secret, flat_rotate_keys,
-        flat_rotate_secret, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
+        flat_rotate_secret, flat_create_webhook, flat_delete_webhook, flat_get_webhook,
+        flat_list_webhooks, flat_patch_webhook, flat_rotate_webhook_secret,
+        flat_webhook_deliveries, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
     ]
@@ -550,6 +566,53 @@ def test_feed():
     expect("flat_feed", flat_feed.sync_detailed(client=authenticator, after="-1"), 422, ProblemDetails)
 
 
+def test_webhooks():
+    body = NewWebhook(owner_org_id="acme", url="https://hooks.example.com/in", events=[EventTypeName.SECRET_ROTATED])
+    created = expect(
+        "flat_create_webhook", flat_create_webhook.sync_detailed(client=admin, body=body), 201, WebhookWithSecretView
+    )
+    assert created.secret.startswith("whsec_")
+    assert created.events == [EventTypeName.SECRET_ROTATED]
+    hook = created.id
+    listed = expect(
+        "flat_list_webhooks", flat_list_webhooks.sync_detailed(client=admin, owner_org_id="acme"), 200, WebhookList
+    )
+    assert hook in [w.id for w in listed.items]
+    read = expect("flat_get_webhook", flat_get_webhook.sync_detailed(hook, client=admin), 200, WebhookView)
+    assert read.url == "https://hooks.example.com/in"
+    changed = expect(
+        "flat_patch_webhook",
+        flat_patch_webhook.sync_detailed(hook, client=admin, body=WebhookChange(events=None)),
+        200,
+        WebhookView,
+    )
+    assert changed.events is None
+    rotated = expect(
+        "flat_rotate_webhook_secret",
+        flat_rotate_webhook_secret.sync_detailed(hook, client=admin),
+        200,
+        WebhookWithSecretView,
+    )
+    assert rotated.secret != created.secret and rotated.previous_secret_expires_at is not None
+    expect(
+        "flat_webhook_deliveries", flat_webhook_deliveries.sync_detailed(hook, client=admin), 200, DeliveryList
+    )
+    expect("flat_get_webhook", flat_get_webhook.sync_detailed(hook, client=member), 403, ProblemDetails)
+    refused = expect(
+        "flat_create_webhook",
+        flat_create_webhook.sync_detailed(
+            client=admin, body=NewWebhook(owner_org_id="acme", url="http://hooks.example.com/in")
+        ),
+        422,
+        ProblemDetails,
+    )
+    assert refused.errors[0].field == "url", refused.errors
+    deleted = flat_delete_webhook.sync_detailed(hook, client=admin)
+    assert deleted.status_code == 204, deleted
+    checked.append(("flat_delete_webhook", 204))
+    expect("flat_get_webhook", flat_get_webhook.sync_detailed(hook, client=admin), 404, ProblemDetails)
+
+
 def test_client_metadata():
     # This server resolves no metadata documents (OAUTH_APPS_CIMD_ALLOWED_HOSTS unset): a
     # problem naming the rule; members may not resolve at all.
@@ -598,7 +661,8 @@ def test_every_declared_error_status():
 
 
 for test in [
-    test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_client_metadata,
+    test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_webhooks,
+    test_client_metadata,
     test_every_declared_error_status,
 ]:
     try:
