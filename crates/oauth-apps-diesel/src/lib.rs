@@ -54,6 +54,7 @@ mod connection;
 mod archive;
 mod error;
 mod feed;
+mod idempotency;
 mod keys;
 mod migrations;
 mod replay;

@@ -161,6 +161,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{Binary, Nullable, Text};
+    use crate::sql_types::Instant;
+
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        created_at -> Instant,
+        expires_at -> Instant,
+        locked_until -> Instant,
+        answer -> Nullable<Binary>,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
@@ -176,5 +191,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_registrations,
     initial_access_tokens,
     webhooks,
-    webhook_deliveries
+    webhook_deliveries,
+    idempotency_keys
 );

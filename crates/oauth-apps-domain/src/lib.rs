@@ -98,7 +98,7 @@ pub use ports::{
     SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent, SystemClock, VerifiedAssertion,
     WebhookRepository, WebhookSender,
 };
-pub use ports::{DeliveryOutcome, DueDelivery, OutgoingMessage};
+pub use ports::{Claim, DeliveryOutcome, DueDelivery, IdempotencyStore, OutgoingMessage};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
@@ -116,6 +116,10 @@ pub use service::{
     RequestedClient, ResolveError, ResolveRefusal, RevokePreviousSecretError, RevokeTokenError,
     RotateKeys, RotateKeysError, RotateSecretError, Rotated, SelfRegistered, ServiceConfig,
     StatusChangeError, UNNAMED_CLIENT, UpdateError, requested_client,
+};
+pub use service::{
+    Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
+    IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
 };
 pub use service::{
     CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookError,

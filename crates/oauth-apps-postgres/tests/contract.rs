@@ -10,7 +10,8 @@ use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    InitialAccessTokenRepository, ReplayGuard, RepositoryError, WebhookRepository,
+    IdempotencyStore, InitialAccessTokenRepository, ReplayGuard, RepositoryError,
+    WebhookRepository,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -103,6 +104,10 @@ impl Fixture for PgFixture {
     }
 
     fn feed(&self) -> Arc<dyn EventFeed> {
+        self.repo.clone()
+    }
+
+    fn idempotency(&self) -> Arc<dyn IdempotencyStore> {
         self.repo.clone()
     }
 

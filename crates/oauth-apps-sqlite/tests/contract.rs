@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    InitialAccessTokenRepository, ReplayGuard, RepositoryError, WebhookRepository,
+    IdempotencyStore, InitialAccessTokenRepository, ReplayGuard, RepositoryError,
+    WebhookRepository,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -93,6 +94,10 @@ impl Fixture for SqliteFixture {
     }
 
     fn feed(&self) -> Arc<dyn EventFeed> {
+        self.repo.clone()
+    }
+
+    fn idempotency(&self) -> Arc<dyn IdempotencyStore> {
         self.repo.clone()
     }
 

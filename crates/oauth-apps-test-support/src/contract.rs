@@ -2265,3 +2265,76 @@ pub async fn replicas_leasing_at_once_take_each_delivery_once(f: &impl Fixture) 
     all.dedup();
     assert_eq!((count, all.len()), (APPS, APPS), "each delivery once");
 }
+
+/// Idempotency keys: of concurrent claims one wins; the others see it running; a different
+/// request is a mismatch; the answer comes back; another caller's key of the same name is
+/// its own; a released key is claimed again; an abandoned one is taken over once its lock
+/// ran out; an expired one is new again, and purged.
+pub async fn idempotency_keys_are_claimed_once_answered_and_expire(f: &impl Fixture) {
+    use oauth_apps_domain::Claim;
+    let store = f.idempotency();
+    let claim = |scope: &'static str, key: &'static str, print: u8, now: i64| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .claim(
+                    scope,
+                    key,
+                    &[print; 32],
+                    at(now),
+                    at(now + 60),
+                    at(now + 86_400),
+                )
+                .await
+                .expect("claim")
+        }
+    };
+    let racers: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(claim("alice", "order-1", 1, 1_000)))
+        .collect();
+    let mut claimed = 0;
+    for racer in racers {
+        match racer.await.expect("racer") {
+            Claim::Claimed => claimed += 1,
+            Claim::InFlight => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(claimed, 1, "one claim wins");
+    assert_eq!(claim("alice", "order-1", 2, 1_001).await, Claim::Mismatch);
+    assert_eq!(claim("bob", "order-1", 2, 1_001).await, Claim::Claimed);
+    let answer = Sealed(vec![7; 100]);
+    store
+        .answer("alice", "order-1", &answer)
+        .await
+        .expect("answer");
+    assert_eq!(
+        claim("alice", "order-1", 1, 1_002).await,
+        Claim::Answered(answer.clone())
+    );
+    // Released: claimed again; an answered key is not released.
+    store.release("bob", "order-1").await.expect("release");
+    assert_eq!(claim("bob", "order-1", 3, 1_003).await, Claim::Claimed);
+    store.release("alice", "order-1").await.expect("release");
+    assert_eq!(
+        claim("alice", "order-1", 1, 1_004).await,
+        Claim::Answered(answer)
+    );
+    // Abandoned (its lock ran out at 1_063): taken over by the same request only.
+    assert_eq!(claim("bob", "order-1", 3, 1_010).await, Claim::InFlight);
+    assert_eq!(claim("bob", "order-1", 4, 1_070).await, Claim::Mismatch);
+    assert_eq!(claim("bob", "order-1", 3, 1_070).await, Claim::Claimed);
+    // The window ends: a new request, and the records are purged.
+    assert_eq!(
+        claim("alice", "order-1", 9, 1_000 + 86_400).await,
+        Claim::Claimed
+    );
+    assert_eq!(
+        store
+            .purge_expired(at(1_003 + 86_400))
+            .await
+            .expect("purge"),
+        1,
+        "bob's record (claimed at 1_003) ended; alice's was renewed"
+    );
+}

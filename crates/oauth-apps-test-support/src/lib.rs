@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use oauth_apps_domain::{
-    AppId, ApplicationArchive, ApplicationRepository, EventFeed, InitialAccessTokenRepository,
-    ReplayGuard, WebhookRepository,
+    AppId, ApplicationArchive, ApplicationRepository, EventFeed, IdempotencyStore,
+    InitialAccessTokenRepository, ReplayGuard, WebhookRepository,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -62,6 +62,9 @@ pub trait Fixture: Send + Sync {
 
     /// Webhooks and deliveries through a second, independent store on the same database.
     fn other_webhooks(&self) -> Arc<dyn WebhookRepository>;
+
+    /// The same store as the store of idempotency keys.
+    fn idempotency(&self) -> Arc<dyn IdempotencyStore>;
 
     /// Purges the expired assertion records; how many went.
     async fn purge_expired_assertions(&self) -> usize;
@@ -110,6 +113,7 @@ macro_rules! repository_contract_tests {
             webhooks_round_trip_with_compare_and_set,
             leases_keep_each_applications_order_and_one_holder,
             replicas_leasing_at_once_take_each_delivery_once,
+            idempotency_keys_are_claimed_once_answered_and_expire,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -3,6 +3,7 @@
 mod client_metadata;
 mod errors;
 mod feed;
+mod idempotency;
 mod initial_access;
 mod metadata_documents;
 mod precondition;
@@ -20,6 +21,10 @@ pub use errors::{
 };
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
 pub use feed::{EventFeedService, FeedPage, FeedQuery};
+pub use idempotency::{
+    Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
+    IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
+};
 pub use initial_access::{
     InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,

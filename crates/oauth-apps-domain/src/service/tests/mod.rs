@@ -18,6 +18,7 @@ mod credentials;
 mod disable_enable;
 mod feed;
 mod get_and_list;
+mod idempotency;
 mod initial_access;
 mod metadata_documents;
 mod register;

@@ -1,0 +1,108 @@
+//! Idempotency keys: the first answer again, sealed at rest; a different request 422; a
+//! running one 409; taken over when its holder died; forgotten when released or expired.
+
+use super::*;
+use crate::ports::{IdempotencyStore, Sealer};
+use crate::service::{Begun, IdempotencyService};
+use crate::testing::{FakeSealer, InMemoryIdempotency};
+
+fn service() -> (
+    IdempotencyService,
+    Arc<InMemoryIdempotency>,
+    Arc<FixedClock>,
+) {
+    let store = Arc::new(InMemoryIdempotency::new());
+    let clock = Arc::new(FixedClock::new(at(NOW)));
+    (
+        IdempotencyService::new(store.clone(), Arc::new(FakeSealer), clock.clone()),
+        store,
+        clock,
+    )
+}
+
+#[test]
+fn a_retry_gets_the_first_answer_and_another_request_with_the_key_is_refused() {
+    let (service, store, clock) = service();
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[1; 32])).unwrap(),
+        Begun::Run
+    );
+    // While it runs: busy, for the same request; another request: a mismatch.
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[1; 32])).unwrap(),
+        Begun::InFlight
+    );
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[2; 32])).unwrap(),
+        Begun::Mismatch
+    );
+    // Another caller's key of the same name is theirs.
+    assert_eq!(
+        block_on(service.begin("bob", "k1", &[2; 32])).unwrap(),
+        Begun::Run
+    );
+    block_on(service.finish("alice", "k1", b"{\"secret\":\"s\"}")).unwrap();
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[1; 32])).unwrap(),
+        Begun::Replay(b"{\"secret\":\"s\"}".to_vec())
+    );
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[2; 32])).unwrap(),
+        Begun::Mismatch
+    );
+    // The window ends: the key is new again, and purged.
+    clock.advance(IDEMPOTENCY_WINDOW_SECONDS);
+    assert_eq!(block_on(service.purge()).unwrap(), 2);
+    assert!(store.is_empty());
+    assert_eq!(
+        block_on(service.begin("alice", "k1", &[2; 32])).unwrap(),
+        Begun::Run
+    );
+}
+
+#[test]
+fn an_answer_is_kept_sealed_for_its_caller_and_key() {
+    let (service, store, _) = service();
+    assert_eq!(
+        block_on(service.begin("alice", "k", &[1; 32])).unwrap(),
+        Begun::Run
+    );
+    block_on(service.finish("alice", "k", b"secret answer")).unwrap();
+    let Ok(crate::ports::Claim::Answered(sealed)) = block_on(store.claim(
+        "alice",
+        "k",
+        &[1; 32],
+        at(NOW),
+        at(NOW + 60),
+        at(NOW + 86_400),
+    )) else {
+        panic!("answered");
+    };
+    // Sealed for this caller and key: it opens for them only.
+    assert!(FakeSealer.open(&sealed, "idempotency:5:alice:k").is_ok());
+    assert!(FakeSealer.open(&sealed, "idempotency:3:bob:k").is_err());
+}
+
+#[test]
+fn a_released_key_runs_again_and_an_abandoned_one_is_taken_over() {
+    let (service, _, clock) = service();
+    assert_eq!(
+        block_on(service.begin("alice", "k", &[1; 32])).unwrap(),
+        Begun::Run
+    );
+    block_on(service.release("alice", "k")).unwrap();
+    assert_eq!(
+        block_on(service.begin("alice", "k", &[1; 32])).unwrap(),
+        Begun::Run
+    );
+    // Its holder died: once the lock runs out, a retry runs it.
+    assert_eq!(
+        block_on(service.begin("alice", "k", &[1; 32])).unwrap(),
+        Begun::InFlight
+    );
+    clock.advance(IDEMPOTENCY_LOCK_SECONDS);
+    assert_eq!(
+        block_on(service.begin("alice", "k", &[1; 32])).unwrap(),
+        Begun::Run
+    );
+}
