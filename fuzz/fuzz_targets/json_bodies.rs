@@ -16,13 +16,13 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{App, test, web};
 use libfuzzer_sys::fuzz_target;
 use oauth_apps_domain::testing::{
-    FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryInitialAccessTokens,
-    InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, InMemoryWebhooks,
-    RecordingSender, RefuseAssertions, SeededRandom,
+    FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryIdempotency,
+    InMemoryInitialAccessTokens, InMemoryMetadataDocuments, InMemoryReplayGuard,
+    InMemoryRepository, InMemoryWebhooks, RecordingSender, RefuseAssertions, SeededRandom,
 };
 use oauth_apps_domain::{
-    ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
-    Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
+    ApplicationService, EventFeedService, IdempotencyService, InitialAccessTokenPorts,
+    InitialAccessTokenService, Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::Limits;
@@ -127,6 +127,11 @@ fn world() -> &'static World {
                 clock: Arc::new(FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("a valid time"))),
                 random: Arc::new(SeededRandom::new(3)),
             })),
+            idempotency: Arc::new(IdempotencyService::new(
+                Arc::new(InMemoryIdempotency::new()),
+                Arc::new(FakeSealer),
+                Arc::new(oauth_apps_domain::SystemClock),
+            )),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

@@ -17,6 +17,7 @@
 pub mod apps_api;
 pub mod auth;
 pub mod body;
+pub mod idempotency;
 pub mod json;
 pub mod limits;
 pub mod metrics;

@@ -98,7 +98,7 @@ pub struct ApiDoc;
 const ERRORS: &[(&str, &[u16])] = &[
     (
         "flat_create",
-        &[400, 401, 403, 408, 413, 415, 422, 429, 503],
+        &[400, 401, 403, 408, 409, 413, 415, 422, 429, 503],
     ),
     ("flat_list", &[400, 401, 404, 422, 503]),
     ("flat_get", &[401, 404, 503]),
@@ -158,7 +158,7 @@ const ERRORS: &[(&str, &[u16])] = &[
     ("v1_list", &[400, 401, 404, 422, 503]),
     (
         "v1_create",
-        &[400, 401, 403, 404, 408, 413, 415, 422, 429, 503],
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
     ),
     ("v1_get", &[400, 401, 404, 503]),
     (
@@ -177,6 +177,42 @@ const ERRORS: &[(&str, &[u16])] = &[
     ("v1_events", &[400, 401, 403, 404, 422, 503]),
 ];
 
+/// Operations that take an `Idempotency-Key` (crate::idempotency).
+const IDEMPOTENT: &[&str] = &[
+    "flat_create",
+    "flat_rotate_secret",
+    "flat_rotate_keys",
+    "v1_create",
+    "v1_regenerate_secret",
+    "v1_rotate_keys",
+];
+
+/// The `Idempotency-Key` header parameter (draft-ietf-httpapi-idempotency-key-header).
+fn idempotency_key() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "A key of the caller's choosing (draft-ietf-httpapi-idempotency-key-header): a \
+             retry with the same key and the same request within 24 hours gets the first \
+             answer again (`Idempotent-Replayed: true`), secret included, instead of running \
+             twice. The same key with another request: 422; while the first is still \
+             running: 409. A Structured Field String (`\"8e03978e-...\"`) or a bare value of \
+             1-255 visible ASCII characters.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(257))
+                .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
+        ))
+        .build()
+}
+
 /// Operations whose body may be left out.
 const OPTIONAL_BODIES: &[&str] = &["flat_rotate_secret", "v1_regenerate_secret"];
 
@@ -190,7 +226,10 @@ const fn meaning(status: u16) -> &'static str {
         403 => "The caller may not do this.",
         404 => "No such application (or organisation) for this caller.",
         408 => "The body was not received within the body time-out.",
-        409 => "The application's state forbids it (a disabled application's secret).",
+        409 => {
+            "The application's state forbids it (a disabled application's secret), or a request \
+             with the same `Idempotency-Key` is still being processed."
+        }
         412 => "`If-Match` names no current version.",
         413 => "The body is over 64 KiB.",
         415 => "The body is not `application/json`.",
@@ -263,6 +302,12 @@ impl Modify for ErrorAnswers {
                             RefOr::Ref(Ref::from_response_name(format!("{surface}{status}"))),
                         );
                     }
+                }
+                if IDEMPOTENT.contains(&id.as_str()) {
+                    operation
+                        .parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(idempotency_key());
                 }
                 if OPTIONAL_BODIES.contains(&id.as_str())
                     && let Some(body) = operation.request_body.as_mut()

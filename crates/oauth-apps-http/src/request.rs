@@ -273,13 +273,13 @@ mod tests {
     use actix_web::test as actix_test;
     use actix_web::{App, web};
     use oauth_apps_domain::testing::{
-        FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryInitialAccessTokens,
-        InMemoryMetadataDocuments, InMemoryReplayGuard, InMemoryRepository, InMemoryWebhooks,
-        RecordingSender, RefuseAssertions, SeededRandom,
+        FakeHasher, FakeKeyDirectory, FakeSealer, FixedClock, InMemoryIdempotency,
+        InMemoryInitialAccessTokens, InMemoryMetadataDocuments, InMemoryReplayGuard,
+        InMemoryRepository, InMemoryWebhooks, RecordingSender, RefuseAssertions, SeededRandom,
     };
     use oauth_apps_domain::{
-        ApplicationService, EventFeedService, InitialAccessTokenPorts, InitialAccessTokenService,
-        Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
+        ApplicationService, EventFeedService, IdempotencyService, InitialAccessTokenPorts,
+        InitialAccessTokenService, Ports, ServiceConfig, Timestamp, WebhookPorts, WebhookService,
     };
     use serde_json::{Value, json};
 
@@ -441,6 +441,11 @@ mod tests {
                 )),
                 random: Arc::new(SeededRandom::new(3)),
             })),
+            idempotency: Arc::new(IdempotencyService::new(
+                Arc::new(InMemoryIdempotency::new()),
+                Arc::new(FakeSealer),
+                Arc::new(oauth_apps_domain::SystemClock),
+            )),
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use oauth_apps_domain::{
-    ApplicationService, EventFeedService, InitialAccessTokenService, SoftwareStatementVerifier,
-    WebhookService,
+    ApplicationService, EventFeedService, IdempotencyService, InitialAccessTokenService,
+    SoftwareStatementVerifier, WebhookService,
 };
 
 use crate::auth::JwtVerifier;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub feed: Arc<EventFeedService>,
     /// The webhook use cases.
     pub webhooks: Arc<WebhookService>,
+    /// Idempotency keys on creates and rotations.
+    pub idempotency: Arc<IdempotencyService>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

@@ -14,10 +14,10 @@ use oauth_apps_argon2::{Argon2Hasher, DEFAULT_CAPACITY, OsRandom, WarmHasher};
 use oauth_apps_cache::{CacheControl, CachedRepository};
 use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
-    ApplicationRepository, ApplicationService, EventFeed, EventFeedService,
-    InitialAccessTokenPorts, InitialAccessTokenRepository, InitialAccessTokenService, Ports,
-    RandomSource, ReplayGuard, ServiceConfig, SystemClock, WebhookDispatcher, WebhookPorts,
-    WebhookRepository, WebhookService,
+    ApplicationRepository, ApplicationService, EventFeed, EventFeedService, IdempotencyService,
+    IdempotencyStore, InitialAccessTokenPorts, InitialAccessTokenRepository,
+    InitialAccessTokenService, Ports, RandomSource, ReplayGuard, ServiceConfig, SystemClock,
+    WebhookDispatcher, WebhookPorts, WebhookRepository, WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -223,6 +223,7 @@ struct Wired {
     tokens: Arc<dyn InitialAccessTokenRepository>,
     feed: Arc<dyn EventFeed>,
     webhooks: Arc<dyn WebhookRepository>,
+    idempotency: Arc<dyn IdempotencyStore>,
     cache: Option<CacheControl>,
 }
 
@@ -233,6 +234,7 @@ struct StorePorts {
     tokens: Arc<dyn InitialAccessTokenRepository>,
     feed: Arc<dyn EventFeed>,
     webhooks: Arc<dyn WebhookRepository>,
+    idempotency: Arc<dyn IdempotencyStore>,
 }
 
 impl StorePorts {
@@ -243,6 +245,7 @@ impl StorePorts {
             + InitialAccessTokenRepository
             + EventFeed
             + WebhookRepository
+            + IdempotencyStore
             + Clone
             + 'static,
     {
@@ -252,6 +255,7 @@ impl StorePorts {
             tokens: Arc::new(store.clone()),
             feed: Arc::new(store.clone()),
             webhooks: Arc::new(store.clone()),
+            idempotency: Arc::new(store.clone()),
         }
     }
 }
@@ -286,6 +290,7 @@ impl Wired {
             tokens,
             feed,
             webhooks,
+            idempotency,
         } = match &storage {
             Storage::Sqlite(repo) => StorePorts::of(repo),
             Storage::Postgres(repo) => StorePorts::of(repo),
@@ -309,6 +314,7 @@ impl Wired {
             tokens,
             feed,
             webhooks,
+            idempotency,
             cache,
         })
     }
@@ -413,11 +419,17 @@ fn state(
 ) -> Result<(AppState, WebhookDispatcher), StartError> {
     let guard = OutboundGuard::new(config.outbound.clone())
         .map_err(|e| StartError::Outbound(e.to_string()))?;
+    let sealer: Arc<dyn oauth_apps_domain::Sealer> = Arc::new(oauth_apps_seal::AesGcmSealer::new(
+        data_key(config)?.as_ref(),
+    ));
+    let idempotency = Arc::new(IdempotencyService::new(
+        wired.idempotency,
+        Arc::clone(&sealer),
+        Arc::new(SystemClock),
+    ));
     let webhook_ports = WebhookPorts {
         repository: wired.webhooks,
-        sealer: Arc::new(oauth_apps_seal::AesGcmSealer::new(
-            data_key(config)?.as_ref(),
-        )),
+        sealer,
         sender: Arc::new(oauth_apps_webhooks::GuardedSender::new(guard.clone())),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
@@ -460,6 +472,7 @@ fn state(
         tokens: Arc::new(tokens),
         feed: Arc::new(EventFeedService::new(wired.feed)),
         webhooks: Arc::new(WebhookService::new(webhook_ports)),
+        idempotency,
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),
@@ -478,6 +491,20 @@ fn state(
         }),
     };
     Ok((state, dispatcher))
+}
+
+/// Deletes the idempotency records whose window ended, once a minute.
+fn start_idempotency_purge(idempotency: Arc<IdempotencyService>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+            match idempotency.purge().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(purged = n, "expired idempotency records deleted"),
+                Err(e) => tracing::warn!(error = %e, "idempotency records could not be purged"),
+            }
+        }
+    });
 }
 
 /// How many due deliveries one round of a dispatcher leases.
@@ -541,6 +568,7 @@ impl Application {
         let metrics = metrics(&wired, &hasher);
         let (state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
         start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
+        start_idempotency_purge(Arc::clone(&state.idempotency));
         if config.assertion_audiences.is_empty() {
             tracing::warn!(
                 "OAUTH_APPS_ASSERTION_AUDIENCES is not set: private_key_jwt cannot be enabled \

@@ -11,6 +11,7 @@ pub mod webhooks;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{AppRef, ClientId, Field};
 
@@ -91,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers as h;
     cfg.service(
         web::resource("/api/oauth-applications")
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(web::post().to(h::create))
             .route(crate::get_or_head().to(h::list)),
     )
@@ -105,10 +107,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}/rotate-secret")
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(web::post().to(h::rotate_secret)),
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}/rotate-keys")
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(web::post().to(h::rotate_keys)),
     )
     .service(

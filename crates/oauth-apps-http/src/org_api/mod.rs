@@ -7,6 +7,7 @@ pub mod handlers;
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{AppId, AppRef, Field, OrgId};
 
@@ -99,6 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers as h;
     cfg.service(
         web::resource(BASE)
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(crate::get_or_head().to(h::list))
             .route(web::post().to(h::create)),
     )
@@ -110,10 +112,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource(format!("{BASE}/{{app_id}}/regenerate-secret"))
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(web::post().to(h::regenerate_secret)),
     )
     .service(
         web::resource(format!("{BASE}/{{app_id}}/rotate-keys"))
+            .wrap(from_fn(crate::idempotency::idempotent))
             .route(web::post().to(h::rotate_keys)),
     )
     .service(

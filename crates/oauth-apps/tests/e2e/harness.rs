@@ -179,6 +179,18 @@ pub fn authenticator() -> String {
 
 impl TestApp {
     /// Takes the database away under the running server (PostgreSQL only).
+    /// The SQLite database's files (the database and its write-ahead log), when the server
+    /// runs on SQLite.
+    pub fn sqlite_files(&self) -> Option<Vec<std::path::PathBuf>> {
+        match &self._holder {
+            Holder::Dir(dir) => Some(vec![
+                dir.path().join("apps.db"),
+                dir.path().join("apps.db-wal"),
+            ]),
+            Holder::Pg(_) => None,
+        }
+    }
+
     pub async fn lose_database(&self) {
         match &self._holder {
             Holder::Pg(db) => db.drop_now().await,

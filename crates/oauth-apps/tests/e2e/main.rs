@@ -8,6 +8,7 @@ mod credentials;
 mod dynamic;
 mod feed;
 mod harness;
+mod idempotency;
 mod metadata_documents;
 mod registration;
 mod webhooks;
@@ -266,6 +267,28 @@ mod change_feed {
     async fn on_postgres() {
         crate::feed::the_change_feed_follows_every_write(
             crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
+mod idempotency_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::idempotency::retried_creates_and_rotations_get_the_first_answer(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::idempotency::retried_creates_and_rotations_get_the_first_answer(
+            crate::harness::spawn_with(
+                crate::harness::Db::Postgres,
+                &[("OAUTH_APPS_DATA_KEY", crate::webhooks::DATA_KEY)],
+            )
+            .await,
         )
         .await;
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::harness::{Db, TestApp, admin, member, outsider, spawn_with};
 
 /// 32 bytes in hex: the data key of the servers under test.
-const DATA_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+pub const DATA_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 fn script() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/webhook_receiver.py")
