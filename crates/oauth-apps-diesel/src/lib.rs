@@ -56,6 +56,7 @@ mod error;
 mod feed;
 mod idempotency;
 mod keys;
+mod lifecycle;
 mod migrations;
 mod replay;
 mod rows;

@@ -4,10 +4,11 @@
 use diesel::prelude::*;
 use oauth_apps_domain::{
     AccessLevel, AppId, AppType, AuditEvent, AuthMethod, ClientId, ClientMetadata,
-    CredentialSerial, Field, FieldError, Jwks, JwksUri, KeySet, KeySets, KeySource,
-    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, PreviousKeySet, PreviousSecret,
-    Registration, RegistrationDetails, RepositoryError, Secret, SecretHash, SecretHint, Secrets,
-    Status, StoredApplication, StoredAuditEvent, Timestamp, TokenDigest, Version, Violation,
+    CredentialSerial, EXPIRY_WARNING_DAYS, Field, FieldError, Jwks, JwksUri, KeySet, KeySets,
+    KeySource, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, PreviousKeySet,
+    PreviousSecret, Registration, RegistrationDetails, RepositoryError, Secret, SecretHash,
+    SecretHint, SecretLifecycle, Secrets, Status, StoredApplication, StoredAuditEvent, Timestamp,
+    TokenDigest, Version, Violation,
 };
 
 use crate::schema::{audit_events, client_key_sets, client_secrets, oauth_applications};
@@ -53,6 +54,59 @@ pub(crate) struct SecretRow {
     pub(crate) hint: Option<String>,
     pub(crate) created_at: InstantValue,
     pub(crate) last_used_at: Option<InstantValue>,
+    pub(crate) lifetime_ends_at: Option<InstantValue>,
+    pub(crate) lookup_digest: Option<String>,
+    pub(crate) expiry_warned_days: Option<i32>,
+    pub(crate) leaked_at: Option<InstantValue>,
+}
+
+impl SecretRow {
+    /// The lifecycle this row stores.
+    pub(crate) fn lifecycle(&self) -> Result<SecretLifecycle, RepositoryError> {
+        Ok(SecretLifecycle {
+            expires_at: self.lifetime_ends_at.map(Timestamp::from),
+            lookup: self
+                .lookup_digest
+                .as_deref()
+                .map(TokenDigest::from_hex)
+                .transpose()
+                .map_err(corrupt(Field::Secret))?,
+            expiry_warned_days: self
+                .expiry_warned_days
+                .map(|d| {
+                    u8::try_from(d)
+                        .ok()
+                        .filter(|d| EXPIRY_WARNING_DAYS.contains(d))
+                        .ok_or(Violation::Malformed {
+                            what: "expiry warning (14, 7 or 1 days)",
+                        })
+                })
+                .transpose()
+                .map_err(corrupt(Field::Secret))?,
+            leaked_at: self.leaked_at.map(Timestamp::from),
+        })
+    }
+}
+
+/// The lifecycle columns of a secret, as written.
+#[derive(Debug, Clone, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = client_secrets, treat_none_as_null = true)]
+pub(crate) struct LifecycleValues {
+    lifetime_ends_at: Option<InstantValue>,
+    lookup_digest: Option<String>,
+    expiry_warned_days: Option<i32>,
+    leaked_at: Option<InstantValue>,
+}
+
+impl From<&SecretLifecycle> for LifecycleValues {
+    fn from(l: &SecretLifecycle) -> Self {
+        Self {
+            lifetime_ends_at: l.expires_at.map(InstantValue::from),
+            lookup_digest: l.lookup.map(|d| d.to_hex()),
+            expiry_warned_days: l.expiry_warned_days.map(i32::from),
+            leaked_at: l.leaked_at.map(InstantValue::from),
+        }
+    }
 }
 
 /// A key set's row.
@@ -213,6 +267,7 @@ fn restore_secret(row: &SecretRow) -> Result<Secret, RepositoryError> {
         serial: serial(row.serial).map_err(corrupt(Field::Secret))?,
         created_at: row.created_at.into(),
         last_used_at: row.last_used_at.map(Timestamp::from),
+        lifecycle: row.lifecycle()?,
     })
 }
 
@@ -345,6 +400,10 @@ pub(crate) struct NewSecret<'a> {
     created_at: InstantValue,
     expires_at: Option<InstantValue>,
     last_used_at: Option<InstantValue>,
+    lifetime_ends_at: Option<InstantValue>,
+    lookup_digest: Option<String>,
+    expiry_warned_days: Option<i32>,
+    leaked_at: Option<InstantValue>,
 }
 
 impl<'a> NewSecret<'a> {
@@ -363,6 +422,10 @@ impl<'a> NewSecret<'a> {
             created_at: secret.created_at.into(),
             expires_at: expires_at.map(InstantValue::from),
             last_used_at: secret.last_used_at.map(InstantValue::from),
+            lifetime_ends_at: secret.lifecycle.expires_at.map(InstantValue::from),
+            lookup_digest: secret.lifecycle.lookup.map(|d| d.to_hex()),
+            expiry_warned_days: secret.lifecycle.expiry_warned_days.map(i32::from),
+            leaked_at: secret.lifecycle.leaked_at.map(InstantValue::from),
         }
     }
 
@@ -519,6 +582,10 @@ mod tests {
             hint: None,
             created_at: at(id).into(),
             last_used_at: None,
+            lifetime_ends_at: None,
+            lookup_digest: None,
+            expiry_warned_days: None,
+            leaked_at: None,
         }
     }
 

@@ -46,6 +46,10 @@ diesel::table! {
         serial -> Integer,
         hint -> Nullable<Text>,
         last_used_at -> Nullable<Instant>,
+        lifetime_ends_at -> Nullable<Instant>,
+        lookup_digest -> Nullable<Text>,
+        expiry_warned_days -> Nullable<Integer>,
+        leaked_at -> Nullable<Instant>,
     }
 }
 
@@ -176,6 +180,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::{Integer, Nullable, Text};
+    use crate::sql_types::Instant;
+
+    organization_policies (owner_org_id) {
+        owner_org_id -> Text,
+        secret_lifetime_days -> Nullable<Integer>,
+        leaked_secret_action -> Text,
+        updated_by -> Text,
+        updated_at -> Instant,
+    }
+}
+
 diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
@@ -192,5 +209,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     initial_access_tokens,
     webhooks,
     webhook_deliveries,
-    idempotency_keys
+    idempotency_keys,
+    organization_policies
 );

@@ -1,6 +1,6 @@
 //! Bringing the stored secrets of an application in line with its domain state.
 
-use oauth_apps_domain::{Secrets, Timestamp};
+use oauth_apps_domain::{SecretLifecycle, Secrets, Timestamp};
 
 use crate::rows::SecretRow;
 use crate::values::SecretState;
@@ -16,6 +16,9 @@ pub(crate) struct SecretWrites {
     pub(crate) make_previous: Option<(i64, Timestamp)>,
     /// Whether the current secret must be inserted (it is not stored yet).
     pub(crate) insert_current: bool,
+    /// Stored secrets (row ids) kept, whose lifecycle (end, lookup digest, warnings, leak)
+    /// changed.
+    pub(crate) lifecycles: Vec<(i64, SecretLifecycle)>,
 }
 
 impl SecretWrites {
@@ -37,15 +40,24 @@ impl SecretWrites {
             ..Self::default()
         };
         for s in stored {
-            match secrets.previous() {
+            let kept = match secrets.previous() {
                 Some(p) if p.secret.hash.as_phc() == s.secret_hash => {
                     let expires_at = s.expires_at.map(Timestamp::from);
                     if s.state != SecretState::Previous || expires_at != Some(p.expires_at) {
                         writes.make_previous = Some((s.id, p.expires_at));
                     }
+                    Some(&p.secret)
                 }
-                _ if s.secret_hash == current => {}
-                _ => writes.revoke.push(s.id),
+                _ if s.secret_hash == current => Some(secrets.current()),
+                _ => {
+                    writes.revoke.push(s.id);
+                    None
+                }
+            };
+            if let Some(secret) = kept
+                && s.lifecycle().ok().as_ref() != Some(&secret.lifecycle)
+            {
+                writes.lifecycles.push((s.id, secret.lifecycle.clone()));
             }
         }
         writes
@@ -81,6 +93,10 @@ mod tests {
             hint: None,
             created_at: at(0).into(),
             last_used_at: None,
+            lifetime_ends_at: None,
+            lookup_digest: None,
+            expiry_warned_days: None,
+            leaked_at: None,
         }
     }
 
@@ -91,7 +107,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![],
                 make_previous: None,
-                insert_current: true
+                insert_current: true,
+                lifecycles: vec![],
             }
         );
     }
@@ -134,7 +151,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![4],
                 make_previous: Some((5, at(70))),
-                insert_current: true
+                insert_current: true,
+                lifecycles: vec![],
             }
         );
     }
@@ -149,7 +167,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
-                insert_current: true
+                insert_current: true,
+                lifecycles: vec![],
             }
         );
         let rows = [
@@ -161,7 +180,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![1],
                 make_previous: None,
-                insert_current: false
+                insert_current: false,
+                lifecycles: vec![],
             }
         );
     }
@@ -177,7 +197,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![2, 1],
                 make_previous: None,
-                insert_current: false
+                insert_current: false,
+                lifecycles: vec![],
             }
         );
         assert_eq!(SecretWrites::plan(None, &[]), SecretWrites::default());
@@ -201,7 +222,8 @@ mod tests {
             SecretWrites {
                 revoke: vec![],
                 make_previous: Some((1, at(90))),
-                insert_current: false
+                insert_current: false,
+                lifecycles: vec![],
             }
         );
     }

@@ -22,8 +22,8 @@ use crate::error::{TxError, duplicate_on_insert, storage_error};
 use crate::keys::KeySetWrites;
 use crate::rows::RegistrationRow;
 use crate::rows::{
-    ApplicationRow, ApplicationValues, EventRow, KeySetRow, LoadedApplication, NewEvent, NewKeySet,
-    NewSecret, SecretRow, stored_serial,
+    ApplicationRow, ApplicationValues, EventRow, KeySetRow, LifecycleValues, LoadedApplication,
+    NewEvent, NewKeySet, NewSecret, SecretRow, stored_serial,
 };
 use crate::schema::{
     audit_events, client_key_sets, client_registrations, client_secrets, oauth_applications,
@@ -391,6 +391,15 @@ async fn sync_secrets(
         && writes.insert_current
     {
         insert_secret(conn, &NewSecret::current(id, secrets.current())).await?;
+    }
+    for (row, lifecycle) in &writes.lifecycles {
+        let values = LifecycleValues::from(lifecycle);
+        on_backend!(conn, |c| {
+            diesel::update(client_secrets::table.filter(client_secrets::id.eq(row)))
+                .set(&values)
+                .execute(c)
+                .await
+        })?;
     }
     Ok(())
 }

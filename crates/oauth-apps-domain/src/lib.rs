@@ -22,7 +22,8 @@
 //! ```
 //! use std::sync::Arc;
 //! use oauth_apps_domain::testing::{
-//!     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryReplayGuard,
+//!     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryPolicies,
+//!     InMemoryReplayGuard,
 //!     InMemoryRepository,
 //!     RefuseAssertions, SeededRandom,
 //! };
@@ -44,6 +45,8 @@
 //!         replay: Arc::new(InMemoryReplayGuard::new()),
 //!         // Clients named by metadata documents: none in this example.
 //!         documents: Arc::new(InMemoryMetadataDocuments::new()),
+//!         // Organisations' policies (secret lifetimes): none set.
+//!         policies: Arc::new(InMemoryPolicies::new()),
 //!     },
 //!     ServiceConfig::default(),
 //! );
@@ -98,7 +101,10 @@ pub use ports::{
     SoftwareStatementVerifier, StatementRefusal, StoredAuditEvent, SystemClock, VerifiedAssertion,
     WebhookRepository, WebhookSender,
 };
-pub use ports::{Claim, DeliveryOutcome, DueDelivery, IdempotencyStore, OutgoingMessage};
+pub use ports::{
+    Claim, DeliveryOutcome, DueDelivery, IdempotencyStore, OrganizationPolicies, OutgoingMessage,
+    SecretLifecycleStore, SecretMark,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockApplicationArchive, MockApplicationRepository, MockAssertionVerifier, MockClock,
@@ -124,5 +130,9 @@ pub use service::{
 pub use service::{
     CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookError,
     WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret, payload,
+};
+pub use service::{
+    EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyError, PolicyView, SECRET_SCANNING_ACTOR,
+    SecretLifecyclePorts, SecretLifecycleService, SetPolicy,
 };
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    AppId, ClientId, ClientSecret, CredentialRef, Cursor, Delivery, DocumentRefusal,
-    InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument, MetadataDocumentUrl,
-    NewApplication, OAuthApplication, OrgId, Sealed, SecretHash, Timestamp, TokenDigest, Version,
-    Webhook, WebhookId, WebhookUrl,
+    AppId, ClientId, ClientSecret, CredentialRef, CredentialSerial, Cursor, Delivery,
+    DocumentRefusal, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, MetadataDocument,
+    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, OrganizationPolicy, Sealed,
+    SecretHash, Timestamp, TokenDigest, Version, Webhook, WebhookId, WebhookUrl,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -31,11 +31,15 @@ pub enum AuditAction {
     PreviousSecretRevoked,
     /// Its key set was rotated.
     KeysRotated,
+    /// Its current secret expires within 14, 7 or 1 days (a warning, once per threshold).
+    SecretExpiring,
+    /// One of its secrets was reported leaked (a secret scanning report).
+    SecretLeaked,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Created,
         Self::Updated,
         Self::Disabled,
@@ -43,10 +47,12 @@ impl AuditAction {
         Self::SecretRotated,
         Self::PreviousSecretRevoked,
         Self::KeysRotated,
+        Self::SecretExpiring,
+        Self::SecretLeaked,
     ];
 
     /// The stored names of every action, in the order of [`AuditAction::ALL`].
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "created",
         "updated",
         "disabled",
@@ -54,6 +60,8 @@ impl AuditAction {
         "secret_rotated",
         "previous_secret_revoked",
         "keys_rotated",
+        "secret_expiring",
+        "secret_leaked",
     ];
 
     /// The action with this stored name.
@@ -791,6 +799,74 @@ pub trait IdempotencyStore: Send + Sync {
     /// # Errors
     /// As [`IdempotencyStore::claim`].
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
+}
+
+/// Organisations' policies.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrganizationPolicies: Send + Sync {
+    /// The policy `org` set, if it set one.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Corrupt`],
+    /// [`RepositoryError::Unexpected`].
+    async fn policy(&self, org: &OrgId) -> Result<Option<OrganizationPolicy>, RepositoryError>;
+
+    /// Stores `policy`, replacing the organisation's.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn put_policy(&self, policy: &OrganizationPolicy) -> Result<(), RepositoryError>;
+}
+
+/// A mark on a secret that is written once, with the event that announces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretMark {
+    /// The expiry warning at this many days before the end (14, 7, 1) was emitted.
+    ExpiryWarned(u8),
+    /// It was reported leaked at this instant (and keeps working: the `notify` policy).
+    Leaked(Timestamp),
+}
+
+/// What secret expiry and leak reports need of storage besides the repository.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SecretLifecycleStore: Send + Sync {
+    /// The application holding a current or previous secret whose lookup digest is
+    /// `digest`, if any.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn find_by_secret_lookup(
+        &self,
+        digest: TokenDigest,
+    ) -> Result<Option<OAuthApplication>, RepositoryError>;
+
+    /// Up to `limit` applications whose current secret ends after `after` and before
+    /// `before`, soonest first.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::find_by_client_id`].
+    async fn secrets_ending_between(
+        &self,
+        after: Timestamp,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OAuthApplication>, RepositoryError>;
+
+    /// Writes `mark` on the secret numbered `serial` of `app` unless it holds it already
+    /// (a warning at that threshold or a smaller one; a leak), and records `event`, in one
+    /// transaction; whether it wrote (of replicas marking at once, one does).
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn mark_secret(
+        &self,
+        app: AppId,
+        serial: CredentialSerial,
+        mark: SecretMark,
+        event: &AuditEvent,
+    ) -> Result<bool, RepositoryError>;
 }
 
 /// Why a software statement (RFC 7591 §2.3) is not accepted (§3.2.2).

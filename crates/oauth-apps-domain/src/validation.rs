@@ -91,11 +91,15 @@ pub enum Field {
     Url,
     /// The event types a webhook hears.
     Events,
+    /// How long an organisation's new secrets live, in days.
+    SecretLifetimeDays,
+    /// What a leak report of a live secret does.
+    LeakedSecretAction,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 39] = [
+    pub const ALL: [Self; 41] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -135,6 +139,8 @@ impl Field {
         Self::MetadataDocument,
         Self::Url,
         Self::Events,
+        Self::SecretLifetimeDays,
+        Self::LeakedSecretAction,
     ];
 
     /// The field with this canonical name.
@@ -186,6 +192,8 @@ impl Field {
             Self::MetadataDocument => "metadata_document",
             Self::Url => "url",
             Self::Events => "events",
+            Self::SecretLifetimeDays => "secret_lifetime_days",
+            Self::LeakedSecretAction => "leaked_secret_action",
         }
     }
 }

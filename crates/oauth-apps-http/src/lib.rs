@@ -39,7 +39,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
 
-pub use state::{AppState, Readiness, RegistrationSettings};
+pub use state::{AppState, Readiness, RegistrationSettings, ReportSignatures};
 
 use request::RequestId;
 

@@ -58,6 +58,9 @@ impl Modify for BearerAuth {
         crate::apps_api::tokens::mint,
         crate::apps_api::tokens::list,
         crate::apps_api::tokens::revoke,
+        crate::apps_api::org_policy::get,
+        crate::apps_api::org_policy::put,
+        crate::apps_api::secret_scanning::report,
         crate::apps_api::webhooks::create,
         crate::apps_api::webhooks::list,
         crate::apps_api::webhooks::get,
@@ -155,6 +158,12 @@ const ERRORS: &[(&str, &[u16])] = &[
         &[401, 403, 404, 409, 429, 503],
     ),
     ("flat_webhook_deliveries", &[400, 401, 403, 404, 422, 503]),
+    ("flat_get_policy", &[401, 404, 422, 503]),
+    (
+        "flat_put_policy",
+        &[400, 401, 403, 404, 408, 413, 415, 422, 429, 503],
+    ),
+    ("flat_secret_scanning_report", &[400, 401, 408, 413, 503]),
     ("v1_list", &[400, 401, 404, 422, 503]),
     (
         "v1_create",

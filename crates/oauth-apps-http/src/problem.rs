@@ -11,9 +11,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use oauth_apps_domain::{
     AuthenticateError, ErrorKind, EventsError, FeedError, Field, GetError, ListError,
-    ListTokensError, MintTokenError, RegisterError, ResolveError, RevokePreviousSecretError,
-    RevokeTokenError, RotateKeysError, RotateSecretError, StatusChangeError, UpdateError,
-    ValidationErrors, WebhookError,
+    ListTokensError, MintTokenError, PolicyError, RegisterError, ResolveError,
+    RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
+    StatusChangeError, UpdateError, ValidationErrors, WebhookError,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -375,6 +375,7 @@ use_case_error!(
     ResolveError,
     FeedError: Invalid,
     WebhookError: Invalid,
+    PolicyError: Invalid,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {

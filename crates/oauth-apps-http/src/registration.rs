@@ -327,7 +327,11 @@ fn information(
     let metadata = app.details().metadata.record().clone();
     ClientInformation {
         client_id: app.client_id().to_string(),
-        client_secret_expires_at: app.auth_method().uses_secret().then_some(0),
+        // RFC 7591 §3.2.1: seconds since the epoch, 0 when the secret does not expire.
+        client_secret_expires_at: app.auth_method().uses_secret().then(|| {
+            crate::wire::secret_expires_at(app)
+                .map_or(0, |t| t.as_offset_date_time().unix_timestamp())
+        }),
         client_secret: secret,
         client_id_issued_at: app.created_at().unix_micros() / 1_000_000,
         client_name: profile.name().as_str().to_owned(),

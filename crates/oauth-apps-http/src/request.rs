@@ -409,6 +409,7 @@ mod tests {
                 assertions: Arc::new(RefuseAssertions),
                 replay: Arc::new(InMemoryReplayGuard::new()),
                 documents: Arc::new(InMemoryMetadataDocuments::new()),
+                policies: Arc::new(oauth_apps_domain::testing::InMemoryPolicies::new()),
             },
             ServiceConfig::default(),
         );
@@ -446,6 +447,16 @@ mod tests {
                 Arc::new(FakeSealer),
                 Arc::new(oauth_apps_domain::SystemClock),
             )),
+            secrets: Arc::new(oauth_apps_domain::SecretLifecycleService::new(
+                oauth_apps_domain::SecretLifecyclePorts {
+                    repository: Arc::new(InMemoryRepository::new()),
+                    lifecycle: Arc::new(InMemoryRepository::new()),
+                    policies: Arc::new(oauth_apps_domain::testing::InMemoryPolicies::new()),
+                    clock: Arc::new(oauth_apps_domain::SystemClock),
+                },
+                None,
+            )),
+            scanning: None,
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

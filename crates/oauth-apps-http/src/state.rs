@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oauth_apps_domain::{
     ApplicationService, EventFeedService, IdempotencyService, InitialAccessTokenService,
-    SoftwareStatementVerifier, WebhookService,
+    SecretLifecycleService, SoftwareStatementVerifier, WebhookService,
 };
 
 use crate::auth::JwtVerifier;
@@ -32,6 +32,10 @@ pub struct AppState {
     pub webhooks: Arc<WebhookService>,
     /// Idempotency keys on creates and rotations.
     pub idempotency: Arc<IdempotencyService>,
+    /// Organisations' policies, secret expiry and leak reports.
+    pub secrets: Arc<SecretLifecycleService>,
+    /// The keys secret scanning reports are signed with; `None`: reports are refused.
+    pub scanning: Option<Arc<dyn ReportSignatures>>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.
@@ -42,6 +46,15 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// How clients register themselves.
     pub registration: Arc<RegistrationSettings>,
+}
+
+/// Checks the signature of a secret scanning report.
+pub trait ReportSignatures: Send + Sync {
+    /// Whether `signature` over `body` is by the key `key_id`.
+    ///
+    /// # Errors
+    /// Why not, for the logs.
+    fn verify(&self, key_id: &str, signature: &str, body: &[u8]) -> Result<(), String>;
 }
 
 /// The settings of self-registration (RFC 7591/7592).

@@ -298,6 +298,10 @@ pub enum AuditActionName {
     PreviousSecretRevoked,
     /// Its key set was rotated.
     KeysRotated,
+    /// Its current secret expires within 14, 7 or 1 days (a warning, once per threshold).
+    SecretExpiring,
+    /// One of its secrets was reported leaked by a secret scanner.
+    SecretLeaked,
 }
 
 impl From<oauth_apps_domain::AuditAction> for AuditActionName {
@@ -311,6 +315,8 @@ impl From<oauth_apps_domain::AuditAction> for AuditActionName {
             A::SecretRotated => Self::SecretRotated,
             A::PreviousSecretRevoked => Self::PreviousSecretRevoked,
             A::KeysRotated => Self::KeysRotated,
+            A::SecretExpiring => Self::SecretExpiring,
+            A::SecretLeaked => Self::SecretLeaked,
         }
     }
 }
@@ -340,6 +346,14 @@ impl ToSchema for RedirectUrlText {}
 #[must_use]
 pub fn time(t: Timestamp) -> String {
     t.to_rfc3339()
+}
+
+/// When `app`'s current secret stops working, if it ends.
+#[must_use]
+pub fn secret_expires_at(
+    app: &oauth_apps_domain::OAuthApplication,
+) -> Option<oauth_apps_domain::Timestamp> {
+    app.secrets().and_then(|s| s.current().lifecycle.expires_at)
 }
 
 #[cfg(test)]

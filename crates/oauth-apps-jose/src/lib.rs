@@ -46,6 +46,7 @@
 
 mod directory;
 mod documents;
+mod scanning;
 mod statements;
 mod verifier;
 
@@ -54,5 +55,6 @@ pub use directory::{
     REFRESH_INTERVAL,
 };
 pub use documents::{DOCUMENT_ACCEPT, PublishedDocuments};
+pub use scanning::{ScanRefusal, ScanningKeys};
 pub use statements::{STATEMENT_LEEWAY_SECONDS, TrustedStatements};
 pub use verifier::JoseAssertionVerifier;

@@ -736,6 +736,10 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
             serial: 2,
             created_at: at(id * 100 + 50),
             last_used_at: Some(at(id * 100 + 70)),
+            lifetime_ends_at: Some(at(id * 100 + 50 + 86_400)),
+            lookup_digest: Some(TokenDigest::of(&format!("current-{id}")).to_hex()),
+            expiry_warned_days: Some(14),
+            leaked_at: (id % 2 == 0).then(|| at(id * 100 + 60)),
         }),
         previous_secret: previous.then(|| {
             (
@@ -745,6 +749,10 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
                     serial: 1,
                     created_at: at(id * 100),
                     last_used_at: None,
+                    lifetime_ends_at: None,
+                    lookup_digest: None,
+                    expiry_warned_days: None,
+                    leaked_at: None,
                 },
                 at(90_000),
             )

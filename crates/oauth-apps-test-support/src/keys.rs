@@ -100,3 +100,49 @@ pub fn claims(client_id: &str, audience: &str) -> Value {
         "jti": jti,
     })
 }
+
+/// A secret scanning partner's signing key (GitHub's format): a P-256 key pair whose
+/// public key is listed in a keys file, and ECDSA SHA-256 signatures (ASN.1 DER, base64)
+/// over a report's raw body.
+pub struct ScanningSigner {
+    /// The key's identifier (`Github-Public-Key-Identifier`).
+    pub key_identifier: String,
+    key: KeyPair,
+}
+
+impl ScanningSigner {
+    /// A new key named `key_identifier`.
+    ///
+    /// # Panics
+    /// When the key cannot be made.
+    #[must_use]
+    pub fn new(key_identifier: &str) -> Self {
+        Self {
+            key_identifier: key_identifier.to_owned(),
+            key: KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("P-256 key"),
+        }
+    }
+
+    /// The keys file entry of this key, in the form of GitHub's meta API
+    /// (`{"key_identifier", "key", "is_current"}`).
+    #[must_use]
+    pub fn entry(&self) -> Value {
+        json!({
+            "key_identifier": self.key_identifier,
+            "key": self.key.public_key_pem(),
+            "is_current": true,
+        })
+    }
+
+    /// The base64 signature of `body` (`Github-Public-Key-Signature`).
+    ///
+    /// # Panics
+    /// When signing fails.
+    #[must_use]
+    pub fn sign(&self, body: &[u8]) -> String {
+        use base64::Engine as _;
+        use rcgen::SigningKey as _;
+        let signature = self.key.sign(body).expect("signed");
+        base64::engine::general_purpose::STANDARD.encode(signature)
+    }
+}

@@ -99,6 +99,15 @@ pub struct Config {
     /// How many deliveries each replica attempts at once
     /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 4 by default).
     pub webhook_concurrency: usize,
+    /// How long new secrets live when their organisation sets nothing
+    /// (`OAUTH_APPS_SECRET_LIFETIME_DAYS`, 1-3650); `None` (the default): for ever.
+    pub secret_lifetime: Option<oauth_apps_domain::SecretLifetime>,
+    /// The keys file of secret scanners (`OAUTH_APPS_SECRET_SCANNING_KEYS_FILE`); unset:
+    /// leak reports are refused.
+    pub secret_scanning_keys_file: Option<PathBuf>,
+    /// How often expiry warnings are looked for (`OAUTH_APPS_SECRET_EXPIRY_CHECK_SECONDS`,
+    /// 3600 by default).
+    pub secret_expiry_check: std::time::Duration,
 }
 
 /// Every setting that is wrong, each with what to set.
@@ -357,6 +366,30 @@ impl Config {
                     .into(),
             );
         }
+        let secret_lifetime = get("OAUTH_APPS_SECRET_LIFETIME_DAYS")
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|raw| {
+                raw.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|d| oauth_apps_domain::SecretLifetime::from_days(d).ok())
+                    .or_else(|| {
+                        errors.push(format!(
+                            "OAUTH_APPS_SECRET_LIFETIME_DAYS must be a number of days from 1 to \
+                             3650 (got {raw:?})"
+                        ));
+                        None
+                    })
+            });
+        let secret_scanning_keys_file = get("OAUTH_APPS_SECRET_SCANNING_KEYS_FILE")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let secret_expiry_check = std::time::Duration::from_secs(
+            number(&get, "OAUTH_APPS_SECRET_EXPIRY_CHECK_SECONDS", &mut errors).unwrap_or(3600),
+        );
+        if secret_expiry_check.is_zero() {
+            errors.push("OAUTH_APPS_SECRET_EXPIRY_CHECK_SECONDS must be at least 1".into());
+        }
         if db_max_connections == Some(0) || workers == Some(0) {
             errors.push(
                 "OAUTH_APPS_DB_MAX_CONNECTIONS and OAUTH_APPS_WORKERS must be at least 1".into(),
@@ -389,6 +422,9 @@ impl Config {
                 webhook_retry,
                 webhook_poll,
                 webhook_concurrency,
+                secret_lifetime,
+                secret_scanning_keys_file,
+                secret_expiry_check,
             })
         } else {
             Err(ConfigError(errors))

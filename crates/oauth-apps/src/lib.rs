@@ -16,15 +16,16 @@ use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, EventFeed, EventFeedService, IdempotencyService,
     IdempotencyStore, InitialAccessTokenPorts, InitialAccessTokenRepository,
-    InitialAccessTokenService, Ports, RandomSource, ReplayGuard, ServiceConfig, SystemClock,
+    InitialAccessTokenService, OrganizationPolicies, Ports, RandomSource, ReplayGuard,
+    SecretLifecyclePorts, SecretLifecycleService, SecretLifecycleStore, ServiceConfig, SystemClock,
     WebhookDispatcher, WebhookPorts, WebhookRepository, WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
 use oauth_apps_http::metrics::{Gauge, Metrics};
-use oauth_apps_http::{AppState, Readiness, RegistrationSettings, ServerConfig};
+use oauth_apps_http::{AppState, Readiness, RegistrationSettings, ReportSignatures, ServerConfig};
 use oauth_apps_jose::{
-    JoseAssertionVerifier, PublishedDocuments, PublishedKeys, TrustedStatements,
+    JoseAssertionVerifier, PublishedDocuments, PublishedKeys, ScanningKeys, TrustedStatements,
 };
 use oauth_apps_outbound::OutboundGuard;
 use oauth_apps_postgres::{PgConfig, PgRepository};
@@ -53,6 +54,20 @@ pub enum StartError {
     /// The trusted software statement keys could not be read.
     #[error("OAUTH_APPS_SOFTWARE_STATEMENT_JWKS_FILE: {0}")]
     SoftwareStatements(String),
+    /// The secret scanners' keys could not be read.
+    #[error("OAUTH_APPS_SECRET_SCANNING_KEYS_FILE: {0}")]
+    SecretScanning(String),
+}
+
+/// The secret scanners' keys as the HTTP layer checks reports with them.
+struct ScanningReports(ScanningKeys);
+
+impl ReportSignatures for ScanningReports {
+    fn verify(&self, key_id: &str, signature: &str, body: &[u8]) -> Result<(), String> {
+        self.0
+            .verify(key_id, signature, body)
+            .map_err(|e| e.to_string())
+    }
 }
 
 enum Storage {
@@ -224,6 +239,8 @@ struct Wired {
     feed: Arc<dyn EventFeed>,
     webhooks: Arc<dyn WebhookRepository>,
     idempotency: Arc<dyn IdempotencyStore>,
+    policies: Arc<dyn OrganizationPolicies>,
+    lifecycle: Arc<dyn SecretLifecycleStore>,
     cache: Option<CacheControl>,
 }
 
@@ -235,6 +252,8 @@ struct StorePorts {
     feed: Arc<dyn EventFeed>,
     webhooks: Arc<dyn WebhookRepository>,
     idempotency: Arc<dyn IdempotencyStore>,
+    policies: Arc<dyn OrganizationPolicies>,
+    lifecycle: Arc<dyn SecretLifecycleStore>,
 }
 
 impl StorePorts {
@@ -246,6 +265,8 @@ impl StorePorts {
             + EventFeed
             + WebhookRepository
             + IdempotencyStore
+            + OrganizationPolicies
+            + SecretLifecycleStore
             + Clone
             + 'static,
     {
@@ -256,6 +277,8 @@ impl StorePorts {
             feed: Arc::new(store.clone()),
             webhooks: Arc::new(store.clone()),
             idempotency: Arc::new(store.clone()),
+            policies: Arc::new(store.clone()),
+            lifecycle: Arc::new(store.clone()),
         }
     }
 }
@@ -291,6 +314,8 @@ impl Wired {
             feed,
             webhooks,
             idempotency,
+            policies,
+            lifecycle,
         } = match &storage {
             Storage::Sqlite(repo) => StorePorts::of(repo),
             Storage::Postgres(repo) => StorePorts::of(repo),
@@ -315,6 +340,8 @@ impl Wired {
             feed,
             webhooks,
             idempotency,
+            policies,
+            lifecycle,
             cache,
         })
     }
@@ -437,7 +464,7 @@ fn state(
     let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry);
     let service = ApplicationService::new(
         Ports {
-            repository: wired.repository,
+            repository: Arc::clone(&wired.repository),
             hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
@@ -445,12 +472,14 @@ fn state(
             assertions: Arc::new(JoseAssertionVerifier::new()),
             replay: wired.replay,
             documents: Arc::new(PublishedDocuments::new(guard)),
+            policies: Arc::clone(&wired.policies),
         },
         ServiceConfig {
             scope_catalog: config.scope_catalog.clone(),
             assertion_audiences: config.assertion_audiences.clone(),
             record_credential_use: config.credential_telemetry,
             metadata_document_hosts: config.metadata_document_hosts.clone(),
+            default_secret_lifetime: config.secret_lifetime,
             ..ServiceConfig::default()
         },
     );
@@ -460,6 +489,12 @@ fn state(
             TrustedStatements::read_file(path).map_err(StartError::SoftwareStatements)?,
         )
             as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
+        None => None,
+    };
+    let scanning = match &config.secret_scanning_keys_file {
+        Some(path) => Some(Arc::new(ScanningReports(
+            ScanningKeys::read_file(path).map_err(StartError::SecretScanning)?,
+        )) as Arc<dyn ReportSignatures>),
         None => None,
     };
     let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
@@ -473,6 +508,16 @@ fn state(
         feed: Arc::new(EventFeedService::new(wired.feed)),
         webhooks: Arc::new(WebhookService::new(webhook_ports)),
         idempotency,
+        secrets: Arc::new(SecretLifecycleService::new(
+            SecretLifecyclePorts {
+                repository: Arc::clone(&wired.repository),
+                lifecycle: wired.lifecycle,
+                policies: wired.policies,
+                clock: Arc::new(SystemClock),
+            },
+            config.secret_lifetime,
+        )),
+        scanning,
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),
@@ -503,6 +548,25 @@ fn start_idempotency_purge(idempotency: Arc<IdempotencyService>) {
                 Ok(n) => tracing::debug!(purged = n, "expired idempotency records deleted"),
                 Err(e) => tracing::warn!(error = %e, "idempotency records could not be purged"),
             }
+        }
+    });
+}
+
+/// Emits the due `secret.expiring` warnings every `every` (each once, across replicas).
+fn start_expiry_warnings(secrets: Arc<SecretLifecycleService>, every: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        loop {
+            loop {
+                match secrets.warn_expiring(100).await {
+                    Ok(0) => break,
+                    Ok(n) => tracing::info!(warnings = n, "secret expiry warnings emitted"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "secret expiry warnings could not be emitted");
+                        break;
+                    }
+                }
+            }
+            actix_web::rt::time::sleep(every).await;
         }
     });
 }
@@ -569,6 +633,7 @@ impl Application {
         let (state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
         start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
         start_idempotency_purge(Arc::clone(&state.idempotency));
+        start_expiry_warnings(Arc::clone(&state.secrets), config.secret_expiry_check);
         if config.assertion_audiences.is_empty() {
             tracing::warn!(
                 "OAUTH_APPS_ASSERTION_AUDIENCES is not set: private_key_jwt cannot be enabled \

@@ -157,6 +157,19 @@ struct SecretLine {
     created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_used_at: Option<String>,
+    /// When it ends (its lifetime, or a leak's revocation); absent: never (and in exports
+    /// made before secrets could end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ends_at: Option<String>,
+    /// The SHA-256 of its plaintext, hex, when kept (it finds a leaked secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lookup_digest: Option<String>,
+    /// The last expiry warning emitted (14, 7 or 1 days before its end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expiry_warned_days: Option<u8>,
+    /// When it was reported leaked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    leaked_at: Option<String>,
 }
 
 impl SecretLine {
@@ -166,6 +179,10 @@ impl SecretLine {
             hint: secret.hint.clone(),
             created_at: secret.created_at.to_rfc3339(),
             last_used_at: secret.last_used_at.map(Timestamp::to_rfc3339),
+            ends_at: secret.lifetime_ends_at.map(Timestamp::to_rfc3339),
+            lookup_digest: secret.lookup_digest.clone(),
+            expiry_warned_days: secret.expiry_warned_days,
+            leaked_at: secret.leaked_at.map(Timestamp::to_rfc3339),
         }
     }
 
@@ -179,6 +196,16 @@ impl SecretLine {
             last_used_at: self
                 .last_used_at
                 .map(|at| time(&format!("{what}.lastUsedAt"), &at))
+                .transpose()?,
+            lifetime_ends_at: self
+                .ends_at
+                .map(|at| time(&format!("{what}.endsAt"), &at))
+                .transpose()?,
+            lookup_digest: self.lookup_digest,
+            expiry_warned_days: self.expiry_warned_days,
+            leaked_at: self
+                .leaked_at
+                .map(|at| time(&format!("{what}.leakedAt"), &at))
                 .transpose()?,
         })
     }
@@ -373,6 +400,10 @@ impl AppLine {
             hint: None,
             created_at,
             last_used_at: None,
+            ends_at: None,
+            lookup_digest: None,
+            expiry_warned_days: None,
+            leaked_at: None,
         };
         let current_serial = if self.previous_secret_hash.is_some() {
             2

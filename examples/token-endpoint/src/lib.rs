@@ -499,6 +499,7 @@ mod tests {
                     assertions: Arc::new(assertions),
                     replay: Arc::new(InMemoryReplayGuard::new()),
                     documents: Arc::new(InMemoryMetadataDocuments::new()),
+                    policies: Arc::new(oauth_apps_domain::testing::InMemoryPolicies::new()),
                 },
                 ServiceConfig {
                     assertion_audiences: vec![AUDIENCE.into()],

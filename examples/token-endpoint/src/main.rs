@@ -48,7 +48,8 @@ async fn main() -> std::io::Result<()> {
                 keys: Arc::new(PublishedKeys::new(guard.clone())),
                 documents: Arc::new(PublishedDocuments::new(guard)),
                 assertions: Arc::new(JoseAssertionVerifier::new()),
-                replay: Arc::new(repository),
+                replay: Arc::new(repository.clone()),
+                policies: Arc::new(repository),
             },
             ServiceConfig {
                 assertion_audiences: audiences,

@@ -131,6 +131,7 @@ async fn authlib_obtains_tokens_by_each_registered_method_and_no_other() {
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
             documents: Arc::new(InMemoryMetadataDocuments::new()),
+            policies: Arc::new(oauth_apps_domain::testing::InMemoryPolicies::new()),
         },
         ServiceConfig {
             assertion_audiences: vec![url.clone()],

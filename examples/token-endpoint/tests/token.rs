@@ -72,6 +72,7 @@ async fn client_credentials_through_the_registry() {
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
             documents: Arc::new(InMemoryMetadataDocuments::new()),
+            policies: Arc::new(oauth_apps_domain::testing::InMemoryPolicies::new()),
         },
         ServiceConfig::default(),
     ));

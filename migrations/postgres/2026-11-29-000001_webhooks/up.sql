@@ -1,3 +1,11 @@
+-- The audit trail records two more actions: a secret that expires soon
+-- (`secret_expiring`) and one reported leaked (`secret_leaked`).
+ALTER TABLE audit_events
+    DROP CONSTRAINT audit_events_action_check,
+    ADD CONSTRAINT audit_events_action_check CHECK (action IN (
+        'created', 'updated', 'disabled', 'enabled', 'secret_rotated',
+        'previous_secret_revoked', 'keys_rotated', 'secret_expiring', 'secret_leaked'));
+
 -- Webhooks (#14): an organisation's endpoints that hear what happens to its applications.
 -- The signing key is sealed (AES-256-GCM under OAUTH_APPS_DATA_KEY): a sender must sign,
 -- so it cannot be hashed. `event_types` is NULL for every type, else the types heard

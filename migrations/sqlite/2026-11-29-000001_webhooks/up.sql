@@ -1,3 +1,36 @@
+-- The audit trail records two more actions: a secret that expires soon
+-- (`secret_expiring`) and one reported leaked (`secret_leaked`). SQLite cannot change a
+-- CHECK constraint, so the table is rebuilt as in 2026-11-26-000001_client_credentials
+-- (every row with its id, the AUTOINCREMENT counter moved over), before any table refers
+-- to it.
+CREATE TABLE audit_events_new (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    application_id      INTEGER NOT NULL REFERENCES oauth_applications (id) ON DELETE CASCADE,
+    action              TEXT NOT NULL CHECK (action IN (
+        'created', 'updated', 'disabled', 'enabled', 'secret_rotated',
+        'previous_secret_revoked', 'keys_rotated', 'secret_expiring', 'secret_leaked')),
+    actor               TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 256),
+    request_id          TEXT CHECK (request_id IS NULL OR length(request_id) <= 256),
+    changed_fields      TEXT NOT NULL DEFAULT '',
+    occurred_at         INTEGER NOT NULL,
+    client_request_id   TEXT
+        CHECK (client_request_id IS NULL OR length(client_request_id) BETWEEN 1 AND 128)
+) STRICT;
+
+INSERT INTO audit_events_new (id, application_id, action, actor, request_id, changed_fields,
+                              occurred_at, client_request_id)
+    SELECT id, application_id, action, actor, request_id, changed_fields, occurred_at,
+           client_request_id
+    FROM audit_events;
+
+DELETE FROM sqlite_sequence WHERE name = 'audit_events_new';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'audit_events_new', seq FROM sqlite_sequence WHERE name = 'audit_events';
+
+DROP TABLE audit_events;
+ALTER TABLE audit_events_new RENAME TO audit_events;
+CREATE INDEX audit_events_application_idx ON audit_events (application_id, id DESC);
+
 -- Webhooks (#14): an organisation's endpoints that hear what happens to its applications.
 -- The signing key is sealed (AES-256-GCM under OAUTH_APPS_DATA_KEY): a sender must sign,
 -- so it cannot be hashed. `event_types` is NULL for every type, else the types heard

@@ -514,6 +514,49 @@ impl OAuthApplication {
         Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
+    /// The application whose secret numbered `serial` has its lifecycle changed by
+    /// `change`, as part of the change being made (version and times as they are).
+    #[must_use]
+    pub fn with_secret_lifecycle(
+        &self,
+        serial: crate::model::CredentialSerial,
+        change: impl FnOnce(&mut crate::model::SecretLifecycle),
+    ) -> Self {
+        let Some(secrets) = self.secrets() else {
+            return self.clone();
+        };
+        let mut next = self.clone();
+        next.inner.credentials = self
+            .inner
+            .credentials
+            .with_secrets(secrets.with_lifecycle_of(serial, change));
+        next
+    }
+
+    /// The application with its secret numbered `serial` revoked because it leaked: the
+    /// current secret ends now (the application keeps no valid secret until it is rotated),
+    /// a previous one is revoked. Both record the leak.
+    #[must_use]
+    pub fn with_leaked_secret_revoked(
+        &self,
+        serial: crate::model::CredentialSerial,
+        now: Timestamp,
+    ) -> Self {
+        let Some(secrets) = self.secrets() else {
+            return self.clone();
+        };
+        let secrets = if secrets.current().serial == serial {
+            secrets.with_lifecycle_of(serial, |l| {
+                l.expires_at = Some(now);
+                l.leaked_at = Some(now);
+            })
+        } else {
+            secrets.without_previous()
+        };
+        let credentials = self.inner.credentials.with_secrets(secrets);
+        self.changed(now, |app| app.credentials = credentials)
+    }
+
     /// The application with `new` as its current key set; the current one stays valid for
     /// `grace` (see [`KeySets::rotate`]). An application without keys gets its first set.
     ///
@@ -955,6 +998,14 @@ pub struct SecretRecord {
     pub created_at: Timestamp,
     /// When a client last authenticated with it.
     pub last_used_at: Option<Timestamp>,
+    /// When it ends (its lifetime, or a leak's revocation); `None`: never.
+    pub lifetime_ends_at: Option<Timestamp>,
+    /// The SHA-256 of its plaintext (64 lowercase hexadecimal characters), when kept.
+    pub lookup_digest: Option<String>,
+    /// The last expiry warning emitted (14, 7 or 1 days before its end).
+    pub expiry_warned_days: Option<u8>,
+    /// When it was reported leaked.
+    pub leaked_at: Option<Timestamp>,
 }
 
 impl SecretRecord {
@@ -965,6 +1016,10 @@ impl SecretRecord {
             serial: secret.serial.get(),
             created_at: secret.created_at,
             last_used_at: secret.last_used_at,
+            lifetime_ends_at: secret.lifecycle.expires_at,
+            lookup_digest: secret.lifecycle.lookup.map(|d| d.to_hex()),
+            expiry_warned_days: secret.lifecycle.expiry_warned_days,
+            leaked_at: secret.lifecycle.leaked_at,
         }
     }
 
@@ -975,12 +1030,36 @@ impl SecretRecord {
             None => Some(None),
         };
         let serial = c.check(Field::Secret, CredentialSerial::new(self.serial));
+        let lookup = match self.lookup_digest {
+            Some(hex) => c
+                .check(Field::Secret, crate::model::TokenDigest::from_hex(&hex))
+                .map(Some),
+            None => Some(None),
+        };
+        let warned = match self.expiry_warned_days {
+            Some(days) if !crate::model::EXPIRY_WARNING_DAYS.contains(&days) => {
+                c.push(crate::validation::FieldError::new(
+                    Field::Secret,
+                    Violation::Malformed {
+                        what: "expiry warning (14, 7 or 1 days)",
+                    },
+                ));
+                None
+            }
+            days => Some(days),
+        };
         Some(Secret {
             hash: hash?,
             hint: hint?,
             serial: serial?,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
+            lifecycle: crate::model::SecretLifecycle {
+                expires_at: self.lifetime_ends_at,
+                lookup: lookup?,
+                expiry_warned_days: warned?,
+                leaked_at: self.leaked_at,
+            },
         })
     }
 }
@@ -1413,6 +1492,10 @@ pub(crate) mod tests {
                     serial: 1,
                     created_at: at(1000),
                     last_used_at: None,
+                    lifetime_ends_at: None,
+                    lookup_digest: None,
+                    expiry_warned_days: None,
+                    leaked_at: None,
                 },
                 at(1110)
             ))
@@ -1608,6 +1691,10 @@ pub(crate) mod tests {
             serial: 1,
             created_at: at(1),
             last_used_at: None,
+            lifetime_ends_at: None,
+            lookup_digest: Some("not hex".into()),
+            expiry_warned_days: Some(3),
+            leaked_at: None,
         };
         r.current_secret = Some(plain.clone());
         r.previous_secret = Some((plain, at(1)));

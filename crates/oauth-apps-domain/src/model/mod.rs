@@ -7,6 +7,7 @@ mod credentials;
 mod ids;
 mod keys;
 mod metadata_document;
+mod org_policy;
 mod page;
 mod redirect;
 mod registration;
@@ -37,6 +38,9 @@ pub use metadata_document::{
     BadHostPattern, DocumentRefusal, DocumentUrlRefusal, HostPatternEntryError, HostPatterns,
     HostPatternsError, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument, MetadataDocumentUrl,
 };
+pub use org_policy::{
+    LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS, OrganizationPolicy, SecretLifetime,
+};
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use registration::{
@@ -45,8 +49,9 @@ pub use registration::{
 };
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
 pub use secret::{
-    ClientSecret, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES,
-    Secret, SecretHash, SecretHint, Secrets, is_well_formed_secret,
+    ClientSecret, EXPIRY_WARNING_DAYS, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX,
+    SECRET_RANDOM_BYTES, Secret, SecretHash, SecretHint, SecretLifecycle, Secrets,
+    is_well_formed_secret,
 };
 pub use webhook::{
     Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN, Sealed, WEBHOOK_SECRET_BYTES,

@@ -198,6 +198,66 @@ impl SecretHint {
     }
 }
 
+/// The expiry thresholds, in days before a secret's end, at which a `secret.expiring`
+/// warning is emitted (once each).
+pub const EXPIRY_WARNING_DAYS: [u8; 3] = [14, 7, 1];
+
+/// What a secret's life holds besides its hash: when it ends, its lookup digest, the last
+/// expiry warning emitted and whether it was reported leaked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretLifecycle {
+    /// The first instant it no longer authenticates (its organisation's lifetime, or the
+    /// moment a leak revoked it); `None`: it does not expire.
+    pub expires_at: Option<Timestamp>,
+    /// The SHA-256 of its plaintext, to find it from a leak report; unknown for secrets
+    /// issued before it was kept.
+    pub lookup: Option<crate::model::TokenDigest>,
+    /// The last expiry warning emitted, in days before the end (14, 7 or 1).
+    pub expiry_warned_days: Option<u8>,
+    /// When it was reported leaked.
+    pub leaked_at: Option<Timestamp>,
+}
+
+impl SecretLifecycle {
+    /// The lifecycle of a secret issued at `now` with `plaintext`, living `lifetime_days`
+    /// (none: for ever).
+    #[must_use]
+    pub fn issued(plaintext: &ClientSecret, now: Timestamp, lifetime_days: Option<u32>) -> Self {
+        Self {
+            expires_at: lifetime_days.map(|d| now.plus_seconds(d.saturating_mul(86_400))),
+            lookup: Some(crate::model::TokenDigest::of(plaintext.expose())),
+            expiry_warned_days: None,
+            leaked_at: None,
+        }
+    }
+
+    /// Whether it still authenticates at `now`.
+    #[must_use]
+    pub fn is_live_at(&self, now: Timestamp) -> bool {
+        self.expires_at.is_none_or(|end| now < end)
+    }
+
+    /// The warning due at `now` that was not emitted yet: the smallest threshold of
+    /// [`EXPIRY_WARNING_DAYS`] the time left is within, unless a warning at that threshold
+    /// or a smaller one was emitted. `None` for a secret that does not expire, has ended,
+    /// or is further than 14 days from its end.
+    #[must_use]
+    pub fn expiry_warning_due(&self, now: Timestamp) -> Option<u8> {
+        let end = self.expires_at?;
+        let left = end.unix_micros() - now.unix_micros();
+        if left <= 0 {
+            return None;
+        }
+        let due = EXPIRY_WARNING_DAYS
+            .into_iter()
+            .filter(|days| left <= i64::from(*days) * 86_400 * 1_000_000)
+            .min()?;
+        self.expiry_warned_days
+            .is_none_or(|warned| warned > due)
+            .then_some(due)
+    }
+}
+
 /// One secret of an application: its hash and what is known of it besides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
@@ -211,6 +271,8 @@ pub struct Secret {
     pub created_at: Timestamp,
     /// When a client last authenticated with it (at most a minute stale).
     pub last_used_at: Option<Timestamp>,
+    /// When it ends, its lookup digest, its warnings and leak.
+    pub lifecycle: SecretLifecycle,
 }
 
 impl Secret {
@@ -223,7 +285,19 @@ impl Secret {
             serial: CredentialSerial::FIRST,
             created_at: now,
             last_used_at: None,
+            lifecycle: SecretLifecycle {
+                expires_at: None,
+                lookup: None,
+                expiry_warned_days: None,
+                leaked_at: None,
+            },
         }
+    }
+
+    /// With `lifecycle`.
+    #[must_use]
+    pub fn with_lifecycle(self, lifecycle: SecretLifecycle) -> Self {
+        Self { lifecycle, ..self }
     }
 }
 
@@ -237,10 +311,10 @@ pub struct PreviousSecret {
 }
 
 impl PreviousSecret {
-    /// Whether it still authenticates at `now`.
+    /// Whether it still authenticates at `now`: within its grace period and its own life.
     #[must_use]
     pub fn is_valid_at(&self, now: Timestamp) -> bool {
-        now < self.expires_at
+        now < self.expires_at && self.secret.lifecycle.is_live_at(now)
     }
 }
 
@@ -302,6 +376,7 @@ impl Secrets {
                 serial: self.current.serial.next(),
                 created_at: now,
                 last_used_at: None,
+                lifecycle: SecretLifecycle::default(),
             },
             previous,
         }
@@ -336,12 +411,31 @@ impl Secrets {
     /// The secrets a presented secret may match at `now`: the current one, then the
     /// previous one while its grace period lasts (at most [`Self::MAX_VALID`]).
     pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &Secret> {
-        std::iter::once(&self.current).chain(
-            self.previous
-                .as_ref()
-                .filter(|p| p.is_valid_at(now))
-                .map(|p| &p.secret),
-        )
+        std::iter::once(&self.current)
+            .filter(move |s| s.lifecycle.is_live_at(now))
+            .chain(
+                self.previous
+                    .as_ref()
+                    .filter(|p| p.is_valid_at(now))
+                    .map(|p| &p.secret),
+            )
+    }
+
+    /// With the lifecycle of the secret numbered `serial` changed by `change`.
+    #[must_use]
+    pub fn with_lifecycle_of(
+        &self,
+        serial: CredentialSerial,
+        change: impl FnOnce(&mut SecretLifecycle),
+    ) -> Self {
+        let mut next = self.clone();
+        if next.current.serial == serial {
+            change(&mut next.current.lifecycle);
+        } else if let Some(previous) = next.previous.as_mut().filter(|p| p.secret.serial == serial)
+        {
+            change(&mut previous.secret.lifecycle);
+        }
+        next
     }
 }
 

@@ -136,6 +136,8 @@ impl EventType {
             AuditAction::SecretRotated => Self::SecretRotated,
             AuditAction::PreviousSecretRevoked => Self::SecretPreviousRevoked,
             AuditAction::KeysRotated => Self::KeysRotated,
+            AuditAction::SecretExpiring => Self::SecretExpiring,
+            AuditAction::SecretLeaked => Self::SecretLeaked,
         }
     }
 }
@@ -366,6 +368,8 @@ mod tests {
                 "secret.rotated",
                 "secret.previous_revoked",
                 "keys.rotated",
+                "secret.expiring",
+                "secret.leaked",
             ]
         );
     }

@@ -7,6 +7,7 @@ mod idempotency;
 mod initial_access;
 mod metadata_documents;
 mod precondition;
+mod secret_lifecycle;
 mod self_registration;
 mod webhooks;
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 pub use client_metadata::{MetadataError, RequestedClient, UNNAMED_CLIENT, requested_client};
 pub use errors::{
     AuthenticateError, ErrorKind, EventsError, FeedError, GetError, ListError, ListTokensError,
-    ManageRegistrationError, MintTokenError, RegisterError, ResolveError,
+    ManageRegistrationError, MintTokenError, PolicyError, RegisterError, ResolveError,
     RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
     StatusChangeError, UpdateError, WebhookError,
 };
@@ -31,6 +32,10 @@ pub use initial_access::{
 };
 pub use metadata_documents::ResolveRefusal;
 pub use precondition::Precondition;
+pub use secret_lifecycle::{
+    EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
+    SecretLifecycleService, SetPolicy,
+};
 pub use self_registration::SelfRegistered;
 pub use webhooks::{
     CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookPatch,
@@ -43,7 +48,7 @@ use crate::model::{
     HostPatterns, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication,
     OrgId, PageNumber, PageSize, Profile, RedirectUrls, Registration, RegistrationDetails,
     RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
-    Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
+    SecretLifecycle, Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -72,6 +77,8 @@ pub struct Ports {
     pub replay: Arc<dyn ReplayGuard>,
     /// Where clients publish their metadata documents.
     pub documents: Arc<dyn MetadataDocuments>,
+    /// Organisations' policies (how long new secrets live).
+    pub policies: Arc<dyn crate::ports::OrganizationPolicies>,
 }
 
 /// The service's settings.
@@ -92,6 +99,9 @@ pub struct ServiceConfig {
     /// The hosts whose metadata documents are resolved, each bound to the organisation
     /// that owns their clients; empty (the default): none.
     pub metadata_document_hosts: HostPatterns,
+    /// How long new secrets live when their organisation's policy says nothing; `None`
+    /// (the default): they do not expire.
+    pub default_secret_lifetime: Option<crate::model::SecretLifetime>,
 }
 
 impl Default for ServiceConfig {
@@ -102,6 +112,7 @@ impl Default for ServiceConfig {
             assertion_audiences: Vec::new(),
             record_credential_use: true,
             metadata_document_hosts: HostPatterns::default(),
+            default_secret_lifetime: None,
         }
     }
 }
@@ -590,8 +601,16 @@ impl ApplicationService {
             (None, None)
         };
         let now = self.ports.clock.now();
+        let lifetime = if secret.is_some() {
+            self.secret_lifetime(&org).await?
+        } else {
+            None
+        };
         let secrets = secret.as_ref().zip(hash).map(|(secret, hash)| {
-            Secrets::new(Secret::first(hash, Some(SecretHint::of(secret)), now))
+            Secrets::new(
+                Secret::first(hash, Some(SecretHint::of(secret)), now)
+                    .with_lifecycle(SecretLifecycle::issued(secret, now, lifetime)),
+            )
         });
         let keys = valid.keys.map(|source| KeySets::first(source, now));
         let credentials = Credentials::new(valid.app_type, valid.method, secrets, keys)
@@ -829,6 +848,7 @@ impl ApplicationService {
         let secret = self.new_secret()?;
         let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
         let hint = SecretHint::of(&secret);
+        let lifetime = self.secret_lifetime(current.owner_org_id()).await?;
         let application = self
             .write_from(
                 Some(current),
@@ -838,7 +858,16 @@ impl ApplicationService {
                 AuditAction::SecretRotated,
                 |app, now| {
                     app.rotated(hash.clone(), Some(hint.clone()), grace, now)
-                        .map(|next| Some((next, vec![Field::Secret])))
+                        .map(|next| {
+                            let serial = next.secrets().map(|s| s.current().serial);
+                            let next = match serial {
+                                Some(serial) => next.with_secret_lifecycle(serial, |l| {
+                                    *l = SecretLifecycle::issued(&secret, now, lifetime);
+                                }),
+                                None => next,
+                            };
+                            Some((next, vec![Field::Secret]))
+                        })
                         .map_err(|refused| match refused {
                             RotationRefused::Disabled => RotateSecretError::Revoked,
                             RotationRefused::NoSecret(method) => {
@@ -1377,6 +1406,20 @@ impl ApplicationService {
                 }
             }
         }
+    }
+
+    /// How long a secret issued now for `org` lives, in days: its policy's lifetime, else
+    /// the platform default; `None`: for ever.
+    async fn secret_lifetime(&self, org: &OrgId) -> Result<Option<u32>, RepositoryError> {
+        let own = self
+            .ports
+            .policies
+            .policy(org)
+            .await?
+            .and_then(|p| p.secret_lifetime);
+        Ok(own
+            .or(self.config.default_secret_lifetime)
+            .map(crate::model::SecretLifetime::days))
     }
 
     fn new_secret(&self) -> Result<ClientSecret, crate::ports::RandomError> {

@@ -43,6 +43,10 @@ pub struct App {
     /// When the previous secret stops working, while a rotation's grace period lasts.
     #[schema(format = DateTime, required = true)]
     previous_secret_expires_at: Option<String>,
+    /// When the current secret stops working (its organisation's secret lifetime, or a
+    /// leak's revocation); `null` when it does not expire or the method uses no secret.
+    #[schema(format = DateTime, required = true)]
+    client_secret_expires_at: Option<String>,
     /// How the client authenticates at the token endpoint.
     token_endpoint_auth_method: AuthMethodName,
     /// The client's current public keys, when registered inline (a JWK Set).
@@ -90,6 +94,7 @@ impl From<&OAuthApplication> for App {
                 .secrets()
                 .and_then(|s| s.previous())
                 .map(|s| time(s.expires_at)),
+            client_secret_expires_at: crate::wire::secret_expires_at(app).map(time),
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,

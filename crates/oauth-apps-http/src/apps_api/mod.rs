@@ -5,6 +5,8 @@ pub mod client_metadata;
 pub mod dto;
 pub mod feed;
 pub mod handlers;
+pub mod org_policy;
+pub mod secret_scanning;
 pub mod tokens;
 pub mod webhooks;
 
@@ -45,6 +47,8 @@ impl problem::Surface for AppsApi {
             Field::SoftwareVersion => "softwareVersion",
             Field::SoftwareStatement => "softwareStatement",
             Field::MetadataDocument => "metadataDocument",
+            Field::SecretLifetimeDays => "secretLifetimeDays",
+            Field::LeakedSecretAction => "leakedSecretAction",
             other => other.name(),
         }
     }
@@ -139,6 +143,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/initial-access-tokens/{tokenId}")
             .route(web::delete().to(tokens::revoke)),
+    )
+    .service(
+        web::resource("/api/organizations/{org}/policy")
+            .route(crate::get_or_head().to(org_policy::get))
+            .route(web::put().to(org_policy::put)),
+    )
+    .service(
+        web::resource("/api/secret-scanning/reports")
+            .route(web::post().to(secret_scanning::report)),
     )
     .service(
         web::resource("/api/webhooks")

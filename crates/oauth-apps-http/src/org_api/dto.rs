@@ -39,6 +39,10 @@ pub struct AppV1 {
     created_at: String,
     #[schema(format = DateTime)]
     updated_at: String,
+    /// When the current secret stops working (its organisation's secret lifetime, or a
+    /// leak's revocation); `null` when it does not expire or the method uses no secret.
+    #[schema(format = DateTime, required = true)]
+    client_secret_expires_at: Option<String>,
     /// How the client authenticates at the token endpoint.
     token_endpoint_auth_method: AuthMethodName,
     /// The client's current public keys, when registered inline (a JWK Set).
@@ -87,6 +91,7 @@ impl From<&OAuthApplication> for AppV1 {
             is_first_party: app.is_first_party(),
             created_at: time(app.created_at()),
             updated_at: time(app.updated_at()),
+            client_secret_expires_at: crate::wire::secret_expires_at(app).map(time),
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,

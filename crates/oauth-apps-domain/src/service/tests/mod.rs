@@ -63,6 +63,7 @@ struct Fakes {
     assertions: Arc<dyn AssertionVerifier>,
     replay: Arc<InMemoryReplayGuard>,
     documents: Arc<InMemoryMetadataDocuments>,
+    policies: Arc<crate::testing::InMemoryPolicies>,
     config: ServiceConfig,
     events_at_setup: usize,
 }
@@ -91,6 +92,7 @@ impl Fakes {
             assertions: Arc::new(RefuseAssertions),
             replay: Arc::new(InMemoryReplayGuard::new()),
             documents: Arc::new(InMemoryMetadataDocuments::new()),
+            policies: Arc::new(crate::testing::InMemoryPolicies::new()),
             config: ServiceConfig {
                 assertion_audiences: vec!["https://as.example/token".into()],
                 ..ServiceConfig::default()
@@ -134,6 +136,7 @@ impl Fakes {
                 assertions: self.assertions.clone(),
                 replay: self.replay.clone(),
                 documents: self.documents.clone(),
+                policies: self.policies.clone(),
             },
             self.config.clone(),
         )
@@ -384,6 +387,7 @@ impl Mocks {
                 assertions: Arc::new(self.assertions),
                 replay: Arc::new(self.replay),
                 documents: Arc::new(self.documents),
+                policies: Arc::new(crate::testing::InMemoryPolicies::new()),
             },
             self.config,
         )

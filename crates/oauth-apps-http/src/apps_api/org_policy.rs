@@ -1,0 +1,121 @@
+//! An organisation's policy on surface A: `GET/PUT /api/organizations/{org}/policy`: how
+//! long its new secrets live and what a leak report of a live secret does.
+
+use actix_web::{HttpResponse, web};
+use oauth_apps_domain::{PolicyView, SetPolicy};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::{Caller, Error, Json};
+use crate::request::Write;
+use crate::state::AppState;
+use crate::wire::time;
+
+/// What a leak report of a live secret does.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeakedSecretActionName {
+    /// The leaked secret stops authenticating at once (the default).
+    Revoke,
+    /// The leak is recorded and announced; the secret keeps working.
+    Notify,
+}
+
+fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+/// The whole policy: what is left out takes its default.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyBody {
+    /// How long new secrets live, in days; `null` or left out: the platform default
+    /// (`OAUTH_APPS_SECRET_LIFETIME_DAYS`). Secrets issued before keep their end.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
+    secret_lifetime_days: Option<Option<i64>>,
+    /// `revoke` (the default) or `notify`.
+    #[serde(default)]
+    #[schema(value_type = Option<LeakedSecretActionName>)]
+    leaked_secret_action: Option<String>,
+}
+
+/// An organisation's policy as it applies.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyAnswer {
+    owner_org_id: String,
+    /// The lifetime the organisation set; `null`: the platform default.
+    #[schema(required = true)]
+    secret_lifetime_days: Option<u32>,
+    /// The lifetime new secrets get; `null`: they do not expire.
+    #[schema(required = true)]
+    effective_secret_lifetime_days: Option<u32>,
+    #[schema(value_type = LeakedSecretActionName)]
+    leaked_secret_action: &'static str,
+    /// Who set it; `null` when it was never set.
+    #[schema(required = true)]
+    updated_by: Option<String>,
+    #[schema(format = DateTime, required = true)]
+    updated_at: Option<String>,
+}
+
+impl From<PolicyView> for PolicyAnswer {
+    fn from(v: PolicyView) -> Self {
+        let (updated_by, updated_at) = match v.updated {
+            Some((by, at)) => (Some(by), Some(time(at))),
+            None => (None, None),
+        };
+        Self {
+            owner_org_id: v.owner_org_id.as_str().to_owned(),
+            secret_lifetime_days: v.secret_lifetime_days,
+            effective_secret_lifetime_days: v.effective_secret_lifetime_days,
+            leaked_secret_action: v.leaked_secret_action.as_str(),
+            updated_by,
+            updated_at,
+        }
+    }
+}
+
+/// An organisation's policy: for its members and admins.
+#[utoipa::path(
+    get, path = "/api/organizations/{org}/policy", operation_id = "flat_get_policy", tag = "flat",
+    params(("org" = String, Path, pattern = "^[A-Za-z0-9_.-]{1,64}$", description = "The organisation")),
+    responses((status = 200, description = "The policy as it applies", body = PolicyAnswer)),
+)]
+pub async fn get(
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let view = state.secrets.policy(&caller, &path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(PolicyAnswer::from(view)))
+}
+
+/// Sets an organisation's policy (admins). New secrets get the new lifetime.
+#[utoipa::path(
+    put, path = "/api/organizations/{org}/policy", operation_id = "flat_put_policy", tag = "flat",
+    params(("org" = String, Path, pattern = "^[A-Za-z0-9_.-]{1,64}$", description = "The organisation")),
+    request_body = PolicyBody,
+    responses((status = 200, description = "The policy as it applies now", body = PolicyAnswer)),
+)]
+pub async fn put(
+    caller: Caller<Write>,
+    path: web::Path<String>,
+    body: Json<PolicyBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let b = body.into_inner();
+    let view = state
+        .secrets
+        .set_policy(
+            &caller,
+            &path.into_inner(),
+            SetPolicy {
+                secret_lifetime_days: b.secret_lifetime_days.flatten(),
+                leaked_secret_action: b.leaked_secret_action,
+            },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(PolicyAnswer::from(view)))
+}
