@@ -1721,7 +1721,8 @@ pub(crate) mod tests {
                 .iter()
                 .filter(|e| e.field == Field::Secret)
                 .count(),
-            2
+            6,
+            "each secret's hash, lookup digest and expiry warning"
         );
 
         let mut r = sample(3, "acme").to_record();

@@ -184,7 +184,8 @@ impl SecretLifecycleService {
     /// [`RepositoryError`] when storage fails.
     pub async fn warn_expiring(&self, limit: u32) -> Result<usize, RepositoryError> {
         let now = self.ports.clock.now();
-        let soon = now.plus_seconds(14 * 86_400);
+        // Up to and including 14 days from now.
+        let soon = now.plus_seconds(14 * 86_400 + 1);
         let apps = self
             .ports
             .lifecycle

@@ -22,6 +22,7 @@ mod idempotency;
 mod initial_access;
 mod metadata_documents;
 mod register;
+mod secret_lifecycle;
 mod secret_rotation;
 mod update;
 mod webhooks;
