@@ -10,8 +10,8 @@ use diesel::{QueryableByName, sql_query};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    IdempotencyStore, InitialAccessTokenRepository, ReplayGuard, RepositoryError,
-    WebhookRepository,
+    IdempotencyStore, InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard,
+    RepositoryError, SecretLifecycleStore, WebhookRepository,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -108,6 +108,14 @@ impl Fixture for PgFixture {
     }
 
     fn idempotency(&self) -> Arc<dyn IdempotencyStore> {
+        self.repo.clone()
+    }
+
+    fn lifecycle(&self) -> Arc<dyn SecretLifecycleStore> {
+        self.repo.clone()
+    }
+
+    fn policies(&self) -> Arc<dyn OrganizationPolicies> {
         self.repo.clone()
     }
 

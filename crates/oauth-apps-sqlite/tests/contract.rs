@@ -7,8 +7,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
-    IdempotencyStore, InitialAccessTokenRepository, ReplayGuard, RepositoryError,
-    WebhookRepository,
+    IdempotencyStore, InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard,
+    RepositoryError, SecretLifecycleStore, WebhookRepository,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::contract::{
@@ -98,6 +98,14 @@ impl Fixture for SqliteFixture {
     }
 
     fn idempotency(&self) -> Arc<dyn IdempotencyStore> {
+        self.repo.clone()
+    }
+
+    fn lifecycle(&self) -> Arc<dyn SecretLifecycleStore> {
+        self.repo.clone()
+    }
+
+    fn policies(&self) -> Arc<dyn OrganizationPolicies> {
         self.repo.clone()
     }
 

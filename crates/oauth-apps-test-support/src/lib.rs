@@ -24,7 +24,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oauth_apps_domain::{
     AppId, ApplicationArchive, ApplicationRepository, EventFeed, IdempotencyStore,
-    InitialAccessTokenRepository, ReplayGuard, WebhookRepository,
+    InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard, SecretLifecycleStore,
+    WebhookRepository,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -65,6 +66,12 @@ pub trait Fixture: Send + Sync {
 
     /// The same store as the store of idempotency keys.
     fn idempotency(&self) -> Arc<dyn IdempotencyStore>;
+
+    /// The same store as the store of secret lifecycles.
+    fn lifecycle(&self) -> Arc<dyn SecretLifecycleStore>;
+
+    /// The same store as the store of organisations' policies.
+    fn policies(&self) -> Arc<dyn OrganizationPolicies>;
 
     /// Purges the expired assertion records; how many went.
     async fn purge_expired_assertions(&self) -> usize;
@@ -114,6 +121,8 @@ macro_rules! repository_contract_tests {
             leases_keep_each_applications_order_and_one_holder,
             replicas_leasing_at_once_take_each_delivery_once,
             idempotency_keys_are_claimed_once_answered_and_expire,
+            secret_lifecycles_round_trip_and_marks_are_written_once,
+            policies_round_trip,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -74,11 +74,17 @@ fn admins_set_the_policy_members_read_it_and_bad_values_are_named() {
     assert_eq!(unset.secret_lifetime_days, None);
     assert_eq!(unset.leaked_secret_action, LeakedSecretAction::Revoke);
     assert_eq!(unset.updated, None);
-    let set_now = block_on(service.set_policy(&admin(), "acme", set(Some(30), Some("notify"))))
-        .unwrap();
+    let set_now =
+        block_on(service.set_policy(&admin(), "acme", set(Some(30), Some("notify")))).unwrap();
     assert_eq!(set_now.effective_secret_lifetime_days, Some(30));
-    assert_eq!(set_now.updated.as_ref().map(|(by, _)| by.as_str()), Some("alice"));
-    assert_eq!(block_on(service.policy(&member(), "acme")).unwrap(), set_now);
+    assert_eq!(
+        set_now.updated.as_ref().map(|(by, _)| by.as_str()),
+        Some("alice")
+    );
+    assert_eq!(
+        block_on(service.policy(&member(), "acme")).unwrap(),
+        set_now
+    );
     assert!(matches!(
         block_on(service.set_policy(&member(), "acme", set(None, None))),
         Err(PolicyError::Forbidden(_))
@@ -108,7 +114,11 @@ fn new_secrets_end_by_their_organisations_policy_or_the_platform_default() {
     let current = app.secrets().unwrap().current().clone();
     assert_eq!(current.lifecycle.expires_at, Some(at(NOW + 90 * DAY)));
     assert_eq!(current.lifecycle.lookup, Some(TokenDigest::of(&secret)));
-    block_on(f.lifecycle().set_policy(&admin(), "acme", set(Some(7), None))).unwrap();
+    block_on(
+        f.lifecycle()
+            .set_policy(&admin(), "acme", set(Some(7), None)),
+    )
+    .unwrap();
     let rotated = block_on(f.service().rotate_secret(
         &admin(),
         &AppRef::ClientId(*app.client_id()),
@@ -126,7 +136,11 @@ fn new_secrets_end_by_their_organisations_policy_or_the_platform_default() {
 #[test]
 fn an_expired_secret_does_not_authenticate() {
     let f = Fakes::new();
-    block_on(f.lifecycle().set_policy(&admin(), "acme", set(Some(1), None))).unwrap();
+    block_on(
+        f.lifecycle()
+            .set_policy(&admin(), "acme", set(Some(1), None)),
+    )
+    .unwrap();
     let (app, secret) = registered(&f);
     assert!(authenticates(&f, &app, &secret));
     f.clock.set(at(NOW + DAY - 1));
@@ -138,7 +152,11 @@ fn an_expired_secret_does_not_authenticate() {
 #[test]
 fn expiry_warnings_come_at_14_7_and_1_days_each_once() {
     let f = Fakes::new();
-    block_on(f.lifecycle().set_policy(&admin(), "acme", set(Some(30), None))).unwrap();
+    block_on(
+        f.lifecycle()
+            .set_policy(&admin(), "acme", set(Some(30), None)),
+    )
+    .unwrap();
     let (app, _) = registered(&f);
     let service = f.lifecycle();
     let warnings = |f: &Fakes| {
@@ -148,7 +166,11 @@ fn expiry_warnings_come_at_14_7_and_1_days_each_once() {
             .count()
     };
     f.clock.set(at(NOW + 16 * DAY - 1));
-    assert_eq!(block_on(service.warn_expiring(10)).unwrap(), 0, "15 days left");
+    assert_eq!(
+        block_on(service.warn_expiring(10)).unwrap(),
+        0,
+        "15 days left"
+    );
     let mut emitted = Vec::new();
     for (day, expected) in [(16, 14), (17, 14), (23, 7), (29, 1), (29, 1)] {
         f.clock.set(at(NOW + day * DAY));
@@ -206,7 +228,11 @@ fn a_leaked_live_secret_is_revoked_at_once_and_reported_once() {
 #[test]
 fn under_notify_a_leak_is_announced_once_and_the_secret_keeps_working() {
     let f = Fakes::new();
-    block_on(f.lifecycle().set_policy(&admin(), "acme", set(None, Some("notify")))).unwrap();
+    block_on(
+        f.lifecycle()
+            .set_policy(&admin(), "acme", set(None, Some("notify"))),
+    )
+    .unwrap();
     let (app, secret) = registered(&f);
     assert!(leaked(&f, &secret));
     assert!(leaked(&f, &secret), "still live, still a true positive");
