@@ -11,6 +11,7 @@ mod harness;
 mod idempotency;
 mod metadata_documents;
 mod registration;
+mod secret_lifecycle;
 mod webhooks;
 
 macro_rules! on_both_databases {
@@ -269,6 +270,19 @@ mod change_feed {
             crate::harness::spawn(crate::harness::Db::Postgres).await,
         )
         .await;
+    }
+}
+
+mod secret_lifecycle_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::secret_lifecycle::policies_expiry_and_leak_reports(crate::harness::Db::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::secret_lifecycle::policies_expiry_and_leak_reports(crate::harness::Db::Postgres)
+            .await;
     }
 }
 
