@@ -44,6 +44,9 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_rotate_secret,
     flat_create_webhook,
     flat_delete_webhook,
+    flat_get_policy,
+    flat_put_policy,
+    flat_secret_scanning_report,
     flat_get_webhook,
     flat_list_webhooks,
     flat_patch_webhook,
@@ -101,6 +104,8 @@ from oauth_apps_client.models import (  # noqa: E402
     DeliveryList,
     EventTypeName,
     NewWebhook,
+    PolicyAnswer,
+    PolicyBody,
     WebhookChange,
     WebhookList,
     WebhookView,
@@ -116,7 +121,8 @@ MODULES = {
         flat_revoke_previous_secret, flat_rotate_keys,
         flat_rotate_secret, flat_create_webhook, flat_delete_webhook, flat_get_webhook,
         flat_list_webhooks, flat_patch_webhook, flat_rotate_webhook_secret,
-        flat_webhook_deliveries, v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
+        flat_webhook_deliveries, flat_get_policy, flat_put_policy, flat_secret_scanning_report,
+        v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
     ]
@@ -613,6 +619,36 @@ def test_webhooks():
     expect("flat_get_webhook", flat_get_webhook.sync_detailed(hook, client=admin), 404, ProblemDetails)
 
 
+def test_policy():
+    read = expect("flat_get_policy", flat_get_policy.sync_detailed("acme", client=member), 200, PolicyAnswer)
+    assert read.owner_org_id == "acme"
+    body = PolicyBody.from_dict({"secretLifetimeDays": 90, "leakedSecretAction": "notify"})
+    set_ = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=body), 200, PolicyAnswer)
+    assert set_.effective_secret_lifetime_days == 90
+    expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=member, body=body), 403, ProblemDetails)
+    bad = PolicyBody.from_dict({"secretLifetimeDays": 0})
+    refused = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=bad), 422, ProblemDetails)
+    assert refused.errors[0].field == "secretLifetimeDays", refused.errors
+    # Back to the defaults for what follows.
+    expect(
+        "flat_put_policy",
+        flat_put_policy.sync_detailed("acme", client=admin, body=PolicyBody.from_dict({})),
+        200,
+        PolicyAnswer,
+    )
+
+
+def test_secret_scanning():
+    # This server trusts no scanner key: every report is refused, unread.
+    response = flat_secret_scanning_report.sync_detailed(
+        client=anonymous,
+        body=[],
+        github_public_key_identifier="k",
+        github_public_key_signature="c2ln",
+    )
+    expect("flat_secret_scanning_report", response, 401, ProblemDetails)
+
+
 def test_client_metadata():
     # This server resolves no metadata documents (OAUTH_APPS_CIMD_ALLOWED_HOSTS unset): a
     # problem naming the rule; members may not resolve at all.
@@ -662,7 +698,7 @@ def test_every_declared_error_status():
 
 for test in [
     test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_webhooks,
-    test_client_metadata,
+    test_policy, test_secret_scanning, test_client_metadata,
     test_every_declared_error_status,
 ]:
     try:
