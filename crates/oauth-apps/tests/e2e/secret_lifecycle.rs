@@ -90,10 +90,9 @@ pub async fn policies_expiry_and_leak_reports(db: Db) {
         .await;
     let left = seconds_from_now(read.body["clientSecretExpiresAt"].as_str().unwrap());
     assert!((86_300..=86_400).contains(&left), "{left}");
-    let mut warned = Vec::new();
     for _ in 0..100 {
-        warned = feed_actions(&app, &short).await;
-        if warned.iter().any(|a| a == "secret_expiring") {
+        let actions = feed_actions(&app, &short).await;
+        if actions.iter().any(|a| a == "secret_expiring") {
             break;
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
