@@ -137,6 +137,16 @@ impl fmt::Debug for OutboundGuard {
     }
 }
 
+/// The TLS configuration of an HTTP client of the registry's own that talks to operators'
+/// servers (the command-line client): TLS 1.2 and 1.3 with the `ring` provider and the
+/// built-in Mozilla roots, as the guard uses, without the guard's address policy.
+///
+/// # Errors
+/// When rustls refuses the configuration.
+pub fn client_tls_config() -> Result<ClientConfig, rustls::Error> {
+    tls_config(&ExtraRoots::default())
+}
+
 /// TLS 1.2 and 1.3 with the `ring` provider, the built-in Mozilla roots and the extra ones.
 fn tls_config(extra: &ExtraRoots) -> Result<ClientConfig, rustls::Error> {
     let mut roots = RootCertStore::empty();

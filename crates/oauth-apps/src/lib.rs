@@ -1,5 +1,6 @@
 //! The server: configuration, wiring of the adapters to the domain, and start-up.
 
+pub mod cli;
 pub mod config;
 pub mod telemetry;
 pub mod transfer;

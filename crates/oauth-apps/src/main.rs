@@ -1,4 +1,5 @@
-//! `oauth-apps`: `serve` (the default), `migrate`, `export`, `import`, `openapi`, `token`.
+//! `oauth-apps`: `serve` (the default), `migrate`, `export`, `import`, `openapi`, `token`,
+//! and `apps`, a command-line client of a running registry.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -24,6 +25,10 @@ struct Cli {
 enum Command {
     /// Serve the API (the default).
     Serve,
+    /// Manage applications on a running registry: list, get, create, update, disable,
+    /// enable, rotate-secret, revoke-previous-secret, events. Exit codes: 0 done, 1 refused
+    /// by the server, 2 usage, 3 unreachable.
+    Apps(oauth_apps::cli::AppsArgs),
     /// Run the database migrations and exit.
     Migrate,
     /// Write every application (secret hashes, audit trail) as JSON Lines to standard
@@ -160,6 +165,12 @@ async fn serve(config: Config) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Apps(args)) = cli.command {
+        // A client: no server configuration, no logs.
+        return actix_web::rt::System::new()
+            .block_on(oauth_apps::cli::run(args))
+            .into();
+    }
     if matches!(cli.command, Some(Command::Openapi)) {
         #[allow(clippy::print_stdout)]
         {
@@ -197,6 +208,8 @@ fn main() -> ExitCode {
                 Err(e) => fail(format!("import failed, nothing was written: {e}")),
             }
         }),
-        Command::Serve | Command::Openapi => actix_web::rt::System::new().block_on(serve(config)),
+        Command::Serve | Command::Openapi | Command::Apps(_) => {
+            actix_web::rt::System::new().block_on(serve(config))
+        }
     }
 }

@@ -1,0 +1,258 @@
+//! The command-line client against a real server process: every command, tables and
+//! `--json`, problems field by field, and the exit codes (0 done, 1 refused, 2 usage, 3
+//! unreachable).
+
+// Test code: a failed expectation is meant to panic.
+#![allow(clippy::unwrap_used)]
+
+mod processes;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use awc::Client;
+use oauth_apps_test_support::TempDir;
+use processes::{SECRET, Server, free_port, wait_ready};
+use serde_json::{Value, json};
+
+fn token(sub: &str, role: &str) -> String {
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    oauth_apps_http::auth::mint_hs256(
+        SECRET.as_bytes(),
+        &oauth_apps_http::auth::Claims {
+            sub: sub.into(),
+            exp,
+            aud: "oauth-apps".into(),
+            iss: None,
+            orgs: [("acme".to_owned(), role.to_owned())].into(),
+            roles: vec![],
+        },
+    )
+    .unwrap()
+}
+
+/// Runs `oauth-apps apps ARGS` against `server` with `token`.
+fn cli(server: &str, token: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-apps"));
+    command
+        .arg("apps")
+        .args(args)
+        .env("OAUTH_APPS_SERVER", server);
+    command.env_remove("OAUTH_APPS_TOKEN");
+    if let Some(t) = token {
+        command.env("OAUTH_APPS_TOKEN", t);
+    }
+    command.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+async fn authenticates(base: &str, client_id: &str, secret: &str) -> bool {
+    let a = processes::call(
+        &Client::default(),
+        "POST",
+        &format!("{base}/api/client-authentication"),
+        Some(&json!({"clientId": client_id, "clientSecret": secret})),
+    )
+    .await;
+    a.body["valid"] == true
+}
+
+#[actix_web::test]
+async fn every_command_with_its_exit_code() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let server = Server::start(&url, &[]);
+    let client = Client::builder().timeout(Duration::from_secs(10)).finish();
+    wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+    let base = server.base.as_str();
+    let admin = token("alice", "admin");
+    let member = token("bob", "member");
+    let admin = Some(admin.as_str());
+
+    // Usage: no token, unknown command, missing argument → 2.
+    assert_eq!(code(&cli(base, None, &["list", "--org", "acme"])), 2);
+    assert_eq!(code(&cli(base, admin, &["launch"])), 2);
+    assert_eq!(code(&cli(base, admin, &["list"])), 2);
+    // Unreachable → 3.
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let o = cli(&nowhere, admin, &["list", "--org", "acme"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+
+    // Create: a table and the secret once.
+    let o = cli(
+        base,
+        admin,
+        &[
+            "create",
+            "--org",
+            "acme",
+            "--name",
+            "Billing",
+            "--redirect-url",
+            "https://billing.example.com/cb",
+            "--scope",
+            "read",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("Billing") && text.contains("shown this once"),
+        "{text}"
+    );
+    let secret = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Client secret"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let client_id = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Client id"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(authenticates(base, &client_id, &secret).await);
+
+    // A refusal: exit 1, each field and rule on standard error, nothing written.
+    let o = cli(
+        base,
+        admin,
+        &[
+            "create",
+            "--org",
+            "acme",
+            "--name",
+            "Bad",
+            "--redirect-url",
+            "http://evil.example/cb",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("error: 422"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("redirectUrls[0]:"), "{}", stderr(&o));
+    let o = cli(
+        base,
+        Some(&member),
+        &[
+            "create",
+            "--org",
+            "acme",
+            "--name",
+            "M",
+            "--redirect-url",
+            "https://m.example/cb",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("error: 403"), "{}", stderr(&o));
+
+    // List and get, as tables and as JSON.
+    let o = cli(base, admin, &["list", "--org", "acme"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("CLIENT ID"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(&client_id));
+    assert!(!stdout(&o).contains("Bad"));
+    let o = cli(
+        base,
+        admin,
+        &["list", "--org", "acme", "--name", "nothing-like-it"],
+    );
+    assert!(!stdout(&o).contains(&client_id));
+    let o = cli(base, admin, &["--json", "get", &client_id]);
+    let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(got["name"], "Billing");
+    let o = cli(base, admin, &["get", &client_id]);
+    assert!(stdout(&o).contains("Version (ETag)"), "{}", stdout(&o));
+
+    // Update, with a stale version: 412 and exit 1.
+    let o = cli(
+        base,
+        admin,
+        &[
+            "update",
+            &client_id,
+            "--name",
+            "Billing v2",
+            "--if-match",
+            "1",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = cli(
+        base,
+        admin,
+        &[
+            "update",
+            &client_id,
+            "--name",
+            "Billing v3",
+            "--if-match",
+            "1",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("error: 412"), "{}", stderr(&o));
+
+    // Rotate with a grace period: both secrets work; revoke the previous one.
+    let o = cli(
+        base,
+        admin,
+        &["rotate-secret", &client_id, "--grace-period", "600"],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let new_secret = stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Client secret"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(authenticates(base, &client_id, &secret).await);
+    assert!(authenticates(base, &client_id, &new_secret).await);
+    assert_eq!(
+        code(&cli(base, admin, &["revoke-previous-secret", &client_id])),
+        0
+    );
+    assert!(!authenticates(base, &client_id, &secret).await);
+
+    // Disable, enable, and the audit trail says so.
+    assert_eq!(code(&cli(base, admin, &["disable", &client_id])), 0);
+    assert!(!authenticates(base, &client_id, &new_secret).await);
+    assert_eq!(code(&cli(base, admin, &["enable", &client_id])), 0);
+    assert!(authenticates(base, &client_id, &new_secret).await);
+    let o = cli(base, admin, &["events", &client_id]);
+    assert_eq!(code(&o), 0);
+    for action in [
+        "created",
+        "updated",
+        "secret_rotated",
+        "previous_secret_revoked",
+        "disabled",
+        "enabled",
+    ] {
+        assert!(stdout(&o).contains(action), "{action}: {}", stdout(&o));
+    }
+    // An unknown application: 404, exit 1.
+    let o = cli(
+        base,
+        admin,
+        &["get", "00000000-0000-4000-8000-000000000000"],
+    );
+    assert_eq!(code(&o), 1);
+    drop(server);
+}
