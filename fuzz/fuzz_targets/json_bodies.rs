@@ -143,6 +143,7 @@ fn world() -> &'static World {
                 None,
             )),
             scanning: None,
+            console_dev_token: None,
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

@@ -17,6 +17,7 @@
 pub mod apps_api;
 pub mod auth;
 pub mod body;
+pub mod console;
 pub mod idempotency;
 pub mod json;
 pub mod limits;
@@ -89,6 +90,7 @@ pub(crate) fn get_or_head() -> actix_web::Route {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     apps_api::configure(cfg);
     org_api::configure(cfg);
+    console::configure(cfg);
     cfg.service(web::resource("/register").route(web::post().to(registration::register)))
         .service(
             web::resource("/register/{client_id}")

@@ -457,6 +457,7 @@ mod tests {
                 None,
             )),
             scanning: None,
+            console_dev_token: None,
             verifier: Arc::new(verifier),
             readiness: Arc::new(Ready),
             metrics: Arc::new(Metrics::new(Vec::new())),

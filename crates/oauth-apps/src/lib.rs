@@ -519,6 +519,7 @@ fn state(
             config.secret_lifetime,
         )),
         scanning,
+        console_dev_token: None,
         verifier: Arc::new(verifier),
         readiness: wired.storage,
         metrics: Arc::new(metrics),
@@ -631,7 +632,13 @@ impl Application {
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
-        let (state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
+        let (mut state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
+        // The console's one-click sign-in: development mode on a loopback bind only.
+        let loopback = config
+            .bind
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        state.console_dev_token = dev_token.clone().filter(|_| loopback);
         start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
         start_idempotency_purge(Arc::clone(&state.idempotency));
         start_expiry_warnings(Arc::clone(&state.secrets), config.secret_expiry_check);
