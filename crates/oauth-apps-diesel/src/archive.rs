@@ -143,6 +143,17 @@ impl<D: Database> ApplicationArchive for Store<D> {
         self.run(async |conn| is_empty(conn).await).await
     }
 
+    async fn count(&self) -> Result<u64, RepositoryError> {
+        self.run(async |conn| {
+            let n: i64 = on_backend!(conn, |c| {
+                oauth_applications::table.count().get_result(c).await
+            })
+            .map_err(storage_error)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn import(&self, apps: &[ArchivedApplication]) -> Result<(), RepositoryError> {
         self.run(async |conn| import(conn, apps, D::AFTER_IMPORT).await)
             .await

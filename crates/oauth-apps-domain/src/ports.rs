@@ -221,6 +221,12 @@ pub trait ApplicationArchive: Send + Sync {
     /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
     async fn is_empty(&self) -> Result<bool, RepositoryError>;
 
+    /// How many applications the store holds (for an export's progress).
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
+    async fn count(&self) -> Result<u64, RepositoryError>;
+
     /// Stores `apps` exactly as given (ids, versions, timestamps, secrets, events) in one
     /// transaction: all of them or, on error, none.
     ///

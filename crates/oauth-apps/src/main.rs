@@ -203,7 +203,18 @@ fn main() -> ExitCode {
             }
         }),
         Command::Import => actix_web::rt::System::new().block_on(async {
-            match transfer::import(&config.database, std::io::stdin().lock()).await {
+            // The whole input is held to be checked before anything is written anyway; read
+            // first, its lines give the progress a total.
+            let mut input = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut input) {
+                return fail(format!("import failed, nothing was written: {e}"));
+            }
+            let lines = input
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+                .count();
+            let total = u64::try_from(lines.saturating_sub(1)).ok();
+            match transfer::import(&config.database, std::io::Cursor::new(input), total).await {
                 Ok(summary) => done("imported", &summary),
                 Err(e) => fail(format!("import failed, nothing was written: {e}")),
             }

@@ -542,6 +542,82 @@ fn json_line<T: Serialize>(out: &mut impl Write, value: &T) -> Result<(), Transf
     Ok(())
 }
 
+/// The progress of a long export or import, drawn on standard error when it is a terminal
+/// (at most five times a second, on one line); silent otherwise, so that scripts and logs
+/// get only the summary.
+pub struct Progress {
+    verb: &'static str,
+    total: Option<u64>,
+    done: u64,
+    started: std::time::Instant,
+    drawn: Option<std::time::Instant>,
+    on_terminal: bool,
+}
+
+impl Progress {
+    /// Progress of `verb` (`exported`, `read`) out of `total` applications when known.
+    #[must_use]
+    pub fn new(verb: &'static str, total: Option<u64>) -> Self {
+        use std::io::IsTerminal as _;
+        Self {
+            verb,
+            total,
+            done: 0,
+            started: std::time::Instant::now(),
+            drawn: None,
+            on_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// `n` more applications done.
+    pub fn advance(&mut self, n: u64) {
+        self.done += n;
+        if !self.on_terminal
+            || self
+                .drawn
+                .is_some_and(|at| at.elapsed() < std::time::Duration::from_millis(200))
+        {
+            return;
+        }
+        self.drawn = Some(std::time::Instant::now());
+        let line = Self::line(self.verb, self.done, self.total, self.started.elapsed());
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+
+    /// Clears the progress line.
+    pub fn finish(&self) {
+        if self.on_terminal && self.drawn.is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+
+    /// The line: applications done (of how many), the rate, and the time left when the
+    /// total is known.
+    #[must_use]
+    pub fn line(verb: &str, done: u64, total: Option<u64>, elapsed: std::time::Duration) -> String {
+        let seconds = elapsed.as_secs_f64().max(0.001);
+        #[allow(clippy::cast_precision_loss)]
+        let rate = done as f64 / seconds;
+        let mut line = match total {
+            Some(total) => format!("oauth-apps: {verb} {done} of {total} applications"),
+            None => format!("oauth-apps: {verb} {done} applications"),
+        };
+        line.push_str(&format!(", {rate:.0}/s"));
+        if let Some(total) = total
+            && rate > 0.0
+        {
+            #[allow(clippy::cast_precision_loss)]
+            let left = total.saturating_sub(done) as f64 / rate;
+            line.push_str(&format!(", about {left:.0} s left"));
+        }
+        line
+    }
+}
+
 /// Writes every application of `database` to `out`.
 ///
 /// # Errors
@@ -560,6 +636,7 @@ pub async fn export(database: &Database, out: impl Write) -> Result<Summary, Tra
         },
     )?;
     let (mut applications, mut events, mut after) = (0, 0, 0);
+    let mut progress = Progress::new("exported", Some(archive.count().await?));
     loop {
         let batch = archive.export_after(after, EXPORT_BATCH).await?;
         let Some(last) = batch.last() else {
@@ -571,7 +648,9 @@ pub async fn export(database: &Database, out: impl Write) -> Result<Summary, Tra
             applications += 1;
             events += archived.events.len();
         }
+        progress.advance(batch.len() as u64);
     }
+    progress.finish();
     out.flush()?;
     Ok(Summary {
         applications,
@@ -587,11 +666,16 @@ pub async fn export(database: &Database, out: impl Write) -> Result<Summary, Tra
 /// # Errors
 /// [`TransferError::Line`] naming the first bad line; [`TransferError::NotEmpty`];
 /// storage and i/o errors. Nothing is written on error.
-pub async fn import(database: &Database, input: impl BufRead) -> Result<Summary, TransferError> {
+pub async fn import(
+    database: &Database,
+    input: impl BufRead,
+    total_lines: Option<u64>,
+) -> Result<Summary, TransferError> {
     let mut hash = Sha256::new();
     let mut apps = Vec::new();
     let mut events = 0;
     let mut header_seen = false;
+    let mut progress = Progress::new("read", total_lines);
     for (i, line) in input.split(b'\n').enumerate() {
         let line_no = i + 1;
         let bytes = line?;
@@ -620,7 +704,9 @@ pub async fn import(database: &Database, input: impl BufRead) -> Result<Summary,
         let archived = line.into_archived().map_err(bad)?;
         events += archived.events.len();
         apps.push(archived);
+        progress.advance(1);
     }
+    progress.finish();
     if !header_seen {
         return Err(TransferError::Line {
             line: 1,
@@ -644,6 +730,22 @@ mod tests {
     use oauth_apps_domain::SecretHint;
 
     use super::*;
+
+    #[test]
+    fn progress_says_how_many_how_fast_and_how_long() {
+        let line = Progress::line(
+            "exported",
+            500,
+            Some(2000),
+            std::time::Duration::from_secs(2),
+        );
+        assert_eq!(
+            line,
+            "oauth-apps: exported 500 of 2000 applications, 250/s, about 6 s left"
+        );
+        let line = Progress::line("read", 30, None, std::time::Duration::from_secs(3));
+        assert_eq!(line, "oauth-apps: read 30 applications, 10/s");
+    }
 
     /// An application line as written before methods and key sets (from
     /// `tests/fixtures/export-before-key-sets.jsonl`).

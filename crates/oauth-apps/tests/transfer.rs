@@ -157,7 +157,33 @@ async fn sqlite_to_postgres_and_back_keeps_everything() {
     let (ok, exported, stderr) = run("export", &sqlite, b"");
     assert!(ok, "{stderr}");
     assert!(stderr.contains("3 applications"), "{stderr}");
+    // Not on a terminal: the summary only, no progress.
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
     let checksum = sha256_in(&stderr);
+    // On a terminal (a pseudo-terminal made by util-linux `script`): the progress too.
+    let on_terminal = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{} export > /dev/null",
+            env!("CARGO_BIN_EXE_oauth-apps")
+        ))
+        .arg("/dev/null")
+        .env("DATABASE_URL", &sqlite)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let drawn = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(
+        drawn.contains("exported 3 of 3 applications") && drawn.contains("/s"),
+        "{drawn:?}"
+    );
+    let (ok, _, read_stderr) = run(
+        "import",
+        &format!("sqlite://{}", dir.path().join("copy.db").display()),
+        &exported,
+    );
+    assert!(ok, "{read_stderr}");
+    assert_eq!(read_stderr.lines().count(), 1, "{read_stderr:?}");
 
     // Into PostgreSQL: same checksum read, same bytes exported again.
     let (ok, _, stderr) = run("import", pg.url(), &exported);
