@@ -12,27 +12,11 @@ use std::time::Duration;
 
 use awc::Client;
 use oauth_apps_test_support::TempDir;
-use processes::{SECRET, Server, free_port, wait_ready};
+use processes::{Server, free_port, wait_ready};
 use serde_json::{Value, json};
 
 fn token(sub: &str, role: &str) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600;
-    oauth_apps_http::auth::mint_hs256(
-        SECRET.as_bytes(),
-        &oauth_apps_http::auth::Claims {
-            sub: sub.into(),
-            exp,
-            aud: "oauth-apps".into(),
-            iss: None,
-            orgs: [("acme".to_owned(), role.to_owned())].into(),
-            roles: vec![],
-        },
-    )
-    .unwrap()
+    processes::token_for(sub, &[("acme", role)], &[])
 }
 
 /// Runs `oauth-apps apps ARGS` against `server` with `token`.

@@ -18,29 +18,6 @@ use oauth_apps::config::Config;
 use oauth_apps_test_support::TempDir;
 use processes::{SECRET, Server, wait_ready};
 
-fn token(sub: &str, orgs: &[(&str, &str)], roles: &[&str]) -> String {
-    let exp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600;
-    oauth_apps_http::auth::mint_hs256(
-        SECRET.as_bytes(),
-        &oauth_apps_http::auth::Claims {
-            sub: sub.into(),
-            exp,
-            aud: "oauth-apps".into(),
-            iss: None,
-            orgs: orgs
-                .iter()
-                .map(|(o, r)| ((*o).to_owned(), (*r).to_owned()))
-                .collect(),
-            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        },
-    )
-    .unwrap()
-}
-
 /// The npm packages the browser test needs, installed by scripts/test into target/tools.
 fn tools() -> PathBuf {
     std::env::var_os("OAUTH_APPS_TOOLS").map_or_else(
@@ -64,9 +41,18 @@ async fn a_session_in_headless_chromium() {
     command
         .arg(&script)
         .env("BASE", &server.base)
-        .env("ADMIN", token("alice", &[("acme", "admin")], &[]))
-        .env("MEMBER", token("bob", &[("acme", "member")], &[]))
-        .env("AUTHENTICATOR", token("as", &[], &["client-authenticator"]))
+        .env(
+            "ADMIN",
+            processes::token_for("alice", &[("acme", "admin")], &[]),
+        )
+        .env(
+            "MEMBER",
+            processes::token_for("bob", &[("acme", "member")], &[]),
+        )
+        .env(
+            "AUTHENTICATOR",
+            processes::token_for("as", &[], &["client-authenticator"]),
+        )
         .env("PLAYWRIGHT_CORE", modules.join("playwright-core/index.mjs"))
         .env("AXE_CORE", modules.join("axe-core/axe.min.js"))
         .env("SCREENSHOTS", &screenshots);

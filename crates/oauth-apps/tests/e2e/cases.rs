@@ -13,16 +13,7 @@ fn app_path(client_id: &str) -> String {
 }
 
 async fn authenticate(app: &TestApp, client_id: &str, secret: &str) -> bool {
-    let reply = app
-        .json(
-            "POST",
-            "/api/client-authentication",
-            &authenticator(),
-            &json!({"clientId": client_id, "clientSecret": secret}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
-    reply.body["valid"].as_bool().unwrap()
+    app.authenticates(client_id, secret).await
 }
 
 pub async fn flat_create_get_and_list(app: TestApp) {

@@ -179,6 +179,21 @@ pub fn authenticator() -> String {
 
 impl TestApp {
     /// Takes the database away under the running server (PostgreSQL only).
+    /// Whether `secret` authenticates `client_id` now (`POST /api/client-authentication`,
+    /// which must answer 200).
+    pub async fn authenticates(&self, client_id: &str, secret: &str) -> bool {
+        let reply = self
+            .json(
+                "POST",
+                "/api/client-authentication",
+                &authenticator(),
+                &serde_json::json!({"clientId": client_id, "clientSecret": secret}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+        reply.body["valid"].as_bool().unwrap()
+    }
+
     /// The SQLite database's files (the database and its write-ahead log), when the server
     /// runs on SQLite.
     pub fn sqlite_files(&self) -> Option<Vec<std::path::PathBuf>> {

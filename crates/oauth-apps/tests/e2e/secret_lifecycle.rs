@@ -17,18 +17,6 @@ fn seconds_from_now(rfc3339: &str) -> i64 {
     (at.unix_micros() - oauth_apps_domain::SystemClock.now().unix_micros()) / 1_000_000
 }
 
-async fn authenticates(app: &TestApp, client_id: &str, secret: &str) -> bool {
-    let r = app
-        .json(
-            "POST",
-            "/api/client-authentication",
-            &authenticator(),
-            &json!({"clientId": client_id, "clientSecret": secret}),
-        )
-        .await;
-    r.body["valid"] == true
-}
-
 async fn post_report(app: &TestApp, signer: &ScanningSigner, body: &Value, sign: bool) -> Reply {
     let bytes = body.to_string().into_bytes();
     let signature = signer.sign(&bytes);
@@ -104,7 +92,7 @@ pub async fn policies_expiry_and_leak_reports(db: Db) {
         1,
         "one warning at the 1-day threshold: {warned:?}"
     );
-    assert!(authenticates(&app, &short, &short_secret).await);
+    assert!(app.authenticates(&short, &short_secret).await);
 
     // The organisation's policy: 30 days, revoke on leaks.
     let policy = app.get("/api/organizations/acme/policy", &member()).await;
@@ -184,7 +172,7 @@ pub async fn policies_expiry_and_leak_reports(db: Db) {
     let stranger = ScanningSigner::new("scanner-key-1");
     let forged = post_report(&app, &stranger, &reported, true).await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED, "{}", forged.raw);
-    assert!(authenticates(&app, &client_id, &secret).await);
+    assert!(app.authenticates(&client_id, &secret).await);
 
     // A signed report: the live secret is a true positive and stops working at once.
     let answer = post_report(&app, &signer, &reported, true).await;
@@ -202,7 +190,7 @@ pub async fn policies_expiry_and_leak_reports(db: Db) {
     );
     assert_eq!(answer.body[0]["token_raw"], secret.as_str());
     assert_eq!(answer.body[0]["token_type"], "oauth_apps_client_secret");
-    assert!(!authenticates(&app, &client_id, &secret).await);
+    assert!(!app.authenticates(&client_id, &secret).await);
     assert!(
         feed_actions(&app, &client_id)
             .await
@@ -233,5 +221,5 @@ pub async fn policies_expiry_and_leak_reports(db: Db) {
         )
         .await;
     let fresh = rotated.body["clientSecret"].as_str().unwrap();
-    assert!(authenticates(&app, &client_id, fresh).await);
+    assert!(app.authenticates(&client_id, fresh).await);
 }

@@ -86,6 +86,11 @@ pub async fn migrated_database() -> TestDatabase {
 
 /// A token for org `acme` (admin) with `roles`.
 pub fn token(roles: &[&str]) -> String {
+    token_for("process-test", &[("acme", "admin")], roles)
+}
+
+/// A token for `sub` with organisation roles `orgs` and platform roles `roles`.
+pub fn token_for(sub: &str, orgs: &[(&str, &str)], roles: &[&str]) -> String {
     let exp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -94,11 +99,14 @@ pub fn token(roles: &[&str]) -> String {
     mint_hs256(
         SECRET.as_bytes(),
         &Claims {
-            sub: "process-test".into(),
+            sub: sub.into(),
             exp,
             aud: "oauth-apps".into(),
             iss: None,
-            orgs: [("acme".to_owned(), "admin".to_owned())].into(),
+            orgs: orgs
+                .iter()
+                .map(|(o, r)| ((*o).to_owned(), (*r).to_owned()))
+                .collect(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         },
     )
