@@ -35,6 +35,15 @@ function quiet() {
   status.replaceChildren();
 }
 
+// Each navigation starts a new generation: a view still waiting for the API when the user
+// has moved on must not draw over the newer one.
+let generation = 0;
+
+function current() {
+  const mine = generation;
+  return () => mine === generation;
+}
+
 function show(...nodes) {
   main.replaceChildren(...nodes);
   const heading = main.querySelector("h2");
@@ -220,9 +229,12 @@ async function signIn() {
     route();
   });
   const view = [h("h2", {}, "Sign in"), form];
+  const live = current();
   const dev = await fetch("/console/dev-token", { cache: "no-store" }).catch(() => null);
+  if (!live()) return;
   if (dev && dev.ok) {
     const { token: devToken } = await dev.json();
+    if (!live()) return;
     const button = h("button", { type: "button", class: "secondary" }, "Sign in with the development token");
     button.addEventListener("click", () => {
       sessionStorage.setItem(TOKEN_KEY, devToken);
@@ -267,10 +279,12 @@ async function listView() {
     count.textContent = `${shown.length} of ${items.length} loaded application${items.length === 1 ? "" : "s"} shown.`;
     more.hidden = !cursor;
   };
+  const live = current();
   const load = async () => {
     const q = new URLSearchParams({ ownerOrgId: org, limit: "20" });
     if (cursor) q.set("cursor", cursor);
     const r = await api("GET", `/api/oauth-applications?${q}`);
+    if (!live()) return false;
     if (!r.ok) {
       say(problemText(r), "bad");
       return false;
@@ -364,8 +378,10 @@ function credentialRows(c) {
 }
 
 async function appView(clientId) {
+  const live = current();
   const path = `/api/oauth-applications/${encodeURIComponent(clientId)}`;
   const r = await api("GET", path);
+  if (!live()) return;
   if (!r.ok) {
     show(h("h2", {}, "Application"), h("p", {}, problemText(r)), h("a", { href: "#/" }, "Back to the list"));
     return;
@@ -452,6 +468,7 @@ async function appView(clientId) {
     sections.push(h("p", { class: "hint" }, "You can read this application; changing it takes an admin of its organisation."));
   }
   const events = await api("GET", `${path}/events?limit=50`);
+  if (!live()) return;
   if (events.ok) {
     sections.push(h("h3", {}, "Audit trail"), h("table", {},
       h("thead", {}, h("tr", {}, ...["When", "What", "Who", "Fields"].map((t) => h("th", { scope: "col" }, t)))),
@@ -466,6 +483,7 @@ async function appView(clientId) {
 
 // ---------------------------------------------------------------- routing
 async function route() {
+  generation += 1;
   renderSession();
   if (!token() || !claims()) {
     await signIn();

@@ -50,11 +50,37 @@ struct DevToken<'a> {
     token: &'a str,
 }
 
+/// Whether `req` comes from a browser on this machine: a loopback peer, a loopback host
+/// name, and no sign of a proxy in between (a reverse proxy on the same machine would
+/// otherwise make every client look local).
+fn is_local(req: &HttpRequest) -> bool {
+    let peer = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| {
+            h.rsplit_once(':')
+                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(h, |(name, _)| name)
+        })
+        .is_some_and(|name| matches!(name, "localhost" | "127.0.0.1" | "[::1]"));
+    let proxied = [
+        "forwarded",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-real-ip",
+    ]
+    .iter()
+    .any(|name| req.headers().contains_key(*name));
+    peer && host && !proxied
+}
+
 /// `GET /console/dev-token`: the development token, for the one-click sign-in. Only in
 /// development mode (the server made its own signing key) on a loopback bind, and only to
-/// a caller on this machine; 404 otherwise.
+/// a browser on this machine (see [`is_local`]); 404 otherwise.
 pub async fn dev_token(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let local = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    let local = is_local(&req);
     match state.console_dev_token.as_deref() {
         Some(token) if local => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -134,6 +134,19 @@ async fn the_development_sign_in_is_offered_only_in_development_on_loopback() {
         csp.contains("script-src 'self'") && !csp.contains("unsafe"),
         "{csp}"
     );
+    // Through a proxy, or by another host name: not offered.
+    for (name, value) in [
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("Host", "apps.example.com"),
+    ] {
+        let res = client
+            .get(format!("{dev}/console/dev-token"))
+            .insert_header((name, value))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{name}");
+    }
     // A configured key: no development token.
     let configured = start(&[
         (

@@ -193,9 +193,10 @@ await step("a member sees no write action", null, async () => {
 
 await step("at phone width nothing overflows", page, async () => {
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const hash of ["#/", `#/apps/${clientId}`, "#/new"]) {
+  const headings = { "#/": /Applications of acme/, [`#/apps/${clientId}`]: "Console app, first tab", "#/new": "New application" };
+  for (const [hash, heading] of Object.entries(headings)) {
     await page.goto(`${BASE}/console${hash}`);
-    await page.getByRole("heading").first().waitFor();
+    await page.getByRole("heading", { name: heading }).waitFor();
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     check(wide <= 376, `${hash}: ${wide}px wide`);
   }
