@@ -226,13 +226,14 @@ impl ApplicationRepository for CachedRepository {
         Ok(found)
     }
 
-    async fn list_after(
+    async fn list_after<'a>(
         &self,
         org: &OrgId,
+        name: Option<&'a str>,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError> {
-        self.inner.list_after(org, after, limit).await
+        self.inner.list_after(org, name, after, limit).await
     }
 
     async fn list_page(
@@ -324,14 +325,15 @@ mod tests {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.find_by_org_and_id(org, id).await
         }
-        async fn list_after(
+        async fn list_after<'a>(
             &self,
             org: &OrgId,
+            name: Option<&'a str>,
             after: Option<Cursor>,
             limit: u32,
         ) -> Result<Vec<OAuthApplication>, RepositoryError> {
             self.reads.fetch_add(1, Ordering::SeqCst);
-            self.inner.list_after(org, after, limit).await
+            self.inner.list_after(org, name, after, limit).await
         }
         async fn list_page(
             &self,
@@ -539,11 +541,16 @@ mod tests {
     fn listings_always_reach_storage() {
         let (counting, cache, _) = setup(Duration::from_secs(60));
         let org = OrgId::parse("acme").unwrap();
-        assert_eq!(block_on(cache.list_after(&org, None, 10)).unwrap().len(), 1);
+        assert_eq!(
+            block_on(cache.list_after(&org, None, None, 10))
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(block_on(cache.list_page(&org, 0, 10)).unwrap().1, 1);
-        block_on(cache.list_after(&org, None, 10)).unwrap();
+        block_on(cache.list_after(&org, None, None, 10)).unwrap();
         assert_eq!(reads(&counting), 3);
-        let app_id = block_on(cache.list_after(&org, None, 1)).unwrap()[0].id();
+        let app_id = block_on(cache.list_after(&org, None, None, 1)).unwrap()[0].id();
         assert_eq!(
             block_on(cache.list_events(app_id, None, 10)).unwrap().len(),
             1

@@ -146,6 +146,12 @@ impl<D: Database> Store<D> {
     }
 }
 
+diesel::define_sql_function! {
+    /// SQL's `lower`: the text in lower case (every letter on PostgreSQL, ASCII letters on
+    /// SQLite).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Applications newest first.
 fn newest_first() -> (
     diesel::dsl::Desc<oauth_applications::created_at>,
@@ -544,15 +550,31 @@ enum Lookup<'a> {
 async fn list_after(
     conn: &mut AnyConnection<'_>,
     org: &OrgId,
+    name: Option<&str>,
     after: Option<Cursor>,
     limit: u32,
 ) -> Result<Vec<OAuthApplication>, RepositoryError> {
+    // A substring, with LIKE's wildcards and escape character taken literally.
+    let pattern = name.map(|n| {
+        let escaped = n
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{}%", escaped.to_lowercase())
+    });
     let rows = on_backend!(conn, |c| {
         let mut query = applications!()
             .filter(oauth_applications::owner_org_id.eq(org.as_str()))
             .order(newest_first())
             .limit(i64::from(limit))
             .into_boxed();
+        if let Some(pattern) = &pattern {
+            query = query.filter(
+                lower(oauth_applications::name)
+                    .like(pattern.as_str())
+                    .escape('\\'),
+            );
+        }
         if let Some(cursor) = &after {
             // A row-value comparison, which the (owner_org_id, created_at, id) index serves.
             query = query.filter(
@@ -711,13 +733,14 @@ impl<D: Database> ApplicationRepository for Store<D> {
             .await
     }
 
-    async fn list_after(
+    async fn list_after<'a>(
         &self,
         org: &OrgId,
+        name: Option<&'a str>,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError> {
-        self.run(async |conn| list_after(conn, org, after, limit).await)
+        self.run(async |conn| list_after(conn, org, name, after, limit).await)
             .await
     }
 

@@ -274,13 +274,15 @@ pub trait ApplicationRepository: Send + Sync {
     ) -> Result<Option<OAuthApplication>, RepositoryError>;
 
     /// Up to `limit` applications of `org`, newest first by `(created_at, id)`, strictly
-    /// after `after` when given.
+    /// after `after` when given, and whose name holds `name` (case-insensitively) when
+    /// given.
     ///
     /// # Errors
     /// As [`ApplicationRepository::find_by_client_id`].
-    async fn list_after(
+    async fn list_after<'a>(
         &self,
         org: &OrgId,
+        name: Option<&'a str>,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError>;

@@ -148,9 +148,10 @@ impl ApplicationRepository for InMemoryRepository {
             .map(|a| store.seen(a)))
     }
 
-    async fn list_after(
+    async fn list_after<'a>(
         &self,
         org: &OrgId,
+        name: Option<&'a str>,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError> {
@@ -158,6 +159,15 @@ impl ApplicationRepository for InMemoryRepository {
             .newest_first(org)
             .into_iter()
             .filter(|a| after.is_none_or(|c| (a.created_at(), a.id()) < (c.created_at, c.id)))
+            .filter(|a| {
+                name.is_none_or(|n| {
+                    a.profile()
+                        .name()
+                        .as_str()
+                        .to_lowercase()
+                        .contains(&n.to_lowercase())
+                })
+            })
             .take(limit as usize)
             .collect())
     }

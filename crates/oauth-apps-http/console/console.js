@@ -269,20 +269,21 @@ async function listView() {
   const more = h("button", { type: "button", class: "secondary" }, "Load more");
   const count = h("p", { class: "hint", "aria-live": "polite" });
   const draw = () => {
-    const needle = filter.value.trim().toLowerCase();
-    const shown = items.filter((a) => !needle || a.name.toLowerCase().includes(needle));
+    const shown = items;
     body.replaceChildren(...shown.map((a) => h("tr", {},
       h("td", { "data-label": "Name" }, h("a", { href: `#/apps/${a.clientId}` }, a.name)),
       h("td", { "data-label": "Type" }, a.type),
       h("td", { "data-label": "Status" }, a.disabled ? h("span", { class: "tag disabled" }, "disabled") : h("span", { class: "tag" }, "active")),
       h("td", { "data-label": "Created" }, a.createdAt))));
-    count.textContent = `${shown.length} of ${items.length} loaded application${items.length === 1 ? "" : "s"} shown.`;
+    const needle = filter.value.trim();
+    count.textContent = `${items.length} application${items.length === 1 ? "" : "s"}${needle ? ` whose name holds “${needle}”` : ""}${cursor ? ", more below" : ""}.`;
     more.hidden = !cursor;
   };
   const live = current();
   const load = async () => {
     const q = new URLSearchParams({ ownerOrgId: org, limit: "20" });
     if (cursor) q.set("cursor", cursor);
+    if (filter.value.trim()) q.set("name", filter.value.trim());
     const r = await api("GET", `/api/oauth-applications?${q}`);
     if (!live()) return false;
     if (!r.ok) {
@@ -294,12 +295,21 @@ async function listView() {
     draw();
     return true;
   };
-  filter.addEventListener("input", draw);
+  // The filter asks the registry (every page), a moment after the last key.
+  let typing = null;
+  filter.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      items.length = 0;
+      cursor = null;
+      load();
+    }, 250);
+  });
   more.addEventListener("click", load);
   const heading = h("h2", {}, `Applications of ${org}`);
   const view = [heading];
   if (isAdmin()) view.push(h("div", { class: "actions" }, h("a", { class: "button", href: "#/new" }, "New application")));
-  view.push(field("filter", "Filter by name", filter, "Filters the applications loaded so far."), count,
+  view.push(field("filter", "Filter by name", filter, "Shows the applications whose name holds this text."), count,
     h("table", {}, h("caption", { class: "hint" }, "Newest first"),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Type"),
         h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Created"))), body),

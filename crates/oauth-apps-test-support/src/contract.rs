@@ -316,7 +316,10 @@ pub async fn org_isolation(f: &impl Fixture) {
             .unwrap(),
         None
     );
-    let listed = repo.list_after(&org("org-a"), None, 100).await.unwrap();
+    let listed = repo
+        .list_after(&org("org-a"), None, None, 100)
+        .await
+        .unwrap();
     assert_eq!(listed, [a]);
     let (page, total) = repo.list_page(&org("org-b"), 0, 100).await.unwrap();
     assert_eq!((page, total), (vec![b], 1));
@@ -324,7 +327,7 @@ pub async fn org_isolation(f: &impl Fixture) {
     assert!(none.is_empty());
     assert_eq!(zero, 0);
     assert!(
-        repo.list_after(&org("org-c"), None, 10)
+        repo.list_after(&org("org-c"), None, None, 10)
             .await
             .unwrap()
             .is_empty()
@@ -348,7 +351,10 @@ pub async fn keyset_pagination_across_equal_timestamps(f: &impl Fixture) {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = repo.list_after(&org("acme"), cursor, 7).await.unwrap();
+        let page = repo
+            .list_after(&org("acme"), None, cursor, 7)
+            .await
+            .unwrap();
         assert!(page.len() <= 7);
         let Some(last) = page.last() else { break };
         cursor = Some(Cursor {
@@ -875,7 +881,7 @@ pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
         Some(app.clone())
     );
     assert_eq!(
-        repo.list_after(&org("acme"), None, 10).await.unwrap(),
+        repo.list_after(&org("acme"), None, None, 10).await.unwrap(),
         std::slice::from_ref(&app)
     );
     assert_eq!(
@@ -1576,7 +1582,7 @@ pub async fn registration_round_trips(f: &impl Fixture) {
         assert_eq!(reload(&*repo, &app).await.registration(), registration);
         apps.push(app);
     }
-    let listed = repo.list_after(&org("acme"), None, 10).await.unwrap();
+    let listed = repo.list_after(&org("acme"), None, None, 10).await.unwrap();
     for app in &apps {
         let found = listed.iter().find(|a| a.id() == app.id()).expect("listed");
         assert_eq!(found.registration(), app.registration());
@@ -1647,7 +1653,7 @@ pub async fn registration_details_round_trip(f: &impl Fixture) {
     let stored = reload(&*repo, &resolved).await;
     assert_eq!(stored.details().document.as_ref(), Some(&url));
     assert_eq!(stored, resolved);
-    let listed = repo.list_after(&org("acme"), None, 10).await.unwrap();
+    let listed = repo.list_after(&org("acme"), None, None, 10).await.unwrap();
     let found = listed
         .iter()
         .find(|a| a.id() == resolved.id())
@@ -2552,4 +2558,59 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             .expect("read")
             .is_none()
     );
+}
+
+/// The listing's name filter: a case-insensitive substring, LIKE's wildcards and escape
+/// character taken literally, keyset pages within it, one organisation only.
+pub async fn names_are_searched_case_insensitively_with_wildcards_taken_literally(
+    f: &impl Fixture,
+) {
+    let repo = f.repository();
+    for (org_id, name) in [
+        ("acme", "Billing"),
+        ("acme", "billing 50%_off"),
+        ("acme", "Back office\\tools"),
+        ("acme", "Other"),
+        ("globex", "Billing"),
+    ] {
+        insert(&*repo, new_app(org_id, name, at(10))).await;
+    }
+    let names = |apps: Vec<OAuthApplication>| {
+        let mut n: Vec<String> = apps
+            .iter()
+            .map(|a| a.profile().name().as_str().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let search = |name: &'static str, limit: u32| {
+        let repo = Arc::clone(&repo);
+        async move {
+            repo.list_after(&org("acme"), Some(name), None, limit)
+                .await
+                .expect("search")
+        }
+    };
+    assert_eq!(
+        names(search("BILL", 10).await),
+        ["Billing", "billing 50%_off"]
+    );
+    assert_eq!(names(search("50%", 10).await), ["billing 50%_off"]);
+    assert_eq!(names(search("%", 10).await), ["billing 50%_off"]);
+    assert_eq!(names(search("g_5", 10).await), Vec::<String>::new());
+    assert_eq!(names(search("_off", 10).await), ["billing 50%_off"]);
+    assert_eq!(names(search("e\\t", 10).await), ["Back office\\tools"]);
+    // Pages within the filter.
+    let first = search("bill", 1).await;
+    assert_eq!(first.len(), 1);
+    let cursor = Cursor {
+        created_at: first[0].created_at(),
+        id: first[0].id(),
+    };
+    let rest = repo
+        .list_after(&org("acme"), Some("bill"), Some(cursor), 10)
+        .await
+        .expect("search");
+    assert_eq!(rest.len(), 1);
+    assert_ne!(rest[0].id(), first[0].id());
 }

@@ -123,6 +123,7 @@ macro_rules! repository_contract_tests {
             idempotency_keys_are_claimed_once_answered_and_expire,
             secret_lifecycles_round_trip_and_marks_are_written_once,
             policies_round_trip,
+            names_are_searched_case_insensitively_with_wildcards_taken_literally,
         );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {

@@ -61,8 +61,7 @@ pub enum AppsCommand {
         /// Continue after this cursor (`nextCursor` of the previous page).
         #[arg(long)]
         cursor: Option<String>,
-        /// Only applications whose name holds this text (case-insensitive; filters the
-        /// page).
+        /// Only applications whose name holds this text (case-insensitive).
         #[arg(long)]
         name: Option<String>,
     },
@@ -184,7 +183,7 @@ impl Call {
 
 /// What to print of an answer.
 enum Show {
-    List(Option<String>),
+    List,
     App,
     Created,
     Events,
@@ -236,7 +235,10 @@ impl AppsCommand {
                 if let Some(cursor) = cursor {
                     let _ = write!(path, "&cursor={}", query_value(cursor));
                 }
-                (Call::new(Method::GET, path), Show::List(name.clone()))
+                if let Some(name) = name {
+                    let _ = write!(path, "&name={}", query_value(name));
+                }
+                (Call::new(Method::GET, path), Show::List)
             }
             Self::Get { client_id } => (Call::new(Method::GET, app(client_id)), Show::App),
             Self::Create {
@@ -409,20 +411,12 @@ fn describe(app: &Value) -> String {
 
 fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
     match show {
-        Show::List(filter) => {
-            let needle = filter.as_ref().map(|f| f.to_lowercase());
+        Show::List => {
             let rows: Vec<Vec<String>> = answer["items"]
                 .as_array()
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
-                .filter(|a| {
-                    needle.as_ref().is_none_or(|n| {
-                        a["name"]
-                            .as_str()
-                            .is_some_and(|name| name.to_lowercase().contains(n))
-                    })
-                })
                 .map(|a| {
                     vec![
                         text(&a["clientId"]),

@@ -687,11 +687,39 @@ impl ApplicationService {
         limit: Option<i64>,
         cursor: Option<&str>,
     ) -> Result<KeysetPage, ListError> {
+        self.search(principal, owner_org_id, None, limit, cursor)
+            .await
+    }
+
+    /// As [`ApplicationService::list`], only the applications whose name holds `name`
+    /// (case-insensitively; 1-100 characters).
+    ///
+    /// # Errors
+    /// As [`ApplicationService::list`]; [`ListError::Invalid`] for an empty or too long
+    /// `name`.
+    pub async fn search(
+        &self,
+        principal: &Principal,
+        owner_org_id: &str,
+        name: Option<&str>,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<KeysetPage, ListError> {
         let mut c = Collector::default();
         let org = c.check(Field::OwnerOrgId, OrgId::parse(owner_org_id));
         let size = c.check(Field::Limit, PageSize::new(limit));
         let cursor = optional(&mut c, Field::Cursor, cursor, Cursor::decode);
-        let (Some(org), Some(size), Some(cursor)) = (org, size, cursor) else {
+        let name = optional(&mut c, Field::Name, name, |n: &str| {
+            let n = n.trim();
+            if n.is_empty() {
+                Err(Violation::Required)
+            } else if n.chars().count() > 100 {
+                Err(Violation::TooLong { max: 100 })
+            } else {
+                Ok(n.to_owned())
+            }
+        });
+        let (Some(org), Some(size), Some(cursor), Some(name)) = (org, size, cursor, name) else {
             return Err(ListError::Invalid(c.into_errors()));
         };
         policy::authorize(principal, &org, Action::Read).map_err(|_| ListError::NotFound)?;
@@ -699,7 +727,7 @@ impl ApplicationService {
         let mut items = self
             .ports
             .repository
-            .list_after(&org, cursor, limit + 1)
+            .list_after(&org, name.as_deref(), cursor, limit + 1)
             .await?;
         let next_cursor = cut_page(&mut items, limit, |a| Cursor {
             created_at: a.created_at(),

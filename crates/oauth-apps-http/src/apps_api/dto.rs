@@ -530,6 +530,10 @@ pub struct ListQuery {
     pub(super) limit: Option<i64>,
     /// `nextCursor` of the previous page.
     pub(super) cursor: Option<String>,
+    /// Only applications whose name holds this text (case-insensitive; on SQLite, for ASCII
+    /// letters only).
+    #[param(min_length = 1, max_length = 100)]
+    pub(super) name: Option<String>,
 }
 
 /// The parameters of an audit trail page.

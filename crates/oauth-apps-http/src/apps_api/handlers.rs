@@ -58,7 +58,8 @@ pub async fn create(
     ))
 }
 
-/// Lists an organisation's applications, newest first, by keyset pages.
+/// Lists an organisation's applications, newest first, by keyset pages; with `name`, only
+/// those whose name holds it (case-insensitively).
 #[utoipa::path(
     get, path = "/api/oauth-applications", operation_id = "flat_list", tag = "flat",
     params(ListQuery),
@@ -72,7 +73,13 @@ pub async fn list(
     let q = query.into_inner();
     let page = state
         .service
-        .list(&caller, &q.owner_org_id, q.limit, q.cursor.as_deref())
+        .search(
+            &caller,
+            &q.owner_org_id,
+            q.name.as_deref(),
+            q.limit,
+            q.cursor.as_deref(),
+        )
         .await?;
     Ok(HttpResponse::Ok().json(AppPage {
         items: page.items.iter().map(App::from).collect(),

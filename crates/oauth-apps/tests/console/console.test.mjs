@@ -191,6 +191,18 @@ await step("a member sees no write action", null, async () => {
   }
 });
 
+await step("the filter finds applications by name on the registry", page, async () => {
+  await api("POST", "/api/oauth-applications", ADMIN, { ownerOrgId: "acme", name: "Unrelated", type: "web", redirectUrls: ["https://u.example/cb"] });
+  await page.goto(`${BASE}/console#/`);
+  await page.getByRole("heading", { name: /Applications of acme/ }).waitFor();
+  await page.getByRole("link", { name: "Unrelated" }).waitFor();
+  check(await page.getByRole("button", { name: "Load more" }).isHidden(), "one page: no Load more");
+  await page.getByLabel("Filter by name").fill("FIRST TAB");
+  await page.getByText("whose name holds “FIRST TAB”").waitFor();
+  await page.getByRole("link", { name: "Console app, first tab" }).waitFor();
+  check(await page.getByRole("link", { name: "Unrelated" }).count() === 0, "filtered out");
+});
+
 await step("at phone width nothing overflows", page, async () => {
   await page.setViewportSize({ width: 375, height: 800 });
   const headings = { "#/": /Applications of acme/, [`#/apps/${clientId}`]: "Console app, first tab", "#/new": "New application" };

@@ -120,7 +120,7 @@ fn list_hides_other_orgs_and_reports_storage_failures() {
     let mut m = Mocks::new();
     m.repo
         .expect_list_after()
-        .returning(|_, _, _| Err(unavailable()));
+        .returning(|_, _, _, _| Err(unavailable()));
     m.repo
         .expect_list_page()
         .returning(|_, _, _| Err(unavailable()));

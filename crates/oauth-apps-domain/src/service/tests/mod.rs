@@ -237,13 +237,14 @@ impl ApplicationRepository for Contended {
         self.store.find_by_org_and_id(org, id).await
     }
 
-    async fn list_after(
+    async fn list_after<'a>(
         &self,
         org: &OrgId,
+        name: Option<&'a str>,
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<OAuthApplication>, RepositoryError> {
-        self.store.list_after(org, after, limit).await
+        self.store.list_after(org, name, after, limit).await
     }
 
     async fn list_page(
