@@ -31,9 +31,9 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// `oauth-apps apps`: the client's options and command.
+/// Where the client talks to, with which token, and how it prints.
 #[derive(Debug, Args)]
-pub struct AppsArgs {
+pub struct Connection {
     /// The registry's base URL.
     #[arg(long, env = "OAUTH_APPS_SERVER", default_value = DEFAULT_SERVER, global = true)]
     server: String,
@@ -43,8 +43,103 @@ pub struct AppsArgs {
     /// Print the server's JSON answer instead of a table.
     #[arg(long, global = true)]
     json: bool,
+}
+
+/// `oauth-apps apps`: the client's options and command.
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    #[command(flatten)]
+    connection: Connection,
     #[command(subcommand)]
     command: AppsCommand,
+}
+
+/// `oauth-apps webhooks`: the client's options and command.
+#[derive(Debug, Args)]
+pub struct WebhooksArgs {
+    #[command(flatten)]
+    connection: Connection,
+    #[command(subcommand)]
+    command: WebhooksCommand,
+}
+
+/// What to do with webhooks.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// List an organisation's webhooks.
+    List {
+        /// The organisation.
+        #[arg(long)]
+        org: String,
+    },
+    /// Register a webhook; its signing secret (`whsec_...`) is shown once.
+    Create {
+        /// The organisation whose applications' events it hears.
+        #[arg(long)]
+        org: String,
+        /// Where deliveries are POSTed (https).
+        #[arg(long)]
+        url: String,
+        /// An event type it hears (repeatable; every type when none is given).
+        #[arg(long = "event")]
+        events: Vec<String>,
+    },
+    /// Delete a webhook and its deliveries.
+    Delete {
+        /// Its id.
+        id: String,
+    },
+    /// Give a webhook a new signing secret (shown once); the old one signs too for 24 h.
+    RotateSecret {
+        /// Its id.
+        id: String,
+    },
+    /// Show a webhook's deliveries, newest first.
+    Deliveries {
+        /// Its id.
+        id: String,
+        /// At most this many (1-100).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+impl WebhooksCommand {
+    fn call(&self) -> (Call, Show) {
+        use reqwest::Method;
+        let hook = |id: &str| format!("/api/webhooks/{}", path_segment(id));
+        match self {
+            Self::List { org } => (
+                Call::new(
+                    Method::GET,
+                    format!("/api/webhooks?ownerOrgId={}", query_value(org)),
+                ),
+                Show::Webhooks,
+            ),
+            Self::Create { org, url, events } => {
+                let mut body = json!({"ownerOrgId": org, "url": url});
+                if !events.is_empty() {
+                    body["events"] = json!(events);
+                }
+                (
+                    Call::new(Method::POST, "/api/webhooks".into()).body(body),
+                    Show::Webhook,
+                )
+            }
+            Self::Delete { id } => (Call::new(Method::DELETE, hook(id)), Show::Nothing),
+            Self::RotateSecret { id } => (
+                Call::new(Method::POST, format!("{}/rotate-secret", hook(id))),
+                Show::Webhook,
+            ),
+            Self::Deliveries { id, limit } => (
+                Call::new(
+                    Method::GET,
+                    format!("{}/deliveries?limit={limit}", hook(id)),
+                ),
+                Show::Deliveries,
+            ),
+        }
+    }
 }
 
 /// What to do.
@@ -187,6 +282,10 @@ enum Show {
     App,
     Created,
     Events,
+    Webhooks,
+    Webhook,
+    Deliveries,
+    Nothing,
 }
 
 /// Writes `text` to standard output.
@@ -456,6 +555,59 @@ fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
             }
             s
         }
+        Show::Webhooks => {
+            let rows: Vec<Vec<String>> = answer["items"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|w| {
+                    vec![
+                        text(&w["id"]),
+                        text(&w["url"]),
+                        if w["events"].is_null() {
+                            "every type".to_owned()
+                        } else {
+                            text(&w["events"])
+                        },
+                    ]
+                })
+                .collect();
+            table(&["ID", "URL", "EVENTS"], &rows)
+        }
+        Show::Webhook => {
+            let mut s = String::new();
+            for (label, key) in [("Id", "id"), ("URL", "url"), ("Events", "events")] {
+                let _ = writeln!(s, "{label:<22} {}", text(&answer[key]));
+            }
+            if let Some(secret) = answer["secret"].as_str() {
+                let _ = write!(
+                    s,
+                    "\nSigning secret         {secret}\n\
+                     Store it now: it is shown this once and cannot be read again.\n"
+                );
+            }
+            s
+        }
+        Show::Deliveries => {
+            let rows: Vec<Vec<String>> = answer["items"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| {
+                    vec![
+                        text(&d["createdAt"]),
+                        text(&d["type"]),
+                        text(&d["status"]),
+                        text(&d["attempts"]),
+                        text(&d["lastStatus"]),
+                    ]
+                })
+                .collect();
+            table(&["AT", "TYPE", "STATUS", "ATTEMPTS", "LAST"], &rows)
+        }
+        Show::Nothing => String::new(),
         Show::Events => {
             let rows: Vec<Vec<String>> = answer["items"]
                 .as_array()
@@ -497,6 +649,18 @@ fn problem(status: u16, answer: &Value) -> String {
 
 /// Runs `args`; the exit code says how it ended.
 pub async fn run(args: AppsArgs) -> Exit {
+    let (call, show) = args.command.call();
+    send(&args.connection, call, &show).await
+}
+
+/// Runs `args`; the exit code says how it ended.
+pub async fn run_webhooks(args: WebhooksArgs) -> Exit {
+    let (call, show) = args.command.call();
+    send(&args.connection, call, &show).await
+}
+
+/// Makes `call` with `args`' connection and prints the answer as `show` says.
+async fn send(args: &Connection, call: Call, show: &Show) -> Exit {
     let Some(token) = args.token.as_deref().filter(|t| !t.is_empty()) else {
         err("error: a token is required: --token or OAUTH_APPS_TOKEN\n");
         return Exit::Usage;
@@ -527,7 +691,6 @@ pub async fn run(args: AppsArgs) -> Exit {
             return Exit::Unreachable;
         }
     };
-    let (call, show) = args.command.call();
     let mut request = client
         .request(call.method, format!("{base}{}", call.path))
         .bearer_auth(token);
@@ -570,7 +733,7 @@ pub async fn run(args: AppsArgs) -> Exit {
     if args.json {
         out(&format!("{answer:#}\n"));
     } else {
-        out(&render(&show, &answer, etag.as_deref()));
+        out(&render(show, &answer, etag.as_deref()));
     }
     Exit::Ok
 }

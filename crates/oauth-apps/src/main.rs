@@ -29,6 +29,9 @@ enum Command {
     /// enable, rotate-secret, revoke-previous-secret, events. Exit codes: 0 done, 1 refused
     /// by the server, 2 usage, 3 unreachable.
     Apps(oauth_apps::cli::AppsArgs),
+    /// Manage webhooks on a running registry: list, create, delete, rotate-secret,
+    /// deliveries. The same options and exit codes as `apps`.
+    Webhooks(oauth_apps::cli::WebhooksArgs),
     /// Run the database migrations and exit.
     Migrate,
     /// Write every application (secret hashes, audit trail) as JSON Lines to standard
@@ -165,12 +168,20 @@ async fn serve(config: Config) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Apps(args)) = cli.command {
-        // A client: no server configuration, no logs.
-        return actix_web::rt::System::new()
-            .block_on(oauth_apps::cli::run(args))
-            .into();
-    }
+    // A client: no server configuration, no logs.
+    let cli = match cli.command {
+        Some(Command::Apps(args)) => {
+            return actix_web::rt::System::new()
+                .block_on(oauth_apps::cli::run(args))
+                .into();
+        }
+        Some(Command::Webhooks(args)) => {
+            return actix_web::rt::System::new()
+                .block_on(oauth_apps::cli::run_webhooks(args))
+                .into();
+        }
+        command => Cli { command },
+    };
     if matches!(cli.command, Some(Command::Openapi)) {
         #[allow(clippy::print_stdout)]
         {
@@ -219,7 +230,7 @@ fn main() -> ExitCode {
                 Err(e) => fail(format!("import failed, nothing was written: {e}")),
             }
         }),
-        Command::Serve | Command::Openapi | Command::Apps(_) => {
+        Command::Serve | Command::Openapi | Command::Apps(_) | Command::Webhooks(_) => {
             actix_web::rt::System::new().block_on(serve(config))
         }
     }

@@ -231,6 +231,66 @@ async fn every_command_with_its_exit_code() {
     ] {
         assert!(stdout(&o).contains(action), "{action}: {}", stdout(&o));
     }
+    // Webhooks: the secret once, listed, deliveries, rotated, refused, deleted.
+    let webhooks = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-apps"));
+        command
+            .arg("webhooks")
+            .args(args)
+            .env("OAUTH_APPS_SERVER", base)
+            .env("OAUTH_APPS_TOKEN", admin.unwrap());
+        command.output().unwrap()
+    };
+    let o = webhooks(&[
+        "create",
+        "--org",
+        "acme",
+        "--url",
+        "https://hooks.example.com/in",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Signing secret         whsec_"),
+        "{}",
+        stdout(&o)
+    );
+    let hook = stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Id"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let o = webhooks(&[
+        "create",
+        "--org",
+        "acme",
+        "--url",
+        "http://hooks.example.com/in",
+    ]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("url:"), "{}", stderr(&o));
+    let o = webhooks(&["list", "--org", "acme"]);
+    assert!(
+        stdout(&o).contains(&hook) && stdout(&o).contains("every type"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        code(&cli(
+            base,
+            admin,
+            &["update", &client_id, "--name", "Heard"]
+        )),
+        0
+    );
+    let o = webhooks(&["deliveries", &hook]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("application.updated"), "{}", stdout(&o));
+    let o = webhooks(&["rotate-secret", &hook]);
+    assert!(stdout(&o).contains("whsec_"), "{}", stdout(&o));
+    assert_eq!(code(&webhooks(&["delete", &hook])), 0);
+    assert_eq!(code(&webhooks(&["deliveries", &hook])), 1);
+
     // An unknown application: 404, exit 1.
     let o = cli(
         base,
