@@ -64,9 +64,9 @@ async fn every_command_with_its_exit_code() {
     let client = Client::builder().timeout(Duration::from_secs(10)).finish();
     wait_ready(&client, &server.base, Duration::from_secs(30)).await;
     let base = server.base.as_str();
-    let admin = token("alice", "admin");
+    let admin_token = token("alice", "admin");
     let member = token("bob", "member");
-    let admin = Some(admin.as_str());
+    let admin = Some(admin_token.as_str());
 
     // Usage: no token, unknown command, missing argument → 2.
     assert_eq!(code(&cli(base, None, &["list", "--org", "acme"])), 2);
@@ -238,7 +238,7 @@ async fn every_command_with_its_exit_code() {
             .arg("webhooks")
             .args(args)
             .env("OAUTH_APPS_SERVER", base)
-            .env("OAUTH_APPS_TOKEN", admin.unwrap());
+            .env("OAUTH_APPS_TOKEN", &admin_token);
         command.output().unwrap()
     };
     let o = webhooks(&[
