@@ -329,7 +329,7 @@ fn information(
         client_id: app.client_id().to_string(),
         // RFC 7591 §3.2.1: seconds since the epoch, 0 when the secret does not expire.
         client_secret_expires_at: app.auth_method().uses_secret().then(|| {
-            crate::wire::secret_expires_at(app)
+            app.secret_expires_at()
                 .map_or(0, |t| t.as_offset_date_time().unix_timestamp())
         }),
         client_secret: secret,

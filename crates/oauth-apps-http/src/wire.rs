@@ -348,14 +348,6 @@ pub fn time(t: Timestamp) -> String {
     t.to_rfc3339()
 }
 
-/// When `app`'s current secret stops working, if it ends.
-#[must_use]
-pub fn secret_expires_at(
-    app: &oauth_apps_domain::OAuthApplication,
-) -> Option<oauth_apps_domain::Timestamp> {
-    app.secrets().and_then(|s| s.current().lifecycle.expires_at)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,7 +112,7 @@ impl WebhooksCommand {
             Self::List { org } => (
                 Call::new(
                     Method::GET,
-                    format!("/api/webhooks?ownerOrgId={}", query_value(org)),
+                    format!("/api/webhooks?ownerOrgId={}", path_segment(org)),
                 ),
                 Show::Webhooks,
             ),
@@ -312,10 +312,6 @@ fn path_segment(id: &str) -> String {
         .collect()
 }
 
-fn query_value(v: &str) -> String {
-    path_segment(v)
-}
-
 impl AppsCommand {
     fn call(&self) -> (Call, Show) {
         use reqwest::Method;
@@ -329,13 +325,13 @@ impl AppsCommand {
             } => {
                 let mut path = format!(
                     "/api/oauth-applications?ownerOrgId={}&limit={limit}",
-                    query_value(org)
+                    path_segment(org)
                 );
                 if let Some(cursor) = cursor {
-                    let _ = write!(path, "&cursor={}", query_value(cursor));
+                    let _ = write!(path, "&cursor={}", path_segment(cursor));
                 }
                 if let Some(name) = name {
-                    let _ = write!(path, "&name={}", query_value(name));
+                    let _ = write!(path, "&name={}", path_segment(name));
                 }
                 (Call::new(Method::GET, path), Show::List)
             }
@@ -457,6 +453,15 @@ fn text(v: &Value) -> String {
     }
 }
 
+/// The `items` of a page answer (none when it has none).
+fn items(answer: &Value) -> impl Iterator<Item = &Value> {
+    answer["items"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+}
+
 /// A table of `rows` under `headers`, each column as wide as its widest cell.
 fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
@@ -511,11 +516,7 @@ fn describe(app: &Value) -> String {
 fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
     match show {
         Show::List => {
-            let rows: Vec<Vec<String>> = answer["items"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
+            let rows: Vec<Vec<String>> = items(answer)
                 .map(|a| {
                     vec![
                         text(&a["clientId"]),
@@ -556,11 +557,7 @@ fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
             s
         }
         Show::Webhooks => {
-            let rows: Vec<Vec<String>> = answer["items"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
+            let rows: Vec<Vec<String>> = items(answer)
                 .map(|w| {
                     vec![
                         text(&w["id"]),
@@ -590,11 +587,7 @@ fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
             s
         }
         Show::Deliveries => {
-            let rows: Vec<Vec<String>> = answer["items"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
+            let rows: Vec<Vec<String>> = items(answer)
                 .map(|d| {
                     vec![
                         text(&d["createdAt"]),
@@ -609,11 +602,7 @@ fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
         }
         Show::Nothing => String::new(),
         Show::Events => {
-            let rows: Vec<Vec<String>> = answer["items"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
+            let rows: Vec<Vec<String>> = items(answer)
                 .map(|e| {
                     vec![
                         text(&e["at"]),

@@ -234,14 +234,8 @@ pub fn dev_token(secret: &[u8], audience: &str, ttl_seconds: u64) -> Result<Stri
 /// (readiness, pool metrics, the cache's switch).
 struct Wired {
     storage: Arc<Storage>,
-    repository: Arc<dyn ApplicationRepository>,
-    replay: Arc<dyn ReplayGuard>,
-    tokens: Arc<dyn InitialAccessTokenRepository>,
-    feed: Arc<dyn EventFeed>,
-    webhooks: Arc<dyn WebhookRepository>,
-    idempotency: Arc<dyn IdempotencyStore>,
-    policies: Arc<dyn OrganizationPolicies>,
-    lifecycle: Arc<dyn SecretLifecycleStore>,
+    /// Each storage port, the repository behind the read cache.
+    ports: StorePorts,
     cache: Option<CacheControl>,
 }
 
@@ -308,20 +302,12 @@ impl Wired {
                 )
             }
         };
-        let StorePorts {
-            repository,
-            replay,
-            tokens,
-            feed,
-            webhooks,
-            idempotency,
-            policies,
-            lifecycle,
-        } = match &storage {
+        let mut ports = match &storage {
             Storage::Sqlite(repo) => StorePorts::of(repo),
             Storage::Postgres(repo) => StorePorts::of(repo),
         };
-        let (repository, cache) = cached(repository, config.cache_ttl);
+        let (repository, cache) = cached(ports.repository, config.cache_ttl);
+        ports.repository = repository;
         if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
             // Off until other replicas' changes can be heard; with SQLite one process owns
             // the file, and its own writes are all there is to evict.
@@ -335,14 +321,7 @@ impl Wired {
         }
         Ok(Self {
             storage: Arc::new(storage),
-            repository,
-            replay,
-            tokens,
-            feed,
-            webhooks,
-            idempotency,
-            policies,
-            lifecycle,
+            ports,
             cache,
         })
     }
@@ -451,12 +430,12 @@ fn state(
         data_key(config)?.as_ref(),
     ));
     let idempotency = Arc::new(IdempotencyService::new(
-        wired.idempotency,
+        wired.ports.idempotency,
         Arc::clone(&sealer),
         Arc::new(SystemClock),
     ));
     let webhook_ports = WebhookPorts {
-        repository: wired.webhooks,
+        repository: wired.ports.webhooks,
         sealer,
         sender: Arc::new(oauth_apps_webhooks::GuardedSender::new(guard.clone())),
         clock: Arc::new(SystemClock),
@@ -465,15 +444,15 @@ fn state(
     let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry);
     let service = ApplicationService::new(
         Ports {
-            repository: Arc::clone(&wired.repository),
+            repository: Arc::clone(&wired.ports.repository),
             hasher: Arc::new(WarmHasher::new(hasher, DEFAULT_CAPACITY)),
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             keys: Arc::new(PublishedKeys::new(guard.clone())),
             assertions: Arc::new(JoseAssertionVerifier::new()),
-            replay: wired.replay,
+            replay: wired.ports.replay,
             documents: Arc::new(PublishedDocuments::new(guard)),
-            policies: Arc::clone(&wired.policies),
+            policies: Arc::clone(&wired.ports.policies),
         },
         ServiceConfig {
             scope_catalog: config.scope_catalog.clone(),
@@ -499,21 +478,21 @@ fn state(
         None => None,
     };
     let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
-        repository: wired.tokens,
+        repository: wired.ports.tokens,
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     });
     let state = AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
-        feed: Arc::new(EventFeedService::new(wired.feed)),
+        feed: Arc::new(EventFeedService::new(wired.ports.feed)),
         webhooks: Arc::new(WebhookService::new(webhook_ports)),
         idempotency,
         secrets: Arc::new(SecretLifecycleService::new(
             SecretLifecyclePorts {
-                repository: Arc::clone(&wired.repository),
-                lifecycle: wired.lifecycle,
-                policies: wired.policies,
+                repository: Arc::clone(&wired.ports.repository),
+                lifecycle: wired.ports.lifecycle,
+                policies: wired.ports.policies,
                 clock: Arc::new(SystemClock),
             },
             config.secret_lifetime,

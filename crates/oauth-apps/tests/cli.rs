@@ -41,6 +41,15 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The value printed after `label` in a `label  value` line of `text`.
+fn labelled(text: &str, label: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label} in {text}"))
+        .trim()
+        .to_owned()
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap()
 }
@@ -99,18 +108,8 @@ async fn every_command_with_its_exit_code() {
         text.contains("Billing") && text.contains("shown this once"),
         "{text}"
     );
-    let secret = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Client secret"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let client_id = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Client id"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let secret = labelled(&text, "Client secret");
+    let client_id = labelled(&text, "Client id");
     assert!(authenticates(base, &client_id, &secret).await);
 
     // A refusal: exit 1, each field and rule on standard error, nothing written.
@@ -200,12 +199,7 @@ async fn every_command_with_its_exit_code() {
         &["rotate-secret", &client_id, "--grace-period", "600"],
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let new_secret = stdout(&o)
-        .lines()
-        .find_map(|l| l.strip_prefix("Client secret"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let new_secret = labelled(&stdout(&o), "Client secret");
     assert!(authenticates(base, &client_id, &secret).await);
     assert!(authenticates(base, &client_id, &new_secret).await);
     assert_eq!(
@@ -254,12 +248,7 @@ async fn every_command_with_its_exit_code() {
         "{}",
         stdout(&o)
     );
-    let hook = stdout(&o)
-        .lines()
-        .find_map(|l| l.strip_prefix("Id"))
-        .unwrap()
-        .trim()
-        .to_owned();
+    let hook = labelled(&stdout(&o), "Id");
     let o = webhooks(&[
         "create",
         "--org",

@@ -514,6 +514,14 @@ impl OAuthApplication {
         Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
+    /// When its current secret stops working (its lifetime's end, or a leak's revocation);
+    /// `None` when it does not end or the method uses no secret.
+    #[must_use]
+    pub fn secret_expires_at(&self) -> Option<Timestamp> {
+        self.secrets()
+            .and_then(|s| s.current().lifecycle.expires_at)
+    }
+
     /// The application whose secret numbered `serial` has its lifecycle changed by
     /// `change`, as part of the change being made (version and times as they are).
     #[must_use]

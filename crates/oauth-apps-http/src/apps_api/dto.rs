@@ -94,7 +94,7 @@ impl From<&OAuthApplication> for App {
                 .secrets()
                 .and_then(|s| s.previous())
                 .map(|s| time(s.expires_at)),
-            client_secret_expires_at: crate::wire::secret_expires_at(app).map(time),
+            client_secret_expires_at: app.secret_expires_at().map(time),
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,

@@ -91,7 +91,7 @@ impl From<&OAuthApplication> for AppV1 {
             is_first_party: app.is_first_party(),
             created_at: time(app.created_at()),
             updated_at: time(app.updated_at()),
-            client_secret_expires_at: crate::wire::secret_expires_at(app).map(time),
+            client_secret_expires_at: app.secret_expires_at().map(time),
             token_endpoint_auth_method: app.auth_method().into(),
             jwks,
             jwks_uri,
