@@ -339,3 +339,26 @@ async fn the_server_prints_the_console_and_its_sign_in_link_but_never_logs_the_c
     assert_eq!(text.matches(code.as_str()).count(), 1, "{text}");
     drop(server);
 }
+
+#[test]
+fn a_taken_port_is_refused_naming_the_setting_that_changes_it() {
+    let dir = TempDir::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("OAUTH_APPS_BIND", &address)
+        .env("OAUTH_APPS_JWT_HS256_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}"))
+            && stderr.contains("set OAUTH_APPS_BIND to another address"),
+        "{stderr}"
+    );
+    drop(taken);
+}
