@@ -311,6 +311,10 @@ await step("a platform admin switches organisation without signing out", null, a
     await p.getByLabel("Organisation", { exact: true }).selectOption("acme");
     await p.getByRole("heading", { name: "Applications of acme" }).waitFor();
     await p.getByRole("link", { name: "Unrelated" }).waitFor();
+    // The header with the switch fits a phone.
+    await p.setViewportSize({ width: 375, height: 800 });
+    const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 376, `a platform admin's header: ${wide}px wide`);
   } catch (e) {
     await p.screenshot({ path: `${SCREENSHOTS}/platform-admin.png`, fullPage: true }).catch(() => {});
     throw e;
