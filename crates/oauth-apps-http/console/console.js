@@ -4,6 +4,10 @@
 
 const TOKEN_KEY = "oauth-apps-token";
 const ORG_KEY = "oauth-apps-org";
+// The organisations a platform admin opened in this tab, for the picker.
+const RECENT_KEY = "oauth-apps-orgs";
+// The one-time code of the development sign-in link, until it is used.
+const CODE_KEY = "oauth-apps-sign-in-code";
 const main = document.getElementById("main");
 const status = document.getElementById("status");
 
@@ -33,6 +37,53 @@ function say(message, kind = "") {
 
 function quiet() {
   status.replaceChildren();
+}
+
+// A message for the next view to show (why the user is back at sign-in, say).
+let notice = null;
+
+// Asks before an action that cannot be taken back by a click: a modal dialog, Cancel
+// focused, Escape cancels. Resolves true when the user confirms.
+function confirmAction({ title, text, confirm }) {
+  const trigger = document.activeElement;
+  return new Promise((resolve) => {
+    const yes = h("button", { type: "button", class: "danger" }, confirm);
+    const no = h("button", { type: "button", class: "secondary" }, "Cancel");
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+      h("h2", { id: "confirm-title" }, title),
+      h("p", { id: "confirm-text" }, text),
+      h("div", { class: "actions" }, yes, no));
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      if (!answer && trigger && trigger.isConnected) trigger.focus();
+      resolve(answer);
+    };
+    yes.addEventListener("click", () => close(true));
+    no.addEventListener("click", () => close(false));
+    dialog.addEventListener("cancel", (ev) => {
+      ev.preventDefault();
+      close(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}
+
+// ---------------------------------------------------------------- times
+// The API's timestamps (RFC 3339, UTC, microseconds) in the reader's zone and language;
+// the exact value on hover and in the datetime attribute.
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+function readable(iso) {
+  const d = new Date(String(iso).replace(/(\.\d{3})\d+/, "$1"));
+  return Number.isNaN(d.getTime()) ? String(iso) : timeFormat.format(d);
+}
+
+function when(iso, otherwise = "—") {
+  if (!iso) return otherwise;
+  return h("time", { datetime: iso, title: iso }, readable(iso));
 }
 
 // Each navigation starts a new generation: a view still waiting for the API when the user
@@ -86,10 +137,35 @@ function isAdmin(org = currentOrg()) {
   return isPlatformAdmin() || (c?.orgs && c.orgs[org] === "admin");
 }
 
+function recentOrgs() {
+  try {
+    const list = JSON.parse(sessionStorage.getItem(RECENT_KEY) || "[]");
+    return Array.isArray(list) ? list.filter((o) => typeof o === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function openOrg(org) {
+  sessionStorage.setItem(ORG_KEY, org);
+  if (isPlatformAdmin()) {
+    sessionStorage.setItem(RECENT_KEY, JSON.stringify([org, ...recentOrgs().filter((o) => o !== org)].slice(0, 10)));
+  }
+}
+
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(ORG_KEY);
+  sessionStorage.removeItem(RECENT_KEY);
   location.hash = "#/";
+  route();
+}
+
+// The registry refused the token (401): back to sign-in, saying why. The page the user
+// was on stays in the address, so signing in again returns to it.
+function sessionEnded(reason) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  notice = reason;
   route();
 }
 
@@ -110,8 +186,15 @@ function renderSession() {
     if (org) sessionStorage.setItem(ORG_KEY, org);
   }
   const options = orgs.map((o) => h("option", { value: o, selected: o === org }, `${o} (${c.orgs[o]})`));
-  if (org && !orgs.includes(org)) options.push(h("option", { value: org, selected: true }, org));
+  const others = isPlatformAdmin() ? recentOrgs() : [];
+  if (org && !orgs.includes(org) && !others.includes(org)) others.unshift(org);
+  for (const o of others.filter((o) => !orgs.includes(o)).sort()) {
+    options.push(h("option", { value: o, selected: o === org }, o));
+  }
   select.replaceChildren(...options);
+  select.hidden = options.length === 0;
+  document.querySelector('label[for="org"]').hidden = options.length === 0;
+  document.getElementById("switch-org").hidden = !isPlatformAdmin();
 }
 
 // ---------------------------------------------------------------- API
@@ -140,7 +223,10 @@ async function api(method, path, { body, etag } = {}) {
     }
   }
   if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    const why = parsed?.detail ? ` (${parsed.detail})` : "";
+    sessionEnded(`You were signed out: the registry no longer accepts your token${why}. Tokens expire; sign in again with a current one.`);
+    // The view that asked is gone: nothing more happens in it.
+    return new Promise(() => {});
   }
   return { ok: response.ok, status: response.status, etag: response.headers.get("ETag"), body: parsed };
 }
@@ -171,20 +257,59 @@ function clearErrors(form) {
   }
 }
 
-// Shows the API's field errors beside their inputs; `ids` maps a field's name (without
-// an index) to its input's id. Errors of fields without an input go to the status line.
-function showErrors(form, r, ids) {
+// The API names fields by their wire names and list positions (`redirectUrls[1]`) and
+// speaks of grant types; the form has labels, lines and words. `fields` maps a wire name
+// to its input's id and, for a list, to how its n-th entry reads on the form.
+const GRANT_WORDS = [
+  [/^'authorization_code' needs at least one redirect URL$/, "At least one redirect URL is needed: users come back to one after signing in."],
+  [/'authorization_code'/g, "signing users in"],
+  [/'refresh_token'/g, "refresh tokens"],
+  [/'client_credentials'/g, "service-to-service access"],
+  [/'urn:ietf:params:oauth:grant-type:device_code'|the device code grant/g, "sign-in on another device"],
+];
+// Fields no form shows, by the words of the application's page.
+const FIELD_WORDS = { ownerOrgId: "Organisation", grantTypes: "Sign-in flows", tokenEndpointAuthMethod: "Authentication",
+  jwks: "Keys", jwksUri: "Keys", isFirstParty: "First party", accessLevel: "Access level" };
+
+function formWords(message) {
+  let text = String(message);
+  for (const [pattern, words] of GRANT_WORDS) text = text.replace(pattern, words);
+  return text;
+}
+
+function labelOf(base, fields) {
+  const id = fields[base]?.id;
+  const label = id && document.querySelector(`label[for="${id}"]`);
+  if (label) return label.textContent.replace(/\s*\(optional\)$/, "");
+  return FIELD_WORDS[base] || base.replace(/([A-Z])/g, " $1").replace(/^./, (c) => c.toUpperCase());
+}
+
+// One error as a sentence in the form's words: the entry it concerns, then the rule.
+function errorText(e, fields) {
+  const [, base, index] = String(e.field).match(/^([^[]*)(?:\[(\d+)\])?/);
+  const rule = formWords(e.message);
+  const entry = index === undefined ? null : fields[base]?.entry?.(Number(index));
+  if (!entry || rule.includes(entry.value)) return rule.replace(/^./, (c) => c.toUpperCase());
+  return `${entry.text} ${rule}`;
+}
+
+// Shows the API's field errors beside their inputs, and a summary naming the fields by
+// their labels in the status line; errors of fields without an input go there in full.
+function showErrors(form, r, fields) {
   clearErrors(form);
   const loose = [];
+  const named = [];
   let first = null;
   for (const e of r.body?.errors || []) {
     const base = String(e.field).replace(/\[.*$/, "");
-    const input = ids[base] && document.getElementById(ids[base]);
-    const text = `${e.field}: ${e.message}`;
+    const input = fields[base] && document.getElementById(fields[base].id);
+    const text = errorText(e, fields);
+    const label = labelOf(base, fields);
     if (!input) {
-      loose.push(text);
+      loose.push(`${label}: ${text}`);
       continue;
     }
+    if (!named.includes(label)) named.push(label);
     const errId = `${input.id}-error`;
     let p = document.getElementById(errId);
     if (!p) {
@@ -197,14 +322,69 @@ function showErrors(form, r, ids) {
     input.setAttribute("aria-describedby", hint ? `${errId} ${hint.id}` : errId);
     first = first || input;
   }
-  say([problemText(r), ...loose].join(" "), "bad");
+  const check = named.length ? `Check ${named.join(", ")}.` : "";
+  say([problemText(r), check, ...loose].filter(Boolean).join(" "), "bad");
   if (first) first.focus();
+}
+
+// How the n-th non-blank line of a textarea reads: its value and its line number.
+function lineEntry(textarea) {
+  return (n) => {
+    const all = textarea.value.split("\n");
+    const numbered = all.map((v, i) => [v.trim(), i + 1]).filter(([v]) => v);
+    const [value, line] = numbered[n] || ["", n + 1];
+    return { value, text: `${value} (line ${line})` };
+  };
+}
+
+// How the n-th word of an input reads.
+function wordEntry(input) {
+  return (n) => {
+    const value = words(input.value)[n] || "";
+    return { value, text: `“${value}”` };
+  };
 }
 
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 const words = (text) => text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 
 // ---------------------------------------------------------------- views
+// The development sign-in link (`/console#code=...`, printed by the server at start)
+// carries a one-time code in the fragment, which no request line holds; it is taken out
+// of the address bar at once and kept in the tab until used.
+function takeSignInCode() {
+  const m = location.hash.match(/^#code=([0-9A-Za-z_-]+)$/);
+  if (!m) return;
+  sessionStorage.setItem(CODE_KEY, m[1]);
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+}
+
+async function devSignIn() {
+  const code = sessionStorage.getItem(CODE_KEY);
+  let r;
+  try {
+    r = await fetch("/console/dev-token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ code }),
+      cache: "no-store",
+    });
+  } catch {
+    say("The registry could not be reached.", "bad");
+    return;
+  }
+  // Used or refused, the code is spent.
+  sessionStorage.removeItem(CODE_KEY);
+  const body = await r.json().catch(() => null);
+  if (r.ok && body?.token) {
+    sessionStorage.setItem(TOKEN_KEY, body.token);
+    quiet();
+  } else {
+    notice = body?.detail || `The registry answered ${r.status}.`;
+  }
+  route();
+}
+
 async function signIn() {
   const input = h("textarea", { rows: 4, autocomplete: "off", spellcheck: "false" });
   const form = h("form", {},
@@ -228,34 +408,43 @@ async function signIn() {
     quiet();
     route();
   });
-  const view = [h("h2", {}, "Sign in"), form];
-  const live = current();
-  const dev = await fetch("/console/dev-token", { cache: "no-store" }).catch(() => null);
-  if (!live()) return;
-  if (dev && dev.ok) {
-    const { token: devToken } = await dev.json();
-    if (!live()) return;
-    const button = h("button", { type: "button", class: "secondary" }, "Sign in with the development token");
-    button.addEventListener("click", () => {
-      sessionStorage.setItem(TOKEN_KEY, devToken);
-      quiet();
-      route();
-    });
-    view.push(h("p", { class: "hint" }, "Development mode on this machine:"), button);
+  const view = [h("h2", {}, "Sign in")];
+  if (sessionStorage.getItem(CODE_KEY)) {
+    const button = h("button", { type: "button" }, "Sign in with the development token");
+    button.addEventListener("click", devSignIn);
+    view.push(h("p", { class: "hint" }, "Development mode: the link the server printed at start signs you in, once."),
+      h("div", { class: "actions" }, button), h("p", {}, "Or paste a token:"));
   }
+  view.push(form);
   show(...view);
+  if (notice) {
+    say(notice, "bad");
+    notice = null;
+  }
 }
 
+const ORG_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
 function chooseOrg() {
-  const input = h("input", { type: "text", autocomplete: "off" });
-  const form = h("form", {}, field("org-id", "Organisation id", input,
-    "Your token names no organisation; as a platform admin, name the one to manage."),
-    h("div", { class: "actions" }, h("button", { type: "submit" }, "Open")));
+  const input = h("input", { type: "text", autocomplete: "off", value: currentOrg() || "" });
+  const hint = isPlatformAdmin()
+    ? "As a platform admin you manage any organisation: name the one to open."
+    : "Your token names no organisation; name the one to open.";
+  const form = h("form", { novalidate: true }, field("org-id", "Organisation id", input, hint),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Open"),
+      currentOrg() ? h("a", { href: "#/" }, "Cancel") : null));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    if (!input.value.trim()) return;
-    sessionStorage.setItem(ORG_KEY, input.value.trim());
-    route();
+    const org = input.value.trim();
+    if (!ORG_ID.test(org)) {
+      showErrors(form, { status: 400, body: { detail: "That is not an organisation id.",
+        errors: [{ field: "org", message: "must be 1 to 64 letters, digits, '_', '.' or '-'" }] } }, { org: { id: "org-id" } });
+      return;
+    }
+    openOrg(org);
+    quiet();
+    if (location.hash === "#/") route();
+    else location.hash = "#/";
   });
   show(h("h2", {}, "Choose an organisation"), form);
 }
@@ -274,7 +463,7 @@ async function listView() {
       h("td", { "data-label": "Name" }, h("a", { href: `#/apps/${a.clientId}` }, a.name)),
       h("td", { "data-label": "Type" }, a.type),
       h("td", { "data-label": "Status" }, a.disabled ? h("span", { class: "tag disabled" }, "disabled") : h("span", { class: "tag" }, "active")),
-      h("td", { "data-label": "Created" }, a.createdAt))));
+      h("td", { "data-label": "Created" }, when(a.createdAt)))));
     const needle = filter.value.trim();
     count.textContent = `${items.length} application${items.length === 1 ? "" : "s"}${needle ? ` whose name holds “${needle}”` : ""}${cursor ? ", more below" : ""}.`;
     more.hidden = !cursor;
@@ -350,6 +539,8 @@ function createView() {
   const redirects = h("textarea", { rows: 3 });
   const scopes = h("input", { type: "text", autocomplete: "off" });
   const description = h("textarea", { rows: 2 });
+  const fields = { name: { id: ids.name }, type: { id: ids.type }, description: { id: ids.description },
+    redirectUrls: { id: ids.redirectUrls, entry: lineEntry(redirects) }, allowedScopes: { id: ids.allowedScopes, entry: wordEntry(scopes) } };
   const form = h("form", { novalidate: true },
     field(ids.name, "Name", name),
     field(ids.type, "Type", type, "web: a server that keeps a secret; native and public: apps that cannot."),
@@ -364,7 +555,7 @@ function createView() {
     if (description.value.trim()) body.description = description.value;
     const r = await api("POST", "/api/oauth-applications", { body });
     if (!r.ok) {
-      showErrors(form, r, ids);
+      showErrors(form, r, fields);
       return;
     }
     const app = r.body.application;
@@ -383,8 +574,47 @@ function dl(pairs) {
 
 function credentialRows(c) {
   if (!c) return "—";
-  return [c.kind, c.hint ? ` …${c.hint}` : "", `, issued ${c.createdAt}`, c.lastUsedAt ? `, last used ${c.lastUsedAt}` : ", never used",
-    c.expiresAt ? `, works until ${c.expiresAt}` : ""].join("");
+  return [c.kind, c.hint ? ` …${c.hint}` : "", ", issued ", when(c.createdAt),
+    ...(c.lastUsedAt ? [", last used ", when(c.lastUsedAt)] : [", never used"]),
+    ...(c.expiresAt ? [", works until ", when(c.expiresAt)] : [])];
+}
+
+// The application's actions: revoking the previous credential and disabling ask first
+// (their clients stop authenticating at once); enabling does not.
+function actionButtons(app, write, reload) {
+  const buttons = [];
+  if (app.credentials.previous) {
+    const revoke = h("button", { type: "button", class: "secondary" }, "Revoke the previous credential");
+    revoke.addEventListener("click", async () => {
+      const sure = await confirmAction({ title: "Revoke the previous credential?",
+        text: `Clients of ${app.name} that still use the previous secret or key set stop authenticating at once. The current one keeps working.`,
+        confirm: "Revoke" });
+      if (sure) await write("POST", "/revoke-previous-secret", undefined, () => reload("The previous credential was revoked."));
+    });
+    buttons.push(revoke);
+  }
+  const toggle = app.disabled
+    ? h("button", { type: "button" }, "Enable")
+    : h("button", { type: "button", class: "danger" }, "Disable");
+  toggle.addEventListener("click", async () => {
+    if (app.disabled) {
+      await write("POST", "/enable", undefined, () => reload("The application was enabled."));
+      return;
+    }
+    const sure = await confirmAction({ title: `Disable ${app.name}?`,
+      text: "Its clients stop authenticating at once, until it is enabled again.", confirm: "Disable" });
+    if (sure) await write("DELETE", "", undefined, () => reload("The application was disabled: its clients no longer authenticate."));
+  });
+  buttons.push(toggle);
+  return buttons;
+}
+
+function auditTrail(items) {
+  return h("table", {},
+    h("thead", {}, h("tr", {}, ...["When", "What", "Who", "Fields"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, ...items.map((e) => h("tr", {},
+      h("td", { "data-label": "When" }, when(e.at)), h("td", { "data-label": "What" }, e.action),
+      h("td", { "data-label": "Who" }, e.actor), h("td", { "data-label": "Fields" }, e.changedFields.join(", ") || "—")))));
 }
 
 async function appView(clientId) {
@@ -404,14 +634,14 @@ async function appView(clientId) {
     say(message, kind);
   };
   // A write: with If-Match; a conflict reloads the application.
-  const write = async (method, suffix, body, done, form, ids) => {
+  const write = async (method, suffix, body, done, form, fields) => {
     const w = await api(method, `${path}${suffix}`, { body, etag });
     if (w.status === 412) {
       await reload("Someone else changed this application since you opened it. It was reloaded with their changes: check them and make your change again.", "bad");
       return null;
     }
     if (!w.ok) {
-      if (form) showErrors(form, w, ids);
+      if (form) showErrors(form, w, fields);
       else say(problemText(w), "bad");
       return null;
     }
@@ -423,7 +653,7 @@ async function appView(clientId) {
       ["Organisation", app.ownerOrgId], ["Redirect URLs", app.redirectUrls.join(" ") || "—"],
       ["Scopes", app.allowedScopes.join(" ") || "—"], ["Grant types", app.grantTypes.join(" ")],
       ["Authentication", app.tokenEndpointAuthMethod], ["Description", app.description],
-      ["Secret expires", app.clientSecretExpiresAt || "never"], ["Created", app.createdAt], ["Updated", app.updatedAt]]),
+      ["Secret expires", when(app.clientSecretExpiresAt, "never")], ["Created", when(app.createdAt)], ["Updated", when(app.updatedAt)]]),
     h("h3", {}, "Credentials"),
     dl([["Current", credentialRows(app.credentials.current)], ["Previous", credentialRows(app.credentials.previous)]])];
   if (admin) {
@@ -434,6 +664,8 @@ async function appView(clientId) {
     const scopes = h("input", { type: "text", value: app.allowedScopes.join(" "), autocomplete: "off" });
     const description = h("textarea", { rows: 2 });
     description.value = app.description || "";
+    const fields = { name: { id: ids.name }, description: { id: ids.description },
+      redirectUrls: { id: ids.redirectUrls, entry: lineEntry(redirects) }, allowedScopes: { id: ids.allowedScopes, entry: wordEntry(scopes) } };
     const edit = h("form", { novalidate: true },
       h("fieldset", {}, h("legend", {}, "Edit"),
         field(ids.name, "Name", name), field(ids.redirectUrls, "Redirect URLs", redirects, "One per line."),
@@ -444,7 +676,7 @@ async function appView(clientId) {
       ev.preventDefault();
       const body = { name: name.value, redirectUrls: lines(redirects.value), allowedScopes: words(scopes.value),
         description: description.value.trim() ? description.value : null };
-      await write("PATCH", "", body, () => reload("The changes were saved."), edit, ids);
+      await write("PATCH", "", body, () => reload("The changes were saved."), edit, fields);
     });
     const grace = h("input", { type: "number", min: "0", max: "604800", value: "3600" });
     const rotate = h("form", {},
@@ -457,21 +689,9 @@ async function appView(clientId) {
         await appView(clientId);
         main.prepend(secretPanel(w.body.clientSecret, "Rotated"));
         say("The secret was rotated. Store the new one now.", "ok");
-      }, rotate, { gracePeriodSeconds: "r-grace" });
+      }, rotate, { gracePeriodSeconds: { id: "r-grace" } });
     });
-    const buttons = [];
-    if (app.credentials.previous) {
-      const revoke = h("button", { type: "button", class: "secondary" }, "Revoke the previous credential");
-      revoke.addEventListener("click", () => write("POST", "/revoke-previous-secret", undefined, () => reload("The previous credential was revoked.")));
-      buttons.push(revoke);
-    }
-    const toggle = app.disabled
-      ? h("button", { type: "button" }, "Enable")
-      : h("button", { type: "button", class: "danger" }, "Disable");
-    toggle.addEventListener("click", () => app.disabled
-      ? write("POST", "/enable", undefined, () => reload("The application was enabled."))
-      : write("DELETE", "", undefined, () => reload("The application was disabled: its clients no longer authenticate.")));
-    buttons.push(toggle);
+    const buttons = actionButtons(app, write, reload);
     sections.push(h("h3", {}, "Actions"), h("div", { class: "actions" }, ...buttons), edit);
     if (app.tokenEndpointAuthMethod.startsWith("client_secret") && !app.disabled) sections.push(rotate);
   } else {
@@ -479,13 +699,7 @@ async function appView(clientId) {
   }
   const events = await api("GET", `${path}/events?limit=50`);
   if (!live()) return;
-  if (events.ok) {
-    sections.push(h("h3", {}, "Audit trail"), h("table", {},
-      h("thead", {}, h("tr", {}, ...["When", "What", "Who", "Fields"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, ...events.body.items.map((e) => h("tr", {},
-        h("td", { "data-label": "When" }, e.at), h("td", { "data-label": "What" }, e.action),
-        h("td", { "data-label": "Who" }, e.actor), h("td", { "data-label": "Fields" }, e.changedFields.join(", ") || "—"))))));
-  }
+  if (events.ok) sections.push(h("h3", {}, "Audit trail"), auditTrail(events.body.items));
   sections.push(h("p", {}, h("a", { href: "#/" }, "Back to the list")));
   show(...sections);
   etag = r.etag;
@@ -494,16 +708,21 @@ async function appView(clientId) {
 // ---------------------------------------------------------------- routing
 async function route() {
   generation += 1;
+  const exp = claims()?.exp;
+  if (typeof exp === "number" && exp * 1000 <= Date.now()) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    notice = `You were signed out: your token expired (${readable(new Date(exp * 1000).toISOString())}). Sign in again with a current one.`;
+  }
   renderSession();
   if (!token() || !claims()) {
     await signIn();
     return;
   }
-  if (!currentOrg()) {
+  const hash = location.hash || "#/";
+  if (!currentOrg() || hash === "#/organisation") {
     chooseOrg();
     return;
   }
-  const hash = location.hash || "#/";
   const app = hash.match(/^#\/apps\/([^/]+)$/);
   if (app) await appView(decodeURIComponent(app[1]));
   else if (hash === "#/new") createView();
@@ -512,14 +731,20 @@ async function route() {
 }
 
 document.getElementById("org").addEventListener("change", (ev) => {
-  sessionStorage.setItem(ORG_KEY, ev.target.value);
+  openOrg(ev.target.value);
   quiet();
   location.hash = "#/";
   route();
 });
 document.getElementById("sign-out").addEventListener("click", signOut);
+document.getElementById("switch-org").addEventListener("click", () => {
+  quiet();
+  location.hash = "#/organisation";
+});
 window.addEventListener("hashchange", () => {
+  takeSignInCode();
   quiet();
   route();
 });
+takeSignInCode();
 route();

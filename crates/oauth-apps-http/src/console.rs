@@ -3,23 +3,32 @@
 //! and styles from this origin only, no inline script, no `eval`, no framing, requests to
 //! this origin only. The token a user signs in with stays in the tab's sessionStorage and
 //! travels only in the `Authorization` header of the API calls.
+//!
+//! In development mode the server prints a sign-in link at start whose fragment carries a
+//! one-time code ([`DevSignIn`]); the page trades the code for the development token.
 
-use actix_web::http::header;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
+use crate::problem::{Problem, Surface};
 use crate::state::AppState;
 
 const PAGE: &str = include_str!("../console/index.html");
 const SCRIPT: &str = include_str!("../console/console.js");
 const STYLE: &str = include_str!("../console/console.css");
+const ICON: &[u8] = include_bytes!("../console/favicon.ico");
 
 /// The console's Content-Security-Policy.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
 
-fn asset(content_type: &str, body: &'static str) -> HttpResponse {
+fn asset(content_type: &str, body: &'static [u8]) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
@@ -32,17 +41,72 @@ fn asset(content_type: &str, body: &'static str) -> HttpResponse {
 
 /// `GET /console`: the page.
 pub async fn page() -> HttpResponse {
-    asset("text/html; charset=utf-8", PAGE)
+    asset("text/html; charset=utf-8", PAGE.as_bytes())
 }
 
 /// `GET /console/console.js`.
 pub async fn script() -> HttpResponse {
-    asset("text/javascript; charset=utf-8", SCRIPT)
+    asset("text/javascript; charset=utf-8", SCRIPT.as_bytes())
 }
 
 /// `GET /console/console.css`.
 pub async fn style() -> HttpResponse {
-    asset("text/css; charset=utf-8", STYLE)
+    asset("text/css; charset=utf-8", STYLE.as_bytes())
+}
+
+/// `GET /favicon.ico`: the console's icon (a 32×32 PNG in an ICO file).
+pub async fn icon() -> HttpResponse {
+    asset("image/x-icon", ICON)
+}
+
+/// The console's one-click development sign-in: the development token, given once to the
+/// browser that presents the code the server printed at start (in the fragment of the
+/// sign-in link, so that it is never in a request line, a proxy's log or a `Referer`).
+///
+/// Single use: a second presentation of the right code is refused, so a link left in a
+/// terminal's scroll-back or a browser's history signs no one else in; the browser that
+/// used it keeps its token in the tab's sessionStorage.
+pub struct DevSignIn {
+    token: String,
+    code: [u8; 32],
+    used: AtomicBool,
+}
+
+/// Why a code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// It is not the code this server printed.
+    Wrong,
+    /// It is, and it was used already.
+    Used,
+}
+
+impl DevSignIn {
+    /// The sign-in that gives `token` for `code`.
+    #[must_use]
+    pub fn new(token: String, code: &str) -> Self {
+        Self {
+            token,
+            code: Sha256::digest(code.as_bytes()).into(),
+            used: AtomicBool::new(false),
+        }
+    }
+
+    /// The token for `offered` when it is the code, the first time only. The code is
+    /// compared in constant time (as SHA-256 digests, so its length does not show either).
+    ///
+    /// # Errors
+    /// [`Refusal`] saying why not.
+    pub fn redeem(&self, offered: &str) -> Result<&str, Refusal> {
+        let digest: [u8; 32] = Sha256::digest(offered.as_bytes()).into();
+        if !bool::from(digest.ct_eq(&self.code)) {
+            return Err(Refusal::Wrong);
+        }
+        self.used
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .map(|_| self.token.as_str())
+            .map_err(|_| Refusal::Used)
+    }
 }
 
 #[derive(Serialize)]
@@ -50,42 +114,58 @@ struct DevToken<'a> {
     token: &'a str,
 }
 
-/// Whether `req` comes from a browser on this machine: a loopback peer, a loopback host
-/// name, and no sign of a proxy in between (a reverse proxy on the same machine would
-/// otherwise make every client look local).
-fn is_local(req: &HttpRequest) -> bool {
-    let peer = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(|h| {
-            h.rsplit_once(':')
-                .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-                .map_or(h, |(name, _)| name)
-        })
-        .is_some_and(|name| matches!(name, "localhost" | "127.0.0.1" | "[::1]"));
-    let proxied = [
-        "forwarded",
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-real-ip",
-    ]
-    .iter()
-    .any(|name| req.headers().contains_key(*name));
-    peer && host && !proxied
+#[derive(Deserialize)]
+struct Offered {
+    code: String,
 }
 
-/// `GET /console/dev-token`: the development token, for the one-click sign-in. Only in
-/// development mode (the server made its own signing key) on a loopback bind, and only to
-/// a browser on this machine (see [`is_local`]); 404 otherwise.
-pub async fn dev_token(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let local = is_local(&req);
-    match state.console_dev_token.as_deref() {
-        Some(token) if local => HttpResponse::Ok()
+fn forbidden(detail: &str) -> HttpResponse {
+    <crate::apps_api::AppsApi as Surface>::respond(&Problem::new(StatusCode::FORBIDDEN, detail))
+}
+
+/// `POST /console/dev-token` with `{"code": "..."}` (JSON): the development token, for the
+/// one-click sign-in, to the first request that presents the code printed at start (see
+/// [`DevSignIn`]); 403 without it, whoever asks (a loopback peer and `Host` prove nothing:
+/// a reverse proxy on the same machine has both). 404 outside development mode on a
+/// loopback bind.
+pub async fn dev_token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(sign_in) = state.console_dev_token.as_deref() else {
+        return HttpResponse::NotFound().finish();
+    };
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    let offered = serde_json::from_slice::<Offered>(&body)
+        .ok()
+        .filter(|_| json);
+    let Some(offered) = offered else {
+        return forbidden(
+            "The development sign-in needs the code of the link the server printed at start, \
+             sent as JSON: {\"code\": \"...\"}.",
+        );
+    };
+    match sign_in.redeem(&offered.code) {
+        Ok(token) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(DevToken { token }),
-        _ => HttpResponse::NotFound().finish(),
+        Err(Refusal::Wrong) => forbidden(
+            "This is not the sign-in code this server printed at start: open the link it \
+             printed, or paste the development token.",
+        ),
+        Err(Refusal::Used) => forbidden(
+            "This sign-in link was already used: it signs in once. Paste the development \
+             token the server printed at start, or restart the server for a new link.",
+        ),
     }
 }
 
@@ -95,5 +175,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/").route(crate::get_or_head().to(page)))
         .service(web::resource("/console/console.js").route(crate::get_or_head().to(script)))
         .service(web::resource("/console/console.css").route(crate::get_or_head().to(style)))
-        .service(web::resource("/console/dev-token").route(web::get().to(dev_token)));
+        .service(web::resource("/favicon.ico").route(crate::get_or_head().to(icon)))
+        .service(web::resource("/console/dev-token").route(web::post().to(dev_token)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_signs_in_once_and_nothing_else_does() {
+        let sign_in = DevSignIn::new("the-token".into(), "c0de");
+        assert_eq!(sign_in.redeem("c0dE"), Err(Refusal::Wrong));
+        assert_eq!(sign_in.redeem("c0d"), Err(Refusal::Wrong));
+        assert_eq!(sign_in.redeem(""), Err(Refusal::Wrong));
+        assert_eq!(sign_in.redeem("c0de"), Ok("the-token"));
+        assert_eq!(sign_in.redeem("c0de"), Err(Refusal::Used));
+        assert_eq!(sign_in.redeem("other"), Err(Refusal::Wrong));
+    }
 }

@@ -36,9 +36,9 @@ pub struct AppState {
     pub secrets: Arc<SecretLifecycleService>,
     /// The keys secret scanning reports are signed with; `None`: reports are refused.
     pub scanning: Option<Arc<dyn ReportSignatures>>,
-    /// The development token the console offers for a one-click sign-in: only in
-    /// development mode on a loopback bind.
-    pub console_dev_token: Option<String>,
+    /// The development token the console gives for the code of the sign-in link printed
+    /// at start: only in development mode on a loopback bind.
+    pub console_dev_token: Option<Arc<crate::console::DevSignIn>>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

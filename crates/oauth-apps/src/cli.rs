@@ -286,6 +286,9 @@ enum Show {
     Webhook,
     Deliveries,
     Nothing,
+    /// The resource at this path as it now is, read after the write (whose answer says
+    /// only that it was done), as [`Show::App`].
+    StateOf(String),
 }
 
 /// Writes `text` to standard output.
@@ -399,7 +402,11 @@ impl AppsCommand {
                     Show::App,
                 )
             }
-            Self::Disable { client_id } => (Call::new(Method::DELETE, app(client_id)), Show::App),
+            // The server answers `{success: true}`: print the state it left.
+            Self::Disable { client_id } => (
+                Call::new(Method::DELETE, app(client_id)),
+                Show::StateOf(app(client_id)),
+            ),
             Self::Enable { client_id } => (
                 Call::new(Method::POST, format!("{}/enable", app(client_id))),
                 Show::App,
@@ -600,7 +607,7 @@ fn render(show: &Show, answer: &Value, etag: Option<&str>) -> String {
                 .collect();
             table(&["AT", "TYPE", "STATUS", "ATTEMPTS", "LAST"], &rows)
         }
-        Show::Nothing => String::new(),
+        Show::Nothing | Show::StateOf(_) => String::new(),
         Show::Events => {
             let rows: Vec<Vec<String>> = items(answer)
                 .map(|e| {
@@ -648,6 +655,13 @@ pub async fn run_webhooks(args: WebhooksArgs) -> Exit {
     send(&args.connection, call, &show).await
 }
 
+/// An answer: its status, its ETag and its JSON body (`null` when it has none).
+struct Answer {
+    status: reqwest::StatusCode,
+    etag: Option<String>,
+    body: Value,
+}
+
 /// Makes `call` with `args`' connection and prints the answer as `show` says.
 async fn send(args: &Connection, call: Call, show: &Show) -> Exit {
     let Some(token) = args.token.as_deref().filter(|t| !t.is_empty()) else {
@@ -680,6 +694,37 @@ async fn send(args: &Connection, call: Call, show: &Show) -> Exit {
             return Exit::Unreachable;
         }
     };
+    let answer = match exchange(&client, base, token, call).await {
+        Ok(answer) => answer,
+        Err(exit) => return exit,
+    };
+    if !answer.status.is_success() {
+        return refused(args, &answer);
+    }
+    if let Show::StateOf(path) = show {
+        // The write is done; what is printed is the resource as it now is.
+        let state = Call::new(reqwest::Method::GET, path.clone());
+        return match exchange(&client, base, token, state).await {
+            Ok(state) if state.status.is_success() => print(args, &Show::App, &state),
+            Ok(state) => {
+                err("note: done, but reading the result back was refused:\n");
+                err(&problem(state.status.as_u16(), &state.body));
+                Exit::Ok
+            }
+            Err(_) => Exit::Ok,
+        };
+    }
+    print(args, show, &answer)
+}
+
+/// One request and its answer; `Err` with [`Exit::Unreachable`] (printed) when there is
+/// no answer.
+async fn exchange(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    call: Call,
+) -> Result<Answer, Exit> {
     let mut request = client
         .request(call.method, format!("{base}{}", call.path))
         .bearer_auth(token);
@@ -691,38 +736,42 @@ async fn send(args: &Connection, call: Call, show: &Show) -> Exit {
             .header("Content-Type", "application/json")
             .body(body.to_string());
     }
-    let response = match request.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            err(&format!("error: {base} could not be reached: {e}\n"));
-            return Exit::Unreachable;
-        }
-    };
+    let response = request.send().await.map_err(|e| {
+        err(&format!("error: {base} could not be reached: {e}\n"));
+        Exit::Unreachable
+    })?;
     let status = response.status();
     let etag = response
         .headers()
         .get("etag")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bytes = match response.bytes().await {
-        Ok(b) => b,
-        Err(e) => {
-            err(&format!("error: the answer was cut short: {e}\n"));
-            return Exit::Unreachable;
-        }
-    };
-    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    if !status.is_success() {
-        if args.json {
-            out(&format!("{answer}\n"));
-        }
-        err(&problem(status.as_u16(), &answer));
-        return Exit::Refused;
-    }
+    let bytes = response.bytes().await.map_err(|e| {
+        err(&format!("error: the answer was cut short: {e}\n"));
+        Exit::Unreachable
+    })?;
+    Ok(Answer {
+        status,
+        etag,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    })
+}
+
+/// Prints a refusal: the problem on standard error (and its JSON with `--json`).
+fn refused(args: &Connection, answer: &Answer) -> Exit {
     if args.json {
-        out(&format!("{answer:#}\n"));
+        out(&format!("{}\n", answer.body));
+    }
+    err(&problem(answer.status.as_u16(), &answer.body));
+    Exit::Refused
+}
+
+/// Prints a success as `show` says (its JSON with `--json`).
+fn print(args: &Connection, show: &Show, answer: &Answer) -> Exit {
+    if args.json {
+        out(&format!("{:#}\n", answer.body));
     } else {
-        out(&render(show, &answer, etag.as_deref()));
+        out(&render(show, &answer.body, answer.etag.as_deref()));
     }
     Exit::Ok
 }

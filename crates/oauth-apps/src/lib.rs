@@ -141,6 +141,31 @@ pub fn dev_key(sqlite_path: &Path) -> Result<Vec<u8>, StartError> {
     read_or_create_key(&dev_key_path(sqlite_path)).map(String::into_bytes)
 }
 
+/// Reads the development key that a server made beside the SQLite database at
+/// `sqlite_path`, never making one (a key made here would sign tokens that no running
+/// server accepts); with the key file's path, made absolute.
+///
+/// # Errors
+/// [`StartError::Keys`] when there is none, saying where it was looked for and where a
+/// server keeps it, or when it cannot be read.
+pub fn existing_dev_key(sqlite_path: &Path) -> Result<(Vec<u8>, PathBuf), StartError> {
+    let path = dev_key_path(sqlite_path);
+    let path = std::path::absolute(&path).unwrap_or(path);
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => Ok((key.trim().as_bytes().to_vec(), path)),
+        Ok(_) => Err(StartError::Keys(format!("{} is empty", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StartError::Keys(format!(
+            "no development key at {}; this command never makes one. A server in \
+             development mode makes its key beside its database when it starts, and prints \
+             where: run this command with that server's DATABASE_URL (a relative sqlite:// \
+             path is read from the folder you are in), or with OAUTH_APPS_JWT_HS256_SECRET \
+             set as the server has it",
+            path.display()
+        ))),
+        Err(e) => Err(StartError::Keys(format!("{}: {e}", path.display()))),
+    }
+}
+
 /// The development data key kept beside the SQLite database.
 #[must_use]
 pub fn dev_data_key_path(sqlite_path: &Path) -> PathBuf {
@@ -590,6 +615,34 @@ pub struct Application {
     server: Server,
     /// With SQLite and no configured key: a platform-admin token for the generated key.
     pub dev_token: Option<String>,
+    /// Where a browser finds the console: under `OAUTH_APPS_PUBLIC_URL` when it is set,
+    /// else at the bound address.
+    pub console_url: String,
+    /// In development mode on a loopback bind: the console's sign-in link, its one-time
+    /// code in the fragment (`http://127.0.0.1:8080/console#code=...`), for the terminal
+    /// only (never logged).
+    pub console_sign_in_url: Option<String>,
+}
+
+/// A console sign-in code: 32 bytes of the operating system's CSPRNG, in hex.
+fn sign_in_code() -> Result<String, StartError> {
+    let mut bytes = [0u8; 32];
+    OsRandom
+        .fill(&mut bytes)
+        .map_err(|e| StartError::Keys(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The console at the bound address `bind` on `port`, for a browser on this machine (an
+/// unspecified address, `0.0.0.0` or `::`, is reached through loopback).
+fn local_console_url(bind: &str, port: u16) -> String {
+    let host = match bind.parse::<std::net::SocketAddr>().map(|a| a.ip()) {
+        Ok(std::net::IpAddr::V6(ip)) if ip.is_unspecified() => "[::1]".to_owned(),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        Ok(ip) if !ip.is_unspecified() => ip.to_string(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    format!("http://{host}:{port}/console")
 }
 
 impl Application {
@@ -612,12 +665,22 @@ impl Application {
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
         let (mut state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
-        // The console's one-click sign-in: development mode on a loopback bind only.
+        // The console's one-click sign-in: development mode on a loopback bind only, with
+        // the code of the link printed at start.
         let loopback = config
             .bind
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.ip().is_loopback());
-        state.console_dev_token = dev_token.clone().filter(|_| loopback);
+        let sign_in_code = match dev_token.clone().filter(|_| loopback) {
+            Some(token) => {
+                let code = sign_in_code()?;
+                state.console_dev_token = Some(Arc::new(oauth_apps_http::console::DevSignIn::new(
+                    token, &code,
+                )));
+                Some(code)
+            }
+            None => None,
+        };
         start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
         start_idempotency_purge(Arc::clone(&state.idempotency));
         start_expiry_warnings(Arc::clone(&state.secrets), config.secret_expiry_check);
@@ -643,10 +706,16 @@ impl Application {
         }
         let server = oauth_apps_http::serve(state, listener, server_config)
             .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let local = local_console_url(&config.bind, port);
         Ok(Self {
             port,
             server,
             dev_token,
+            console_url: config
+                .public_url
+                .as_ref()
+                .map_or_else(|| local.clone(), |url| format!("{url}/console")),
+            console_sign_in_url: sign_in_code.map(|code| format!("{local}#code={code}")),
         })
     }
 

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use oauth_apps::config::{Config, Database};
-use oauth_apps::{Application, dev_key, migrate, telemetry, transfer};
+use oauth_apps::{
+    Application, StartError, dev_key_path, existing_dev_key, migrate, telemetry, transfer,
+};
 use oauth_apps_domain::{OrgId, OrgRole, PlatformRole};
 use oauth_apps_http::auth::{Claims, mint_hs256};
 
@@ -59,6 +61,31 @@ enum Command {
     },
 }
 
+/// `cmd` with each subcommand's usage line fixed to the one its help shows. In an error,
+/// clap otherwise writes every option the command line (or the environment) gave beside
+/// the required ones, as if `--server` and `--token` were required.
+fn plain_usage(cmd: clap::Command, built: &clap::Command) -> clap::Command {
+    built.get_subcommands().fold(cmd, |cmd, sub| {
+        if cmd.find_subcommand(sub.get_name()).is_none() {
+            return cmd; // `help`, which clap adds when it builds
+        }
+        let usage = sub.clone().render_usage().to_string();
+        let usage = usage.strip_prefix("Usage: ").unwrap_or(&usage).to_owned();
+        cmd.mut_subcommand(sub.get_name(), |c| {
+            plain_usage(c.override_usage(usage), sub)
+        })
+    })
+}
+
+/// The command line, parsed; a usage error ends the process (exit code 2).
+fn parse() -> Cli {
+    let mut built = Cli::command();
+    built.build();
+    let mut cmd = plain_usage(Cli::command(), &built);
+    let matches = cmd.clone().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+}
+
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     #[allow(clippy::print_stderr)]
     {
@@ -82,13 +109,35 @@ fn token(
     roles: Vec<String>,
     ttl: u64,
 ) -> ExitCode {
-    let secret = match (&config.jwt.hs256_secret, &config.database) {
-        (Some(secret), _) => secret.clone(),
-        (None, Database::Sqlite(path)) => match dev_key(path) {
-            Ok(secret) => secret,
+    // Never a key of its own: a token signed with a key made here would be refused by the
+    // running server, which signs with the one beside its database.
+    let secret = match (
+        &config.jwt.hs256_secret,
+        &config.jwt.jwks_file,
+        &config.database,
+    ) {
+        (Some(secret), _, _) => secret.clone(),
+        (None, Some(_), _) => {
+            return fail(
+                "the server verifies tokens with the keys of OAUTH_APPS_JWKS_FILE, and this \
+                 command signs with OAUTH_APPS_JWT_HS256_SECRET only: set it as the server has \
+                 it, or ask the identity provider for a token",
+            );
+        }
+        (None, None, Database::Sqlite(path)) => match existing_dev_key(path) {
+            Ok((secret, file)) => {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!(
+                        "oauth-apps: signed with the development key {}",
+                        file.display()
+                    );
+                }
+                secret
+            }
             Err(e) => return fail(e),
         },
-        (None, Database::Postgres(_)) => {
+        (None, None, Database::Postgres(_)) => {
             return fail("set OAUTH_APPS_JWT_HS256_SECRET to mint tokens");
         }
     };
@@ -147,17 +196,36 @@ fn token(
 async fn serve(config: Config) -> ExitCode {
     let app = match Application::build(&config).await {
         Ok(app) => app,
+        Err(StartError::Bind(address, e)) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            return fail(format!(
+                "cannot listen on {address}: another program uses it; set OAUTH_APPS_BIND to \
+                 another address, e.g. OAUTH_APPS_BIND=127.0.0.1:8081"
+            ));
+        }
         Err(e) => return fail(e),
     };
-    tracing::info!(port = app.port(), bind = %config.bind, "serving");
-    if let Some(token) = &app.dev_token {
-        // Development mode only (SQLite, no key configured): shown once on the terminal.
+    tracing::info!(port = app.port(), bind = %config.bind, console = %app.console_url, "serving");
+    if let (Some(token), Database::Sqlite(path)) = (&app.dev_token, &config.database) {
+        // Development mode only (SQLite, no key configured): shown on the terminal, never
+        // through the logs.
+        let key = dev_key_path(path);
+        let key = std::path::absolute(&key).unwrap_or(key);
         #[allow(clippy::print_stderr)]
         {
             eprintln!(
-                "\nDevelopment mode: a signing key was created beside the database.\n\
-                 A platform-admin token, valid for 24 hours:\n\n{token}\n"
+                "\nDevelopment mode: tokens are signed with the key in {}\n\
+                 (made beside the database; `oauth-apps token` signs with it too).\n\
+                 A platform-admin token, valid for 24 hours:\n\n{token}\n\n\
+                 Console: {}",
+                key.display(),
+                app.console_url
             );
+            match &app.console_sign_in_url {
+                Some(link) => eprintln!(
+                    "Sign in to the console with this link (it works once):\n\n    {link}\n"
+                ),
+                None => eprintln!(),
+            }
         }
     }
     match app.run_until_stopped().await {
@@ -167,7 +235,7 @@ async fn serve(config: Config) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     // A client: no server configuration, no logs.
     let cli = match cli.command {
         Some(Command::Apps(args)) => {

@@ -7,6 +7,7 @@
 
 mod processes;
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -208,8 +209,19 @@ async fn every_command_with_its_exit_code() {
     );
     assert!(!authenticates(base, &client_id, &secret).await);
 
-    // Disable, enable, and the audit trail says so.
-    assert_eq!(code(&cli(base, admin, &["disable", &client_id])), 0);
+    // Disable, enable, and the audit trail says so. Disable prints the state it left (the
+    // server answers it with `{success: true}` only).
+    let o = cli(base, admin, &["disable", &client_id]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(labelled(&stdout(&o), "Disabled"), "true", "{}", stdout(&o));
+    assert_eq!(labelled(&stdout(&o), "Client id"), client_id);
+    assert_eq!(labelled(&stdout(&o), "Name"), "Billing v2");
+    assert!(labelled(&stdout(&o), "Version (ETag)").starts_with('"'));
+    let o = cli(base, admin, &["--json", "disable", &client_id]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let state: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(state["clientId"], client_id.as_str());
+    assert_eq!(state["disabled"], true);
     assert!(!authenticates(base, &client_id, &new_secret).await);
     assert_eq!(code(&cli(base, admin, &["enable", &client_id])), 0);
     assert!(authenticates(base, &client_id, &new_secret).await);
@@ -287,5 +299,114 @@ async fn every_command_with_its_exit_code() {
         &["get", "00000000-0000-4000-8000-000000000000"],
     );
     assert_eq!(code(&o), 1);
+    drop(server);
+}
+
+#[test]
+fn the_usage_line_shows_the_connection_options_as_options() {
+    // With the token in the environment and a server named, a usage error's line still
+    // reads as the help's: the options given are not turned into required arguments.
+    let o = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
+        .args(["apps", "list", "--server", "http://127.0.0.1:9"])
+        .env("OAUTH_APPS_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    let text = stderr(&o);
+    assert!(
+        text.contains("Usage: oauth-apps apps list [OPTIONS] --org <ORG>"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--token <TOKEN>") && !text.contains("--server <SERVER>"),
+        "{text}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
+        .args(["webhooks", "--json", "deliveries"])
+        .env("OAUTH_APPS_SERVER", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("Usage: oauth-apps webhooks deliveries [OPTIONS] <ID>"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Runs `oauth-apps token ARGS` in `dir` with `env` and no key configured otherwise.
+fn mint(dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-apps"));
+    command
+        .args(["token", "--sub", "alice", "--org", "acme=admin"])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("OAUTH_APPS_JWT_HS256_SECRET")
+        .env_remove("OAUTH_APPS_JWKS_FILE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+#[actix_web::test]
+async fn token_never_makes_a_key_and_names_the_one_it_signs_with() {
+    let elsewhere = TempDir::new();
+    let absolute = |p: &Path| std::path::absolute(p).unwrap().display().to_string();
+    // In a folder with no server: no key is made, and the message says where it looked
+    // and where the server keeps its key.
+    let o = mint(elsewhere.path(), &[]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).is_empty(), "no token: {}", stdout(&o));
+    let looked = absolute(&elsewhere.path().join("data/dev-jwt-secret"));
+    assert!(stderr(&o).contains(&looked), "{}", stderr(&o));
+    assert!(stderr(&o).contains("beside its database"), "{}", stderr(&o));
+    assert!(!elsewhere.path().join("data").exists(), "nothing was made");
+    // A server verifying with a JWKS file: an HS256 token would be refused; no key made.
+    let o = mint(
+        elsewhere.path(),
+        &[("OAUTH_APPS_JWKS_FILE", "/nowhere/jwks.json")],
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("OAUTH_APPS_JWKS_FILE"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!elsewhere.path().join("data").exists(), "nothing was made");
+
+    // Where the development server runs: its key, named, and a token it accepts.
+    let home = TempDir::new();
+    let (server, _log) = Server::start_development(home.path(), &[]);
+    let client = Client::builder().timeout(Duration::from_secs(10)).finish();
+    wait_ready(&client, &server.base, Duration::from_secs(30)).await;
+    let key = absolute(&home.path().join("data/dev-jwt-secret"));
+    for (folder, env) in [
+        (home.path(), Vec::new()),
+        (
+            elsewhere.path(),
+            vec![(
+                "DATABASE_URL",
+                format!("sqlite://{}/data/oauth-apps.db", home.path().display()),
+            )],
+        ),
+    ] {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let o = mint(folder, &env);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(stderr(&o).contains(&key), "names its key: {}", stderr(&o));
+        let token = stdout(&o).trim().to_owned();
+        let res = client
+            .get(format!(
+                "{}/api/oauth-applications?ownerOrgId=acme",
+                server.base
+            ))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "the server accepts it");
+    }
+    assert!(!elsewhere.path().join("data").exists(), "nothing was made");
     drop(server);
 }

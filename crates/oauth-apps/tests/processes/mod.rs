@@ -3,8 +3,11 @@
 // Each test binary that includes this module uses a part of it.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use awc::Client;
@@ -36,6 +39,33 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// What a process wrote, as it writes it.
+#[derive(Clone, Default)]
+pub struct Collected(Arc<Mutex<String>>);
+
+impl Collected {
+    /// Everything so far.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Waits (at most 30 s) until the text holds `needle`; then everything so far.
+    pub fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never printed {needle:?}:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 impl Server {
     /// Starts the binary on `database_url` with fast hashing, one worker and no rate
     /// limits; `env` adds or overrides settings.
@@ -62,6 +92,48 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
             port,
         }
+    }
+
+    /// Starts the binary in development mode (SQLite at `dir/data/oauth-apps.db`, no
+    /// signing key configured) with `dir` as its working folder, as `cargo run` starts it;
+    /// its standard error (the start-up message, then the log lines) is collected in
+    /// `stderr`.
+    pub fn start_development(dir: &Path, env: &[(&str, &str)]) -> (Self, Collected) {
+        let port = free_port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-apps"));
+        command
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env_remove("OAUTH_APPS_JWT_HS256_SECRET")
+            .env_remove("OAUTH_APPS_JWKS_FILE")
+            .env("OAUTH_APPS_BIND", format!("127.0.0.1:{port}"))
+            .env("OAUTH_APPS_ARGON2_MEMORY_KIB", "64")
+            .env("OAUTH_APPS_ARGON2_ITERATIONS", "1")
+            .env("OAUTH_APPS_WORKERS", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let collected = Collected::default();
+        let sink = collected.clone();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut text = sink.0.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        (server, collected)
     }
 
     /// SIGKILL: no drain, no goodbye.
