@@ -308,6 +308,37 @@ mod idempotency_e2e {
     }
 }
 
+mod idempotency_replays {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::idempotency::a_replay_needs_the_right_the_request_needed(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::idempotency::a_replay_needs_the_right_the_request_needed(
+            crate::harness::spawn_with(
+                crate::harness::Db::Postgres,
+                &[("OAUTH_APPS_DATA_KEY", crate::webhooks::DATA_KEY)],
+            )
+            .await,
+        )
+        .await;
+    }
+
+    /// PostgreSQL only: SQLite always has a data key (made beside the database).
+    #[actix_web::test]
+    async fn without_a_data_key_on_postgres() {
+        crate::idempotency::without_a_data_key_the_header_is_503_before_anything_is_written(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
 mod webhooks_e2e {
     #[actix_web::test]
     async fn on_sqlite() {
