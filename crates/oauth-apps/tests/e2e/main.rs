@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cases;
+mod change_events;
 mod credentials;
 mod dynamic;
 mod feed;
@@ -351,6 +352,22 @@ mod webhooks_e2e {
     #[actix_web::test]
     async fn on_postgres() {
         crate::webhooks::a_standard_webhooks_receiver_verifies_every_delivery(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
+
+mod change_events_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::change_events::every_surface_tells_a_change_the_same_way(crate::harness::Db::Sqlite)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::change_events::every_surface_tells_a_change_the_same_way(
             crate::harness::Db::Postgres,
         )
         .await;
