@@ -18,13 +18,13 @@
 //! not be kept, a store that fails to keep it, a client that went away mid-request) is
 //! released, so the retry runs again instead of meeting 409.
 
+use std::sync::Arc;
+
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use std::sync::Arc;
-
 use actix_web::{HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
 use oauth_apps_domain::policy::Denial;
@@ -94,8 +94,9 @@ impl Claimed {
 
     /// Forgets the key: a retry runs again.
     async fn release(mut self) {
+        let released = self.service.release(&self.principal, &self.key).await;
         self.settled = true;
-        if let Err(e) = self.service.release(&self.principal, &self.key).await {
+        if let Err(e) = released {
             // Its lock runs out instead (IDEMPOTENCY_LOCK_SECONDS).
             tracing::warn!(error = %e, "an idempotency key could not be released");
         }
@@ -310,6 +311,7 @@ fn answer_begun(req: ServiceRequest, begun: Begun) -> ServiceResponse<BoxBody> {
                  use a new key for a new request",
             ),
         ),
+        // `Run` is the caller's to run; it never comes here.
         Begun::InFlight | Begun::Run => problem_answer(
             req,
             &header_problem(

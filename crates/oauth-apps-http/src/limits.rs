@@ -6,8 +6,9 @@
 //! A limiter tracks at most [`MAX_KEYS`] callers, in two generations: when the current
 //! one holds half of them, it becomes the previous one and the previous one is dropped.
 //! A caller seen again moves to the current generation with its bucket, so only callers
-//! idle for a whole generation are forgotten (and start again with a full bucket). Each
-//! check is a constant amount of work, however many callers there are.
+//! idle for a whole generation are forgotten (and start again with a full bucket). Under
+//! the lock each check does a constant amount of work, however many callers there are (a
+//! retired generation is freed after the lock is released).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
