@@ -45,6 +45,42 @@ fn webhook_type(action: &str) -> String {
     }
 }
 
+/// Registers an application on the v1 surface, then changes its status there (alone, and
+/// with other fields) and on the flat surface; its client id.
+async fn change_the_status_on_both_surfaces(app: &TestApp) -> String {
+    let made = app
+        .json(
+            "POST",
+            "/api/v1/organizations/acme/oauth-applications",
+            &admin(),
+            &json!({"name": "Told once", "redirect_uris": ["https://told.example/cb"]}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.raw);
+    let id = made.body["data"]["id"].as_i64().unwrap();
+    let client_id = made.body["data"]["client_id"].as_str().unwrap().to_owned();
+    let v1 = format!("/api/v1/organizations/acme/oauth-applications/{id}");
+    let flat = format!("/api/oauth-applications/{client_id}");
+    let patch = |body: Value| {
+        let v1 = &v1;
+        async move {
+            let answer = app.json("PATCH", v1, &admin(), &body).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.raw);
+        }
+    };
+    patch(json!({"status": "revoked"})).await;
+    patch(json!({"status": "active", "name": "Told twice",
+                 "redirect_uris": ["https://told.example/cb2"]}))
+    .await;
+    let disabled = app.call("DELETE", &flat, Some(&admin()), &[], None).await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.raw);
+    let enabled = app.post(&format!("{flat}/enable"), &admin()).await;
+    assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.raw);
+    let revoked = app.call("DELETE", &v1, Some(&admin()), &[], None).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.raw);
+    client_id
+}
+
 pub async fn every_surface_tells_a_change_the_same_way(db: Db) {
     let dir = TempDir::new();
     let ca = TestCa::new("change events e2e");
@@ -72,37 +108,7 @@ pub async fn every_surface_tells_a_change_the_same_way(db: Db) {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
     receiver.use_secret(created.body["secret"].as_str().unwrap());
 
-    // Registered on the v1 surface; its status changed there and on the flat surface.
-    let made = app
-        .json(
-            "POST",
-            "/api/v1/organizations/acme/oauth-applications",
-            &admin(),
-            &json!({"name": "Told once", "redirect_uris": ["https://told.example/cb"]}),
-        )
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.raw);
-    let id = made.body["data"]["id"].as_i64().unwrap();
-    let client_id = made.body["data"]["client_id"].as_str().unwrap().to_owned();
-    let v1 = format!("/api/v1/organizations/acme/oauth-applications/{id}");
-    let flat = format!("/api/oauth-applications/{client_id}");
-    let patch = |body: Value| {
-        let (app, v1) = (&app, &v1);
-        async move {
-            let answer = app.json("PATCH", v1, &admin(), &body).await;
-            assert_eq!(answer.status, StatusCode::OK, "{}", answer.raw);
-        }
-    };
-    patch(json!({"status": "revoked"})).await;
-    patch(json!({"status": "active", "name": "Told twice",
-                 "redirect_uris": ["https://told.example/cb2"]}))
-    .await;
-    let disabled = app.call("DELETE", &flat, Some(&admin()), &[], None).await;
-    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.raw);
-    let enabled = app.post(&format!("{flat}/enable"), &admin()).await;
-    assert_eq!(enabled.status, StatusCode::OK, "{}", enabled.raw);
-    let revoked = app.call("DELETE", &v1, Some(&admin()), &[], None).await;
-    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.raw);
+    let client_id = change_the_status_on_both_surfaces(&app).await;
 
     let expected: [(&str, &[&str]); 7] = [
         ("created", &[]),
@@ -122,7 +128,12 @@ pub async fn every_surface_tells_a_change_the_same_way(db: Db) {
         "the library verified every delivery: {delivered:?}"
     );
 
-    let trail = app.get(&format!("{flat}/events?limit=100"), &admin()).await;
+    let trail = app
+        .get(
+            &format!("/api/oauth-applications/{client_id}/events?limit=100"),
+            &admin(),
+        )
+        .await;
     assert_eq!(trail.status, StatusCode::OK, "{}", trail.raw);
     let trail = trail.body["items"].as_array().unwrap().clone();
     assert_eq!(trail.len(), expected.len(), "{trail:?}");
