@@ -254,13 +254,13 @@ impl ApplicationRepository for CachedRepository {
         self.inner.list_events(app, before, limit).await
     }
 
-    async fn update(
+    async fn update_recording(
         &self,
         app: &OAuthApplication,
         expected: Version,
-        event: &AuditEvent,
+        events: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
-        let result = self.inner.update(app, expected, event).await;
+        let result = self.inner.update_recording(app, expected, events).await;
         // Evict whatever happened: a conflict means the cached copy is stale too.
         self.shared.evict(app.client_id());
         result
@@ -353,13 +353,13 @@ mod tests {
             self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.list_events(app, before, limit).await
         }
-        async fn update(
+        async fn update_recording(
             &self,
             a: &OAuthApplication,
             v: Version,
-            e: &AuditEvent,
+            e: &[AuditEvent],
         ) -> Result<(), RepositoryError> {
-            self.inner.update(a, v, e).await
+            self.inner.update_recording(a, v, e).await
         }
         async fn record_use(
             &self,

@@ -21,8 +21,11 @@ use crate::schema::{audit_events, oauth_applications};
 use crate::store::{Database, Store};
 use crate::values::UuidValue;
 
-/// The key of the PostgreSQL advisory lock that orders the feed ("oauthapp" as bytes).
-pub const FEED_LOCK: i64 = 0x6f61_7574_6861_7070;
+/// The key of the PostgreSQL advisory lock that orders the feed ("oappfeed" as bytes):
+/// a key of its own, never the migration lock's (`oauth-apps-postgres`'s
+/// `MIGRATION_LOCK`), so that a replica migrating at start holds up no write and a write
+/// holds up no migration.
+pub const FEED_LOCK: i64 = 0x6f61_7070_6665_6564;
 
 /// On PostgreSQL, takes the feed's lock until the transaction ends (see the module
 /// documentation); nothing on SQLite, whose writes are already one at a time.

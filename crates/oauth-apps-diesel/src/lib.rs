@@ -69,6 +69,7 @@ mod values;
 mod webhooks;
 
 pub use connection::{Pool, PoolSettings, PoolUsage};
+pub use feed::FEED_LOCK;
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
 pub use values::{KeySetState, SecretState};

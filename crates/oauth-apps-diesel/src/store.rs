@@ -663,13 +663,18 @@ async fn list_events(
 }
 
 /// Replaces the stored application by `app` if its version is still `expected`, brings
-/// its secrets and key sets in line and records `event`, in one transaction.
+/// its secrets and key sets in line and records `events` in order, in one transaction.
 async fn update(
     conn: &mut AnyConnection<'_>,
     app: &OAuthApplication,
     expected: Version,
-    event: &AuditEvent,
+    events: &[AuditEvent],
 ) -> Result<(), RepositoryError> {
+    let Some(at) = events.first().map(|event| event.at) else {
+        return Err(RepositoryError::Unexpected(
+            "a change without an event to record".into(),
+        ));
+    };
     let values = ApplicationValues::from(app);
     let id = app.id().get();
     write_transaction!(conn, |conn| {
@@ -697,10 +702,12 @@ async fn update(
                 RepositoryError::NotFound
             }));
         }
-        sync_secrets(conn, app, event.at).await?;
+        sync_secrets(conn, app, at).await?;
         sync_key_sets(conn, app).await?;
         sync_registration(conn, app).await?;
-        insert_event(conn, id, None, event).await?;
+        for event in events {
+            insert_event(conn, id, None, event).await?;
+        }
         Ok(())
     })
     .map_err(RepositoryError::from)
@@ -764,13 +771,13 @@ impl<D: Database> ApplicationRepository for Store<D> {
             .await
     }
 
-    async fn update(
+    async fn update_recording(
         &self,
         app: &OAuthApplication,
         expected: Version,
-        event: &AuditEvent,
+        events: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
-        self.run(async |conn| update(conn, app, expected, event).await)
+        self.run(async |conn| update(conn, app, expected, events).await)
             .await
     }
 

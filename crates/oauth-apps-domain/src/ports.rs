@@ -322,6 +322,24 @@ pub trait ApplicationRepository: Send + Sync {
         app: &OAuthApplication,
         expected: Version,
         event: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        self.update_recording(app, expected, std::slice::from_ref(event))
+            .await
+    }
+
+    /// [`ApplicationRepository::update`], recording every one of `events` in order, each
+    /// an entry of its own in the audit trail and the change feed (with its webhook
+    /// deliveries), all in the one transaction: a change that is two things at once (a
+    /// settings change that also disables the application) is told as two events.
+    ///
+    /// # Errors
+    /// As [`ApplicationRepository::update`]; [`RepositoryError::Unexpected`] when `events`
+    /// is empty (nothing is written: every change is recorded).
+    async fn update_recording(
+        &self,
+        app: &OAuthApplication,
+        expected: Version,
+        events: &[AuditEvent],
     ) -> Result<(), RepositoryError>;
 
     /// Notes that a client proved itself with `credential` of `app` at `at`, unless storage

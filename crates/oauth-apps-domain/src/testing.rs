@@ -211,12 +211,17 @@ impl ApplicationRepository for InMemoryRepository {
         Ok(events)
     }
 
-    async fn update(
+    async fn update_recording(
         &self,
         app: &OAuthApplication,
         expected: Version,
-        event: &AuditEvent,
+        events: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
+        if events.is_empty() {
+            return Err(RepositoryError::Unexpected(
+                "a change without an event to record".into(),
+            ));
+        }
         let mut store = self.lock();
         let slot = store
             .apps
@@ -227,7 +232,9 @@ impl ApplicationRepository for InMemoryRepository {
             return Err(RepositoryError::VersionConflict);
         }
         *slot = app.clone();
-        store.events.push((app.id(), event.clone()));
+        store
+            .events
+            .extend(events.iter().map(|event| (app.id(), event.clone())));
         Ok(())
     }
 

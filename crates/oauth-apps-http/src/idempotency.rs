@@ -9,7 +9,16 @@
 //! value of visible characters is read as the same key, as widely deployed clients send
 //! it. The request's fingerprint is the SHA-256 of its method, path and query, and body.
 //! Answers of 5xx, 408 and 429 are not kept (the retry runs again); every other answer is,
-//! sealed (`IdempotencyService`).
+//! sealed (`IdempotencyService`), with the organisation the request acted on ([`acted_on`]):
+//! a kept answer is given again only to a caller who may still write there, and anyone
+//! else gets the refusal the request itself would get (404 or 403), never the answer.
+//!
+//! No claim outlives its request: without a data key nothing is claimed (503 before the
+//! request runs), and a claimed key whose answer is not kept (a failure, an answer that may
+//! not be kept, a store that fails to keep it, a client that went away mid-request) is
+//! released, so the retry runs again instead of meeting 409.
+
+use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -18,7 +27,10 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
-use oauth_apps_domain::{Begun, is_valid_idempotency_key};
+use oauth_apps_domain::policy::Denial;
+use oauth_apps_domain::{
+    Begun, IdempotencyError, IdempotencyService, OrgId, Principal, is_valid_idempotency_key,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -39,6 +51,80 @@ const KEPT_FIELDS: [&str; 5] = [
     "cache-control",
     "pragma",
 ];
+
+/// The organisation an answer acted on, set by the routes this middleware wraps on their
+/// answers ([`acted_on`]): a replay of the answer needs the right to write there.
+#[derive(Debug, Clone)]
+struct ActedOn(OrgId);
+
+/// `answer`, marked as acting on `org`: kept for an `Idempotency-Key`, it is given again
+/// only to a caller who may still write in `org`.
+#[must_use]
+pub fn acted_on(mut answer: HttpResponse, org: &OrgId) -> HttpResponse {
+    answer.extensions_mut().insert(ActedOn(org.clone()));
+    answer
+}
+
+/// A claimed key, released unless its answer is kept: when the request fails, ends with an
+/// answer that is not kept, or is dropped mid-way (the client went away), the key is
+/// forgotten, so that no claim outlives the request that made it.
+struct Claimed {
+    service: Arc<IdempotencyService>,
+    principal: Principal,
+    key: String,
+    settled: bool,
+}
+
+impl Claimed {
+    /// Keeps `answer` as the key's answer; when it cannot be kept, releases the key (the
+    /// answer still goes out; a retry runs again).
+    async fn keep(mut self, org: Option<&OrgId>, answer: &[u8]) {
+        match self
+            .service
+            .finish(&self.principal, &self.key, org, answer)
+            .await
+        {
+            Ok(()) => self.settled = true,
+            Err(e) => {
+                tracing::warn!(error = %e, "an idempotent answer could not be kept");
+                self.release().await;
+            }
+        }
+    }
+
+    /// Forgets the key: a retry runs again.
+    async fn release(mut self) {
+        let released = self.service.release(&self.principal, &self.key).await;
+        self.settled = true;
+        if let Err(e) = released {
+            // Its lock runs out instead (IDEMPOTENCY_LOCK_SECONDS).
+            tracing::warn!(error = %e, "an idempotency key could not be released");
+        }
+    }
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        let (service, principal, key) = (
+            Arc::clone(&self.service),
+            self.principal.clone(),
+            std::mem::take(&mut self.key),
+        );
+        let released = actix_web::rt::System::try_current().is_some_and(|system| {
+            system.arbiter().spawn(async move {
+                if let Err(e) = service.release(&principal, &key).await {
+                    tracing::warn!(error = %e, "an idempotency key could not be released");
+                }
+            })
+        });
+        if !released {
+            tracing::warn!("an abandoned idempotency key is kept until its lock runs out");
+        }
+    }
+}
 
 /// What is kept of an answer.
 #[derive(Serialize, Deserialize)]
@@ -182,7 +268,6 @@ pub async fn idempotent(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let scope = principal.subject().to_owned();
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -191,26 +276,33 @@ pub async fn idempotent(
     let body = body.freeze();
     let print = fingerprint(&req, &body);
     req.set_payload(Payload::from(body));
-    match state.idempotency.begin(&scope, &key, &print).await {
-        Err(e) => {
-            tracing::warn!(error = %e, "idempotency records unavailable");
-            Ok(problem_answer(
-                req,
-                &Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The service is temporarily unavailable.",
-                ),
-            ))
-        }
-        Ok(Begun::InFlight) => Ok(problem_answer(
+    let claimed = match state.idempotency.begin(&principal, &key, &print).await {
+        Ok(Begun::Run) => Claimed {
+            service: Arc::clone(&state.idempotency),
+            principal,
+            key,
+            settled: false,
+        },
+        Ok(begun) => return Ok(answer_begun(req, begun)),
+        Err(e) => return Ok(problem_answer(req, &unusable(&e))),
+    };
+    run(req, next, claimed).await
+}
+
+/// The answer to a request that does not run: its key is busy, names another request,
+/// holds an answer to give again, or the caller may no longer have it.
+fn answer_begun(req: ServiceRequest, begun: Begun) -> ServiceResponse<BoxBody> {
+    match begun {
+        Begun::Replay(bytes) => replay(req, &bytes),
+        Begun::Refused(Denial::Hidden) => problem_answer(req, &Problem::not_found()),
+        Begun::Refused(Denial::Forbidden) => problem_answer(
             req,
-            &header_problem(
-                StatusCode::CONFLICT,
-                "A request with this Idempotency-Key is still being processed.",
-                "names a request still being processed; retry when it has finished",
+            &Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden: only admins of the owner organisation may change it",
             ),
-        )),
-        Ok(Begun::Mismatch) => Ok(problem_answer(
+        ),
+        Begun::Mismatch => problem_answer(
             req,
             &header_problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -218,58 +310,150 @@ pub async fn idempotent(
                 "was used within 24 hours for a request with another method, path or body; \
                  use a new key for a new request",
             ),
-        )),
-        Ok(Begun::Replay(bytes)) => Ok(replay(req, &bytes)),
-        Ok(Begun::Run) => {
-            let res = match next.call(req).await {
-                Ok(res) => res.map_into_boxed_body(),
-                Err(e) => {
-                    let _ = state.idempotency.release(&scope, &key).await;
-                    return Err(e);
-                }
-            };
-            let status = res.status();
-            let (req, response) = res.into_parts();
-            let (head, answer) = response.into_parts();
-            let bytes = actix_web::body::to_bytes(answer).await.unwrap_or_default();
-            if is_kept(status) {
-                let stored = StoredAnswer {
-                    status: status.as_u16(),
-                    headers: KEPT_FIELDS
-                        .iter()
-                        .flat_map(|name| {
-                            head.headers().get_all(*name).filter_map(|v| {
-                                v.to_str().ok().map(|v| ((*name).to_owned(), v.to_owned()))
-                            })
-                        })
-                        .collect(),
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                };
-                let kept = match serde_json::to_vec(&stored) {
-                    Ok(encoded) => state.idempotency.finish(&scope, &key, &encoded).await,
-                    Err(e) => {
-                        tracing::error!(error = %e, "an answer could not be encoded");
-                        state.idempotency.release(&scope, &key).await
-                    }
-                };
-                if let Err(e) = kept {
-                    // The answer still goes out; a retry runs again after the lock.
-                    tracing::warn!(error = %e, "an idempotent answer could not be kept");
-                }
-            } else if let Err(e) = state.idempotency.release(&scope, &key).await {
-                tracing::warn!(error = %e, "an idempotency key could not be released");
-            }
-            Ok(ServiceResponse::new(
-                req,
-                head.set_body(BoxBody::new(bytes)),
-            ))
+        ),
+        // `Run` is the caller's to run; it never comes here.
+        Begun::InFlight | Begun::Run => problem_answer(
+            req,
+            &header_problem(
+                StatusCode::CONFLICT,
+                "A request with this Idempotency-Key is still being processed.",
+                "names a request still being processed; retry when it has finished",
+            ),
+        ),
+    }
+}
+
+/// The problem when the records cannot be used: 503 when storage or the data key is
+/// unavailable (nothing was written), 500 otherwise.
+fn unusable(e: &IdempotencyError) -> Problem {
+    match e {
+        IdempotencyError::Unavailable(_) => {
+            tracing::warn!(error = %e, "idempotency records unavailable");
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The service is temporarily unavailable.",
+            )
+        }
+        IdempotencyError::Unexpected(_) => {
+            tracing::error!(error = %e, "idempotency records failed");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An unexpected error occurred.",
+            )
         }
     }
 }
 
+/// Runs the request under `claimed` and keeps its answer, or releases the key.
+async fn run(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    claimed: Claimed,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => {
+            claimed.release().await;
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    let org = res.response().extensions().get::<ActedOn>().cloned();
+    let (req, response) = res.into_parts();
+    let (head, answer) = response.into_parts();
+    let Ok(bytes) = actix_web::body::to_bytes(answer).await else {
+        claimed.release().await;
+        tracing::error!("an answer's body could not be read");
+        return Ok(problem_answer(
+            ServiceRequest::from_request(req),
+            &Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An unexpected error occurred.",
+            ),
+        ));
+    };
+    if is_kept(status) {
+        let stored = StoredAnswer {
+            status: status.as_u16(),
+            headers: KEPT_FIELDS
+                .iter()
+                .flat_map(|name| {
+                    head.headers()
+                        .get_all(*name)
+                        .filter_map(|v| v.to_str().ok().map(|v| ((*name).to_owned(), v.to_owned())))
+                })
+                .collect(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        match serde_json::to_vec(&stored) {
+            Ok(encoded) => claimed.keep(org.as_ref().map(|o| &o.0), &encoded).await,
+            Err(e) => {
+                tracing::error!(error = %e, "an answer could not be encoded");
+                claimed.release().await;
+            }
+        }
+    } else {
+        claimed.release().await;
+    }
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use actix_web::dev::Service;
+    use actix_web::middleware::from_fn;
+    use actix_web::test as actix_test;
+    use actix_web::{App, http::header};
+    use oauth_apps_domain::SystemClock;
+    use oauth_apps_domain::testing::{FakeSealer, InMemoryIdempotency, InMemoryRepository};
+
     use super::*;
+    use crate::request::tests::{state, token};
+
+    /// A request dropped while its route runs (the client went away) leaves no claim: a
+    /// retry runs instead of meeting 409 until the lock runs out.
+    #[actix_web::test]
+    async fn a_request_dropped_mid_way_releases_its_key() {
+        let store = Arc::new(InMemoryIdempotency::new());
+        let mut state = state(Arc::new(InMemoryRepository::new()));
+        state.idempotency = Arc::new(IdempotencyService::new(
+            store.clone(),
+            Arc::new(FakeSealer),
+            Arc::new(SystemClock),
+        ));
+        let app = actix_test::init_service(
+            App::new().app_data(web::Data::new(state)).service(
+                web::resource("/hangs")
+                    .wrap(from_fn(idempotent))
+                    .route(web::post().to(std::future::pending::<HttpResponse>)),
+            ),
+        )
+        .await;
+        let request = actix_test::TestRequest::post()
+            .uri("/hangs")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", token("alice"))))
+            .insert_header((IDEMPOTENCY_KEY, "\"dropped\""))
+            .to_request();
+        let call = app.call(request);
+        assert!(
+            actix_web::rt::time::timeout(Duration::from_millis(200), call)
+                .await
+                .is_err(),
+            "the route never answers"
+        );
+        for _ in 0..50 {
+            if store.is_empty() {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(store.is_empty(), "the claim went with its request");
+    }
 
     #[test]
     fn keys_are_structured_strings_or_bare_values() {

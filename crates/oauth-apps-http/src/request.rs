@@ -265,7 +265,7 @@ pub fn etag(version: Version) -> String {
 pub struct BodyTimeout(pub std::time::Duration);
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -396,7 +396,7 @@ mod tests {
         }
     }
 
-    fn state(repository: Arc<InMemoryRepository>) -> AppState {
+    pub(crate) fn state(repository: Arc<InMemoryRepository>) -> AppState {
         let service = ApplicationService::new(
             Ports {
                 repository,
@@ -465,7 +465,7 @@ mod tests {
         }
     }
 
-    fn token(sub: &str) -> String {
+    pub(crate) fn token(sub: &str) -> String {
         mint_hs256(
             SECRET,
             &Claims {

@@ -72,8 +72,9 @@ pub enum PgSetupError {
     Migration(String),
 }
 
-/// The advisory lock key held while migrating ("oauthapp" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6f61_7574_6861_7070;
+/// The advisory lock key held while migrating ("oauthapp" in ASCII); the change feed's
+/// lock has a key of its own ([`oauth_apps_diesel::FEED_LOCK`]).
+pub const MIGRATION_LOCK: i64 = 0x6f61_7574_6861_7070;
 
 /// Runs the pending migrations on the database at `url`, one process at a time.
 ///

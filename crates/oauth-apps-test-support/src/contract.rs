@@ -1936,6 +1936,75 @@ pub async fn the_feed_holds_every_event_once_in_commit_order(f: &impl Fixture) {
     );
 }
 
+/// A write that is two things at once records both events in order, in its transaction:
+/// two entries of the audit trail and of the feed (consecutive positions), a delivery of
+/// each to a webhook that hears them; a write with no event writes nothing.
+pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
+    let repo = f.repository();
+    let hooks = f.webhooks();
+    let every = webhook("acme", "https://hooks.acme.example/all", None, 1);
+    hooks.insert_webhook(&every).await.expect("insert webhook");
+    let app = insert(&*repo, new_app("acme", "Twice", at(10))).await;
+    let next = renamed(&app, "Twice over", at(11)).with_status(Status::Revoked, at(11));
+    let events = [
+        event_of(AuditAction::Updated, vec![Field::Name], at(11)),
+        event_of(AuditAction::Disabled, vec![Field::Status], at(11)),
+    ];
+    // No event: refused, nothing written.
+    assert!(matches!(
+        repo.update_recording(&next, app.version(), &[]).await,
+        Err(RepositoryError::Unexpected(_))
+    ));
+    assert_eq!(reload(&*repo, &app).await, app);
+    repo.update_recording(&next, app.version(), &events)
+        .await
+        .expect("update");
+    assert_eq!(reload(&*repo, &app).await, next);
+
+    let trail = repo.list_events(app.id(), None, 10).await.expect("trail");
+    assert_eq!(
+        trail.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        [
+            events[1].clone(),
+            events[0].clone(),
+            event(AuditAction::Created, at(1))
+        ],
+        "newest first"
+    );
+    let feed = f
+        .feed()
+        .events_after(0, Some(&org("acme")), 10)
+        .await
+        .expect("feed");
+    assert_eq!(
+        feed.iter().map(|e| e.event.action).collect::<Vec<_>>(),
+        [
+            AuditAction::Created,
+            AuditAction::Updated,
+            AuditAction::Disabled
+        ]
+    );
+    assert_eq!(feed[2].position, feed[1].position + 1);
+    assert_eq!(
+        feed.iter().map(|e| e.position).collect::<Vec<_>>(),
+        {
+            let mut ids: Vec<i64> = trail.iter().map(|e| e.id).collect();
+            ids.reverse();
+            ids
+        },
+        "the feed's positions are the trail's ids"
+    );
+    let id = *app.client_id();
+    assert_eq!(
+        delivered_types(&*hooks, every.id).await,
+        [
+            (EventType::ApplicationCreated, id),
+            (EventType::ApplicationUpdated, id),
+            (EventType::ApplicationDisabled, id),
+        ]
+    );
+}
+
 /// A webhook of `org` at `url` hearing `events` (every type when `None`).
 fn webhook(org_id: &str, url: &str, events: Option<Vec<EventType>>, n: u8) -> Webhook {
     Webhook {

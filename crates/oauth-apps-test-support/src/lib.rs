@@ -114,6 +114,7 @@ macro_rules! repository_contract_tests {
             registration_round_trips,
             registration_details_round_trip,
             the_feed_holds_every_event_once_in_commit_order,
+            a_write_records_each_of_its_events_in_order,
             initial_access_tokens_round_trip,
             initial_access_tokens_are_redeemed_while_usable,
             webhook_deliveries_are_written_with_each_event_for_the_webhooks_that_hear_it,

@@ -535,7 +535,7 @@ fn state(
             public_url: config.public_url.clone(),
             software_statements,
             open_org: config.open_registration_org.clone(),
-            open_limiter: RateLimiter::new(
+            open_limiter: RateLimiter::per_client_address(
                 f64::from(config.open_registration_per_hour) / 3600.0,
                 f64::from(config.open_registration_per_hour),
             ),

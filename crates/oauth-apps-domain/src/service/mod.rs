@@ -1294,13 +1294,22 @@ impl ApplicationService {
             let Some((next, changed)) = change(&current, now)? else {
                 return Ok(current);
             };
-            let event = audit(principal, action, changed, now);
-            match self
-                .ports
-                .repository
-                .update(&next, current.version(), &event)
-                .await
-            {
+            let events = events(principal, action, changed, &next, now);
+            let written = match events.as_slice() {
+                [event] => {
+                    self.ports
+                        .repository
+                        .update(&next, current.version(), event)
+                        .await
+                }
+                all => {
+                    self.ports
+                        .repository
+                        .update_recording(&next, current.version(), all)
+                        .await
+                }
+            };
+            match written {
                 Ok(()) => return Ok(next),
                 Err(RepositoryError::VersionConflict)
                     if !expected.is_some_and(Precondition::names_versions) => {}
@@ -1552,6 +1561,37 @@ fn build_profile(
             Err(c.into_errors())
         }
     }
+}
+
+/// The events a change to `next` records. A status change is always told as what it is
+/// (`disabled` / `enabled`), whichever surface made it: a settings change (`updated`) that
+/// also changes the status records the other fields as `updated`, then the status change
+/// as its own event, so that a listener for disables hears every one.
+fn events(
+    principal: &Principal,
+    action: AuditAction,
+    changed: Vec<Field>,
+    next: &OAuthApplication,
+    at: Timestamp,
+) -> Vec<AuditEvent> {
+    if action != AuditAction::Updated || !changed.contains(&Field::Status) {
+        return vec![audit(principal, action, changed, at)];
+    }
+    let status_change = if next.is_disabled() {
+        AuditAction::Disabled
+    } else {
+        AuditAction::Enabled
+    };
+    let others: Vec<Field> = changed
+        .into_iter()
+        .filter(|f| *f != Field::Status)
+        .collect();
+    let mut events = Vec::with_capacity(2);
+    if !others.is_empty() {
+        events.push(audit(principal, AuditAction::Updated, others, at));
+    }
+    events.push(audit(principal, status_change, vec![Field::Status], at));
+    events
 }
 
 fn audit(

@@ -411,7 +411,9 @@ fn after(t: Timestamp, d: Duration) -> Timestamp {
 }
 
 /// The JSON body of an event's delivery, in the Standard Webhooks shape: `type`,
-/// `timestamp` (when the event happened) and `data`. The same on every attempt.
+/// `timestamp` (when the event happened) and `data`. The same on every attempt. `data`
+/// speaks the change feed's vocabulary: its `action` is the feed entry's, and its
+/// `changedFields` are named by [`Field::change_name`], as the feed names them.
 #[must_use]
 pub fn payload(entry: &crate::ports::FeedEntry) -> Vec<u8> {
     let event = &entry.event;
@@ -420,10 +422,15 @@ pub fn payload(entry: &crate::ports::FeedEntry) -> Vec<u8> {
         "timestamp": event.at.to_rfc3339(),
         "data": {
             "position": entry.position,
+            "action": event.action.as_str(),
             "clientId": entry.client_id.to_string(),
             "ownerOrgId": entry.owner_org_id.as_str(),
             "actor": event.actor,
-            "changedFields": event.changed_fields.iter().map(|f| f.name()).collect::<Vec<_>>(),
+            "changedFields": event
+                .changed_fields
+                .iter()
+                .map(|f| f.change_name())
+                .collect::<Vec<_>>(),
             "requestId": event.request_id,
         },
     });

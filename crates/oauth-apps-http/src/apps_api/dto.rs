@@ -9,8 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppsApi;
-use crate::problem::{FieldProblem, Surface};
+use crate::problem::FieldProblem;
 use crate::wire::{
     AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
     RegistrationName, current_keys, time,
@@ -482,7 +481,8 @@ pub struct AuditEntry {
     /// The id the client gave that request in `X-Request-Id`, when it gave a usable one.
     #[schema(required = true)]
     client_request_id: Option<String>,
-    /// The fields that changed, in this surface's names.
+    /// The fields that changed, named as change events name them (this surface's names;
+    /// webhook deliveries use the same).
     changed_fields: Vec<&'static str>,
     #[schema(format = DateTime)]
     at: String,
@@ -500,7 +500,7 @@ impl From<&StoredAuditEvent> for AuditEntry {
                 .event
                 .changed_fields
                 .iter()
-                .map(|f| AppsApi::field_name(*f))
+                .map(|f| f.change_name())
                 .collect(),
             at: time(e.event.at),
         }

@@ -125,3 +125,24 @@ pub async fn feed(
         actix_web::rt::time::sleep(POLL_INTERVAL.min(deadline - Instant::now())).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use oauth_apps_domain::Field;
+
+    use crate::apps_api::AppsApi;
+    use crate::problem::Surface;
+
+    /// Change events name fields as the flat surface does: the feed, the flat audit trail
+    /// and webhook deliveries share its names.
+    #[test]
+    fn change_events_speak_the_flat_surfaces_names() {
+        for field in Field::ALL {
+            // Names of the audit trail's own parts, which no change names as changed.
+            if matches!(field, Field::ClientRequestId | Field::ChangedFields) {
+                continue;
+            }
+            assert_eq!(field.change_name(), AppsApi::field_name(field), "{field:?}");
+        }
+    }
+}

@@ -12,6 +12,7 @@ use super::dto::{
     RotateSecret, Success,
 };
 use super::{Caller, Error, Json, OptionalJson, Query, Target};
+use crate::idempotency::acted_on;
 use crate::request::{Authentication, IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 
@@ -47,14 +48,17 @@ pub async fn create(
         .register(&caller, body.into_inner().into())
         .await?;
     let app = &registered.application;
-    Ok(no_store(
-        HttpResponse::Created()
-            .insert_header((
-                header::LOCATION,
-                format!("/api/oauth-applications/{}", app.client_id()),
-            ))
-            .insert_header((header::ETAG, etag(app.version())))
-            .json(AppWithSecret::new(app, registered.client_secret.as_ref())),
+    Ok(acted_on(
+        no_store(
+            HttpResponse::Created()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/api/oauth-applications/{}", app.client_id()),
+                ))
+                .insert_header((header::ETAG, etag(app.version())))
+                .json(AppWithSecret::new(app, registered.client_secret.as_ref())),
+        ),
+        app.owner_org_id(),
     ))
 }
 
@@ -185,10 +189,13 @@ pub async fn rotate_secret(
         .rotate_secret(&caller, &target.0, grace)
         .await?;
     let app = &rotated.application;
-    Ok(no_store(
-        HttpResponse::Ok()
-            .insert_header((header::ETAG, etag(app.version())))
-            .json(AppWithSecret::new(app, Some(&rotated.client_secret))),
+    Ok(acted_on(
+        no_store(
+            HttpResponse::Ok()
+                .insert_header((header::ETAG, etag(app.version())))
+                .json(AppWithSecret::new(app, Some(&rotated.client_secret))),
+        ),
+        app.owner_org_id(),
     ))
 }
 
@@ -211,7 +218,7 @@ pub async fn rotate_keys(
         .service
         .rotate_keys(&caller, &target.0, body.into_inner().into())
         .await?;
-    Ok(tagged(&app))
+    Ok(acted_on(tagged(&app), app.owner_org_id()))
 }
 
 /// Revokes the previous credential before its grace period ends: the previous secret and

@@ -11,6 +11,7 @@ use super::dto::{
     UpdatedEnvelope,
 };
 use super::{Caller, Error, Json, OptionalJson, Org, Query, Target};
+use crate::idempotency::acted_on;
 use crate::request::{IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 
@@ -68,17 +69,20 @@ pub async fn create(
         .register(&caller, body.into_inner().into_domain(&org.0))
         .await?;
     let app = &registered.application;
-    Ok(no_store(
-        HttpResponse::Created()
-            .insert_header((
-                header::LOCATION,
-                format!(
-                    "/api/v1/organizations/{}/oauth-applications/{}",
-                    org.0.as_str(),
-                    app.id()
-                ),
-            ))
-            .json(CreatedEnvelope::new(app, registered.client_secret.as_ref())),
+    Ok(acted_on(
+        no_store(
+            HttpResponse::Created()
+                .insert_header((
+                    header::LOCATION,
+                    format!(
+                        "/api/v1/organizations/{}/oauth-applications/{}",
+                        org.0.as_str(),
+                        app.id()
+                    ),
+                ))
+                .json(CreatedEnvelope::new(app, registered.client_secret.as_ref())),
+        ),
+        app.owner_org_id(),
     ))
 }
 
@@ -172,10 +176,13 @@ pub async fn regenerate_secret(
         .service
         .rotate_secret(&caller, &target.0, grace)
         .await?;
-    Ok(no_store(HttpResponse::Ok().json(RegeneratedEnvelope::new(
-        &rotated.application,
-        &rotated.client_secret,
-    ))))
+    Ok(acted_on(
+        no_store(HttpResponse::Ok().json(RegeneratedEnvelope::new(
+            &rotated.application,
+            &rotated.client_secret,
+        ))),
+        rotated.application.owner_org_id(),
+    ))
 }
 
 /// Makes new keys current; the current ones keep working for the grace period.
@@ -195,10 +202,13 @@ pub async fn rotate_keys(
         .service
         .rotate_keys(&caller, &target.0, body.into_inner().into())
         .await?;
-    Ok(HttpResponse::Ok().json(AppEnvelope::new(
-        &app,
-        "OAuth application keys rotated successfully",
-    )))
+    Ok(acted_on(
+        HttpResponse::Ok().json(AppEnvelope::new(
+            &app,
+            "OAuth application keys rotated successfully",
+        )),
+        app.owner_org_id(),
+    ))
 }
 
 /// An application's audit trail, newest first (org admins).

@@ -185,3 +185,133 @@ pub async fn retried_creates_and_rotations_get_the_first_answer(app: TestApp) {
     assert!(created.iter().all(|r| r.body == created[0].body));
     assert_eq!(count_named(&app, "Raced").await, 1);
 }
+
+/// A kept answer is given again only to a caller who may still make the request: a token
+/// of the same subject that is no longer an admin of the organisation gets the refusal it
+/// would get without the key (403 as a member, 404 from outside), never the kept answer
+/// or its secret; the record stays for the admins.
+pub async fn a_replay_needs_the_right_the_request_needed(app: TestApp) {
+    let first = create(&app, &admin(), "\"demoted\"", &body("Demoted")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.raw);
+    let secret = first.body["clientSecret"].as_str().unwrap().to_owned();
+    let client_id = first.body["application"]["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The same subject, now a member of the organisation, then outside it.
+    let now_member = token("alice", &[("acme", "member")], &[]);
+    let now_outside = token("alice", &[("globex", "admin")], &[]);
+    let as_member = create(&app, &now_member, "\"demoted\"", &body("Demoted")).await;
+    assert_eq!(as_member.status, StatusCode::FORBIDDEN, "{}", as_member.raw);
+    assert!(!as_member.raw.contains(&secret), "{}", as_member.raw);
+    assert_eq!(as_member.header("idempotent-replayed"), None);
+    let as_outsider = create(&app, &now_outside, "\"demoted\"", &body("Demoted")).await;
+    assert_eq!(
+        as_outsider.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        as_outsider.raw
+    );
+    assert!(!as_outsider.raw.contains(&secret), "{}", as_outsider.raw);
+
+    // A rotation's kept answer too.
+    let rotate = |caller: String| {
+        let path = format!("/api/oauth-applications/{client_id}/rotate-secret");
+        let app = &app;
+        async move {
+            app.call(
+                "POST",
+                &path,
+                Some(&caller),
+                &[("Idempotency-Key", "\"demoted-rotation\"")],
+                None,
+            )
+            .await
+        }
+    };
+    let rotated = rotate(admin()).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.raw);
+    let new_secret = rotated.body["clientSecret"].as_str().unwrap().to_owned();
+    let refused = rotate(now_member.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.raw);
+    assert!(!refused.raw.contains(&new_secret), "{}", refused.raw);
+
+    // The v1 surface, in its own envelope.
+    let v1 = |caller: String| {
+        let app = &app;
+        async move {
+            app.call(
+                "POST",
+                "/api/v1/organizations/acme/oauth-applications",
+                Some(&caller),
+                &[("Idempotency-Key", "\"demoted-v1\"")],
+                Some((
+                    "application/json",
+                    json!({"name": "Demoted v1", "redirect_uris": ["https://idem.example/cb"]})
+                        .to_string()
+                        .into_bytes(),
+                )),
+            )
+            .await
+        }
+    };
+    let made = v1(admin()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.raw);
+    let v1_refused = v1(now_member).await;
+    assert_eq!(
+        v1_refused.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        v1_refused.raw
+    );
+    assert_eq!(
+        v1_refused.body["error"]["code"], "forbidden",
+        "{}",
+        v1_refused.raw
+    );
+    let v1_secret = made.body["data"]["client_secret"].as_str().unwrap();
+    assert!(!v1_refused.raw.contains(v1_secret), "{}", v1_refused.raw);
+
+    // The admins still get the kept answers; nothing ran twice.
+    let again = create(&app, &admin(), "\"demoted\"", &body("Demoted")).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.raw);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.body, first.body);
+    assert_eq!(rotate(admin()).await.body, rotated.body);
+    assert_eq!(count_named(&app, "Demoted").await, 1);
+    assert_eq!(count_named(&app, "Demoted v1").await, 1);
+}
+
+/// Without a data key (PostgreSQL without `OAUTH_APPS_DATA_KEY`) no answer can be kept:
+/// a request with the header is 503 before anything is written, on every retry (no claim
+/// is left behind to answer 409); without the header the request runs.
+pub async fn without_a_data_key_the_header_is_503_before_anything_is_written(app: TestApp) {
+    for _ in 0..3 {
+        let refused = create(&app, &admin(), "\"no-data-key\"", &body("No key")).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            refused.raw
+        );
+        assert_eq!(count_named(&app, "No key").await, 0, "nothing written");
+    }
+    let (client_id, secret) = app.create_app("No key, no header").await;
+    let rotation = app
+        .call(
+            "POST",
+            &format!("/api/oauth-applications/{client_id}/rotate-secret"),
+            Some(&admin()),
+            &[("Idempotency-Key", "\"no-data-key-rotation\"")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        rotation.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        rotation.raw
+    );
+    assert!(app.authenticates(&client_id, &secret).await, "not rotated");
+}

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cases;
+mod change_events;
 mod credentials;
 mod dynamic;
 mod feed;
@@ -308,6 +309,37 @@ mod idempotency_e2e {
     }
 }
 
+mod idempotency_replays {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::idempotency::a_replay_needs_the_right_the_request_needed(
+            crate::harness::spawn(crate::harness::Db::Sqlite).await,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::idempotency::a_replay_needs_the_right_the_request_needed(
+            crate::harness::spawn_with(
+                crate::harness::Db::Postgres,
+                &[("OAUTH_APPS_DATA_KEY", crate::webhooks::DATA_KEY)],
+            )
+            .await,
+        )
+        .await;
+    }
+
+    /// PostgreSQL only: SQLite always has a data key (made beside the database).
+    #[actix_web::test]
+    async fn without_a_data_key_on_postgres() {
+        crate::idempotency::without_a_data_key_the_header_is_503_before_anything_is_written(
+            crate::harness::spawn(crate::harness::Db::Postgres).await,
+        )
+        .await;
+    }
+}
+
 mod webhooks_e2e {
     #[actix_web::test]
     async fn on_sqlite() {
@@ -320,6 +352,22 @@ mod webhooks_e2e {
     #[actix_web::test]
     async fn on_postgres() {
         crate::webhooks::a_standard_webhooks_receiver_verifies_every_delivery(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
+
+mod change_events_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::change_events::every_surface_tells_a_change_the_same_way(crate::harness::Db::Sqlite)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::change_events::every_surface_tells_a_change_the_same_way(
             crate::harness::Db::Postgres,
         )
         .await;

@@ -72,3 +72,43 @@ fn status_changes_enforce_the_policy_and_report_conflicts() {
     let err = block_on(m.service().disable(&admin(), &by_client_id(&app))).unwrap_err();
     assert!(matches!(err, StatusChangeError::Unavailable(_)));
 }
+
+/// A status change through an update (the v1 PATCH's `status`) is the same event as
+/// `disable` / `enable`; with other fields it records both, in one write.
+#[test]
+fn a_status_change_by_update_is_a_disable_or_an_enable() {
+    let app = sample(1, "acme");
+    let f = Fakes::storing(&[&app]);
+    let service = f.service();
+    let status = |status: &str| ApplicationPatch {
+        status: Some(status.into()),
+        ..ApplicationPatch::default()
+    };
+    let disabled =
+        block_on(service.update(&admin(), &by_client_id(&app), &status("revoked"), None)).unwrap();
+    assert!(disabled.is_disabled());
+    assert_eq!(
+        f.only_write(),
+        (app.id(), by_admin(AuditAction::Disabled, &[Field::Status]))
+    );
+
+    let renamed_and_enabled = ApplicationPatch {
+        name: Some("Renamed".into()),
+        ..status("active")
+    };
+    let enabled =
+        block_on(service.update(&admin(), &by_client_id(&app), &renamed_and_enabled, None))
+            .unwrap();
+    assert!(!enabled.is_disabled());
+    assert_eq!(enabled.version().get(), 3, "one write");
+    assert_eq!(
+        f.written()[1..],
+        [
+            (app.id(), by_admin(AuditAction::Updated, &[Field::Name])),
+            (app.id(), by_admin(AuditAction::Enabled, &[Field::Status])),
+        ]
+    );
+    // The same status again changes nothing.
+    block_on(service.update(&admin(), &by_client_id(&app), &status("active"), None)).unwrap();
+    assert_eq!(f.written().len(), 3);
+}

@@ -265,11 +265,11 @@ impl ApplicationRepository for Contended {
         self.store.list_events(app, before, limit).await
     }
 
-    async fn update(
+    async fn update_recording(
         &self,
         app: &OAuthApplication,
         expected: Version,
-        event: &AuditEvent,
+        events: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
         let rival = self
             .rival
@@ -295,7 +295,7 @@ impl ApplicationRepository for Contended {
                 .update(&theirs, current.version(), &their_event)
                 .await?;
         }
-        self.store.update(app, expected, event).await
+        self.store.update_recording(app, expected, events).await
     }
 
     async fn record_use(

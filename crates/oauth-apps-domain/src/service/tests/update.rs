@@ -68,17 +68,27 @@ fn update_changes_every_patchable_field() {
     assert_eq!(r.access_level, "user");
     assert!(r.is_first_party);
     assert_eq!(r.status, "revoked");
-    let (_, event) = f.only_write();
+    // The settings change, then the status change as what it is: a disable.
+    let written: Vec<(AuditAction, Vec<Field>)> = f
+        .written()
+        .into_iter()
+        .map(|(_, e)| (e.action, e.changed_fields))
+        .collect();
     assert_eq!(
-        event.changed_fields,
+        written,
         [
-            Field::Description,
-            Field::RedirectUrls,
-            Field::AllowedScopes,
-            Field::GrantTypes,
-            Field::AccessLevel,
-            Field::IsFirstParty,
-            Field::Status,
+            (
+                AuditAction::Updated,
+                vec![
+                    Field::Description,
+                    Field::RedirectUrls,
+                    Field::AllowedScopes,
+                    Field::GrantTypes,
+                    Field::AccessLevel,
+                    Field::IsFirstParty,
+                ]
+            ),
+            (AuditAction::Disabled, vec![Field::Status]),
         ]
     );
 }
