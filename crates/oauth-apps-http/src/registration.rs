@@ -43,10 +43,12 @@ pub struct ClientMetadata {
     /// `["authorization_code"]` when left out (§2).
     #[serde(default)]
     grant_types: Option<Vec<String>>,
-    /// `["code"]` when left out (§2); `code` goes with `authorization_code` (§2.1).
+    /// Left out: what the grant types need, `["code"]` with `authorization_code`, none
+    /// without it; `code` goes with `authorization_code` (§2.1).
     #[serde(default)]
     response_types: Option<Vec<String>>,
-    /// Space-separated scope values (RFC 6749 §3.3).
+    /// Space-separated scope values (RFC 6749 §3.3), each one the organisation lets
+    /// clients that register themselves have (or the initial access token allows).
     #[serde(default)]
     scope: Option<String>,
     /// `web` (the default) or `native` (OpenID Connect Registration §2).

@@ -15,8 +15,7 @@ use crate::model::{
 };
 use crate::policy::{self, OrgRole, Principal};
 use crate::ports::AuditAction;
-use crate::validation::ValidationErrors;
-use crate::validation::{Collector, Field};
+use crate::validation::{Collector, Field, ValidationErrors};
 
 /// Why a client id did not resolve to a client: the rule it or its document broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
