@@ -82,6 +82,8 @@ async fn resolve(app: &TestApp, client_id: &str) -> crate::harness::Reply {
         .await
 }
 
+/// openid-client and the MCP SDK register and resolve their clients as they send them,
+/// within the organisation's self-registration policy and a token's allowance.
 pub async fn common_clients_register_as_they_send_it(db: Db) {
     let ca = TestCa::new("oauth-apps client libraries CA");
     let routes: Routes = Arc::default();
@@ -104,9 +106,16 @@ pub async fn common_clients_register_as_they_send_it(db: Db) {
     )
     .await;
 
-    // openid-client registers a machine client: client_credentials, no response_types.
-    // The token's allowance lets it have client_credentials.
-    let token = mint(&app, &json!({"grantTypes": ["client_credentials"]})).await;
+    openid_client_registers_what_it_sends(&app).await;
+    the_mcp_sdk_registers_within_the_organisations_policy(&app).await;
+    the_mcp_sdks_machine_document_resolves_and_authenticates(&app, &server, &routes).await;
+}
+
+/// openid-client registers a machine client: client_credentials, no response_types (the
+/// token's allowance lets it have client_credentials); and a web client, with the RFC's
+/// defaults.
+async fn openid_client_registers_what_it_sends(app: &TestApp) {
+    let token = mint(app, &json!({"grantTypes": ["client_credentials"]})).await;
     let machine = node(
         OPENID_CLIENT,
         vec![
@@ -141,10 +150,12 @@ pub async fn common_clients_register_as_they_send_it(db: Db) {
     assert_eq!(web["ok"], true, "{web}");
     assert_eq!(web["client"]["response_types"], json!(["code"]));
     assert_eq!(web["client"]["grant_types"], json!(["authorization_code"]));
+}
 
-    // The MCP SDK registers its ClientCredentialsProvider's metadata with open
-    // registration: refused while the organisation does not let clients register
-    // themselves for client_credentials, accepted once it does.
+/// The MCP SDK registers its ClientCredentialsProvider's metadata with open registration:
+/// refused while the organisation does not let clients register themselves for
+/// client_credentials, accepted once it does.
+async fn the_mcp_sdk_registers_within_the_organisations_policy(app: &TestApp) {
     let refused = node(MCP_SDK, vec!["register".into(), app.base.clone()]).await;
     assert_eq!(
         (&refused["ok"], &refused["error"]),
@@ -181,9 +192,16 @@ pub async fn common_clients_register_as_they_send_it(db: Db) {
         )
         .await
     );
+}
 
-    // The SDK's PrivateKeyJwtProvider metadata as a Client ID Metadata Document: no
-    // redirect URLs, as the draft allows for a grant that uses none (-02 §4.2).
+/// The SDK's PrivateKeyJwtProvider metadata as a Client ID Metadata Document: no redirect
+/// URLs, as the draft allows for a grant that uses none (-02 §4.2); the SDK's assertion
+/// authenticates it.
+async fn the_mcp_sdks_machine_document_resolves_and_authenticates(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+) {
     let url = server.url("/clients/mcp-machine.json");
     let published = node(MCP_SDK, vec!["document".into(), url.clone()]).await;
     assert_eq!(published["document"]["redirect_uris"], json!([]));
@@ -195,7 +213,7 @@ pub async fn common_clients_register_as_they_send_it(db: Db) {
             published["document"].to_string().as_bytes(),
         ),
     );
-    let resolved = resolve(&app, &url).await;
+    let resolved = resolve(app, &url).await;
     assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.raw);
     let application = &resolved.body["application"];
     assert_eq!(application["redirectUrls"], json!([]));

@@ -354,11 +354,24 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
         ("OAUTH_APPS_CIMD_ALLOWED_HOSTS", "127.0.0.1=acme"),
     ];
     let app = crate::harness::spawn_with(db, &settings).await;
+    a_document_clients_type_follows_its_document(&app, &server, &routes, &settings).await;
+    documents_are_held_to_the_policy_at_every_resolution(&app, &server, &routes, &settings).await;
+}
+
+/// The settings the servers of a test start with.
+type Settings<'a> = [(&'static str, &'a str)];
+
+async fn a_document_clients_type_follows_its_document(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+    settings: &Settings<'_>,
+) {
     let url = server.url("/clients/moving.json");
     let public = json!({"client_id": url, "client_name": "Moving tool",
                         "redirect_uris": ["https://tool.example/callback"]});
-    publish(&routes, "/clients/moving.json", &public);
-    let first = resolve(&app, &url).await;
+    publish(routes, "/clients/moving.json", &public);
+    let first = resolve(app, &url).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
     assert_eq!(first.body["application"]["type"], "public");
     assert_eq!(first.body["application"]["tokenEndpointAuthMethod"], "none");
@@ -370,11 +383,11 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
     // The document moves to private_key_jwt with keys: followed, the type with it.
     let signer = Signer::es256("moving-1");
     publish(
-        &routes,
+        routes,
         "/clients/moving.json",
         &document(&url, "Moving tool", &signer),
     );
-    let replica = app.replica(&settings).await;
+    let replica = app.replica(settings).await;
     let moved = resolve(&replica, &url).await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.raw);
     let application = &moved.body["application"];
@@ -399,8 +412,8 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
     let native = json!({"client_id": url, "client_name": "Moving tool",
                         "application_type": "native",
                         "redirect_uris": ["http://127.0.0.1/callback"]});
-    publish(&routes, "/clients/moving.json", &native);
-    let replica = app.replica(&settings).await;
+    publish(routes, "/clients/moving.json", &native);
+    let replica = app.replica(settings).await;
     let again = resolve(&replica, &url).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.raw);
     assert_eq!(again.body["application"]["type"], "native");
@@ -420,19 +433,26 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
         )
         .await;
     assert_eq!(edit.status, StatusCode::FORBIDDEN, "{}", edit.raw);
+}
 
-    // The organisation's policy, at every resolution: no device code grant, no admin
-    // scope by default.
+/// The organisation's policy, at every resolution: no device code grant, no admin scope
+/// by default; what the admins allow once they do; refused again once they narrow it.
+async fn documents_are_held_to_the_policy_at_every_resolution(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+    settings: &Settings<'_>,
+) {
     let device_url = server.url("/clients/device.json");
     publish(
-        &routes,
+        routes,
         "/clients/device.json",
         &json!({"client_id": device_url, "application_type": "native",
                 "redirect_uris": ["http://127.0.0.1/callback"],
                 "grant_types": ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
                 "scope": "read admin"}),
     );
-    let refused = resolve(&app, &device_url).await;
+    let refused = resolve(app, &device_url).await;
     assert_eq!(refused_rule(&refused), "invalid_metadata");
     for named in ["grant_types[1]", "device_code", "scope[1]", "admin"] {
         assert!(refused.raw.contains(named), "{named}: {}", refused.raw);
@@ -448,7 +468,7 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
         )
         .await;
     assert_eq!(allow.status, StatusCode::OK, "{}", allow.raw);
-    let still = resolve(&app, &device_url).await;
+    let still = resolve(app, &device_url).await;
     assert_eq!(
         refused_rule(&still),
         "invalid_metadata",
@@ -460,9 +480,9 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
                           "grant_types": ["authorization_code",
                                           "urn:ietf:params:oauth:grant-type:device_code"],
                           "scope": "read"});
-    publish(&routes, "/clients/device.json", &fair);
+    publish(routes, "/clients/device.json", &fair);
     // (This server keeps the document it fetched for its freshness: a replica fetches.)
-    let replica = app.replica(&settings).await;
+    let replica = app.replica(settings).await;
     let resolved = resolve(&replica, &device_url).await;
     assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.raw);
 
@@ -477,8 +497,8 @@ pub async fn document_clients_follow_their_document_within_their_organisations_p
         .await;
     assert_eq!(narrow.status, StatusCode::OK, "{}", narrow.raw);
     fair["client_name"] = json!("Device tool, renamed");
-    publish(&routes, "/clients/device.json", &fair);
-    let replica = app.replica(&settings).await;
+    publish(routes, "/clients/device.json", &fair);
+    let replica = app.replica(settings).await;
     let narrowed = resolve(&replica, &device_url).await;
     assert_eq!(refused_rule(&narrowed), "invalid_metadata");
     for named in ["device_code", "read"] {

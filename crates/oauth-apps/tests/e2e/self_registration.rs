@@ -97,7 +97,26 @@ async fn count(app: &TestApp) -> usize {
 /// is `invalid_client_metadata` naming the member and the value, and writes nothing.
 pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) {
     let app = open(db, &[]).await;
+    the_defaults_refuse_machine_grants_and_privileged_scopes(&app).await;
+    let machine = admins_widen_the_policy_within_the_platforms_scopes(&app).await;
+    let trusted = a_token_allowance_adds_what_its_admin_chose(&app).await;
+    replacements_keep_what_clients_have_and_gain_nothing(&app, &trusted, &machine).await;
+}
 
+/// `PUT /register/{id}` of `body` with the registration access token `token`.
+async fn put(app: &TestApp, client: &Value, token: &str, body: &Value) -> Reply {
+    let uri = client["registration_client_uri"].as_str().unwrap();
+    app.call(
+        "PUT",
+        uri.trim_start_matches(&app.base),
+        Some(token),
+        &[],
+        Some(("application/json", body.to_string().into_bytes())),
+    )
+    .await
+}
+
+async fn the_defaults_refuse_machine_grants_and_privileged_scopes(app: &TestApp) {
     // The defaults, as the policy shows them.
     let policy = app.get(POLICY, &member()).await;
     assert_eq!(policy.status, StatusCode::OK, "{}", policy.raw);
@@ -114,7 +133,7 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
 
     // Open registration asking for a machine client with the admin scope: refused.
     let greedy = post(
-        &app,
+        app,
         &[],
         &json!({"grant_types": ["client_credentials"], "response_types": [], "scope": "admin"}),
     )
@@ -139,19 +158,22 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
             ["grant_types", "device_code"],
         ),
     ] {
-        refused_metadata(&post(&app, &[], &body).await, &named);
+        refused_metadata(&post(app, &[], &body).await, &named);
     }
-    assert_eq!(count(&app).await, 0, "a refusal writes nothing");
+    assert_eq!(count(app).await, 0, "a refusal writes nothing");
     let ordinary = post(
-        &app,
+        app,
         &[],
         &json!({"redirect_uris": ["https://c.example/cb"], "scope": "read workspace:read"}),
     )
     .await;
     assert_eq!(ordinary.status, StatusCode::CREATED, "{}", ordinary.raw);
+}
 
-    // The organisation's admins widen it; what the platform does not let clients
-    // register themselves for stays out of reach, named.
+/// The organisation's admins widen the policy; what the platform does not let clients
+/// register themselves for stays out of reach, named. The machine client it then lets
+/// register.
+async fn admins_widen_the_policy_within_the_platforms_scopes(app: &TestApp) -> Value {
     let widen = json!({"selfRegistration": {
         "grantTypes": ["authorization_code", "refresh_token", "client_credentials"],
         "authMethods": ["client_secret_basic", "private_key_jwt"],
@@ -186,6 +208,7 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
         "selfRegistration.scopes[1]",
         "selfRegistration.grantTypes[0]",
         "selfRegistration.authMethods[0]",
+        "admin",
     ] {
         assert!(
             privileged.raw.contains(field),
@@ -193,9 +216,8 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
             privileged.raw
         );
     }
-    assert!(privileged.raw.contains("admin"), "{}", privileged.raw);
     let machine = post(
-        &app,
+        app,
         &[],
         &json!({"grant_types": ["client_credentials"], "response_types": [], "scope": "read"}),
     )
@@ -204,7 +226,7 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
     assert_eq!(machine.body["grant_types"], json!(["client_credentials"]));
     // `none` is no longer allowed; nor is the admin scope.
     let public = post(
-        &app,
+        app,
         &[],
         &json!({"redirect_uris": ["http://127.0.0.1/cb"], "application_type": "native",
                 "token_endpoint_auth_method": "none"}),
@@ -213,15 +235,19 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
     refused_metadata(&public, &["token_endpoint_auth_method", "none"]);
     refused_metadata(
         &post(
-            &app,
+            app,
             &[],
             &json!({"grant_types": ["client_credentials"], "scope": "admin"}),
         )
         .await,
         &["scope", "admin"],
     );
+    machine.body
+}
 
-    // An initial access token whose minting admin allowed more: the admin scope.
+/// An initial access token whose minting admin allowed more (the admin scope) registers
+/// a client with it, and nothing beyond. The client it registered.
+async fn a_token_allowance_adds_what_its_admin_chose(app: &TestApp) -> Value {
     let wrong = app
         .json(
             "POST",
@@ -242,7 +268,7 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
         "{}",
         wrong.raw
     );
-    let token = mint(&app, Some(json!({"scopes": ["admin"]}))).await;
+    let token = mint(app, Some(json!({"scopes": ["admin"]}))).await;
     let listed = app
         .get("/api/initial-access-tokens?ownerOrgId=acme", &admin())
         .await;
@@ -254,7 +280,7 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
     );
     let bearer = format!("Bearer {token}");
     let trusted = post(
-        &app,
+        app,
         &[("Authorization", &bearer)],
         &json!({"grant_types": ["client_credentials"], "scope": "admin read"}),
     )
@@ -264,66 +290,48 @@ pub async fn self_registered_clients_get_what_their_organisation_allows(db: Db) 
     // Not wider than the allowance: `write` is neither the policy's nor the token's.
     refused_metadata(
         &post(
-            &app,
+            app,
             &[("Authorization", &bearer)],
             &json!({"grant_types": ["client_credentials"], "scope": "admin write"}),
         )
         .await,
         &["scope", "write"],
     );
+    trusted.body
+}
 
-    // RFC 7592: a replacement keeps what the client was allowed, and adds nothing else.
-    let uri = trusted.body["registration_client_uri"].as_str().unwrap();
-    let path = uri.trim_start_matches(&app.base).to_owned();
-    let rat = trusted.body["registration_access_token"].as_str().unwrap();
+/// RFC 7592: a replacement keeps what the client was allowed, and adds nothing else.
+async fn replacements_keep_what_clients_have_and_gain_nothing(
+    app: &TestApp,
+    trusted: &Value,
+    machine: &Value,
+) {
+    let rat = trusted["registration_access_token"].as_str().unwrap();
     let mut replacement = json!({
-        "client_id": trusted.body["client_id"],
+        "client_id": trusted["client_id"],
         "client_name": "Trusted machine",
         "grant_types": ["client_credentials"],
         "scope": "admin read workspace:write",
     });
-    let put = |body: Value, token: String| {
-        let app = &app;
-        let path = path.clone();
-        async move {
-            app.call(
-                "PUT",
-                &path,
-                Some(&token),
-                &[],
-                Some(("application/json", body.to_string().into_bytes())),
-            )
-            .await
-        }
-    };
     refused_metadata(
-        &put(replacement.clone(), rat.to_owned()).await,
+        &put(app, trusted, rat, &replacement).await,
         &["scope", "workspace:write"],
     );
     replacement["scope"] = json!("admin read");
-    let kept = put(replacement, rat.to_owned()).await;
+    let kept = put(app, trusted, rat, &replacement).await;
     assert_eq!(kept.status, StatusCode::OK, "{}", kept.raw);
     assert_eq!(kept.body["scope"], "admin read");
     assert_eq!(kept.body["client_name"], "Trusted machine");
 
     // The open-registration client may not reach for the admin scope by replacement.
-    let uri = machine.body["registration_client_uri"].as_str().unwrap();
-    let machine_path = uri.trim_start_matches(&app.base).to_owned();
-    let escalate = app
-        .call(
-            "PUT",
-            &machine_path,
-            Some(machine.body["registration_access_token"].as_str().unwrap()),
-            &[],
-            Some((
-                "application/json",
-                json!({"client_id": machine.body["client_id"], "grant_types": ["client_credentials"],
-                       "scope": "read admin"})
-                .to_string()
-                .into_bytes(),
-            )),
-        )
-        .await;
+    let escalate = put(
+        app,
+        machine,
+        machine["registration_access_token"].as_str().unwrap(),
+        &json!({"client_id": machine["client_id"], "grant_types": ["client_credentials"],
+                "scope": "read admin"}),
+    )
+    .await;
     refused_metadata(&escalate, &["scope", "admin"]);
 }
 
