@@ -5,16 +5,17 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    AppId, AuditEvent, CredentialSerial, Field, LeakedSecretAction, OAuthApplication, OrgId,
-    OrganizationPolicies, OrganizationPolicy, RepositoryError, SecretLifecycleStore,
-    SecretLifetime, SecretMark, Timestamp, TokenDigest,
+    AppId, AuditEvent, AuthMethod, CredentialSerial, Field, GrantType, LeakedSecretAction,
+    OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, RepositoryError,
+    SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits, Timestamp,
+    TokenDigest,
 };
 
 use crate::error::{TxError, storage_error};
-use crate::rows::{corrupt, stored_serial};
+use crate::rows::{corrupt, names_of, parsed_list, stored_serial};
 use crate::schema::{client_secrets as s, oauth_applications, organization_policies as p};
 use crate::store::{Database, Store, assemble, insert_event};
-use crate::values::{InstantValue, SecretState};
+use crate::values::{InstantValue, SecretState, TextListValue};
 
 /// A policy's row.
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -25,6 +26,36 @@ struct PolicyRow {
     leaked_secret_action: String,
     updated_by: String,
     updated_at: InstantValue,
+    self_registration_grant_types: Option<TextListValue>,
+    self_registration_scopes: Option<TextListValue>,
+    self_registration_auth_methods: Option<TextListValue>,
+}
+
+impl From<&OrganizationPolicy> for PolicyRow {
+    fn from(policy: &OrganizationPolicy) -> Self {
+        let limits = &policy.self_registration;
+        Self {
+            owner_org_id: policy.owner_org_id.as_str().to_owned(),
+            secret_lifetime_days: policy
+                .secret_lifetime
+                .map(|l| i32::try_from(l.days()).unwrap_or(i32::MAX)),
+            leaked_secret_action: policy.leaked_secret_action.as_str().to_owned(),
+            updated_by: policy.updated_by.clone(),
+            updated_at: policy.updated_at.into(),
+            self_registration_grant_types: limits
+                .grant_types
+                .as_deref()
+                .map(|g| names_of(g, GrantType::as_str)),
+            self_registration_scopes: limits
+                .scopes
+                .as_ref()
+                .map(|s| TextListValue::of(s.iter().map(String::as_str))),
+            self_registration_auth_methods: limits
+                .auth_methods
+                .as_deref()
+                .map(|m| names_of(m, AuthMethod::as_str)),
+        }
+    }
 }
 
 impl TryFrom<PolicyRow> for OrganizationPolicy {
@@ -40,6 +71,19 @@ impl TryFrom<PolicyRow> for OrganizationPolicy {
                 .map_err(corrupt(Field::SecretLifetimeDays))?,
             leaked_secret_action: LeakedSecretAction::parse(&row.leaked_secret_action)
                 .map_err(corrupt(Field::LeakedSecretAction))?,
+            self_registration: SelfRegistrationLimits {
+                grant_types: row
+                    .self_registration_grant_types
+                    .map(|g| parsed_list(g.0, Field::SelfRegistrationGrantTypes, GrantType::parse))
+                    .transpose()?,
+                scopes: row.self_registration_scopes.map(|s| s.0),
+                auth_methods: row
+                    .self_registration_auth_methods
+                    .map(|m| {
+                        parsed_list(m.0, Field::SelfRegistrationAuthMethods, AuthMethod::parse)
+                    })
+                    .transpose()?,
+            },
             updated_by: row.updated_by,
             updated_at: row.updated_at.into(),
         })
@@ -67,15 +111,7 @@ impl<D: Database> OrganizationPolicies for Store<D> {
     }
 
     async fn put_policy(&self, policy: &OrganizationPolicy) -> Result<(), RepositoryError> {
-        let row = PolicyRow {
-            owner_org_id: policy.owner_org_id.as_str().to_owned(),
-            secret_lifetime_days: policy
-                .secret_lifetime
-                .map(|l| i32::try_from(l.days()).unwrap_or(i32::MAX)),
-            leaked_secret_action: policy.leaked_secret_action.as_str().to_owned(),
-            updated_by: policy.updated_by.clone(),
-            updated_at: policy.updated_at.into(),
-        };
+        let row = PolicyRow::from(policy);
         self.run(async |conn| {
             on_backend!(conn, |c| {
                 diesel::insert_into(p::table)

@@ -19,6 +19,26 @@ pub(crate) fn corrupt(field: Field) -> impl FnOnce(Violation) -> RepositoryError
     move |violation| RepositoryError::Corrupt(FieldError::new(field, violation).into())
 }
 
+/// A stored list of names, each parsed by `parse`; corrupt when one breaks its rule.
+pub(crate) fn parsed_list<T>(
+    names: Vec<String>,
+    field: Field,
+    parse: impl Fn(&str) -> Result<T, Violation>,
+) -> Result<Vec<T>, RepositoryError> {
+    names
+        .iter()
+        .map(|name| parse(name).map_err(corrupt(field)))
+        .collect()
+}
+
+/// A list of names as stored.
+pub(crate) fn names_of<T: Copy>(
+    values: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> crate::values::TextListValue {
+    crate::values::TextListValue::of(values.iter().map(|v| name(*v)))
+}
+
 /// An application's row.
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = oauth_applications)]

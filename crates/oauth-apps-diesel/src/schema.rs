@@ -111,7 +111,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::{Integer, Nullable, Text};
-    use crate::sql_types::{Instant, Uuid};
+    use crate::sql_types::{Instant, TextList, Uuid};
 
     initial_access_tokens (id) {
         id -> Uuid,
@@ -123,6 +123,9 @@ diesel::table! {
         max_uses -> Nullable<Integer>,
         uses -> Integer,
         revoked_at -> Nullable<Instant>,
+        allowed_grant_types -> TextList,
+        allowed_scopes -> TextList,
+        allowed_auth_methods -> TextList,
     }
 }
 
@@ -182,7 +185,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::{Integer, Nullable, Text};
-    use crate::sql_types::Instant;
+    use crate::sql_types::{Instant, TextList};
 
     organization_policies (owner_org_id) {
         owner_org_id -> Text,
@@ -190,6 +193,9 @@ diesel::table! {
         leaked_secret_action -> Text,
         updated_by -> Text,
         updated_at -> Instant,
+        self_registration_grant_types -> Nullable<TextList>,
+        self_registration_scopes -> Nullable<TextList>,
+        self_registration_auth_methods -> Nullable<TextList>,
     }
 }
 

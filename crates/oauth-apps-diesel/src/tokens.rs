@@ -5,15 +5,17 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    Field, FieldError, InitialAccessToken, InitialAccessTokenId, InitialAccessTokenRepository,
-    OrgId, RepositoryError, Timestamp, TokenDigest, Violation,
+    AuthMethod, Field, FieldError, GrantType, InitialAccessToken, InitialAccessTokenId,
+    InitialAccessTokenRepository, OrgId, RepositoryError, SelfRegistrationAllowance, Timestamp,
+    TokenDigest, Violation,
 };
 
 use crate::connection::AnyConnection;
 use crate::error::storage_error;
+use crate::rows::{names_of, parsed_list};
 use crate::schema::initial_access_tokens as t;
 use crate::store::{Database, Store};
-use crate::values::{InstantValue, UuidValue};
+use crate::values::{InstantValue, TextListValue, UuidValue};
 
 /// A token's row.
 #[derive(Debug, Queryable, Selectable, Insertable)]
@@ -28,6 +30,9 @@ struct TokenRow {
     max_uses: Option<i32>,
     uses: i32,
     revoked_at: Option<InstantValue>,
+    allowed_grant_types: TextListValue,
+    allowed_scopes: TextListValue,
+    allowed_auth_methods: TextListValue,
 }
 
 /// A stored value that breaks a rule of `field`.
@@ -62,6 +67,9 @@ impl From<&InitialAccessToken> for TokenRow {
             max_uses: token.max_uses.map(stored_count),
             uses: stored_count(token.uses),
             revoked_at: token.revoked_at.map(InstantValue::from),
+            allowed_grant_types: names_of(&token.allowance.grant_types, GrantType::as_str),
+            allowed_scopes: TextListValue::of(token.allowance.scopes.iter().map(String::as_str)),
+            allowed_auth_methods: names_of(&token.allowance.auth_methods, AuthMethod::as_str),
         }
     }
 }
@@ -81,6 +89,19 @@ impl TryFrom<TokenRow> for InitialAccessToken {
             max_uses: row.max_uses.map(|n| count(n, Field::MaxUses)).transpose()?,
             uses: count(row.uses, Field::MaxUses)?,
             revoked_at: row.revoked_at.map(Timestamp::from),
+            allowance: SelfRegistrationAllowance {
+                grant_types: parsed_list(
+                    row.allowed_grant_types.0,
+                    Field::AllowanceGrantTypes,
+                    GrantType::parse,
+                )?,
+                scopes: row.allowed_scopes.0,
+                auth_methods: parsed_list(
+                    row.allowed_auth_methods.0,
+                    Field::AllowanceAuthMethods,
+                    AuthMethod::parse,
+                )?,
+            },
         })
     }
 }

@@ -135,4 +135,5 @@ pub use service::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyError, PolicyView, SECRET_SCANNING_ACTOR,
     SecretLifecyclePorts, SecretLifecycleService, SetPolicy,
 };
+pub use service::{SelfRegistrationView, describe_metadata_errors, metadata_member};
 pub use validation::{Field, FieldError, ValidationErrors, Violation};

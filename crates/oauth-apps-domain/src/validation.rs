@@ -95,11 +95,27 @@ pub enum Field {
     SecretLifetimeDays,
     /// What a leak report of a live secret does.
     LeakedSecretAction,
+    /// The grant types an organisation lets clients that register themselves have.
+    SelfRegistrationGrantTypes,
+    /// The scopes an organisation lets clients that register themselves have.
+    SelfRegistrationScopes,
+    /// The authentication methods an organisation lets clients that register themselves
+    /// use.
+    SelfRegistrationAuthMethods,
+    /// The grant types an initial access token lets its clients have beyond their
+    /// organisation's policy.
+    AllowanceGrantTypes,
+    /// The scopes an initial access token lets its clients have beyond their
+    /// organisation's policy.
+    AllowanceScopes,
+    /// The authentication methods an initial access token lets its clients use beyond their
+    /// organisation's policy.
+    AllowanceAuthMethods,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 47] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -141,6 +157,12 @@ impl Field {
         Self::Events,
         Self::SecretLifetimeDays,
         Self::LeakedSecretAction,
+        Self::SelfRegistrationGrantTypes,
+        Self::SelfRegistrationScopes,
+        Self::SelfRegistrationAuthMethods,
+        Self::AllowanceGrantTypes,
+        Self::AllowanceScopes,
+        Self::AllowanceAuthMethods,
     ];
 
     /// The field with this canonical name.
@@ -194,6 +216,12 @@ impl Field {
             Self::Events => "events",
             Self::SecretLifetimeDays => "secret_lifetime_days",
             Self::LeakedSecretAction => "leaked_secret_action",
+            Self::SelfRegistrationGrantTypes => "self_registration.grant_types",
+            Self::SelfRegistrationScopes => "self_registration.scopes",
+            Self::SelfRegistrationAuthMethods => "self_registration.auth_methods",
+            Self::AllowanceGrantTypes => "allowance.grant_types",
+            Self::AllowanceScopes => "allowance.scopes",
+            Self::AllowanceAuthMethods => "allowance.auth_methods",
         }
     }
 
@@ -450,6 +478,28 @@ pub enum Violation {
         /// Why (the address policy's words).
         reason: String,
     },
+    /// A client that registers itself asked for a value its organisation's self-registration
+    /// policy (and the initial access token's allowance, if it presented one) does not
+    /// include.
+    #[error(
+        "'{value}' is not allowed for a client that registers itself: its organisation's \
+         self-registration policy (or the initial access token's allowance) does not include it"
+    )]
+    NotSelfRegistrable {
+        /// The value asked for.
+        value: String,
+    },
+    /// An organisation's policy named a scope the platform does not let clients register
+    /// themselves for.
+    #[error(
+        "'{scope}' may not be given to clients that register themselves on this platform \
+         (OAUTH_APPS_SELF_REGISTRATION_SCOPES does not list it); an admin can give it through \
+         an initial access token's allowance"
+    )]
+    ScopeNotSelfRegistrable {
+        /// The scope.
+        scope: String,
+    },
 }
 
 /// One broken rule: the field, the list position when the field is a list, and the rule.
@@ -509,6 +559,11 @@ impl ValidationErrors {
     #[must_use]
     pub fn concerns(&self, field: Field) -> bool {
         self.0.iter().any(|e| e.field == field)
+    }
+
+    /// The errors `errors` holds; `None` when it holds none.
+    pub(crate) fn from_vec(errors: Vec<FieldError>) -> Option<Self> {
+        (!errors.is_empty()).then_some(Self(errors))
     }
 
     /// These errors followed by `other`'s.

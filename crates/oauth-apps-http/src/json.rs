@@ -275,6 +275,18 @@ fn strict<T: DeserializeOwned + ToSchema + 'static>(
         .map_err(|e| Problem::bad_request(format!("The {what} is not valid: {e}."), vec![]))
 }
 
+/// Whether `req` says its body is `application/json` (parameters such as `charset`
+/// allowed; no other media type, `+json` suffixes included).
+pub(crate) fn declares_json(req: &HttpRequest) -> bool {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
 /// The body of `req` as a JSON object: `None` when it is empty. (`null` is not an object:
 /// an optional body is left out, not sent as `null`.)
 ///
@@ -299,13 +311,7 @@ async fn object(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !declares_json(req) {
         return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "The body must be application/json.",

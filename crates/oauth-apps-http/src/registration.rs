@@ -10,13 +10,14 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use oauth_apps_domain::{
     ClientMetadataRecord, ErrorKind, Field, ManageRegistrationError, OAuthApplication, OrgRole,
-    Principal, RegisterApplication, RegisterError, RequestedClient, StatementRefusal,
-    ValidationErrors, requested_client,
+    Principal, RegisterApplication, RegisterError, RequestedClient, SelfRegistrationAllowance,
+    StatementRefusal, ValidationErrors, describe_metadata_errors, requested_client,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::json::declares_json;
 use crate::request::{RequestId, bearer_token, no_store};
 use crate::state::AppState;
 use crate::wire::current_keys;
@@ -42,10 +43,12 @@ pub struct ClientMetadata {
     /// `["authorization_code"]` when left out (§2).
     #[serde(default)]
     grant_types: Option<Vec<String>>,
-    /// `["code"]` when left out (§2); `code` goes with `authorization_code` (§2.1).
+    /// Left out: what the grant types need, `["code"]` with `authorization_code`, none
+    /// without it; `code` goes with `authorization_code` (§2.1).
     #[serde(default)]
     response_types: Option<Vec<String>>,
-    /// Space-separated scope values (RFC 6749 §3.3).
+    /// Space-separated scope values (RFC 6749 §3.3), each one the organisation lets
+    /// clients that register themselves have (or the initial access token allows).
     #[serde(default)]
     scope: Option<String>,
     /// `web` (the default) or `native` (OpenID Connect Registration §2).
@@ -153,17 +156,6 @@ pub struct RegistrationError {
     error_description: String,
 }
 
-/// The metadata name of a domain field.
-fn metadata_name(field: Field) -> &'static str {
-    match field {
-        Field::Name => "client_name",
-        Field::RedirectUrls => "redirect_uris",
-        Field::AllowedScopes => "scope",
-        Field::AppType => "application_type",
-        other => other.name(),
-    }
-}
-
 fn error(status: StatusCode, error: &'static str, description: String) -> HttpResponse {
     no_store(HttpResponse::build(status).json(RegistrationError {
         error,
@@ -226,23 +218,30 @@ fn server_error(e: &dyn std::fmt::Display) -> HttpResponse {
 }
 
 /// §3.2.2: `invalid_redirect_uri` when a redirect URI is at fault, else
-/// `invalid_client_metadata`; the description names every broken rule.
+/// `invalid_client_metadata`; the description names every broken rule by its metadata
+/// member, and the value when the rule is about one (a value the organisation does not
+/// let clients that register themselves have).
 fn invalid(errors: &ValidationErrors) -> HttpResponse {
     let code = if errors.concerns(Field::RedirectUrls) {
         "invalid_redirect_uri"
     } else {
         "invalid_client_metadata"
     };
-    let description = errors
-        .errors()
-        .iter()
-        .map(|e| match e.index {
-            Some(i) => format!("{}[{i}] {}", metadata_name(e.field), e.violation),
-            None => format!("{} {}", metadata_name(e.field), e.violation),
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    error(StatusCode::BAD_REQUEST, code, description)
+    error(
+        StatusCode::BAD_REQUEST,
+        code,
+        describe_metadata_errors(errors),
+    )
+}
+
+/// 415: RFC 7591 §3.1 sends the metadata as `application/json`, and nothing else is read
+/// (a cross-site form's `text/plain` or form-encoded body included).
+fn not_json() -> HttpResponse {
+    error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "invalid_request",
+        "the body must be application/json (RFC 7591 §3.1)".to_owned(),
+    )
 }
 
 fn bad_metadata(description: impl Into<String>) -> HttpResponse {
@@ -298,14 +297,14 @@ fn registration(org: &str, object: &Map<String, Value>) -> Result<Requested, Str
     })
 }
 
-/// The client's configuration endpoint (RFC 7592 §3): under the configured public URL, or
-/// the scheme and host the request was made to.
-fn client_uri(req: &HttpRequest, state: &AppState, app: &OAuthApplication) -> String {
-    let base = state.registration.public_url.clone().unwrap_or_else(|| {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    });
-    format!("{base}/register/{}", app.client_id())
+/// The client's configuration endpoint (RFC 7592 §3): under the registry's own base URL,
+/// never one a request names.
+fn client_uri(state: &AppState, app: &OAuthApplication) -> String {
+    format!(
+        "{}/register/{}",
+        state.registration.public_url,
+        app.client_id()
+    )
 }
 
 /// What the client is shown: `secret` and `token` only when just issued.
@@ -406,11 +405,12 @@ fn with_statement(
     request_body = ClientMetadata,
     responses(
         (status = 201, description = "Registered (RFC 7591 §3.2.1); a secret is shown here only", body = ClientInformation),
-        (status = 400, description = "The metadata breaks a rule (RFC 7591 §3.2.2)", body = RegistrationError),
+        (status = 400, description = "The metadata breaks a rule, or asks for what the organisation does not let clients that register themselves have (RFC 7591 §3.2.2)", body = RegistrationError),
+        (status = 415, description = "The body is not application/json (RFC 7591 §3.1)", body = RegistrationError),
         (status = 429, description = "Open registration: too many from this address", body = RegistrationError, headers(
             ("Retry-After" = String, description = "Seconds to wait"),
         )),
-        (status = 401, description = "No usable initial access token (RFC 6750 §3.1)", body = RegistrationError, headers(
+        (status = 401, description = "No usable initial access token, or an `Authorization` field that is not one bearer token (RFC 6750 §3.1)", body = RegistrationError, headers(
             ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
         )),
         (status = 503, description = "A dependency is unavailable; try again later", body = RegistrationError),
@@ -421,12 +421,18 @@ pub async fn register(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    // Who allows it: an initial access token, or open registration (without a token).
-    let presented = presented_token(&req);
+    // Who allows it: an initial access token, or open registration (no `Authorization`
+    // field at all: any other field is refused, never taken for open registration).
+    let Ok(presented) = presented_token(&req) else {
+        return invalid_token();
+    };
     let open_org = state.registration.open_org.as_deref();
-    let org = match (presented, open_org) {
+    let (org, allowance) = match (presented, open_org) {
         (Some(presented), _) => match state.tokens.usable(presented).await {
-            Ok(Some(token)) => token.owner_org_id.as_str().to_owned(),
+            Ok(Some(token)) => (
+                token.owner_org_id.as_str().to_owned(),
+                Some(token.allowance),
+            ),
             Ok(None) => return invalid_token(),
             Err(e) => return unavailable(&e),
         },
@@ -442,10 +448,13 @@ pub async fn register(
             {
                 return too_many(wait);
             }
-            org.to_owned()
+            (org.to_owned(), None)
         }
         (None, None) => return invalid_token(),
     };
+    if !declares_json(&req) {
+        return not_json();
+    }
     let object = match metadata_object(&body) {
         Ok(object) => object,
         Err(description) => return bad_metadata(description),
@@ -458,34 +467,53 @@ pub async fn register(
         Ok(requested) => requested,
         Err(description) => return bad_metadata(description),
     };
-    if let Err(errors) = state
+    if let Err(e) = state
         .service
-        .check_self_registration(&requested.cmd, &requested.metadata)
+        .check_self_registration(&requested.cmd, &requested.metadata, allowance.as_ref())
+        .await
     {
-        return invalid(&errors);
+        return registration_failed(&e);
     }
-    let mut principal = match presented {
+    let (mut principal, allowance) = match presented {
         // Spend the use, then register: of concurrent registrations, those that lose the
         // token's last use are refused like any unusable token.
         Some(presented) => match state.tokens.redeem(presented).await {
-            Ok(Some(token)) => Principal::new(format!("initial-access-token:{}", token.id))
-                .with_org(token.owner_org_id.as_str(), OrgRole::Admin),
+            Ok(Some(token)) => (
+                Principal::new(format!("initial-access-token:{}", token.id))
+                    .with_org(token.owner_org_id.as_str(), OrgRole::Admin),
+                Some(token.allowance),
+            ),
             Ok(None) => return invalid_token(),
             Err(e) => return unavailable(&e),
         },
-        None => Principal::new("open-registration").with_org(org.as_str(), OrgRole::Admin),
+        None => (
+            Principal::new("open-registration").with_org(org.as_str(), OrgRole::Admin),
+            None,
+        ),
     };
     if let Some(id) = req.extensions().get::<RequestId>() {
         principal = principal.with_request_id(id.0.clone());
     }
+    registered(&state, &principal, requested, allowance.as_ref(), statement).await
+}
+
+/// Registers what `requested` asks for, with `principal` and `allowance`: the client
+/// information response (RFC 7591 §3.2.1) or the error response.
+async fn registered(
+    state: &AppState,
+    principal: &Principal,
+    requested: Requested,
+    allowance: Option<&SelfRegistrationAllowance>,
+    statement: Option<String>,
+) -> HttpResponse {
     match state
         .service
-        .register_self(&principal, requested.cmd, requested.metadata)
+        .register_self(principal, requested.cmd, requested.metadata, allowance)
         .await
     {
         Ok(registered) => {
             let app = &registered.registered.application;
-            let uri = client_uri(&req, &state, app);
+            let uri = client_uri(state, app);
             let mut answer = information(
                 app,
                 registered
@@ -499,9 +527,16 @@ pub async fn register(
             answer.software_statement = statement;
             no_store(HttpResponse::Created().json(answer))
         }
-        Err(RegisterError::Invalid(errors)) => invalid(&errors),
-        Err(e) if e.kind() == ErrorKind::Unavailable => unavailable(&e),
-        Err(e) => server_error(&e),
+        Err(e) => registration_failed(&e),
+    }
+}
+
+/// The answer to a registration that failed.
+fn registration_failed(e: &RegisterError) -> HttpResponse {
+    match e {
+        RegisterError::Invalid(errors) => invalid(errors),
+        e if e.kind() == ErrorKind::Unavailable => unavailable(e),
+        e => server_error(e),
     }
 }
 
@@ -519,12 +554,26 @@ fn too_many(wait: std::time::Duration) -> HttpResponse {
     response
 }
 
-/// The bearer token of the request's `Authorization` field.
-fn presented_token(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+/// An `Authorization` field that is not one bearer token (RFC 6750 §2.1).
+struct NotABearerToken;
+
+/// The bearer token of the request's `Authorization` field: `None` without the field;
+/// refused when the field is there but is not exactly one bearer token (another scheme,
+/// no token, white space in it, the field twice).
+fn presented_token(req: &HttpRequest) -> Result<Option<&str>, NotABearerToken> {
+    let mut fields = req.headers().get_all(header::AUTHORIZATION);
+    let Some(field) = fields.next() else {
+        return Ok(None);
+    };
+    if fields.next().is_some() {
+        return Err(NotABearerToken);
+    }
+    field
+        .to_str()
+        .ok()
         .and_then(bearer_token)
+        .map(Some)
+        .ok_or(NotABearerToken)
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {
@@ -566,12 +615,12 @@ pub async fn read(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(presented) = presented_token(&req) else {
+    let Ok(Some(presented)) = presented_token(&req) else {
         return invalid_registration_token();
     };
     match state.service.self_registered(&path, presented).await {
         Ok(app) => {
-            let uri = client_uri(&req, &state, &app);
+            let uri = client_uri(&state, &app);
             no_store(HttpResponse::Ok().json(information(&app, None, None, uri)))
         }
         Err(e) => managed(&e),
@@ -579,8 +628,9 @@ pub async fn read(
 }
 
 /// Replaces a client's registration (RFC 7592 §2.2): the body is the whole metadata, what
-/// it leaves out is cleared; the registration access token is rotated (the new one is in
-/// the answer, the one presented stops working).
+/// it leaves out is removed (keys, descriptive metadata) or back to its default (name,
+/// method); the registration access token is rotated (the new one is in the answer, the
+/// one presented stops working).
 #[utoipa::path(
     put, path = "/register/{client_id}", operation_id = "replace_client_registration",
     tag = "registration",
@@ -588,7 +638,8 @@ pub async fn read(
     request_body = ClientMetadata,
     responses(
         (status = 200, description = "Replaced (RFC 7592 §3), with a new registration access token", body = ClientInformation),
-        (status = 400, description = "The metadata breaks a rule (RFC 7591 §3.2.2), or the body names another client, a server-issued member or a secret that is not the client's", body = RegistrationError),
+        (status = 400, description = "The metadata breaks a rule (RFC 7591 §3.2.2) or asks for what the client neither has nor its organisation lets clients that register themselves have, or the body names another client, a server-issued member or a secret that is not the client's", body = RegistrationError),
+        (status = 415, description = "The body is not application/json (RFC 7591 §3.1)", body = RegistrationError),
         (status = 401, description = "Not this client's registration access token (RFC 6750 §3.1)", body = RegistrationError, headers(
             ("WWW-Authenticate" = String, description = "`Bearer error=\"invalid_token\"`"),
         )),
@@ -602,7 +653,7 @@ pub async fn replace(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(presented) = presented_token(&req) else {
+    let Ok(Some(presented)) = presented_token(&req) else {
         return invalid_registration_token();
     };
     // The token first: a body tells nothing to a caller that may not manage this client.
@@ -610,6 +661,9 @@ pub async fn replace(
         Ok(app) => app,
         Err(e) => return managed(&e),
     };
+    if !declares_json(&req) {
+        return not_json();
+    }
     let object = match metadata_object(&body) {
         Ok(object) => object,
         Err(description) => return bad_metadata(description),
@@ -645,7 +699,7 @@ pub async fn replace(
         .await
     {
         Ok((app, token)) => {
-            let uri = client_uri(&req, &state, &app);
+            let uri = client_uri(&state, &app);
             let mut answer = information(&app, None, Some(token.expose().to_owned()), uri);
             answer.software_statement = statement;
             no_store(HttpResponse::Ok().json(answer))
@@ -674,7 +728,7 @@ pub async fn delete(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(presented) = presented_token(&req) else {
+    let Ok(Some(presented)) = presented_token(&req) else {
         return invalid_registration_token();
     };
     match state

@@ -64,9 +64,10 @@ pub trait ReportSignatures: Send + Sync {
 #[derive(Default)]
 pub struct RegistrationSettings {
     /// The registry's public base URL (`https://apps.example.com`, no trailing `/`), for
-    /// the `registration_client_uri` of RFC 7592; when unset, the scheme and host the
-    /// request was made to.
-    pub public_url: Option<String>,
+    /// the `registration_client_uri` of RFC 7592: `OAUTH_APPS_PUBLIC_URL`, else the
+    /// address the server is bound to. Never taken from a request (`Host`,
+    /// `X-Forwarded-Host` and `Forwarded` are the caller's to choose).
+    pub public_url: String,
     /// Who checks software statements (RFC 7591 §2.3); `None`: none is accepted.
     pub software_statements: Option<Arc<dyn SoftwareStatementVerifier>>,
     /// Open registration: the organisation clients without an initial access token

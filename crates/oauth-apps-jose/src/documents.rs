@@ -14,18 +14,19 @@ use oauth_apps_outbound::{FetchError, OutboundGuard};
 
 use crate::directory::{DEFAULT_CAPACITY, FetchCache, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS};
 
-/// The `Accept` field of every fetch (draft-ietf-oauth-client-id-metadata-document §4.1).
+/// The `Accept` field of every fetch (draft-ietf-oauth-client-id-metadata-document-02 §4:
+/// the document is JSON).
 pub const DOCUMENT_ACCEPT: &str = "application/json";
 
 /// The [`MetadataDocuments`] clients publish at their client id:
 ///
 /// - fetched only through the [`OutboundGuard`] (https only, special-purpose addresses
-///   refused unless allowed, its time-out, no redirects followed: the draft's §4 and §6.5),
-///   with at most [`MAX_METADATA_DOCUMENT_BYTES`] (5 KiB, §6.6) read;
-/// - only a 200 answer is a document (§4); a 2xx other than 200, a redirect or another
+///   refused unless allowed, its time-out, no redirects followed: the draft's (-02) §5 and
+///   §8.6), with at most [`MAX_METADATA_DOCUMENT_BYTES`] (5 KiB, §8.7) read;
+/// - only a 200 answer is a document (§5); a 2xx other than 200, a redirect or another
 ///   status is [`DocumentFetchError::Unreachable`];
 /// - checked with [`MetadataDocument::parse`] (its `client_id` the URL exactly, no secret,
-///   no shared-secret method, ...); only a valid document is kept (§4.4: never an error);
+///   no shared-secret method, ...); only a valid document is kept (§5.2: never an error);
 /// - kept for its `Cache-Control` freshness within [`MIN_FRESHNESS`]..=[`MAX_FRESHNESS`]
 ///   (5 minutes to 24 hours), at most [`DEFAULT_CAPACITY`] URLs, the least recently used
 ///   out.

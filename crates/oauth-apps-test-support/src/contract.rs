@@ -1686,15 +1686,25 @@ fn access_token(
         max_uses,
         uses: 0,
         revoked_at: None,
+        allowance: oauth_apps_domain::SelfRegistrationAllowance::default(),
     }
 }
 
-/// Tokens are stored as they are minted, found by id, listed per organisation newest
-/// first, and a revocation stands as first made.
+/// Tokens are stored as they are minted (with what their allowance adds to the
+/// organisation's self-registration policy), found by id and by digest, listed per
+/// organisation newest first, and a revocation stands as first made.
 pub async fn initial_access_tokens_round_trip(f: &impl Fixture) {
+    use oauth_apps_domain::{AuthMethod, GrantType, SelfRegistrationAllowance};
     let store = f.initial_access_tokens();
     let older = access_token("acme", "older", 100, 600, Some(3));
-    let newer = access_token("acme", "newer", 200, 600, None);
+    let newer = InitialAccessToken {
+        allowance: SelfRegistrationAllowance {
+            grant_types: vec![GrantType::ClientCredentials, GrantType::DeviceCode],
+            scopes: vec!["admin".into(), "retired:scope".into()],
+            auth_methods: vec![AuthMethod::PrivateKeyJwt],
+        },
+        ..access_token("acme", "newer", 200, 600, None)
+    };
     let elsewhere = access_token("globex", "elsewhere", 300, 600, Some(1));
     for token in [&older, &newer, &elsewhere] {
         store.insert_initial_access_token(token).await.unwrap();
@@ -1706,6 +1716,22 @@ pub async fn initial_access_tokens_round_trip(f: &impl Fixture) {
     assert_eq!(
         store.find_initial_access_token(elsewhere.id).await.unwrap(),
         Some(elsewhere.clone())
+    );
+    assert_eq!(
+        store
+            .find_initial_access_token_by_digest(newer.digest)
+            .await
+            .unwrap(),
+        Some(newer.clone())
+    );
+    let redeemed = store
+        .redeem_initial_access_token(newer.digest, at(250))
+        .await
+        .unwrap()
+        .expect("usable");
+    assert_eq!(
+        redeemed.allowance, newer.allowance,
+        "a use keeps the allowance"
     );
     let unknown = InitialAccessTokenId::from_random_bytes([7; 16]);
     assert_eq!(
@@ -2591,15 +2617,25 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
     );
 }
 
-/// An organisation's policy round-trips and is replaced whole.
+/// An organisation's policy round-trips and is replaced whole: its self-registration
+/// limits too, where a list left to its default (`None`) and an empty list (nothing
+/// allowed) stay apart.
 pub async fn policies_round_trip(f: &impl Fixture) {
-    use oauth_apps_domain::{LeakedSecretAction, OrganizationPolicy, SecretLifetime};
+    use oauth_apps_domain::{
+        AuthMethod, GrantType, LeakedSecretAction, OrganizationPolicy, SecretLifetime,
+        SelfRegistrationLimits,
+    };
     let policies = f.policies();
     assert!(policies.policy(&org("acme")).await.expect("read").is_none());
     let first = OrganizationPolicy {
         owner_org_id: org("acme"),
         secret_lifetime: Some(SecretLifetime::from_days(90).expect("days")),
         leaked_secret_action: LeakedSecretAction::Notify,
+        self_registration: SelfRegistrationLimits {
+            grant_types: Some(vec![GrantType::ClientCredentials, GrantType::RefreshToken]),
+            scopes: Some(Vec::new()),
+            auth_methods: Some(vec![AuthMethod::None, AuthMethod::PrivateKeyJwt]),
+        },
         updated_by: "alice".into(),
         updated_at: at(10),
     };
@@ -2612,6 +2648,10 @@ pub async fn policies_round_trip(f: &impl Fixture) {
         owner_org_id: org("acme"),
         secret_lifetime: None,
         leaked_secret_action: LeakedSecretAction::Revoke,
+        self_registration: SelfRegistrationLimits {
+            scopes: Some(vec!["read".into()]),
+            ..SelfRegistrationLimits::default()
+        },
         updated_by: "bob".into(),
         updated_at: at(20),
     };

@@ -47,7 +47,8 @@ pub struct Config {
     pub jwt: JwtSettings,
     /// Log output.
     pub log_format: LogFormat,
-    /// The scopes applications may be granted.
+    /// The scopes applications may be granted (`OAUTH_APPS_SCOPES`), and those clients
+    /// that register themselves may be given (`OAUTH_APPS_SELF_REGISTRATION_SCOPES`).
     pub scope_catalog: ScopeCatalog,
     /// Argon2id parameters and concurrency.
     pub hasher: HasherConfig,
@@ -71,8 +72,8 @@ pub struct Config {
     /// Whether each credential's last use is written (at most once a minute).
     pub credential_telemetry: bool,
     /// The registry's public base URL (`OAUTH_APPS_PUBLIC_URL`), for the URLs it hands
-    /// out (RFC 7592's `registration_client_uri`); unset: the scheme and host of the
-    /// request.
+    /// out (RFC 7592's `registration_client_uri`); unset: `http://` and the address the
+    /// server is bound to (development), never what a request names.
     pub public_url: Option<String>,
     /// The hosts whose Client ID Metadata Documents are resolved, each with the
     /// organisation owning their clients (`OAUTH_APPS_CIMD_ALLOWED_HOSTS`); empty: none.
@@ -212,6 +213,26 @@ impl Config {
                     );
                     ScopeCatalog::default()
                 })
+            }
+        };
+        let scope_catalog = match get("OAUTH_APPS_SELF_REGISTRATION_SCOPES") {
+            None => scope_catalog,
+            Some(list) => {
+                let scopes: Vec<&str> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                scope_catalog
+                    .clone()
+                    .with_self_registrable(&scopes)
+                    .unwrap_or_else(|_| {
+                        errors.push(format!(
+                            "OAUTH_APPS_SELF_REGISTRATION_SCOPES must list scopes of the catalog \
+                             (OAUTH_APPS_SCOPES), separated by commas (got {list:?})"
+                        ));
+                        scope_catalog
+                    })
             }
         };
 
@@ -496,6 +517,28 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.0.len(), 7, "{err}");
+    }
+
+    #[test]
+    fn self_registrable_scopes_are_catalog_scopes() {
+        let c = config(&[]).unwrap();
+        assert!(c.scope_catalog.is_self_registrable("read"));
+        assert!(!c.scope_catalog.is_self_registrable("admin"));
+        let c = config(&[
+            ("OAUTH_APPS_SCOPES", "billing:read, billing:admin"),
+            ("OAUTH_APPS_SELF_REGISTRATION_SCOPES", "billing:admin"),
+        ])
+        .unwrap();
+        assert!(c.scope_catalog.is_self_registrable("billing:admin"));
+        assert!(!c.scope_catalog.is_self_registrable("billing:read"));
+        let none = config(&[("OAUTH_APPS_SELF_REGISTRATION_SCOPES", "")]).unwrap();
+        assert_eq!(none.scope_catalog.self_registrable().count(), 0);
+        let err = config(&[("OAUTH_APPS_SELF_REGISTRATION_SCOPES", "read, root")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("OAUTH_APPS_SELF_REGISTRATION_SCOPES"),
+            "{err}"
+        );
     }
 
     #[test]

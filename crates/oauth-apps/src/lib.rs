@@ -448,6 +448,7 @@ fn state(
     hasher: Argon2Hasher,
     verifier: JwtVerifier,
     metrics: Metrics,
+    public_url: String,
 ) -> Result<(AppState, WebhookDispatcher), StartError> {
     let guard = OutboundGuard::new(config.outbound.clone())
         .map_err(|e| StartError::Outbound(e.to_string()))?;
@@ -506,22 +507,26 @@ fn state(
         repository: wired.ports.tokens,
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
-    });
+    })
+    .with_scope_catalog(config.scope_catalog.clone());
     let state = AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
         feed: Arc::new(EventFeedService::new(wired.ports.feed)),
         webhooks: Arc::new(WebhookService::new(webhook_ports)),
         idempotency,
-        secrets: Arc::new(SecretLifecycleService::new(
-            SecretLifecyclePorts {
-                repository: Arc::clone(&wired.ports.repository),
-                lifecycle: wired.ports.lifecycle,
-                policies: wired.ports.policies,
-                clock: Arc::new(SystemClock),
-            },
-            config.secret_lifetime,
-        )),
+        secrets: Arc::new(
+            SecretLifecycleService::new(
+                SecretLifecyclePorts {
+                    repository: Arc::clone(&wired.ports.repository),
+                    lifecycle: wired.ports.lifecycle,
+                    policies: wired.ports.policies,
+                    clock: Arc::new(SystemClock),
+                },
+                config.secret_lifetime,
+            )
+            .with_scope_catalog(config.scope_catalog.clone()),
+        ),
         scanning,
         console_dev_token: None,
         verifier: Arc::new(verifier),
@@ -532,7 +537,7 @@ fn state(
             authentications: limiter(config.auth_rate),
         }),
         registration: Arc::new(RegistrationSettings {
-            public_url: config.public_url.clone(),
+            public_url,
             software_statements,
             open_org: config.open_registration_org.clone(),
             open_limiter: RateLimiter::per_client_address(
@@ -664,7 +669,17 @@ impl Application {
         let hasher =
             Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
-        let (mut state, dispatcher) = state(config, wired, hasher, verifier, metrics)?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        // RFC 7592's registration_client_uri: the public URL, else the address bound.
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"));
+        let (mut state, dispatcher) = state(config, wired, hasher, verifier, metrics, public_url)?;
         // The console's one-click sign-in: development mode on a loopback bind only, with
         // the code of the link printed at start.
         let loopback = config
@@ -691,12 +706,7 @@ impl Application {
             );
         }
 
-        let listener = TcpListener::bind(&config.bind)
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?
-            .port();
+        let port = bound.port();
         let mut server_config = ServerConfig {
             client_body_timeout: config.body_timeout,
             ..ServerConfig::default()

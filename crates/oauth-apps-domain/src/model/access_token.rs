@@ -160,6 +160,9 @@ pub struct InitialAccessToken {
     pub uses: u32,
     /// When it was revoked, if it was.
     pub revoked_at: Option<Timestamp>,
+    /// What the clients it registers may have beyond their organisation's
+    /// self-registration policy, as the admin who minted it chose.
+    pub allowance: super::SelfRegistrationAllowance,
 }
 
 impl InitialAccessToken {
@@ -223,6 +226,7 @@ mod tests {
             max_uses: Some(2),
             uses: 1,
             revoked_at: None,
+            allowance: crate::model::SelfRegistrationAllowance::default(),
         };
         assert!(token.is_usable_at(at(99)));
         assert!(!token.is_usable_at(at(100)), "expired at its expiry");

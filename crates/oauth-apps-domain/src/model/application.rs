@@ -483,6 +483,16 @@ impl OAuthApplication {
         self
     }
 
+    /// The application just changed, now of type `app_type`, as part of the same change
+    /// (its version and time stay those of that change). Only a client whose metadata
+    /// document is its source changes type, with its document; operators cannot. The
+    /// change must already have checked its settings and credentials for that type.
+    #[must_use]
+    pub(crate) fn retyped(mut self, app_type: AppType) -> Self {
+        self.inner.app_type = app_type;
+        self
+    }
+
     /// The application with the given status.
     #[must_use]
     pub fn with_status(&self, status: Status, now: Timestamp) -> Self {

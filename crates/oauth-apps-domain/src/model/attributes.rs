@@ -180,8 +180,8 @@ macro_rules! wire_enum {
 pub(crate) use wire_enum;
 
 wire_enum! {
-    /// The kind of client (RFC 6749 §2.1 profiles). Immutable after creation; `web` by
-    /// default.
+    /// The kind of client (RFC 6749 §2.1 profiles). Operators cannot change it after
+    /// creation (a metadata document client's follows its document); `web` by default.
     #[derive(Default)]
     pub enum AppType {
         /// A confidential server-side web application.

@@ -1,7 +1,7 @@
-//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-01): the
+//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-02): the
 //! URL that is a client's id (§3), which organisation a document's host belongs to (the
 //! `OAUTH_APPS_CIMD_ALLOWED_HOSTS` setting), and the rules a document itself must satisfy
-//! (§4.1, §6.6 and the Model Context Protocol, revision 2025-11-25).
+//! (§4, §4.1, §4.2, §8.7 and the Model Context Protocol, revision 2025-11-25).
 //!
 //! Pure rules: fetching the document is the caller's business.
 
@@ -22,7 +22,7 @@ pub const MAX_METADATA_DOCUMENT_BYTES: usize = 5 * 1024;
 const CLIENT_ID_DOMAIN: &[u8] = b"oauth-apps client-id-metadata-document\0";
 
 /// The URL of a client's metadata document: the `client_id` the client presents
-/// (draft-ietf-oauth-client-id-metadata-document-01 §3).
+/// (draft-ietf-oauth-client-id-metadata-document-02 §3).
 ///
 /// It is kept exactly as given (an upper-case `HTTPS` scheme or host included): the
 /// document's own `client_id` must equal it by simple string comparison, so no
@@ -438,8 +438,8 @@ impl HostPatterns {
     }
 }
 
-/// A client's metadata document that satisfies the rules of the document itself (§4.1,
-/// §6.6 and the Model Context Protocol): its client metadata, for the same RFC 7591
+/// A client's metadata document that satisfies the rules of the document itself (§4,
+/// §4.1, §4.2, §8.7 and the Model Context Protocol): its client metadata, for the same RFC 7591
 /// mapping as dynamic registration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetadataDocument {
@@ -512,8 +512,13 @@ pub enum DocumentRefusal {
     /// Both `jwks` and `jwks_uri`.
     #[error("the document must give either jwks or jwks_uri, not both")]
     KeysConflict,
-    /// No `redirect_uris`, or not a non-empty array of strings.
-    #[error("the document must contain redirect_uris: a non-empty array of strings")]
+    /// Grant types that redirect (`authorization_code`, the default) without
+    /// `redirect_uris`, or with one that is not a non-empty array of strings.
+    #[error(
+        "the document must contain redirect_uris, a non-empty array of strings, for its \
+         grant types that redirect (authorization_code, the default when grant_types is left \
+         out)"
+    )]
     RedirectUrisRequired,
 }
 
@@ -560,7 +565,10 @@ impl MetadataDocument {
     /// `client_secret_expires_at` member (whatever the value, `null` included); a
     /// `token_endpoint_auth_method` of `none` (the default when absent) or
     /// `private_key_jwt`, the latter with `jwks` or `jwks_uri`; not both `jwks` and
-    /// `jwks_uri`; `redirect_uris` a non-empty array of strings.
+    /// `jwks_uri`; `redirect_uris` a non-empty array of strings when the grant types
+    /// redirect (`authorization_code`, the default when `grant_types` is left out): a
+    /// document for grants that use no redirect URL (`client_credentials`) needs none
+    /// (-02 §4.2).
     ///
     /// A `jwks` or `jwks_uri` member whose value is `null` counts as absent, as in the RFC
     /// 7591 mapping. The redirect URLs themselves are not checked here: the mapping holds
@@ -626,11 +634,21 @@ impl MetadataDocument {
             (false, false) if private_key_jwt => return Err(DocumentRefusal::KeysRequired),
             _ => {}
         }
+        // -02 §4.2: redirect URLs are registered for the grants that redirect; a document
+        // whose grants use none (client_credentials, say) needs none.
+        let redirects = match metadata.get("grant_types") {
+            Some(serde_json::Value::Array(grants)) => grants
+                .iter()
+                .any(|g| g.as_str() == Some("authorization_code")),
+            // Left out, the RFC 7591 default (authorization_code); any other value is the
+            // mapping's to refuse.
+            _ => true,
+        };
         let redirect_uris_ok = metadata
             .get("redirect_uris")
             .and_then(serde_json::Value::as_array)
             .is_some_and(|uris| !uris.is_empty() && uris.iter().all(serde_json::Value::is_string));
-        if !redirect_uris_ok {
+        if redirects && !redirect_uris_ok {
             return Err(DocumentRefusal::RedirectUrisRequired);
         }
         if !private_key_jwt {
@@ -1331,6 +1349,40 @@ mod tests {
         }
         // Not checked against the redirect rules here.
         assert!(parse(&json!({"client_id": URL, "redirect_uris": ["not a url"]})).is_ok());
+    }
+
+    #[test]
+    fn a_document_whose_grants_redirect_nowhere_needs_no_redirect_uris() {
+        // draft-ietf-oauth-client-id-metadata-document-02 §4.2: the redirect URL rules do
+        // not apply to grant types that use none, such as client_credentials.
+        let machine = json!({
+            "client_id": URL,
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": "https://app.example.com/jwks",
+        });
+        for uris in [None, Some(json!([])), Some(json!(null))] {
+            let mut value = machine.clone();
+            if let Some(uris) = uris {
+                value["redirect_uris"] = uris;
+            }
+            assert!(parse(&value).is_ok(), "{value}");
+        }
+        // A grant that redirects needs them, with any other grant or none named.
+        for grants in [
+            json!(["authorization_code"]),
+            json!(["client_credentials", "authorization_code"]),
+            json!(null),
+        ] {
+            let mut value = machine.clone();
+            value["grant_types"] = grants;
+            value["redirect_uris"] = json!([]);
+            assert_eq!(
+                parse(&value),
+                Err(DocumentRefusal::RedirectUrisRequired),
+                "{value}"
+            );
+        }
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub use metadata_document::{
     HostPatternsError, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument, MetadataDocumentUrl,
 };
 pub use org_policy::{
-    LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS, OrganizationPolicy, SecretLifetime,
+    DEFAULT_SELF_REGISTRATION_GRANTS, LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS,
+    OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
+    SelfRegistrationNames, SelfRegistrationPermit,
 };
 pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};

@@ -56,9 +56,15 @@ impl fmt::Display for Scope {
     }
 }
 
-/// The scopes applications may be granted. Configurable; see [`ScopeCatalog::default`].
+/// The scopes applications may be granted, and which of them clients that register
+/// themselves may be given. Configurable; see [`ScopeCatalog::default`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeCatalog(Vec<Scope>);
+pub struct ScopeCatalog {
+    scopes: Vec<Scope>,
+    /// The scopes clients may register themselves for; `None`: every scope of the catalog
+    /// but the privileged ones ([`ScopeCatalog::is_privileged`]).
+    self_registrable: Option<Vec<Scope>>,
+}
 
 impl ScopeCatalog {
     /// The scopes of the default catalog.
@@ -75,30 +81,76 @@ impl ScopeCatalog {
     /// # Errors
     /// One [`FieldError`] on [`Field::AllowedScopes`] per scope of invalid syntax.
     pub fn new<S: AsRef<str>>(scopes: &[S]) -> Result<Self, Vec<FieldError>> {
-        Scopes::restore(scopes).map(|scopes| Self(scopes.0))
+        Scopes::restore(scopes).map(|scopes| Self {
+            scopes: scopes.0,
+            self_registrable: None,
+        })
+    }
+
+    /// The catalog, where clients that register themselves may be given `scopes` only (the
+    /// setting `OAUTH_APPS_SELF_REGISTRATION_SCOPES`; an empty list: none).
+    ///
+    /// # Errors
+    /// One [`FieldError`] on [`Field::AllowedScopes`] per scope not in the catalog.
+    pub fn with_self_registrable<S: AsRef<str>>(
+        self,
+        scopes: &[S],
+    ) -> Result<Self, Vec<FieldError>> {
+        let chosen = Scopes::parse(scopes, &self)?;
+        Ok(Self {
+            self_registrable: Some(chosen.0),
+            ..self
+        })
     }
 
     /// Whether `scope` is in the catalog.
     #[must_use]
     pub fn contains(&self, scope: &str) -> bool {
-        self.0.iter().any(|s| s.as_str() == scope)
+        self.scopes.iter().any(|s| s.as_str() == scope)
     }
 
     /// The catalog's scopes.
     #[must_use]
     pub fn scopes(&self) -> &[Scope] {
-        &self.0
+        &self.scopes
+    }
+
+    /// Whether a scope is privileged, so that clients may not register themselves for it
+    /// unless the platform says otherwise: `admin`, `write`, and any scope ending in
+    /// `:admin` or `:write`.
+    #[must_use]
+    pub fn is_privileged(scope: &str) -> bool {
+        matches!(scope, "admin" | "write") || scope.ends_with(":admin") || scope.ends_with(":write")
+    }
+
+    /// Whether clients that register themselves may be given `scope` at all: a scope the
+    /// platform lists for them, or, when it lists none, a catalog scope that is not
+    /// privileged.
+    #[must_use]
+    pub fn is_self_registrable(&self, scope: &str) -> bool {
+        match &self.self_registrable {
+            Some(listed) => listed.iter().any(|s| s.as_str() == scope),
+            None => self.contains(scope) && !Self::is_privileged(scope),
+        }
+    }
+
+    /// The scopes clients that register themselves may be given, in catalog order.
+    pub fn self_registrable(&self) -> impl Iterator<Item = &Scope> {
+        self.scopes
+            .iter()
+            .filter(|s| self.is_self_registrable(s.as_str()))
     }
 }
 
 impl Default for ScopeCatalog {
     fn default() -> Self {
-        Self(
-            Self::DEFAULT_SCOPES
+        Self {
+            scopes: Self::DEFAULT_SCOPES
                 .iter()
                 .map(|s| Scope((*s).to_owned()))
                 .collect(),
-        )
+            self_registrable: None,
+        }
     }
 }
 
@@ -315,6 +367,39 @@ mod tests {
         assert!(catalog.contains("billing:read"));
         assert!(!catalog.contains("read"));
         let errors = ScopeCatalog::new(&["ok", "not ok"]).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].index, Some(1));
+    }
+
+    #[test]
+    fn privileged_scopes_are_not_self_registrable_by_default() {
+        let catalog = ScopeCatalog::default();
+        let open: Vec<&str> = catalog.self_registrable().map(Scope::as_str).collect();
+        assert_eq!(open, ["workspace:read", "read"]);
+        for privileged in ["admin", "write", "workspace:write", "billing:admin"] {
+            assert!(ScopeCatalog::is_privileged(privileged), "{privileged}");
+        }
+        assert!(!catalog.is_self_registrable("admin"));
+        assert!(!catalog.is_self_registrable("unknown"));
+        let custom = ScopeCatalog::new(&["billing:read", "billing:write", "reports"]).unwrap();
+        let open: Vec<&str> = custom.self_registrable().map(Scope::as_str).collect();
+        assert_eq!(open, ["billing:read", "reports"]);
+    }
+
+    #[test]
+    fn the_platform_chooses_which_scopes_are_self_registrable() {
+        let chosen = ScopeCatalog::default()
+            .with_self_registrable(&["read", "write"])
+            .unwrap();
+        assert!(chosen.is_self_registrable("write"));
+        assert!(!chosen.is_self_registrable("workspace:read"));
+        let none = ScopeCatalog::default()
+            .with_self_registrable::<&str>(&[])
+            .unwrap();
+        assert_eq!(none.self_registrable().count(), 0);
+        let errors = ScopeCatalog::default()
+            .with_self_registrable(&["read", "root"])
+            .unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].index, Some(1));
     }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{KeysInput, RegisterApplication};
 use crate::model::ClientMetadataRecord;
+use crate::validation::{Field, ValidationErrors};
 
 /// What a client's metadata asks for: the registration (the application's fields) and the
 /// client's descriptive metadata.
@@ -30,9 +31,12 @@ pub const UNNAMED_CLIENT: &str = "Dynamically registered client";
 /// Reads `object` (RFC 7591 §2 metadata) as a registration into organisation `org`.
 ///
 /// Members this registry does not understand are ignored (§2), and a member sent as `null`
-/// reads as left out. Left out: `grant_types` is `["authorization_code"]` and
-/// `response_types` `["code"]` (§2); `code` and `authorization_code` go together (§2.1)
-/// and no other response type is served. `application_type` is `web` (the default) or
+/// reads as left out. Left out: `grant_types` is `["authorization_code"]` (§2), and
+/// `response_types` is what the grant types need: `["code"]` with `authorization_code`,
+/// none without it (a machine client that sends `grant_types: ["client_credentials"]`
+/// alone, as openid-client and the MCP SDKs do, asks for no response type; §2's default
+/// `["code"]` would contradict its own grants). `code` and `authorization_code` go
+/// together (§2.1) and no other response type is served. `application_type` is `web` (the default) or
 /// `native` (OpenID Connect Registration §2); a `web` client with
 /// `token_endpoint_auth_method` `none` is registered as a `public` application. `scope` is
 /// space-separated (RFC 6749 §3.3).
@@ -45,15 +49,21 @@ pub fn requested_client(
 ) -> Result<RequestedClient, MetadataError> {
     let grants =
         strings(object, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".to_owned()]);
-    let responses = strings(object, "response_types")?.unwrap_or_else(|| vec!["code".to_owned()]);
+    let redirects = grants.iter().any(|g| g == "authorization_code");
+    let responses = strings(object, "response_types")?.unwrap_or_else(|| {
+        if redirects {
+            vec!["code".to_owned()]
+        } else {
+            Vec::new()
+        }
+    });
     if let Some(other) = responses.iter().find(|r| r.as_str() != "code") {
         return Err(MetadataError(format!(
             "response_types: {other:?} is not supported (only \"code\")"
         )));
     }
     let code = responses.iter().any(|r| r == "code");
-    let authorization_code = grants.iter().any(|g| g == "authorization_code");
-    if code != authorization_code {
+    if code != redirects {
         return Err(MetadataError(
             "response_types \"code\" and grant_types \"authorization_code\" go together \
              (RFC 7591 §2.1)"
@@ -113,6 +123,33 @@ pub fn requested_client(
         },
     };
     Ok(RequestedClient { cmd, metadata })
+}
+
+/// The RFC 7591 §2 name of the metadata member that holds a registration's `field`.
+#[must_use]
+pub const fn metadata_member(field: Field) -> &'static str {
+    match field {
+        Field::Name => "client_name",
+        Field::RedirectUrls => "redirect_uris",
+        Field::AllowedScopes => "scope",
+        Field::AppType => "application_type",
+        other => other.name(),
+    }
+}
+
+/// Every broken rule of `errors`, each named by its RFC 7591 metadata member (and the
+/// value's position in a list: `scope[1]`), separated by `; `.
+#[must_use]
+pub fn describe_metadata_errors(errors: &ValidationErrors) -> String {
+    errors
+        .errors()
+        .iter()
+        .map(|e| match e.index {
+            Some(i) => format!("{}[{i}] {}", metadata_member(e.field), e.violation),
+            None => format!("{} {}", metadata_member(e.field), e.violation),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn wrong_type(name: &str, what: &str) -> MetadataError {
@@ -210,10 +247,6 @@ mod tests {
             (json!({"application_type": "tv"}), "application_type"),
             (json!({"response_types": ["token"]}), "response_types"),
             (
-                json!({"grant_types": ["client_credentials"]}),
-                "go together",
-            ),
-            (
                 json!({"grant_types": ["client_credentials"], "response_types": ["code"]}),
                 "go together",
             ),
@@ -227,5 +260,28 @@ mod tests {
             machine.cmd.grant_types,
             Some(vec!["client_credentials".to_owned()])
         );
+    }
+
+    #[test]
+    fn left_out_response_types_follow_the_grants() {
+        // What openid-client and the MCP SDKs send for a machine client.
+        let machine = read(&json!({"grant_types": ["client_credentials"]})).unwrap();
+        assert_eq!(
+            machine.cmd.grant_types,
+            Some(vec!["client_credentials".to_owned()])
+        );
+        let device = read(&json!({
+            "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
+        }))
+        .unwrap();
+        assert_eq!(device.cmd.grant_types.map(|g| g.len()), Some(2));
+        // Grants that redirect infer `code`; what a client sends is still checked.
+        assert!(
+            read(&json!({"grant_types": ["authorization_code", "client_credentials"]})).is_ok()
+        );
+        let sent =
+            read(&json!({"grant_types": ["client_credentials"], "response_types": ["code"]}))
+                .unwrap_err();
+        assert!(sent.0.contains("go together"), "{sent}");
     }
 }

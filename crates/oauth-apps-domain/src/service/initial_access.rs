@@ -6,7 +6,8 @@ use std::sync::Arc;
 use super::errors::{ListTokensError, MintTokenError, RevokeTokenError};
 use crate::model::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
-    InitialAccessTokenId, OrgId, TokenDigest,
+    InitialAccessTokenId, OrgId, ScopeCatalog, SelfRegistrationAllowance, SelfRegistrationNames,
+    TokenDigest,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{Clock, InitialAccessTokenRepository, RandomSource, RepositoryError};
@@ -32,6 +33,10 @@ pub struct MintInitialAccessToken {
     /// How many registrations it allows (1 to 1,000,000); `None`: any number until it
     /// expires.
     pub max_uses: Option<i64>,
+    /// What the clients it registers may have beyond their organisation's
+    /// self-registration policy: grant types, catalog scopes and methods the minting admin
+    /// could give an application by hand. `None`: nothing beyond the policy.
+    pub allowance: Option<SelfRegistrationNames>,
 }
 
 /// A minted token: as stored, and its plaintext, shown this once.
@@ -57,16 +62,30 @@ pub struct InitialAccessTokenPorts {
 /// The initial access token use cases.
 pub struct InitialAccessTokenService {
     ports: InitialAccessTokenPorts,
+    catalog: ScopeCatalog,
 }
 
 impl InitialAccessTokenService {
-    /// The use cases over `ports`.
+    /// The use cases over `ports`, with the default scope catalog (see
+    /// [`InitialAccessTokenService::with_scope_catalog`]).
     #[must_use]
-    pub const fn new(ports: InitialAccessTokenPorts) -> Self {
-        Self { ports }
+    pub fn new(ports: InitialAccessTokenPorts) -> Self {
+        Self {
+            ports,
+            catalog: ScopeCatalog::default(),
+        }
     }
 
-    /// Mints a token for `request.owner_org_id`, recording who minted it.
+    /// With `catalog`, the scopes an allowance may name (the platform's
+    /// `OAUTH_APPS_SCOPES`).
+    #[must_use]
+    pub fn with_scope_catalog(self, catalog: ScopeCatalog) -> Self {
+        Self { catalog, ..self }
+    }
+
+    /// Mints a token for `request.owner_org_id`, recording who minted it. Its allowance
+    /// is never wider than what the minting admin could give an application of the
+    /// organisation by hand: grant types, scopes of the catalog and methods.
     ///
     /// # Errors
     /// [`MintTokenError::Invalid`] naming every field that breaks a rule;
@@ -93,7 +112,21 @@ impl InitialAccessTokenService {
                 .check(Field::MaxUses, in_range(n, 1, MAX_TOKEN_USES))
                 .map(Some),
         };
-        let (Some(org), Some(lifetime), Some(max_uses)) = (org, lifetime, max_uses) else {
+        let allowance = match &request.allowance {
+            None => Some(SelfRegistrationAllowance::default()),
+            Some(names) => match SelfRegistrationAllowance::parse(names, &self.catalog) {
+                Ok(allowance) => Some(allowance),
+                Err(errors) => {
+                    for error in errors.errors() {
+                        c.push(error.clone());
+                    }
+                    None
+                }
+            },
+        };
+        let (Some(org), Some(lifetime), Some(max_uses), Some(allowance)) =
+            (org, lifetime, max_uses, allowance)
+        else {
             return Err(MintTokenError::Invalid(c.into_errors()));
         };
         policy::authorize(principal, &org, Action::Write)
@@ -120,6 +153,7 @@ impl InitialAccessTokenService {
             max_uses: max_uses.map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             uses: 0,
             revoked_at: None,
+            allowance,
         };
         self.ports
             .repository

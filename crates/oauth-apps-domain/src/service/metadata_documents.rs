@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::client_metadata::{RequestedClient, requested_client};
+use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
 use super::errors::{Failure, NOT_AN_AUTHENTICATOR, ResolveError};
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
@@ -69,8 +69,10 @@ fn refused(rule: &'static str, message: impl Into<String>) -> ResolveError {
     })
 }
 
-/// A document whose metadata breaks the registry's rules: `invalid_redirect_uri` when a
-/// redirect URL is at fault (as RFC 7591 §3.2.2 names it), else `invalid_metadata`.
+/// A document whose metadata breaks the registry's rules, or asks for what its
+/// organisation does not let clients that register themselves have: `invalid_redirect_uri`
+/// when a redirect URL is at fault (as RFC 7591 §3.2.2 names it), else
+/// `invalid_metadata`. The message names each rule by its metadata member.
 fn invalid(errors: &ValidationErrors) -> ResolveError {
     let rule = if errors.concerns(Field::RedirectUrls) {
         "invalid_redirect_uri"
@@ -79,7 +81,10 @@ fn invalid(errors: &ValidationErrors) -> ResolveError {
     };
     refused(
         rule,
-        format!("the document's metadata breaks a rule: {errors}"),
+        format!(
+            "the document's metadata breaks a rule: {}",
+            describe_metadata_errors(errors)
+        ),
     )
 }
 
@@ -155,7 +160,17 @@ impl ApplicationService {
             .map_err(|e| refused(e.rule(), e.to_string()))?;
         let RequestedClient { cmd, metadata } = requested_client(org.as_str(), document.metadata())
             .map_err(|e| refused("invalid_metadata", e.0))?;
-        let metadata = ClientMetadata::new(metadata).map_err(|e| invalid(&e))?;
+        // At every resolution: what the organisation lets clients that register themselves
+        // have (no allowance: nobody vetted a document).
+        let permit = self.self_registration_permit(&org, None, None).await?;
+        let metadata = match (
+            ClientMetadata::new(metadata),
+            self.check_permit(&permit, &cmd),
+        ) {
+            (Ok(metadata), Ok(())) => metadata,
+            (Err(e), Ok(())) | (Ok(_), Err(e)) => return Err(invalid(&e)),
+            (Err(m), Err(p)) => return Err(invalid(&m.merged(p))),
+        };
         let principal = Principal::new(document_actor(&url)).with_org(org.as_str(), OrgRole::Admin);
         let details = RegistrationDetails {
             metadata,
@@ -205,9 +220,11 @@ impl ApplicationService {
             Some(None) => app.keys().is_none(),
             None => false,
         };
-        let mut patch = ApplicationPatch::replacing(cmd, &app);
+        // The document is the client's source: its type follows it.
+        let (mut patch, mut whole) = ApplicationPatch::replacing(cmd, &app, true);
         if same_keys {
             patch.keys = KeysInput::default();
+            whole.removes_keys = false;
         }
         let target = AppRef::ClientId(*app.client_id());
         self.write_from(
@@ -221,14 +238,18 @@ impl ApplicationService {
                     return Err(ResolveError::Disabled);
                 }
                 let changed_metadata = current.details().metadata.changed_fields(&details.metadata);
-                Ok(match patch.apply(principal, current, self, now)? {
-                    Some((next, mut fields)) => {
-                        fields.extend(changed_metadata);
-                        Some((next.replacing_details(details.clone()), fields))
-                    }
-                    None if changed_metadata.is_empty() => None,
-                    None => Some((current.with_details(details.clone(), now), changed_metadata)),
-                })
+                Ok(
+                    match patch.apply_whole(principal, current, self, now, whole)? {
+                        Some((next, mut fields)) => {
+                            fields.extend(changed_metadata);
+                            Some((next.replacing_details(details.clone()), fields))
+                        }
+                        None if changed_metadata.is_empty() => None,
+                        None => {
+                            Some((current.with_details(details.clone(), now), changed_metadata))
+                        }
+                    },
+                )
             },
         )
         .await

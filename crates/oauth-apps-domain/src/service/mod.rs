@@ -13,7 +13,10 @@ mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
-pub use client_metadata::{MetadataError, RequestedClient, UNNAMED_CLIENT, requested_client};
+pub use client_metadata::{
+    MetadataError, RequestedClient, UNNAMED_CLIENT, describe_metadata_errors, metadata_member,
+    requested_client,
+};
 pub use errors::{
     AuthenticateError, ErrorKind, EventsError, FeedError, GetError, ListError, ListTokensError,
     ManageRegistrationError, MintTokenError, PolicyError, RegisterError, ResolveError,
@@ -34,7 +37,7 @@ pub use metadata_documents::ResolveRefusal;
 pub use precondition::Precondition;
 pub use secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
-    SecretLifecycleService, SetPolicy,
+    SecretLifecycleService, SelfRegistrationView, SetPolicy,
 };
 pub use self_registration::SelfRegistered;
 pub use webhooks::{
@@ -344,26 +347,55 @@ struct ValidNew {
 /// changed, or `None` when nothing changes.
 type Change = Option<(OAuthApplication, Vec<Field>)>;
 
+/// What a whole replacement of an application's settings (RFC 7592 §2.2, a metadata
+/// document) does beyond a patch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Whole {
+    /// The keys it leaves out are removed (a patch keeps them).
+    pub(crate) removes_keys: bool,
+    /// The type it moves the application to: only a client whose metadata document is its
+    /// source changes type, with its document. `None`: the type stays.
+    pub(crate) app_type: Option<AppType>,
+}
+
 impl ApplicationPatch {
     /// The patch that replaces `app`'s settings by those of `cmd` (RFC 7592 §2.2, or a
     /// metadata document): every setting the registration holds, what it leaves out
-    /// cleared; a type or an owner other than `app`'s is kept in the patch, so that it is
-    /// refused as immutable.
-    pub(crate) fn replacing(cmd: RegisterApplication, app: &OAuthApplication) -> Self {
-        Self {
+    /// removed (keys) or back to its default (the authentication method); a type or an
+    /// owner other than `app`'s is kept in the patch, so that it is refused as immutable,
+    /// unless `type_follows` (the client's document is its source: the type moves with it).
+    pub(crate) fn replacing(
+        cmd: RegisterApplication,
+        app: &OAuthApplication,
+        type_follows: bool,
+    ) -> (Self, Whole) {
+        let other_type = cmd
+            .app_type
+            .filter(|t| t.as_str() != app.app_type().as_str());
+        let moved_to = other_type
+            .as_deref()
+            .filter(|_| type_follows)
+            .and_then(|t| AppType::parse(t).ok());
+        let whole = Whole {
+            removes_keys: cmd.keys.is_empty(),
+            app_type: moved_to,
+        };
+        let patch = Self {
             name: Some(cmd.name),
             redirect_urls: Some(cmd.redirect_urls),
             allowed_scopes: Some(cmd.allowed_scopes.unwrap_or_default()),
             grant_types: cmd.grant_types,
-            token_endpoint_auth_method: cmd.token_endpoint_auth_method,
+            token_endpoint_auth_method: Some(
+                cmd.token_endpoint_auth_method
+                    .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
+            ),
             keys: cmd.keys,
-            app_type: cmd
-                .app_type
-                .filter(|t| t.as_str() != app.app_type().as_str()),
+            app_type: other_type.filter(|_| moved_to.is_none()),
             owner_org_id: Some(cmd.owner_org_id)
                 .filter(|org| org.as_str() != app.owner_org_id().as_str()),
             ..Self::default()
-        }
+        };
+        (patch, whole)
     }
 
     /// The application `app` with this patch applied by `principal` at `now`, and the
@@ -375,6 +407,19 @@ impl ApplicationPatch {
         app: &OAuthApplication,
         rules: &ApplicationService,
         now: Timestamp,
+    ) -> Result<Change, UpdateError> {
+        self.apply_whole(principal, app, rules, now, Whole::default())
+    }
+
+    /// [`ApplicationPatch::apply`], doing what `whole` says a whole replacement does
+    /// beyond it.
+    fn apply_whole(
+        &self,
+        principal: &Principal,
+        app: &OAuthApplication,
+        rules: &ApplicationService,
+        now: Timestamp,
+        whole: Whole,
     ) -> Result<Change, UpdateError> {
         let patch = self;
         let catalog = &rules.config.scope_catalog;
@@ -392,7 +437,7 @@ impl ApplicationPatch {
                 c.push(FieldError::new(field, Violation::Immutable));
             }
         }
-        let app_type = app.app_type();
+        let app_type = whole.app_type.unwrap_or_else(|| app.app_type());
         let old = app.profile();
         let name = keep_or(
             &mut c,
@@ -439,13 +484,7 @@ impl ApplicationPatch {
             true,
         );
         let new_keys = rules.check_keys(&mut c, &patch.keys);
-        let keys = match &new_keys {
-            Some(Some(source)) => Some(app.keys().map_or_else(
-                || KeySets::first(source.clone(), now),
-                |keys| keys.replaced(source.clone(), now),
-            )),
-            _ => app.keys().cloned(),
-        };
+        let (keys, removed) = next_keys(app, new_keys.as_ref(), whole.removes_keys, now);
         if let Some(m) = method
             && let Err(e) = Credentials::check(app_type, m, app.secrets().is_some(), keys.is_some())
         {
@@ -470,13 +509,15 @@ impl ApplicationPatch {
         let credentials = Credentials::new(app_type, method, secrets, keys)
             .map_err(|e| UpdateError::Invalid(e.into()))?;
         let keys_changed = matches!(new_keys, Some(Some(_)));
-        let (jwks_changed, uri_changed) = match credentials.keys().map(|k| &k.current().source) {
-            Some(KeySource::Inline(_)) => (keys_changed, false),
-            Some(KeySource::Remote(_)) => (false, keys_changed),
-            None => (false, false),
-        };
+        let (jwks_changed, uri_changed) =
+            match credentials.keys().map(|k| &k.current().source).or(removed) {
+                Some(KeySource::Inline(_)) => (keys_changed || removed.is_some(), false),
+                Some(KeySource::Remote(_)) => (false, keys_changed || removed.is_some()),
+                None => (false, false),
+            };
 
         let changed: Vec<Field> = [
+            (Field::AppType, app_type != app.app_type()),
             (Field::Name, profile.name() != old.name()),
             (
                 Field::Description,
@@ -511,9 +552,32 @@ impl ApplicationPatch {
             return Ok(None);
         }
         Ok(Some((
-            app.updated(profile, is_first_party, status, credentials, now),
+            app.updated(profile, is_first_party, status, credentials, now)
+                .retyped(app_type),
             changed,
         )))
+    }
+}
+
+/// The key sets `app` has after a change that gives it `new` keys (`Some(None)`: none
+/// given; `None`: broken), and the source of the current set the change removes: when
+/// none are given and `removes` (a whole replacement removes what it leaves out).
+fn next_keys<'a>(
+    app: &'a OAuthApplication,
+    new: Option<&Option<KeySource>>,
+    removes: bool,
+    now: Timestamp,
+) -> (Option<KeySets>, Option<&'a KeySource>) {
+    match new {
+        Some(Some(source)) => (
+            Some(app.keys().map_or_else(
+                || KeySets::first(source.clone(), now),
+                |keys| keys.replaced(source.clone(), now),
+            )),
+            None,
+        ),
+        Some(None) if removes => (None, app.keys().map(|k| &k.current().source)),
+        _ => (app.keys().cloned(), None),
     }
 }
 

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use super::errors::PolicyError;
 use crate::model::{
-    CredentialSerial, LeakedSecretAction, OAuthApplication, OrgId, OrganizationPolicy,
-    SecretLifetime, Timestamp, TokenDigest, is_well_formed_secret,
+    AuthMethod, CredentialSerial, GrantType, LeakedSecretAction, OAuthApplication, OrgId,
+    OrganizationPolicy, ScopeCatalog, SecretLifetime, SelfRegistrationLimits,
+    SelfRegistrationNames, Timestamp, TokenDigest, is_well_formed_secret,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
@@ -42,6 +43,21 @@ pub struct SetPolicy {
     pub secret_lifetime_days: Option<i64>,
     /// `revoke` (the default) or `notify`.
     pub leaked_secret_action: Option<String>,
+    /// What clients that register themselves may have; `None` (or a member of it left
+    /// out): the defaults.
+    pub self_registration: Option<SelfRegistrationNames>,
+}
+
+/// What clients that register themselves may have in an organisation, as it applies (the
+/// policy's own values, else the defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfRegistrationView {
+    /// The grant types.
+    pub grant_types: Vec<GrantType>,
+    /// The scopes.
+    pub scopes: Vec<String>,
+    /// The authentication methods.
+    pub auth_methods: Vec<AuthMethod>,
 }
 
 /// An organisation's policy as it applies.
@@ -56,6 +72,8 @@ pub struct PolicyView {
     pub effective_secret_lifetime_days: Option<u32>,
     /// What a leak report of a live secret does.
     pub leaked_secret_action: LeakedSecretAction,
+    /// What clients that register themselves may have.
+    pub self_registration: SelfRegistrationView,
     /// Who set it, when it was set.
     pub updated: Option<(String, Timestamp)>,
 }
@@ -88,23 +106,35 @@ pub struct LeakVerdict {
 pub struct SecretLifecycleService {
     ports: SecretLifecyclePorts,
     default_lifetime: Option<SecretLifetime>,
+    catalog: ScopeCatalog,
 }
 
 impl SecretLifecycleService {
-    /// The use cases over `ports`, with the platform's default lifetime.
+    /// The use cases over `ports`, with the platform's default lifetime and the default
+    /// scope catalog (see [`SecretLifecycleService::with_scope_catalog`]).
     #[must_use]
-    pub const fn new(
-        ports: SecretLifecyclePorts,
-        default_lifetime: Option<SecretLifetime>,
-    ) -> Self {
+    pub fn new(ports: SecretLifecyclePorts, default_lifetime: Option<SecretLifetime>) -> Self {
         Self {
             ports,
             default_lifetime,
+            catalog: ScopeCatalog::default(),
         }
+    }
+
+    /// With `catalog`, whose self-registrable scopes a policy's self-registration limits
+    /// may name (the platform's `OAUTH_APPS_SCOPES` and
+    /// `OAUTH_APPS_SELF_REGISTRATION_SCOPES`).
+    #[must_use]
+    pub fn with_scope_catalog(self, catalog: ScopeCatalog) -> Self {
+        Self { catalog, ..self }
     }
 
     fn view(&self, org: OrgId, stored: Option<OrganizationPolicy>) -> PolicyView {
         let own = stored.as_ref().and_then(|p| p.secret_lifetime);
+        let limits = stored
+            .as_ref()
+            .map(|p| p.self_registration.clone())
+            .unwrap_or_default();
         PolicyView {
             owner_org_id: org,
             secret_lifetime_days: own.map(SecretLifetime::days),
@@ -112,6 +142,11 @@ impl SecretLifecycleService {
             leaked_secret_action: stored
                 .as_ref()
                 .map_or(LeakedSecretAction::default(), |p| p.leaked_secret_action),
+            self_registration: SelfRegistrationView {
+                grant_types: limits.grant_types().to_vec(),
+                scopes: limits.scopes(&self.catalog),
+                auth_methods: limits.auth_methods().to_vec(),
+            },
             updated: stored.map(|p| (p.updated_by, p.updated_at)),
         }
     }
@@ -134,10 +169,12 @@ impl SecretLifecycleService {
     }
 
     /// Replaces the policy of `org`. New secrets get the new lifetime; secrets issued
-    /// before keep their end.
+    /// before keep their end. Clients that register themselves are held to the new
+    /// self-registration limits from their next registration, replacement or resolution.
     ///
     /// # Errors
-    /// [`PolicyError::Invalid`] naming every field that breaks a rule;
+    /// [`PolicyError::Invalid`] naming every field that breaks a rule (a self-registration
+    /// scope the platform does not let clients register themselves for among them);
     /// [`PolicyError::NotFound`] / [`PolicyError::Forbidden`] for outsiders / members.
     pub async fn set_policy(
         &self,
@@ -157,7 +194,21 @@ impl SecretLifecycleService {
             None => Some(LeakedSecretAction::default()),
             Some(name) => c.check(Field::LeakedSecretAction, LeakedSecretAction::parse(name)),
         };
-        let (Some(org), Some(lifetime), Some(action)) = (org, lifetime, action) else {
+        let limits = match &request.self_registration {
+            None => Some(SelfRegistrationLimits::default()),
+            Some(names) => match SelfRegistrationLimits::parse(names, &self.catalog) {
+                Ok(limits) => Some(limits),
+                Err(errors) => {
+                    for error in errors.errors() {
+                        c.push(error.clone());
+                    }
+                    None
+                }
+            },
+        };
+        let (Some(org), Some(lifetime), Some(action), Some(limits)) =
+            (org, lifetime, action, limits)
+        else {
             return Err(PolicyError::Invalid(c.into_errors()));
         };
         policy::authorize(principal, &org, Action::Write).map_err(|d| match d {
@@ -168,6 +219,7 @@ impl SecretLifecycleService {
             owner_org_id: org.clone(),
             secret_lifetime: lifetime,
             leaked_secret_action: action,
+            self_registration: limits,
             updated_by: principal.subject().to_owned(),
             updated_at: self.ports.clock.now(),
         };

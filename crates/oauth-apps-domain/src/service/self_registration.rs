@@ -1,5 +1,6 @@
 //! Clients that register and manage themselves: RFC 7591 registration with a registration
-//! access token, and RFC 7592 read, replacement and deletion with that token.
+//! access token, and RFC 7592 read, replacement and deletion with that token; both held
+//! to what their organisation lets clients that register themselves have.
 
 use super::errors::{Failure, ManageRegistrationError};
 use super::{
@@ -8,11 +9,12 @@ use super::{
 };
 use crate::model::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, ClientId, ClientMetadata, ClientMetadataRecord,
-    OAuthApplication, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration, RegistrationDetails, Status,
+    OAuthApplication, OrgId, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration, RegistrationDetails,
+    SelfRegistrationAllowance, SelfRegistrationPermit, Status,
 };
 use crate::policy::{OrgRole, Principal};
-use crate::ports::{AuditAction, RandomError};
-use crate::validation::{Field, ValidationErrors};
+use crate::ports::{AuditAction, RandomError, RepositoryError};
+use crate::validation::{Field, FieldError, ValidationErrors};
 
 /// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret
 /// (when its method uses one) and its registration access token (RFC 7592 §3).
@@ -55,38 +57,95 @@ fn registration_actor(client_id: &ClientId) -> String {
 }
 
 impl ApplicationService {
-    /// Checks a self-registration without writing anything: the application's rules and the
-    /// client's metadata, every broken rule named.
+    /// What a client that registers itself into `org` may have: the organisation's
+    /// self-registration policy, with what `allowance` (an initial access token's) adds and
+    /// what `held` (the client replacing its registration) already has.
     ///
     /// # Errors
-    /// [`ValidationErrors`] naming every field that breaks a rule.
-    pub fn check_self_registration(
+    /// When the policy cannot be read.
+    pub(crate) async fn self_registration_permit(
+        &self,
+        org: &OrgId,
+        allowance: Option<&SelfRegistrationAllowance>,
+        held: Option<&OAuthApplication>,
+    ) -> Result<SelfRegistrationPermit, RepositoryError> {
+        let limits = self
+            .ports
+            .policies
+            .policy(org)
+            .await?
+            .map(|p| p.self_registration)
+            .unwrap_or_default();
+        let mut permit = SelfRegistrationPermit::new(&limits, &self.config.scope_catalog);
+        if let Some(allowance) = allowance {
+            permit = permit.with_allowance(allowance);
+        }
+        if let Some(app) = held {
+            permit = permit.with_held(app);
+        }
+        Ok(permit)
+    }
+
+    /// Checks `cmd` against `permit` (see [`SelfRegistrationPermit::check`]).
+    pub(crate) fn check_permit(
+        &self,
+        permit: &SelfRegistrationPermit,
+        cmd: &RegisterApplication,
+    ) -> Result<(), ValidationErrors> {
+        permit.check(
+            cmd.grant_types.as_deref(),
+            cmd.allowed_scopes.as_deref().unwrap_or_default(),
+            cmd.token_endpoint_auth_method.as_deref(),
+            &self.config.scope_catalog,
+        )
+    }
+
+    /// Checks a self-registration without writing anything: the application's rules, the
+    /// client's metadata and what its organisation lets clients that register themselves
+    /// have (with what `allowance`, an initial access token's, adds), every broken rule
+    /// named.
+    ///
+    /// # Errors
+    /// [`RegisterError::Invalid`] naming every field that breaks a rule;
+    /// `Unavailable` / `Unexpected` when the organisation's policy cannot be read.
+    pub async fn check_self_registration(
         &self,
         cmd: &RegisterApplication,
         metadata: &ClientMetadataRecord,
-    ) -> Result<(), ValidationErrors> {
-        let app = self.check_registration(cmd);
-        let metadata = ClientMetadata::new(metadata.clone());
-        match (app, metadata) {
-            (Ok(()), Ok(_)) => Ok(()),
-            (Err(e), Ok(_)) | (Ok(()), Err(e)) => Err(e),
-            (Err(a), Err(m)) => Err(a.merged(m)),
-        }
+        allowance: Option<&SelfRegistrationAllowance>,
+    ) -> Result<(), RegisterError> {
+        let org = OrgId::parse(cmd.owner_org_id.as_str())
+            .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
+        let permit = self.self_registration_permit(&org, allowance, None).await?;
+        let problems = [
+            self.check_registration(cmd),
+            ClientMetadata::new(metadata.clone()).map(|_| ()),
+            self.check_permit(&permit, cmd),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .reduce(ValidationErrors::merged);
+        problems.map_or(Ok(()), |errors| Err(RegisterError::Invalid(errors)))
     }
 
     /// Registers a client that registers itself (RFC 7591 §3), `principal` standing for
-    /// what allowed it (the initial access token it presented, say): the application, its
+    /// what allowed it (the initial access token it presented, say, whose `allowance` it
+    /// may have beyond its organisation's self-registration policy): the application, its
     /// metadata, and a new registration access token whose digest alone is kept.
     ///
     /// # Errors
     /// As [`ApplicationService::register`]; [`RegisterError::Invalid`] names broken
-    /// metadata too.
+    /// metadata and what the organisation does not let clients that register themselves
+    /// have too.
     pub async fn register_self(
         &self,
         principal: &Principal,
         cmd: RegisterApplication,
         metadata: ClientMetadataRecord,
+        allowance: Option<&SelfRegistrationAllowance>,
     ) -> Result<SelfRegistered, RegisterError> {
+        self.check_self_registration(&cmd, &metadata, allowance)
+            .await?;
         let metadata = ClientMetadata::new(metadata).map_err(RegisterError::Invalid)?;
         let token = self.new_registration_token()?;
         let details = RegistrationDetails {
@@ -128,11 +187,13 @@ impl ApplicationService {
     }
 
     /// Replaces the client's registration with `cmd` and `metadata` (RFC 7592 §2.2: what is
-    /// left out is cleared), and rotates its registration access token: the one presented
-    /// stops working, the new one is returned with the application. The client acts as an
-    /// admin of its organisation, recorded in the audit trail as its registration access
-    /// token (with `request_id`). A `client_secret` in the replacement must be the client's
-    /// current secret.
+    /// left out is removed: its keys, its descriptive metadata; its method is the default
+    /// one), and rotates its registration access token: the one presented stops working,
+    /// the new one is returned with the application. The client acts as an admin of its
+    /// organisation, recorded in the audit trail as its registration access token (with
+    /// `request_id`). A `client_secret` in the replacement must be the client's current
+    /// secret. The replacement may keep what the client has, and otherwise only what its
+    /// organisation lets clients that register themselves have.
     ///
     /// # Errors
     /// [`ManageRegistrationError::InvalidToken`] as for
@@ -168,8 +229,20 @@ impl ApplicationService {
                 return Err(ManageRegistrationError::SecretMismatch);
             }
         }
+        let permit = self
+            .self_registration_permit(app.owner_org_id(), None, Some(&app))
+            .await?;
+        // The metadata's own rules and the organisation's limits, named with the
+        // application's rules.
+        let problems = [
+            ClientMetadata::new(metadata.clone()).map(|_| ()),
+            self.check_permit(&permit, &cmd),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .reduce(ValidationErrors::merged);
         let metadata = ClientMetadata::new(metadata);
-        let patch = ApplicationPatch::replacing(cmd, &app);
+        let (patch, whole) = ApplicationPatch::replacing(cmd, &app, false);
         let token = self.new_registration_token()?;
         let digest = token.digest();
         let principal = acting_for(request_id, &app);
@@ -183,17 +256,23 @@ impl ApplicationService {
                 AuditAction::Updated,
                 |current, now| -> Result<Change, ManageRegistrationError> {
                     manageable(current, presented)?;
-                    let (applied, metadata) =
-                        match (patch.apply(&principal, current, self, now), &metadata) {
-                            (Ok(applied), Ok(m)) => (applied, m.clone()),
-                            (Err(UpdateError::Invalid(a)), Err(m)) => {
-                                return Err(ManageRegistrationError::Invalid(a.merged(m.clone())));
-                            }
-                            (Err(e), _) => return Err(e.into()),
-                            (Ok(_), Err(m)) => {
-                                return Err(ManageRegistrationError::Invalid(m.clone()));
-                            }
-                        };
+                    let (applied, metadata) = match (
+                        patch.apply_whole(&principal, current, self, now, whole),
+                        &metadata,
+                        &problems,
+                    ) {
+                        (Ok(applied), Ok(m), None) => (applied, m.clone()),
+                        (Err(UpdateError::Invalid(a)), _, Some(p)) => {
+                            return Err(ManageRegistrationError::Invalid(a.merged(p.clone())));
+                        }
+                        (Err(e), _, _) => return Err(e.into()),
+                        (Ok(_), _, Some(p)) => {
+                            return Err(ManageRegistrationError::Invalid(p.clone()));
+                        }
+                        (Ok(_), Err(m), None) => {
+                            return Err(ManageRegistrationError::Invalid(m.clone()));
+                        }
+                    };
                     let mut changed = current.details().metadata.changed_fields(&metadata);
                     changed.push(Field::Registration);
                     let details = RegistrationDetails {

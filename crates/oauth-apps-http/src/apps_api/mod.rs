@@ -49,6 +49,12 @@ impl problem::Surface for AppsApi {
             Field::MetadataDocument => "metadataDocument",
             Field::SecretLifetimeDays => "secretLifetimeDays",
             Field::LeakedSecretAction => "leakedSecretAction",
+            Field::SelfRegistrationGrantTypes => "selfRegistration.grantTypes",
+            Field::SelfRegistrationScopes => "selfRegistration.scopes",
+            Field::SelfRegistrationAuthMethods => "selfRegistration.authMethods",
+            Field::AllowanceGrantTypes => "allowance.grantTypes",
+            Field::AllowanceScopes => "allowance.scopes",
+            Field::AllowanceAuthMethods => "allowance.authMethods",
             other => other.name(),
         }
     }

@@ -1,8 +1,9 @@
 //! An organisation's policy on surface A: `GET/PUT /api/organizations/{org}/policy`: how
-//! long its new secrets live and what a leak report of a live secret does.
+//! long its new secrets live, what a leak report of a live secret does, and what clients
+//! that register themselves may have.
 
 use actix_web::{HttpResponse, web};
-use oauth_apps_domain::{PolicyView, SetPolicy};
+use oauth_apps_domain::{PolicyView, SelfRegistrationNames, SelfRegistrationView, SetPolicy};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -38,6 +39,61 @@ pub struct PolicyBody {
     #[serde(default)]
     #[schema(value_type = Option<LeakedSecretActionName>)]
     leaked_secret_action: Option<String>,
+    /// What clients that register themselves (open registration, initial access tokens,
+    /// metadata documents) may have; `null` or left out: the defaults.
+    #[serde(default)]
+    #[schema(nullable = true)]
+    self_registration: Option<SelfRegistrationLists>,
+}
+
+/// Lists of grant types, scopes and authentication methods, each left out (or `null`)
+/// for its default.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SelfRegistrationLists {
+    /// Grant types (`authorization_code`, `refresh_token`, `client_credentials`,
+    /// `urn:ietf:params:oauth:grant-type:device_code`). Default in a policy:
+    /// `authorization_code` and `refresh_token`.
+    #[serde(default)]
+    grant_types: Option<Vec<String>>,
+    /// Scopes of the catalog. In a policy, only those the platform lets clients register
+    /// themselves for (`OAUTH_APPS_SELF_REGISTRATION_SCOPES`), and all of them by default;
+    /// in an initial access token's allowance, any.
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    /// Authentication methods (`client_secret_basic`, `client_secret_post`,
+    /// `private_key_jwt`, `none`). Default in a policy: all four.
+    #[serde(default)]
+    auth_methods: Option<Vec<String>>,
+}
+
+impl From<SelfRegistrationLists> for SelfRegistrationNames {
+    fn from(l: SelfRegistrationLists) -> Self {
+        Self {
+            grant_types: l.grant_types,
+            scopes: l.scopes,
+            auth_methods: l.auth_methods,
+        }
+    }
+}
+
+/// Grant types, scopes and authentication methods.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfRegistrationAnswer {
+    pub(super) grant_types: Vec<&'static str>,
+    pub(super) scopes: Vec<String>,
+    pub(super) auth_methods: Vec<&'static str>,
+}
+
+impl From<SelfRegistrationView> for SelfRegistrationAnswer {
+    fn from(v: SelfRegistrationView) -> Self {
+        Self {
+            grant_types: v.grant_types.iter().map(|g| g.as_str()).collect(),
+            scopes: v.scopes,
+            auth_methods: v.auth_methods.iter().map(|m| m.as_str()).collect(),
+        }
+    }
 }
 
 /// An organisation's policy as it applies.
@@ -53,6 +109,9 @@ pub struct PolicyAnswer {
     effective_secret_lifetime_days: Option<u32>,
     #[schema(value_type = LeakedSecretActionName)]
     leaked_secret_action: &'static str,
+    /// What clients that register themselves may have, as it applies (the defaults
+    /// filled in).
+    self_registration: SelfRegistrationAnswer,
     /// Who set it; `null` when it was never set.
     #[schema(required = true)]
     updated_by: Option<String>,
@@ -71,6 +130,7 @@ impl From<PolicyView> for PolicyAnswer {
             secret_lifetime_days: v.secret_lifetime_days,
             effective_secret_lifetime_days: v.effective_secret_lifetime_days,
             leaked_secret_action: v.leaked_secret_action.as_str(),
+            self_registration: v.self_registration.into(),
             updated_by,
             updated_at,
         }
@@ -92,7 +152,10 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(PolicyAnswer::from(view)))
 }
 
-/// Sets an organisation's policy (admins). New secrets get the new lifetime.
+/// Sets an organisation's policy (admins): the whole policy, what is left out takes its
+/// default. New secrets get the new lifetime; clients that register themselves are held to
+/// the new self-registration limits from their next registration, replacement or
+/// resolution.
 #[utoipa::path(
     put, path = "/api/organizations/{org}/policy", operation_id = "flat_put_policy", tag = "flat",
     params(("org" = String, Path, pattern = "^[A-Za-z0-9_.-]{1,64}$", description = "The organisation")),
@@ -114,6 +177,7 @@ pub async fn put(
             SetPolicy {
                 secret_lifetime_days: b.secret_lifetime_days.flatten(),
                 leaked_secret_action: b.leaked_secret_action,
+                self_registration: b.self_registration.map(Into::into),
             },
         )
         .await?;

@@ -8,6 +8,7 @@ use oauth_apps_domain::{InitialAccessToken, MintInitialAccessToken};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::org_policy::{SelfRegistrationAnswer, SelfRegistrationLists};
 use super::{Caller, Error, Json, Query};
 use crate::request::{Write, no_store};
 use crate::state::AppState;
@@ -28,6 +29,13 @@ pub struct MintToken {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1_000_000)]
     max_uses: Option<i64>,
+    /// What the clients it registers may have beyond their organisation's
+    /// self-registration policy: any grant type, scope of the catalog (privileged ones
+    /// included) or method, as an admin could give an application by hand. Left out:
+    /// nothing beyond the policy.
+    #[serde(default)]
+    #[schema(nullable = true)]
+    allowance: Option<SelfRegistrationLists>,
 }
 
 /// An initial access token, never the token itself.
@@ -54,6 +62,9 @@ pub struct InitialAccessTokenView {
     /// When it was revoked; `null` if it was not.
     #[schema(format = DateTime, required = true)]
     revoked_at: Option<String>,
+    /// What the clients it registers may have beyond their organisation's
+    /// self-registration policy (empty lists: nothing).
+    allowance: SelfRegistrationAnswer,
 }
 
 impl From<&InitialAccessToken> for InitialAccessTokenView {
@@ -67,6 +78,16 @@ impl From<&InitialAccessToken> for InitialAccessTokenView {
             max_uses: t.max_uses,
             uses: t.uses,
             revoked_at: t.revoked_at.map(time),
+            allowance: SelfRegistrationAnswer {
+                grant_types: t.allowance.grant_types.iter().map(|g| g.as_str()).collect(),
+                scopes: t.allowance.scopes.clone(),
+                auth_methods: t
+                    .allowance
+                    .auth_methods
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect(),
+            },
         }
     }
 }
@@ -119,6 +140,7 @@ pub async fn mint(
                 owner_org_id: b.owner_org_id,
                 expires_in_seconds: b.expires_in_seconds,
                 max_uses: b.max_uses,
+                allowance: b.allowance.map(Into::into),
             },
         )
         .await?;

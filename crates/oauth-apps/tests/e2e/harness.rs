@@ -26,6 +26,8 @@ pub enum Db {
 enum Holder {
     Dir(#[allow(dead_code)] TempDir),
     Pg(TestDatabase),
+    /// A replica's: the first server holds the database.
+    Shared,
 }
 
 /// Everything the server logged in this test process.
@@ -67,6 +69,8 @@ pub fn logs() -> Logs {
 pub struct TestApp {
     pub base: String,
     pub client: Client,
+    /// The database it runs on, for a replica.
+    database_url: String,
     _holder: Holder,
 }
 
@@ -112,9 +116,14 @@ pub async fn spawn_with(db: Db, settings: &[(&'static str, &str)]) -> TestApp {
             (database.url().to_owned(), Holder::Pg(database))
         }
     };
+    start(url, holder, settings).await
+}
+
+/// Starts a server on the database at `url`, which `holder` keeps.
+async fn start(url: String, holder: Holder, settings: &[(&'static str, &str)]) -> TestApp {
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("OAUTH_APPS_BIND", "127.0.0.1:0".to_owned()),
-        ("DATABASE_URL", url),
+        ("DATABASE_URL", url.clone()),
         ("OAUTH_APPS_JWT_HS256_SECRET", SECRET.to_owned()),
         // Cheap hashing keeps the suite fast; the parameters are stored in each hash.
         ("OAUTH_APPS_ARGON2_MEMORY_KIB", "64".to_owned()),
@@ -133,6 +142,7 @@ pub async fn spawn_with(db: Db, settings: &[(&'static str, &str)]) -> TestApp {
         client: Client::builder()
             .timeout(std::time::Duration::from_secs(30))
             .finish(),
+        database_url: url,
         _holder: holder,
     }
 }
@@ -178,6 +188,12 @@ pub fn authenticator() -> String {
 }
 
 impl TestApp {
+    /// Another server on this server's database, with `settings`: a replica, with caches
+    /// of its own. The database lives as long as this server.
+    pub async fn replica(&self, settings: &[(&'static str, &str)]) -> Self {
+        start(self.database_url.clone(), Holder::Shared, settings).await
+    }
+
     /// Takes the database away under the running server (PostgreSQL only).
     /// Whether `secret` authenticates `client_id` now (`POST /api/client-authentication`,
     /// which must answer 200).
@@ -202,14 +218,16 @@ impl TestApp {
                 dir.path().join("apps.db"),
                 dir.path().join("apps.db-wal"),
             ]),
-            Holder::Pg(_) => None,
+            Holder::Pg(_) | Holder::Shared => None,
         }
     }
 
     pub async fn lose_database(&self) {
         match &self._holder {
             Holder::Pg(db) => db.drop_now().await,
-            Holder::Dir(_) => panic!("only PostgreSQL databases can be taken away"),
+            Holder::Dir(_) | Holder::Shared => {
+                panic!("only a PostgreSQL database's first server can take it away")
+            }
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod cases;
 mod change_events;
+mod clients;
 mod credentials;
 mod dynamic;
 mod feed;
@@ -13,6 +14,7 @@ mod idempotency;
 mod metadata_documents;
 mod registration;
 mod secret_lifecycle;
+mod self_registration;
 mod webhooks;
 
 macro_rules! on_both_databases {
@@ -123,6 +125,47 @@ async fn an_expired_initial_access_token_is_refused() {
     )
     .await;
 }
+
+/// Cases that start their own servers, given the database, on both databases.
+macro_rules! each_on_both_databases {
+    ($module:ident: $($case:path => $name:ident),+ $(,)?) => {
+        mod $module {
+            mod sqlite {
+                $(
+                    #[actix_web::test]
+                    async fn $name() {
+                        $case(crate::harness::Db::Sqlite).await;
+                    }
+                )+
+            }
+            mod postgres {
+                $(
+                    #[actix_web::test]
+                    async fn $name() {
+                        $case(crate::harness::Db::Postgres).await;
+                    }
+                )+
+            }
+        }
+    };
+}
+
+each_on_both_databases!(self_registration_e2e:
+    crate::self_registration::self_registered_clients_get_what_their_organisation_allows
+        => self_registered_clients_get_what_their_organisation_allows,
+    crate::self_registration::any_authorization_but_a_bearer_token_is_refused
+        => any_authorization_but_a_bearer_token_is_refused,
+    crate::self_registration::registration_bodies_are_json_only
+        => registration_bodies_are_json_only,
+    crate::self_registration::the_configuration_endpoint_is_the_registrys_own_url
+        => the_configuration_endpoint_is_the_registrys_own_url,
+    crate::self_registration::a_replacement_removes_what_it_leaves_out
+        => a_replacement_removes_what_it_leaves_out,
+    crate::clients::common_clients_register_as_they_send_it
+        => common_clients_register_as_they_send_it,
+    crate::metadata_documents::document_clients_follow_their_document_within_their_organisations_policy
+        => document_clients_follow_their_document_within_their_organisations_policy,
+);
 
 mod registration_sqlite {
     #[actix_web::test]

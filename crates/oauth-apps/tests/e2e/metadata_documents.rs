@@ -328,3 +328,180 @@ pub async fn clients_resolve_from_their_metadata_documents(db: Db) {
         "the private address was never contacted"
     );
 }
+
+/// A document client follows its document wherever it goes, its type included: a public
+/// client (`none`) that moves to `private_key_jwt` with keys, or to another
+/// `application_type`, is brought in line (audited with the document as actor), not
+/// refused for good. Every resolution holds the document to the organisation's
+/// self-registration policy: no device code grant or privileged scope by default, what
+/// the admins allow once they do, and a narrowed policy refuses a document that asks for
+/// more at its next resolution. Replicas with caches of their own see the changed
+/// documents at once.
+pub async fn document_clients_follow_their_document_within_their_organisations_policy(db: Db) {
+    let ca = TestCa::new("oauth-apps CIMD CA");
+    let routes: Routes = Arc::default();
+    let server = HttpsServer::scripted(
+        ca.server_for(&["127.0.0.1"]),
+        Script::Routes(Arc::clone(&routes)),
+    )
+    .await;
+    let dir = oauth_apps_test_support::TempDir::new();
+    let ca_path = ca.write_pem(dir.path());
+    let settings = [
+        ("OAUTH_APPS_ASSERTION_AUDIENCES", AUDIENCE),
+        ("OAUTH_APPS_OUTBOUND_ALLOW", "127.0.0.1"),
+        ("OAUTH_APPS_OUTBOUND_CA_FILE", ca_path.as_str()),
+        ("OAUTH_APPS_CIMD_ALLOWED_HOSTS", "127.0.0.1=acme"),
+    ];
+    let app = crate::harness::spawn_with(db, &settings).await;
+    a_document_clients_type_follows_its_document(&app, &server, &routes, &settings).await;
+    documents_are_held_to_the_policy_at_every_resolution(&app, &server, &routes, &settings).await;
+}
+
+/// The settings the servers of a test start with.
+type Settings<'a> = [(&'static str, &'a str)];
+
+async fn a_document_clients_type_follows_its_document(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+    settings: &Settings<'_>,
+) {
+    let url = server.url("/clients/moving.json");
+    let public = json!({"client_id": url, "client_name": "Moving tool",
+                        "redirect_uris": ["https://tool.example/callback"]});
+    publish(routes, "/clients/moving.json", &public);
+    let first = resolve(app, &url).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
+    assert_eq!(first.body["application"]["type"], "public");
+    assert_eq!(first.body["application"]["tokenEndpointAuthMethod"], "none");
+    let id = first.body["application"]["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The document moves to private_key_jwt with keys: followed, the type with it.
+    let signer = Signer::es256("moving-1");
+    publish(
+        routes,
+        "/clients/moving.json",
+        &document(&url, "Moving tool", &signer),
+    );
+    let replica = app.replica(settings).await;
+    let moved = resolve(&replica, &url).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.raw);
+    let application = &moved.body["application"];
+    assert_eq!(application["clientId"], id.as_str());
+    assert_eq!(application["type"], "web");
+    assert_eq!(application["tokenEndpointAuthMethod"], "private_key_jwt");
+    assert_eq!(
+        assertion_valid(&replica, &signer.assertion(&url, AUDIENCE)).await,
+        true
+    );
+    let trail = app
+        .get(&format!("/api/oauth-applications/{id}/events"), &admin())
+        .await;
+    let latest = &trail.body["items"][0];
+    assert_eq!(latest["actor"], format!("metadata-document:{url}"));
+    let changed = latest["changedFields"].to_string();
+    for field in ["type", "tokenEndpointAuthMethod", "jwks"] {
+        assert!(changed.contains(field), "{field}: {}", trail.raw);
+    }
+
+    // Then a native application, public again: followed too.
+    let native = json!({"client_id": url, "client_name": "Moving tool",
+                        "application_type": "native",
+                        "redirect_uris": ["http://127.0.0.1/callback"]});
+    publish(routes, "/clients/moving.json", &native);
+    let replica = app.replica(settings).await;
+    let again = resolve(&replica, &url).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.raw);
+    assert_eq!(again.body["application"]["type"], "native");
+    assert_eq!(again.body["application"]["tokenEndpointAuthMethod"], "none");
+    assert!(
+        again.body["application"]["jwks"].is_null(),
+        "the keys went with the method: {}",
+        again.raw
+    );
+    // An operator still cannot change it by hand.
+    let edit = app
+        .json(
+            "PATCH",
+            &format!("/api/oauth-applications/{id}"),
+            &admin(),
+            &json!({"name": "By hand"}),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN, "{}", edit.raw);
+}
+
+/// The organisation's policy, at every resolution: no device code grant, no admin scope
+/// by default; what the admins allow once they do; refused again once they narrow it.
+async fn documents_are_held_to_the_policy_at_every_resolution(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+    settings: &Settings<'_>,
+) {
+    let device_url = server.url("/clients/device.json");
+    publish(
+        routes,
+        "/clients/device.json",
+        &json!({"client_id": device_url, "application_type": "native",
+                "redirect_uris": ["http://127.0.0.1/callback"],
+                "grant_types": ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+                "scope": "read admin"}),
+    );
+    let refused = resolve(app, &device_url).await;
+    assert_eq!(refused_rule(&refused), "invalid_metadata");
+    for named in ["grant_types[1]", "device_code", "scope[1]", "admin"] {
+        assert!(refused.raw.contains(named), "{named}: {}", refused.raw);
+    }
+    let allow = app
+        .json(
+            "PUT",
+            "/api/organizations/acme/policy",
+            &admin(),
+            &json!({"selfRegistration": {"grantTypes": [
+                "authorization_code", "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code"]}}),
+        )
+        .await;
+    assert_eq!(allow.status, StatusCode::OK, "{}", allow.raw);
+    let still = resolve(app, &device_url).await;
+    assert_eq!(
+        refused_rule(&still),
+        "invalid_metadata",
+        "admin is never a default"
+    );
+    assert!(!still.raw.contains("device_code"), "{}", still.raw);
+    let mut fair = json!({"client_id": device_url, "application_type": "native",
+                          "redirect_uris": ["http://127.0.0.1/callback"],
+                          "grant_types": ["authorization_code",
+                                          "urn:ietf:params:oauth:grant-type:device_code"],
+                          "scope": "read"});
+    publish(routes, "/clients/device.json", &fair);
+    // (This server keeps the document it fetched for its freshness: a replica fetches.)
+    let replica = app.replica(settings).await;
+    let resolved = resolve(&replica, &device_url).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.raw);
+
+    // Narrowed again: the recorded client's next resolution is refused, named.
+    let narrow = app
+        .json(
+            "PUT",
+            "/api/organizations/acme/policy",
+            &admin(),
+            &json!({"selfRegistration": {"scopes": []}}),
+        )
+        .await;
+    assert_eq!(narrow.status, StatusCode::OK, "{}", narrow.raw);
+    fair["client_name"] = json!("Device tool, renamed");
+    publish(routes, "/clients/device.json", &fair);
+    let replica = app.replica(settings).await;
+    let narrowed = resolve(&replica, &device_url).await;
+    assert_eq!(refused_rule(&narrowed), "invalid_metadata");
+    for named in ["device_code", "read"] {
+        assert!(narrowed.raw.contains(named), "{named}: {}", narrowed.raw);
+    }
+}

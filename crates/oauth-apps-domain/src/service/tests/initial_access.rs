@@ -35,6 +35,7 @@ fn mint(expires_in_seconds: i64, max_uses: Option<i64>) -> MintInitialAccessToke
         owner_org_id: "acme".into(),
         expires_in_seconds,
         max_uses,
+        allowance: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn every_broken_rule_is_named_and_nothing_is_stored() {
                 owner_org_id: "bad org".into(),
                 expires_in_seconds: -1,
                 max_uses: Some(-1),
+                allowance: None,
             },
             vec![Field::OwnerOrgId, Field::ExpiresInSeconds, Field::MaxUses],
         ),

@@ -248,3 +248,73 @@ fn without_allowed_hosts_nothing_resolves() {
     assert_eq!(rule(resolve(&f, URL)), "host_not_allowed");
     assert_eq!(f.documents.fetches(), 0);
 }
+
+fn ed25519_jwks() -> serde_json::Value {
+    json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "doc-1",
+                     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]})
+}
+
+#[test]
+fn a_document_client_changes_type_with_its_document() {
+    let f = fakes();
+    publish(&f, URL, &document("Tool"));
+    let public = resolve(&f, URL).unwrap();
+    assert_eq!(public.app_type(), AppType::Public);
+
+    // private_key_jwt with keys: a confidential (web) client now.
+    let mut keyed = document("Tool");
+    keyed["token_endpoint_auth_method"] = json!("private_key_jwt");
+    keyed["jwks"] = ed25519_jwks();
+    publish(&f, URL, &keyed);
+    let web = resolve(&f, URL).expect("the document is followed, its type too");
+    assert_eq!(web.client_id(), public.client_id());
+    assert_eq!(web.app_type(), AppType::Web);
+    assert_eq!(web.auth_method(), AuthMethod::PrivateKeyJwt);
+    assert!(web.keys().is_some());
+    assert!(
+        web.secrets().is_none(),
+        "a document client never has a secret"
+    );
+    let events = f.repo.events();
+    let (_, last) = events.last().unwrap();
+    assert_eq!(last.actor, format!("metadata-document:{URL}"));
+    assert_eq!(last.action, AuditAction::Updated);
+    for field in [Field::AppType, Field::TokenEndpointAuthMethod, Field::Jwks] {
+        assert!(last.changed_fields.contains(&field), "{field}: {last:?}");
+    }
+    assert_eq!(f.stored(&public), web);
+
+    // A native application, public again: its keys go with the method.
+    let mut native = document("Tool");
+    native["application_type"] = json!("native");
+    native["redirect_uris"] = json!(["http://127.0.0.1/cb"]);
+    publish(&f, URL, &native);
+    let moved = resolve(&f, URL).unwrap();
+    assert_eq!(moved.app_type(), AppType::Native);
+    assert_eq!(moved.auth_method(), AuthMethod::None);
+    assert!(moved.keys().is_none(), "keys the document no longer gives");
+    // Unchanged since: nothing written.
+    let written = f.repo.events().len();
+    assert_eq!(resolve(&f, URL).unwrap(), moved);
+    assert_eq!(f.repo.events().len(), written);
+}
+
+#[test]
+fn an_operator_still_cannot_change_a_clients_type() {
+    let f = Fakes::storing(&[&sample(1, "acme")]);
+    let patch = ApplicationPatch {
+        app_type: Some("native".into()),
+        ..ApplicationPatch::default()
+    };
+    let refused = block_on(f.service().update(
+        &admin(),
+        &AppRef::ClientId(*sample(1, "acme").client_id()),
+        &patch,
+        None,
+    ));
+    assert!(
+        matches!(&refused, Err(UpdateError::Invalid(e)) if e.concerns(Field::AppType)),
+        "{refused:?}"
+    );
+    f.assert_nothing_written();
+}

@@ -24,6 +24,7 @@ mod metadata_documents;
 mod register;
 mod secret_lifecycle;
 mod secret_rotation;
+mod self_registration;
 mod update;
 mod webhooks;
 

@@ -1,0 +1,6 @@
+ALTER TABLE initial_access_tokens DROP COLUMN allowed_auth_methods;
+ALTER TABLE initial_access_tokens DROP COLUMN allowed_scopes;
+ALTER TABLE initial_access_tokens DROP COLUMN allowed_grant_types;
+ALTER TABLE organization_policies DROP COLUMN self_registration_auth_methods;
+ALTER TABLE organization_policies DROP COLUMN self_registration_scopes;
+ALTER TABLE organization_policies DROP COLUMN self_registration_grant_types;
