@@ -220,7 +220,7 @@ impl Field {
             Self::SelfRegistrationScopes => "self_registration.scopes",
             Self::SelfRegistrationAuthMethods => "self_registration.auth_methods",
             Self::AllowanceGrantTypes => "allowance.grant_types",
-            Self::AllowanceScopes => "allowance.scopes",
+            Self::AllowanceScopes => "allowanceScopes",
             Self::AllowanceAuthMethods => "allowance.auth_methods",
         }
     }
@@ -275,6 +275,12 @@ impl Field {
             Self::Events => "events",
             Self::SecretLifetimeDays => "secretLifetimeDays",
             Self::LeakedSecretAction => "leakedSecretAction",
+            Self::SelfRegistrationGrantTypes => "selfRegistrationGrantTypes",
+            Self::SelfRegistrationScopes => "selfRegistrationScopes",
+            Self::SelfRegistrationAuthMethods => "selfRegistrationAuthMethods",
+            Self::AllowanceGrantTypes => "allowanceGrantTypes",
+            Self::AllowanceScopes => "allowanceScopes",
+            Self::AllowanceAuthMethods => "allowanceAuthMethods",
         }
     }
 }
