@@ -712,7 +712,7 @@ mod tests {
             if field != Field::Status {
                 let camel: String = field
                     .name()
-                    .split('_')
+                    .split(['_', '.'])
                     .enumerate()
                     .map(|(i, word)| match i {
                         0 => word.to_owned(),
