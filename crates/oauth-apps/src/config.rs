@@ -97,8 +97,12 @@ pub struct Config {
     /// (`OAUTH_APPS_WEBHOOK_POLL_MS`, 500 by default).
     pub webhook_poll: std::time::Duration,
     /// How many deliveries each replica attempts at once
-    /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 4 by default).
+    /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 16 by default); an organisation holds at most a
+    /// quarter of them.
     pub webhook_concurrency: usize,
+    /// How many webhooks an organisation may have (`OAUTH_APPS_WEBHOOKS_PER_ORG`, 10 by
+    /// default).
+    pub webhooks_per_org: u32,
     /// How long new secrets live when their organisation sets nothing
     /// (`OAUTH_APPS_SECRET_LIFETIME_DAYS`, 1-3650); `None` (the default): for ever.
     pub secret_lifetime: Option<oauth_apps_domain::SecretLifetime>,
@@ -354,15 +358,19 @@ impl Config {
             &mut errors,
         );
         let webhook_concurrency =
-            number(&get, "OAUTH_APPS_WEBHOOK_CONCURRENCY", &mut errors).unwrap_or(4);
+            number(&get, "OAUTH_APPS_WEBHOOK_CONCURRENCY", &mut errors).unwrap_or(16);
+        let webhooks_per_org = number(&get, "OAUTH_APPS_WEBHOOKS_PER_ORG", &mut errors)
+            .unwrap_or(oauth_apps_domain::DEFAULT_WEBHOOKS_PER_ORG);
         if webhook_retry.first_delay.is_zero()
             || webhook_retry.lease.is_zero()
             || webhook_poll.is_zero()
             || webhook_concurrency == 0
+            || webhooks_per_org == 0
         {
             errors.push(
                 "OAUTH_APPS_WEBHOOK_FIRST_RETRY_MS, OAUTH_APPS_WEBHOOK_LEASE_SECONDS, \
-                 OAUTH_APPS_WEBHOOK_POLL_MS and OAUTH_APPS_WEBHOOK_CONCURRENCY must be at least 1"
+                 OAUTH_APPS_WEBHOOK_POLL_MS, OAUTH_APPS_WEBHOOK_CONCURRENCY and \
+                 OAUTH_APPS_WEBHOOKS_PER_ORG must be at least 1"
                     .into(),
             );
         }
@@ -422,6 +430,7 @@ impl Config {
                 webhook_retry,
                 webhook_poll,
                 webhook_concurrency,
+                webhooks_per_org,
                 secret_lifetime,
                 secret_scanning_keys_file,
                 secret_expiry_check,

@@ -12,6 +12,7 @@ mod idempotency;
 mod metadata_documents;
 mod registration;
 mod secret_lifecycle;
+mod webhook_fairness;
 mod webhooks;
 
 macro_rules! on_both_databases {
@@ -320,6 +321,40 @@ mod webhooks_e2e {
     #[actix_web::test]
     async fn on_postgres() {
         crate::webhooks::a_standard_webhooks_receiver_verifies_every_delivery(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
+
+mod webhook_rules {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::webhooks::webhook_urls_versions_limits_and_problem_texts(crate::harness::Db::Sqlite)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::webhooks::webhook_urls_versions_limits_and_problem_texts(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
+
+mod webhook_fairness_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::webhook_fairness::one_organisations_hanging_receivers_do_not_hold_up_another(
+            crate::harness::Db::Sqlite,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::webhook_fairness::one_organisations_hanging_receivers_do_not_hold_up_another(
             crate::harness::Db::Postgres,
         )
         .await;
