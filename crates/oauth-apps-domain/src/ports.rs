@@ -679,10 +679,12 @@ pub trait WebhookRepository: Send + Sync {
     ///
     /// Organisations take turns: each organisation's first due delivery is leased before
     /// any organisation's second, and within an organisation its webhooks take turns the
-    /// same way (oldest first within a turn). An organisation never has more than
-    /// `per_org` deliveries leased at once, counting those leased earlier and not yet
-    /// finished (by any holder whose lease has not run out), so that receivers that hang
-    /// hold at most that many of the dispatchers' attempts.
+    /// same way (oldest first within a turn). A lease leaves an organisation with at most
+    /// `per_org` deliveries leased, counting those leased earlier and not yet finished (by
+    /// any holder whose lease has not run out), so that receivers that hang hold at most
+    /// that many of the dispatchers' attempts (replicas leasing at the same instant may
+    /// each take the organisation's share: they do not see each other's uncommitted
+    /// leases).
     ///
     /// # Errors
     /// As [`WebhookRepository::webhooks`].

@@ -7,6 +7,10 @@ use std::time::Duration;
 use oauth_apps_domain::WebhookDispatcher;
 use tokio::sync::{Notify, Semaphore};
 
+/// How long the loop lets wake-ups gather after one, so that a burst of commits (or of
+/// attempts ending) costs one lease, not one each.
+const GATHER: Duration = Duration::from_millis(20);
+
 /// How many attempts at once one organisation may hold, out of a process's
 /// `concurrency`: a quarter (at least one), so that up to three organisations whose
 /// receivers hang leave attempts free for everyone else.
@@ -77,7 +81,7 @@ pub fn start(dispatcher: WebhookDispatcher, concurrency: usize, poll: Duration, 
             if leased < free {
                 // Nothing more is due now: wait for an attempt to end, a commit, or the poll.
                 tokio::select! {
-                    () = wake.notified() => {}
+                    () = wake.notified() => actix_web::rt::time::sleep(GATHER.min(poll)).await,
                     () = actix_web::rt::time::sleep(poll) => {}
                 }
             }
