@@ -599,4 +599,28 @@ mod tests {
             assert!(err.0.iter().any(|e| e.contains(name)), "{name}: {err}");
         }
     }
+
+    #[test]
+    fn webhook_dispatch_settings_are_read_and_checked() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.webhook_concurrency, 16);
+        assert_eq!(defaults.webhooks_per_org, 10);
+        let c = config(&[
+            ("OAUTH_APPS_WEBHOOK_CONCURRENCY", "32"),
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "3"),
+        ])
+        .unwrap();
+        assert_eq!((c.webhook_concurrency, c.webhooks_per_org), (32, 3));
+        for (name, value) in [
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "0"),
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "many"),
+            ("OAUTH_APPS_WEBHOOK_CONCURRENCY", "0"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(
+                err.0.iter().any(|e| e.contains(name)),
+                "{name}={value}: {err}"
+            );
+        }
+    }
 }

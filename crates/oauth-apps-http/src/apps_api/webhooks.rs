@@ -202,7 +202,9 @@ pub struct DeliveryView {
     /// The status code of the last answer; `null` when there was none.
     #[schema(required = true)]
     last_status: Option<u16>,
-    /// Why the last attempt failed; `null` when it did not.
+    /// Why the last attempt failed, as the kind of failure (`refused by the outbound
+    /// policy`, `connection failed`, `timed out ...`, `answered 503`); `null` when it did
+    /// not.
     #[schema(required = true)]
     last_error: Option<String>,
     /// When the next attempt is due (pending only).
