@@ -8,6 +8,14 @@
 //!   PostgreSQL, so that replicas leasing at once take different rows; SQLite has one
 //!   writer at a time. Only the oldest pending delivery of each webhook and application is
 //!   leased, so an application's events reach a webhook in order.
+//! - Leasing takes turns: the due heads are ranked within their webhook
+//!   (`ROW_NUMBER() OVER (PARTITION BY webhook_id ...)`), then within their organisation
+//!   by that rank, and taken by the organisation's rank, so every organisation's first
+//!   before any one's second; an organisation's rank plus its deliveries already leased
+//!   may not pass its share.
+//! - An organisation's webhooks are counted and the new one inserted in one transaction,
+//!   under a transaction-scoped advisory lock of the organisation on PostgreSQL
+//!   ([`WEBHOOK_COUNT_LOCK`]), so concurrent creates never pass the limit.
 //! - An attempt is finished only by the holder of its lease: the finishing `UPDATE` names
 //!   the attempt number the lease gave.
 
@@ -101,7 +109,7 @@ impl TryFrom<WebhookRow> for Webhook {
         Ok(Self {
             id: WebhookId::from_uuid(row.id.0),
             owner_org_id: OrgId::parse(row.owner_org_id).map_err(corrupt(Field::OwnerOrgId))?,
-            url: WebhookUrl::parse(row.url).map_err(corrupt(Field::Url))?,
+            url: WebhookUrl::restore(row.url).map_err(corrupt(Field::Url))?,
             events,
             secret: Sealed(row.secret),
             previous_secret,
@@ -160,7 +168,55 @@ pub(crate) async fn fan_out(
 fn sqlite_dialect(sql: &str) -> String {
     sql.replace('$', "?")
         .replace("STRPOS", "INSTR")
+        .replace(" FOR UPDATE OF t SKIP LOCKED", "")
         .replace(" FOR UPDATE SKIP LOCKED", "")
+}
+
+/// The first key of the PostgreSQL advisory lock taken while an organisation's webhooks
+/// are counted and one is added ("wh" as bytes); the second is the organisation's
+/// `hashtext`. Two-key locks do not share a key space with one-key locks (the feed's).
+pub const WEBHOOK_COUNT_LOCK: i32 = 0x7768;
+
+/// On PostgreSQL, takes the lock of `org`'s webhook count until the transaction ends;
+/// nothing on SQLite, whose writes are already one at a time.
+async fn lock_webhook_count(conn: &mut AnyConnection<'_>, org: &str) -> QueryResult<()> {
+    match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<Integer, _>(WEBHOOK_COUNT_LOCK)
+                .bind::<Text, _>(org)
+                .execute(&mut **c)
+                .await
+                .map(|_| ())
+        }
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Inserts `row` unless its organisation has `max` webhooks; whether it did. In the
+/// caller's write transaction.
+async fn insert_counted(
+    conn: &mut AnyConnection<'_>,
+    row: &WebhookRow,
+    max: u32,
+) -> QueryResult<bool> {
+    lock_webhook_count(conn, &row.owner_org_id).await?;
+    let count: i64 = on_backend!(conn, |c| {
+        w::table
+            .filter(w::owner_org_id.eq(&row.owner_org_id))
+            .count()
+            .get_result(c)
+            .await
+    })?;
+    if count >= i64::from(max) {
+        return Ok(false);
+    }
+    on_backend!(conn, |c| {
+        diesel::insert_into(w::table).values(row).execute(c).await
+    })?;
+    Ok(true)
 }
 
 /// A leased delivery as the lease statement returns it.
@@ -178,21 +234,41 @@ struct LeasedRow {
     created_at: InstantValue,
 }
 
-/// Leases up to `limit` due deliveries (see the module documentation).
+/// Leases up to `limit` due deliveries, at most `per_org` leased per organisation (see
+/// the module documentation).
 async fn lease(
     conn: &mut AnyConnection<'_>,
     now: Timestamp,
     until: Timestamp,
     limit: u32,
+    per_org: u32,
 ) -> QueryResult<Vec<LeasedRow>> {
+    // `heads`: the due, unleased oldest pending delivery of each webhook and application,
+    // with its turn within its webhook; `ranked`: with its turn within its organisation;
+    // `busy`: each organisation's deliveries leased now. The locking level takes the
+    // ranked rows in turn order and skips those another replica holds; its own conditions
+    // on `t` are checked again on the row it locks (another replica may have leased or
+    // finished it since this statement's snapshot), those of the subqueries are not.
     const SQL: &str = "UPDATE webhook_deliveries SET lease_until = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT p.id FROM webhook_deliveries p \
-           WHERE p.status = 'pending' AND p.next_attempt_at <= $2 \
-           AND (p.lease_until IS NULL OR p.lease_until <= $2) \
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
-             WHERE e.webhook_id = p.webhook_id AND e.application_id = p.application_id \
-             AND e.status = 'pending' AND e.id < p.id) \
-           ORDER BY p.id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         WHERE id IN (SELECT t.id FROM webhook_deliveries t \
+           JOIN (SELECT h.id, h.owner_org_id, ROW_NUMBER() OVER \
+               (PARTITION BY h.owner_org_id ORDER BY h.hook_turn, h.id) AS org_turn \
+             FROM (SELECT p.id, w.owner_org_id, ROW_NUMBER() OVER \
+                 (PARTITION BY p.webhook_id ORDER BY p.id) AS hook_turn \
+               FROM webhook_deliveries p JOIN webhooks w ON w.id = p.webhook_id \
+               WHERE p.status = 'pending' AND p.next_attempt_at <= $2 \
+               AND (p.lease_until IS NULL OR p.lease_until <= $2) \
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e \
+                 WHERE e.webhook_id = p.webhook_id AND e.application_id = p.application_id \
+                 AND e.status = 'pending' AND e.id < p.id)) h) r ON r.id = t.id \
+           LEFT JOIN (SELECT bw.owner_org_id, COUNT(*) AS leased \
+               FROM webhook_deliveries b JOIN webhooks bw ON bw.id = b.webhook_id \
+               WHERE b.status = 'pending' AND b.lease_until > $2 \
+               GROUP BY bw.owner_org_id) busy ON busy.owner_org_id = r.owner_org_id \
+           WHERE r.org_turn + COALESCE(busy.leased, 0) <= $4 \
+           AND t.status = 'pending' AND t.next_attempt_at <= $2 \
+           AND (t.lease_until IS NULL OR t.lease_until <= $2) \
+           ORDER BY r.org_turn, t.id LIMIT $3 FOR UPDATE OF t SKIP LOCKED) \
          RETURNING id, webhook_id, event_id, attempts, created_at";
     let (now, until) = (InstantValue::from(now), InstantValue::from(until));
     match conn {
@@ -202,6 +278,7 @@ async fn lease(
                 .bind::<sql_types::Instant, _>(until)
                 .bind::<sql_types::Instant, _>(now)
                 .bind::<BigInt, _>(i64::from(limit))
+                .bind::<BigInt, _>(i64::from(per_org))
                 .load(&mut **c)
                 .await
         }
@@ -211,6 +288,7 @@ async fn lease(
                 .bind::<sql_types::Instant, _>(until)
                 .bind::<sql_types::Instant, _>(now)
                 .bind::<BigInt, _>(i64::from(limit))
+                .bind::<BigInt, _>(i64::from(per_org))
                 .load(&mut **c)
                 .await
         }
@@ -308,14 +386,10 @@ fn delivery(row: DeliveryListRow) -> Result<Delivery, RepositoryError> {
 
 #[async_trait]
 impl<D: Database> WebhookRepository for Store<D> {
-    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), RepositoryError> {
+    async fn insert_webhook(&self, webhook: &Webhook, max: u32) -> Result<bool, RepositoryError> {
         let row = WebhookRow::from(webhook);
         self.run(async |conn| {
-            on_backend!(conn, |c| {
-                diesel::insert_into(w::table).values(&row).execute(c).await
-            })
-            .map(|_| ())
-            .map_err(storage_error)
+            write_transaction!(conn, |c| insert_counted(c, &row, max).await).map_err(storage_error)
         })
         .await
     }
@@ -438,9 +512,10 @@ impl<D: Database> WebhookRepository for Store<D> {
         now: Timestamp,
         until: Timestamp,
         limit: u32,
+        per_org: u32,
     ) -> Result<Vec<DueDelivery>, RepositoryError> {
         self.run(async |conn| {
-            let leased = lease(conn, now, until, limit)
+            let leased = lease(conn, now, until, limit, per_org)
                 .await
                 .map_err(storage_error)?;
             if leased.is_empty() {
@@ -470,6 +545,33 @@ impl<D: Database> WebhookRepository for Store<D> {
             }
             due.sort_by_key(|d| d.id);
             Ok(due)
+        })
+        .await
+    }
+
+    async fn defer_deliveries(
+        &self,
+        id: WebhookId,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64, RepositoryError> {
+        let id = UuidValue(*id.as_uuid());
+        let (until, now) = (InstantValue::from(until), InstantValue::from(now));
+        self.run(async |conn| {
+            on_backend!(conn, |c| {
+                diesel::update(
+                    d::table
+                        .filter(d::webhook_id.eq(&id))
+                        .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+                        .filter(d::next_attempt_at.lt(until))
+                        .filter(d::lease_until.is_null().or(d::lease_until.le(now))),
+                )
+                .set(d::next_attempt_at.eq(until))
+                .execute(c)
+                .await
+            })
+            .map(|n| n as u64)
+            .map_err(storage_error)
         })
         .await
     }

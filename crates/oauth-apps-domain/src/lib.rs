@@ -128,8 +128,9 @@ pub use service::{
     IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
 };
 pub use service::{
-    CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookError,
-    WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret, payload,
+    CreateWebhook, DEFAULT_PER_ORG_IN_FLIGHT, DeliveriesPage, DispatchRound, RetryPolicy,
+    WebhookDispatcher, WebhookError, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret,
+    payload,
 };
 pub use service::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyError, PolicyView, SECRET_SCANNING_ACTOR,

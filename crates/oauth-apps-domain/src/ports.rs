@@ -642,11 +642,13 @@ pub enum DeliveryOutcome {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait WebhookRepository: Send + Sync {
-    /// Stores a new webhook.
+    /// Stores a new webhook unless its organisation already has `max` webhooks; whether
+    /// it was stored. The count and the insert are one step: concurrent inserts for one
+    /// organisation never leave it with more than `max`.
     ///
     /// # Errors
     /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
-    async fn insert_webhook(&self, webhook: &Webhook) -> Result<(), RepositoryError>;
+    async fn insert_webhook(&self, webhook: &Webhook, max: u32) -> Result<bool, RepositoryError>;
 
     /// The webhooks of `org`, oldest first.
     ///
@@ -693,6 +695,15 @@ pub trait WebhookRepository: Send + Sync {
     /// at once: a delivery is leased by one of them (`FOR UPDATE SKIP LOCKED` on
     /// PostgreSQL). Counts the attempt.
     ///
+    /// Organisations take turns: each organisation's first due delivery is leased before
+    /// any organisation's second, and within an organisation its webhooks take turns the
+    /// same way (oldest first within a turn). A lease leaves an organisation with at most
+    /// `per_org` deliveries leased, counting those leased earlier and not yet finished (by
+    /// any holder whose lease has not run out), so that receivers that hang hold at most
+    /// that many of the dispatchers' attempts (replicas leasing at the same instant may
+    /// each take the organisation's share: they do not see each other's uncommitted
+    /// leases).
+    ///
     /// # Errors
     /// As [`WebhookRepository::webhooks`].
     async fn lease_deliveries(
@@ -700,7 +711,21 @@ pub trait WebhookRepository: Send + Sync {
         now: Timestamp,
         until: Timestamp,
         limit: u32,
+        per_org: u32,
     ) -> Result<Vec<DueDelivery>, RepositoryError>;
+
+    /// Moves the pending deliveries of webhook `id` that are due before `until` and not
+    /// leased at `now` to `until` (a webhook whose receiver does not answer backs off as a
+    /// whole); how many moved. Their attempts are not counted.
+    ///
+    /// # Errors
+    /// As [`WebhookRepository::insert_webhook`].
+    async fn defer_deliveries(
+        &self,
+        id: WebhookId,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64, RepositoryError>;
 
     /// Records how attempt `attempt` of delivery `id` ended, unless the delivery has moved
     /// on since (another attempt leased it after this lease expired); whether it was

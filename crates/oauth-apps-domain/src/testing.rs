@@ -756,9 +756,22 @@ impl InMemoryWebhooks {
 
 #[async_trait]
 impl crate::ports::WebhookRepository for InMemoryWebhooks {
-    async fn insert_webhook(&self, webhook: &crate::model::Webhook) -> Result<(), RepositoryError> {
-        self.state.lock().expect("lock").hooks.push(webhook.clone());
-        Ok(())
+    async fn insert_webhook(
+        &self,
+        webhook: &crate::model::Webhook,
+        max: u32,
+    ) -> Result<bool, RepositoryError> {
+        let mut s = self.state.lock().expect("lock");
+        let count = s
+            .hooks
+            .iter()
+            .filter(|h| h.owner_org_id == webhook.owner_org_id)
+            .count();
+        if count >= max as usize {
+            return Ok(false);
+        }
+        s.hooks.push(webhook.clone());
+        Ok(true)
     }
 
     async fn webhooks(&self, org: &OrgId) -> Result<Vec<crate::model::Webhook>, RepositoryError> {
@@ -835,15 +848,32 @@ impl crate::ports::WebhookRepository for InMemoryWebhooks {
         now: Timestamp,
         until: Timestamp,
         limit: u32,
+        per_org: u32,
     ) -> Result<Vec<crate::ports::DueDelivery>, RepositoryError> {
         use crate::model::DeliveryStatus::Pending;
         let mut s = self.state.lock().expect("lock");
-        let mut heads: Vec<(crate::model::WebhookId, ClientId)> = Vec::new();
-        let mut due = Vec::new();
         let hooks = s.hooks.clone();
-        for (d, entry, lease) in &mut s.deliveries {
+        let org_of = |id: crate::model::WebhookId| {
+            hooks
+                .iter()
+                .find(|h| h.id == id)
+                .map(|h| h.owner_org_id.clone())
+        };
+        // Attempts in flight per organisation; the heads of each webhook and application.
+        let mut busy: HashMap<OrgId, u32> = HashMap::new();
+        let mut heads: Vec<(crate::model::WebhookId, ClientId)> = Vec::new();
+        // Candidates: (index, organisation, webhook's turn, id).
+        let mut candidates: Vec<(usize, OrgId, u32, i64)> = Vec::new();
+        let mut turns: HashMap<crate::model::WebhookId, u32> = HashMap::new();
+        for (i, (d, _, lease)) in s.deliveries.iter().enumerate() {
             if d.status != Pending {
                 continue;
+            }
+            let Some(org) = org_of(d.webhook_id) else {
+                continue;
+            };
+            if lease.is_some_and(|l| l > now) {
+                *busy.entry(org.clone()).or_default() += 1;
             }
             let key = (d.webhook_id, d.client_id);
             if heads.contains(&key) {
@@ -851,9 +881,27 @@ impl crate::ports::WebhookRepository for InMemoryWebhooks {
             }
             heads.push(key);
             let is_due = d.next_attempt_at.is_some_and(|t| t <= now);
-            if !is_due || lease.is_some_and(|l| l > now) || due.len() >= limit as usize {
-                continue;
+            if is_due && lease.is_none_or(|l| l <= now) {
+                let turn = turns.entry(d.webhook_id).or_default();
+                *turn += 1;
+                candidates.push((i, org, *turn, d.id));
             }
+        }
+        // Within an organisation, its webhooks' first turns before their second ones.
+        candidates.sort_by_key(|(_, _, turn, id)| (*turn, *id));
+        let mut org_turns: HashMap<OrgId, u32> = HashMap::new();
+        let mut ranked: Vec<(u32, i64, usize)> = Vec::new();
+        for (i, org, _, id) in candidates {
+            let turn = org_turns.entry(org.clone()).or_default();
+            *turn += 1;
+            if *turn + busy.get(&org).copied().unwrap_or(0) <= per_org {
+                ranked.push((*turn, id, i));
+            }
+        }
+        ranked.sort_unstable();
+        let mut due = Vec::new();
+        for (_, _, i) in ranked.into_iter().take(limit as usize) {
+            let (d, entry, lease) = &mut s.deliveries[i];
             let Some(webhook) = hooks.iter().find(|h| h.id == d.webhook_id) else {
                 continue;
             };
@@ -867,7 +915,30 @@ impl crate::ports::WebhookRepository for InMemoryWebhooks {
                 entry: entry.clone(),
             });
         }
+        due.sort_by_key(|d| d.id);
         Ok(due)
+    }
+
+    async fn defer_deliveries(
+        &self,
+        id: crate::model::WebhookId,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64, RepositoryError> {
+        use crate::model::DeliveryStatus::Pending;
+        let mut s = self.state.lock().expect("lock");
+        let mut moved = 0;
+        for (d, _, lease) in &mut s.deliveries {
+            if d.webhook_id == id
+                && d.status == Pending
+                && d.next_attempt_at.is_some_and(|t| t < until)
+                && lease.is_none_or(|l| l <= now)
+            {
+                d.next_attempt_at = Some(until);
+                moved += 1;
+            }
+        }
+        Ok(moved)
     }
 
     async fn finish_delivery(
@@ -947,12 +1018,41 @@ impl crate::ports::Sealer for FakeSealer {
 }
 
 /// A webhook sender that records every message and answers from a script of statuses
-/// (then 200); it permits every URL unless told which host to refuse.
+/// (then 200); it permits every URL unless told which host to refuse, and can hang on the
+/// URLs of one host until released ([`RecordingSender::hanging`]).
 #[derive(Default)]
 pub struct RecordingSender {
     answers: Mutex<std::collections::VecDeque<u16>>,
     sent: Mutex<Vec<(crate::model::WebhookUrl, crate::ports::OutgoingMessage)>>,
     refused_host: Option<String>,
+    hanging_host: Option<String>,
+    gate: Gate,
+}
+
+/// Holds the sends to a hanging host until it is opened.
+#[derive(Default)]
+struct Gate {
+    open: std::sync::atomic::AtomicBool,
+    waiting: Mutex<Vec<std::task::Waker>>,
+}
+
+/// A send waiting at the [`Gate`].
+struct Held<'a>(&'a Gate);
+
+impl std::future::Future for Held<'_> {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        let mut waiting = self.0.waiting.lock().expect("lock");
+        if self.0.open.load(Ordering::SeqCst) {
+            return std::task::Poll::Ready(());
+        }
+        waiting.push(cx.waker().clone());
+        std::task::Poll::Pending
+    }
 }
 
 impl RecordingSender {
@@ -978,6 +1078,29 @@ impl RecordingSender {
         Self {
             refused_host: Some(host.to_owned()),
             ..Self::default()
+        }
+    }
+
+    /// A sender that answers 200, but never answers a URL on `host` until
+    /// [`RecordingSender::release`], which ends those attempts as time-outs (no status).
+    #[must_use]
+    pub fn hanging(host: &str) -> Self {
+        Self {
+            hanging_host: Some(host.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// Ends the attempts held on the hanging host, and every later one at once, as
+    /// time-outs.
+    ///
+    /// # Panics
+    /// When the lock is poisoned.
+    pub fn release(&self) {
+        let mut waiting = self.gate.waiting.lock().expect("lock");
+        self.gate.open.store(true, Ordering::SeqCst);
+        for waker in waiting.drain(..) {
+            waker.wake();
         }
     }
 
@@ -1011,6 +1134,15 @@ impl crate::ports::WebhookSender for RecordingSender {
             .lock()
             .expect("lock")
             .push((url.clone(), message.clone()));
+        if let Some(host) = &self.hanging_host
+            && url.as_str().contains(host.as_str())
+        {
+            Held(&self.gate).await;
+            return Err(crate::ports::SendFailure {
+                status: None,
+                reason: "timed out".to_owned(),
+            });
+        }
         let status = self
             .answers
             .lock()

@@ -144,13 +144,13 @@ const ERRORS: &[(&str, &[u16])] = &[
     ),
     (
         "flat_create_webhook",
-        &[400, 401, 403, 404, 408, 413, 415, 422, 429, 503],
+        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
     ),
     ("flat_list_webhooks", &[400, 401, 403, 404, 422, 503]),
     ("flat_get_webhook", &[401, 403, 404, 503]),
     (
         "flat_patch_webhook",
-        &[400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 503],
+        &[400, 401, 403, 404, 408, 409, 412, 413, 415, 422, 429, 503],
     ),
     ("flat_delete_webhook", &[401, 403, 404, 429, 503]),
     (
@@ -233,11 +233,12 @@ const fn meaning(status: u16) -> &'static str {
         }
         401 => "No token, or a token that is not valid.",
         403 => "The caller may not do this.",
-        404 => "No such application (or organisation) for this caller.",
+        404 => "No such application, webhook or token (or organisation) for this caller.",
         408 => "The body was not received within the body time-out.",
         409 => {
-            "The application's state forbids it (a disabled application's secret), or a request \
-             with the same `Idempotency-Key` is still being processed."
+            "The resource's state forbids it (a disabled application's secret, an organisation \
+             at its webhook limit), other writers kept winning, or a request with the same \
+             `Idempotency-Key` is still being processed."
         }
         412 => "`If-Match` names no current version.",
         413 => "The body is over 64 KiB.",

@@ -123,6 +123,63 @@ impl FieldProblem {
     }
 }
 
+/// What a use case acts on, for the texts of its problems: the rules a request breaks,
+/// what was not found, what changed since `If-Match`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resource {
+    /// The resources whose rules a request breaks (plural: `webhooks`).
+    rules: &'static str,
+    /// The detail of a 404.
+    not_found: &'static str,
+    /// The detail of a 412.
+    changed: &'static str,
+}
+
+impl Resource {
+    /// OAuth applications (both surfaces, registration).
+    pub const APPLICATION: Self = Self {
+        rules: "OAuth applications",
+        not_found: "The OAuth application was not found.",
+        changed: "The application has changed since the version in If-Match.",
+    };
+    /// Webhooks (`/api/webhooks`).
+    pub const WEBHOOK: Self = Self {
+        rules: "webhooks",
+        not_found: "The webhook was not found.",
+        changed: "The webhook has changed since the version in If-Match.",
+    };
+    /// Initial access tokens (`/api/initial-access-tokens`).
+    pub const INITIAL_ACCESS_TOKEN: Self = Self {
+        rules: "initial access tokens",
+        not_found: "The initial access token was not found.",
+        changed: "The initial access token has changed since the version in If-Match.",
+    };
+    /// An organisation's initial access tokens, listed (404: the organisation).
+    pub const INITIAL_ACCESS_TOKENS: Self = Self {
+        not_found: "The organisation was not found.",
+        ..Self::INITIAL_ACCESS_TOKEN
+    };
+    /// An organisation's policy (`/api/organizations/{orgId}/policy`; 404: the
+    /// organisation).
+    pub const POLICY: Self = Self {
+        rules: "organisation policies",
+        not_found: "The organisation was not found.",
+        changed: "The policy has changed since the version in If-Match.",
+    };
+    /// The change feed (`/api/events`; 404: the organisation).
+    pub const FEED: Self = Self {
+        rules: "the change feed",
+        not_found: "The organisation was not found.",
+        changed: "The feed has changed since the version in If-Match.",
+    };
+
+    /// The detail of a 422: `The request breaks the rules for webhooks.`
+    #[must_use]
+    pub fn breaks_the_rules(self) -> String {
+        format!("The request breaks the rules for {}.", self.rules)
+    }
+}
+
 /// What went wrong, before a surface gives it its shape.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -162,10 +219,13 @@ impl Problem {
     /// A 404 for an application this caller cannot see (or that does not exist).
     #[must_use]
     pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "The OAuth application was not found.",
-        )
+        Self::not_found_about(Resource::APPLICATION)
+    }
+
+    /// A 404 for a `resource` this caller cannot see (or that does not exist).
+    #[must_use]
+    pub fn not_found_about(resource: Resource) -> Self {
+        Self::new(StatusCode::NOT_FOUND, resource.not_found)
     }
 
     /// A 401 with the `WWW-Authenticate` challenge of RFC 6750: `error="invalid_token"`
@@ -193,9 +253,17 @@ impl Problem {
         p
     }
 
-    /// A 422 naming every field that broke a rule, as the surface `S` names fields.
+    /// A 422 naming every field that broke a rule of applications, as the surface `S`
+    /// names fields.
     #[must_use]
     pub fn invalid<S: Surface>(errors: &ValidationErrors) -> Self {
+        Self::invalid_about::<S>(errors, Resource::APPLICATION)
+    }
+
+    /// A 422 naming every field that broke a rule of `resource`, as the surface `S` names
+    /// fields.
+    #[must_use]
+    pub fn invalid_about<S: Surface>(errors: &ValidationErrors, resource: Resource) -> Self {
         let problems = errors
             .errors()
             .iter()
@@ -210,22 +278,29 @@ impl Problem {
             .collect();
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The request breaks the rules for OAuth applications.",
+            resource.breaks_the_rules(),
         )
         .with_errors(problems)
     }
 
-    /// The problem for a use-case error of `kind`; `detail` is the error's own text.
+    /// The problem for a use-case error of `kind` about an application; `detail` is the
+    /// error's own text.
     #[must_use]
     pub fn of_kind(kind: ErrorKind, detail: String) -> Self {
+        Self::of_kind_about(kind, detail, Resource::APPLICATION)
+    }
+
+    /// The problem for a use-case error of `kind` about `resource`; `detail` is the
+    /// error's own text.
+    #[must_use]
+    pub fn of_kind_about(kind: ErrorKind, detail: String, resource: Resource) -> Self {
         match kind {
-            ErrorKind::NotFound => Self::not_found(),
+            ErrorKind::NotFound => Self::not_found_about(resource),
             ErrorKind::Forbidden => Self::new(StatusCode::FORBIDDEN, detail),
             ErrorKind::Invalid => Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail),
-            ErrorKind::PreconditionFailed => Self::new(
-                StatusCode::PRECONDITION_FAILED,
-                "The application has changed since the version in If-Match.",
-            ),
+            ErrorKind::PreconditionFailed => {
+                Self::new(StatusCode::PRECONDITION_FAILED, resource.changed)
+            }
             ErrorKind::Conflict => Self::new(StatusCode::CONFLICT, detail),
             ErrorKind::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -333,17 +408,20 @@ impl<S: Surface> ResponseError for ApiError<S> {
     }
 }
 
-/// A use-case error as the HTTP layer sees it: its class, and its field errors when it is
-/// a validation error. Never its text for a fault: that is logged, not answered.
+/// A use-case error as the HTTP layer sees it: its class, its field errors when it is a
+/// validation error, and what it is about. Never its text for a fault: that is logged, not
+/// answered.
 pub trait UseCaseError: std::error::Error {
     /// Its class.
     fn kind(&self) -> ErrorKind;
     /// Its field errors, when it is a validation error.
     fn validation(&self) -> Option<&ValidationErrors>;
+    /// What it is about, for the problem's text.
+    fn resource(&self) -> Resource;
 }
 
 macro_rules! use_case_error {
-    ($($name:ident $(: $invalid:ident)?),+ $(,)?) => {$(
+    ($($name:ident $(: $invalid:ident)? $(@ $resource:ident)?),+ $(,)?) => {$(
         impl UseCaseError for $name {
             fn kind(&self) -> ErrorKind {
                 $name::kind(self)
@@ -354,8 +432,21 @@ macro_rules! use_case_error {
                     _ => None,
                 }
             }
+            fn resource(&self) -> Resource {
+                resource_of!($($resource)?)
+            }
         }
     )+};
+}
+
+/// The resource named in a `use_case_error!` line; applications when none is.
+macro_rules! resource_of {
+    () => {
+        Resource::APPLICATION
+    };
+    ($resource:ident) => {
+        Resource::$resource
+    };
 }
 
 use_case_error!(
@@ -369,20 +460,20 @@ use_case_error!(
     RevokePreviousSecretError,
     AuthenticateError,
     EventsError: Invalid,
-    MintTokenError: Invalid,
-    ListTokensError: Invalid,
-    RevokeTokenError,
+    MintTokenError: Invalid @ INITIAL_ACCESS_TOKEN,
+    ListTokensError: Invalid @ INITIAL_ACCESS_TOKENS,
+    RevokeTokenError @ INITIAL_ACCESS_TOKEN,
     ResolveError,
-    FeedError: Invalid,
-    WebhookError: Invalid,
-    PolicyError: Invalid,
+    FeedError: Invalid @ FEED,
+    WebhookError: Invalid @ WEBHOOK,
+    PolicyError: Invalid @ POLICY,
 );
 
 impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {
     /// Faults are logged with their cause chain; the caller gets a generic message.
     fn from(e: E) -> Self {
         if let Some(errors) = e.validation() {
-            return Problem::invalid::<S>(errors).into();
+            return Problem::invalid_about::<S>(errors, e.resource()).into();
         }
         let kind = e.kind();
         if matches!(kind, ErrorKind::Internal | ErrorKind::Unavailable) {
@@ -399,7 +490,7 @@ impl<S: Surface, E: UseCaseError> From<E> for ApiError<S> {
                 tracing::warn!(error = %chain, "dependency unavailable");
             }
         }
-        Problem::of_kind(kind, e.to_string()).into()
+        Problem::of_kind_about(kind, e.to_string(), e.resource()).into()
     }
 }
 
@@ -425,6 +516,69 @@ mod tests {
                 serde_json::Value::from(code.as_str())
             );
         }
+    }
+
+    /// Each use case's problems name what it acts on: a webhook, an initial access
+    /// token, a policy, the feed, not an application.
+    #[test]
+    fn problems_name_the_resource_they_are_about() {
+        use oauth_apps_domain::{FieldError, Violation};
+        type Api = crate::apps_api::AppsApi;
+        let detail = |e: ApiError<Api>| e.problem().detail().to_owned();
+        let invalid = || ValidationErrors::from(FieldError::new(Field::Url, Violation::Required));
+        assert_eq!(
+            detail(WebhookError::NotFound.into()),
+            "The webhook was not found."
+        );
+        assert_eq!(
+            detail(WebhookError::Invalid(invalid()).into()),
+            "The request breaks the rules for webhooks."
+        );
+        assert_eq!(
+            detail(WebhookError::PreconditionFailed.into()),
+            "The webhook has changed since the version in If-Match."
+        );
+        assert_eq!(
+            detail(RevokeTokenError::NotFound.into()),
+            "The initial access token was not found."
+        );
+        assert_eq!(
+            detail(MintTokenError::Invalid(invalid()).into()),
+            "The request breaks the rules for initial access tokens."
+        );
+        assert_eq!(
+            detail(ListTokensError::NotFound.into()),
+            "The organisation was not found."
+        );
+        assert_eq!(
+            detail(PolicyError::Invalid(invalid()).into()),
+            "The request breaks the rules for organisation policies."
+        );
+        assert_eq!(
+            detail(PolicyError::NotFound.into()),
+            "The organisation was not found."
+        );
+        assert_eq!(
+            detail(FeedError::Invalid(invalid()).into()),
+            "The request breaks the rules for the change feed."
+        );
+        // Applications keep their texts.
+        assert_eq!(
+            detail(GetError::NotFound.into()),
+            "The OAuth application was not found."
+        );
+        assert_eq!(
+            detail(UpdateError::Invalid(invalid()).into()),
+            "The request breaks the rules for OAuth applications."
+        );
+        assert_eq!(
+            detail(UpdateError::PreconditionFailed.into()),
+            "The application has changed since the version in If-Match."
+        );
+        // A quota is a conflict with the organisation's state, named by the domain.
+        let quota: ApiError<Api> = WebhookError::TooMany(10).into();
+        assert_eq!(quota.problem().status(), StatusCode::CONFLICT);
+        assert!(quota.problem().detail().contains("10 webhooks"));
     }
 
     #[test]

@@ -67,6 +67,29 @@ pub enum FetchError {
     Unexpected(#[source] BoxError),
 }
 
+impl FetchError {
+    /// What the party whose URL it was may be told: the kind of failure only (refused by
+    /// the outbound policy, timed out, connection or TLS failure, the status answered),
+    /// never a host's addresses, what a name resolved to, or a library's message, which
+    /// would show the registry's own network (its DNS, its addresses) to a tenant. The
+    /// whole error and its causes are for the server's log.
+    #[must_use]
+    pub fn public_reason(&self) -> String {
+        match self {
+            Self::Refused(_) => "refused by the outbound policy".to_owned(),
+            Self::Timeout(limit) => format!("timed out (no complete answer within {limit:?})"),
+            Self::TooLarge { limit } => format!("the answer is larger than {limit} bytes"),
+            Self::Tls(_) => "connection failed (TLS)".to_owned(),
+            Self::Connection(_) => "connection failed".to_owned(),
+            Self::Redirect { status, .. } => {
+                format!("answered {status}, a redirect (not followed)")
+            }
+            Self::Status { status } => format!("answered {status}"),
+            Self::Unexpected(_) => "failed".to_owned(),
+        }
+    }
+}
+
 /// Why the guard could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -102,8 +125,10 @@ pub(crate) fn find<'a, T: Error + 'static>(error: &'a (dyn Error + 'static)) -> 
         .find_map(|e| e.downcast_ref::<T>())
 }
 
-/// Sorts an error of the HTTP client into the guard's kinds.
+/// Sorts an error of the HTTP client into the guard's kinds. The URL is taken out of the
+/// error's message: its query may hold a credential of the party that registered it.
 pub(crate) fn classify(error: reqwest::Error, timeout: Duration) -> FetchError {
+    let error = error.without_url();
     if let Some(refusal) = find::<Refusal>(&error) {
         return FetchError::Refused(refusal.clone());
     }
@@ -122,6 +147,29 @@ pub(crate) fn classify(error: reqwest::Error, timeout: Duration) -> FetchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_reason_names_the_kind_of_failure_only() {
+        let resolved = FetchError::Refused(Refusal::Resolved {
+            host: "localhost".into(),
+            refusal: crate::check_public("127.0.0.1".parse().unwrap()).unwrap_err(),
+        });
+        assert!(resolved.to_string().contains("127.0.0.1"));
+        assert_eq!(resolved.public_reason(), "refused by the outbound policy");
+        let io = std::io::Error::other("tcp connect error: 10.1.2.3:443 refused");
+        assert_eq!(
+            FetchError::Connection(Box::new(io)).public_reason(),
+            "connection failed"
+        );
+        assert_eq!(
+            FetchError::Timeout(Duration::from_secs(3)).public_reason(),
+            "timed out (no complete answer within 3s)"
+        );
+        assert_eq!(
+            FetchError::Status { status: 502 }.public_reason(),
+            "answered 502"
+        );
+    }
 
     #[test]
     fn errors_wrapped_in_io_errors_are_found() {

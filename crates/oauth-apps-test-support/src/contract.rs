@@ -2076,7 +2076,7 @@ pub async fn webhook_deliveries_are_written_with_each_event_for_the_webhooks_tha
     );
     let globex = webhook("globex", "https://hooks.globex.example/", None, 3);
     for h in [&every, &rotations, &globex] {
-        hooks.insert_webhook(h).await.expect("insert webhook");
+        assert!(hooks.insert_webhook(h, 100).await.expect("insert webhook"));
     }
     let app = insert(&*repo, new_app("acme", "Hooked", at(10))).await;
     let next = renamed(&app, "Hooked again", at(11));
@@ -2142,13 +2142,13 @@ pub async fn webhooks_round_trip_with_compare_and_set(f: &impl Fixture) {
         4,
     );
     hook.previous_secret = Some((Sealed(vec![9; 40]), at(99)));
-    hooks.insert_webhook(&hook).await.expect("insert");
+    assert!(hooks.insert_webhook(&hook, 100).await.expect("insert"));
     assert_eq!(
         hooks.find_webhook(hook.id).await.expect("find"),
         Some(hook.clone())
     );
     let other = webhook("acme", "https://hooks.acme.example/z", None, 5);
-    hooks.insert_webhook(&other).await.expect("insert");
+    assert!(hooks.insert_webhook(&other, 100).await.expect("insert"));
     assert_eq!(hooks.webhooks(&org("acme")).await.expect("list").len(), 2);
     assert!(
         hooks
@@ -2181,6 +2181,14 @@ pub async fn webhooks_round_trip_with_compare_and_set(f: &impl Fixture) {
         hooks.update_webhook(&gone, 1).await,
         Err(RepositoryError::NotFound)
     ));
+    // A URL stored before URLs were normalised reads back as stored.
+    let mut legacy = webhook("acme", "https://hooks.acme.example/", None, 9);
+    legacy.url = WebhookUrl::restore("https://Hooks.acme.example\\@10.0.0.1").expect("url");
+    assert!(hooks.insert_webhook(&legacy, 100).await.expect("insert"));
+    assert_eq!(
+        hooks.find_webhook(legacy.id).await.expect("find"),
+        Some(legacy)
+    );
 }
 
 /// Only the oldest pending delivery of a webhook and application is leased; a leased one
@@ -2189,14 +2197,19 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
     let repo = f.repository();
     let hooks = f.webhooks();
     let hook = webhook("acme", "https://hooks.acme.example/", None, 7);
-    hooks.insert_webhook(&hook).await.expect("insert webhook");
+    assert!(
+        hooks
+            .insert_webhook(&hook, 100)
+            .await
+            .expect("insert webhook")
+    );
     let a = insert(&*repo, new_app("acme", "A", at(10))).await;
     let b = insert(&*repo, new_app("acme", "B", at(10))).await;
     let a2 = renamed(&a, "A2", at(20));
     write(&*repo, &a, &a2, AuditAction::Updated, vec![Field::Name]).await;
     let now = at(1_000);
     let leased = hooks
-        .lease_deliveries(now, at(1_060), 10)
+        .lease_deliveries(now, at(1_060), 10, 100)
         .await
         .expect("lease");
     assert_eq!(
@@ -2216,14 +2229,14 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
     let other = f.other_webhooks();
     assert!(
         hooks
-            .lease_deliveries(now, at(1_060), 10)
+            .lease_deliveries(now, at(1_060), 10, 100)
             .await
             .expect("lease")
             .is_empty()
     );
     assert!(
         other
-            .lease_deliveries(now, at(1_060), 10)
+            .lease_deliveries(now, at(1_060), 10, 100)
             .await
             .expect("lease")
             .is_empty()
@@ -2246,7 +2259,7 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
             .expect("again")
     );
     let next = other
-        .lease_deliveries(now, at(1_060), 10)
+        .lease_deliveries(now, at(1_060), 10, 100)
         .await
         .expect("lease");
     assert_eq!(next.len(), 1);
@@ -2271,13 +2284,13 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
     );
     assert!(
         hooks
-            .lease_deliveries(at(1_500), at(1_560), 10)
+            .lease_deliveries(at(1_500), at(1_560), 10, 100)
             .await
             .expect("lease")
             .is_empty()
     );
     let again = hooks
-        .lease_deliveries(at(2_000), at(2_060), 10)
+        .lease_deliveries(at(2_000), at(2_060), 10, 100)
         .await
         .expect("lease");
     assert_eq!(
@@ -2286,7 +2299,7 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
     );
     // A lease that ran out is taken over; the first holder can no longer finish it.
     let taken = other
-        .lease_deliveries(at(2_100), at(2_160), 10)
+        .lease_deliveries(at(2_100), at(2_160), 10, 100)
         .await
         .expect("lease");
     assert!(taken.iter().any(|d| d.id == leased[1].id && d.attempt == 3));
@@ -2326,7 +2339,12 @@ pub async fn replicas_leasing_at_once_take_each_delivery_once(f: &impl Fixture) 
     let repo = f.repository();
     let hooks = f.webhooks();
     let hook = webhook("acme", "https://hooks.acme.example/", None, 8);
-    hooks.insert_webhook(&hook).await.expect("insert webhook");
+    assert!(
+        hooks
+            .insert_webhook(&hook, 100)
+            .await
+            .expect("insert webhook")
+    );
     for i in 0..APPS {
         insert(&*repo, new_app("acme", &format!("R{i}"), at(10))).await;
     }
@@ -2342,7 +2360,7 @@ pub async fn replicas_leasing_at_once_take_each_delivery_once(f: &impl Fixture) 
             let mut taken = Vec::new();
             loop {
                 let leased = store
-                    .lease_deliveries(at(1_000), at(1_060), 3)
+                    .lease_deliveries(at(1_000), at(1_060), 3, 100)
                     .await
                     .expect("lease");
                 if leased.is_empty() {
@@ -2373,6 +2391,160 @@ pub async fn replicas_leasing_at_once_take_each_delivery_once(f: &impl Fixture) 
     all.sort_unstable();
     all.dedup();
     assert_eq!((count, all.len()), (APPS, APPS), "each delivery once");
+}
+
+/// Leasing takes turns: every organisation's first due delivery before any one's second,
+/// and within an organisation its webhooks in turn; an organisation holds at most its
+/// share of leases at once (on any replica); a webhook's deferred deliveries wait, and
+/// the leased ones are left alone.
+pub async fn leases_take_turns_between_organisations_and_webhooks(f: &impl Fixture) {
+    let repo = f.repository();
+    let hooks = f.webhooks();
+    let other = f.other_webhooks();
+    let noisy: Vec<Webhook> = (0..3_u8)
+        .map(|i| {
+            webhook(
+                "acme",
+                &format!("https://hooks.acme.example/{i}"),
+                None,
+                20 + i,
+            )
+        })
+        .collect();
+    let quiet = webhook("globex", "https://hooks.globex.example/", None, 30);
+    for h in noisy.iter().chain([&quiet]) {
+        assert!(hooks.insert_webhook(h, 100).await.expect("insert webhook"));
+    }
+    // Four applications of acme (a delivery to each of its three webhooks for each),
+    // then one of globex: the twelve oldest deliveries are acme's.
+    for i in 0..4 {
+        insert(&*repo, new_app("acme", &format!("N{i}"), at(10))).await;
+    }
+    insert(&*repo, new_app("globex", "Q", at(11))).await;
+    let now = at(1_000);
+    let first = hooks
+        .lease_deliveries(now, at(1_060), 4, 3)
+        .await
+        .expect("lease");
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert_eq!(
+        first.iter().filter(|d| d.webhook.id == quiet.id).count(),
+        1,
+        "the other organisation's delivery is in the first turn"
+    );
+    let mut turns: Vec<WebhookId> = first
+        .iter()
+        .filter(|d| d.webhook.id != quiet.id)
+        .map(|d| d.webhook.id)
+        .collect();
+    turns.sort();
+    turns.dedup();
+    assert_eq!(turns.len(), 3, "the organisation's webhooks took turns");
+    // acme holds its share: nothing more for it, on this replica or another.
+    for store in [&hooks, &other] {
+        assert!(
+            store
+                .lease_deliveries(now, at(1_060), 10, 3)
+                .await
+                .expect("lease")
+                .is_empty()
+        );
+    }
+    // One of its attempts ends: one more of its deliveries may go.
+    let delivered = DeliveryOutcome::Delivered {
+        status: 204,
+        at: at(1_001),
+    };
+    let ended = first
+        .iter()
+        .find(|d| d.webhook.id == noisy[0].id)
+        .expect("leased");
+    assert!(
+        hooks
+            .finish_delivery(ended.id, 1, &delivered)
+            .await
+            .expect("finish")
+    );
+    let next = other
+        .lease_deliveries(now, at(1_060), 10, 3)
+        .await
+        .expect("lease");
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].webhook.owner_org_id, org("acme"));
+    // A webhook deferred: its due deliveries that nobody holds wait until then.
+    let deferred = noisy
+        .iter()
+        .find(|h| h.id != next[0].webhook.id && h.id != noisy[0].id)
+        .expect("a third webhook");
+    assert_eq!(
+        hooks
+            .defer_deliveries(deferred.id, at(5_000), now)
+            .await
+            .expect("defer"),
+        3,
+        "its three unleased deliveries, not the leased one"
+    );
+    for d in first.iter().chain(&next).filter(|d| d.id != ended.id) {
+        assert!(
+            hooks
+                .finish_delivery(d.id, d.attempt, &delivered)
+                .await
+                .expect("finish")
+        );
+    }
+    let rest = hooks
+        .lease_deliveries(now, at(1_060), 100, 100)
+        .await
+        .expect("lease");
+    assert!(!rest.is_empty());
+    assert!(rest.iter().all(|d| d.webhook.id != deferred.id), "{rest:?}");
+    let later = hooks
+        .lease_deliveries(at(5_000), at(5_060), 100, 100)
+        .await
+        .expect("lease");
+    assert_eq!(
+        later.iter().filter(|d| d.webhook.id == deferred.id).count(),
+        3
+    );
+}
+
+/// An organisation's webhooks are counted as one is added: at the limit nothing is
+/// stored, another organisation counts apart, and concurrent inserts on two stores never
+/// pass the limit.
+pub async fn webhook_inserts_keep_to_the_organisations_limit(f: &impl Fixture) {
+    let hooks = f.webhooks();
+    for (n, stored) in [(40, true), (41, true), (42, false)] {
+        let h = webhook("acme", &format!("https://hooks.acme.example/{n}"), None, n);
+        assert_eq!(hooks.insert_webhook(&h, 2).await.expect("insert"), stored);
+    }
+    assert_eq!(hooks.webhooks(&org("acme")).await.expect("list").len(), 2);
+    let globex = webhook("globex", "https://hooks.globex.example/", None, 43);
+    assert!(hooks.insert_webhook(&globex, 2).await.expect("insert"));
+    let racers: Vec<_> = (0..8_u8)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                Arc::clone(&hooks)
+            } else {
+                f.other_webhooks()
+            };
+            let h = webhook(
+                "initech",
+                &format!("https://hooks.initech.example/{i}"),
+                None,
+                50 + i,
+            );
+            tokio::spawn(async move { store.insert_webhook(&h, 3).await.expect("insert") })
+        })
+        .collect();
+    let mut stored = 0;
+    for racer in racers {
+        stored += usize::from(racer.await.expect("racer"));
+    }
+    assert_eq!(stored, 3);
+    assert_eq!(
+        hooks.webhooks(&org("initech")).await.expect("list").len(),
+        3
+    );
 }
 
 /// Idempotency keys: of concurrent claims one wins; the others see it running; a different

@@ -121,6 +121,8 @@ macro_rules! repository_contract_tests {
             webhooks_round_trip_with_compare_and_set,
             leases_keep_each_applications_order_and_one_holder,
             replicas_leasing_at_once_take_each_delivery_once,
+            leases_take_turns_between_organisations_and_webhooks,
+            webhook_inserts_keep_to_the_organisations_limit,
             idempotency_keys_are_claimed_once_answered_and_expire,
             secret_lifecycles_round_trip_and_marks_are_written_once,
             policies_round_trip,

@@ -21,9 +21,9 @@ impl GuardedSender {
     }
 }
 
-/// What the deliveries listing says of a failed attempt: the guard's error and its
-/// causes, never a header or the body.
-fn reason(e: &FetchError) -> String {
+/// The guard's error and its causes, for the server's log (never a header or the body;
+/// the guard keeps the URL out of its errors).
+fn chain(e: &FetchError) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
@@ -32,6 +32,19 @@ fn reason(e: &FetchError) -> String {
         source = cause.source();
     }
     text
+}
+
+/// What the deliveries listing (the tenant) is told of a failed attempt: the kind of
+/// failure ([`FetchError::public_reason`]); the details go to the server's log.
+fn reason(e: &FetchError, message_id: &str) -> String {
+    if !matches!(e, FetchError::Status { .. } | FetchError::Redirect { .. }) {
+        tracing::warn!(
+            webhook_id = message_id,
+            error = %chain(e),
+            "a webhook delivery attempt failed"
+        );
+    }
+    e.public_reason()
 }
 
 #[async_trait]
@@ -70,7 +83,57 @@ impl WebhookSender for GuardedSender {
                     }
                     _ => None,
                 },
-                reason: reason(&e),
+                reason: reason(&e, &message.id),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oauth_apps_outbound::OutboundConfig;
+
+    use super::*;
+
+    fn sender(allow: Option<&str>) -> GuardedSender {
+        let config = OutboundConfig::from_settings(allow, None).expect("config");
+        GuardedSender::new(OutboundGuard::new(config).expect("guard"))
+    }
+
+    async fn failure(sender: &GuardedSender, url: &str) -> SendFailure {
+        let message = OutgoingMessage {
+            id: "msg_1".into(),
+            timestamp: 1_700_000_000,
+            body: b"{}".to_vec(),
+            keys: vec![vec![7; 32]],
+        };
+        let url = WebhookUrl::parse(url).expect("url");
+        sender
+            .send(&url, &message)
+            .await
+            .expect_err("not delivered")
+    }
+
+    /// The reason a tenant reads names the kind of failure, never what a name resolved
+    /// to, an address, or the URL (whose query may hold a credential).
+    #[tokio::test]
+    async fn failed_attempts_tell_the_tenant_the_kind_of_failure_only() {
+        let refused = failure(&sender(None), "https://localhost:9/hook?token=s3cret").await;
+        assert_eq!(refused.reason, "refused by the outbound policy");
+        assert_eq!(refused.status, None);
+        // A port nothing listens on, on an allowed address: the connection fails.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = closed.local_addr().expect("port").port();
+        drop(closed);
+        let failed = failure(
+            &sender(Some("127.0.0.1")),
+            &format!("https://127.0.0.1:{port}/hook?token=s3cret"),
+        )
+        .await;
+        assert_eq!(failed.reason, "connection failed");
+        for f in [&refused, &failed] {
+            for hidden in ["127.0.0.1", "localhost", "s3cret", "resolved"] {
+                assert!(!f.reason.contains(hidden), "{}", f.reason);
+            }
+        }
     }
 }

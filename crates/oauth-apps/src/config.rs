@@ -98,8 +98,12 @@ pub struct Config {
     /// (`OAUTH_APPS_WEBHOOK_POLL_MS`, 500 by default).
     pub webhook_poll: std::time::Duration,
     /// How many deliveries each replica attempts at once
-    /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 4 by default).
+    /// (`OAUTH_APPS_WEBHOOK_CONCURRENCY`, 16 by default); an organisation holds at most a
+    /// quarter of them.
     pub webhook_concurrency: usize,
+    /// How many webhooks an organisation may have (`OAUTH_APPS_WEBHOOKS_PER_ORG`, 10 by
+    /// default).
+    pub webhooks_per_org: u32,
     /// How long new secrets live when their organisation sets nothing
     /// (`OAUTH_APPS_SECRET_LIFETIME_DAYS`, 1-3650); `None` (the default): for ever.
     pub secret_lifetime: Option<oauth_apps_domain::SecretLifetime>,
@@ -375,15 +379,19 @@ impl Config {
             &mut errors,
         );
         let webhook_concurrency =
-            number(&get, "OAUTH_APPS_WEBHOOK_CONCURRENCY", &mut errors).unwrap_or(4);
+            number(&get, "OAUTH_APPS_WEBHOOK_CONCURRENCY", &mut errors).unwrap_or(16);
+        let webhooks_per_org = number(&get, "OAUTH_APPS_WEBHOOKS_PER_ORG", &mut errors)
+            .unwrap_or(oauth_apps_domain::DEFAULT_WEBHOOKS_PER_ORG);
         if webhook_retry.first_delay.is_zero()
             || webhook_retry.lease.is_zero()
             || webhook_poll.is_zero()
             || webhook_concurrency == 0
+            || webhooks_per_org == 0
         {
             errors.push(
                 "OAUTH_APPS_WEBHOOK_FIRST_RETRY_MS, OAUTH_APPS_WEBHOOK_LEASE_SECONDS, \
-                 OAUTH_APPS_WEBHOOK_POLL_MS and OAUTH_APPS_WEBHOOK_CONCURRENCY must be at least 1"
+                 OAUTH_APPS_WEBHOOK_POLL_MS, OAUTH_APPS_WEBHOOK_CONCURRENCY and \
+                 OAUTH_APPS_WEBHOOKS_PER_ORG must be at least 1"
                     .into(),
             );
         }
@@ -443,6 +451,7 @@ impl Config {
                 webhook_retry,
                 webhook_poll,
                 webhook_concurrency,
+                webhooks_per_org,
                 secret_lifetime,
                 secret_scanning_keys_file,
                 secret_expiry_check,
@@ -631,6 +640,30 @@ mod tests {
             "OAUTH_APPS_OPEN_REGISTRATION_ORG",
         ] {
             assert!(err.0.iter().any(|e| e.contains(name)), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn webhook_dispatch_settings_are_read_and_checked() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(defaults.webhook_concurrency, 16);
+        assert_eq!(defaults.webhooks_per_org, 10);
+        let c = config(&[
+            ("OAUTH_APPS_WEBHOOK_CONCURRENCY", "32"),
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "3"),
+        ])
+        .unwrap();
+        assert_eq!((c.webhook_concurrency, c.webhooks_per_org), (32, 3));
+        for (name, value) in [
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "0"),
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "many"),
+            ("OAUTH_APPS_WEBHOOK_CONCURRENCY", "0"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(
+                err.0.iter().any(|e| e.contains(name)),
+                "{name}={value}: {err}"
+            );
         }
     }
 }

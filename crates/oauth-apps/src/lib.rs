@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+mod dispatch;
 pub mod telemetry;
 pub mod transfer;
 
@@ -262,6 +263,9 @@ struct Wired {
     /// Each storage port, the repository behind the read cache.
     ports: StorePorts,
     cache: Option<CacheControl>,
+    /// Notified for every change other replicas (and this one) announce: the webhook
+    /// dispatcher looks for new deliveries then.
+    changed: Arc<tokio::sync::Notify>,
 }
 
 /// One store as each storage port.
@@ -305,7 +309,8 @@ impl StorePorts {
 
 impl Wired {
     /// Opens the configured database behind the read cache; on PostgreSQL, starts hearing
-    /// the other replicas' changes (the cache is off until it does).
+    /// the replicas' changes (the cache is off until it does; each one also wakes the
+    /// webhook dispatcher).
     fn open(config: &Config) -> Result<Self, StartError> {
         let storage = match &config.database {
             Database::Sqlite(path) => {
@@ -333,21 +338,35 @@ impl Wired {
         };
         let (repository, cache) = cached(ports.repository, config.cache_ttl);
         ports.repository = repository;
-        if let (Database::Postgres(url), Some(control)) = (&config.database, cache.clone()) {
-            // Off until other replicas' changes can be heard; with SQLite one process owns
-            // the file, and its own writes are all there is to evict.
-            control.set_enabled(false);
-            let on_change = control.clone();
+        let changed = Arc::new(tokio::sync::Notify::new());
+        if let Database::Postgres(url) = &config.database {
+            // The cache is off until other replicas' changes can be heard; with SQLite one
+            // process owns the file, and its own writes are all there is to evict.
+            if let Some(control) = &cache {
+                control.set_enabled(false);
+            }
+            let (on_change, on_listening) = (cache.clone(), cache.clone());
+            let wake = Arc::clone(&changed);
             actix_web::rt::spawn(oauth_apps_postgres::listen_for_changes(
                 url.clone(),
-                move |client_id| on_change.invalidate(client_id),
-                move |listening| control.set_enabled(listening),
+                move |client_id| {
+                    if let Some(control) = &on_change {
+                        control.invalidate(client_id);
+                    }
+                    wake.notify_one();
+                },
+                move |listening| {
+                    if let Some(control) = &on_listening {
+                        control.set_enabled(listening);
+                    }
+                },
             ));
         }
         Ok(Self {
             storage: Arc::new(storage),
             ports,
             cache,
+            changed,
         })
     }
 }
@@ -467,7 +486,8 @@ fn state(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     };
-    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry);
+    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry)
+        .with_per_org(dispatch::per_org_share(config.webhook_concurrency));
     let service = ApplicationService::new(
         Ports {
             repository: Arc::clone(&wired.ports.repository),
@@ -513,7 +533,9 @@ fn state(
         service: Arc::new(service),
         tokens: Arc::new(tokens),
         feed: Arc::new(EventFeedService::new(wired.ports.feed)),
-        webhooks: Arc::new(WebhookService::new(webhook_ports)),
+        webhooks: Arc::new(
+            WebhookService::new(webhook_ports).with_max_per_org(config.webhooks_per_org),
+        ),
         idempotency,
         secrets: Arc::new(
             SecretLifecycleService::new(
@@ -582,38 +604,6 @@ fn start_expiry_warnings(secrets: Arc<SecretLifecycleService>, every: std::time:
     });
 }
 
-/// How many due deliveries one round of a dispatcher leases.
-const DELIVERIES_PER_ROUND: u32 = 16;
-
-/// Runs `concurrency` delivery loops: each leases due deliveries and attempts them, and
-/// when it finds none waits `poll` before it looks again. Leases in the database keep the
-/// loops of every replica apart.
-fn start_dispatcher(dispatcher: WebhookDispatcher, concurrency: usize, poll: std::time::Duration) {
-    let dispatcher = Arc::new(dispatcher);
-    for _ in 0..concurrency {
-        let dispatcher = Arc::clone(&dispatcher);
-        actix_web::rt::spawn(async move {
-            loop {
-                match dispatcher.run_once(DELIVERIES_PER_ROUND).await {
-                    Ok(round) if round.leased > 0 => {
-                        tracing::debug!(
-                            leased = round.leased,
-                            delivered = round.delivered,
-                            failed = round.failed,
-                            "webhook deliveries attempted"
-                        );
-                    }
-                    Ok(_) => actix_web::rt::time::sleep(poll).await,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "webhook deliveries could not be leased");
-                        actix_web::rt::time::sleep(poll).await;
-                    }
-                }
-            }
-        });
-    }
-}
-
 /// A started server.
 pub struct Application {
     port: u16,
@@ -679,6 +669,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
+        let changed = Arc::clone(&wired.changed);
         let (mut state, dispatcher) = state(config, wired, hasher, verifier, metrics, public_url)?;
         // The console's one-click sign-in: development mode on a loopback bind only, with
         // the code of the link printed at start.
@@ -696,7 +687,12 @@ impl Application {
             }
             None => None,
         };
-        start_dispatcher(dispatcher, config.webhook_concurrency, config.webhook_poll);
+        dispatch::start(
+            dispatcher,
+            config.webhook_concurrency,
+            config.webhook_poll,
+            changed,
+        );
         start_idempotency_purge(Arc::clone(&state.idempotency));
         start_expiry_warnings(Arc::clone(&state.secrets), config.secret_expiry_check);
         if config.assertion_audiences.is_empty() {

@@ -14,7 +14,7 @@ pub struct AppName(String);
 /// Whether `c` is an invisible formatting character (Unicode general category Cf: U+200B
 /// zero width space, U+200D zero width joiner, U+202E right-to-left override, U+FEFF, U+00AD
 /// soft hyphen, ...), which could make a name look like another one.
-fn is_format_character(c: char) -> bool {
+pub(crate) fn is_format_character(c: char) -> bool {
     c.general_category() == GeneralCategory::Format
 }
 

@@ -56,7 +56,7 @@ pub use secret::{
     is_well_formed_secret,
 };
 pub use webhook::{
-    Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN, Sealed, WEBHOOK_SECRET_BYTES,
-    WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId, WebhookSigningSecret,
-    WebhookUrl, message_id, seal_context,
+    DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN, Sealed,
+    WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
+    WebhookSigningSecret, WebhookUrl, message_id, seal_context,
 };

@@ -6,12 +6,18 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
+use super::attributes::is_format_character;
+use super::redirect::{check_no_backslash, check_no_userinfo, check_written};
 use super::{ClientId, OrgId, Timestamp};
 use crate::ports::AuditAction;
 use crate::validation::Violation;
 
 /// The longest webhook URL, in characters.
 pub const MAX_WEBHOOK_URL_LEN: usize = 2048;
+/// How many webhooks an organisation may have unless configured otherwise: each event
+/// is written once per webhook of its organisation, in the transaction that records it,
+/// and every webhook is a lane the dispatcher serves in turn (docs/webhooks.md).
+pub const DEFAULT_WEBHOOKS_PER_ORG: u32 = 10;
 /// How many random bytes a webhook signing secret has.
 pub const WEBHOOK_SECRET_BYTES: usize = 32;
 /// The prefix of a webhook signing secret (Standard Webhooks).
@@ -149,48 +155,78 @@ impl fmt::Display for EventType {
 }
 
 /// Where a webhook delivers: an absolute `https` URL without user information or
-/// fragment, at most [`MAX_WEBHOOK_URL_LEN`] characters. Whether the server may reach it
-/// (its address policy) is the sender's to say ([`crate::ports::WebhookSender::permits`]).
+/// fragment, at most [`MAX_WEBHOOK_URL_LEN`] characters, kept in its normalised form (as
+/// [`url::Url`] serialises it). Whether the server may reach it (its address policy) is
+/// the sender's to say ([`crate::ports::WebhookSender::permits`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookUrl(String);
 
 impl WebhookUrl {
-    /// Checks `s`.
+    /// Checks `s` and normalises it: `HTTPS://Hooks.Example:443/a/../in` is kept as
+    /// `https://hooks.example/in`, so the URL stored and shown is the one delivered to.
+    /// What redirect URLs refuse is refused here too (the same checks,
+    /// `model/redirect.rs`): backslashes, which parsers disagree about
+    /// (`https://hooks.example\@10.0.0.1/`), user information, white space and control
+    /// characters, and invisible formatting characters (Unicode category Cf), which the
+    /// normal form would drop or hide.
     ///
     /// # Errors
-    /// The [`Violation`] it breaks.
+    /// The first [`Violation`] broken: [`Violation::Required`], [`Violation::TooLong`],
+    /// [`Violation::UrlWhitespace`], [`Violation::FormatCharacters`],
+    /// [`Violation::UrlBackslash`], [`Violation::NotAbsoluteUrl`], [`Violation::Malformed`]
+    /// (not `https`), [`Violation::UrlUserinfo`], [`Violation::UrlFragment`], or
+    /// [`Violation::TooLong`] for a normal form past the limit.
     pub fn parse(s: impl Into<String>) -> Result<Self, Violation> {
         let s = s.into();
-        if s.is_empty() {
-            return Err(Violation::Required);
+        check_written(&s, MAX_WEBHOOK_URL_LEN)?;
+        if s.chars().any(is_format_character) {
+            return Err(Violation::FormatCharacters);
         }
-        if s.chars().count() > MAX_WEBHOOK_URL_LEN {
+        check_no_backslash(&s)?;
+        let url = Self::check_parsed(&s)?;
+        let normalised = url.as_str();
+        if normalised.chars().count() > MAX_WEBHOOK_URL_LEN {
             return Err(Violation::TooLong {
                 max: MAX_WEBHOOK_URL_LEN,
             });
         }
-        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Violation::UrlWhitespace);
-        }
-        let url = url::Url::parse(&s).map_err(|_| Violation::NotAbsoluteUrl)?;
+        Ok(Self(normalised.to_owned()))
+    }
+
+    /// Rebuilds a stored URL under the rules that held before URLs were normalised and
+    /// backslashes and invisible characters refused, keeping it as stored, so that a
+    /// webhook stored then stays readable. New URLs go through [`WebhookUrl::parse`].
+    ///
+    /// # Errors
+    /// As [`WebhookUrl::parse`], but for the rules about backslashes and invisible
+    /// characters.
+    pub fn restore(s: impl Into<String>) -> Result<Self, Violation> {
+        let s = s.into();
+        check_written(&s, MAX_WEBHOOK_URL_LEN)?;
+        Self::check_parsed(&s)?;
+        Ok(Self(s))
+    }
+
+    /// The rules of the parsed URL: absolute, `https`, a host, no user information, no
+    /// fragment.
+    fn check_parsed(s: &str) -> Result<url::Url, Violation> {
+        let url = url::Url::parse(s).map_err(|_| Violation::NotAbsoluteUrl)?;
         if url.scheme() != "https" {
             return Err(Violation::Malformed {
                 what: "https URL (webhooks are delivered over https only)",
             });
         }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(Violation::UrlUserinfo);
-        }
+        check_no_userinfo(&url)?;
         if url.fragment().is_some() {
             return Err(Violation::UrlFragment);
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(Violation::NotAbsoluteUrl);
         }
-        Ok(Self(s))
+        Ok(url)
     }
 
-    /// The URL as given.
+    /// The URL, in normalised form (or as stored before URLs were normalised).
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -403,6 +439,76 @@ mod tests {
             Err(Violation::TooLong {
                 max: MAX_WEBHOOK_URL_LEN
             })
+        );
+    }
+
+    /// What redirect URLs refuse is refused (backslashes, user information, control and
+    /// invisible characters); what is accepted is kept in its normalised form.
+    #[test]
+    fn webhook_urls_refuse_confusable_input_and_are_kept_normalised() {
+        for (input, expected) in [
+            ("https://hooks.example\\@10.0.0.1/", Violation::UrlBackslash),
+            ("https:\\\\hooks.example\\in", Violation::UrlBackslash),
+            ("https://hooks.example/a\\b", Violation::UrlBackslash),
+            ("https://u@hooks.example/", Violation::UrlUserinfo),
+            ("https://hooks.example/\u{7f}", Violation::UrlWhitespace),
+            ("https://hooks.example/\u{85}", Violation::UrlWhitespace),
+            (
+                "https://hooks.exa\u{200B}mple/",
+                Violation::FormatCharacters,
+            ),
+            (
+                "https://hooks.example/\u{202E}ni",
+                Violation::FormatCharacters,
+            ),
+            ("https://hooks.ex\u{ad}ample/", Violation::FormatCharacters),
+            (
+                "\u{FEFF}https://hooks.example/",
+                Violation::FormatCharacters,
+            ),
+        ] {
+            assert_eq!(WebhookUrl::parse(input), Err(expected), "{input:?}");
+        }
+        for (input, normalised) in [
+            ("https://hooks.example.com", "https://hooks.example.com/"),
+            (
+                "https://@hooks.example.com/in",
+                "https://hooks.example.com/in",
+            ),
+            (
+                "HTTPS://Hooks.Example.COM:443/in",
+                "https://hooks.example.com/in",
+            ),
+            (
+                "https://hooks.example.com/a/../in?x=é",
+                "https://hooks.example.com/in?x=%C3%A9",
+            ),
+            (
+                "https://bücher.example/in",
+                "https://xn--bcher-kva.example/in",
+            ),
+            ("https://127.1/in", "https://127.0.0.1/in"),
+            (
+                "https://hooks.example.com:8443/in",
+                "https://hooks.example.com:8443/in",
+            ),
+        ] {
+            assert_eq!(
+                WebhookUrl::parse(input).map(|u| u.as_str().to_owned()),
+                Ok(normalised.to_owned()),
+                "{input}"
+            );
+        }
+        // Stored before these rules: read back as stored.
+        for stored in [
+            "https://hooks.example\\@10.0.0.1/",
+            "https://hooks.example.com",
+        ] {
+            assert_eq!(WebhookUrl::restore(stored).unwrap().as_str(), stored);
+        }
+        assert_eq!(
+            WebhookUrl::restore("http://hooks.example.com/"),
+            WebhookUrl::parse("http://hooks.example.com/")
         );
     }
 

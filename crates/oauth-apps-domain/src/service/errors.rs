@@ -460,6 +460,12 @@ operation_error! {
         Forbidden(&'static str) => Forbidden, "forbidden: {0}";
         /// The webhook changed meanwhile; nothing was written.
         Conflict => Conflict, "the webhook was changed concurrently; try again";
+        /// The webhook's version is not one the caller expected (`If-Match`); nothing was
+        /// written.
+        PreconditionFailed => PreconditionFailed, "the webhook has changed since the expected version";
+        /// The organisation already has as many webhooks as it may have; nothing was
+        /// written.
+        TooMany(u32) => Conflict, "the organisation already has {0} webhooks, the most it may have; delete one first";
     }
 }
 

@@ -41,8 +41,8 @@ pub use secret_lifecycle::{
 };
 pub use self_registration::SelfRegistered;
 pub use webhooks::{
-    CreateWebhook, DeliveriesPage, DispatchRound, RetryPolicy, WebhookDispatcher, WebhookPatch,
-    WebhookPorts, WebhookService, WebhookWithSecret, payload,
+    CreateWebhook, DEFAULT_PER_ORG_IN_FLIGHT, DeliveriesPage, DispatchRound, RetryPolicy,
+    WebhookDispatcher, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret, payload,
 };
 
 use crate::model::{

@@ -6,19 +6,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::errors::WebhookError;
+use super::precondition::Precondition;
 use crate::model::{
-    Delivery, EventType, OrgId, PageSize, Sealed, Timestamp, WEBHOOK_SECRET_BYTES,
-    WEBHOOK_SECRET_GRACE_SECONDS, Webhook, WebhookId, WebhookSigningSecret, WebhookUrl, message_id,
-    seal_context,
+    DEFAULT_WEBHOOKS_PER_ORG, Delivery, EventType, OrgId, PageSize, Sealed, Timestamp, Version,
+    WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, Webhook, WebhookId, WebhookSigningSecret,
+    WebhookUrl, message_id, seal_context,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
     Clock, DeliveryOutcome, DueDelivery, OutgoingMessage, RandomSource, RepositoryError, SealError,
-    Sealer, WebhookRepository, WebhookSender,
+    Sealer, SendFailure, WebhookRepository, WebhookSender,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 const NOT_A_WEBHOOK_ADMIN: &str = "only admins of the organisation may manage its webhooks";
+
+/// How often a change without `If-Match` (or with `*`) is re-applied to a webhook that
+/// another writer changed meanwhile, before it answers [`WebhookError::Conflict`].
+const MAX_WRITE_ATTEMPTS: u32 = 8;
 
 /// The ports of the webhook use cases.
 #[derive(Clone)]
@@ -76,6 +81,7 @@ pub struct DeliveriesPage {
 /// The webhook use cases.
 pub struct WebhookService {
     ports: WebhookPorts,
+    max_per_org: u32,
 }
 
 /// Checks a list of event type names: known, each once; sorted.
@@ -110,10 +116,21 @@ fn event_types(c: &mut Collector, names: Vec<String>) -> Option<Vec<EventType>> 
 }
 
 impl WebhookService {
-    /// The use cases over `ports`.
+    /// The use cases over `ports`, with at most [`DEFAULT_WEBHOOKS_PER_ORG`] webhooks per
+    /// organisation.
     #[must_use]
     pub const fn new(ports: WebhookPorts) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            max_per_org: DEFAULT_WEBHOOKS_PER_ORG,
+        }
+    }
+
+    /// The same use cases with at most `max` webhooks per organisation.
+    #[must_use]
+    pub const fn with_max_per_org(mut self, max: u32) -> Self {
+        self.max_per_org = max;
+        self
     }
 
     fn url(&self, c: &mut Collector, url: String) -> Option<WebhookUrl> {
@@ -156,8 +173,9 @@ impl WebhookService {
     /// # Errors
     /// [`WebhookError::Invalid`] naming every field that breaks a rule (the URL's address
     /// policy included); [`WebhookError::NotFound`] for an organisation the caller is
-    /// outside of; [`WebhookError::Forbidden`] for members; `Unavailable` without a data
-    /// key or when storage is down.
+    /// outside of; [`WebhookError::Forbidden`] for members; [`WebhookError::TooMany`] when
+    /// the organisation already has as many webhooks as it may have (nothing is written);
+    /// `Unavailable` without a data key or when storage is down.
     pub async fn create(
         &self,
         principal: &Principal,
@@ -191,7 +209,14 @@ impl WebhookService {
             updated_at: now,
             version: 1,
         };
-        self.ports.repository.insert_webhook(&webhook).await?;
+        if !self
+            .ports
+            .repository
+            .insert_webhook(&webhook, self.max_per_org)
+            .await?
+        {
+            return Err(WebhookError::TooMany(self.max_per_org));
+        }
         Ok(WebhookWithSecret { webhook, secret })
     }
 
@@ -220,19 +245,25 @@ impl WebhookService {
         self.visible(principal, id).await
     }
 
-    /// Changes the webhook `id`'s URL or event types.
+    /// Changes the webhook `id`'s URL or event types. With `expected` naming versions
+    /// (HTTP `If-Match`), the change is made only to one of them; without it (or with
+    /// [`Precondition::Any`]), a change that loses a race with another writer is applied
+    /// again to what that writer left.
     ///
     /// # Errors
-    /// As [`WebhookService::get`]; [`WebhookError::Invalid`] naming every field that
-    /// breaks a rule; [`WebhookError::Conflict`] when it changed meanwhile (nothing is
-    /// written).
+    /// As [`WebhookService::get`]; [`WebhookError::PreconditionFailed`] when the webhook's
+    /// version is not one `expected` names; [`WebhookError::Invalid`] naming every field
+    /// that breaks a rule; [`WebhookError::Conflict`] when other writers kept winning.
+    /// Nothing is written in any of these cases.
     pub async fn update(
         &self,
         principal: &Principal,
         id: &str,
         patch: WebhookPatch,
+        expected: Option<&Precondition>,
     ) -> Result<Webhook, WebhookError> {
-        let current = self.visible(principal, id).await?;
+        let mut current = self.visible(principal, id).await?;
+        satisfies(&current, expected)?;
         let mut c = Collector::default();
         let url = patch.url.map(|u| self.url(&mut c, u));
         let events = patch.events.map(|e| match e {
@@ -242,20 +273,34 @@ impl WebhookService {
         if !c.is_empty() {
             return Err(WebhookError::Invalid(c.into_errors()));
         }
-        let mut next = current.clone();
-        if let Some(Some(url)) = url {
-            next.url = url;
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let mut next = current.clone();
+            if let Some(Some(url)) = &url {
+                next.url = url.clone();
+            }
+            if let Some(Some(events)) = &events {
+                next.events = events.clone();
+            }
+            if next == current {
+                return Ok(current);
+            }
+            next.updated_at = self.ports.clock.now();
+            next.version = current.version + 1;
+            match self.store(&next, current.version).await {
+                Ok(()) => return Ok(next),
+                Err(WebhookError::Conflict)
+                    if expected.is_some_and(Precondition::names_versions) =>
+                {
+                    return Err(WebhookError::PreconditionFailed);
+                }
+                Err(WebhookError::Conflict) => {
+                    current = self.visible(principal, id).await?;
+                    satisfies(&current, expected)?;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        if let Some(Some(events)) = events {
-            next.events = events;
-        }
-        if next == current {
-            return Ok(current);
-        }
-        next.updated_at = self.ports.clock.now();
-        next.version = current.version + 1;
-        self.store(&next, current.version).await?;
-        Ok(next)
+        Err(WebhookError::Conflict)
     }
 
     async fn store(&self, webhook: &Webhook, expected: i64) -> Result<(), WebhookError> {
@@ -359,6 +404,16 @@ impl WebhookService {
     }
 }
 
+/// Whether `webhook`'s version is one `expected` accepts (any, without a precondition).
+fn satisfies(webhook: &Webhook, expected: Option<&Precondition>) -> Result<(), WebhookError> {
+    match expected {
+        Some(p) if !Version::new(webhook.version).is_ok_and(|v| p.is_satisfied_by(v)) => {
+            Err(WebhookError::PreconditionFailed)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Admins of `org` (and platform admins) manage its webhooks; members are refused,
 /// outsiders see nothing.
 fn admin_of(principal: &Principal, org: &OrgId) -> Result<(), WebhookError> {
@@ -437,11 +492,24 @@ pub fn payload(entry: &crate::ports::FeedEntry) -> Vec<u8> {
     body.to_string().into_bytes()
 }
 
+/// How many of the dispatchers' attempts one organisation may hold at once unless told
+/// otherwise ([`WebhookDispatcher::with_per_org`]).
+pub const DEFAULT_PER_ORG_IN_FLIGHT: u32 = 4;
+
 /// Delivers due webhook deliveries: leases them, signs and sends each, records the
 /// outcome. Run by every replica (leases keep them apart).
+///
+/// Fairness: leasing takes turns between organisations and, within one, between its
+/// webhooks, and an organisation holds at most [`WebhookDispatcher::with_per_org`]
+/// attempts at once ([`WebhookRepository::lease_deliveries`]); the leased deliveries are
+/// attempted at once, not one after another; and after an attempt that got no answer (or
+/// 429, 503) the webhook's other due deliveries wait for that attempt's retry time
+/// ([`WebhookRepository::defer_deliveries`]), so a receiver that hangs holds neither
+/// another organisation's deliveries nor the dispatcher's attempts.
 pub struct WebhookDispatcher {
     ports: WebhookPorts,
     retry: RetryPolicy,
+    per_org: u32,
 }
 
 /// What one round of the dispatcher did.
@@ -455,42 +523,93 @@ pub struct DispatchRound {
     pub failed: usize,
 }
 
+/// Whether a failed attempt says the receiver is not answering (a time-out, a connection
+/// or TLS failure, an address the policy refuses) or asks to be left alone (429, 503):
+/// then its webhook backs off as a whole.
+fn receiver_unavailable(failure: &SendFailure) -> bool {
+    failure.status.is_none_or(|s| s == 429 || s == 503)
+}
+
 impl WebhookDispatcher {
-    /// The dispatcher over `ports`, retrying by `retry`.
+    /// The dispatcher over `ports`, retrying by `retry`; an organisation holds at most
+    /// [`DEFAULT_PER_ORG_IN_FLIGHT`] attempts at once.
     #[must_use]
     pub const fn new(ports: WebhookPorts, retry: RetryPolicy) -> Self {
-        Self { ports, retry }
+        Self {
+            ports,
+            retry,
+            per_org: DEFAULT_PER_ORG_IN_FLIGHT,
+        }
     }
 
-    /// Leases up to `limit` due deliveries and attempts each.
+    /// The same dispatcher, letting an organisation hold at most `per_org` attempts at
+    /// once (at least 1).
+    #[must_use]
+    pub const fn with_per_org(mut self, per_org: u32) -> Self {
+        self.per_org = if per_org == 0 { 1 } else { per_org };
+        self
+    }
+
+    /// Leases up to `limit` due deliveries, in turns between organisations and webhooks
+    /// ([`WebhookRepository::lease_deliveries`]).
     ///
     /// # Errors
-    /// [`RepositoryError`] when the deliveries cannot be leased. An attempt that fails is
-    /// recorded, not returned.
-    pub async fn run_once(&self, limit: u32) -> Result<DispatchRound, RepositoryError> {
+    /// [`RepositoryError`] when they cannot be leased.
+    pub async fn lease(&self, limit: u32) -> Result<Vec<DueDelivery>, RepositoryError> {
         let now = self.ports.clock.now();
-        let due = self
-            .ports
+        self.ports
             .repository
-            .lease_deliveries(now, after(now, self.retry.lease), limit)
+            .lease_deliveries(now, after(now, self.retry.lease), limit, self.per_org)
+            .await
+    }
+
+    /// Attempts a leased delivery and records how it ended; after an attempt that got no
+    /// answer (or 429, 503), the webhook's other due deliveries wait for its retry time.
+    /// Whether the receiver acknowledged it.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the outcome cannot be recorded (the lease runs out and
+    /// the delivery is attempted again).
+    pub async fn deliver(&self, delivery: &DueDelivery) -> Result<bool, RepositoryError> {
+        let (outcome, back_off) = self.attempt(delivery).await;
+        self.ports
+            .repository
+            .finish_delivery(delivery.id, delivery.attempt, &outcome)
             .await?;
+        if let Some(until) = back_off {
+            self.ports
+                .repository
+                .defer_deliveries(delivery.webhook.id, until, self.ports.clock.now())
+                .await?;
+        }
+        Ok(matches!(outcome, DeliveryOutcome::Delivered { .. }))
+    }
+
+    /// Leases up to `limit` due deliveries and attempts them all at once.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the deliveries cannot be leased, or an outcome cannot be
+    /// recorded (once every attempt has ended). An attempt that fails is recorded, not
+    /// returned.
+    pub async fn run_once(&self, limit: u32) -> Result<DispatchRound, RepositoryError> {
+        let due = self.lease(limit).await?;
+        let ended = futures_util::future::join_all(due.iter().map(|d| self.deliver(d))).await;
         let mut round = DispatchRound {
             leased: due.len(),
             ..DispatchRound::default()
         };
-        for delivery in due {
-            let outcome = self.attempt(&delivery).await;
-            if matches!(outcome, DeliveryOutcome::Delivered { .. }) {
-                round.delivered += 1;
-            } else {
-                round.failed += 1;
+        let mut first_error = None;
+        for result in ended {
+            match result {
+                Ok(true) => round.delivered += 1,
+                Ok(false) => round.failed += 1,
+                Err(e) => {
+                    round.failed += 1;
+                    first_error.get_or_insert(e);
+                }
             }
-            self.ports
-                .repository
-                .finish_delivery(delivery.id, delivery.attempt, &outcome)
-                .await?;
         }
-        Ok(round)
+        first_error.map_or(Ok(round), Err)
     }
 
     /// The signing keys of `webhook` at `now`: the current one, and the previous one
@@ -506,7 +625,9 @@ impl WebhookDispatcher {
         Ok(keys)
     }
 
-    async fn attempt(&self, delivery: &DueDelivery) -> DeliveryOutcome {
+    /// Signs and sends `delivery`: how it ended, and until when its webhook backs off
+    /// when the receiver did not answer.
+    async fn attempt(&self, delivery: &DueDelivery) -> (DeliveryOutcome, Option<Timestamp>) {
         let now = self.ports.clock.now();
         let sent = match self.keys(&delivery.webhook, now) {
             Ok(keys) => {
@@ -521,27 +642,30 @@ impl WebhookDispatcher {
                     .send(&delivery.webhook.url, &message)
                     .await
             }
-            Err(e) => Err(crate::ports::SendFailure {
+            Err(_) => Err(SendFailure {
                 status: None,
-                reason: format!("the signing key could not be opened: {e}"),
+                reason: "the signing key could not be opened".to_owned(),
             }),
         };
         let done = self.ports.clock.now();
         match sent {
-            Ok(status) => DeliveryOutcome::Delivered { status, at: done },
+            Ok(status) => (DeliveryOutcome::Delivered { status, at: done }, None),
             Err(failure) => {
                 let retry_at = after(done, self.retry.delay_after(delivery.attempt));
                 if retry_at > after(delivery.created_at, self.retry.give_up_after) {
-                    DeliveryOutcome::Failed {
+                    let outcome = DeliveryOutcome::Failed {
                         status: failure.status,
                         error: failure.reason,
-                    }
+                    };
+                    (outcome, None)
                 } else {
-                    DeliveryOutcome::Retry {
+                    let back_off = receiver_unavailable(&failure).then_some(retry_at);
+                    let outcome = DeliveryOutcome::Retry {
                         status: failure.status,
                         error: failure.reason,
                         retry_at,
-                    }
+                    };
+                    (outcome, back_off)
                 }
             }
         }

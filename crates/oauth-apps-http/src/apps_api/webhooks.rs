@@ -5,12 +5,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use oauth_apps_domain::{CreateWebhook, Delivery, Webhook, WebhookPatch, WebhookWithSecret};
+use oauth_apps_domain::{
+    CreateWebhook, Delivery, Version, Webhook, WebhookPatch, WebhookWithSecret,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Caller, Error, Json, Query};
-use crate::request::{Write, no_store};
+use crate::request::{IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 use crate::wire::time;
 
@@ -54,7 +56,8 @@ pub struct NewWebhook {
     /// The organisation whose applications' events it hears.
     #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     owner_org_id: String,
-    /// Where deliveries are POSTed: `https`, reachable under the outbound policy.
+    /// Where deliveries are POSTed: `https`, reachable under the outbound policy; kept in
+    /// its normalised form.
     #[schema(format = "uri", max_length = 2048)]
     url: String,
     /// The event types it hears; every type when left out.
@@ -146,6 +149,12 @@ impl From<WebhookWithSecret> for WebhookWithSecretView {
     }
 }
 
+/// The `ETag` of a webhook: its version, as `If-Match` on a change names it.
+fn webhook_etag(w: &Webhook) -> (header::HeaderName, String) {
+    let version = Version::new(w.version).unwrap_or(Version::INITIAL);
+    (header::ETAG, etag(version))
+}
+
 /// An organisation's webhooks, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookList {
@@ -193,7 +202,9 @@ pub struct DeliveryView {
     /// The status code of the last answer; `null` when there was none.
     #[schema(required = true)]
     last_status: Option<u16>,
-    /// Why the last attempt failed; `null` when it did not.
+    /// Why the last attempt failed, as the kind of failure (`refused by the outbound
+    /// policy`, `connection failed`, `timed out ...`, `answered 503`); `null` when it did
+    /// not.
     #[schema(required = true)]
     last_error: Option<String>,
     /// When the next attempt is due (pending only).
@@ -252,6 +263,7 @@ pub struct DeliveriesQuery {
     request_body = NewWebhook,
     responses((status = 201, description = "Registered; the secret is shown here only", body = WebhookWithSecretView, headers(
         ("Location" = String, description = "The webhook's URL"),
+        ("ETag" = String, description = "The webhook's version, for If-Match"),
         ("Cache-Control" = String, description = "`no-store`: the answer holds a secret"),
     ))),
 )]
@@ -278,6 +290,7 @@ pub async fn create(
                 header::LOCATION,
                 format!("/api/webhooks/{}", created.webhook.id),
             ))
+            .insert_header(webhook_etag(&created.webhook))
             .json(WebhookWithSecretView::from(created)),
     ))
 }
@@ -306,7 +319,9 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/webhooks/{webhookId}", operation_id = "flat_get_webhook", tag = "flat",
     params(("webhookId" = String, Path, format = "uuid", description = "The webhook's id")),
-    responses((status = 200, description = "The webhook", body = WebhookView)),
+    responses((status = 200, description = "The webhook", body = WebhookView, headers(
+        ("ETag" = String, description = "The webhook's version, for If-Match"),
+    ))),
 )]
 pub async fn get(
     caller: Caller,
@@ -314,19 +329,27 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
     let hook = state.webhooks.get(&caller, &path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(WebhookView::from(&hook)))
+    Ok(HttpResponse::Ok()
+        .insert_header(webhook_etag(&hook))
+        .json(WebhookView::from(&hook)))
 }
 
-/// Changes a webhook's URL or event types.
+/// Changes a webhook's URL or event types; with `If-Match`, only the version it names.
 #[utoipa::path(
     patch, path = "/api/webhooks/{webhookId}", operation_id = "flat_patch_webhook", tag = "flat",
-    params(("webhookId" = String, Path, format = "uuid", description = "The webhook's id")),
+    params(
+        ("webhookId" = String, Path, format = "uuid", description = "The webhook's id"),
+        ("If-Match" = Option<String>, Header, description = "`*` or a list of ETags: the change is made only if the webhook's version is one of them (RFC 9110 §13.1.1)"),
+    ),
     request_body = WebhookChange,
-    responses((status = 200, description = "The webhook as changed", body = WebhookView)),
+    responses((status = 200, description = "The webhook as changed", body = WebhookView, headers(
+        ("ETag" = String, description = "The webhook's new version"),
+    ))),
 )]
 pub async fn patch(
     caller: Caller<Write>,
     path: web::Path<String>,
+    expected: IfMatch,
     body: Json<WebhookChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
@@ -340,9 +363,12 @@ pub async fn patch(
                 url: b.url,
                 events: b.events,
             },
+            expected.0.as_ref(),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(WebhookView::from(&hook)))
+    Ok(HttpResponse::Ok()
+        .insert_header(webhook_etag(&hook))
+        .json(WebhookView::from(&hook)))
 }
 
 /// Deletes a webhook and its deliveries: nothing more is sent to it.
@@ -366,6 +392,7 @@ pub async fn delete(
     post, path = "/api/webhooks/{webhookId}/rotate-secret", operation_id = "flat_rotate_webhook_secret", tag = "flat",
     params(("webhookId" = String, Path, format = "uuid", description = "The webhook's id")),
     responses((status = 200, description = "Rotated; the new secret is shown here only", body = WebhookWithSecretView, headers(
+        ("ETag" = String, description = "The webhook's new version"),
         ("Cache-Control" = String, description = "`no-store`: the answer holds a secret"),
     ))),
 )]
@@ -379,7 +406,9 @@ pub async fn rotate_secret(
         .rotate_secret(&caller, &path.into_inner())
         .await?;
     Ok(no_store(
-        HttpResponse::Ok().json(WebhookWithSecretView::from(rotated)),
+        HttpResponse::Ok()
+            .insert_header(webhook_etag(&rotated.webhook))
+            .json(WebhookWithSecretView::from(rotated)),
     ))
 }
 

@@ -15,6 +15,7 @@ mod metadata_documents;
 mod registration;
 mod secret_lifecycle;
 mod self_registration;
+mod webhook_fairness;
 mod webhooks;
 
 macro_rules! on_both_databases {
@@ -470,4 +471,38 @@ async fn postgres_without_a_signing_key_refuses_to_start() {
         err.to_string().contains("OAUTH_APPS_JWT_HS256_SECRET"),
         "{err}"
     );
+}
+
+mod webhook_rules {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::webhooks::webhook_urls_versions_limits_and_problem_texts(crate::harness::Db::Sqlite)
+            .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::webhooks::webhook_urls_versions_limits_and_problem_texts(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
+}
+
+mod webhook_fairness_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::webhook_fairness::one_organisations_hanging_receivers_do_not_hold_up_another(
+            crate::harness::Db::Sqlite,
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::webhook_fairness::one_organisations_hanging_receivers_do_not_hold_up_another(
+            crate::harness::Db::Postgres,
+        )
+        .await;
+    }
 }

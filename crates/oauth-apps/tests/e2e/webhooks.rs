@@ -301,3 +301,236 @@ pub async fn a_standard_webhooks_receiver_verifies_every_delivery(db: Db) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// A webhook's URL is refused as a redirect URL would be and kept normalised; a change
+/// names the version it applies to (`If-Match`); an organisation has at most its limit
+/// of webhooks; and the problems name the webhook, the initial access token or the
+/// policy they are about.
+pub async fn webhook_urls_versions_limits_and_problem_texts(db: Db) {
+    let app: TestApp = spawn_with(
+        db,
+        &[
+            ("OAUTH_APPS_DATA_KEY", DATA_KEY),
+            ("OAUTH_APPS_WEBHOOKS_PER_ORG", "2"),
+        ],
+    )
+    .await;
+    let hook = normalised_urls(&app).await;
+    changes_name_their_version(&app, &hook).await;
+    organisations_keep_to_their_limit(&app).await;
+    problems_name_their_resource(&app).await;
+}
+
+/// A confusable URL is refused; an accepted one is kept normalised, with version 1 as
+/// its `ETag`; the webhook's id.
+async fn normalised_urls(app: &TestApp) -> String {
+    let body = |url: &str| json!({"ownerOrgId": "acme", "url": url});
+    let confusable = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &admin(),
+            &body("https://hooks.example\\@10.0.0.1/"),
+        )
+        .await;
+    assert_eq!(
+        confusable.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        confusable.raw
+    );
+    assert_eq!(confusable.body["errors"][0]["field"], "url");
+    assert_eq!(
+        confusable.body["errors"][0]["message"],
+        "must not contain backslashes (\\)"
+    );
+    assert_eq!(
+        confusable.body["detail"],
+        "The request breaks the rules for webhooks."
+    );
+    let created = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &admin(),
+            &body("HTTPS://Hooks.Acme.Example:443/a/../in"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
+    assert_eq!(created.body["url"], "https://hooks.acme.example/in");
+    assert_eq!(created.header("etag").as_deref(), Some("\"1\""));
+    let hook = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/webhooks/{hook}");
+    let read = app.get(&path, &admin()).await;
+    assert_eq!(read.body["url"], "https://hooks.acme.example/in");
+    assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
+    hook
+}
+
+/// Two admins read version 1; the first change wins, the second is refused.
+async fn changes_name_their_version(app: &TestApp, hook: &str) {
+    let path = format!("/api/webhooks/{hook}");
+    let change = |url: &str| json!({"url": url}).to_string().into_bytes();
+    let first = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\"")],
+            Some((
+                "application/json",
+                change("https://hooks.acme.example/first"),
+            )),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
+    assert_eq!(first.header("etag").as_deref(), Some("\"2\""));
+    let second = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "\"1\"")],
+            Some((
+                "application/json",
+                change("https://hooks.acme.example/second"),
+            )),
+        )
+        .await;
+    assert_eq!(
+        second.status,
+        StatusCode::PRECONDITION_FAILED,
+        "{}",
+        second.raw
+    );
+    assert_eq!(
+        second.body["detail"],
+        "The webhook has changed since the version in If-Match."
+    );
+    assert_eq!(
+        app.get(&path, &admin()).await.body["url"],
+        "https://hooks.acme.example/first"
+    );
+    let any = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&admin()),
+            &[("If-Match", "*")],
+            Some(("application/json", change("https://hooks.acme.example/any"))),
+        )
+        .await;
+    assert_eq!(any.status, StatusCode::OK, "{}", any.raw);
+    assert_eq!(any.header("etag").as_deref(), Some("\"3\""));
+    let outsider_tries = app
+        .call(
+            "PATCH",
+            &path,
+            Some(&outsider()),
+            &[("If-Match", "\"1\"")],
+            Some(("application/json", change("https://x.example/"))),
+        )
+        .await;
+    assert_eq!(outsider_tries.status, StatusCode::NOT_FOUND);
+    assert_eq!(outsider_tries.body["detail"], "The webhook was not found.");
+    let unknown = app
+        .get(
+            "/api/webhooks/0b7c6f7e-3b1e-4a8f-9d3c-2f1f6a0e9c11",
+            &admin(),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["detail"], "The webhook was not found.");
+}
+
+async fn organisations_keep_to_their_limit(app: &TestApp) {
+    let body = |url: &str| json!({"ownerOrgId": "acme", "url": url});
+    // The organisation's limit: a second webhook, then no third.
+    let again = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &admin(),
+            &body("https://hooks.acme.example/2"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.raw);
+    let over = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &admin(),
+            &body("https://hooks.acme.example/3"),
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::CONFLICT, "{}", over.raw);
+    assert_eq!(
+        over.body["detail"],
+        "the organisation already has 2 webhooks, the most it may have; delete one first"
+    );
+    let listed = app.get("/api/webhooks?ownerOrgId=acme", &admin()).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
+    let elsewhere = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &outsider(),
+            &json!({"ownerOrgId": "globex", "url": "https://hooks.globex.example/"}),
+        )
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.raw);
+}
+
+async fn problems_name_their_resource(app: &TestApp) {
+    // The other resources' problems name them.
+    let no_token = app
+        .call(
+            "DELETE",
+            "/api/initial-access-tokens/0b7c6f7e-3b1e-4a8f-9d3c-2f1f6a0e9c11",
+            Some(&admin()),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(no_token.status, StatusCode::NOT_FOUND, "{}", no_token.raw);
+    assert_eq!(
+        no_token.body["detail"],
+        "The initial access token was not found."
+    );
+    let bad_token = app
+        .json(
+            "POST",
+            "/api/initial-access-tokens",
+            &admin(),
+            &json!({"ownerOrgId": "acme", "expiresInSeconds": 1}),
+        )
+        .await;
+    assert_eq!(
+        bad_token.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_token.raw
+    );
+    assert_eq!(
+        bad_token.body["detail"],
+        "The request breaks the rules for initial access tokens."
+    );
+    let bad_policy = app
+        .json(
+            "PUT",
+            "/api/organizations/acme/policy",
+            &admin(),
+            &json!({"secretLifetimeDays": 0}),
+        )
+        .await;
+    assert_eq!(
+        bad_policy.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_policy.raw
+    );
+    assert_eq!(
+        bad_policy.body["detail"],
+        "The request breaks the rules for organisation policies."
+    );
+}

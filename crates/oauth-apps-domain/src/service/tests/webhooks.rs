@@ -7,8 +7,8 @@ use super::*;
 use crate::model::{DeliveryStatus, EventType, WebhookSigningSecret, message_id};
 use crate::ports::{FeedEntry, Sealer, WebhookRepository};
 use crate::service::{
-    CreateWebhook, RetryPolicy, WebhookDispatcher, WebhookError, WebhookPatch, WebhookPorts,
-    WebhookService,
+    CreateWebhook, Precondition, RetryPolicy, WebhookDispatcher, WebhookError, WebhookPatch,
+    WebhookPorts, WebhookService,
 };
 use crate::testing::{FakeSealer, InMemoryWebhooks, RecordingSender};
 
@@ -175,6 +175,7 @@ fn updates_replace_what_is_given_and_a_rotation_keeps_the_previous_key_for_a_day
             url: Some("https://hooks.acme.example/v2".into()),
             events: Some(None),
         },
+        None,
     ))
     .unwrap();
     assert_eq!(changed.url.as_str(), "https://hooks.acme.example/v2");
@@ -188,6 +189,7 @@ fn updates_replace_what_is_given_and_a_rotation_keeps_the_previous_key_for_a_day
                 url: None,
                 events: Some(Some(Vec::new())),
             },
+            None,
         )),
         Err(WebhookError::Invalid(e)) if e.concerns(Field::Events)
     ));
@@ -303,4 +305,284 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
             .collect::<Vec<_>>(),
         [1, 1, 2]
     );
+}
+
+/// A webhook of `org` at `url`, stored directly (another organisation's admins made it).
+fn stored_hook(h: &Hooks, org: &str, url: &str, n: u8) -> crate::model::Webhook {
+    let hook = crate::model::Webhook {
+        id: crate::model::WebhookId::from_random_bytes([n; 16]),
+        owner_org_id: OrgId::parse(org).unwrap(),
+        url: crate::model::WebhookUrl::parse(url).unwrap(),
+        events: None,
+        secret: FakeSealer
+            .seal(
+                &[n; 32],
+                &crate::model::seal_context(crate::model::WebhookId::from_random_bytes([n; 16])),
+            )
+            .unwrap(),
+        previous_secret: None,
+        created_by: "someone".into(),
+        created_at: at(NOW),
+        updated_at: at(NOW),
+        version: 1,
+    };
+    assert!(block_on(h.store.insert_webhook(&hook, 100)).unwrap());
+    hook
+}
+
+/// An event of application `client` of `org`.
+fn org_entry(position: i64, client: u8, org: &str) -> FeedEntry {
+    FeedEntry {
+        owner_org_id: OrgId::parse(org).unwrap(),
+        ..entry(position, client, AuditAction::Created)
+    }
+}
+
+/// Polls `done` between yields of the other futures it is joined with, up to `tries`
+/// times; whether it held.
+async fn eventually(tries: usize, done: impl Fn() -> bool) -> bool {
+    for _ in 0..tries {
+        if done() {
+            return true;
+        }
+        yield_once().await;
+    }
+    done()
+}
+
+/// Lets the other joined futures run once.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// One organisation with five receivers that never answer and a backlog of a hundred
+/// events; another organisation's event, recorded after all of them, is delivered while
+/// those attempts hang, and the hanging organisation holds no more attempts than its
+/// share. Once they time out, each of its webhooks backs off as a whole: none of their
+/// other deliveries is attempted before the retry time.
+#[test]
+fn one_organisations_hanging_receivers_do_not_hold_up_another() {
+    let h = hooks_with(RecordingSender::hanging("hang.acme.example"));
+    let noisy: Vec<_> = (1..=5)
+        .map(|n| stored_hook(&h, "acme", &format!("https://hang.acme.example/{n}"), n))
+        .collect();
+    let quiet = stored_hook(&h, "globex", "https://hooks.globex.example/in", 9);
+    for event in 1..=100_u8 {
+        for hook in &noisy {
+            h.store
+                .add_delivery(hook.id, org_entry(i64::from(event), event, "acme"));
+        }
+    }
+    h.store
+        .add_delivery(quiet.id, org_entry(101, 200, "globex"));
+    let dispatcher =
+        WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default()).with_per_org(4);
+    let quiet_sent = || {
+        h.sender
+            .sent()
+            .iter()
+            .any(|(url, _)| url.as_str().contains("globex"))
+    };
+    let (round, delivered_while_hanging) =
+        block_on(futures_util::future::join(dispatcher.run_once(16), async {
+            let delivered = eventually(1000, quiet_sent).await;
+            h.sender.release();
+            delivered
+        }));
+    assert!(
+        delivered_while_hanging,
+        "the other organisation's delivery waited for the hanging ones"
+    );
+    let round = round.unwrap();
+    assert_eq!((round.leased, round.delivered, round.failed), (5, 1, 4));
+    let noisy_urls: Vec<String> = h
+        .sender
+        .sent()
+        .iter()
+        .filter(|(url, _)| url.as_str().contains("hang"))
+        .map(|(url, _)| url.as_str().to_owned())
+        .collect();
+    assert_eq!(noisy_urls.len(), 4, "its share of attempts, no more");
+    let mut distinct = noisy_urls.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "its webhooks took turns: {noisy_urls:?}");
+    // The four webhooks that timed out back off as a whole; the fifth gets its turn.
+    let next = block_on(dispatcher.lease(100)).unwrap();
+    assert_eq!(next.len(), 4, "the organisation's share again");
+    assert!(
+        next.iter()
+            .all(|d| !noisy_urls.contains(&d.webhook.url.as_str().to_owned())),
+        "a webhook that timed out waits for its retry time"
+    );
+}
+
+/// A receiver that answers (even with an error other than 429 or 503) is retried
+/// delivery by delivery: its webhook's other deliveries are not held back.
+#[test]
+fn a_receiver_that_answers_an_error_does_not_hold_back_its_other_deliveries() {
+    let h = hooks_with(RecordingSender::answering(&[500]));
+    let hook = stored_hook(&h, "acme", "https://hooks.acme.example/in", 1);
+    h.store.add_delivery(hook.id, org_entry(1, 1, "acme"));
+    let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
+    let round = block_on(dispatcher.run_once(1)).unwrap();
+    assert_eq!(round.failed, 1);
+    h.store.add_delivery(hook.id, org_entry(2, 2, "acme"));
+    assert_eq!(block_on(dispatcher.run_once(10)).unwrap().delivered, 1);
+}
+
+#[test]
+fn an_organisation_has_at_most_its_limit_of_webhooks() {
+    let h = hooks_with(RecordingSender::new());
+    let service = WebhookService::new(h.ports.clone()).with_max_per_org(2);
+    let first =
+        block_on(service.create(&admin(), create("https://hooks.acme.example/1", None))).unwrap();
+    block_on(service.create(&admin(), create("https://hooks.acme.example/2", None))).unwrap();
+    let refused = block_on(service.create(&admin(), create("https://hooks.acme.example/3", None)));
+    assert!(
+        matches!(refused, Err(WebhookError::TooMany(2))),
+        "{refused:?}"
+    );
+    let message = refused.unwrap_err().to_string();
+    assert!(message.contains("2 webhooks"), "{message}");
+    assert_eq!(block_on(service.list(&admin(), "acme")).unwrap().len(), 2);
+    // Another organisation has its own count; a deleted webhook frees its place.
+    stored_hook(&h, "globex", "https://hooks.globex.example/", 7);
+    block_on(service.delete(&admin(), &first.webhook.id.to_string())).unwrap();
+    block_on(service.create(&admin(), create("https://hooks.acme.example/3", None))).unwrap();
+    // The default is ten.
+    let h = hooks_with(RecordingSender::new());
+    let service = WebhookService::new(h.ports.clone());
+    for n in 0..10 {
+        block_on(service.create(&admin(), create(&format!("https://h.example/{n}"), None)))
+            .unwrap();
+    }
+    assert!(matches!(
+        block_on(service.create(&admin(), create("https://h.example/10", None))),
+        Err(WebhookError::TooMany(10))
+    ));
+}
+
+#[test]
+fn urls_are_stored_normalised_and_confusable_ones_refused() {
+    let h = hooks_with(RecordingSender::new());
+    let service = WebhookService::new(h.ports.clone());
+    let created = block_on(service.create(
+        &admin(),
+        create("HTTPS://Hooks.Acme.Example:443/a/../in", None),
+    ))
+    .unwrap();
+    assert_eq!(
+        created.webhook.url.as_str(),
+        "https://hooks.acme.example/in"
+    );
+    let id = created.webhook.id.to_string();
+    for url in [
+        "https://hooks.example\\@10.0.0.1/",
+        "https://user@hooks.example/",
+        "https://hooks.exa\u{200B}mple/",
+    ] {
+        let refused = block_on(service.create(&admin(), create(url, None)));
+        assert!(
+            matches!(&refused, Err(WebhookError::Invalid(e)) if e.concerns(Field::Url)),
+            "{url}: {refused:?}"
+        );
+        let patched = block_on(service.update(
+            &admin(),
+            &id,
+            WebhookPatch {
+                url: Some(url.into()),
+                events: None,
+            },
+            None,
+        ));
+        assert!(matches!(patched, Err(WebhookError::Invalid(_))), "{url}");
+    }
+    let changed = block_on(service.update(
+        &admin(),
+        &id,
+        WebhookPatch {
+            url: Some("https://HOOKS.acme.example/v2/./x".into()),
+            events: None,
+        },
+        None,
+    ))
+    .unwrap();
+    assert_eq!(changed.url.as_str(), "https://hooks.acme.example/v2/x");
+    assert_eq!(block_on(service.list(&admin(), "acme")).unwrap().len(), 1);
+}
+
+#[test]
+fn a_change_with_if_match_is_made_to_the_named_version_only() {
+    let h = hooks_with(RecordingSender::new());
+    let service = WebhookService::new(h.ports.clone());
+    let id = block_on(service.create(&admin(), create("https://hooks.acme.example/", None)))
+        .unwrap()
+        .webhook
+        .id
+        .to_string();
+    let patch = |url: &str| WebhookPatch {
+        url: Some(url.into()),
+        events: None,
+    };
+    let v = |n| crate::model::Version::new(n).unwrap();
+    let first = Precondition::from(v(1));
+    let changed = block_on(service.update(
+        &admin(),
+        &id,
+        patch("https://hooks.acme.example/a"),
+        Some(&first),
+    ))
+    .unwrap();
+    assert_eq!(changed.version, 2);
+    // A second admin still holding version 1 writes nothing.
+    assert!(matches!(
+        block_on(service.update(
+            &admin(),
+            &id,
+            patch("https://hooks.acme.example/b"),
+            Some(&first)
+        )),
+        Err(WebhookError::PreconditionFailed)
+    ));
+    // Even an invalid change answers the precondition first; nothing is written.
+    assert!(matches!(
+        block_on(service.update(&admin(), &id, patch("http://x"), Some(&first))),
+        Err(WebhookError::PreconditionFailed)
+    ));
+    let stored = block_on(service.get(&admin(), &id)).unwrap();
+    assert_eq!(stored.url.as_str(), "https://hooks.acme.example/a");
+    assert!(matches!(
+        block_on(service.update(
+            &admin(),
+            &id,
+            patch("https://hooks.acme.example/b"),
+            Some(&Precondition::OneOf(vec![v(7), v(2)]))
+        )),
+        Ok(w) if w.version == 3
+    ));
+    assert!(matches!(
+        block_on(service.update(
+            &admin(),
+            &id,
+            patch("https://hooks.acme.example/c"),
+            Some(&Precondition::Any)
+        )),
+        Ok(w) if w.version == 4
+    ));
+    // The caller's access is checked first: an outsider learns nothing.
+    assert!(matches!(
+        block_on(service.update(&outsider(), &id, patch("https://x.example/"), Some(&first))),
+        Err(WebhookError::NotFound)
+    ));
 }
