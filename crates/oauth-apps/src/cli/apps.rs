@@ -142,6 +142,31 @@ fn given(values: &[String]) -> Option<Vec<String>> {
     (!values.is_empty()).then(|| values.to_vec())
 }
 
+/// The body of `create`: what the command line gives; the server's defaults for the rest.
+fn new_app(
+    org: &str,
+    name: &str,
+    app_type: &str,
+    urls: &[String],
+    scopes: &[String],
+    description: Option<&str>,
+) -> CreateApp {
+    CreateApp {
+        owner_org_id: org.to_owned(),
+        name: name.to_owned(),
+        app_type: app_type.to_owned(),
+        redirect_urls: redirect_urls(urls),
+        allowed_scopes: given(scopes),
+        description: description.map(str::to_owned),
+        grant_types: None,
+        access_level: None,
+        is_first_party: None,
+        token_endpoint_auth_method: None,
+        jwks: None,
+        jwks_uri: None,
+    }
+}
+
 impl AppsCommand {
     /// The request the command makes and what it prints of the answer.
     pub(super) fn call(&self) -> (Call, Show) {
@@ -171,20 +196,14 @@ impl AppsCommand {
                 idempotency_key,
             } => (
                 Call::new(Method::POST, "/api/oauth-applications".into())
-                    .json(&CreateApp {
-                        owner_org_id: org.clone(),
-                        name: name.clone(),
-                        app_type: app_type.clone(),
-                        redirect_urls: redirect_urls(urls),
-                        allowed_scopes: given(scopes),
-                        description: description.clone(),
-                        grant_types: None,
-                        access_level: None,
-                        is_first_party: None,
-                        token_endpoint_auth_method: None,
-                        jwks: None,
-                        jwks_uri: None,
-                    })
+                    .json(&new_app(
+                        org,
+                        name,
+                        app_type,
+                        urls,
+                        scopes,
+                        description.as_deref(),
+                    ))
                     .header("Idempotency-Key", idempotency_key.clone()),
                 Show::of::<AppWithSecret>(),
             ),
