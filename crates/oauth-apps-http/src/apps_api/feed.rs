@@ -134,7 +134,8 @@ mod tests {
     use crate::problem::Surface;
 
     /// Change events name fields as the flat surface does: the feed, the flat audit trail
-    /// and webhook deliveries share its names.
+    /// and webhook deliveries share its names. A nested field (`selfRegistration.grantTypes`
+    /// in a body) is named by its path in camelCase (`selfRegistrationGrantTypes`).
     #[test]
     fn change_events_speak_the_flat_surfaces_names() {
         for field in Field::ALL {
@@ -153,7 +154,16 @@ mod tests {
             ) {
                 continue;
             }
-            assert_eq!(field.change_name(), AppsApi::field_name(field), "{field:?}");
+            let path = AppsApi::field_name(field);
+            let camel: String = path
+                .split('.')
+                .enumerate()
+                .map(|(i, part)| match i {
+                    0 => part.to_owned(),
+                    _ => part[..1].to_ascii_uppercase() + &part[1..],
+                })
+                .collect();
+            assert_eq!(field.change_name(), camel, "{field:?}");
         }
     }
 }
