@@ -11,6 +11,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::apps_api::change_notice::WebhookPayload;
 use crate::apps_api::dto::ProblemDetails;
 use crate::org_api::dto::ErrorEnvelope;
 
@@ -84,7 +85,7 @@ impl Modify for BearerAuth {
         crate::ops::readyz,
         crate::ops::metrics,
     ),
-    components(schemas(ProblemDetails, ErrorEnvelope)),
+    components(schemas(ProblemDetails, ErrorEnvelope, WebhookPayload)),
     tags(
         (name = "flat", description = "Surface A: `/api/oauth-applications`, camelCase, RFC 9457 problems."),
         (name = "v1", description = "Surface B: `/api/v1/organizations/{org_id}/oauth-applications`, snake_case, envelopes."),
@@ -334,7 +335,52 @@ impl Modify for ErrorAnswers {
 pub fn document() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     fix_link_names(&mut doc);
+    if let Some(root) = doc.as_object_mut() {
+        root.insert("webhooks".to_owned(), webhooks());
+    }
     doc
+}
+
+/// The document's `webhooks` (OpenAPI 3.1 §4.8.1): what this service sends to a webhook's
+/// URL, signed as Standard Webhooks says. utoipa 5 has no field for it, so it is added
+/// here, around the payload type the dispatcher writes every delivery with.
+fn webhooks() -> Value {
+    let header = |name: &str, description: &str| {
+        serde_json::json!({
+            "name": name, "in": "header", "required": true,
+            "description": description, "schema": {"type": "string"},
+        })
+    };
+    serde_json::json!({
+        "change": {
+            "post": {
+                "operationId": "webhook_change",
+                "summary": "An application changed",
+                "description": "One change to one of the organisation's applications, of an \
+                    event type the webhook hears. The same change is the change feed's entry \
+                    at `data.position` and the application's audit event of that id. \
+                    Deliveries are retried with backoff until a 2xx answer; a receiver \
+                    tells them apart by `webhook-id`.",
+                "tags": ["flat"],
+                "security": [],
+                "parameters": [
+                    header("webhook-id", "The delivery's id: the same on every attempt."),
+                    header("webhook-timestamp", "When this attempt was signed, in seconds since the epoch."),
+                    header("webhook-signature", "`v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` with the webhook's secret."),
+                ],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/WebhookPayload"},
+                    }},
+                },
+                "responses": {
+                    "2XX": {"description": "Received: the delivery is done."},
+                    "default": {"description": "Not received: the delivery is retried later."},
+                },
+            },
+        },
+    })
 }
 
 /// utoipa 5 writes a response link's fields in snake case (`operation_id`); OpenAPI
@@ -577,6 +623,39 @@ mod tests {
             assert!(operation_ids.contains(&target), "{target}");
             assert_eq!(link["parameters"]["app_id"], "$response.body#/data/id");
         }
+    }
+
+    /// The webhook a receiver gets is declared with the payload the dispatcher writes, and
+    /// every event type a delivery can carry is in its schema.
+    #[test]
+    fn the_document_declares_the_webhook_deliveries() {
+        let doc = document();
+        let post = &doc["webhooks"]["change"]["post"];
+        let schema = post
+            .pointer("/requestBody/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+            .unwrap();
+        assert_eq!(schema, "#/components/schemas/WebhookPayload");
+        let payload = doc.pointer("/components/schemas/WebhookPayload").unwrap();
+        assert!(payload["properties"]["data"].is_object(), "{payload}");
+        let types = doc
+            .pointer("/components/schemas/EventTypeName/enum")
+            .and_then(Value::as_array)
+            .unwrap();
+        for action in oauth_apps_domain::AuditAction::ALL {
+            let name = oauth_apps_domain::EventType::of(action).as_str();
+            assert!(types.iter().any(|t| t == name), "{name} in {types:?}");
+        }
+        let headers: Vec<&str> = post["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(
+            headers,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        );
     }
 
     #[test]

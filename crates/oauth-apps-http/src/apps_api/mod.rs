@@ -1,6 +1,7 @@
 //! Surface A: `/api/oauth-applications` and `/api/client-authentication`, camelCase,
 //! RFC 9457 problem details.
 
+pub mod change_notice;
 pub mod client_metadata;
 pub mod dto;
 pub mod feed;

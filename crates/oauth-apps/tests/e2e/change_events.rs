@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use crate::harness::{Db, TestApp, admin, spawn_with};
 use crate::webhooks::DATA_KEY;
 
-fn script() -> std::path::PathBuf {
+pub(crate) fn script() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/webhook_receiver.py")
 }
 
 /// The feed's entry at `position`, read as an organisation admin.
-async fn feed_entry(app: &TestApp, position: i64) -> Value {
+pub(crate) async fn feed_entry(app: &TestApp, position: i64) -> Value {
     let page = app
         .get(
             &format!("/api/events?ownerOrgId=acme&after={}&limit=1", position - 1),
@@ -34,7 +34,7 @@ async fn feed_entry(app: &TestApp, position: i64) -> Value {
 }
 
 /// The webhook type of a feed action.
-fn webhook_type(action: &str) -> String {
+pub(crate) fn webhook_type(action: &str) -> String {
     match action {
         "secret_rotated" => "secret.rotated".to_owned(),
         "previous_secret_revoked" => "secret.previous_revoked".to_owned(),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cases;
+mod change_actions;
 mod change_events;
 mod clients;
 mod credentials;
@@ -504,5 +505,18 @@ mod webhook_fairness_e2e {
             crate::harness::Db::Postgres,
         )
         .await;
+    }
+}
+
+mod change_actions_e2e {
+    #[actix_web::test]
+    async fn on_sqlite() {
+        crate::change_actions::every_action_is_told_the_same_way(crate::harness::Db::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn on_postgres() {
+        crate::change_actions::every_action_is_told_the_same_way(crate::harness::Db::Postgres)
+            .await;
     }
 }
