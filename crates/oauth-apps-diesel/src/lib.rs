@@ -51,8 +51,10 @@ macro_rules! applications {
 
 #[macro_use]
 mod connection;
+mod applications;
 mod archive;
 mod error;
+mod events;
 mod feed;
 mod idempotency;
 mod keys;
@@ -69,7 +71,7 @@ mod values;
 mod webhooks;
 
 pub use connection::{Pool, PoolSettings, PoolUsage};
-pub use feed::FEED_LOCK;
+pub use events::FEED_LOCK;
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
 pub use values::{KeySetState, SecretState};

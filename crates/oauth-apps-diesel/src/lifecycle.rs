@@ -11,10 +11,12 @@ use oauth_apps_domain::{
     TokenDigest,
 };
 
+use crate::applications::assemble;
 use crate::error::{TxError, storage_error};
+use crate::events::insert_event;
 use crate::rows::{corrupt, names_of, parsed_list, stored_serial};
 use crate::schema::{client_secrets as s, oauth_applications, organization_policies as p};
-use crate::store::{Database, Store, assemble, insert_event};
+use crate::store::{Database, Store};
 use crate::values::{InstantValue, SecretState, TextListValue};
 
 /// A policy's row.

@@ -1,8 +1,8 @@
 //! Webhooks and their deliveries: the domain's [`WebhookRepository`] over the `webhooks`
 //! and `webhook_deliveries` tables.
 //!
-//! - A delivery row is written for each webhook that hears an event, by [`fan_out`], in
-//!   the transaction that records the event: an acknowledged write always has its
+//! - A delivery row is written for each webhook that hears an event, in the transaction
+//!   that records the event ([`crate::events`]): an acknowledged write always has its
 //!   deliveries (an outbox).
 //! - Leasing is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on
 //!   PostgreSQL, so that replicas leasing at once take different rows; SQLite has one
@@ -24,14 +24,16 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    AuditAction, AuditEvent, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery,
-    EventType, FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation, Webhook,
-    WebhookId, WebhookRepository, WebhookUrl,
+    AuditAction, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, EventType,
+    FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation, Webhook, WebhookId,
+    WebhookRepository, WebhookUrl,
 };
 
 use crate::connection::AnyConnection;
+#[cfg(feature = "sqlite")]
+use crate::connection::sqlite_dialect;
 use crate::error::storage_error;
-use crate::rows::{EventRow, corrupt};
+use crate::rows::{EventRow, corrupt, feed_entry};
 use crate::schema::{audit_events, oauth_applications, webhook_deliveries as d, webhooks as w};
 use crate::sql_types;
 use crate::store::{Database, Store};
@@ -119,57 +121,6 @@ impl TryFrom<WebhookRow> for Webhook {
             version: row.version,
         })
     }
-}
-
-/// Writes a delivery of event `event_id` (of application `application_id`) for every
-/// webhook of the application's organisation that hears its type; in the caller's
-/// transaction.
-pub(crate) async fn fan_out(
-    conn: &mut AnyConnection<'_>,
-    application_id: i64,
-    event_id: i64,
-    event: &AuditEvent,
-) -> QueryResult<()> {
-    const SQL: &str = "INSERT INTO webhook_deliveries \
-         (webhook_id, event_id, application_id, next_attempt_at, created_at) \
-         SELECT w.id, $1, $2, $3, $3 FROM webhooks w \
-         WHERE w.owner_org_id = (SELECT owner_org_id FROM oauth_applications WHERE id = $2) \
-         AND (w.event_types IS NULL OR STRPOS(w.event_types, $4) > 0)";
-    let needle = format!(",{},", EventType::of(event.action).as_str());
-    let at = InstantValue::from(event.at);
-    match conn {
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => {
-            diesel::sql_query(SQL)
-                .bind::<BigInt, _>(event_id)
-                .bind::<BigInt, _>(application_id)
-                .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
-                .execute(&mut **c)
-                .await
-        }
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query(sqlite_dialect(SQL))
-                .bind::<BigInt, _>(event_id)
-                .bind::<BigInt, _>(application_id)
-                .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
-                .execute(&mut **c)
-                .await
-        }
-    }
-    .map(|_| ())
-}
-
-/// A statement written for PostgreSQL in SQLite's words: numbered parameters `?N` for
-/// `$N`, `INSTR` for `STRPOS`, no row locks.
-#[cfg(feature = "sqlite")]
-fn sqlite_dialect(sql: &str) -> String {
-    sql.replace('$', "?")
-        .replace("STRPOS", "INSTR")
-        .replace(" FOR UPDATE OF t SKIP LOCKED", "")
-        .replace(" FOR UPDATE SKIP LOCKED", "")
 }
 
 /// The first key of the PostgreSQL advisory lock taken while an organisation's webhooks
@@ -330,7 +281,7 @@ async fn entries(
     })
     .map_err(storage_error)?;
     rows.into_iter()
-        .map(|(row, client_id, owner)| crate::feed::entry(row, client_id, owner))
+        .map(|(row, client_id, owner)| feed_entry(row, client_id, owner))
         .collect()
 }
 
