@@ -14,6 +14,7 @@ use oauth_apps_domain::{
     Registration, RegistrationDetails, RepositoryError, StoredAuditEvent, Timestamp, Version,
 };
 
+use crate::closed_sets::{KeySetState, Named, SecretState};
 use crate::connection::AnyConnection;
 use crate::error::{TxError, duplicate_on_insert, storage_error};
 use crate::events::insert_event;
@@ -29,7 +30,7 @@ use crate::schema::{
 use crate::secrets::SecretWrites;
 use crate::sql_types;
 use crate::store::{Database, Store};
-use crate::values::{InstantValue, KeySetState, SecretState, UuidValue};
+use crate::values::{InstantValue, UuidValue};
 
 diesel::define_sql_function! {
     /// SQL's `lower`: the text in lower case (every letter on PostgreSQL, ASCII letters on
@@ -53,7 +54,7 @@ async fn active_secrets(conn: &mut AnyConnection<'_>, ids: &[i64]) -> QueryResul
     on_backend!(conn, |c| {
         client_secrets::table
             .filter(client_secrets::application_id.eq_any(ids))
-            .filter(client_secrets::state.ne(SecretState::Revoked))
+            .filter(client_secrets::state.ne(Named(SecretState::Revoked)))
             .select(SecretRow::as_select())
             .load(c)
             .await
@@ -94,7 +95,7 @@ pub(crate) async fn insert_registration(
         diesel::insert_into(client_registrations::table)
             .values((
                 client_registrations::application_id.eq(id),
-                client_registrations::kind.eq(registration.as_str()),
+                client_registrations::kind.eq(Named(registration)),
                 client_registrations::metadata.eq(metadata.as_deref()),
                 client_registrations::access_token_digest.eq(digest.as_deref()),
                 client_registrations::document_url.eq(document),
@@ -227,7 +228,7 @@ async fn sync_secrets(
         on_backend!(conn, |c| {
             diesel::update(client_secrets::table.filter(client_secrets::id.eq_any(&writes.revoke)))
                 .set((
-                    client_secrets::state.eq(SecretState::Revoked),
+                    client_secrets::state.eq(Named(SecretState::Revoked)),
                     client_secrets::expires_at.eq(None::<InstantValue>),
                     client_secrets::revoked_at.eq(Some(InstantValue::from(now))),
                 ))
@@ -239,7 +240,7 @@ async fn sync_secrets(
         on_backend!(conn, |c| {
             diesel::update(client_secrets::table.filter(client_secrets::id.eq(secret)))
                 .set((
-                    client_secrets::state.eq(SecretState::Previous),
+                    client_secrets::state.eq(Named(SecretState::Previous)),
                     client_secrets::expires_at.eq(Some(InstantValue::from(expires_at))),
                 ))
                 .execute(c)
@@ -281,7 +282,7 @@ async fn sync_key_sets(conn: &mut AnyConnection<'_>, app: &OAuthApplication) -> 
         on_backend!(conn, |c| {
             diesel::update(client_key_sets::table.filter(client_key_sets::id.eq(set)))
                 .set((
-                    client_key_sets::state.eq(KeySetState::Previous),
+                    client_key_sets::state.eq(Named(KeySetState::Previous)),
                     client_key_sets::expires_at.eq(Some(InstantValue::from(expires_at))),
                 ))
                 .execute(c)
@@ -317,7 +318,7 @@ async fn record_use(
                 client_secrets::table
                     .filter(client_secrets::application_id.eq(app.get()))
                     .filter(client_secrets::serial.eq(serial))
-                    .filter(client_secrets::state.ne(SecretState::Revoked))
+                    .filter(client_secrets::state.ne(Named(SecretState::Revoked)))
                     .filter(
                         client_secrets::last_used_at
                             .is_null()

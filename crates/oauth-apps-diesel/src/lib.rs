@@ -53,6 +53,7 @@ macro_rules! applications {
 mod connection;
 mod applications;
 mod archive;
+mod closed_sets;
 mod error;
 mod events;
 mod feed;
@@ -70,8 +71,8 @@ mod tokens;
 mod values;
 mod webhooks;
 
+pub use closed_sets::{KeySetState, SecretState};
 pub use connection::{Pool, PoolSettings, PoolUsage};
 pub use events::FEED_LOCK;
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
-pub use values::{KeySetState, SecretState};

@@ -29,6 +29,7 @@ use oauth_apps_domain::{
     WebhookRepository, WebhookUrl,
 };
 
+use crate::closed_sets::Named;
 use crate::connection::AnyConnection;
 #[cfg(feature = "sqlite")]
 use crate::connection::sqlite_dialect;
@@ -291,7 +292,7 @@ type DeliveryListRow = (
         i64,
         UuidValue,
         i64,
-        String,
+        Named<DeliveryStatus>,
         i32,
         InstantValue,
         Option<i32>,
@@ -299,26 +300,27 @@ type DeliveryListRow = (
         InstantValue,
         Option<InstantValue>,
     ),
-    String,
+    Named<AuditAction>,
     UuidValue,
 );
 
 fn delivery(row: DeliveryListRow) -> Result<Delivery, RepositoryError> {
     let (
-        (id, webhook, position, status, attempts, next, last_status, last_error, created, done),
-        action,
+        (
+            id,
+            webhook,
+            position,
+            Named(status),
+            attempts,
+            next,
+            last_status,
+            last_error,
+            created,
+            done,
+        ),
+        Named(action),
         client_id,
     ) = row;
-    let status = DeliveryStatus::parse(&status).ok_or_else(|| {
-        corrupt(Field::Status)(Violation::Malformed {
-            what: "delivery status",
-        })
-    })?;
-    let action = AuditAction::parse(&action).ok_or_else(|| {
-        corrupt(Field::AuditAction)(Violation::NotOneOf {
-            allowed: &AuditAction::NAMES,
-        })
-    })?;
     Ok(Delivery {
         id,
         webhook_id: WebhookId::from_uuid(webhook.0),
@@ -513,7 +515,7 @@ impl<D: Database> WebhookRepository for Store<D> {
                 diesel::update(
                     d::table
                         .filter(d::webhook_id.eq(&id))
-                        .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+                        .filter(d::status.eq(Named(DeliveryStatus::Pending)))
                         .filter(d::next_attempt_at.lt(until))
                         .filter(d::lease_until.is_null().or(d::lease_until.le(now))),
                 )
@@ -539,12 +541,12 @@ impl<D: Database> WebhookRepository for Store<D> {
             let target = d::table
                 .filter(d::id.eq(id))
                 .filter(d::attempts.eq(attempt))
-                .filter(d::status.eq(DeliveryStatus::Pending.as_str()));
+                .filter(d::status.eq(Named(DeliveryStatus::Pending)));
             let written = match outcome {
                 DeliveryOutcome::Delivered { status, at } => on_backend!(conn, |c| {
                     diesel::update(target)
                         .set((
-                            d::status.eq(DeliveryStatus::Delivered.as_str()),
+                            d::status.eq(Named(DeliveryStatus::Delivered)),
                             d::lease_until.eq(None::<InstantValue>),
                             d::last_status.eq(Some(code(*status))),
                             d::last_error.eq(None::<String>),
@@ -571,7 +573,7 @@ impl<D: Database> WebhookRepository for Store<D> {
                 DeliveryOutcome::Failed { status, error } => on_backend!(conn, |c| {
                     diesel::update(target)
                         .set((
-                            d::status.eq(DeliveryStatus::Failed.as_str()),
+                            d::status.eq(Named(DeliveryStatus::Failed)),
                             d::lease_until.eq(None::<InstantValue>),
                             d::last_status.eq(status.map(code)),
                             d::last_error.eq(Some(error.as_str())),

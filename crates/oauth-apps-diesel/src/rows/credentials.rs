@@ -9,8 +9,9 @@ use oauth_apps_domain::{
 };
 
 use super::corrupt;
+use crate::closed_sets::{KeySetState, Named, SecretState};
 use crate::schema::{client_key_sets, client_secrets};
-use crate::values::{InstantValue, KeySetState, SecretState};
+use crate::values::InstantValue;
 
 /// A client secret's row.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -19,7 +20,7 @@ pub(crate) struct SecretRow {
     pub(crate) id: i64,
     pub(crate) application_id: i64,
     pub(crate) secret_hash: String,
-    pub(crate) state: SecretState,
+    pub(crate) state: Named<SecretState>,
     pub(crate) expires_at: Option<InstantValue>,
     pub(crate) serial: i32,
     pub(crate) hint: Option<String>,
@@ -86,7 +87,7 @@ impl From<&SecretLifecycle> for LifecycleValues {
 pub(crate) struct KeySetRow {
     pub(crate) id: i64,
     pub(crate) application_id: i64,
-    pub(crate) state: KeySetState,
+    pub(crate) state: Named<KeySetState>,
     pub(crate) jwks: Option<String>,
     pub(crate) jwks_uri: Option<String>,
     pub(crate) serial: i32,
@@ -102,7 +103,7 @@ pub(super) fn restore_secrets(rows: &[SecretRow]) -> Result<Option<Secrets>, Rep
     if rows.is_empty() {
         return Ok(None);
     }
-    let in_state = |state| rows.iter().find(|s| s.state == state);
+    let in_state = |state| rows.iter().find(|s| s.state.0 == state);
     let current = in_state(SecretState::Current).ok_or_else(|| {
         corrupt(Field::Secret)(Violation::Malformed {
             what: "set of stored secrets (a previous secret without a current one)",
@@ -157,7 +158,7 @@ pub(super) fn restore_key_sets(rows: &[KeySetRow]) -> Result<Option<KeySets>, Re
     if rows.is_empty() {
         return Ok(None);
     }
-    let in_state = |state| rows.iter().find(|s| s.state == state);
+    let in_state = |state| rows.iter().find(|s| s.state.0 == state);
     let current = in_state(KeySetState::Current).ok_or_else(|| {
         corrupt(Field::Jwks)(Violation::Malformed {
             what: "set of stored key sets (a previous set without a current one)",
@@ -207,7 +208,7 @@ fn restore_key_set(row: &KeySetRow) -> Result<KeySet, RepositoryError> {
 pub(crate) struct NewSecret<'a> {
     application_id: i64,
     secret_hash: &'a str,
-    state: SecretState,
+    state: Named<SecretState>,
     serial: i32,
     hint: Option<&'a str>,
     created_at: InstantValue,
@@ -229,7 +230,7 @@ impl<'a> NewSecret<'a> {
         Self {
             application_id,
             secret_hash: secret.hash.as_phc(),
-            state,
+            state: Named(state),
             serial: stored_serial(secret.serial),
             hint: secret.hint.as_ref().map(SecretHint::as_str),
             created_at: secret.created_at.into(),
@@ -268,7 +269,7 @@ pub(crate) fn stored_serial(serial: CredentialSerial) -> i32 {
 #[diesel(table_name = client_key_sets, treat_none_as_default_value = false)]
 pub(crate) struct NewKeySet<'a> {
     application_id: i64,
-    state: KeySetState,
+    state: Named<KeySetState>,
     jwks: Option<&'a str>,
     jwks_uri: Option<&'a str>,
     serial: i32,
@@ -290,7 +291,7 @@ impl<'a> NewKeySet<'a> {
         };
         Self {
             application_id,
-            state,
+            state: Named(state),
             jwks,
             jwks_uri,
             serial: stored_serial(set.serial),
@@ -334,7 +335,7 @@ pub(super) mod tests {
             id,
             application_id: 1,
             secret_hash: hash.to_owned(),
-            state,
+            state: Named(state),
             expires_at: expires_at.map(|s| at(s).into()),
             serial: i32::try_from(id).unwrap(),
             hint: None,
@@ -430,7 +431,7 @@ pub(super) mod tests {
         KeySetRow {
             id,
             application_id: 1,
-            state,
+            state: Named(state),
             jwks: jwks.map(str::to_owned),
             jwks_uri: jwks_uri.map(str::to_owned),
             serial: i32::try_from(id).unwrap(),

@@ -13,11 +13,12 @@ pub(crate) use events::{EventRow, NewEvent, feed_entry};
 use diesel::prelude::*;
 use oauth_apps_domain::{
     AccessLevel, AppId, AppType, AuthMethod, ClientId, ClientMetadata, Field, FieldError,
-    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Registration,
+    GrantType, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Registration,
     RegistrationDetails, RepositoryError, Status, StoredApplication, TokenDigest, Version,
     Violation,
 };
 
+use crate::closed_sets::{Named, NamedList};
 use crate::schema::oauth_applications;
 use crate::values::{InstantValue, TextListValue, UuidValue};
 use credentials::{restore_key_sets, restore_secrets};
@@ -25,26 +26,6 @@ use credentials::{restore_key_sets, restore_secrets};
 /// A stored value that breaks a rule of `field`.
 pub(crate) fn corrupt(field: Field) -> impl FnOnce(Violation) -> RepositoryError {
     move |violation| RepositoryError::Corrupt(FieldError::new(field, violation).into())
-}
-
-/// A stored list of names, each parsed by `parse`; corrupt when one breaks its rule.
-pub(crate) fn parsed_list<T>(
-    names: Vec<String>,
-    field: Field,
-    parse: impl Fn(&str) -> Result<T, Violation>,
-) -> Result<Vec<T>, RepositoryError> {
-    names
-        .iter()
-        .map(|name| parse(name).map_err(corrupt(field)))
-        .collect()
-}
-
-/// A list of names as stored.
-pub(crate) fn names_of<T: Copy>(
-    values: &[T],
-    name: impl Fn(T) -> &'static str,
-) -> crate::values::TextListValue {
-    crate::values::TextListValue::of(values.iter().map(|v| name(*v)))
 }
 
 /// An application's row.
@@ -56,22 +37,27 @@ pub(crate) struct ApplicationRow {
     owner_org_id: String,
     name: String,
     description: Option<String>,
-    app_type: String,
+    app_type: Named<AppType>,
     redirect_urls: TextListValue,
     allowed_scopes: TextListValue,
-    grant_types: TextListValue,
-    access_level: String,
-    status: String,
+    grant_types: NamedList<GrantType>,
+    access_level: Named<AccessLevel>,
+    status: Named<Status>,
     is_first_party: bool,
     created_at: InstantValue,
     updated_at: InstantValue,
     version: i64,
-    token_endpoint_auth_method: String,
+    token_endpoint_auth_method: Named<AuthMethod>,
 }
 
 /// A registration row as `applications!` reads it: the kind, the metadata (a JSON object),
 /// the registration access token's digest and the metadata document's URL.
-pub(crate) type RegistrationRow = (String, Option<String>, Option<String>, Option<String>);
+pub(crate) type RegistrationRow = (
+    Named<Registration>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 /// An application's row with the rows of its secrets still in use (current, previous), of
 /// its key sets, and its registration row (none: made by hand).
@@ -125,13 +111,13 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
         } = loaded;
         let (registration, details) = match registration {
             None => (Registration::Manual, RegistrationDetails::NONE),
-            Some((kind, metadata, access_token, document)) => match Registration::parse(&kind) {
-                Ok(Registration::Manual) | Err(_) => {
+            Some((Named(kind), metadata, access_token, document)) => match kind {
+                Registration::Manual => {
                     return Err(corrupt(Field::Registration)(Violation::NotOneOf {
                         allowed: &["dynamic", "metadata_document"],
                     }));
                 }
-                Ok(registration) => (
+                registration => (
                     registration,
                     restore_details(
                         metadata.as_deref(),
@@ -145,18 +131,22 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             id: AppId::new(row.id).map_err(corrupt(Field::Id))?,
             client_id: ClientId::from_uuid(row.client_id.0).map_err(corrupt(Field::ClientId))?,
             owner_org_id: OrgId::parse(row.owner_org_id).map_err(corrupt(Field::OwnerOrgId))?,
-            app_type: AppType::parse(&row.app_type).map_err(corrupt(Field::AppType))?,
+            app_type: row.app_type.0,
             name: row.name,
             description: row.description,
             redirect_urls: row.redirect_urls.0,
             allowed_scopes: row.allowed_scopes.0,
-            grant_types: row.grant_types.0,
-            access_level: AccessLevel::parse(&row.access_level)
-                .map_err(corrupt(Field::AccessLevel))?,
-            status: Status::parse(&row.status).map_err(corrupt(Field::Status))?,
+            // `restore` takes the grant types' names, which it checks with the profile.
+            grant_types: row
+                .grant_types
+                .0
+                .iter()
+                .map(|g| g.as_str().into())
+                .collect(),
+            access_level: row.access_level.0,
+            status: row.status.0,
             is_first_party: row.is_first_party,
-            auth_method: AuthMethod::parse(&row.token_endpoint_auth_method)
-                .map_err(corrupt(Field::TokenEndpointAuthMethod))?,
+            auth_method: row.token_endpoint_auth_method.0,
             registration,
             details,
             secrets: restore_secrets(&secrets)?,
@@ -177,17 +167,17 @@ pub(crate) struct ApplicationValues<'a> {
     owner_org_id: &'a str,
     name: &'a str,
     description: Option<&'a str>,
-    app_type: &'static str,
+    app_type: Named<AppType>,
     redirect_urls: TextListValue,
     allowed_scopes: TextListValue,
-    grant_types: TextListValue,
-    access_level: &'static str,
-    status: &'static str,
+    grant_types: NamedList<GrantType>,
+    access_level: Named<AccessLevel>,
+    status: Named<Status>,
     is_first_party: bool,
     created_at: InstantValue,
     updated_at: InstantValue,
     version: i64,
-    token_endpoint_auth_method: &'static str,
+    token_endpoint_auth_method: Named<AuthMethod>,
 }
 
 /// The values of `$app`, a new or a stored application (they have the same getters).
@@ -200,17 +190,17 @@ macro_rules! application_values {
             owner_org_id: app.owner_org_id().as_str(),
             name: profile.name().as_str(),
             description: profile.description().map(|d| d.as_str()),
-            app_type: app.app_type().as_str(),
+            app_type: Named(app.app_type()),
             redirect_urls: TextListValue::of(profile.redirect_urls().iter()),
             allowed_scopes: TextListValue::of(profile.allowed_scopes().iter()),
-            grant_types: TextListValue::of(profile.grant_types().iter()),
-            access_level: profile.access_level().as_str(),
-            status: app.status().as_str(),
+            grant_types: NamedList(profile.grant_types().as_slice().to_vec()),
+            access_level: Named(profile.access_level()),
+            status: Named(app.status()),
             is_first_party: app.is_first_party(),
             created_at: app.created_at().into(),
             updated_at: app.updated_at().into(),
             version: app.version().get(),
-            token_endpoint_auth_method: app.credentials().method().as_str(),
+            token_endpoint_auth_method: Named(app.credentials().method()),
         }
     }};
 }
@@ -231,31 +221,31 @@ impl<'a> From<&'a OAuthApplication> for ApplicationValues<'a> {
 mod tests {
     use super::credentials::tests::{JWKS, at, key_set, row};
     use super::*;
-    use crate::values::{KeySetState, SecretState};
+    use crate::closed_sets::{KeySetState, SecretState};
 
-    fn application_row(method: &str) -> ApplicationRow {
+    fn application_row(method: AuthMethod) -> ApplicationRow {
         ApplicationRow {
             id: 1,
             client_id: UuidValue(*ClientId::from_random_bytes([7; 16]).as_uuid()),
             owner_org_id: "acme".into(),
             name: "App".into(),
             description: None,
-            app_type: "web".into(),
+            app_type: Named(AppType::Web),
             redirect_urls: TextListValue::of(["https://app.example.com/cb"]),
             allowed_scopes: TextListValue::of([]),
-            grant_types: TextListValue::of(["authorization_code"]),
-            access_level: "organization".into(),
-            status: "active".into(),
+            grant_types: NamedList(vec![GrantType::AuthorizationCode]),
+            access_level: Named(AccessLevel::Organization),
+            status: Named(Status::Active),
             is_first_party: false,
             created_at: at(1).into(),
             updated_at: at(1).into(),
             version: 1,
-            token_endpoint_auth_method: method.into(),
+            token_endpoint_auth_method: Named(method),
         }
     }
 
     fn loaded(
-        method: &str,
+        method: AuthMethod,
         secrets: Vec<SecretRow>,
         key_sets: Vec<KeySetRow>,
     ) -> Result<OAuthApplication, RepositoryError> {
@@ -267,28 +257,52 @@ mod tests {
         })
     }
 
+    /// (A stored method outside the set, `client_secret_jwt` say, is refused where its
+    /// name is read: `closed_sets`, and the adapters' tests.)
     #[test]
     fn the_stored_method_is_read_with_the_credentials_it_needs() {
-        let secret = || vec![row(1, "$test$s", SecretState::Current, None)];
-        let keys = || vec![key_set(1, KeySetState::Current, Some(JWKS), None, None)];
-        let basic = loaded("client_secret_basic", secret(), vec![]).unwrap();
-        assert_eq!(basic.auth_method(), AuthMethod::ClientSecretBasic);
+        use AuthMethod::{ClientSecretBasic, ClientSecretPost, None, PrivateKeyJwt};
+        let secret = || vec![row(1, "$test$s", SecretState::Current, Option::None)];
+        let keys = || {
+            vec![key_set(
+                1,
+                KeySetState::Current,
+                Some(JWKS),
+                Option::None,
+                Option::None,
+            )]
+        };
+        let basic = loaded(ClientSecretBasic, secret(), vec![]).unwrap();
+        assert_eq!(basic.auth_method(), ClientSecretBasic);
         assert_eq!(basic.secrets().unwrap().current().hash.as_phc(), "$test$s");
-        let post = loaded("client_secret_post", secret(), keys()).unwrap();
-        assert_eq!(post.auth_method(), AuthMethod::ClientSecretPost);
+        let post = loaded(ClientSecretPost, secret(), keys()).unwrap();
+        assert_eq!(post.auth_method(), ClientSecretPost);
         assert!(post.keys().is_some(), "keys registered ahead of a switch");
-        let signed = loaded("private_key_jwt", vec![], keys()).unwrap();
-        assert_eq!(signed.auth_method(), AuthMethod::PrivateKeyJwt);
+        let signed = loaded(PrivateKeyJwt, vec![], keys()).unwrap();
+        assert_eq!(signed.auth_method(), PrivateKeyJwt);
         assert!(signed.secrets().is_none());
 
         let corrupt = |r: Result<OAuthApplication, RepositoryError>| matches!(r, Err(RepositoryError::Corrupt(e)) if e.concerns(Field::TokenEndpointAuthMethod));
-        assert!(corrupt(loaded("client_secret_jwt", secret(), vec![])));
-        assert!(corrupt(loaded("telepathy", secret(), vec![])));
-        assert!(corrupt(loaded("client_secret_basic", vec![], keys())));
-        assert!(corrupt(loaded("private_key_jwt", vec![], vec![])));
+        assert!(corrupt(loaded(ClientSecretBasic, vec![], keys())));
+        assert!(corrupt(loaded(PrivateKeyJwt, vec![], vec![])));
         assert!(
-            corrupt(loaded("none", vec![], vec![])),
+            corrupt(loaded(None, vec![], vec![])),
             "a web app must authenticate"
         );
+    }
+
+    #[test]
+    fn a_registration_row_of_an_application_made_by_hand_is_corrupt() {
+        let secret = vec![row(1, "$test$s", SecretState::Current, None)];
+        let made_by_hand = OAuthApplication::try_from(LoadedApplication {
+            row: application_row(AuthMethod::ClientSecretBasic),
+            secrets: secret,
+            key_sets: vec![],
+            registration: Some((Named(Registration::Manual), None, None, None)),
+        });
+        assert!(matches!(
+            made_by_hand,
+            Err(RepositoryError::Corrupt(e)) if e.concerns(Field::Registration)
+        ));
     }
 }
