@@ -223,11 +223,10 @@ macro_rules! write_transaction {
 }
 
 /// A statement written for PostgreSQL in SQLite's words: numbered parameters `?N` for
-/// `$N`, `INSTR` for `STRPOS`, no row locks.
+/// `$N`, no row locks.
 #[cfg(feature = "sqlite")]
 pub(crate) fn sqlite_dialect(sql: &str) -> String {
     sql.replace('$', "?")
-        .replace("STRPOS", "INSTR")
         .replace(" FOR UPDATE OF t SKIP LOCKED", "")
         .replace(" FOR UPDATE SKIP LOCKED", "")
 }

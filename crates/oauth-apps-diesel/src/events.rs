@@ -16,6 +16,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{AuditEvent, EventType};
 
+use crate::closed_sets::Named;
 use crate::connection::AnyConnection;
 #[cfg(feature = "sqlite")]
 use crate::connection::sqlite_dialect;
@@ -79,8 +80,9 @@ pub(crate) async fn insert_event(
 }
 
 /// Writes a delivery of event `event_id` (of application `application_id`) for every
-/// webhook of the application's organisation that hears its type; in the caller's
-/// transaction.
+/// webhook of the application's organisation that hears its type (one of its rows of
+/// `webhook_event_types` names the type, or it has none: it hears every type); in the
+/// caller's transaction.
 async fn fan_out(
     conn: &mut AnyConnection<'_>,
     application_id: i64,
@@ -91,8 +93,10 @@ async fn fan_out(
          (webhook_id, event_id, application_id, next_attempt_at, created_at) \
          SELECT w.id, $1, $2, $3, $3 FROM webhooks w \
          WHERE w.owner_org_id = (SELECT owner_org_id FROM oauth_applications WHERE id = $2) \
-         AND (w.event_types IS NULL OR STRPOS(w.event_types, $4) > 0)";
-    let needle = format!(",{},", EventType::of(event.action).as_str());
+         AND (EXISTS (SELECT 1 FROM webhook_event_types t \
+             WHERE t.webhook_id = w.id AND t.event_type = $4) \
+           OR NOT EXISTS (SELECT 1 FROM webhook_event_types t WHERE t.webhook_id = w.id))";
+    let event_type = Named(EventType::of(event.action));
     let at = InstantValue::from(event.at);
     match conn {
         #[cfg(feature = "postgres")]
@@ -101,7 +105,7 @@ async fn fan_out(
                 .bind::<BigInt, _>(event_id)
                 .bind::<BigInt, _>(application_id)
                 .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
+                .bind::<Text, _>(event_type)
                 .execute(&mut **c)
                 .await
         }
@@ -111,7 +115,7 @@ async fn fan_out(
                 .bind::<BigInt, _>(event_id)
                 .bind::<BigInt, _>(application_id)
                 .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
+                .bind::<Text, _>(event_type)
                 .execute(&mut **c)
                 .await
         }

@@ -9,9 +9,11 @@
 //!   and compiled for each backend's connection type (PostgreSQL's `AsyncPgConnection`,
 //!   SQLite's `SyncConnectionWrapper<SqliteConnection>`).
 //! - Row types and their conversions (`TryFrom` into [`OAuthApplication`] through
-//!   [`OAuthApplication::restore`]), the states of secrets ([`SecretState`]) and key sets
-//!   ([`KeySetState`]), the error mapping, the compare-and-set update with the sync of
-//!   secrets and key sets, the audit trail and the archive, once.
+//!   [`OAuthApplication::restore`]), the closed sets their columns hold as enums (the
+//!   domain's, and the states of secrets, [`SecretState`], and key sets, [`KeySetState`]),
+//!   the error mapping, the compare-and-set update with the sync of secrets and key sets,
+//!   what a write records with its events (audit trail, feed, webhook deliveries) and the
+//!   archive, once.
 //!
 //! A storage adapter ([`Database`]) says only what differs: how its pool's connections are
 //! set up, what an error its driver leaves unnamed means, and what an import must run
