@@ -1669,7 +1669,7 @@ pub async fn registration_details_round_trip(f: &impl Fixture) {
 
 /// An initial access token of `org` minted at `created` seconds, expiring `lifetime`
 /// seconds later, allowing `max_uses`.
-fn access_token(
+pub(crate) fn access_token(
     org: &str,
     label: &str,
     created: i64,
@@ -1969,7 +1969,12 @@ pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
     let repo = f.repository();
     let hooks = f.webhooks();
     let every = webhook("acme", "https://hooks.acme.example/all", None, 1);
-    assert!(hooks.insert_webhook(&every, 100).await.expect("insert webhook"));
+    assert!(
+        hooks
+            .insert_webhook(&every, 100)
+            .await
+            .expect("insert webhook")
+    );
     let app = insert(&*repo, new_app("acme", "Twice", at(10))).await;
     let next = renamed(&app, "Twice over", at(11)).with_status(Status::Revoked, at(11));
     let events = [
@@ -2032,7 +2037,7 @@ pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
 }
 
 /// A webhook of `org` at `url` hearing `events` (every type when `None`).
-fn webhook(org_id: &str, url: &str, events: Option<Vec<EventType>>, n: u8) -> Webhook {
+pub(crate) fn webhook(org_id: &str, url: &str, events: Option<Vec<EventType>>, n: u8) -> Webhook {
     Webhook {
         id: WebhookId::from_random_bytes([n; 16]),
         owner_org_id: org(org_id),
