@@ -9,13 +9,13 @@ use oauth_apps_domain::{
     ApplicationArchive, ArchivedApplication, OAuthApplication, RepositoryError, StoredAuditEvent,
 };
 
+use crate::applications::{assemble, insert_credentials, insert_registration};
 use crate::connection::AnyConnection;
 use crate::error::{TxError, duplicate_on_insert, storage_error};
+use crate::events::insert_event;
 use crate::rows::{ApplicationValues, EventRow};
 use crate::schema::{audit_events, oauth_applications};
-use crate::store::{
-    Database, Store, assemble, insert_credentials, insert_event, insert_registration,
-};
+use crate::store::{Database, Store};
 
 /// Pairs each application with its events, given as `(application id, event)` in any
 /// order of applications; each trail keeps the order its events came in.

@@ -221,3 +221,12 @@ macro_rules! write_transaction {
         }
     };
 }
+
+/// A statement written for PostgreSQL in SQLite's words: numbered parameters `?N` for
+/// `$N`, no row locks.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_dialect(sql: &str) -> String {
+    sql.replace('$', "?")
+        .replace(" FOR UPDATE OF t SKIP LOCKED", "")
+        .replace(" FOR UPDATE SKIP LOCKED", "")
+}

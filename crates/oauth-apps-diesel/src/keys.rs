@@ -2,8 +2,8 @@
 
 use oauth_apps_domain::{KeySet, KeySets, KeySource, Timestamp};
 
+use crate::closed_sets::KeySetState;
 use crate::rows::KeySetRow;
-use crate::values::KeySetState;
 
 /// What to write so that the stored key sets match an application's [`KeySets`]. Applied
 /// in this order (deletions first), at most one current and one previous set exist at
@@ -48,7 +48,7 @@ impl KeySetWrites {
         };
         let current = stored
             .iter()
-            .find(|s| s.state == KeySetState::Current && holds(s, keys.current()))
+            .find(|s| s.state.0 == KeySetState::Current && holds(s, keys.current()))
             .map(|s| s.id);
         let previous = keys.previous().and_then(|p| {
             stored
@@ -61,7 +61,7 @@ impl KeySetWrites {
             ..Self::default()
         };
         if let Some((row, expires_at)) = previous
-            && (row.state != KeySetState::Previous
+            && (row.state.0 != KeySetState::Previous
                 || row.expires_at.map(Timestamp::from) != Some(expires_at))
         {
             writes.make_previous = Some((row.id, expires_at));
@@ -81,6 +81,7 @@ mod tests {
     use oauth_apps_domain::{CredentialSerial, GracePeriod, Jwks, JwksUri, PreviousKeySet};
 
     use super::*;
+    use crate::closed_sets::Named;
 
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_unix_micros(seconds * 1_000_000).unwrap()
@@ -116,7 +117,7 @@ mod tests {
         KeySetRow {
             id,
             application_id: 1,
-            state,
+            state: Named(state),
             jwks,
             jwks_uri,
             serial: i32::try_from(created).unwrap(),

@@ -9,9 +9,11 @@
 //!   and compiled for each backend's connection type (PostgreSQL's `AsyncPgConnection`,
 //!   SQLite's `SyncConnectionWrapper<SqliteConnection>`).
 //! - Row types and their conversions (`TryFrom` into [`OAuthApplication`] through
-//!   [`OAuthApplication::restore`]), the states of secrets ([`SecretState`]) and key sets
-//!   ([`KeySetState`]), the error mapping, the compare-and-set update with the sync of
-//!   secrets and key sets, the audit trail and the archive, once.
+//!   [`OAuthApplication::restore`]), the closed sets their columns hold as enums (the
+//!   domain's, and the states of secrets, [`SecretState`], and key sets, [`KeySetState`]),
+//!   the error mapping, the compare-and-set update with the sync of secrets and key sets,
+//!   what a write records with its events (audit trail, feed, webhook deliveries) and the
+//!   archive, once.
 //!
 //! A storage adapter ([`Database`]) says only what differs: how its pool's connections are
 //! set up, what an error its driver leaves unnamed means, and what an import must run
@@ -51,8 +53,11 @@ macro_rules! applications {
 
 #[macro_use]
 mod connection;
+mod applications;
 mod archive;
+mod closed_sets;
 mod error;
+mod events;
 mod feed;
 mod idempotency;
 mod keys;
@@ -68,8 +73,8 @@ mod tokens;
 mod values;
 mod webhooks;
 
+pub use closed_sets::{KeySetState, SecretState};
 pub use connection::{Pool, PoolSettings, PoolUsage};
-pub use feed::FEED_LOCK;
+pub use events::FEED_LOCK;
 pub use migrations::run_migrations;
 pub use store::{Database, Store};
-pub use values::{KeySetState, SecretState};

@@ -11,11 +11,14 @@ use oauth_apps_domain::{
     TokenDigest,
 };
 
+use crate::applications::assemble;
+use crate::closed_sets::{Named, NamedList, SecretState};
 use crate::error::{TxError, storage_error};
-use crate::rows::{corrupt, names_of, parsed_list, stored_serial};
+use crate::events::insert_event;
+use crate::rows::{corrupt, stored_serial};
 use crate::schema::{client_secrets as s, oauth_applications, organization_policies as p};
-use crate::store::{Database, Store, assemble, insert_event};
-use crate::values::{InstantValue, SecretState, TextListValue};
+use crate::store::{Database, Store};
+use crate::values::{InstantValue, TextListValue};
 
 /// A policy's row.
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
@@ -23,12 +26,12 @@ use crate::values::{InstantValue, SecretState, TextListValue};
 struct PolicyRow {
     owner_org_id: String,
     secret_lifetime_days: Option<i32>,
-    leaked_secret_action: String,
+    leaked_secret_action: Named<LeakedSecretAction>,
     updated_by: String,
     updated_at: InstantValue,
-    self_registration_grant_types: Option<TextListValue>,
+    self_registration_grant_types: Option<NamedList<GrantType>>,
     self_registration_scopes: Option<TextListValue>,
-    self_registration_auth_methods: Option<TextListValue>,
+    self_registration_auth_methods: Option<NamedList<AuthMethod>>,
 }
 
 impl From<&OrganizationPolicy> for PolicyRow {
@@ -39,21 +42,15 @@ impl From<&OrganizationPolicy> for PolicyRow {
             secret_lifetime_days: policy
                 .secret_lifetime
                 .map(|l| i32::try_from(l.days()).unwrap_or(i32::MAX)),
-            leaked_secret_action: policy.leaked_secret_action.as_str().to_owned(),
+            leaked_secret_action: Named(policy.leaked_secret_action),
             updated_by: policy.updated_by.clone(),
             updated_at: policy.updated_at.into(),
-            self_registration_grant_types: limits
-                .grant_types
-                .as_deref()
-                .map(|g| names_of(g, GrantType::as_str)),
+            self_registration_grant_types: limits.grant_types.clone().map(NamedList),
             self_registration_scopes: limits
                 .scopes
                 .as_ref()
                 .map(|s| TextListValue::of(s.iter().map(String::as_str))),
-            self_registration_auth_methods: limits
-                .auth_methods
-                .as_deref()
-                .map(|m| names_of(m, AuthMethod::as_str)),
+            self_registration_auth_methods: limits.auth_methods.clone().map(NamedList),
         }
     }
 }
@@ -69,20 +66,11 @@ impl TryFrom<PolicyRow> for OrganizationPolicy {
                 .map(|d| SecretLifetime::from_days(i64::from(d)))
                 .transpose()
                 .map_err(corrupt(Field::SecretLifetimeDays))?,
-            leaked_secret_action: LeakedSecretAction::parse(&row.leaked_secret_action)
-                .map_err(corrupt(Field::LeakedSecretAction))?,
+            leaked_secret_action: row.leaked_secret_action.0,
             self_registration: SelfRegistrationLimits {
-                grant_types: row
-                    .self_registration_grant_types
-                    .map(|g| parsed_list(g.0, Field::SelfRegistrationGrantTypes, GrantType::parse))
-                    .transpose()?,
+                grant_types: row.self_registration_grant_types.map(|g| g.0),
                 scopes: row.self_registration_scopes.map(|s| s.0),
-                auth_methods: row
-                    .self_registration_auth_methods
-                    .map(|m| {
-                        parsed_list(m.0, Field::SelfRegistrationAuthMethods, AuthMethod::parse)
-                    })
-                    .transpose()?,
+                auth_methods: row.self_registration_auth_methods.map(|m| m.0),
             },
             updated_by: row.updated_by,
             updated_at: row.updated_at.into(),
@@ -139,7 +127,7 @@ impl<D: Database> SecretLifecycleStore for Store<D> {
         self.run(async |conn| {
             let holders = s::table
                 .filter(s::lookup_digest.eq(&hex))
-                .filter(s::state.ne(SecretState::Revoked))
+                .filter(s::state.ne(Named(SecretState::Revoked)))
                 .select(s::application_id);
             let rows = on_backend!(conn, |c| {
                 applications!()
@@ -163,7 +151,7 @@ impl<D: Database> SecretLifecycleStore for Store<D> {
         let (after, before) = (InstantValue::from(after), InstantValue::from(before));
         self.run(async |conn| {
             let ending = s::table
-                .filter(s::state.eq(SecretState::Current))
+                .filter(s::state.eq(Named(SecretState::Current)))
                 .filter(s::lifetime_ends_at.gt(after))
                 .filter(s::lifetime_ends_at.lt(before))
                 .select(s::application_id);
@@ -194,7 +182,7 @@ impl<D: Database> SecretLifecycleStore for Store<D> {
                 let target = s::table
                     .filter(s::application_id.eq(app.get()))
                     .filter(s::serial.eq(serial))
-                    .filter(s::state.ne(SecretState::Revoked));
+                    .filter(s::state.ne(Named(SecretState::Revoked)));
                 // One conditional statement: of replicas marking at once, one writes.
                 let n = match mark {
                     SecretMark::ExpiryWarned(days) => {

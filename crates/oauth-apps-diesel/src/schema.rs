@@ -137,7 +137,6 @@ diesel::table! {
         id -> Uuid,
         owner_org_id -> Text,
         url -> Text,
-        event_types -> Nullable<Text>,
         secret -> Binary,
         previous_secret -> Nullable<Binary>,
         previous_expires_at -> Nullable<Instant>,
@@ -145,6 +144,16 @@ diesel::table! {
         created_at -> Instant,
         updated_at -> Instant,
         version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::Text;
+    use crate::sql_types::Uuid;
+
+    webhook_event_types (webhook_id, event_type) {
+        webhook_id -> Uuid,
+        event_type -> Text,
     }
 }
 
@@ -203,6 +212,7 @@ diesel::joinable!(client_secrets -> oauth_applications (application_id));
 diesel::joinable!(client_key_sets -> oauth_applications (application_id));
 diesel::joinable!(audit_events -> oauth_applications (application_id));
 diesel::joinable!(client_registrations -> oauth_applications (application_id));
+diesel::joinable!(webhook_event_types -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> audit_events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -214,6 +224,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_registrations,
     initial_access_tokens,
     webhooks,
+    webhook_event_types,
     webhook_deliveries,
     idempotency_keys,
     organization_policies

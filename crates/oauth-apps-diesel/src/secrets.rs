@@ -2,8 +2,8 @@
 
 use oauth_apps_domain::{SecretLifecycle, Secrets, Timestamp};
 
+use crate::closed_sets::SecretState;
 use crate::rows::SecretRow;
-use crate::values::SecretState;
 
 /// What to write so that the stored secrets still in use match an application's
 /// [`Secrets`]. Applied in this order (revocations first), at most one current and one
@@ -43,7 +43,7 @@ impl SecretWrites {
             let kept = match secrets.previous() {
                 Some(p) if p.secret.hash.as_phc() == s.secret_hash => {
                     let expires_at = s.expires_at.map(Timestamp::from);
-                    if s.state != SecretState::Previous || expires_at != Some(p.expires_at) {
+                    if s.state.0 != SecretState::Previous || expires_at != Some(p.expires_at) {
                         writes.make_previous = Some((s.id, p.expires_at));
                     }
                     Some(&p.secret)
@@ -69,6 +69,7 @@ mod tests {
     use oauth_apps_domain::{GracePeriod, PreviousSecret, Secret, SecretHash};
 
     use super::*;
+    use crate::closed_sets::Named;
 
     fn hash(s: &str) -> SecretHash {
         SecretHash::new(format!("$test${s}")).unwrap()
@@ -87,7 +88,7 @@ mod tests {
             id,
             application_id: 1,
             secret_hash: format!("$test${hash}"),
-            state,
+            state: Named(state),
             expires_at: expires_at.map(|s| at(s).into()),
             serial: i32::try_from(id).unwrap(),
             hint: None,

@@ -10,9 +10,9 @@ use oauth_apps_domain::{
     TokenDigest, Violation,
 };
 
+use crate::closed_sets::NamedList;
 use crate::connection::AnyConnection;
 use crate::error::storage_error;
-use crate::rows::{names_of, parsed_list};
 use crate::schema::initial_access_tokens as t;
 use crate::store::{Database, Store};
 use crate::values::{InstantValue, TextListValue, UuidValue};
@@ -30,9 +30,9 @@ struct TokenRow {
     max_uses: Option<i32>,
     uses: i32,
     revoked_at: Option<InstantValue>,
-    allowed_grant_types: TextListValue,
+    allowed_grant_types: NamedList<GrantType>,
     allowed_scopes: TextListValue,
-    allowed_auth_methods: TextListValue,
+    allowed_auth_methods: NamedList<AuthMethod>,
 }
 
 /// A stored value that breaks a rule of `field`.
@@ -67,9 +67,9 @@ impl From<&InitialAccessToken> for TokenRow {
             max_uses: token.max_uses.map(stored_count),
             uses: stored_count(token.uses),
             revoked_at: token.revoked_at.map(InstantValue::from),
-            allowed_grant_types: names_of(&token.allowance.grant_types, GrantType::as_str),
+            allowed_grant_types: NamedList(token.allowance.grant_types.clone()),
             allowed_scopes: TextListValue::of(token.allowance.scopes.iter().map(String::as_str)),
-            allowed_auth_methods: names_of(&token.allowance.auth_methods, AuthMethod::as_str),
+            allowed_auth_methods: NamedList(token.allowance.auth_methods.clone()),
         }
     }
 }
@@ -90,17 +90,9 @@ impl TryFrom<TokenRow> for InitialAccessToken {
             uses: count(row.uses, Field::MaxUses)?,
             revoked_at: row.revoked_at.map(Timestamp::from),
             allowance: SelfRegistrationAllowance {
-                grant_types: parsed_list(
-                    row.allowed_grant_types.0,
-                    Field::AllowanceGrantTypes,
-                    GrantType::parse,
-                )?,
+                grant_types: row.allowed_grant_types.0,
                 scopes: row.allowed_scopes.0,
-                auth_methods: parsed_list(
-                    row.allowed_auth_methods.0,
-                    Field::AllowanceAuthMethods,
-                    AuthMethod::parse,
-                )?,
+                auth_methods: row.allowed_auth_methods.0,
             },
         })
     }

@@ -1,11 +1,8 @@
 //! The values of the columns the two databases store differently ([`crate::sql_types`]),
-//! converted for each, and the states of secrets and key sets.
+//! converted for each.
 
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::deserialize::FromSqlRow;
 use diesel::expression::AsExpression;
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
 use oauth_apps_domain::Timestamp;
 use time::OffsetDateTime;
 
@@ -44,101 +41,6 @@ impl TextListValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, AsExpression, FromSqlRow)]
 #[diesel(sql_type = sql_types::Uuid)]
 pub(crate) struct UuidValue(pub(crate) uuid::Uuid);
-
-/// The state of a stored client secret: the domain knows an application's current and
-/// previous secret; storage also keeps every secret it rotated out, revoked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum SecretState {
-    /// The application's current secret (exactly one per application).
-    Current,
-    /// The secret it had before its last rotation, valid until its expiry (at most one).
-    Previous,
-    /// A secret that no longer authenticates, kept as history.
-    Revoked,
-}
-
-impl SecretState {
-    /// Every state.
-    pub const ALL: [Self; 3] = [Self::Current, Self::Previous, Self::Revoked];
-
-    /// The name stored in the `state` column.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Current => "current",
-            Self::Previous => "previous",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    /// The state stored under `name`.
-    #[must_use]
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
-
-/// Reads and writes a storage-only state enum by its name in a text column.
-macro_rules! state_column {
-    ($state:ty, $what:literal) => {
-        impl<DB> ToSql<Text, DB> for $state
-        where
-            DB: Backend,
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        impl<DB> FromSql<Text, DB> for $state
-        where
-            DB: Backend,
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let name = String::from_sql(bytes)?;
-                Self::parse(&name).ok_or_else(|| format!("unknown {} {name:?}", $what).into())
-            }
-        }
-    };
-}
-
-state_column!(SecretState, "secret state");
-state_column!(KeySetState, "key set state");
-
-/// The state of a stored key set: an application's current set, and the set it had before
-/// its last key rotation while its grace period lasts. A set that is neither any more is
-/// deleted (public keys need no history).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum KeySetState {
-    /// The application's current key set (at most one per application).
-    Current,
-    /// The set it had before its last key rotation, valid until its expiry (at most one).
-    Previous,
-}
-
-impl KeySetState {
-    /// Every state.
-    pub const ALL: [Self; 2] = [Self::Current, Self::Previous];
-
-    /// The name stored in the `state` column.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Current => "current",
-            Self::Previous => "previous",
-        }
-    }
-
-    /// The state stored under `name`.
-    #[must_use]
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
 
 #[cfg(feature = "postgres")]
 mod postgres {
@@ -251,26 +153,6 @@ mod sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_and_key_set_states_have_distinct_stored_names() {
-        for state in SecretState::ALL {
-            assert_eq!(SecretState::parse(state.as_str()), Some(state));
-        }
-        assert_eq!(
-            SecretState::ALL.map(SecretState::as_str),
-            ["current", "previous", "revoked"]
-        );
-        assert_eq!(SecretState::parse("expired"), None);
-        for state in KeySetState::ALL {
-            assert_eq!(KeySetState::parse(state.as_str()), Some(state));
-        }
-        assert_eq!(
-            KeySetState::ALL.map(KeySetState::as_str),
-            ["current", "previous"]
-        );
-        assert_eq!(KeySetState::parse("revoked"), None);
-    }
 
     #[test]
     fn instants_keep_their_microseconds() {

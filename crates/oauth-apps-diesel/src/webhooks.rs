@@ -1,8 +1,8 @@
 //! Webhooks and their deliveries: the domain's [`WebhookRepository`] over the `webhooks`
 //! and `webhook_deliveries` tables.
 //!
-//! - A delivery row is written for each webhook that hears an event, by [`fan_out`], in
-//!   the transaction that records the event: an acknowledged write always has its
+//! - A delivery row is written for each webhook that hears an event, in the transaction
+//!   that records the event ([`crate::events`]): an acknowledged write always has its
 //!   deliveries (an outbox).
 //! - Leasing is one `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on
 //!   PostgreSQL, so that replicas leasing at once take different rows; SQLite has one
@@ -19,32 +19,39 @@
 //! - An attempt is finished only by the holder of its lease: the finishing `UPDATE` names
 //!   the attempt number the lease gave.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
-    AuditAction, AuditEvent, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery,
-    EventType, FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Violation, Webhook,
-    WebhookId, WebhookRepository, WebhookUrl,
+    AuditAction, ClientId, Delivery, DeliveryOutcome, DeliveryStatus, DueDelivery, EventType,
+    FeedEntry, Field, OrgId, RepositoryError, Sealed, Timestamp, Webhook, WebhookId,
+    WebhookRepository, WebhookUrl,
 };
 
+use crate::closed_sets::Named;
 use crate::connection::AnyConnection;
+#[cfg(feature = "sqlite")]
+use crate::connection::sqlite_dialect;
 use crate::error::storage_error;
-use crate::rows::{EventRow, corrupt};
-use crate::schema::{audit_events, oauth_applications, webhook_deliveries as d, webhooks as w};
+use crate::rows::{EventRow, corrupt, feed_entry};
+use crate::schema::{
+    audit_events, oauth_applications, webhook_deliveries as d, webhook_event_types as et,
+    webhooks as w,
+};
 use crate::sql_types;
 use crate::store::{Database, Store};
 use crate::values::{InstantValue, UuidValue};
 
-/// A webhook's row.
+/// A webhook's row. The types it hears are rows of their own ([`EventTypeRow`]).
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = w, treat_none_as_default_value = false, treat_none_as_null = true)]
 struct WebhookRow {
     id: UuidValue,
     owner_org_id: String,
     url: String,
-    event_types: Option<String>,
     secret: Vec<u8>,
     previous_secret: Option<Vec<u8>>,
     previous_expires_at: Option<InstantValue>,
@@ -54,24 +61,12 @@ struct WebhookRow {
     version: i64,
 }
 
-/// The stored form of a list of event types: between commas, so that one can be found
-/// with a substring search (`,secret.rotated,`).
-fn stored_types(types: &[EventType]) -> String {
-    let mut text = String::from(",");
-    for t in types {
-        text.push_str(t.as_str());
-        text.push(',');
-    }
-    text
-}
-
 impl From<&Webhook> for WebhookRow {
     fn from(h: &Webhook) -> Self {
         Self {
             id: UuidValue(*h.id.as_uuid()),
             owner_org_id: h.owner_org_id.as_str().to_owned(),
             url: h.url.as_str().to_owned(),
-            event_types: h.events.as_deref().map(stored_types),
             secret: h.secret.0.clone(),
             previous_secret: h.previous_secret.as_ref().map(|(s, _)| s.0.clone()),
             previous_expires_at: h.previous_secret.as_ref().map(|(_, t)| (*t).into()),
@@ -83,93 +78,103 @@ impl From<&Webhook> for WebhookRow {
     }
 }
 
-impl TryFrom<WebhookRow> for Webhook {
-    type Error = RepositoryError;
-
-    fn try_from(row: WebhookRow) -> Result<Self, RepositoryError> {
-        let events = match row.event_types {
-            None => None,
-            Some(text) => Some(
-                text.split(',')
-                    .filter(|name| !name.is_empty())
-                    .map(|name| {
-                        EventType::parse(name).ok_or_else(|| {
-                            corrupt(Field::Events)(Violation::NotOneOf {
-                                allowed: &EventType::NAMES,
-                            })
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-        };
-        let previous_secret = match (row.previous_secret, row.previous_expires_at) {
+impl WebhookRow {
+    /// The webhook of this row, hearing `events`, its rows of `webhook_event_types` (none:
+    /// every type).
+    fn into_webhook(self, mut events: Vec<EventType>) -> Result<Webhook, RepositoryError> {
+        events.sort_unstable();
+        let previous_secret = match (self.previous_secret, self.previous_expires_at) {
             (Some(secret), Some(until)) => Some((Sealed(secret), until.into())),
             _ => None,
         };
-        Ok(Self {
-            id: WebhookId::from_uuid(row.id.0),
-            owner_org_id: OrgId::parse(row.owner_org_id).map_err(corrupt(Field::OwnerOrgId))?,
-            url: WebhookUrl::restore(row.url).map_err(corrupt(Field::Url))?,
-            events,
-            secret: Sealed(row.secret),
+        Ok(Webhook {
+            id: WebhookId::from_uuid(self.id.0),
+            owner_org_id: OrgId::parse(self.owner_org_id).map_err(corrupt(Field::OwnerOrgId))?,
+            url: WebhookUrl::restore(self.url).map_err(corrupt(Field::Url))?,
+            events: (!events.is_empty()).then_some(events),
+            secret: Sealed(self.secret),
             previous_secret,
-            created_by: row.created_by,
-            created_at: row.created_at.into(),
-            updated_at: row.updated_at.into(),
-            version: row.version,
+            created_by: self.created_by,
+            created_at: self.created_at.into(),
+            updated_at: self.updated_at.into(),
+            version: self.version,
         })
     }
 }
 
-/// Writes a delivery of event `event_id` (of application `application_id`) for every
-/// webhook of the application's organisation that hears its type; in the caller's
-/// transaction.
-pub(crate) async fn fan_out(
-    conn: &mut AnyConnection<'_>,
-    application_id: i64,
-    event_id: i64,
-    event: &AuditEvent,
-) -> QueryResult<()> {
-    const SQL: &str = "INSERT INTO webhook_deliveries \
-         (webhook_id, event_id, application_id, next_attempt_at, created_at) \
-         SELECT w.id, $1, $2, $3, $3 FROM webhooks w \
-         WHERE w.owner_org_id = (SELECT owner_org_id FROM oauth_applications WHERE id = $2) \
-         AND (w.event_types IS NULL OR STRPOS(w.event_types, $4) > 0)";
-    let needle = format!(",{},", EventType::of(event.action).as_str());
-    let at = InstantValue::from(event.at);
-    match conn {
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => {
-            diesel::sql_query(SQL)
-                .bind::<BigInt, _>(event_id)
-                .bind::<BigInt, _>(application_id)
-                .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
-                .execute(&mut **c)
-                .await
-        }
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query(sqlite_dialect(SQL))
-                .bind::<BigInt, _>(event_id)
-                .bind::<BigInt, _>(application_id)
-                .bind::<sql_types::Instant, _>(at)
-                .bind::<Text, _>(&needle)
-                .execute(&mut **c)
-                .await
-        }
-    }
-    .map(|_| ())
+/// A type of event that a webhook hears: a row of `webhook_event_types`. A webhook that
+/// hears every type has none.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = et)]
+struct EventTypeRow {
+    webhook_id: UuidValue,
+    event_type: Named<EventType>,
 }
 
-/// A statement written for PostgreSQL in SQLite's words: numbered parameters `?N` for
-/// `$N`, `INSTR` for `STRPOS`, no row locks.
-#[cfg(feature = "sqlite")]
-fn sqlite_dialect(sql: &str) -> String {
-    sql.replace('$', "?")
-        .replace("STRPOS", "INSTR")
-        .replace(" FOR UPDATE OF t SKIP LOCKED", "")
-        .replace(" FOR UPDATE SKIP LOCKED", "")
+impl EventTypeRow {
+    /// The rows of the types `webhook` hears: none when it hears every type.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unexpected`] for a webhook that hears no type at all, which no
+    /// row could tell from one that hears every type (the domain refuses an empty list).
+    fn of(webhook: &Webhook) -> Result<Vec<Self>, RepositoryError> {
+        match webhook.events.as_deref() {
+            None => Ok(Vec::new()),
+            Some([]) => Err(RepositoryError::Unexpected(
+                "a webhook that hears no event type".into(),
+            )),
+            Some(types) => Ok(types
+                .iter()
+                .map(|t| Self {
+                    webhook_id: UuidValue(*webhook.id.as_uuid()),
+                    event_type: Named(*t),
+                })
+                .collect()),
+        }
+    }
+}
+
+/// Stores `types`, the rows of one webhook's event types, in the caller's transaction (a
+/// statement each: diesel-async's SQLite connection takes one row per insert).
+async fn insert_event_types(
+    conn: &mut AnyConnection<'_>,
+    types: &[EventTypeRow],
+) -> QueryResult<()> {
+    for row in types {
+        on_backend!(conn, |c| {
+            diesel::insert_into(et::table).values(row).execute(c).await
+        })?;
+    }
+    Ok(())
+}
+
+/// The webhooks of `rows`, in their order, each with the types it hears.
+async fn with_event_types(
+    conn: &mut AnyConnection<'_>,
+    rows: Vec<WebhookRow>,
+) -> Result<Vec<Webhook>, RepositoryError> {
+    let ids: Vec<UuidValue> = rows.iter().map(|r| r.id).collect();
+    let types: Vec<EventTypeRow> = on_backend!(conn, |c| {
+        et::table
+            .filter(et::webhook_id.eq_any(&ids))
+            .select(EventTypeRow::as_select())
+            .load(c)
+            .await
+    })
+    .map_err(storage_error)?;
+    let mut heard: HashMap<uuid::Uuid, Vec<EventType>> = HashMap::new();
+    for t in types {
+        heard
+            .entry(t.webhook_id.0)
+            .or_default()
+            .push(t.event_type.0);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let events = heard.remove(&row.id.0).unwrap_or_default();
+            row.into_webhook(events)
+        })
+        .collect()
 }
 
 /// The first key of the PostgreSQL advisory lock taken while an organisation's webhooks
@@ -195,11 +200,12 @@ async fn lock_webhook_count(conn: &mut AnyConnection<'_>, org: &str) -> QueryRes
     }
 }
 
-/// Inserts `row` unless its organisation has `max` webhooks; whether it did. In the
-/// caller's write transaction.
+/// Inserts `row` with the rows of its event types unless its organisation has `max`
+/// webhooks; whether it did. In the caller's write transaction.
 async fn insert_counted(
     conn: &mut AnyConnection<'_>,
     row: &WebhookRow,
+    types: &[EventTypeRow],
     max: u32,
 ) -> QueryResult<bool> {
     lock_webhook_count(conn, &row.owner_org_id).await?;
@@ -216,6 +222,37 @@ async fn insert_counted(
     on_backend!(conn, |c| {
         diesel::insert_into(w::table).values(row).execute(c).await
     })?;
+    insert_event_types(conn, types).await?;
+    Ok(true)
+}
+
+/// Replaces the stored webhook by `row` with the rows of its event types if its version is
+/// still `expected`; whether it did. In the caller's write transaction.
+async fn replace(
+    conn: &mut AnyConnection<'_>,
+    row: &WebhookRow,
+    types: &[EventTypeRow],
+    expected: i64,
+) -> QueryResult<bool> {
+    let written = on_backend!(conn, |c| {
+        diesel::update(
+            w::table
+                .filter(w::id.eq(&row.id))
+                .filter(w::version.eq(expected)),
+        )
+        .set(row)
+        .execute(c)
+        .await
+    })?;
+    if written == 0 {
+        return Ok(false);
+    }
+    on_backend!(conn, |c| {
+        diesel::delete(et::table.filter(et::webhook_id.eq(&row.id)))
+            .execute(c)
+            .await
+    })?;
+    insert_event_types(conn, types).await?;
     Ok(true)
 }
 
@@ -308,7 +345,7 @@ async fn webhooks_by_id(
             .await
     })
     .map_err(storage_error)?;
-    rows.into_iter().map(Webhook::try_from).collect()
+    with_event_types(conn, rows).await
 }
 
 /// The feed entries of the events `ids`.
@@ -330,7 +367,7 @@ async fn entries(
     })
     .map_err(storage_error)?;
     rows.into_iter()
-        .map(|(row, client_id, owner)| crate::feed::entry(row, client_id, owner))
+        .map(|(row, client_id, owner)| feed_entry(row, client_id, owner))
         .collect()
 }
 
@@ -340,7 +377,7 @@ type DeliveryListRow = (
         i64,
         UuidValue,
         i64,
-        String,
+        Named<DeliveryStatus>,
         i32,
         InstantValue,
         Option<i32>,
@@ -348,26 +385,27 @@ type DeliveryListRow = (
         InstantValue,
         Option<InstantValue>,
     ),
-    String,
+    Named<AuditAction>,
     UuidValue,
 );
 
 fn delivery(row: DeliveryListRow) -> Result<Delivery, RepositoryError> {
     let (
-        (id, webhook, position, status, attempts, next, last_status, last_error, created, done),
-        action,
+        (
+            id,
+            webhook,
+            position,
+            Named(status),
+            attempts,
+            next,
+            last_status,
+            last_error,
+            created,
+            done,
+        ),
+        Named(action),
         client_id,
     ) = row;
-    let status = DeliveryStatus::parse(&status).ok_or_else(|| {
-        corrupt(Field::Status)(Violation::Malformed {
-            what: "delivery status",
-        })
-    })?;
-    let action = AuditAction::parse(&action).ok_or_else(|| {
-        corrupt(Field::AuditAction)(Violation::NotOneOf {
-            allowed: &AuditAction::NAMES,
-        })
-    })?;
     Ok(Delivery {
         id,
         webhook_id: WebhookId::from_uuid(webhook.0),
@@ -388,8 +426,10 @@ fn delivery(row: DeliveryListRow) -> Result<Delivery, RepositoryError> {
 impl<D: Database> WebhookRepository for Store<D> {
     async fn insert_webhook(&self, webhook: &Webhook, max: u32) -> Result<bool, RepositoryError> {
         let row = WebhookRow::from(webhook);
+        let types = EventTypeRow::of(webhook)?;
         self.run(async |conn| {
-            write_transaction!(conn, |c| insert_counted(c, &row, max).await).map_err(storage_error)
+            write_transaction!(conn, |c| insert_counted(c, &row, &types, max).await)
+                .map_err(storage_error)
         })
         .await
     }
@@ -405,7 +445,7 @@ impl<D: Database> WebhookRepository for Store<D> {
                     .await
             })
             .map_err(storage_error)?;
-            rows.into_iter().map(Webhook::try_from).collect()
+            with_event_types(conn, rows).await
         })
         .await
     }
@@ -425,23 +465,15 @@ impl<D: Database> WebhookRepository for Store<D> {
         expected: i64,
     ) -> Result<(), RepositoryError> {
         let row = WebhookRow::from(webhook);
-        let id = UuidValue(*webhook.id.as_uuid());
+        let types = EventTypeRow::of(webhook)?;
         self.run(async |conn| {
-            let written = on_backend!(conn, |c| {
-                diesel::update(
-                    w::table
-                        .filter(w::id.eq(&id))
-                        .filter(w::version.eq(expected)),
-                )
-                .set(&row)
-                .execute(c)
-                .await
-            })
+            let written: bool = write_transaction!(conn, |c| replace(c, &row, &types, expected)
+                .await)
             .map_err(storage_error)?;
-            if written == 1 {
+            if written {
                 return Ok(());
             }
-            let exists = !webhooks_by_id(conn, &[id]).await?.is_empty();
+            let exists = !webhooks_by_id(conn, &[row.id]).await?.is_empty();
             Err(if exists {
                 RepositoryError::VersionConflict
             } else {
@@ -562,7 +594,7 @@ impl<D: Database> WebhookRepository for Store<D> {
                 diesel::update(
                     d::table
                         .filter(d::webhook_id.eq(&id))
-                        .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+                        .filter(d::status.eq(Named(DeliveryStatus::Pending)))
                         .filter(d::next_attempt_at.lt(until))
                         .filter(d::lease_until.is_null().or(d::lease_until.le(now))),
                 )
@@ -588,12 +620,12 @@ impl<D: Database> WebhookRepository for Store<D> {
             let target = d::table
                 .filter(d::id.eq(id))
                 .filter(d::attempts.eq(attempt))
-                .filter(d::status.eq(DeliveryStatus::Pending.as_str()));
+                .filter(d::status.eq(Named(DeliveryStatus::Pending)));
             let written = match outcome {
                 DeliveryOutcome::Delivered { status, at } => on_backend!(conn, |c| {
                     diesel::update(target)
                         .set((
-                            d::status.eq(DeliveryStatus::Delivered.as_str()),
+                            d::status.eq(Named(DeliveryStatus::Delivered)),
                             d::lease_until.eq(None::<InstantValue>),
                             d::last_status.eq(Some(code(*status))),
                             d::last_error.eq(None::<String>),
@@ -620,7 +652,7 @@ impl<D: Database> WebhookRepository for Store<D> {
                 DeliveryOutcome::Failed { status, error } => on_backend!(conn, |c| {
                     diesel::update(target)
                         .set((
-                            d::status.eq(DeliveryStatus::Failed.as_str()),
+                            d::status.eq(Named(DeliveryStatus::Failed)),
                             d::lease_until.eq(None::<InstantValue>),
                             d::last_status.eq(status.map(code)),
                             d::last_error.eq(Some(error.as_str())),

@@ -7,13 +7,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
     IdempotencyStore, InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard,
     RepositoryError, SecretLifecycleStore, WebhookRepository,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
+use oauth_apps_test_support::closed_sets::{
+    names_outside_their_sets_are_named, names_outside_their_sets_are_refused, store_one_of_each,
+};
 use oauth_apps_test_support::contract::{
     at, event, inline, key_credentials, new_app, new_app_with,
 };
@@ -311,4 +314,158 @@ async fn a_key_set_changed_on_its_own_is_announced() {
         assert_eq!(announced, expected, "{statement}");
     }
     listener.abort();
+}
+
+/// Statements that write a name outside the set of a column, with the column (the check
+/// that refuses it is named after it).
+const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 15] = [
+    (
+        "UPDATE oauth_applications SET app_type = 'daemon'",
+        "app_type",
+    ),
+    (
+        "UPDATE oauth_applications SET access_level = 'team'",
+        "access_level",
+    ),
+    ("UPDATE oauth_applications SET status = 'deleted'", "status"),
+    (
+        "UPDATE oauth_applications SET token_endpoint_auth_method = 'client_secret_jwt'",
+        "token_endpoint_auth_method",
+    ),
+    (
+        "UPDATE oauth_applications SET grant_types = ARRAY['authorization_code', 'implicit']",
+        "grant_types",
+    ),
+    ("UPDATE client_secrets SET state = 'expired'", "state"),
+    ("UPDATE audit_events SET action = 'deleted'", "action"),
+    (
+        "INSERT INTO client_registrations (application_id, kind) \
+         SELECT id, 'manual' FROM oauth_applications",
+        "kind",
+    ),
+    (
+        "UPDATE initial_access_tokens SET allowed_grant_types = ARRAY['password']",
+        "allowed_grant_types",
+    ),
+    (
+        "UPDATE initial_access_tokens SET allowed_auth_methods = ARRAY['client_secret_jwt']",
+        "allowed_auth_methods",
+    ),
+    (
+        "UPDATE organization_policies SET leaked_secret_action = 'ignore'",
+        "action",
+    ),
+    (
+        "UPDATE organization_policies SET self_registration_grant_types = ARRAY['implicit']",
+        "self_registration_grant_types",
+    ),
+    (
+        "UPDATE organization_policies \
+         SET self_registration_auth_methods = ARRAY['none', 'tls_client_auth']",
+        "self_registration_auth_methods",
+    ),
+    ("UPDATE webhook_deliveries SET status = 'lost'", "status"),
+    (
+        "INSERT INTO webhook_event_types (webhook_id, event_type) \
+         SELECT id, 'application.deleted' FROM webhooks",
+        "event_type",
+    ),
+];
+
+#[tokio::test]
+async fn the_database_refuses_names_outside_each_closed_set() {
+    let f = fixture().await;
+    let rows = store_one_of_each(&f).await;
+    names_outside_their_sets_are_refused(&f, &rows, &NAMES_OUTSIDE_THEIR_SETS, async |sql| {
+        f.conn()
+            .await
+            .batch_execute(sql)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await;
+}
+
+/// Names outside their sets, written with the column's check dropped:
+/// `(write, undo, column, name)`.
+const UNKNOWN_NAMES: [(&str, &str, &str, &str); 9] = [
+    (
+        "ALTER TABLE oauth_applications DROP CONSTRAINT oauth_applications_app_type_check; \
+         UPDATE oauth_applications SET app_type = 'daemon'",
+        "UPDATE oauth_applications SET app_type = 'web'",
+        "app_type",
+        "daemon",
+    ),
+    (
+        "ALTER TABLE oauth_applications DROP CONSTRAINT oauth_applications_grant_types_check; \
+         UPDATE oauth_applications SET grant_types = ARRAY['authorization_code', 'implicit']",
+        "UPDATE oauth_applications SET grant_types = ARRAY['authorization_code']",
+        "grant_types",
+        "implicit",
+    ),
+    (
+        "ALTER TABLE client_secrets DROP CONSTRAINT client_secrets_state_check; \
+         UPDATE client_secrets SET state = 'expired'",
+        "UPDATE client_secrets SET state = 'current'",
+        "state",
+        "expired",
+    ),
+    (
+        "ALTER TABLE audit_events DROP CONSTRAINT audit_events_action_check; \
+         UPDATE audit_events SET action = 'deleted'",
+        "UPDATE audit_events SET action = 'created'",
+        "action",
+        "deleted",
+    ),
+    (
+        "UPDATE audit_events SET changed_fields = ARRAY['name', 'colour']",
+        "UPDATE audit_events SET changed_fields = ARRAY['name']",
+        "changed_fields",
+        "colour",
+    ),
+    (
+        "ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_status_check; \
+         UPDATE webhook_deliveries SET status = 'lost'",
+        "UPDATE webhook_deliveries SET status = 'pending'",
+        "status",
+        "lost",
+    ),
+    (
+        "ALTER TABLE webhook_event_types DROP CONSTRAINT webhook_event_types_event_type_check; \
+         UPDATE webhook_event_types SET event_type = 'application.deleted' \
+         WHERE event_type = 'secret.rotated'",
+        "UPDATE webhook_event_types SET event_type = 'secret.rotated' \
+         WHERE event_type = 'application.deleted'",
+        "event_type",
+        "application.deleted",
+    ),
+    (
+        "ALTER TABLE initial_access_tokens \
+           DROP CONSTRAINT IF EXISTS initial_access_tokens_allowed_auth_methods_check; \
+         UPDATE initial_access_tokens SET allowed_auth_methods = ARRAY['tls_client_auth']",
+        "UPDATE initial_access_tokens SET allowed_auth_methods = '{}'",
+        "allowed_auth_methods",
+        "tls_client_auth",
+    ),
+    (
+        "ALTER TABLE organization_policies DROP CONSTRAINT organization_policies_action_check; \
+         UPDATE organization_policies SET leaked_secret_action = 'ignore'",
+        "UPDATE organization_policies SET leaked_secret_action = 'notify'",
+        "leaked_secret_action",
+        "ignore",
+    ),
+];
+
+#[tokio::test]
+async fn a_stored_name_outside_its_set_is_an_error_naming_the_column_and_the_name() {
+    let f = fixture().await;
+    let rows = store_one_of_each(&f).await;
+    names_outside_their_sets_are_named(&f, &rows, &UNKNOWN_NAMES, async |sql| {
+        f.conn()
+            .await
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    })
+    .await;
 }

@@ -12,10 +12,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
     AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod,
-    ClientId, Credentials, Field, GracePeriod, JwksUri, KeySource, NewApplication, Profile, Secret,
-    SecretHash, Secrets, Timestamp,
+    ClientId, Credentials, EventType, Field, GracePeriod, JwksUri, KeySource, NewApplication,
+    OrgId, Profile, Sealed, Secret, SecretHash, Secrets, Status, Timestamp, Webhook, WebhookId,
+    WebhookRepository, WebhookUrl,
 };
 use oauth_apps_postgres::{MIGRATIONS, PgConfig, PgRepository, run_migrations};
+use oauth_apps_test_support::contract::{self, new_app};
 use oauth_apps_test_support::pg::TestDatabase;
 
 /// The first migration that came with the shared store.
@@ -33,8 +35,11 @@ struct State {
     state: String,
 }
 
-/// Runs the migrations that came before the shared store.
-async fn migrate_to_the_old_schema(url: &str) {
+/// The first migration that gave webhooks' event types a table of their own.
+const WEBHOOK_EVENT_TYPES: &str = "2026-12-08-000001";
+
+/// Runs the migrations that came before `first_new`.
+async fn migrate_to_the_old_schema(url: &str, first_new: &'static str) {
     let url = url.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut conn =
@@ -43,7 +48,7 @@ async fn migrate_to_the_old_schema(url: &str) {
         MigrationConnection::setup(&mut conn).expect("the migrations table");
         let migrations = MigrationSource::<Pg>::migrations(&MIGRATIONS).expect("migrations");
         for migration in migrations {
-            if migration.name().to_string().as_str() < SHARED_STORE {
+            if migration.name().to_string().as_str() < first_new {
                 conn.run_migration(&*migration).expect("an old migration");
             }
         }
@@ -63,7 +68,7 @@ async fn insert(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_database_keeps_everything_and_the_store_carries_on() {
     let db = TestDatabase::create("empty", |_| async { Ok(()) }).await;
-    migrate_to_the_old_schema(db.url()).await;
+    migrate_to_the_old_schema(db.url(), SHARED_STORE).await;
 
     // Rows as the adapter wrote them before: identities generated always.
     let client_id = ClientId::from_random_bytes([7; 16]);
@@ -269,4 +274,124 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         .await
         .expect("events");
     assert_eq!(trail[0].event.action, AuditAction::KeysRotated);
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq)]
+struct EventTypeRow {
+    #[diesel(sql_type = Text)]
+    webhook_id: String,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+}
+
+/// A webhook stored while its event types were a comma-joined column hears the same
+/// types once they have a table of their own: every type (no list), or those it named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_stored_before_their_event_types_had_a_table_hear_the_same() {
+    let db = TestDatabase::create("empty", |_| async { Ok(()) }).await;
+    migrate_to_the_old_schema(db.url(), WEBHOOK_EVENT_TYPES).await;
+    let mut conn = AsyncPgConnection::establish(db.url())
+        .await
+        .expect("connect");
+    let every = WebhookId::from_random_bytes([1; 16]);
+    let some = WebhookId::from_random_bytes([2; 16]);
+    let one = WebhookId::from_random_bytes([3; 16]);
+    for (id, events) in [
+        (every, "NULL"),
+        (some, "',application.created,secret.rotated,'"),
+        (one, "',application.disabled,'"),
+    ] {
+        sql_query(format!(
+            "INSERT INTO webhooks (id, owner_org_id, url, event_types, secret, created_by, \
+               created_at, updated_at, version) \
+             VALUES ('{id}', 'acme', 'https://hooks.acme.example/{id}', {events}, \
+               '\\x010203', 'alice', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', 3)"
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("an old webhook");
+    }
+
+    run_migrations(db.url()).await.expect("the new migrations");
+    let repo = PgRepository::new(&PgConfig::new(db.url())).expect("pool");
+    for (id, events) in [
+        (every, None),
+        (
+            some,
+            Some(vec![
+                EventType::ApplicationCreated,
+                EventType::SecretRotated,
+            ]),
+        ),
+        (one, Some(vec![EventType::ApplicationDisabled])),
+    ] {
+        let expected = Webhook {
+            id,
+            owner_org_id: OrgId::parse("acme").unwrap(),
+            url: WebhookUrl::restore(format!("https://hooks.acme.example/{id}")).unwrap(),
+            events,
+            secret: Sealed(vec![1, 2, 3]),
+            previous_secret: None,
+            created_by: "alice".into(),
+            created_at: Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
+            updated_at: Timestamp::parse_rfc3339("2026-01-02T00:00:00Z").unwrap(),
+            version: 3,
+        };
+        assert_eq!(repo.find_webhook(id).await.expect("find"), Some(expected));
+    }
+    let moved: Vec<EventTypeRow> = sql_query(
+        "SELECT webhook_id::text AS webhook_id, event_type FROM webhook_event_types \
+         ORDER BY webhook_id, event_type",
+    )
+    .load(&mut conn)
+    .await
+    .expect("the lists' rows");
+    let row = |id: WebhookId, event_type: &str| EventTypeRow {
+        webhook_id: id.to_string(),
+        event_type: event_type.into(),
+    };
+    assert_eq!(
+        moved,
+        [
+            row(some, "application.created"),
+            row(some, "secret.rotated"),
+            row(one, "application.disabled"),
+        ]
+    );
+
+    // Each write's deliveries go to the webhooks that hear its type.
+    let new = new_app("acme", "Heard", contract::at(10));
+    let id = repo
+        .insert(
+            &new,
+            &contract::event(AuditAction::Created, contract::at(10)),
+        )
+        .await
+        .expect("insert");
+    let app = new.with_id(id);
+    let disabled = app.with_status(Status::Revoked, contract::at(11));
+    repo.update(
+        &disabled,
+        app.version(),
+        &contract::event(AuditAction::Disabled, contract::at(11)),
+    )
+    .await
+    .expect("disable");
+    for (hook, heard) in [
+        (
+            every,
+            vec![
+                EventType::ApplicationDisabled,
+                EventType::ApplicationCreated,
+            ],
+        ),
+        (some, vec![EventType::ApplicationCreated]),
+        (one, vec![EventType::ApplicationDisabled]),
+    ] {
+        let deliveries = repo.deliveries(hook, None, 10).await.expect("deliveries");
+        assert_eq!(
+            deliveries.iter().map(|d| d.event_type).collect::<Vec<_>>(),
+            heard
+        );
+    }
 }

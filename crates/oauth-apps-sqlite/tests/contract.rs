@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use oauth_apps_domain::{
@@ -11,6 +12,9 @@ use oauth_apps_domain::{
     RepositoryError, SecretLifecycleStore, WebhookRepository,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
+use oauth_apps_test_support::closed_sets::{
+    names_outside_their_sets_are_named, names_outside_their_sets_are_refused, store_one_of_each,
+};
 use oauth_apps_test_support::contract::{
     at, event, inline, key_credentials, new_app, new_app_with,
 };
@@ -272,4 +276,144 @@ async fn the_database_refuses_broken_key_sets_and_methods() {
         .await
         .expect("find");
     assert_eq!(stored, Some(new.with_id(app)));
+}
+
+/// Statements that write a name outside the set of a column, with that column.
+const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 15] = [
+    (
+        "UPDATE oauth_applications SET app_type = 'daemon'",
+        "app_type",
+    ),
+    (
+        "UPDATE oauth_applications SET access_level = 'team'",
+        "access_level",
+    ),
+    ("UPDATE oauth_applications SET status = 'deleted'", "status"),
+    (
+        "UPDATE oauth_applications SET token_endpoint_auth_method = 'client_secret_jwt'",
+        "token_endpoint_auth_method",
+    ),
+    (
+        "UPDATE oauth_applications SET grant_types = 'authorization_code' || char(10) || 'implicit'",
+        "grant_types",
+    ),
+    ("UPDATE client_secrets SET state = 'expired'", "state"),
+    ("UPDATE audit_events SET action = 'deleted'", "action"),
+    (
+        "INSERT INTO client_registrations (application_id, kind) \
+         SELECT id, 'manual' FROM oauth_applications",
+        "kind",
+    ),
+    (
+        "UPDATE initial_access_tokens SET allowed_grant_types = 'password'",
+        "allowed_grant_types",
+    ),
+    (
+        "UPDATE initial_access_tokens SET allowed_auth_methods = 'client_secret_jwt'",
+        "allowed_auth_methods",
+    ),
+    (
+        "UPDATE organization_policies SET leaked_secret_action = 'ignore'",
+        "leaked_secret_action",
+    ),
+    (
+        "UPDATE organization_policies SET self_registration_grant_types = 'implicit'",
+        "self_registration_grant_types",
+    ),
+    (
+        "UPDATE organization_policies \
+         SET self_registration_auth_methods = 'none' || char(10) || 'tls_client_auth'",
+        "self_registration_auth_methods",
+    ),
+    ("UPDATE webhook_deliveries SET status = 'lost'", "status"),
+    (
+        "INSERT INTO webhook_event_types (webhook_id, event_type) \
+         SELECT id, 'application.deleted' FROM webhooks",
+        "event_type",
+    ),
+];
+
+#[tokio::test]
+async fn the_database_refuses_names_outside_each_closed_set() {
+    let f = fixture().await;
+    let rows = store_one_of_each(&f).await;
+    names_outside_their_sets_are_refused(&f, &rows, &NAMES_OUTSIDE_THEIR_SETS, async |sql| {
+        f.conn().batch_execute(sql).map_err(|e| e.to_string())
+    })
+    .await;
+}
+
+/// Names outside their sets, written with the checks off (a list's trigger dropped):
+/// `(write, undo, column, name)`.
+const UNKNOWN_NAMES: [(&str, &str, &str, &str); 9] = [
+    (
+        "UPDATE oauth_applications SET app_type = 'daemon'",
+        "UPDATE oauth_applications SET app_type = 'web'",
+        "app_type",
+        "daemon",
+    ),
+    (
+        "DROP TRIGGER IF EXISTS oauth_applications_grant_types_update; \
+         UPDATE oauth_applications SET grant_types = 'authorization_code' || char(10) || 'implicit'",
+        "UPDATE oauth_applications SET grant_types = 'authorization_code'",
+        "grant_types",
+        "implicit",
+    ),
+    (
+        "UPDATE client_secrets SET state = 'expired'",
+        "UPDATE client_secrets SET state = 'current'",
+        "state",
+        "expired",
+    ),
+    (
+        "UPDATE audit_events SET action = 'deleted'",
+        "UPDATE audit_events SET action = 'created'",
+        "action",
+        "deleted",
+    ),
+    (
+        "UPDATE audit_events SET changed_fields = 'name' || char(10) || 'colour'",
+        "UPDATE audit_events SET changed_fields = 'name'",
+        "changed_fields",
+        "colour",
+    ),
+    (
+        "UPDATE webhook_deliveries SET status = 'lost'",
+        "UPDATE webhook_deliveries SET status = 'pending'",
+        "status",
+        "lost",
+    ),
+    (
+        "UPDATE webhook_event_types SET event_type = 'application.deleted' \
+         WHERE event_type = 'secret.rotated'",
+        "UPDATE webhook_event_types SET event_type = 'secret.rotated' \
+         WHERE event_type = 'application.deleted'",
+        "event_type",
+        "application.deleted",
+    ),
+    (
+        "DROP TRIGGER IF EXISTS initial_access_tokens_allowed_auth_methods_update; \
+         UPDATE initial_access_tokens SET allowed_auth_methods = 'tls_client_auth'",
+        "UPDATE initial_access_tokens SET allowed_auth_methods = ''",
+        "allowed_auth_methods",
+        "tls_client_auth",
+    ),
+    (
+        "UPDATE organization_policies SET leaked_secret_action = 'ignore'",
+        "UPDATE organization_policies SET leaked_secret_action = 'notify'",
+        "leaked_secret_action",
+        "ignore",
+    ),
+];
+
+#[tokio::test]
+async fn a_stored_name_outside_its_set_is_an_error_naming_the_column_and_the_name() {
+    let f = fixture().await;
+    let rows = store_one_of_each(&f).await;
+    names_outside_their_sets_are_named(&f, &rows, &UNKNOWN_NAMES, async |sql| {
+        f.conn()
+            .batch_execute(&format!("PRAGMA ignore_check_constraints = ON; {sql}"))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    })
+    .await;
 }

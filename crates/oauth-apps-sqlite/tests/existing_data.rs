@@ -11,10 +11,12 @@ use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_que
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
     ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod, ClientId,
-    Field, GracePeriod, Jwks, KeySource, SecretHash, Timestamp,
+    EventType, Field, GracePeriod, Jwks, KeySource, OrgId, Sealed, SecretHash, Status, Timestamp,
+    Webhook, WebhookId, WebhookRepository, WebhookUrl,
 };
 use oauth_apps_sqlite::{MIGRATIONS, SqliteConfig, SqliteRepository, run_migrations};
 use oauth_apps_test_support::TempDir;
+use oauth_apps_test_support::contract::{self, new_app};
 
 /// The first migration that came with authentication methods and key sets.
 const CLIENT_CREDENTIALS: &str = "2026-11-26-000001";
@@ -38,12 +40,15 @@ fn insert(conn: &mut SqliteConnection, sql: &str) -> i64 {
         .id
 }
 
-/// Runs the migrations that came before authentication methods and key sets.
-fn migrate_to_the_old_schema(conn: &mut SqliteConnection) {
+/// The first migration that gave webhooks' event types a table of their own.
+const WEBHOOK_EVENT_TYPES: &str = "2026-12-08-000001";
+
+/// Runs the migrations that came before `first_new`.
+fn migrate_to_the_old_schema(conn: &mut SqliteConnection, first_new: &str) {
     MigrationConnection::setup(conn).expect("the migrations table");
     let migrations = MigrationSource::<Sqlite>::migrations(&MIGRATIONS).expect("migrations");
     for migration in migrations {
-        if migration.name().to_string().as_str() < CLIENT_CREDENTIALS {
+        if migration.name().to_string().as_str() < first_new {
             conn.run_migration(&*migration).expect("an old migration");
         }
     }
@@ -56,7 +61,7 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
     let mut conn = SqliteConnection::establish(config.path.to_str().expect("utf-8")).expect("open");
     conn.batch_execute("PRAGMA foreign_keys = ON")
         .expect("foreign keys");
-    migrate_to_the_old_schema(&mut conn);
+    migrate_to_the_old_schema(&mut conn, CLIENT_CREDENTIALS);
 
     // Rows as the adapter wrote them before.
     let client_id = ClientId::from_random_bytes([7; 16]);
@@ -288,4 +293,122 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
         "{} after {gone_event}",
         trail[1].id
     );
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq)]
+struct EventTypeRow {
+    #[diesel(sql_type = Text)]
+    webhook_id: String,
+    #[diesel(sql_type = Text)]
+    event_type: String,
+}
+
+/// A webhook stored while its event types were a comma-joined column hears the same
+/// types once they have a table of their own: every type (no list), or those it named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_stored_before_their_event_types_had_a_table_hear_the_same() {
+    let dir = TempDir::new();
+    let config = SqliteConfig::new(dir.path().join("old.db"));
+    let mut conn = SqliteConnection::establish(config.path.to_str().expect("utf-8")).expect("open");
+    conn.batch_execute("PRAGMA foreign_keys = ON")
+        .expect("foreign keys");
+    migrate_to_the_old_schema(&mut conn, WEBHOOK_EVENT_TYPES);
+    let every = WebhookId::from_random_bytes([1; 16]);
+    let some = WebhookId::from_random_bytes([2; 16]);
+    let one = WebhookId::from_random_bytes([3; 16]);
+    for (id, events) in [
+        (every, "NULL"),
+        (some, "',application.created,secret.rotated,'"),
+        (one, "',application.disabled,'"),
+    ] {
+        sql_query(format!(
+            "INSERT INTO webhooks (id, owner_org_id, url, event_types, secret, created_by, \
+               created_at, updated_at, version) \
+             VALUES ('{id}', 'acme', 'https://hooks.acme.example/{id}', {events}, X'010203', \
+               'alice', 1, 2, 3)"
+        ))
+        .execute(&mut conn)
+        .expect("an old webhook");
+    }
+
+    run_migrations(&config).await.expect("the new migrations");
+    let repo = SqliteRepository::new(&config).expect("pool");
+    for (id, events) in [
+        (every, None),
+        (
+            some,
+            Some(vec![
+                EventType::ApplicationCreated,
+                EventType::SecretRotated,
+            ]),
+        ),
+        (one, Some(vec![EventType::ApplicationDisabled])),
+    ] {
+        let expected = Webhook {
+            id,
+            owner_org_id: OrgId::parse("acme").unwrap(),
+            url: WebhookUrl::restore(format!("https://hooks.acme.example/{id}")).unwrap(),
+            events,
+            secret: Sealed(vec![1, 2, 3]),
+            previous_secret: None,
+            created_by: "alice".into(),
+            created_at: Timestamp::from_unix_micros(1).unwrap(),
+            updated_at: Timestamp::from_unix_micros(2).unwrap(),
+            version: 3,
+        };
+        assert_eq!(repo.find_webhook(id).await.expect("find"), Some(expected));
+    }
+    let moved: Vec<EventTypeRow> = sql_query(
+        "SELECT webhook_id, event_type FROM webhook_event_types ORDER BY webhook_id, event_type",
+    )
+    .load(&mut conn)
+    .expect("the lists' rows");
+    let row = |id: WebhookId, event_type: &str| EventTypeRow {
+        webhook_id: id.to_string(),
+        event_type: event_type.into(),
+    };
+    assert_eq!(
+        moved,
+        [
+            row(some, "application.created"),
+            row(some, "secret.rotated"),
+            row(one, "application.disabled"),
+        ]
+    );
+
+    // Each write's deliveries go to the webhooks that hear its type.
+    let new = new_app("acme", "Heard", contract::at(10));
+    let id = repo
+        .insert(
+            &new,
+            &contract::event(AuditAction::Created, contract::at(10)),
+        )
+        .await
+        .expect("insert");
+    let app = new.with_id(id);
+    let disabled = app.with_status(Status::Revoked, contract::at(11));
+    repo.update(
+        &disabled,
+        app.version(),
+        &contract::event(AuditAction::Disabled, contract::at(11)),
+    )
+    .await
+    .expect("disable");
+    for (hook, heard) in [
+        (
+            every,
+            vec![
+                EventType::ApplicationDisabled,
+                EventType::ApplicationCreated,
+            ],
+        ),
+        (some, vec![EventType::ApplicationCreated]),
+        (one, vec![EventType::ApplicationDisabled]),
+    ] {
+        let deliveries = repo.deliveries(hook, None, 10).await.expect("deliveries");
+        assert_eq!(
+            deliveries.iter().map(|d| d.event_type).collect::<Vec<_>>(),
+            heard
+        );
+    }
 }

@@ -1669,7 +1669,7 @@ pub async fn registration_details_round_trip(f: &impl Fixture) {
 
 /// An initial access token of `org` minted at `created` seconds, expiring `lifetime`
 /// seconds later, allowing `max_uses`.
-fn access_token(
+pub(crate) fn access_token(
     org: &str,
     label: &str,
     created: i64,
@@ -2037,7 +2037,7 @@ pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
 }
 
 /// A webhook of `org` at `url` hearing `events` (every type when `None`).
-fn webhook(org_id: &str, url: &str, events: Option<Vec<EventType>>, n: u8) -> Webhook {
+pub(crate) fn webhook(org_id: &str, url: &str, events: Option<Vec<EventType>>, n: u8) -> Webhook {
     Webhook {
         id: WebhookId::from_random_bytes([n; 16]),
         owner_org_id: org(org_id),

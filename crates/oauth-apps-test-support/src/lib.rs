@@ -4,11 +4,13 @@
 //!   template, dropped when the test ends;
 //! - [`pg_server::PrivateServer`]: a PostgreSQL server of a test's own, to stop and restart;
 //! - [`contract`]: the repository contract suite, written once and run against every
-//!   adapter through [`repository_contract_tests!`].
+//!   adapter through [`repository_contract_tests!`];
+//! - [`closed_sets`]: the columns of closed sets, refused or named by each database.
 
 // A test-only crate: a failed expectation is meant to panic.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+pub mod closed_sets;
 pub mod contract;
 #[cfg(feature = "https")]
 pub mod https;
@@ -128,13 +130,19 @@ macro_rules! repository_contract_tests {
             policies_round_trip,
             names_are_searched_case_insensitively_with_wildcards_taken_literally,
         );
+        $crate::repository_contract_tests!(@cases_of closed_sets $fixture;
+            every_member_of_each_closed_set_round_trips,
+        );
     };
     (@cases $fixture:path; $($case:ident),* $(,)?) => {
+        $crate::repository_contract_tests!(@cases_of contract $fixture; $($case),*);
+    };
+    (@cases_of $module:ident $fixture:path; $($case:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
                 let fixture = $fixture().await;
-                $crate::contract::$case(&fixture).await;
+                $crate::$module::$case(&fixture).await;
             }
         )*
     };
