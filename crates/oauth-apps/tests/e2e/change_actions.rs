@@ -155,6 +155,7 @@ pub async fn every_action_is_told_the_same_way(db: Db) {
             ("OAUTH_APPS_SECRET_LIFETIME_DAYS", "1"),
             ("OAUTH_APPS_SECRET_EXPIRY_CHECK_SECONDS", "1"),
             ("OAUTH_APPS_CACHE_TTL_MS", "0"),
+            ("OAUTH_APPS_ASSERTION_AUDIENCES", "https://as.example/token"),
         ],
     )
     .await;
