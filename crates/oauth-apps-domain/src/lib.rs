@@ -81,12 +81,13 @@
 #![deny(missing_docs)]
 
 pub mod model;
-pub mod policy;
+pub use shared::principal as policy;
 pub mod ports;
 mod service;
+pub mod shared;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod validation;
+pub(crate) use shared::validation;
 
 pub use model::*;
 pub use policy::{

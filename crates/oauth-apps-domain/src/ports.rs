@@ -9,10 +9,18 @@ use crate::model::{
     MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, OrganizationPolicy, Sealed,
     SecretHash, Timestamp, TokenDigest, Version, Webhook, WebhookId, WebhookUrl,
 };
+pub use crate::shared::errors::{BoxError, HasherError, RepositoryError};
+#[cfg(any(test, feature = "mocks"))]
+pub use crate::shared::random::MockRandomSource;
+pub use crate::shared::random::RandomError;
+pub use crate::shared::random::RandomSource;
+#[cfg(any(test, feature = "mocks"))]
+pub use crate::shared::sealing::MockSealer;
+pub use crate::shared::sealing::{SealError, Sealer};
+#[cfg(any(test, feature = "mocks"))]
+pub use crate::shared::time::MockClock;
+pub use crate::shared::time::{Clock, SystemClock};
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
-
-/// A boxed error from an adapter, kept as the source of a domain error.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What happened to an application, as recorded in its audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,30 +173,6 @@ pub struct StoredAuditEvent {
     pub id: i64,
     /// The event.
     pub event: AuditEvent,
-}
-
-/// Why storage failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RepositoryError {
-    /// The stored version is not the expected one: someone else changed the application.
-    #[error("the application was changed concurrently")]
-    VersionConflict,
-    /// The application to update does not exist.
-    #[error("the application does not exist")]
-    NotFound,
-    /// The client id is taken by another application.
-    #[error("the client id is already taken")]
-    DuplicateClientId,
-    /// Storage cannot be reached or has no free connection in time; retrying later may work.
-    #[error("storage is unavailable")]
-    Unavailable(#[source] BoxError),
-    /// A stored row breaks the domain's rules.
-    #[error("a stored application is invalid: {0}")]
-    Corrupt(#[source] ValidationErrors),
-    /// Anything else.
-    #[error("storage failed")]
-    Unexpected(#[source] BoxError),
 }
 
 /// An application with its whole audit trail, as moved between stores.
@@ -363,18 +347,6 @@ pub trait ApplicationRepository: Send + Sync {
         credential: CredentialRef,
         at: Timestamp,
     ) -> Result<bool, RepositoryError>;
-}
-
-/// Why hashing or verifying failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum HasherError {
-    /// Too many hashes are queued; retrying later may work.
-    #[error("the secret hasher is saturated")]
-    Busy,
-    /// Anything else (a malformed stored hash, a failed worker).
-    #[error("hashing failed")]
-    Unexpected(#[source] BoxError),
 }
 
 /// A slow, salted password hash for client secrets (Argon2id in production).
@@ -554,41 +526,6 @@ pub trait EventFeed: Send + Sync {
         org: Option<&'a OrgId>,
         limit: u32,
     ) -> Result<Vec<FeedEntry>, RepositoryError>;
-}
-
-/// Why sealing or opening failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SealError {
-    /// No data key is configured: nothing can be sealed or opened.
-    #[error("no data key is configured (OAUTH_APPS_DATA_KEY)")]
-    NoKey,
-    /// The sealed bytes do not open with this key and context: altered, sealed under
-    /// another key, or for another record.
-    #[error("the sealed data does not open with this key")]
-    Corrupt,
-    /// Anything else.
-    #[error("sealing failed")]
-    Unexpected(#[source] BoxError),
-}
-
-/// Authenticated encryption of what must be kept secret yet used again (a webhook's
-/// signing key, an idempotent answer that holds a secret): AES-256-GCM under the data key
-/// in production. `context` is bound to the sealed bytes (associated data): bytes sealed
-/// for one record do not open as another's.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait Sealer: Send + Sync {
-    /// Seals `plaintext` for `context`.
-    ///
-    /// # Errors
-    /// [`SealError::NoKey`] without a key; [`SealError::Unexpected`].
-    fn seal(&self, plaintext: &[u8], context: &str) -> Result<Sealed, SealError>;
-
-    /// Opens bytes sealed for `context`.
-    ///
-    /// # Errors
-    /// [`SealError::Corrupt`] when they do not open; [`SealError::NoKey`].
-    fn open(&self, sealed: &Sealed, context: &str) -> Result<Vec<u8>, SealError>;
 }
 
 /// A delivery leased for an attempt: the webhook, the event, and the attempt's number
@@ -1087,38 +1024,6 @@ pub trait InitialAccessTokenRepository: Send + Sync {
     ) -> Result<Option<InitialAccessToken>, RepositoryError>;
 }
 
-/// The current time.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait Clock: Send + Sync {
-    /// Now, in UTC.
-    fn now(&self) -> Timestamp;
-}
-
-/// The random source could not deliver.
-#[derive(Debug, thiserror::Error)]
-#[error("the random source failed")]
-pub struct RandomError(#[source] pub BoxError);
-
-/// A cryptographically secure random source.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-pub trait RandomSource: Send + Sync {
-    /// Fills `dest` with random bytes.
-    ///
-    /// # Errors
-    /// [`RandomError`] when the operating system's generator fails.
-    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomError>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1209,12 +1114,5 @@ mod tests {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("deleted"), None);
-    }
-
-    #[test]
-    fn system_clock_is_now() {
-        let before = time::OffsetDateTime::now_utc().unix_timestamp();
-        let now = SystemClock.now().as_offset_date_time().unix_timestamp();
-        assert!((before..=before + 5).contains(&now));
     }
 }

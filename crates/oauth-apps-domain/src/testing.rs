@@ -16,11 +16,15 @@ use crate::model::{
     NewApplication, OAuthApplication, OrgId, SecretHash, Timestamp, TokenDigest, Version,
 };
 use crate::ports::{
-    ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent, Clock,
+    ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditEvent,
     DocumentFetchError, HasherError, InitialAccessTokenRepository, KeyDirectory, KeyFetchError,
-    MetadataDocuments, RandomError, RandomSource, ReplayGuard, RepositoryError, SecretHasher,
-    StoredAuditEvent, VerifiedAssertion,
+    MetadataDocuments, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent,
+    VerifiedAssertion,
 };
+
+pub use crate::shared::random::SeededRandom;
+pub use crate::shared::sealing::FakeSealer;
+pub use crate::shared::time::FixedClock;
 
 #[derive(Default)]
 struct Store {
@@ -258,70 +262,6 @@ impl ApplicationRepository for InMemoryRepository {
         store.uses.insert((app, credential), at);
         store.uses_written += 1;
         Ok(true)
-    }
-}
-
-/// A clock that shows a set time until moved.
-pub struct FixedClock(Mutex<Timestamp>);
-
-impl FixedClock {
-    /// A clock showing `now`.
-    #[must_use]
-    pub const fn new(now: Timestamp) -> Self {
-        Self(Mutex::new(now))
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, seconds: u32) {
-        let mut now = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *now = now.plus_seconds(seconds);
-    }
-
-    /// Sets the clock to `now`.
-    pub fn set(&self, now: Timestamp) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> Timestamp {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// A deterministic pseudo-random source (SplitMix64). **Not** cryptographically secure.
-pub struct SeededRandom(AtomicU64);
-
-impl SeededRandom {
-    /// A source starting from `seed`.
-    #[must_use]
-    pub const fn new(seed: u64) -> Self {
-        Self(AtomicU64::new(seed))
-    }
-}
-
-impl RandomSource for SeededRandom {
-    fn fill(&self, dest: &mut [u8]) -> Result<(), RandomError> {
-        for chunk in dest.chunks_mut(8) {
-            let mut z = self
-                .0
-                .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-                .wrapping_add(0x9E37_79B9_7F4A_7C15);
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
-        Ok(())
     }
 }
 
@@ -981,39 +921,6 @@ impl crate::ports::WebhookRepository for InMemoryWebhooks {
             }
         }
         Ok(true)
-    }
-}
-
-/// A sealer with no cryptography: the context, a zero byte and the plaintext, checked on
-/// opening. Only for tests.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FakeSealer;
-
-impl crate::ports::Sealer for FakeSealer {
-    fn seal(
-        &self,
-        plaintext: &[u8],
-        context: &str,
-    ) -> Result<crate::model::Sealed, crate::ports::SealError> {
-        let mut bytes = context.as_bytes().to_vec();
-        bytes.push(0);
-        bytes.extend_from_slice(plaintext);
-        Ok(crate::model::Sealed(bytes))
-    }
-
-    fn open(
-        &self,
-        sealed: &crate::model::Sealed,
-        context: &str,
-    ) -> Result<Vec<u8>, crate::ports::SealError> {
-        let prefix_len = context.len() + 1;
-        if sealed.0.len() < prefix_len
-            || &sealed.0[..context.len()] != context.as_bytes()
-            || sealed.0[context.len()] != 0
-        {
-            return Err(crate::ports::SealError::Corrupt);
-        }
-        Ok(sealed.0[prefix_len..].to_vec())
     }
 }
 

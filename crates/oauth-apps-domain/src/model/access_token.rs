@@ -7,7 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use super::ids::{OrgId, Timestamp};
+use crate::shared::ids::OrgId;
+use crate::shared::time::Timestamp;
 use crate::validation::Violation;
 
 /// How many random bytes a token carries.

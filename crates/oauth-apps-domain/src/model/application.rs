@@ -3,7 +3,6 @@
 use super::access_token::TokenDigest;
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::credentials::{CredentialRef, CredentialSerial, Credentials};
-use super::ids::{AppId, ClientId, OrgId, Timestamp, Version};
 use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::metadata_document::MetadataDocumentUrl;
 use super::redirect::RedirectUrls;
@@ -12,6 +11,8 @@ use super::registration::{
 };
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
 use super::secret::{GracePeriod, PreviousSecret, Secret, SecretHash, SecretHint, Secrets};
+use crate::shared::ids::{AppId, ClientId, OrgId, Version};
+use crate::shared::time::Timestamp;
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The settings of an application that its admins may change, valid as a whole for the

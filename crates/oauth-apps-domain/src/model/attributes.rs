@@ -2,21 +2,13 @@
 
 use std::fmt;
 
-use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-
+use crate::shared::text::is_format_character;
 use crate::validation::Violation;
 
 /// An application's display name: trimmed, 1 to 100 characters, no control characters and
 /// no invisible formatting characters (Unicode general category Cf).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppName(String);
-
-/// Whether `c` is an invisible formatting character (Unicode general category Cf: U+200B
-/// zero width space, U+200D zero width joiner, U+202E right-to-left override, U+FEFF, U+00AD
-/// soft hyphen, ...), which could make a name look like another one.
-pub(crate) fn is_format_character(c: char) -> bool {
-    c.general_category() == GeneralCategory::Format
-}
 
 impl AppName {
     /// The most characters a name may have after trimming.

@@ -2,9 +2,9 @@
 //! the method needs, held together so that they always agree.
 
 use super::attributes::AppType;
-use super::ids::Timestamp;
 use super::keys::{AuthMethod, KeySet, KeySets, KeySource};
 use super::secret::{Secret, Secrets};
+use crate::shared::time::Timestamp;
 use crate::validation::{Field, FieldError, Violation};
 
 /// How stale a credential's last use may be: a use is written at most once in this many

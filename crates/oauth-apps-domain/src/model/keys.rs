@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::credentials::CredentialSerial;
-use super::ids::Timestamp;
 use super::secret::GracePeriod;
+use crate::shared::time::Timestamp;
 use crate::validation::Violation;
 
 /// How a client authenticates at the token endpoint (RFC 7591 §2, the names of the IANA

@@ -10,7 +10,7 @@ use std::fmt;
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
-use super::ids::{ClientId, OrgId};
+use crate::shared::ids::{ClientId, OrgId};
 use crate::validation::Violation;
 
 /// The largest metadata document accepted, in bytes (5 KiB, the size the draft suggests a

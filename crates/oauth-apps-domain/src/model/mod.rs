@@ -4,17 +4,19 @@ mod access_token;
 pub(crate) mod application;
 mod attributes;
 mod credentials;
-mod ids;
 mod keys;
 mod metadata_document;
 mod org_policy;
-mod page;
 mod redirect;
 mod registration;
 mod scopes_grants;
 mod secret;
 mod webhook;
 
+pub use crate::shared::ids::{AppId, ClientId, OrgId, Version};
+pub use crate::shared::page::{Cursor, PageNumber, PageSize};
+pub use crate::shared::sealing::Sealed;
+pub use crate::shared::time::Timestamp;
 pub use access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
     InitialAccessTokenId, TokenDigest,
@@ -29,7 +31,6 @@ pub use credentials::{
     CREDENTIAL_USE_RESOLUTION_SECONDS, CredentialKind, CredentialRef, CredentialSerial,
     CredentialSummary, Credentials,
 };
-pub use ids::{AppId, ClientId, OrgId, Timestamp, Version};
 pub use keys::{
     AuthMethod, Jwks, JwksUri, KeyKind, KeySet, KeySets, KeySource, PreviousKeySet, PublicJwk,
     SigningAlgorithm,
@@ -43,7 +44,6 @@ pub use org_policy::{
     OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames, SelfRegistrationPermit,
 };
-pub use page::{Cursor, PageNumber, PageSize};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use registration::{
     ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
@@ -56,7 +56,7 @@ pub use secret::{
     is_well_formed_secret,
 };
 pub use webhook::{
-    DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN, Sealed,
+    DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN,
     WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
     WebhookSigningSecret, WebhookUrl, message_id, seal_context,
 };

@@ -3,6 +3,7 @@
 use url::Url;
 
 use super::attributes::AppType;
+use crate::shared::text::{check_no_backslash, check_no_userinfo, check_written};
 use crate::validation::{Field, FieldError, Violation};
 
 /// Schemes that are never accepted as a redirect target.
@@ -113,39 +114,6 @@ const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 /// The loopback IP literals, as a normalised URL writes them: `native` applications may use
 /// `http` on these only, and they match with any port.
 const LOOPBACK_IPS: [&str; 2] = ["127.0.0.1", "[::1]"];
-
-/// The rules for how a URL the registry stores is written, before it is parsed: not
-/// empty, at most `max` characters, no white space or control characters. Shared by every
-/// URL the registry keeps (redirect URLs, webhook URLs).
-pub(crate) fn check_written(s: &str, max: usize) -> Result<(), Violation> {
-    if s.is_empty() {
-        return Err(Violation::Required);
-    }
-    if s.chars().count() > max {
-        return Err(Violation::TooLong { max });
-    }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Violation::UrlWhitespace);
-    }
-    Ok(())
-}
-
-/// No backslash: URL parsers disagree about it (a path separator for WHATWG parsers, part
-/// of the user information for RFC 3986 ones).
-pub(crate) fn check_no_backslash(s: &str) -> Result<(), Violation> {
-    if s.contains('\\') {
-        return Err(Violation::UrlBackslash);
-    }
-    Ok(())
-}
-
-/// No user information (`user:password@`) in the parsed URL.
-pub(crate) fn check_no_userinfo(url: &Url) -> Result<(), Violation> {
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Violation::UrlUserinfo);
-    }
-    Ok(())
-}
 
 fn check(s: &str, app_type: AppType, rules: Rules) -> Result<(), Violation> {
     check_written(s, RedirectUrl::MAX_LEN)?;

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::credentials::CredentialSerial;
-use super::ids::Timestamp;
+use crate::shared::time::Timestamp;
 use crate::validation::Violation;
 
 /// The fixed prefix of every client secret, so that secret scanners can recognise one.

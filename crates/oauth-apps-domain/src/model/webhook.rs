@@ -6,10 +6,12 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::attributes::is_format_character;
-use super::redirect::{check_no_backslash, check_no_userinfo, check_written};
 use super::{ClientId, OrgId, Timestamp};
 use crate::ports::AuditAction;
+use crate::shared::sealing::Sealed;
+use crate::shared::text::{
+    check_no_backslash, check_no_userinfo, check_written, is_format_character,
+};
 use crate::validation::Violation;
 
 /// The longest webhook URL, in characters.
@@ -256,17 +258,6 @@ impl WebhookSigningSecret {
 impl fmt::Debug for WebhookSigningSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WebhookSigningSecret(<redacted>)")
-    }
-}
-
-/// Bytes sealed by a [`crate::ports::Sealer`]: a webhook's signing key, an idempotent
-/// answer. Opaque to the domain.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Sealed(pub Vec<u8>);
-
-impl fmt::Debug for Sealed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Sealed({} bytes)", self.0.len())
     }
 }
 

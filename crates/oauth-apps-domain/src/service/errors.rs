@@ -1,86 +1,7 @@
 //! One error type per use case, each naming what its caller can act on.
 
-use crate::ports::{BoxError, HasherError, RandomError, RepositoryError};
+use crate::shared::operation_error::{Failure, NOT_AN_ADMIN, from_write_failure, operation_error};
 use crate::validation::ValidationErrors;
-
-/// The class of a use-case error, for adapters that map errors to status codes without
-/// looking inside them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
-    /// The application (or organisation) does not exist for this caller.
-    NotFound,
-    /// The caller may see it but not do this.
-    Forbidden,
-    /// The request breaks a rule; the errors name every field.
-    Invalid,
-    /// The caller's expected version is stale.
-    PreconditionFailed,
-    /// The application's state forbids this (e.g. rotating a disabled app's secret), or
-    /// concurrent writers kept winning.
-    Conflict,
-    /// A dependency is down or saturated; retry later.
-    Unavailable,
-    /// A fault of the service.
-    Internal,
-}
-
-macro_rules! operation_error {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[doc = $doc:literal])* $variant:ident $(($payload:ty))? => $kind:ident, $msg:literal; )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, thiserror::Error)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[doc = $doc])* #[error($msg)] $variant $(($payload))?, )*
-            /// Storage, the hasher or the random source is down or saturated.
-            #[error("the service is temporarily unavailable")]
-            Unavailable(#[source] BoxError),
-            /// An unexpected fault.
-            #[error("unexpected failure")]
-            Unexpected(#[source] BoxError),
-        }
-
-        impl $name {
-            /// The error's class.
-            #[must_use]
-            pub const fn kind(&self) -> ErrorKind {
-                match self {
-                    $( Self::$variant { .. } => ErrorKind::$kind, )*
-                    Self::Unavailable(_) => ErrorKind::Unavailable,
-                    Self::Unexpected(_) => ErrorKind::Internal,
-                }
-            }
-        }
-
-        impl From<RepositoryError> for $name {
-            fn from(e: RepositoryError) -> Self {
-                match e {
-                    RepositoryError::Unavailable(source) => Self::Unavailable(source),
-                    other => Self::Unexpected(Box::new(other)),
-                }
-            }
-        }
-
-        impl From<HasherError> for $name {
-            fn from(e: HasherError) -> Self {
-                match e {
-                    HasherError::Busy => Self::Unavailable(Box::new(HasherError::Busy)),
-                    other => Self::Unexpected(Box::new(other)),
-                }
-            }
-        }
-
-        impl From<RandomError> for $name {
-            fn from(e: RandomError) -> Self {
-                Self::Unexpected(Box::new(e))
-            }
-        }
-    };
-}
 
 operation_error! {
     /// Why registering an application failed.
@@ -264,40 +185,11 @@ operation_error! {
     }
 }
 
-/// Why loading an application for a write failed; converted into each use case's error.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    NotFound,
-    Forbidden,
-    PreconditionFailed,
-    Conflict,
-    Repository(RepositoryError),
-}
-
-pub(crate) const NOT_AN_ADMIN: &str = "only admins of the owner organisation may change it";
 pub(crate) const FIRST_PARTY: &str = "only platform admins may set is_first_party";
 pub(crate) const FOLLOWS_DOCUMENT: &str = "an application registered from its metadata document \
      changes only with its document (it may be disabled and enabled)";
 pub(crate) const NOT_AN_AUTHENTICATOR: &str =
     "only callers with the client-authenticator or platform-admin role may verify secrets";
-
-macro_rules! from_write_failure {
-    ($($name:ident),+) => {$(
-        impl From<Failure> for $name {
-            fn from(f: Failure) -> Self {
-                match f {
-                    Failure::NotFound => Self::NotFound,
-                    Failure::Forbidden => Self::Forbidden(NOT_AN_ADMIN),
-                    Failure::Conflict => Self::Conflict,
-                    Failure::PreconditionFailed => Self::Unexpected(
-                        "a version precondition was checked without an expected version".into(),
-                    ),
-                    Failure::Repository(e) => e.into(),
-                }
-            }
-        }
-    )+};
-}
 
 from_write_failure!(
     StatusChangeError,
@@ -321,6 +213,9 @@ impl From<Failure> for UpdateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shared::errors::{BoxError, HasherError, RepositoryError};
+    use crate::shared::operation_error::ErrorKind;
+    use crate::shared::random::RandomError;
     use crate::validation::{Field, FieldError, Violation};
 
     fn boxed() -> BoxError {

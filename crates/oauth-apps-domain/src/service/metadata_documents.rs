@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
-use super::errors::{Failure, NOT_AN_AUTHENTICATOR, ResolveError};
+use super::errors::{NOT_AN_AUTHENTICATOR, ResolveError};
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
 };
@@ -15,6 +15,7 @@ use crate::model::{
 };
 use crate::policy::{self, OrgRole, Principal};
 use crate::ports::AuditAction;
+use crate::shared::operation_error::Failure;
 use crate::validation::{Collector, Field, ValidationErrors};
 
 /// Why a client id did not resolve to a client: the rule it or its document broke.

@@ -6,24 +6,26 @@ mod feed;
 mod idempotency;
 mod initial_access;
 mod metadata_documents;
-mod precondition;
 mod secret_lifecycle;
 mod self_registration;
 mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
+pub use crate::shared::operation_error::ErrorKind;
+use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
+pub use crate::shared::precondition::Precondition;
 pub use client_metadata::{
     MetadataError, RequestedClient, UNNAMED_CLIENT, describe_metadata_errors, metadata_member,
     requested_client,
 };
 pub use errors::{
-    AuthenticateError, ErrorKind, EventsError, FeedError, GetError, ListError, ListTokensError,
+    AuthenticateError, EventsError, FeedError, GetError, ListError, ListTokensError,
     ManageRegistrationError, MintTokenError, PolicyError, RegisterError, ResolveError,
     RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
     StatusChangeError, UpdateError, WebhookError,
 };
-use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, Failure, NOT_AN_ADMIN, NOT_AN_AUTHENTICATOR};
+use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, NOT_AN_AUTHENTICATOR};
 pub use feed::{EventFeedService, FeedPage, FeedQuery};
 pub use idempotency::{
     Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
@@ -34,7 +36,6 @@ pub use initial_access::{
     MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
 };
 pub use metadata_documents::ResolveRefusal;
-pub use precondition::Precondition;
 pub use secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
     SecretLifecycleService, SelfRegistrationView, SetPolicy,

@@ -2,7 +2,7 @@
 //! access token, and RFC 7592 read, replacement and deletion with that token; both held
 //! to what their organisation lets clients that register themselves have.
 
-use super::errors::{Failure, ManageRegistrationError};
+use super::errors::ManageRegistrationError;
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
     Registered, UpdateError,
@@ -14,6 +14,7 @@ use crate::model::{
 };
 use crate::policy::{OrgRole, Principal};
 use crate::ports::{AuditAction, RandomError, RepositoryError};
+use crate::shared::operation_error::Failure;
 use crate::validation::{Field, FieldError, ValidationErrors};
 
 /// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret

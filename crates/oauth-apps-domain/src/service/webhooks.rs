@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::errors::WebhookError;
-use super::precondition::Precondition;
 use crate::model::{
     DEFAULT_WEBHOOKS_PER_ORG, Delivery, EventType, OrgId, PageSize, Sealed, Timestamp, Version,
     WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, Webhook, WebhookId, WebhookSigningSecret,
@@ -17,6 +16,7 @@ use crate::ports::{
     Clock, DeliveryOutcome, DueDelivery, OutgoingMessage, RandomSource, RepositoryError, SealError,
     Sealer, SendFailure, WebhookRepository, WebhookSender,
 };
+use crate::shared::precondition::Precondition;
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 const NOT_A_WEBHOOK_ADMIN: &str = "only admins of the organisation may manage its webhooks";

@@ -1,7 +1,7 @@
 //! What a conditional write requires of the stored version (HTTP `If-Match`, RFC 9110
 //! §13.1.1).
 
-use crate::model::Version;
+use crate::shared::ids::Version;
 
 /// The versions a conditional write accepts as its starting point. Without one, a write
 /// applies to whatever version is current.

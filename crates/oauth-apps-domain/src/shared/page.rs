@@ -3,8 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::ids::{AppId, Timestamp};
-use crate::validation::Violation;
+use crate::shared::ids::AppId;
+use crate::shared::time::Timestamp;
+use crate::shared::validation::Violation;
 
 /// A position in a newest-first listing: the `(created_at, id)` of the last item seen.
 /// Its text form is opaque to clients.
