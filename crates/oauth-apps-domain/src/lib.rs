@@ -85,6 +85,8 @@ pub use shared::principal as policy;
 pub mod ports;
 mod service;
 pub mod shared;
+#[cfg(test)]
+mod test_support;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub(crate) use shared::validation;

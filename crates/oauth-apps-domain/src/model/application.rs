@@ -1177,54 +1177,7 @@ impl KeysRecord {
 pub(crate) mod tests {
     use super::*;
     use crate::model::ScopeCatalog;
-
-    pub(crate) fn at(seconds: i64) -> Timestamp {
-        Timestamp::from_unix_micros(seconds * 1_000_000).unwrap()
-    }
-
-    pub(crate) fn hash(s: &str) -> SecretHash {
-        SecretHash::new(format!("$test${s}")).unwrap()
-    }
-
-    /// A first secret hashed as `hash(s)`, issued at `created`, without a hint.
-    pub(crate) fn secret(s: &str, created: Timestamp) -> Secret {
-        Secret::first(hash(s), None, created)
-    }
-
-    fn profile(
-        app_type: AppType,
-        urls: &[&str],
-        grants: &[&str],
-    ) -> Result<Profile, ValidationErrors> {
-        Profile::new(
-            app_type,
-            AppName::parse("App").unwrap(),
-            None,
-            RedirectUrls::parse(urls, app_type).unwrap(),
-            Scopes::parse(&["read"], &ScopeCatalog::default()).unwrap(),
-            GrantTypes::parse(grants).unwrap(),
-            AccessLevel::Organization,
-        )
-    }
-
-    /// A valid active `web` application of `org` with id `id`, created at second 1000.
-    pub(crate) fn sample(id: i64, org: &str) -> OAuthApplication {
-        NewApplication::new(
-            ClientId::from_random_bytes([u8::try_from(id % 256).unwrap(); 16]),
-            OrgId::parse(org).unwrap(),
-            AppType::Web,
-            profile(
-                AppType::Web,
-                &["https://app.example.com/cb"],
-                &["authorization_code", "refresh_token"],
-            )
-            .unwrap(),
-            false,
-            Credentials::secret(Secrets::new(secret("current", at(1000)))),
-            at(1000),
-        )
-        .with_id(AppId::new(id).unwrap())
-    }
+    use crate::test_support::{at, hash, profile, sample, secret};
 
     fn violations(result: Result<Profile, ValidationErrors>) -> Vec<(Field, Violation)> {
         result

@@ -542,7 +542,7 @@ mod tests {
                 Field::AllowanceAuthMethods
             ]
         );
-        let held = crate::model::application::tests::sample(1, "acme");
+        let held = crate::test_support::sample(1, "acme");
         let kept = SelfRegistrationPermit::new(&SelfRegistrationLimits::default(), &catalog)
             .with_held(&held);
         let scopes: Vec<String> = held

@@ -320,10 +320,10 @@ const ASSERTION_MAX_LIFETIME_SECONDS: u32 = 600;
 const ASSERTION_LEEWAY_SECONDS: u32 = 60;
 
 /// How often registration draws a new client id after a collision.
-const CLIENT_ID_ATTEMPTS: usize = 3;
+pub(crate) const CLIENT_ID_ATTEMPTS: usize = 3;
 
 /// The fields a registration sets, as recorded in its audit event.
-const REGISTERED_FIELDS: [Field; 10] = [
+pub(crate) const REGISTERED_FIELDS: [Field; 10] = [
     Field::OwnerOrgId,
     Field::Name,
     Field::Description,

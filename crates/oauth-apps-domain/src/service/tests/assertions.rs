@@ -7,9 +7,9 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use super::*;
 use crate::model::{AuthMethod, CredentialKind, CredentialRef, CredentialSerial, Jwks};
 use crate::ports::{AssertionRefusal, AssertionRules, VerifiedAssertion};
+use crate::test_support::*;
 
 /// A stand-in for the signature check: `sub|kid|jti` is valid when a key of the offered
 /// sets has `kid`; it records the key ids offered and the rules it was given.

@@ -1,7 +1,7 @@
 //! `events`: an application's audit trail, page by page.
 
-use super::*;
 use crate::shared::operation_error::Failure;
+use crate::test_support::*;
 
 #[test]
 fn admins_read_the_audit_trail_page_by_page() {

@@ -1,7 +1,7 @@
 //! `authenticate_client`: valid secrets, and failures that all cost the same work.
 
-use super::*;
 use crate::ports::HasherError;
+use crate::test_support::*;
 
 fn good_client_secret() -> ClientSecret {
     ClientSecret::from_random_bytes(&[0x11; 32])

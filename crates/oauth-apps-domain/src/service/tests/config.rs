@@ -1,6 +1,6 @@
 //! The service's settings.
 
-use super::*;
+use crate::test_support::*;
 
 #[test]
 fn config_is_exposed_and_defaults_are_sane() {

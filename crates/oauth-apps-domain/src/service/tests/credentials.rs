@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::*;
 use crate::model::{AuthMethod, KeySource};
+use crate::test_support::*;
 
 fn ed25519(kid: &str) -> Value {
     json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})

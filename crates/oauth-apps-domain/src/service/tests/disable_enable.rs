@@ -1,6 +1,6 @@
 //! `disable` and `enable`.
 
-use super::*;
+use crate::test_support::*;
 
 #[test]
 fn disable_and_enable_change_the_status_once() {

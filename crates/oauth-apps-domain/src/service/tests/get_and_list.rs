@@ -1,6 +1,6 @@
 //! `get`, `list` (keyset pages) and `list_page` (numbered pages).
 
-use super::*;
+use crate::test_support::*;
 
 #[test]
 fn members_get_apps_of_their_org() {

@@ -3,11 +3,11 @@
 //! given again only to a caller who may still write in its organisation; nothing claimed
 //! without a data key.
 
-use super::*;
 use crate::model::OrgId;
 use crate::policy::Denial;
 use crate::ports::{IdempotencyStore, MockSealer, SealError, Sealer};
 use crate::service::{Begun, IdempotencyError, IdempotencyService};
+use crate::test_support::*;
 use crate::testing::{FakeSealer, InMemoryIdempotency};
 
 fn service() -> (

@@ -1,8 +1,8 @@
 //! Initial access tokens: minting (its rules, who may), listing, revoking and redeeming.
 
-use super::*;
 use crate::model::TokenDigest;
 use crate::ports::{InitialAccessTokenRepository as _, MockInitialAccessTokenRepository};
+use crate::test_support::*;
 use crate::testing::InMemoryInitialAccessTokens;
 
 struct Tokens {

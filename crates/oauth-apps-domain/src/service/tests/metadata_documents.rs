@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::*;
 use crate::model::MetadataDocumentUrl;
+use crate::test_support::*;
 
 const URL: &str = "https://tools.example.com/clients/tool.json";
 

@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mockall::Sequence;
 
-use super::*;
 use crate::ports::{HasherError, RandomError};
+use crate::service::{CLIENT_ID_ATTEMPTS, REGISTERED_FIELDS};
+use crate::test_support::*;
 
 #[test]
 fn register_stores_a_valid_app_and_returns_its_secret_once() {

@@ -1,11 +1,11 @@
 //! Secret lifecycles: organisations' policies, secrets that end, expiry warnings once per
 //! threshold, and leak reports (true and false positives, revoke and notify).
 
-use super::*;
 use crate::model::{EXPIRY_WARNING_DAYS, LeakedSecretAction, SecretLifetime, TokenDigest};
 use crate::service::{
     LeakReport, PolicyError, SecretLifecyclePorts, SecretLifecycleService, SetPolicy,
 };
+use crate::test_support::*;
 
 const DAY: i64 = 86_400;
 

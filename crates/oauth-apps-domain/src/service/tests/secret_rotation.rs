@@ -1,7 +1,7 @@
 //! `rotate_secret` and `revoke_previous_secret`.
 
-use super::*;
 use crate::ports::HasherError;
+use crate::test_support::*;
 
 #[test]
 fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {

@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
-use super::*;
 use crate::model::{
     ClientMetadataRecord, GrantType, LeakedSecretAction, OrganizationPolicy,
     SelfRegistrationAllowance, SelfRegistrationLimits, SelfRegistrationNames,
 };
 use crate::ports::OrganizationPolicies as _;
 use crate::service::{SecretLifecyclePorts, SecretLifecycleService, SetPolicy, requested_client};
+use crate::test_support::*;
 
 /// What open registration stands for.
 fn open() -> Principal {

@@ -1,6 +1,6 @@
 //! `update`: PATCH semantics, preconditions and the compare-and-set retries.
 
-use super::*;
+use crate::test_support::*;
 
 fn rename(name: &str) -> ApplicationPatch {
     ApplicationPatch {

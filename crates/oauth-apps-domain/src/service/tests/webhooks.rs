@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use super::*;
 use crate::model::{DeliveryStatus, EventType, WebhookSigningSecret, message_id};
 use crate::ports::{FeedEntry, Sealer, WebhookRepository};
 use crate::service::{
     CreateWebhook, Precondition, RetryPolicy, WebhookDispatcher, WebhookError, WebhookPatch,
     WebhookPorts, WebhookService,
 };
+use crate::test_support::*;
 use crate::testing::{FakeSealer, InMemoryWebhooks, RecordingSender};
 
 struct Hooks {
