@@ -80,6 +80,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod credentials;
 pub mod model;
 pub use shared::principal as policy;
 pub mod ports;

@@ -2,15 +2,18 @@
 
 use super::access_token::TokenDigest;
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
-use super::credentials::{CredentialRef, CredentialSerial, Credentials};
-use super::keys::{AuthMethod, Jwks, JwksUri, KeySet, KeySets, KeySource, PreviousKeySet};
 use super::metadata_document::MetadataDocumentUrl;
 use super::redirect::RedirectUrls;
 use super::registration::{
     ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
 };
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
-use super::secret::{GracePeriod, PreviousSecret, Secret, SecretHash, SecretHint, Secrets};
+use crate::credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
+use crate::credentials::keys::{AuthMethod, Jwks, JwksUri};
+use crate::credentials::method::{CredentialRef, Credentials};
+use crate::credentials::rotation::{CredentialSerial, GracePeriod};
+use crate::credentials::secret::{SecretHash, SecretHint};
+use crate::credentials::secrets::{PreviousSecret, Secret, Secrets};
 use crate::shared::ids::{AppId, ClientId, OrgId, Version};
 use crate::shared::time::Timestamp;
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};

@@ -3,16 +3,29 @@
 mod access_token;
 pub(crate) mod application;
 mod attributes;
-mod credentials;
-mod keys;
 mod metadata_document;
 mod org_policy;
 mod redirect;
 mod registration;
 mod scopes_grants;
-mod secret;
 mod webhook;
 
+pub use crate::credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
+pub use crate::credentials::keys::{
+    AuthMethod, Jwks, JwksUri, KeyKind, PublicJwk, SigningAlgorithm,
+};
+pub use crate::credentials::method::{
+    CREDENTIAL_USE_RESOLUTION_SECONDS, CredentialKind, CredentialRef, CredentialSummary,
+    Credentials,
+};
+pub use crate::credentials::rotation::{CredentialSerial, GracePeriod};
+pub use crate::credentials::secret::{
+    ClientSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, SecretHash, SecretHint,
+    is_well_formed_secret,
+};
+pub use crate::credentials::secrets::{
+    EXPIRY_WARNING_DAYS, PreviousSecret, Secret, SecretLifecycle, Secrets,
+};
 pub use crate::shared::ids::{AppId, ClientId, OrgId, Version};
 pub use crate::shared::page::{Cursor, PageNumber, PageSize};
 pub use crate::shared::sealing::Sealed;
@@ -27,14 +40,6 @@ pub use application::{
     RotationRefused, SecretRecord, StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
-pub use credentials::{
-    CREDENTIAL_USE_RESOLUTION_SECONDS, CredentialKind, CredentialRef, CredentialSerial,
-    CredentialSummary, Credentials,
-};
-pub use keys::{
-    AuthMethod, Jwks, JwksUri, KeyKind, KeySet, KeySets, KeySource, PreviousKeySet, PublicJwk,
-    SigningAlgorithm,
-};
 pub use metadata_document::{
     BadHostPattern, DocumentRefusal, DocumentUrlRefusal, HostPatternEntryError, HostPatterns,
     HostPatternsError, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument, MetadataDocumentUrl,
@@ -50,11 +55,6 @@ pub use registration::{
     RegistrationDetails,
 };
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
-pub use secret::{
-    ClientSecret, EXPIRY_WARNING_DAYS, GracePeriod, PreviousSecret, SECRET_LEN, SECRET_PREFIX,
-    SECRET_RANDOM_BYTES, Secret, SecretHash, SecretHint, SecretLifecycle, Secrets,
-    is_well_formed_secret,
-};
 pub use webhook::{
     DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN,
     WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,

@@ -106,52 +106,6 @@ operation_error! {
 }
 
 operation_error! {
-    /// Why rotating a secret failed.
-    pub enum RotateSecretError {
-        /// No such application for this caller.
-        NotFound => NotFound, "application not found";
-        /// The caller may read but not change it.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// The grace period is out of range.
-        Invalid(ValidationErrors) => Invalid, "invalid rotation: {0}";
-        /// The application is disabled: its secret cannot be rotated.
-        Revoked => Conflict, "a disabled application's secret cannot be rotated";
-        /// The application's method uses no secret (`private_key_jwt`, `none`).
-        NoSecret(crate::model::AuthMethod) => Conflict, "the application authenticates with {0}: it has no secret to rotate";
-        /// Concurrent writers kept winning; nothing was written.
-        Conflict => Conflict, "the application is being changed concurrently; try again";
-    }
-}
-
-operation_error! {
-    /// Why rotating an application's keys failed.
-    pub enum RotateKeysError {
-        /// No such application for this caller.
-        NotFound => NotFound, "application not found";
-        /// The caller may read but not change it.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// The new keys or the grace period break a rule.
-        Invalid(ValidationErrors) => Invalid, "invalid rotation: {0}";
-        /// The application is disabled: its keys cannot be rotated.
-        Revoked => Conflict, "a disabled application's keys cannot be rotated";
-        /// Concurrent writers kept winning; nothing was written.
-        Conflict => Conflict, "the application is being changed concurrently; try again";
-    }
-}
-
-operation_error! {
-    /// Why revoking the previous secret failed.
-    pub enum RevokePreviousSecretError {
-        /// No such application for this caller.
-        NotFound => NotFound, "application not found";
-        /// The caller may read but not change it.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// Concurrent writers kept winning; nothing was written.
-        Conflict => Conflict, "the application is being changed concurrently; try again";
-    }
-}
-
-operation_error! {
     /// Why reading an application's audit trail failed.
     pub enum EventsError {
         /// No such application for this caller.
@@ -176,27 +130,11 @@ impl From<Failure> for EventsError {
     }
 }
 
-operation_error! {
-    /// Why client authentication could not give an answer. A wrong secret is not an error:
-    /// it is [`crate::ClientAuthentication::Invalid`].
-    pub enum AuthenticateError {
-        /// The caller may not verify client secrets.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-    }
-}
-
 pub(crate) const FIRST_PARTY: &str = "only platform admins may set is_first_party";
 pub(crate) const FOLLOWS_DOCUMENT: &str = "an application registered from its metadata document \
      changes only with its document (it may be disabled and enabled)";
-pub(crate) const NOT_AN_AUTHENTICATOR: &str =
-    "only callers with the client-authenticator or platform-admin role may verify secrets";
 
-from_write_failure!(
-    StatusChangeError,
-    RotateSecretError,
-    RotateKeysError,
-    RevokePreviousSecretError
-);
+from_write_failure!(StatusChangeError);
 
 impl From<Failure> for UpdateError {
     fn from(f: Failure) -> Self {
@@ -213,6 +151,9 @@ impl From<Failure> for UpdateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::errors::{
+        AuthenticateError, RevokePreviousSecretError, RotateSecretError,
+    };
     use crate::shared::errors::{BoxError, HasherError, RepositoryError};
     use crate::shared::operation_error::ErrorKind;
     use crate::shared::random::RandomError;

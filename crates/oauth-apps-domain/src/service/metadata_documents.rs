@@ -6,10 +6,11 @@
 use std::fmt;
 
 use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
-use super::errors::{NOT_AN_AUTHENTICATOR, ResolveError};
+use super::errors::ResolveError;
 use super::{
     AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
 };
+use crate::credentials::errors::NOT_AN_AUTHENTICATOR;
 use crate::model::{
     ClientMetadata, MetadataDocumentUrl, OAuthApplication, Registration, RegistrationDetails,
 };

@@ -1,7 +1,7 @@
 //! The use cases, as one application service over the ports.
 
 mod client_metadata;
-mod errors;
+pub(crate) mod errors;
 mod feed;
 mod idempotency;
 mod initial_access;
@@ -12,6 +12,12 @@ mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
+pub use crate::credentials::authenticate::{ClientAuthentication, Refusal};
+pub use crate::credentials::errors::{
+    AuthenticateError, RevokePreviousSecretError, RotateKeysError, RotateSecretError,
+};
+pub use crate::credentials::input::KeysInput;
+pub use crate::credentials::rotate::{RotateKeys, Rotated};
 pub use crate::shared::operation_error::ErrorKind;
 use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
 pub use crate::shared::precondition::Precondition;
@@ -20,12 +26,11 @@ pub use client_metadata::{
     requested_client,
 };
 pub use errors::{
-    AuthenticateError, EventsError, FeedError, GetError, ListError, ListTokensError,
-    ManageRegistrationError, MintTokenError, PolicyError, RegisterError, ResolveError,
-    RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
-    StatusChangeError, UpdateError, WebhookError,
+    EventsError, FeedError, GetError, ListError, ListTokensError, ManageRegistrationError,
+    MintTokenError, PolicyError, RegisterError, ResolveError, RevokeTokenError, StatusChangeError,
+    UpdateError, WebhookError,
 };
-use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT, NOT_AN_AUTHENTICATOR};
+use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT};
 pub use feed::{EventFeedService, FeedPage, FeedQuery};
 pub use idempotency::{
     Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
@@ -48,17 +53,15 @@ pub use webhooks::{
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,
-    CredentialKind, CredentialRef, Credentials, Cursor, Description, GracePeriod, GrantTypes,
-    HostPatterns, Jwks, JwksUri, KeySet, KeySets, KeySource, NewApplication, OAuthApplication,
-    OrgId, PageNumber, PageSize, Profile, RedirectUrls, Registration, RegistrationDetails,
-    RotationRefused, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
-    SecretLifecycle, Secrets, Status, Timestamp, grant_rule_errors, is_well_formed_secret,
+    Credentials, Cursor, Description, GrantTypes, HostPatterns, KeySets, KeySource, NewApplication,
+    OAuthApplication, OrgId, PageNumber, PageSize, Profile, RedirectUrls, Registration,
+    RegistrationDetails, SECRET_RANDOM_BYTES, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
+    SecretLifecycle, Secrets, Status, Timestamp, grant_rule_errors,
 };
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
-    ApplicationRepository, AssertionRefusal, AssertionRules, AssertionVerifier, AuditAction,
-    AuditEvent, Clock, KeyDirectory, KeyFetchError, MetadataDocuments, RandomSource, ReplayGuard,
-    RepositoryError, SecretHasher, StoredAuditEvent,
+    ApplicationRepository, AssertionVerifier, AuditAction, AuditEvent, Clock, KeyDirectory,
+    MetadataDocuments, RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -164,32 +167,6 @@ pub struct RegisterApplication {
     pub keys: KeysInput,
 }
 
-/// Public keys as a request gives them: at most one of a JWK Set or its URL.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeysInput {
-    /// A JWK Set (RFC 7517 §5), as JSON.
-    pub jwks: Option<serde_json::Value>,
-    /// The https URL the client publishes its JWK Set at.
-    pub jwks_uri: Option<String>,
-}
-
-impl KeysInput {
-    /// Whether neither is given.
-    #[must_use]
-    pub const fn is_empty(&self) -> bool {
-        self.jwks.is_none() && self.jwks_uri.is_none()
-    }
-}
-
-/// A request to rotate an application's keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RotateKeys {
-    /// The new keys (required).
-    pub keys: KeysInput,
-    /// How long the current keys stay valid (0-604800 s; none when not given).
-    pub grace_period_seconds: Option<i64>,
-}
-
 /// A partial update: every `Some` field is changed, every `None` field is kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplicationPatch {
@@ -231,15 +208,6 @@ pub struct Registered {
     pub client_secret: Option<ClientSecret>,
 }
 
-/// A rotated application and its new secret, to show once.
-#[derive(Debug)]
-pub struct Rotated {
-    /// The application, whose previous secret (if any) shows when it expires.
-    pub application: OAuthApplication,
-    /// The new plaintext secret: never shown again.
-    pub client_secret: ClientSecret,
-}
-
 /// A page of a newest-first keyset listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeysetPage {
@@ -271,54 +239,6 @@ pub struct EventsPage {
     pub next_cursor: Option<String>,
 }
 
-/// The answer to a client authentication.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientAuthentication {
-    /// The credential is valid for this active application, by its method.
-    Valid(Box<OAuthApplication>),
-    /// Unknown client, disabled application, a credential the method does not use, an
-    /// expired or wrong one: all alike to the caller. The reason is for the logs only.
-    Invalid(Refusal),
-}
-
-/// Why a client was not authenticated: for the logs, never for the answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// The secret fails the offline format check.
-    #[error("the secret is not one this service issues")]
-    MalformedSecret,
-    /// No application has this client id.
-    #[error("unknown client")]
-    UnknownClient,
-    /// The application is disabled.
-    #[error("the application is disabled")]
-    Disabled,
-    /// The credential is not the kind the application's method uses.
-    #[error("the application authenticates with {0}")]
-    MethodMismatch(AuthMethod),
-    /// The secret matches no valid hash.
-    #[error("the secret does not match")]
-    WrongSecret,
-    /// The assertion is refused.
-    #[error("{0}")]
-    Assertion(AssertionRefusal),
-    /// The published keys could not be had.
-    #[error("the client's published keys could not be had: {0}")]
-    KeysUnavailable(String),
-    /// The assertion's `jti` was used before.
-    #[error("the assertion was used before (jti replayed)")]
-    Replayed,
-    /// The client id is a metadata document URL that did not resolve.
-    #[error("the client's metadata document did not resolve: {0}")]
-    MetadataDocument(ResolveRefusal),
-}
-
-/// How far ahead an assertion's `exp` may be (RFC 7523 leaves it to the server).
-const ASSERTION_MAX_LIFETIME_SECONDS: u32 = 600;
-/// Clock skew tolerated on an assertion's `exp`, `nbf` and `iat`.
-const ASSERTION_LEEWAY_SECONDS: u32 = 60;
-
 /// How often registration draws a new client id after a collision.
 pub(crate) const CLIENT_ID_ATTEMPTS: usize = 3;
 
@@ -346,7 +266,7 @@ struct ValidNew {
 
 /// What a write computes from the current state: the next state and the fields that
 /// changed, or `None` when nothing changes.
-type Change = Option<(OAuthApplication, Vec<Field>)>;
+pub(crate) type Change = Option<(OAuthApplication, Vec<Field>)>;
 
 /// What a whole replacement of an application's settings (RFC 7592 §2.2, a metadata
 /// document) does beyond a patch.
@@ -584,9 +504,9 @@ fn next_keys<'a>(
 
 /// The use cases. Every one checks who may do it ([`crate::policy`]) before it acts.
 pub struct ApplicationService {
-    ports: Ports,
-    config: ServiceConfig,
-    dummy_hash: OnceLock<SecretHash>,
+    pub(crate) ports: Ports,
+    pub(crate) config: ServiceConfig,
+    pub(crate) dummy_hash: OnceLock<SecretHash>,
 }
 
 impl ApplicationService {
@@ -911,151 +831,6 @@ impl ApplicationService {
         .await
     }
 
-    /// Issues a new secret. The old one stays valid for `grace_period_seconds` (0 to
-    /// 604800; none when not given); an older previous secret is revoked at once.
-    ///
-    /// # Errors
-    /// [`RotateSecretError::Invalid`] for a grace period out of range,
-    /// [`RotateSecretError::NotFound`], [`RotateSecretError::Forbidden`],
-    /// [`RotateSecretError::Revoked`] when the application is disabled,
-    /// [`RotateSecretError::Conflict`]; `Unavailable` / `Unexpected`.
-    pub async fn rotate_secret(
-        &self,
-        principal: &Principal,
-        target: &AppRef,
-        grace_period_seconds: Option<i64>,
-    ) -> Result<Rotated, RotateSecretError> {
-        let grace = grace_period_seconds
-            .map_or(Ok(GracePeriod::NONE), GracePeriod::from_seconds)
-            .map_err(|v| {
-                RotateSecretError::Invalid(FieldError::new(Field::GracePeriodSeconds, v).into())
-            })?;
-        // Check access and state before paying for a hash.
-        let current = self.load(principal, target, Action::Write).await?;
-        if current.is_disabled() {
-            return Err(RotateSecretError::Revoked);
-        }
-        if !current.auth_method().uses_secret() {
-            return Err(RotateSecretError::NoSecret(current.auth_method()));
-        }
-        let secret = self.new_secret()?;
-        let hash = self.ports.hasher.hash(&secret, principal.subject()).await?;
-        let hint = SecretHint::of(&secret);
-        let lifetime = self.secret_lifetime(current.owner_org_id()).await?;
-        let application = self
-            .write_from(
-                Some(current),
-                principal,
-                target,
-                None,
-                AuditAction::SecretRotated,
-                |app, now| {
-                    app.rotated(hash.clone(), Some(hint.clone()), grace, now)
-                        .map(|next| {
-                            let serial = next.secrets().map(|s| s.current().serial);
-                            let next = match serial {
-                                Some(serial) => next.with_secret_lifecycle(serial, |l| {
-                                    *l = SecretLifecycle::issued(&secret, now, lifetime);
-                                }),
-                                None => next,
-                            };
-                            Some((next, vec![Field::Secret]))
-                        })
-                        .map_err(|refused| match refused {
-                            RotationRefused::Disabled => RotateSecretError::Revoked,
-                            RotationRefused::NoSecret(method) => {
-                                RotateSecretError::NoSecret(method)
-                            }
-                        })
-                },
-            )
-            .await?;
-        Ok(Rotated {
-            application,
-            client_secret: secret,
-        })
-    }
-
-    /// Makes `cmd.keys` the current key set; the current one stays valid for
-    /// `cmd.grace_period_seconds` (0 to 604800; none when not given), and an older previous
-    /// set is dropped at once. An application without keys gets its first set.
-    ///
-    /// # Errors
-    /// [`RotateKeysError::Invalid`] for missing or broken keys or a grace period out of
-    /// range; [`RotateKeysError::NotFound`], [`RotateKeysError::Forbidden`],
-    /// [`RotateKeysError::Revoked`] when the application is disabled,
-    /// [`RotateKeysError::Conflict`]; `Unavailable` / `Unexpected`.
-    pub async fn rotate_keys(
-        &self,
-        principal: &Principal,
-        target: &AppRef,
-        cmd: RotateKeys,
-    ) -> Result<OAuthApplication, RotateKeysError> {
-        let mut c = Collector::default();
-        let grace = match cmd.grace_period_seconds {
-            None => Some(GracePeriod::NONE),
-            Some(seconds) => c.check(
-                Field::GracePeriodSeconds,
-                GracePeriod::from_seconds(seconds),
-            ),
-        };
-        let source = match self.check_keys(&mut c, &cmd.keys) {
-            Some(None) => {
-                c.push(FieldError::new(Field::Jwks, Violation::Required));
-                None
-            }
-            other => other.flatten(),
-        };
-        let (Some(grace), Some(source)) = (grace, source) else {
-            return Err(RotateKeysError::Invalid(c.into_errors()));
-        };
-        let field = match source {
-            KeySource::Inline(_) => Field::Jwks,
-            KeySource::Remote(_) => Field::JwksUri,
-        };
-        self.write(
-            principal,
-            target,
-            None,
-            AuditAction::KeysRotated,
-            |app, now| {
-                if app.registration() == Registration::MetadataDocument {
-                    return Err(RotateKeysError::Forbidden(FOLLOWS_DOCUMENT));
-                }
-                app.with_rotated_keys(source.clone(), grace, now)
-                    .map(|next| Some((next, vec![field])))
-                    .map_err(|_| RotateKeysError::Revoked)
-            },
-        )
-        .await
-    }
-
-    /// Revokes the previous credential now, ending its grace period: the previous secret
-    /// and the previous key set; a no-op when there is none.
-    ///
-    /// # Errors
-    /// [`RevokePreviousSecretError::NotFound`], [`RevokePreviousSecretError::Forbidden`],
-    /// [`RevokePreviousSecretError::Conflict`]; `Unavailable` / `Unexpected`.
-    pub async fn revoke_previous_secret(
-        &self,
-        principal: &Principal,
-        target: &AppRef,
-    ) -> Result<OAuthApplication, RevokePreviousSecretError> {
-        self.write(
-            principal,
-            target,
-            None,
-            AuditAction::PreviousSecretRevoked,
-            |app, now| {
-                Ok(app
-                    .credentials()
-                    .has_previous()
-                    .then(|| (app.without_previous_credential(now), vec![Field::Secret])))
-            },
-        )
-        .await
-    }
-
     /// The audit trail of `target`, newest first: who changed what, when, in which
     /// request. For admins of the owner organisation.
     ///
@@ -1094,213 +869,8 @@ impl ApplicationService {
         Ok(EventsPage { items, next_cursor })
     }
 
-    /// Checks a client's credentials for an authorization server. Unknown client, disabled
-    /// application, expired previous secret and wrong secret all answer
-    /// [`ClientAuthentication::Invalid`] after the same work: every failed authentication
-    /// costs [`Secrets::MAX_VALID`] full verifications (against the application's valid
-    /// hashes, made up with a dummy hash), so its time tells nothing about the
-    /// application: not whether it exists, nor whether it is disabled or in the middle of
-    /// a rotation. A disabled application's hashes are never consulted, so its real secret
-    /// is refused exactly as a wrong one. A secret that fails the offline format check is
-    /// invalid at once, whatever the client.
-    ///
-    /// # Errors
-    /// [`AuthenticateError::Forbidden`] unless the caller is a client authenticator or a
-    /// platform admin; `Unavailable` / `Unexpected` when a port fails.
-    pub async fn authenticate_client(
-        &self,
-        principal: &Principal,
-        client_id: &str,
-        client_secret: &str,
-    ) -> Result<ClientAuthentication, AuthenticateError> {
-        policy::authorize_client_authentication(principal)
-            .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
-        if !is_well_formed_secret(client_secret) {
-            return Ok(ClientAuthentication::Invalid(Refusal::MalformedSecret));
-        }
-        let found = match ClientId::parse(client_id) {
-            Ok(id) => self.ports.repository.find_by_client_id(&id).await?,
-            Err(_) => None,
-        };
-        let now = self.ports.clock.now();
-        let mut verified = 0;
-        // Only an active application whose method uses a secret is checked against its
-        // hashes; every other failure pays the same verifications against the dummy.
-        let refusal = match &found {
-            None => Refusal::UnknownClient,
-            Some(app) if app.is_disabled() => Refusal::Disabled,
-            Some(app) if !app.auth_method().uses_secret() => {
-                Refusal::MethodMismatch(app.auth_method())
-            }
-            Some(_) => Refusal::WrongSecret,
-        };
-        let checked = found.filter(|_| refusal == Refusal::WrongSecret);
-        if let Some(app) = checked {
-            let mut matched = None;
-            for secret in app.secrets().into_iter().flat_map(|s| s.valid_at(now)) {
-                verified += 1;
-                if self
-                    .ports
-                    .hasher
-                    .verify(client_secret, &secret.hash, principal.subject())
-                    .await?
-                {
-                    matched = Some(secret.serial);
-                    break;
-                }
-            }
-            if let Some(serial) = matched {
-                let used = CredentialRef {
-                    kind: CredentialKind::Secret,
-                    serial,
-                };
-                self.note_use(&app, used, now).await;
-                return Ok(ClientAuthentication::Valid(Box::new(app)));
-            }
-        }
-        let dummy = self.dummy_hash(principal).await?;
-        for _ in verified..Secrets::MAX_VALID {
-            self.ports
-                .hasher
-                .verify(client_secret, &dummy, principal.subject())
-                .await?;
-        }
-        Ok(ClientAuthentication::Invalid(refusal))
-    }
-
-    /// Checks a client assertion (`private_key_jwt`, RFC 7523 §3 and RFC 7521 §4.2) for an
-    /// authorization server: `iss` and `sub` the client id (`client_id`, when the request
-    /// names it, must be the same), `aud` holding one of
-    /// [`ServiceConfig::assertion_audiences`], `exp` required and at most 10 minutes ahead,
-    /// `nbf` and `iat` not in the future (60 s of leeway), signed with a key of the
-    /// application's current key set or of its previous one while its grace period lasts,
-    /// with an algorithm that key may use, and a `jti` never used before by this client
-    /// (across replicas). A `jwks_uri` is read through the key directory's cache; an
-    /// assertion naming a key the cached set lacks fetches it again (at most once a
-    /// minute). Only an active `private_key_jwt` application can pass.
-    ///
-    /// # Errors
-    /// [`AuthenticateError::Forbidden`] unless the caller is a client authenticator or a
-    /// platform admin; `Unavailable` / `Unexpected` when storage fails.
-    pub async fn authenticate_assertion(
-        &self,
-        principal: &Principal,
-        client_id: Option<&str>,
-        assertion: &str,
-    ) -> Result<ClientAuthentication, AuthenticateError> {
-        use ClientAuthentication::Invalid;
-        policy::authorize_client_authentication(principal)
-            .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
-        let named = match client_id {
-            Some(id) => Some(id.to_owned()),
-            None => self.ports.assertions.subject(assertion),
-        };
-        let Some(named) = named else {
-            return Ok(Invalid(Refusal::UnknownClient));
-        };
-        let app = if named.contains("://") {
-            // A metadata document client: `iss` and `sub` are its URL.
-            match self.resolve_document(&named).await {
-                Ok(app) => app,
-                Err(ResolveError::Disabled) => return Ok(Invalid(Refusal::Disabled)),
-                Err(ResolveError::Refused(refusal)) => {
-                    return Ok(Invalid(Refusal::MetadataDocument(refusal)));
-                }
-                Err(ResolveError::Unavailable(source)) => {
-                    return Err(AuthenticateError::Unavailable(source));
-                }
-                Err(e) => return Err(AuthenticateError::Unexpected(Box::new(e))),
-            }
-        } else {
-            let Some(id) = ClientId::parse(&named).ok() else {
-                return Ok(Invalid(Refusal::UnknownClient));
-            };
-            let Some(app) = self.ports.repository.find_by_client_id(&id).await? else {
-                return Ok(Invalid(Refusal::UnknownClient));
-            };
-            app
-        };
-        if app.is_disabled() {
-            return Ok(Invalid(Refusal::Disabled));
-        }
-        let (true, Some(key_sets)) = (app.auth_method().uses_keys(), app.keys()) else {
-            return Ok(Invalid(Refusal::MethodMismatch(app.auth_method())));
-        };
-        let now = self.ports.clock.now();
-        let rules = AssertionRules {
-            client_id: named,
-            audiences: self.config.assertion_audiences.clone(),
-            now,
-            max_lifetime_seconds: ASSERTION_MAX_LIFETIME_SECONDS,
-            leeway_seconds: ASSERTION_LEEWAY_SECONDS,
-        };
-        let mut verified = None;
-        let offered: Vec<&KeySet> = key_sets.valid_at(now).collect();
-        for refresh in [false, true] {
-            let mut sets = Vec::new();
-            let mut remote = false;
-            for set in &offered {
-                match &set.source {
-                    KeySource::Inline(jwks) => sets.push(jwks.clone()),
-                    KeySource::Remote(uri) => {
-                        remote = true;
-                        match self.ports.keys.fetch(uri, refresh).await {
-                            Ok(jwks) => sets.push(jwks),
-                            Err(KeyFetchError::Refused(reason)) => {
-                                return Ok(Invalid(Refusal::KeysUnavailable(reason)));
-                            }
-                            Err(e) => return Ok(Invalid(Refusal::KeysUnavailable(e.to_string()))),
-                        }
-                    }
-                }
-            }
-            match self.ports.assertions.verify(assertion, &sets, &rules) {
-                Ok(claims) => {
-                    verified = Some(claims);
-                    break;
-                }
-                // A key the cached set lacks: the client may have published a new one.
-                Err(AssertionRefusal::UnknownKey) if remote && !refresh => {}
-                Err(refusal) => return Ok(Invalid(Refusal::Assertion(refusal))),
-            }
-        }
-        let Some(claims) = verified else {
-            return Ok(Invalid(Refusal::Assertion(AssertionRefusal::UnknownKey)));
-        };
-        if !self
-            .ports
-            .replay
-            .first_use(app.id(), &claims.jti, claims.expires_at)
-            .await?
-        {
-            return Ok(Invalid(Refusal::Replayed));
-        }
-        if let Some(set) = offered.get(claims.key_set) {
-            let used = CredentialRef {
-                kind: CredentialKind::KeySet,
-                serial: set.serial,
-            };
-            self.note_use(&app, used, now).await;
-        }
-        Ok(ClientAuthentication::Valid(Box::new(app)))
-    }
-
-    /// Writes that `app`'s `credential` was used `now` when the last use it was loaded
-    /// with is a minute old or more (see [`ApplicationRepository::record_use`]), unless
-    /// [`ServiceConfig::record_credential_use`] is off. Best effort: a failed write is
-    /// not the client's failure.
-    async fn note_use(&self, app: &OAuthApplication, credential: CredentialRef, now: Timestamp) {
-        if self.config.record_credential_use && app.credentials().use_is_due(credential, now) {
-            let _best_effort = self
-                .ports
-                .repository
-                .record_use(app.id(), credential, now)
-                .await;
-        }
-    }
-
     /// Loads `target` and checks that `principal` may do `action` on it.
-    async fn load(
+    pub(crate) async fn load(
         &self,
         principal: &Principal,
         target: &AppRef,
@@ -1324,7 +894,7 @@ impl ApplicationService {
     /// next state, write it if the version is unchanged. A version `expected` does not
     /// accept fails at once, and so does a lost race when it names versions; otherwise a
     /// lost race re-reads and recomputes.
-    async fn write<E: From<Failure>>(
+    pub(crate) async fn write<E: From<Failure>>(
         &self,
         principal: &Principal,
         target: &AppRef,
@@ -1338,7 +908,7 @@ impl ApplicationService {
 
     /// [`Self::write`], starting from `loaded` (already loaded and authorized for
     /// writing) instead of loading it again; a lost race loads afresh.
-    async fn write_from<E: From<Failure>>(
+    pub(crate) async fn write_from<E: From<Failure>>(
         &self,
         mut loaded: Option<OAuthApplication>,
         principal: &Principal,
@@ -1455,64 +1025,12 @@ impl ApplicationService {
         })
     }
 
-    /// Parses an authentication method when given (else `current`); `private_key_jwt`
-    /// newly chosen needs assertion audiences. `None` when broken (recorded in `c`).
-    fn check_method(
-        &self,
-        c: &mut Collector,
-        raw: Option<&str>,
-        current: AuthMethod,
-        keeps_current: bool,
-    ) -> Option<AuthMethod> {
-        let method = keep_or(
-            c,
-            Field::TokenEndpointAuthMethod,
-            raw,
-            &current,
-            AuthMethod::parse,
-        )?;
-        let newly_chosen = !(keeps_current && method == current);
-        if method.uses_keys() && newly_chosen && self.config.assertion_audiences.is_empty() {
-            c.push(FieldError::new(
-                Field::TokenEndpointAuthMethod,
-                Violation::AssertionsDisabled,
-            ));
-            return None;
-        }
-        Some(method)
-    }
-
-    /// Checks keys as given: at most one of a JWK Set and its URL, the URL one the server
-    /// may fetch. `Some(None)` when neither is given; `None` when broken (recorded in `c`).
-    fn check_keys(&self, c: &mut Collector, input: &KeysInput) -> Option<Option<KeySource>> {
-        match (&input.jwks, &input.jwks_uri) {
-            (None, None) => Some(None),
-            (Some(_), Some(_)) => {
-                c.push(FieldError::new(Field::Jwks, Violation::KeysTwice));
-                None
-            }
-            (Some(jwks), None) => c
-                .check(Field::Jwks, Jwks::from_value(jwks))
-                .map(|jwks| Some(KeySource::Inline(jwks))),
-            (None, Some(uri)) => {
-                let uri = c.check(Field::JwksUri, JwksUri::parse(uri))?;
-                match self.ports.keys.permits(&uri) {
-                    Ok(()) => Some(Some(KeySource::Remote(uri))),
-                    Err(reason) => {
-                        c.push(FieldError::new(
-                            Field::JwksUri,
-                            Violation::UnfetchableUrl { reason },
-                        ));
-                        None
-                    }
-                }
-            }
-        }
-    }
-
     /// How long a secret issued now for `org` lives, in days: its policy's lifetime, else
     /// the platform default; `None`: for ever.
-    async fn secret_lifetime(&self, org: &OrgId) -> Result<Option<u32>, RepositoryError> {
+    pub(crate) async fn secret_lifetime(
+        &self,
+        org: &OrgId,
+    ) -> Result<Option<u32>, RepositoryError> {
         let own = self
             .ports
             .policies
@@ -1524,35 +1042,26 @@ impl ApplicationService {
             .map(crate::model::SecretLifetime::days))
     }
 
-    fn new_secret(&self) -> Result<ClientSecret, crate::ports::RandomError> {
+    pub(crate) fn new_secret(&self) -> Result<ClientSecret, crate::ports::RandomError> {
         let mut bytes = [0u8; SECRET_RANDOM_BYTES];
         self.ports.random.fill(&mut bytes)?;
         Ok(ClientSecret::from_random_bytes(&bytes))
     }
 
-    fn new_client_id(&self) -> Result<ClientId, crate::ports::RandomError> {
+    pub(crate) fn new_client_id(&self) -> Result<ClientId, crate::ports::RandomError> {
         let mut bytes = [0u8; 16];
         self.ports.random.fill(&mut bytes)?;
         Ok(ClientId::from_random_bytes(bytes))
-    }
-
-    /// A hash of a random secret, made once, to verify against when a client is unknown.
-    async fn dummy_hash(&self, principal: &Principal) -> Result<SecretHash, AuthenticateError> {
-        if let Some(hash) = self.dummy_hash.get() {
-            return Ok(hash.clone());
-        }
-        let hash = self
-            .ports
-            .hasher
-            .hash(&self.new_secret()?, principal.subject())
-            .await?;
-        Ok(self.dummy_hash.get_or_init(|| hash).clone())
     }
 }
 
 /// Cuts a page fetched with one item more than `limit` down to `limit`; the cursor of its
 /// last item when there was more, `None` on the last page.
-fn cut_page<T, C>(items: &mut Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Option<C> {
+pub(crate) fn cut_page<T, C>(
+    items: &mut Vec<T>,
+    limit: u32,
+    cursor: impl Fn(&T) -> C,
+) -> Option<C> {
     if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(cursor)
@@ -1562,7 +1071,7 @@ fn cut_page<T, C>(items: &mut Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> O
 }
 
 /// Parses `raw` when given; `Some(None)` when not given; `None` (error recorded) when bad.
-fn optional<T>(
+pub(crate) fn optional<T>(
     c: &mut Collector,
     field: Field,
     raw: Option<&str>,
@@ -1575,7 +1084,7 @@ fn optional<T>(
 }
 
 /// Parses `raw` when given, else keeps `current`; `None` (error recorded) when bad.
-fn keep_or<T: Clone>(
+pub(crate) fn keep_or<T: Clone>(
     c: &mut Collector,
     field: Field,
     raw: Option<&str>,
@@ -1592,7 +1101,7 @@ fn keep_or<T: Clone>(
 /// field is invalid, the joined rules whose fields are valid are named with it, so that
 /// one answer names every problem. Either way the joined rules run once.
 #[allow(clippy::too_many_arguments)]
-fn build_profile(
+pub(crate) fn build_profile(
     mut c: Collector,
     app_type: AppType,
     name: Option<AppName>,
@@ -1632,7 +1141,7 @@ fn build_profile(
 /// (`disabled` / `enabled`), whichever surface made it: a settings change (`updated`) that
 /// also changes the status records the other fields as `updated`, then the status change
 /// as its own event, so that a listener for disables hears every one.
-fn events(
+pub(crate) fn events(
     principal: &Principal,
     action: AuditAction,
     changed: Vec<Field>,
@@ -1659,7 +1168,7 @@ fn events(
     events
 }
 
-fn audit(
+pub(crate) fn audit(
     principal: &Principal,
     action: AuditAction,
     changed_fields: Vec<Field>,

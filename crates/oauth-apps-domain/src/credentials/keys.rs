@@ -1,8 +1,7 @@
 //! How a client proves itself, and the public keys of those that sign
 //! (`private_key_jwt`, RFC 7523): the authentication method (RFC 7591 §2
-//! `token_endpoint_auth_method`), a JWK Set given inline (RFC 7517) or the https URL it
-//! is published at, and the key sets of an application with the rotation rules of
-//! secrets (one current set, at most one previous set with an expiry).
+//! `token_endpoint_auth_method`), and a JWK Set given inline (RFC 7517) or the https URL
+//! it is published at.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -12,9 +11,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::credentials::CredentialSerial;
-use super::secret::GracePeriod;
-use crate::shared::time::Timestamp;
 use crate::validation::Violation;
 
 /// How a client authenticates at the token endpoint (RFC 7591 §2, the names of the IANA
@@ -498,159 +494,8 @@ impl JwksUri {
     }
 }
 
-/// Where an application's public keys are: given inline, or published at a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// A JWK Set registered with the application.
-    Inline(Jwks),
-    /// The URL the client publishes its JWK Set at.
-    Remote(JwksUri),
-}
-
-/// One key set of an application: where its keys are, when it was registered and when a
-/// client last proved itself with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeySet {
-    /// Where the keys are.
-    pub source: KeySource,
-    /// Which of the application's key sets it is: 1 for the first, one more for each that
-    /// replaces it.
-    pub serial: CredentialSerial,
-    /// When it was registered.
-    pub created_at: Timestamp,
-    /// When a client last authenticated with it (at most a minute stale).
-    pub last_used_at: Option<Timestamp>,
-}
-
-impl KeySet {
-    /// A new set registered `now` as the `serial`-th of its application.
-    #[must_use]
-    pub const fn new(source: KeySource, serial: CredentialSerial, now: Timestamp) -> Self {
-        Self {
-            source,
-            serial,
-            created_at: now,
-            last_used_at: None,
-        }
-    }
-}
-
-/// The previous key set after a rotation, valid until its grace period ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreviousKeySet {
-    /// The set.
-    pub set: KeySet,
-    /// When it stops being accepted.
-    pub expires_at: Timestamp,
-}
-
-impl PreviousKeySet {
-    /// Whether it is still accepted at `now`.
-    #[must_use]
-    pub fn is_valid_at(&self, now: Timestamp) -> bool {
-        now < self.expires_at
-    }
-}
-
-/// An application's key sets: one current set and at most one previous set with its
-/// expiry, rotated by the same rules as secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeySets {
-    current: KeySet,
-    previous: Option<PreviousKeySet>,
-}
-
-impl KeySets {
-    /// Only `current`.
-    #[must_use]
-    pub const fn new(current: KeySet) -> Self {
-        Self {
-            current,
-            previous: None,
-        }
-    }
-
-    /// The first set of an application, registered `now`.
-    #[must_use]
-    pub const fn first(source: KeySource, now: Timestamp) -> Self {
-        Self::new(KeySet::new(source, CredentialSerial::FIRST, now))
-    }
-
-    /// Only `new`, registered `now`: the current set and any previous one are replaced,
-    /// not rotated (neither stays valid).
-    #[must_use]
-    pub const fn replaced(&self, new: KeySource, now: Timestamp) -> Self {
-        Self::new(KeySet::new(new, self.current.serial.next(), now))
-    }
-
-    /// As stored.
-    #[must_use]
-    pub const fn restore(current: KeySet, previous: Option<PreviousKeySet>) -> Self {
-        Self { current, previous }
-    }
-
-    /// The current set.
-    #[must_use]
-    pub const fn current(&self) -> &KeySet {
-        &self.current
-    }
-
-    /// The previous set, while one is kept (it may have expired).
-    #[must_use]
-    pub const fn previous(&self) -> Option<&PreviousKeySet> {
-        self.previous.as_ref()
-    }
-
-    /// `new` becomes current; the current set stays valid for `grace` (none: it is dropped
-    /// at once), and an older previous set is dropped.
-    #[must_use]
-    pub fn rotate(&self, new: KeySource, now: Timestamp, grace: GracePeriod) -> Self {
-        let previous = (grace.seconds() > 0).then(|| PreviousKeySet {
-            set: self.current.clone(),
-            expires_at: now.plus_seconds(grace.seconds()),
-        });
-        Self {
-            current: KeySet::new(new, self.current.serial.next(), now),
-            previous,
-        }
-    }
-
-    /// With the last use of the set numbered `serial` at `at`.
-    #[must_use]
-    pub(crate) fn with_use(&self, serial: CredentialSerial, at: Timestamp) -> Self {
-        let mut next = self.clone();
-        if next.current.serial == serial {
-            next.current.last_used_at = Some(at);
-        }
-        if let Some(previous) = next.previous.as_mut().filter(|p| p.set.serial == serial) {
-            previous.set.last_used_at = Some(at);
-        }
-        next
-    }
-
-    /// Without the previous set.
-    #[must_use]
-    pub fn without_previous(&self) -> Self {
-        Self {
-            current: self.current.clone(),
-            previous: None,
-        }
-    }
-
-    /// The sets an assertion may be verified with at `now`: the current one, then the
-    /// previous one while its grace period lasts.
-    pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &KeySet> {
-        std::iter::once(&self.current).chain(
-            self.previous
-                .as_ref()
-                .filter(|p| p.is_valid_at(now))
-                .map(|p| &p.set),
-        )
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
@@ -659,7 +504,7 @@ mod tests {
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    fn ec(kid: &str) -> Value {
+    pub(crate) fn ec(kid: &str) -> Value {
         json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&[1; 32]), "y": b64(&[2; 32])})
     }
 
@@ -669,11 +514,11 @@ mod tests {
         json!({"kty": "RSA", "kid": kid, "n": b64(&n), "e": "AQAB"})
     }
 
-    fn ed(kid: &str) -> Value {
+    pub(crate) fn ed(kid: &str) -> Value {
         json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&[3; 32])})
     }
 
-    fn set(keys: Vec<Value>) -> Result<Jwks, Violation> {
+    pub(crate) fn set(keys: Vec<Value>) -> Result<Jwks, Violation> {
         Jwks::from_value(&json!({ "keys": keys }))
     }
 
@@ -815,27 +660,5 @@ mod tests {
             Err(Violation::UrlNotNormalised { .. })
         ));
         assert_eq!(JwksUri::parse(""), Err(Violation::Required));
-    }
-
-    #[test]
-    fn key_sets_rotate_like_secrets() {
-        let t = |s: i64| Timestamp::from_unix_micros(s * 1_000_000).unwrap();
-        let a = KeySource::Inline(set(vec![ed("a")]).unwrap());
-        let b = KeySource::Remote(JwksUri::parse("https://c.example/jwks").unwrap());
-        let c = KeySource::Inline(set(vec![ec("c")]).unwrap());
-        let sets = KeySets::first(a.clone(), t(1));
-        let rotated = sets.rotate(b.clone(), t(10), GracePeriod::from_seconds(60).unwrap());
-        assert_eq!(rotated.current().source, b);
-        assert_eq!(rotated.previous().unwrap().set.source, a);
-        assert_eq!(rotated.previous().unwrap().expires_at, t(70));
-        assert_eq!(rotated.valid_at(t(69)).count(), 2);
-        assert_eq!(rotated.valid_at(t(70)).count(), 1);
-        // Rotating again drops the older previous set at once.
-        let again = rotated.rotate(c, t(20), GracePeriod::from_seconds(60).unwrap());
-        assert_eq!(again.previous().unwrap().set.source, b);
-        // Without grace the old set is gone at once.
-        let none = sets.rotate(b, t(10), GracePeriod::NONE);
-        assert!(none.previous().is_none());
-        assert!(rotated.without_previous().previous().is_none());
     }
 }

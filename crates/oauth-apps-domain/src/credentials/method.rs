@@ -1,9 +1,11 @@
 //! What an application proves itself with: its authentication method and the credentials
 //! the method needs, held together so that they always agree.
 
-use super::attributes::AppType;
-use super::keys::{AuthMethod, KeySet, KeySets, KeySource};
-use super::secret::{Secret, Secrets};
+use super::key_sets::{KeySet, KeySets, KeySource};
+use super::keys::AuthMethod;
+use super::rotation::CredentialSerial;
+use super::secrets::{Secret, Secrets};
+use crate::model::AppType;
 use crate::shared::time::Timestamp;
 use crate::validation::{Field, FieldError, Violation};
 
@@ -29,42 +31,6 @@ impl CredentialKind {
             Self::Secret => "secret",
             Self::KeySet => "key_set",
         }
-    }
-}
-
-/// Which of an application's secrets, or of its key sets, a credential is: 1 for the
-/// first, one more for each that replaces it. Never reused within an application.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CredentialSerial(u32);
-
-impl CredentialSerial {
-    /// The first credential of its kind.
-    pub const FIRST: Self = Self(1);
-
-    /// Rebuilds a stored serial.
-    ///
-    /// # Errors
-    /// [`Violation::Malformed`] for zero.
-    pub const fn new(serial: u32) -> Result<Self, Violation> {
-        if serial == 0 {
-            Err(Violation::Malformed {
-                what: "credential serial",
-            })
-        } else {
-            Ok(Self(serial))
-        }
-    }
-
-    /// The serial of the credential that replaces this one.
-    #[must_use]
-    pub const fn next(self) -> Self {
-        Self(self.0.saturating_add(1))
-    }
-
-    /// The number.
-    #[must_use]
-    pub const fn get(self) -> u32 {
-        self.0
     }
 }
 
