@@ -81,6 +81,7 @@
 #![deny(missing_docs)]
 
 pub mod credentials;
+pub mod events;
 pub mod model;
 pub use shared::principal as policy;
 pub mod ports;

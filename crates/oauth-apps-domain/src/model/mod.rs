@@ -8,7 +8,6 @@ mod org_policy;
 mod redirect;
 mod registration;
 mod scopes_grants;
-mod webhook;
 
 pub use crate::credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
 pub use crate::credentials::keys::{
@@ -25,6 +24,11 @@ pub use crate::credentials::secret::{
 };
 pub use crate::credentials::secrets::{
     EXPIRY_WARNING_DAYS, PreviousSecret, Secret, SecretLifecycle, Secrets,
+};
+pub use crate::events::webhooks::model::{
+    DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN,
+    WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
+    WebhookSigningSecret, WebhookUrl, message_id, seal_context,
 };
 pub use crate::shared::ids::{AppId, ClientId, OrgId, Version};
 pub use crate::shared::page::{Cursor, PageNumber, PageSize};
@@ -55,8 +59,3 @@ pub use registration::{
     RegistrationDetails,
 };
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};
-pub use webhook::{
-    DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN,
-    WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
-    WebhookSigningSecret, WebhookUrl, message_id, seal_context,
-};

@@ -46,19 +46,6 @@ operation_error! {
 }
 
 operation_error! {
-    /// Why reading the change feed failed.
-    pub enum FeedError {
-        /// The caller does not belong to the organisation.
-        NotFound => NotFound, "organisation not found";
-        /// The caller may not read this feed: a member, or an org admin without naming
-        /// their organisation.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// The organisation id, cursor or page size is invalid.
-        Invalid(ValidationErrors) => Invalid, "invalid feed request: {0}";
-    }
-}
-
-operation_error! {
     /// Why reading an application failed.
     pub enum GetError {
         /// No such application for this caller.
@@ -102,31 +89,6 @@ operation_error! {
         Forbidden(&'static str) => Forbidden, "forbidden: {0}";
         /// Concurrent writers kept winning; nothing was written.
         Conflict => Conflict, "the application is being changed concurrently; try again";
-    }
-}
-
-operation_error! {
-    /// Why reading an application's audit trail failed.
-    pub enum EventsError {
-        /// No such application for this caller.
-        NotFound => NotFound, "application not found";
-        /// Only admins of the owner organisation may read the trail.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// The page size or cursor is invalid.
-        Invalid(ValidationErrors) => Invalid, "invalid listing: {0}";
-    }
-}
-
-impl From<Failure> for EventsError {
-    fn from(f: Failure) -> Self {
-        match f {
-            Failure::NotFound => Self::NotFound,
-            Failure::Forbidden => Self::Forbidden(NOT_AN_ADMIN),
-            Failure::Repository(e) => e.into(),
-            Failure::Conflict | Failure::PreconditionFailed => {
-                Self::Unexpected("a read met a write failure".into())
-            }
-        }
     }
 }
 
@@ -282,26 +244,6 @@ operation_error! {
         NotFound => NotFound, "initial access token not found";
         /// Only admins of the organisation (or platform admins) may revoke its tokens.
         Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-    }
-}
-
-operation_error! {
-    /// Why managing a webhook failed.
-    pub enum WebhookError {
-        /// A field breaks a rule; nothing was written.
-        Invalid(ValidationErrors) => Invalid, "invalid webhook: {0}";
-        /// No such webhook (or organisation) for this caller.
-        NotFound => NotFound, "webhook not found";
-        /// Only admins of the organisation (or platform admins) manage its webhooks.
-        Forbidden(&'static str) => Forbidden, "forbidden: {0}";
-        /// The webhook changed meanwhile; nothing was written.
-        Conflict => Conflict, "the webhook was changed concurrently; try again";
-        /// The webhook's version is not one the caller expected (`If-Match`); nothing was
-        /// written.
-        PreconditionFailed => PreconditionFailed, "the webhook has changed since the expected version";
-        /// The organisation already has as many webhooks as it may have; nothing was
-        /// written.
-        TooMany(u32) => Conflict, "the organisation already has {0} webhooks, the most it may have; delete one first";
     }
 }
 

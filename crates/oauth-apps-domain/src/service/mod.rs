@@ -2,13 +2,11 @@
 
 mod client_metadata;
 pub(crate) mod errors;
-mod feed;
 mod idempotency;
 mod initial_access;
 mod metadata_documents;
 mod secret_lifecycle;
 mod self_registration;
-mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
@@ -18,6 +16,16 @@ pub use crate::credentials::errors::{
 };
 pub use crate::credentials::input::KeysInput;
 pub use crate::credentials::rotate::{RotateKeys, Rotated};
+pub use crate::events::audit_trail::EventsPage;
+pub use crate::events::errors::{EventsError, FeedError};
+pub use crate::events::feed::{EventFeedService, FeedPage, FeedQuery};
+pub use crate::events::webhooks::dispatcher::{
+    DEFAULT_PER_ORG_IN_FLIGHT, DispatchRound, RetryPolicy, WebhookDispatcher, payload,
+};
+pub use crate::events::webhooks::errors::WebhookError;
+pub use crate::events::webhooks::service::{
+    CreateWebhook, DeliveriesPage, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret,
+};
 pub use crate::shared::operation_error::ErrorKind;
 use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
 pub use crate::shared::precondition::Precondition;
@@ -25,13 +33,11 @@ pub use client_metadata::{
     MetadataError, RequestedClient, UNNAMED_CLIENT, describe_metadata_errors, metadata_member,
     requested_client,
 };
-pub use errors::{
-    EventsError, FeedError, GetError, ListError, ListTokensError, ManageRegistrationError,
-    MintTokenError, PolicyError, RegisterError, ResolveError, RevokeTokenError, StatusChangeError,
-    UpdateError, WebhookError,
-};
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT};
-pub use feed::{EventFeedService, FeedPage, FeedQuery};
+pub use errors::{
+    GetError, ListError, ListTokensError, ManageRegistrationError, MintTokenError, PolicyError,
+    RegisterError, ResolveError, RevokeTokenError, StatusChangeError, UpdateError,
+};
 pub use idempotency::{
     Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
     IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
@@ -46,10 +52,6 @@ pub use secret_lifecycle::{
     SecretLifecycleService, SelfRegistrationView, SetPolicy,
 };
 pub use self_registration::SelfRegistered;
-pub use webhooks::{
-    CreateWebhook, DEFAULT_PER_ORG_IN_FLIGHT, DeliveriesPage, DispatchRound, RetryPolicy,
-    WebhookDispatcher, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret, payload,
-};
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,
@@ -61,7 +63,7 @@ use crate::model::{
 use crate::policy::{self, Action, Denial, Principal};
 use crate::ports::{
     ApplicationRepository, AssertionVerifier, AuditAction, AuditEvent, Clock, KeyDirectory,
-    MetadataDocuments, RandomSource, ReplayGuard, RepositoryError, SecretHasher, StoredAuditEvent,
+    MetadataDocuments, RandomSource, ReplayGuard, RepositoryError, SecretHasher,
 };
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -228,15 +230,6 @@ pub struct NumberedPage {
     pub per_page: PageSize,
     /// How many applications the organisation has in all.
     pub total: u64,
-}
-
-/// A page of an application's audit trail, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventsPage {
-    /// The events, newest first.
-    pub items: Vec<StoredAuditEvent>,
-    /// Where the next (older) page starts; `None` on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// How often registration draws a new client id after a collision.
@@ -829,44 +822,6 @@ impl ApplicationService {
                 .then(|| (app.with_status(status, now), vec![Field::Status])))
         })
         .await
-    }
-
-    /// The audit trail of `target`, newest first: who changed what, when, in which
-    /// request. For admins of the owner organisation.
-    ///
-    /// # Errors
-    /// [`EventsError::Invalid`] for a page size outside 1-100 or a cursor this service did
-    /// not make; [`EventsError::NotFound`] for outsiders; [`EventsError::Forbidden`] for
-    /// members; `Unavailable` / `Unexpected` when storage fails.
-    pub async fn events(
-        &self,
-        principal: &Principal,
-        target: &AppRef,
-        limit: Option<i64>,
-        cursor: Option<&str>,
-    ) -> Result<EventsPage, EventsError> {
-        let mut c = Collector::default();
-        let size = c.check(Field::Limit, PageSize::new(limit));
-        let before = optional(&mut c, Field::Cursor, cursor, |s| {
-            s.parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or(Violation::Malformed {
-                    what: "cursor (pass back the nextCursor of the previous page)",
-                })
-        });
-        let (Some(size), Some(before)) = (size, before) else {
-            return Err(EventsError::Invalid(c.into_errors()));
-        };
-        let app = self.load(principal, target, Action::Write).await?;
-        let limit = size.get();
-        let mut items = self
-            .ports
-            .repository
-            .list_events(app.id(), before, limit + 1)
-            .await?;
-        let next_cursor = cut_page(&mut items, limit, |e| e.id.to_string());
-        Ok(EventsPage { items, next_cursor })
     }
 
     /// Loads `target` and checks that `principal` may do `action` on it.

@@ -6,13 +6,14 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{ClientId, OrgId, Timestamp};
-use crate::ports::AuditAction;
+use crate::events::change::AuditAction;
+use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::sealing::Sealed;
 use crate::shared::text::{
     check_no_backslash, check_no_userinfo, check_written, is_format_character,
 };
-use crate::validation::Violation;
+use crate::shared::time::Timestamp;
+use crate::shared::validation::Violation;
 
 /// The longest webhook URL, in characters.
 pub const MAX_WEBHOOK_URL_LEN: usize = 2048;

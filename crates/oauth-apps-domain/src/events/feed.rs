@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
+
+use super::change::AuditEvent;
 use super::errors::FeedError;
-use crate::model::{OrgId, PageSize};
-use crate::policy::{OrgRole, PlatformRole, Principal};
-use crate::ports::{EventFeed, FeedEntry};
-use crate::validation::{Collector, Field, Violation};
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::{ClientId, OrgId};
+use crate::shared::page::PageSize;
+use crate::shared::principal::{OrgRole, PlatformRole, Principal};
+use crate::shared::validation::{Collector, Field, Violation};
 
 const NOT_A_FEED_READER: &str = "only platform admins, client authenticators and the \
      organisation's admins (naming it in ownerOrgId) may read the change feed";
@@ -103,4 +107,38 @@ impl EventFeedService {
             .to_string();
         Ok(FeedPage { items, next_cursor })
     }
+}
+
+/// An audit event in the change feed: its position, the application it concerns, and what
+/// happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEntry {
+    /// Its place in the feed: strictly increasing in the order the writes committed.
+    pub position: i64,
+    /// The application's client id.
+    pub client_id: ClientId,
+    /// The application's organisation.
+    pub owner_org_id: OrgId,
+    /// What happened.
+    pub event: AuditEvent,
+}
+
+/// The change feed over the audit trail: every application's events, in the order their
+/// writes committed, each once.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventFeed: Send + Sync {
+    /// Up to `limit` events after position `after`, oldest first, of `org`'s applications
+    /// when given. A position once read is never preceded by one committed later: a reader
+    /// that continues after the last position it read misses nothing.
+    ///
+    /// # Errors
+    /// [`RepositoryError::Unavailable`], [`RepositoryError::Corrupt`],
+    /// [`RepositoryError::Unexpected`].
+    async fn events_after<'a>(
+        &self,
+        after: i64,
+        org: Option<&'a OrgId>,
+        limit: u32,
+    ) -> Result<Vec<FeedEntry>, RepositoryError>;
 }
