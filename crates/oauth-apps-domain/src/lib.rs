@@ -83,6 +83,7 @@
 pub mod credentials;
 pub mod events;
 pub mod model;
+pub mod registration;
 pub use shared::principal as policy;
 pub mod ports;
 mod service;

@@ -1,12 +1,7 @@
 //! The `OAuthApplication` aggregate.
 
-use super::access_token::TokenDigest;
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
-use super::metadata_document::MetadataDocumentUrl;
 use super::redirect::RedirectUrls;
-use super::registration::{
-    ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
-};
 use super::scopes_grants::{GrantType, GrantTypes, Scopes};
 use crate::credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
 use crate::credentials::keys::{AuthMethod, Jwks, JwksUri};
@@ -14,6 +9,11 @@ use crate::credentials::method::{CredentialRef, Credentials};
 use crate::credentials::rotation::{CredentialSerial, GracePeriod};
 use crate::credentials::secret::{SecretHash, SecretHint};
 use crate::credentials::secrets::{PreviousSecret, Secret, Secrets};
+use crate::registration::access_token::TokenDigest;
+use crate::registration::details::{
+    ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
+};
+use crate::registration::document_url::MetadataDocumentUrl;
 use crate::shared::ids::{AppId, ClientId, OrgId, Version};
 use crate::shared::time::Timestamp;
 use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};

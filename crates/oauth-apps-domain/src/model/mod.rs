@@ -1,12 +1,9 @@
 //! The aggregate and its value objects.
 
-mod access_token;
 pub(crate) mod application;
 mod attributes;
-mod metadata_document;
 mod org_policy;
 mod redirect;
-mod registration;
 mod scopes_grants;
 
 pub use crate::credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
@@ -30,32 +27,35 @@ pub use crate::events::webhooks::model::{
     WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
     WebhookSigningSecret, WebhookUrl, message_id, seal_context,
 };
+pub use crate::registration::access_token::{
+    ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
+    InitialAccessTokenId, TokenDigest,
+};
+pub use crate::registration::details::{
+    ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
+    RegistrationDetails,
+};
+pub use crate::registration::document::{
+    DocumentRefusal, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument,
+};
+pub use crate::registration::document_url::{DocumentUrlRefusal, MetadataDocumentUrl};
+pub use crate::registration::host_patterns::{
+    BadHostPattern, HostPatternEntryError, HostPatterns, HostPatternsError,
+};
 pub use crate::shared::ids::{AppId, ClientId, OrgId, Version};
 pub use crate::shared::page::{Cursor, PageNumber, PageSize};
 pub use crate::shared::sealing::Sealed;
 pub use crate::shared::time::Timestamp;
-pub use access_token::{
-    ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
-    InitialAccessTokenId, TokenDigest,
-};
 pub(crate) use application::grant_rule_errors;
 pub use application::{
     ApplicationRecord, KeySetRecord, KeysRecord, NewApplication, OAuthApplication, Profile,
     RotationRefused, SecretRecord, StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
-pub use metadata_document::{
-    BadHostPattern, DocumentRefusal, DocumentUrlRefusal, HostPatternEntryError, HostPatterns,
-    HostPatternsError, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument, MetadataDocumentUrl,
-};
 pub use org_policy::{
     DEFAULT_SELF_REGISTRATION_GRANTS, LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS,
     OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames, SelfRegistrationPermit,
 };
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
-pub use registration::{
-    ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
-    RegistrationDetails,
-};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};

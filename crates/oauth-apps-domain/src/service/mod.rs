@@ -1,12 +1,8 @@
 //! The use cases, as one application service over the ports.
 
-mod client_metadata;
 pub(crate) mod errors;
 mod idempotency;
-mod initial_access;
-mod metadata_documents;
 mod secret_lifecycle;
-mod self_registration;
 
 use std::sync::{Arc, OnceLock};
 
@@ -26,32 +22,32 @@ pub use crate::events::webhooks::errors::WebhookError;
 pub use crate::events::webhooks::service::{
     CreateWebhook, DeliveriesPage, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret,
 };
-pub use crate::shared::operation_error::ErrorKind;
-use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
-pub use crate::shared::precondition::Precondition;
-pub use client_metadata::{
+pub use crate::registration::client_metadata::{
     MetadataError, RequestedClient, UNNAMED_CLIENT, describe_metadata_errors, metadata_member,
     requested_client,
 };
-use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT};
-pub use errors::{
-    GetError, ListError, ListTokensError, ManageRegistrationError, MintTokenError, PolicyError,
-    RegisterError, ResolveError, RevokeTokenError, StatusChangeError, UpdateError,
+pub use crate::registration::errors::ResolveRefusal;
+pub use crate::registration::errors::{
+    ListTokensError, ManageRegistrationError, MintTokenError, ResolveError, RevokeTokenError,
 };
+pub use crate::registration::initial_access::{
+    InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
+    MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
+};
+pub use crate::registration::self_registration::SelfRegistered;
+pub use crate::shared::operation_error::ErrorKind;
+use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
+pub use crate::shared::precondition::Precondition;
+use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT};
+pub use errors::{GetError, ListError, PolicyError, RegisterError, StatusChangeError, UpdateError};
 pub use idempotency::{
     Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
     IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
 };
-pub use initial_access::{
-    InitialAccessTokenPorts, InitialAccessTokenService, MAX_TOKEN_LIFETIME_SECONDS, MAX_TOKEN_USES,
-    MIN_TOKEN_LIFETIME_SECONDS, MintInitialAccessToken, MintedToken,
-};
-pub use metadata_documents::ResolveRefusal;
 pub use secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
     SecretLifecycleService, SelfRegistrationView, SetPolicy,
 };
-pub use self_registration::SelfRegistered;
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,
@@ -315,7 +311,7 @@ impl ApplicationPatch {
     /// The application `app` with this patch applied by `principal` at `now`, and the
     /// fields that changed; `None` when nothing changes. The result satisfies every rule as
     /// a whole; immutable fields in the patch are refused.
-    fn apply(
+    pub(crate) fn apply(
         &self,
         principal: &Principal,
         app: &OAuthApplication,
@@ -327,7 +323,7 @@ impl ApplicationPatch {
 
     /// [`ApplicationPatch::apply`], doing what `whole` says a whole replacement does
     /// beyond it.
-    fn apply_whole(
+    pub(crate) fn apply_whole(
         &self,
         principal: &Principal,
         app: &OAuthApplication,
@@ -553,7 +549,7 @@ impl ApplicationService {
 
     /// As [`ApplicationService::register`], recording that the application was registered
     /// the way `registration` says, with what the registration keeps.
-    async fn register_with(
+    pub(crate) async fn register_with(
         &self,
         principal: &Principal,
         cmd: RegisterApplication,

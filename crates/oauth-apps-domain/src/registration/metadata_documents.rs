@@ -3,37 +3,21 @@
 //! recorded in the registry so that their organisation sees them, audits them and may
 //! disable them.
 
-use std::fmt;
-
 use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
-use super::errors::ResolveError;
-use super::{
-    AppRef, ApplicationPatch, ApplicationService, Change, KeysInput, RegisterError, UpdateError,
-};
+use super::details::{ClientMetadata, Registration, RegistrationDetails};
+use super::document_url::MetadataDocumentUrl;
+use super::errors::{ResolveError, ResolveRefusal};
 use crate::credentials::errors::NOT_AN_AUTHENTICATOR;
-use crate::model::{
-    ClientMetadata, MetadataDocumentUrl, OAuthApplication, Registration, RegistrationDetails,
+use crate::credentials::input::KeysInput;
+use crate::events::change::AuditAction;
+use crate::model::OAuthApplication;
+use crate::service::{
+    AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
+    UpdateError,
 };
-use crate::policy::{self, OrgRole, Principal};
-use crate::ports::AuditAction;
 use crate::shared::operation_error::Failure;
-use crate::validation::{Collector, Field, ValidationErrors};
-
-/// Why a client id did not resolve to a client: the rule it or its document broke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolveRefusal {
-    /// A short, stable name of the rule (`host_not_allowed`, `client_id_mismatch`,
-    /// `client_secret_present`, `too_large`, `address_refused`, `invalid_metadata`, ...).
-    pub rule: &'static str,
-    /// What is wrong, in words.
-    pub message: String,
-}
-
-impl fmt::Display for ResolveRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.message, self.rule)
-    }
-}
+use crate::shared::principal::{self as policy, OrgRole, Principal};
+use crate::shared::validation::{Collector, Field, ValidationErrors};
 
 impl From<Failure> for ResolveError {
     fn from(f: Failure) -> Self {
@@ -100,7 +84,7 @@ impl ApplicationService {
     /// document, for a client authenticator or a platform admin.
     ///
     /// The URL must keep the document URL rules and its host must match one of
-    /// [`super::ServiceConfig::metadata_document_hosts`], whose organisation owns the
+    /// [`ServiceConfig::metadata_document_hosts`], whose organisation owns the
     /// client. A client the registry holds disabled resolves to nothing, without a fetch.
     /// Otherwise the document is had (from the cache while fresh), checked, and mapped as
     /// RFC 7591 metadata under the same rules as every registration: the first resolution
@@ -213,7 +197,7 @@ impl ApplicationService {
         &self,
         principal: &Principal,
         app: OAuthApplication,
-        cmd: super::RegisterApplication,
+        cmd: RegisterApplication,
         details: RegistrationDetails,
     ) -> Result<OAuthApplication, ResolveError> {
         // The same keys as now are no change (a replacement would start a new key set).

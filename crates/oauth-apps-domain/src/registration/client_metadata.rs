@@ -4,9 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{KeysInput, RegisterApplication};
-use crate::model::ClientMetadataRecord;
-use crate::validation::{Field, ValidationErrors};
+use super::details::ClientMetadataRecord;
+use crate::credentials::input::KeysInput;
+use crate::service::RegisterApplication;
+use crate::shared::validation::{Field, ValidationErrors};
 
 /// What a client's metadata asks for: the registration (the application's fields) and the
 /// client's descriptive metadata.

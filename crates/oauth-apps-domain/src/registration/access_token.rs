@@ -7,9 +7,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
+use crate::model::SelfRegistrationAllowance;
 use crate::shared::ids::OrgId;
 use crate::shared::time::Timestamp;
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// How many random bytes a token carries.
 pub const ACCESS_TOKEN_RANDOM_BYTES: usize = 32;
@@ -163,7 +164,7 @@ pub struct InitialAccessToken {
     pub revoked_at: Option<Timestamp>,
     /// What the clients it registers may have beyond their organisation's
     /// self-registration policy, as the admin who minted it chose.
-    pub allowance: super::SelfRegistrationAllowance,
+    pub allowance: SelfRegistrationAllowance,
 }
 
 impl InitialAccessToken {

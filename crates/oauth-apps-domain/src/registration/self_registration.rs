@@ -2,20 +2,24 @@
 //! access token, and RFC 7592 read, replacement and deletion with that token; both held
 //! to what their organisation lets clients that register themselves have.
 
+use super::access_token::{ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret};
+use super::details::{
+    ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
+    RegistrationDetails,
+};
 use super::errors::ManageRegistrationError;
-use super::{
+use crate::events::change::AuditAction;
+use crate::model::{OAuthApplication, SelfRegistrationAllowance, SelfRegistrationPermit, Status};
+use crate::service::{
     AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
     Registered, UpdateError,
 };
-use crate::model::{
-    ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, ClientId, ClientMetadata, ClientMetadataRecord,
-    OAuthApplication, OrgId, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration, RegistrationDetails,
-    SelfRegistrationAllowance, SelfRegistrationPermit, Status,
-};
-use crate::policy::{OrgRole, Principal};
-use crate::ports::{AuditAction, RandomError, RepositoryError};
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::Failure;
-use crate::validation::{Field, FieldError, ValidationErrors};
+use crate::shared::principal::{OrgRole, Principal};
+use crate::shared::random::RandomError;
+use crate::shared::validation::{Field, FieldError, ValidationErrors};
 
 /// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret
 /// (when its method uses one) and its registration access token (RFC 7592 §3).

@@ -5,8 +5,8 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::access_token::TokenDigest;
-use super::metadata_document::MetadataDocumentUrl;
-use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
+use super::document_url::MetadataDocumentUrl;
+use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The prefix of every registration access token (RFC 7592 §3), so that secret scanners
 /// can find one.

@@ -3,15 +3,19 @@
 
 use std::sync::Arc;
 
-use super::errors::{ListTokensError, MintTokenError, RevokeTokenError};
-use crate::model::{
+use super::access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
-    InitialAccessTokenId, OrgId, ScopeCatalog, SelfRegistrationAllowance, SelfRegistrationNames,
-    TokenDigest,
+    InitialAccessTokenId, TokenDigest,
 };
-use crate::policy::{self, Action, Denial, Principal};
-use crate::ports::{Clock, InitialAccessTokenRepository, RandomSource, RepositoryError};
-use crate::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
+use super::errors::{ListTokensError, MintTokenError, RevokeTokenError};
+use super::ports::InitialAccessTokenRepository;
+use crate::model::{ScopeCatalog, SelfRegistrationAllowance, SelfRegistrationNames};
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::OrgId;
+use crate::shared::principal::{self as policy, Action, Denial, Principal};
+use crate::shared::random::RandomSource;
+use crate::shared::time::Clock;
+use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The shortest lifetime of an initial access token: one minute.
 pub const MIN_TOKEN_LIFETIME_SECONDS: i64 = 60;
