@@ -82,6 +82,8 @@
 
 pub mod credentials;
 pub mod events;
+pub mod idempotency;
+pub mod lifecycle;
 pub mod model;
 pub mod registration;
 pub use shared::principal as policy;

@@ -20,9 +20,15 @@ pub use crate::events::webhooks::ports::{
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use crate::events::webhooks::ports::{MockWebhookRepository, MockWebhookSender};
+#[cfg(any(test, feature = "mocks"))]
+pub use crate::idempotency::ports::MockIdempotencyStore;
+pub use crate::idempotency::ports::{Claim, IdempotencyStore};
+#[cfg(any(test, feature = "mocks"))]
+pub use crate::lifecycle::ports::{MockOrganizationPolicies, MockSecretLifecycleStore};
+pub use crate::lifecycle::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
 use crate::model::{
-    AppId, ClientId, CredentialRef, CredentialSerial, Cursor, NewApplication, OAuthApplication,
-    OrgId, OrganizationPolicy, Sealed, Timestamp, TokenDigest, Version,
+    AppId, ClientId, CredentialRef, Cursor, NewApplication, OAuthApplication, OrgId, Timestamp,
+    Version,
 };
 pub use crate::registration::ports::{
     DocumentFetchError, InitialAccessTokenRepository, MetadataDocuments, SoftwareStatementVerifier,
@@ -215,131 +221,6 @@ pub trait ApplicationRepository: Send + Sync {
         app: AppId,
         credential: CredentialRef,
         at: Timestamp,
-    ) -> Result<bool, RepositoryError>;
-}
-
-/// What a claim on an idempotency key found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// The key is the caller's to run the request with: new, expired, or abandoned by a
-    /// holder whose lock ran out.
-    Claimed,
-    /// Another request with this key and body is running.
-    InFlight,
-    /// The key was used with another request (a different fingerprint) within its window.
-    Mismatch,
-    /// The request ran; its answer, sealed.
-    Answered(Sealed),
-}
-
-/// Idempotency keys (draft-ietf-httpapi-idempotency-key-header): one record per caller and
-/// key, with the request's fingerprint and, once it ran, its answer (sealed), kept until
-/// the window ends.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` of `scope` for a request of `fingerprint` at `now`: a new record (or
-    /// one whose window ended at `now`) is written, locked until `locked_until`, expiring at
-    /// `expires_at`; an unanswered record of the same fingerprint whose lock ran out is
-    /// taken over. Each step is one atomic statement: of concurrent claims, one wins.
-    ///
-    /// # Errors
-    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
-    async fn claim(
-        &self,
-        scope: &str,
-        key: &str,
-        fingerprint: &[u8; 32],
-        now: Timestamp,
-        locked_until: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<Claim, RepositoryError>;
-
-    /// Keeps `answer` as the answer of the claimed `key` of `scope`.
-    ///
-    /// # Errors
-    /// As [`IdempotencyStore::claim`].
-    async fn answer(&self, scope: &str, key: &str, answer: &Sealed) -> Result<(), RepositoryError>;
-
-    /// Forgets the claimed, unanswered `key` of `scope` (the request failed in a way a
-    /// retry may not: the retry runs again).
-    ///
-    /// # Errors
-    /// As [`IdempotencyStore::claim`].
-    async fn release(&self, scope: &str, key: &str) -> Result<(), RepositoryError>;
-
-    /// Deletes the records whose window ended at `now`; how many went.
-    ///
-    /// # Errors
-    /// As [`IdempotencyStore::claim`].
-    async fn purge_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
-}
-
-/// Organisations' policies.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait OrganizationPolicies: Send + Sync {
-    /// The policy `org` set, if it set one.
-    ///
-    /// # Errors
-    /// [`RepositoryError::Unavailable`], [`RepositoryError::Corrupt`],
-    /// [`RepositoryError::Unexpected`].
-    async fn policy(&self, org: &OrgId) -> Result<Option<OrganizationPolicy>, RepositoryError>;
-
-    /// Stores `policy`, replacing the organisation's.
-    ///
-    /// # Errors
-    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
-    async fn put_policy(&self, policy: &OrganizationPolicy) -> Result<(), RepositoryError>;
-}
-
-/// A mark on a secret that is written once, with the event that announces it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretMark {
-    /// The expiry warning at this many days before the end (14, 7, 1) was emitted.
-    ExpiryWarned(u8),
-    /// It was reported leaked at this instant (and keeps working: the `notify` policy).
-    Leaked(Timestamp),
-}
-
-/// What secret expiry and leak reports need of storage besides the repository.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
-#[async_trait]
-pub trait SecretLifecycleStore: Send + Sync {
-    /// The application holding a current or previous secret whose lookup digest is
-    /// `digest`, if any.
-    ///
-    /// # Errors
-    /// As [`ApplicationRepository::find_by_client_id`].
-    async fn find_by_secret_lookup(
-        &self,
-        digest: TokenDigest,
-    ) -> Result<Option<OAuthApplication>, RepositoryError>;
-
-    /// Up to `limit` applications whose current secret ends after `after` and before
-    /// `before`, soonest first.
-    ///
-    /// # Errors
-    /// As [`ApplicationRepository::find_by_client_id`].
-    async fn secrets_ending_between(
-        &self,
-        after: Timestamp,
-        before: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<OAuthApplication>, RepositoryError>;
-
-    /// Writes `mark` on the secret numbered `serial` of `app` unless it holds it already
-    /// (a warning at that threshold or a smaller one; a leak), and records `event`, in one
-    /// transaction; whether it wrote (of replicas marking at once, one does).
-    ///
-    /// # Errors
-    /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
-    async fn mark_secret(
-        &self,
-        app: AppId,
-        serial: CredentialSerial,
-        mark: SecretMark,
-        event: &AuditEvent,
     ) -> Result<bool, RepositoryError>;
 }
 

@@ -2,7 +2,6 @@
 
 pub(crate) mod application;
 mod attributes;
-mod org_policy;
 mod redirect;
 mod scopes_grants;
 
@@ -26,6 +25,11 @@ pub use crate::events::webhooks::model::{
     DEFAULT_WEBHOOKS_PER_ORG, Delivery, DeliveryStatus, EventType, MAX_WEBHOOK_URL_LEN,
     WEBHOOK_SECRET_BYTES, WEBHOOK_SECRET_GRACE_SECONDS, WEBHOOK_SECRET_PREFIX, Webhook, WebhookId,
     WebhookSigningSecret, WebhookUrl, message_id, seal_context,
+};
+pub use crate::lifecycle::org_policy::{
+    DEFAULT_SELF_REGISTRATION_GRANTS, LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS,
+    OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
+    SelfRegistrationNames, SelfRegistrationPermit,
 };
 pub use crate::registration::access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
@@ -52,10 +56,5 @@ pub use application::{
     RotationRefused, SecretRecord, StoredApplication,
 };
 pub use attributes::{AccessLevel, AppName, AppType, Description, Status};
-pub use org_policy::{
-    DEFAULT_SELF_REGISTRATION_GRANTS, LeakedSecretAction, MAX_SECRET_LIFETIME_DAYS,
-    OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
-    SelfRegistrationNames, SelfRegistrationPermit,
-};
 pub use redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use scopes_grants::{DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes};

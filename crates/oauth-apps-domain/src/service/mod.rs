@@ -1,8 +1,6 @@
 //! The use cases, as one application service over the ports.
 
 pub(crate) mod errors;
-mod idempotency;
-mod secret_lifecycle;
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,6 +20,16 @@ pub use crate::events::webhooks::errors::WebhookError;
 pub use crate::events::webhooks::service::{
     CreateWebhook, DeliveriesPage, WebhookPatch, WebhookPorts, WebhookService, WebhookWithSecret,
 };
+pub use crate::idempotency::errors::IdempotencyError;
+pub use crate::idempotency::service::{
+    Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyService,
+    MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
+};
+pub use crate::lifecycle::errors::PolicyError;
+pub use crate::lifecycle::secret_lifecycle::{
+    EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
+    SecretLifecycleService, SelfRegistrationView, SetPolicy,
+};
 pub use crate::registration::client_metadata::{
     MetadataError, RequestedClient, UNNAMED_CLIENT, describe_metadata_errors, metadata_member,
     requested_client,
@@ -39,15 +47,7 @@ pub use crate::shared::operation_error::ErrorKind;
 use crate::shared::operation_error::{Failure, NOT_AN_ADMIN};
 pub use crate::shared::precondition::Precondition;
 use errors::{FIRST_PARTY, FOLLOWS_DOCUMENT};
-pub use errors::{GetError, ListError, PolicyError, RegisterError, StatusChangeError, UpdateError};
-pub use idempotency::{
-    Begun, IDEMPOTENCY_LOCK_SECONDS, IDEMPOTENCY_WINDOW_SECONDS, IdempotencyError,
-    IdempotencyService, MAX_IDEMPOTENCY_KEY_LEN, is_valid_idempotency_key,
-};
-pub use secret_lifecycle::{
-    EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
-    SecretLifecycleService, SelfRegistrationView, SetPolicy,
-};
+pub use errors::{GetError, ListError, RegisterError, StatusChangeError, UpdateError};
 
 use crate::model::{
     AccessLevel, AppId, AppName, AppType, AuthMethod, ClientId, ClientMetadata, ClientSecret,

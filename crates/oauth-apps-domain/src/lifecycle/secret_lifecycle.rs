@@ -5,17 +5,23 @@
 use std::sync::Arc;
 
 use super::errors::PolicyError;
-use crate::model::{
-    AuthMethod, CredentialSerial, GrantType, LeakedSecretAction, OAuthApplication, OrgId,
-    OrganizationPolicy, ScopeCatalog, SecretLifetime, SelfRegistrationLimits,
-    SelfRegistrationNames, Timestamp, TokenDigest, is_well_formed_secret,
+use super::org_policy::{
+    LeakedSecretAction, OrganizationPolicy, SecretLifetime, SelfRegistrationLimits,
+    SelfRegistrationNames,
 };
-use crate::policy::{self, Action, Denial, Principal};
-use crate::ports::{
-    ApplicationRepository, AuditAction, AuditEvent, Clock, OrganizationPolicies, RepositoryError,
-    SecretLifecycleStore, SecretMark,
-};
-use crate::validation::{Collector, Field, FieldError};
+use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
+use crate::credentials::keys::AuthMethod;
+use crate::credentials::rotation::CredentialSerial;
+use crate::credentials::secret::is_well_formed_secret;
+use crate::events::change::{AuditAction, AuditEvent};
+use crate::model::{GrantType, OAuthApplication, ScopeCatalog};
+use crate::ports::ApplicationRepository;
+use crate::registration::access_token::TokenDigest;
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::OrgId;
+use crate::shared::principal::{self as policy, Action, Denial, Principal};
+use crate::shared::time::{Clock, Timestamp};
+use crate::shared::validation::{Collector, Field, FieldError};
 
 const NOT_A_POLICY_ADMIN: &str = "only admins of the organisation may set its policy";
 /// The actor of the expiry warnings in the audit trail.

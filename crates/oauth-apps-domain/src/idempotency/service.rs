@@ -12,9 +12,12 @@
 
 use std::sync::Arc;
 
-use crate::model::{OrgId, Timestamp};
-use crate::policy::{self, Action, Denial, Principal};
-use crate::ports::{Claim, Clock, IdempotencyStore, RepositoryError, SealError, Sealer};
+use super::errors::IdempotencyError;
+use super::ports::{Claim, IdempotencyStore};
+use crate::shared::ids::OrgId;
+use crate::shared::principal::{self as policy, Action, Denial, Principal};
+use crate::shared::sealing::Sealer;
+use crate::shared::time::{Clock, Timestamp};
 
 /// How long a key's first answer is given again: 24 hours.
 pub const IDEMPOTENCY_WINDOW_SECONDS: u32 = 24 * 3600;
@@ -41,35 +44,6 @@ pub enum Begun {
     /// for [`Denial::Forbidden`]): the caller may no longer write in the organisation the
     /// first request acted on. The kept answer stays for those who may.
     Refused(Denial),
-}
-
-/// Why the idempotency record could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum IdempotencyError {
-    /// Storage or the data key is unavailable; the request should be retried later.
-    #[error("idempotency records are unavailable")]
-    Unavailable(#[source] crate::ports::BoxError),
-    /// A stored answer does not open, or storage failed otherwise.
-    #[error("idempotency records failed")]
-    Unexpected(#[source] crate::ports::BoxError),
-}
-
-impl From<RepositoryError> for IdempotencyError {
-    fn from(e: RepositoryError) -> Self {
-        match e {
-            RepositoryError::Unavailable(source) => Self::Unavailable(source),
-            other => Self::Unexpected(Box::new(other)),
-        }
-    }
-}
-
-impl From<SealError> for IdempotencyError {
-    fn from(e: SealError) -> Self {
-        match e {
-            SealError::NoKey => Self::Unavailable(Box::new(e)),
-            other => Self::Unexpected(Box::new(other)),
-        }
-    }
 }
 
 /// Whether `key` is an idempotency key this service keeps: 1 to

@@ -4,8 +4,11 @@
 
 use std::fmt;
 
-use super::{AuthMethod, GrantType, GrantTypes, OAuthApplication, OrgId, ScopeCatalog, Timestamp};
-use crate::validation::{Field, FieldError, ValidationErrors, Violation};
+use crate::credentials::keys::AuthMethod;
+use crate::model::{GrantType, GrantTypes, OAuthApplication, Scope, ScopeCatalog};
+use crate::shared::ids::OrgId;
+use crate::shared::time::Timestamp;
+use crate::shared::validation::{Field, FieldError, ValidationErrors, Violation};
 
 /// The longest secret lifetime a policy may set: 3650 days.
 pub const MAX_SECRET_LIFETIME_DAYS: u32 = 3650;
@@ -159,7 +162,7 @@ fn catalog_scope(
     move |scope| {
         if !catalog.contains(scope) {
             Err(Violation::UnknownScope {
-                scope: scope.chars().take(super::Scope::MAX_LEN).collect(),
+                scope: scope.chars().take(Scope::MAX_LEN).collect(),
             })
         } else if self_registrable && !catalog.is_self_registrable(scope) {
             Err(Violation::ScopeNotSelfRegistrable {
