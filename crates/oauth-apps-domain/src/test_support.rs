@@ -15,6 +15,7 @@ pub(crate) use std::sync::{Arc, Mutex};
 pub(crate) use async_trait::async_trait;
 pub(crate) use futures_executor::block_on;
 
+use crate::lifecycle::fakes::InMemoryPolicies;
 pub(crate) use crate::testing::{
     FakeHasher, FakeKeyDirectory, FixedClock, InMemoryMetadataDocuments, InMemoryReplayGuard,
     InMemoryRepository, RefuseAssertions, SeededRandom,
@@ -91,7 +92,7 @@ pub(crate) struct Fakes {
     pub(crate) assertions: Arc<dyn AssertionVerifier>,
     pub(crate) replay: Arc<InMemoryReplayGuard>,
     pub(crate) documents: Arc<InMemoryMetadataDocuments>,
-    pub(crate) policies: Arc<crate::testing::InMemoryPolicies>,
+    pub(crate) policies: Arc<InMemoryPolicies>,
     pub(crate) config: ServiceConfig,
     pub(crate) events_at_setup: usize,
 }

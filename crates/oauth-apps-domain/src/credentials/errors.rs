@@ -3,7 +3,7 @@
 
 use super::keys::AuthMethod;
 use crate::shared::operation_error::{from_write_failure, operation_error};
-use crate::validation::ValidationErrors;
+use crate::shared::validation::ValidationErrors;
 
 /// Why only client authenticators may check credentials.
 pub(crate) const NOT_AN_AUTHENTICATOR: &str =

@@ -4,8 +4,8 @@
 
 use super::key_sets::KeySource;
 use super::keys::{AuthMethod, Jwks, JwksUri};
-use crate::service::{ApplicationService, keep_or};
-use crate::validation::{Collector, Field, FieldError, Violation};
+use crate::applications::service::{ApplicationService, keep_or};
+use crate::shared::validation::{Collector, Field, FieldError, Violation};
 
 /// Public keys as a request gives them: at most one of a JWK Set or its URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

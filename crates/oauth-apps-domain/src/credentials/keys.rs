@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// How a client authenticates at the token endpoint (RFC 7591 §2, the names of the IANA
 /// "OAuth Token Endpoint Authentication Methods" registry). `client_secret_jwt` is

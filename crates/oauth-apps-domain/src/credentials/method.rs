@@ -5,9 +5,9 @@ use super::key_sets::{KeySet, KeySets, KeySource};
 use super::keys::AuthMethod;
 use super::rotation::CredentialSerial;
 use super::secrets::{Secret, Secrets};
-use crate::model::AppType;
+use crate::applications::attributes::AppType;
 use crate::shared::time::Timestamp;
-use crate::validation::{Field, FieldError, Violation};
+use crate::shared::validation::{Field, FieldError, Violation};
 
 /// How stale a credential's last use may be: a use is written at most once in this many
 /// seconds per credential, across replicas, so that authentication costs no write on the
@@ -319,7 +319,11 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Jwks, KeySource, Secret, SecretHash, Timestamp};
+    use crate::credentials::key_sets::KeySource;
+    use crate::credentials::keys::Jwks;
+    use crate::credentials::secret::SecretHash;
+    use crate::credentials::secrets::Secret;
+    use crate::shared::time::Timestamp;
 
     fn secrets() -> Secrets {
         Secrets::new(Secret::first(

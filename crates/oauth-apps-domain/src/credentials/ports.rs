@@ -10,7 +10,7 @@ use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{BoxError, HasherError, RepositoryError};
 use crate::shared::ids::AppId;
 use crate::shared::time::Timestamp;
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// A slow, salted password hash for client secrets (Argon2id in production).
 ///

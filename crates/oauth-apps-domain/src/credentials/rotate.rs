@@ -8,12 +8,13 @@ use super::key_sets::KeySource;
 use super::rotation::GracePeriod;
 use super::secret::{ClientSecret, SecretHint};
 use super::secrets::SecretLifecycle;
-use crate::model::{OAuthApplication, Registration, RotationRefused};
-use crate::ports::AuditAction;
-use crate::service::errors::FOLLOWS_DOCUMENT;
-use crate::service::{AppRef, ApplicationService};
+use crate::applications::application::{OAuthApplication, RotationRefused};
+use crate::applications::errors::FOLLOWS_DOCUMENT;
+use crate::applications::service::{AppRef, ApplicationService};
+use crate::events::change::AuditAction;
+use crate::registration::details::Registration;
 use crate::shared::principal::{Action, Principal};
-use crate::validation::{Collector, Field, FieldError, Violation};
+use crate::shared::validation::{Collector, Field, FieldError, Violation};
 
 /// A request to rotate an application's keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! tells an application's credentials apart ([`CredentialSerial`]) and how long a replaced
 //! one stays valid ([`GracePeriod`]).
 
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// Which of an application's secrets, or of its key sets, a credential is: 1 for the
 /// first, one more for each that replaces it. Never reused within an application.

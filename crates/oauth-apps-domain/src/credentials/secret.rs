@@ -5,7 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// The fixed prefix of every client secret, so that secret scanners can recognise one.
 pub const SECRET_PREFIX: &str = "oas_";

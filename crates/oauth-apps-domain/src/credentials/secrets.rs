@@ -4,7 +4,7 @@
 
 use super::rotation::{CredentialSerial, GracePeriod};
 use super::secret::{ClientSecret, SecretHash, SecretHint};
-use crate::model::TokenDigest;
+use crate::shared::digest::TokenDigest;
 use crate::shared::time::Timestamp;
 
 /// The expiry thresholds, in days before a secret's end, at which a `secret.expiring`

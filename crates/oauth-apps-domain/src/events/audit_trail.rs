@@ -3,7 +3,7 @@
 
 use super::change::StoredAuditEvent;
 use super::errors::EventsError;
-use crate::service::{AppRef, ApplicationService, cut_page, optional};
+use crate::applications::service::{AppRef, ApplicationService, cut_page, optional};
 use crate::shared::page::PageSize;
 use crate::shared::principal::{Action, Principal};
 use crate::shared::validation::{Collector, Field, Violation};

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use super::feed::{EventFeed, FeedEntry};
+use crate::applications::fakes::InMemoryRepository;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
-use crate::testing::InMemoryRepository;
 
 #[async_trait]
 impl EventFeed for InMemoryRepository {

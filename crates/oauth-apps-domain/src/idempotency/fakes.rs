@@ -57,7 +57,7 @@ impl IdempotencyStore for InMemoryIdempotency {
         locked_until: Timestamp,
         expires_at: Timestamp,
     ) -> Result<Claim, RepositoryError> {
-        use crate::ports::Claim;
+        use super::ports::Claim;
         let mut records = self.records.lock().expect("lock");
         let fresh = IdempotencyRecord {
             fingerprint: *fingerprint,

@@ -8,14 +8,14 @@ use async_trait::async_trait;
 
 use super::org_policy::OrganizationPolicy;
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
+use crate::applications::application::OAuthApplication;
+use crate::applications::fakes::InMemoryRepository;
 use crate::credentials::rotation::CredentialSerial;
 use crate::events::change::AuditEvent;
-use crate::model::OAuthApplication;
-use crate::registration::access_token::TokenDigest;
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{AppId, OrgId};
 use crate::shared::time::Timestamp;
-use crate::testing::InMemoryRepository;
 
 /// Organisations' policies in memory.
 #[derive(Default)]
@@ -95,7 +95,7 @@ impl SecretLifecycleStore for InMemoryRepository {
         mark: SecretMark,
         event: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
-        use crate::ports::SecretMark;
+        use super::ports::SecretMark;
         let mut store = self.lock();
         let Some(index) = store.apps.iter().position(|a| a.id() == app) else {
             return Ok(false);

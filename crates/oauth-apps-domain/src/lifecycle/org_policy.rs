@@ -4,8 +4,9 @@
 
 use std::fmt;
 
+use crate::applications::application::OAuthApplication;
+use crate::applications::scopes_grants::{GrantType, GrantTypes, Scope, ScopeCatalog};
 use crate::credentials::keys::AuthMethod;
-use crate::model::{GrantType, GrantTypes, OAuthApplication, Scope, ScopeCatalog};
 use crate::shared::ids::OrgId;
 use crate::shared::time::Timestamp;
 use crate::shared::validation::{Field, FieldError, ValidationErrors, Violation};

@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 
 use super::org_policy::OrganizationPolicy;
+use crate::applications::application::OAuthApplication;
 use crate::credentials::rotation::CredentialSerial;
 use crate::events::change::AuditEvent;
-use crate::model::OAuthApplication;
-use crate::registration::access_token::TokenDigest;
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{AppId, OrgId};
 use crate::shared::time::Timestamp;

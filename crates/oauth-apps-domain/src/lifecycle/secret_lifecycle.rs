@@ -10,13 +10,14 @@ use super::org_policy::{
     SelfRegistrationNames,
 };
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
+use crate::applications::application::OAuthApplication;
+use crate::applications::ports::ApplicationRepository;
+use crate::applications::scopes_grants::{GrantType, ScopeCatalog};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::rotation::CredentialSerial;
 use crate::credentials::secret::is_well_formed_secret;
 use crate::events::change::{AuditAction, AuditEvent};
-use crate::model::{GrantType, OAuthApplication, ScopeCatalog};
-use crate::ports::ApplicationRepository;
-use crate::registration::access_token::TokenDigest;
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
 use crate::shared::principal::{self as policy, Action, Denial, Principal};

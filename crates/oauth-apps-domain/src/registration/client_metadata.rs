@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::details::ClientMetadataRecord;
+use crate::applications::register::RegisterApplication;
 use crate::credentials::input::KeysInput;
-use crate::service::RegisterApplication;
 use crate::shared::validation::{Field, ValidationErrors};
 
 /// What a client's metadata asks for: the registration (the application's fields) and the

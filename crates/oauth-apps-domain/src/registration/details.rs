@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::access_token::TokenDigest;
 use super::document_url::MetadataDocumentUrl;
+use crate::shared::digest::TokenDigest;
 use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
 /// The prefix of every registration access token (RFC 7592 §3), so that secret scanners

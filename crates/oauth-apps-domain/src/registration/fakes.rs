@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 
-use super::access_token::{InitialAccessToken, InitialAccessTokenId, TokenDigest};
+use super::access_token::{InitialAccessToken, InitialAccessTokenId};
 use super::document::MetadataDocument;
 use super::document_url::MetadataDocumentUrl;
 use super::ports::{DocumentFetchError, InitialAccessTokenRepository, MetadataDocuments};
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
 use crate::shared::time::Timestamp;
@@ -155,7 +156,7 @@ impl MetadataDocuments for InMemoryMetadataDocuments {
             .cloned()
             .ok_or_else(|| DocumentFetchError::Unreachable("answered 404".into()))?;
         MetadataDocument::parse(url, &body).map_err(|refusal| match refusal {
-            crate::model::DocumentRefusal::TooLarge { limit, .. } => {
+            super::document::DocumentRefusal::TooLarge { limit, .. } => {
                 DocumentFetchError::TooLarge { limit }
             }
             other => DocumentFetchError::Invalid(other),

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use super::access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
-    InitialAccessTokenId, TokenDigest,
+    InitialAccessTokenId,
 };
 use super::errors::{ListTokensError, MintTokenError, RevokeTokenError};
 use super::ports::InitialAccessTokenRepository;
-use crate::model::{ScopeCatalog, SelfRegistrationAllowance, SelfRegistrationNames};
+use crate::applications::scopes_grants::ScopeCatalog;
+use crate::lifecycle::org_policy::{SelfRegistrationAllowance, SelfRegistrationNames};
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
 use crate::shared::principal::{self as policy, Action, Denial, Principal};

@@ -7,14 +7,14 @@ use super::client_metadata::{RequestedClient, describe_metadata_errors, requeste
 use super::details::{ClientMetadata, Registration, RegistrationDetails};
 use super::document_url::MetadataDocumentUrl;
 use super::errors::{ResolveError, ResolveRefusal};
+use crate::applications::application::OAuthApplication;
+use crate::applications::errors::{RegisterError, UpdateError};
+use crate::applications::patch::ApplicationPatch;
+use crate::applications::register::RegisterApplication;
+use crate::applications::service::{AppRef, ApplicationService, Change};
 use crate::credentials::errors::NOT_AN_AUTHENTICATOR;
 use crate::credentials::input::KeysInput;
 use crate::events::change::AuditAction;
-use crate::model::OAuthApplication;
-use crate::service::{
-    AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
-    UpdateError,
-};
 use crate::shared::operation_error::Failure;
 use crate::shared::principal::{self as policy, OrgRole, Principal};
 use crate::shared::validation::{Collector, Field, ValidationErrors};

@@ -5,9 +5,10 @@
 
 use async_trait::async_trait;
 
-use super::access_token::{InitialAccessToken, InitialAccessTokenId, TokenDigest};
+use super::access_token::{InitialAccessToken, InitialAccessTokenId};
 use super::document::{DocumentRefusal, MetadataDocument};
 use super::document_url::MetadataDocumentUrl;
+use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
 use crate::shared::time::Timestamp;

@@ -8,12 +8,14 @@ use super::details::{
     RegistrationDetails,
 };
 use super::errors::ManageRegistrationError;
+use crate::applications::application::OAuthApplication;
+use crate::applications::attributes::Status;
+use crate::applications::errors::{RegisterError, UpdateError};
+use crate::applications::patch::ApplicationPatch;
+use crate::applications::register::{RegisterApplication, Registered};
+use crate::applications::service::{AppRef, ApplicationService, Change};
 use crate::events::change::AuditAction;
-use crate::model::{OAuthApplication, SelfRegistrationAllowance, SelfRegistrationPermit, Status};
-use crate::service::{
-    AppRef, ApplicationPatch, ApplicationService, Change, RegisterApplication, RegisterError,
-    Registered, UpdateError,
-};
+use crate::lifecycle::org_policy::{SelfRegistrationAllowance, SelfRegistrationPermit};
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::Failure;

@@ -48,9 +48,9 @@ impl InMemoryWebhooks {
             id,
             webhook_id: webhook,
             position: entry.position,
-            event_type: crate::model::EventType::of(entry.event.action),
+            event_type: super::model::EventType::of(entry.event.action),
             client_id: entry.client_id,
-            status: crate::model::DeliveryStatus::Pending,
+            status: super::model::DeliveryStatus::Pending,
             attempts: 0,
             last_status: None,
             last_error: None,
@@ -152,7 +152,7 @@ impl WebhookRepository for InMemoryWebhooks {
         limit: u32,
         per_org: u32,
     ) -> Result<Vec<DueDelivery>, RepositoryError> {
-        use crate::model::DeliveryStatus::Pending;
+        use super::model::DeliveryStatus::Pending;
         let mut s = self.state.lock().expect("lock");
         let hooks = s.hooks.clone();
         let org_of = |id: WebhookId| {
@@ -227,7 +227,7 @@ impl WebhookRepository for InMemoryWebhooks {
         until: Timestamp,
         now: Timestamp,
     ) -> Result<u64, RepositoryError> {
-        use crate::model::DeliveryStatus::Pending;
+        use super::model::DeliveryStatus::Pending;
         let mut s = self.state.lock().expect("lock");
         let mut moved = 0;
         for (d, _, lease) in &mut s.deliveries {
@@ -249,8 +249,8 @@ impl WebhookRepository for InMemoryWebhooks {
         attempt: u32,
         outcome: &DeliveryOutcome,
     ) -> Result<bool, RepositoryError> {
-        use crate::model::DeliveryStatus;
-        use crate::ports::DeliveryOutcome;
+        use super::model::DeliveryStatus;
+        use super::ports::DeliveryOutcome;
         let mut s = self.state.lock().expect("lock");
         let Some((d, _, lease)) = s.deliveries.iter_mut().find(|(d, _, _)| {
             d.id == id && d.attempts == attempt && d.status == DeliveryStatus::Pending

@@ -7,8 +7,10 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::model::{AuthMethod, CredentialKind, CredentialRef, CredentialSerial, Jwks};
-use crate::ports::{AssertionRefusal, AssertionRules, VerifiedAssertion};
+use crate::credentials::keys::{AuthMethod, Jwks};
+use crate::credentials::method::{CredentialKind, CredentialRef};
+use crate::credentials::ports::{AssertionRefusal, AssertionRules, VerifiedAssertion};
+use crate::credentials::rotation::CredentialSerial;
 use crate::test_support::*;
 
 /// A stand-in for the signature check: `sub|kid|jti` is valid when a key of the offered

@@ -1,6 +1,6 @@
 //! `authenticate_client`: valid secrets, and failures that all cost the same work.
 
-use crate::ports::HasherError;
+use crate::shared::errors::HasherError;
 use crate::test_support::*;
 
 fn good_client_secret() -> ClientSecret {

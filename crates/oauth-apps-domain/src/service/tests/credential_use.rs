@@ -1,7 +1,8 @@
 //! Credential telemetry: what a representation shows of an application's credentials, and
 //! when a use is written (at most once a minute per credential, never as a change).
 
-use crate::model::{CredentialKind, CredentialRef, CredentialSerial};
+use crate::credentials::method::{CredentialKind, CredentialRef};
+use crate::credentials::rotation::CredentialSerial;
 use crate::test_support::*;
 
 fn registered(f: &Fakes) -> (OAuthApplication, String) {

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{AuthMethod, KeySource};
+use crate::credentials::key_sets::{KeySet, KeySource};
+use crate::credentials::keys::AuthMethod;
 use crate::test_support::*;
 
 fn ed25519(kid: &str) -> Value {
@@ -267,7 +268,7 @@ fn keys_rotate_with_a_grace_period_and_the_previous_set_can_be_revoked() {
     ))
     .unwrap();
     let keys = rotated.keys().unwrap();
-    let kids = |set: &crate::model::KeySet| match &set.source {
+    let kids = |set: &KeySet| match &set.source {
         KeySource::Inline(jwks) => jwks.kids().map(str::to_owned).collect::<Vec<_>>(),
         KeySource::Remote(_) => vec![],
     };

@@ -1,6 +1,7 @@
 //! The change feed: who may read it, its cursors, and its pages.
 
-use crate::service::{EventFeedService, FeedError, FeedQuery};
+use crate::events::errors::FeedError;
+use crate::events::feed::{EventFeedService, FeedQuery};
 use crate::test_support::*;
 
 /// A feed over storage holding two applications of `acme` and one of `globex`, each

@@ -3,12 +3,14 @@
 //! given again only to a caller who may still write in its organisation; nothing claimed
 //! without a data key.
 
-use crate::model::OrgId;
-use crate::policy::Denial;
-use crate::ports::{IdempotencyStore, MockSealer, SealError, Sealer};
-use crate::service::{Begun, IdempotencyError, IdempotencyService};
+use crate::idempotency::errors::IdempotencyError;
+use crate::idempotency::fakes::InMemoryIdempotency;
+use crate::idempotency::ports::IdempotencyStore;
+use crate::idempotency::service::{Begun, IdempotencyService};
+use crate::shared::ids::OrgId;
+use crate::shared::principal::Denial;
+use crate::shared::sealing::{FakeSealer, MockSealer, SealError, Sealer};
 use crate::test_support::*;
-use crate::testing::{FakeSealer, InMemoryIdempotency};
 
 fn service() -> (
     IdempotencyService,
@@ -84,7 +86,7 @@ fn an_answer_is_kept_sealed_for_its_caller_and_key() {
         Begun::Run
     );
     block_on(service.finish(&alice(), "k", Some(&acme()), b"secret answer")).unwrap();
-    let Ok(crate::ports::Claim::Answered(sealed)) = block_on(store.claim(
+    let Ok(crate::Claim::Answered(sealed)) = block_on(store.claim(
         "alice",
         "k",
         &[1; 32],

@@ -1,9 +1,11 @@
 //! Initial access tokens: minting (its rules, who may), listing, revoking and redeeming.
 
-use crate::model::TokenDigest;
-use crate::ports::{InitialAccessTokenRepository as _, MockInitialAccessTokenRepository};
+use crate::registration::fakes::InMemoryInitialAccessTokens;
+use crate::registration::ports::{
+    InitialAccessTokenRepository as _, MockInitialAccessTokenRepository,
+};
+use crate::shared::digest::TokenDigest;
 use crate::test_support::*;
-use crate::testing::InMemoryInitialAccessTokens;
 
 struct Tokens {
     service: InitialAccessTokenService,

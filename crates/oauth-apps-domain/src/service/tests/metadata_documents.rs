@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::model::MetadataDocumentUrl;
+use crate::registration::document_url::MetadataDocumentUrl;
 use crate::test_support::*;
 
 const URL: &str = "https://tools.example.com/clients/tool.json";

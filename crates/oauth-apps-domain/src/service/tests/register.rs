@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mockall::Sequence;
 
-use crate::ports::{HasherError, RandomError};
-use crate::service::{CLIENT_ID_ATTEMPTS, REGISTERED_FIELDS};
+use crate::applications::register::{CLIENT_ID_ATTEMPTS, REGISTERED_FIELDS};
+use crate::shared::errors::HasherError;
+use crate::shared::random::RandomError;
 use crate::test_support::*;
 
 #[test]

@@ -1,10 +1,13 @@
 //! Secret lifecycles: organisations' policies, secrets that end, expiry warnings once per
 //! threshold, and leak reports (true and false positives, revoke and notify).
 
-use crate::model::{EXPIRY_WARNING_DAYS, LeakedSecretAction, SecretLifetime, TokenDigest};
-use crate::service::{
-    LeakReport, PolicyError, SecretLifecyclePorts, SecretLifecycleService, SetPolicy,
+use crate::credentials::secrets::EXPIRY_WARNING_DAYS;
+use crate::lifecycle::errors::PolicyError;
+use crate::lifecycle::org_policy::{LeakedSecretAction, SecretLifetime};
+use crate::lifecycle::secret_lifecycle::{
+    LeakReport, SecretLifecyclePorts, SecretLifecycleService, SetPolicy,
 };
+use crate::shared::digest::TokenDigest;
 use crate::test_support::*;
 
 const DAY: i64 = 86_400;

@@ -1,6 +1,6 @@
 //! `rotate_secret` and `revoke_previous_secret`.
 
-use crate::ports::HasherError;
+use crate::shared::errors::HasherError;
 use crate::test_support::*;
 
 #[test]

@@ -4,12 +4,16 @@
 
 use serde_json::json;
 
-use crate::model::{
-    ClientMetadataRecord, GrantType, LeakedSecretAction, OrganizationPolicy,
-    SelfRegistrationAllowance, SelfRegistrationLimits, SelfRegistrationNames,
+use crate::applications::scopes_grants::GrantType;
+use crate::lifecycle::org_policy::{
+    LeakedSecretAction, OrganizationPolicy, SelfRegistrationAllowance, SelfRegistrationLimits,
+    SelfRegistrationNames,
 };
-use crate::ports::OrganizationPolicies as _;
-use crate::service::{SecretLifecyclePorts, SecretLifecycleService, SetPolicy, requested_client};
+use crate::lifecycle::ports::OrganizationPolicies as _;
+use crate::lifecycle::secret_lifecycle::{SecretLifecyclePorts, SecretLifecycleService, SetPolicy};
+use crate::registration::client_metadata::requested_client;
+use crate::registration::details::ClientMetadataRecord;
+use crate::registration::initial_access::MintInitialAccessToken;
 use crate::test_support::*;
 
 /// What open registration stands for.
@@ -341,7 +345,7 @@ fn admins_set_the_self_registration_policy_and_read_it_as_it_applies() {
         &["read", "admin"],
         &["client_secret_jwt"],
     ));
-    let Err(crate::service::PolicyError::Invalid(errors)) = refused else {
+    let Err(crate::PolicyError::Invalid(errors)) = refused else {
         panic!("refused: {refused:?}");
     };
     assert_eq!(
@@ -458,7 +462,7 @@ fn an_allowance_is_never_wider_than_the_catalog() {
     let mint = |allowance: SelfRegistrationNames| {
         block_on(service.mint(
             &admin(),
-            crate::service::MintInitialAccessToken {
+            MintInitialAccessToken {
                 owner_org_id: "acme".into(),
                 expires_in_seconds: 600,
                 max_uses: None,

@@ -3,14 +3,18 @@
 
 use std::time::Duration;
 
-use crate::model::{DeliveryStatus, EventType, WebhookSigningSecret, message_id};
-use crate::ports::{FeedEntry, Sealer, WebhookRepository};
-use crate::service::{
-    CreateWebhook, Precondition, RetryPolicy, WebhookDispatcher, WebhookError, WebhookPatch,
-    WebhookPorts, WebhookService,
+use crate::events::feed::FeedEntry;
+use crate::events::webhooks::dispatcher::{RetryPolicy, WebhookDispatcher};
+use crate::events::webhooks::errors::WebhookError;
+use crate::events::webhooks::fakes::{InMemoryWebhooks, RecordingSender};
+use crate::events::webhooks::model::{
+    DeliveryStatus, EventType, Webhook, WebhookSigningSecret, message_id, seal_context,
 };
+use crate::events::webhooks::ports::WebhookRepository;
+use crate::events::webhooks::service::{CreateWebhook, WebhookPatch, WebhookPorts, WebhookService};
+use crate::shared::precondition::Precondition;
+use crate::shared::sealing::{FakeSealer, Sealer};
 use crate::test_support::*;
-use crate::testing::{FakeSealer, InMemoryWebhooks, RecordingSender};
 
 struct Hooks {
     store: Arc<InMemoryWebhooks>,
@@ -308,16 +312,16 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
 }
 
 /// A webhook of `org` at `url`, stored directly (another organisation's admins made it).
-fn stored_hook(h: &Hooks, org: &str, url: &str, n: u8) -> crate::model::Webhook {
-    let hook = crate::model::Webhook {
-        id: crate::model::WebhookId::from_random_bytes([n; 16]),
+fn stored_hook(h: &Hooks, org: &str, url: &str, n: u8) -> Webhook {
+    let hook = Webhook {
+        id: crate::WebhookId::from_random_bytes([n; 16]),
         owner_org_id: OrgId::parse(org).unwrap(),
-        url: crate::model::WebhookUrl::parse(url).unwrap(),
+        url: crate::WebhookUrl::parse(url).unwrap(),
         events: None,
         secret: FakeSealer
             .seal(
                 &[n; 32],
-                &crate::model::seal_context(crate::model::WebhookId::from_random_bytes([n; 16])),
+                &seal_context(crate::WebhookId::from_random_bytes([n; 16])),
             )
             .unwrap(),
         previous_secret: None,
@@ -535,7 +539,7 @@ fn a_change_with_if_match_is_made_to_the_named_version_only() {
         url: Some(url.into()),
         events: None,
     };
-    let v = |n| crate::model::Version::new(n).unwrap();
+    let v = |n| crate::Version::new(n).unwrap();
     let first = Precondition::from(v(1));
     let changed = block_on(service.update(
         &admin(),

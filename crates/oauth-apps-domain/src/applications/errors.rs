@@ -1,7 +1,7 @@
 //! One error type per use case, each naming what its caller can act on.
 
 use crate::shared::operation_error::{Failure, NOT_AN_ADMIN, from_write_failure, operation_error};
-use crate::validation::ValidationErrors;
+use crate::shared::validation::ValidationErrors;
 
 operation_error! {
     /// Why registering an application failed.
@@ -88,7 +88,7 @@ mod tests {
     use crate::shared::errors::{BoxError, HasherError, RepositoryError};
     use crate::shared::operation_error::ErrorKind;
     use crate::shared::random::RandomError;
-    use crate::validation::{Field, FieldError, Violation};
+    use crate::shared::validation::{Field, FieldError, Violation};
 
     fn boxed() -> BoxError {
         "boom".into()

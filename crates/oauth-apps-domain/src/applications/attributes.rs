@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::shared::text::is_format_character;
-use crate::validation::Violation;
+use crate::shared::validation::Violation;
 
 /// An application's display name: trimmed, 1 to 100 characters, no control characters and
 /// no invisible formatting characters (Unicode general category Cf).

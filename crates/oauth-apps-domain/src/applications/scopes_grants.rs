@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::attributes::wire_enum;
-use crate::validation::{Field, FieldError, Violation};
+use crate::shared::validation::{Field, FieldError, Violation};
 
 /// One scope token (RFC 6749 §3.3: printable ASCII without space, `"` or `\`), at most 128
 /// characters.

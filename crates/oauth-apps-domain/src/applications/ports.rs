@@ -1,55 +1,16 @@
-//! The ports: what the use cases need from the outside world. Adapters implement them;
-//! tests use the `mockall` mocks (feature `mocks`) or the fakes (feature `testing`).
+//! What applications need from outside: their storage with their audit trail
+//! ([`ApplicationRepository`]), and moving a whole store out and in
+//! ([`ApplicationArchive`]).
 
 use async_trait::async_trait;
 
-pub use crate::credentials::ports::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, JWT_BEARER_ASSERTION_TYPE, KeyDirectory,
-    KeyFetchError, ReplayGuard, SecretHasher, VerifiedAssertion,
-};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::credentials::ports::{
-    MockAssertionVerifier, MockKeyDirectory, MockReplayGuard, MockSecretHasher,
-};
-pub use crate::events::change::{AuditAction, AuditEvent, StoredAuditEvent};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::events::feed::MockEventFeed;
-pub use crate::events::feed::{EventFeed, FeedEntry};
-pub use crate::events::webhooks::ports::{
-    DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure, WebhookRepository, WebhookSender,
-};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::events::webhooks::ports::{MockWebhookRepository, MockWebhookSender};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::idempotency::ports::MockIdempotencyStore;
-pub use crate::idempotency::ports::{Claim, IdempotencyStore};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::lifecycle::ports::{MockOrganizationPolicies, MockSecretLifecycleStore};
-pub use crate::lifecycle::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
-use crate::model::{
-    AppId, ClientId, CredentialRef, Cursor, NewApplication, OAuthApplication, OrgId, Timestamp,
-    Version,
-};
-pub use crate::registration::ports::{
-    DocumentFetchError, InitialAccessTokenRepository, MetadataDocuments, SoftwareStatementVerifier,
-    StatementRefusal,
-};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::registration::ports::{
-    MockInitialAccessTokenRepository, MockMetadataDocuments, MockSoftwareStatementVerifier,
-};
-pub use crate::shared::errors::{BoxError, HasherError, RepositoryError};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::shared::random::MockRandomSource;
-pub use crate::shared::random::RandomError;
-pub use crate::shared::random::RandomSource;
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::shared::sealing::MockSealer;
-pub use crate::shared::sealing::{SealError, Sealer};
-#[cfg(any(test, feature = "mocks"))]
-pub use crate::shared::time::MockClock;
-pub use crate::shared::time::{Clock, SystemClock};
-
+use super::application::{NewApplication, OAuthApplication};
+use crate::credentials::method::CredentialRef;
+use crate::events::change::{AuditEvent, StoredAuditEvent};
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::{AppId, ClientId, OrgId, Version};
+use crate::shared::page::Cursor;
+use crate::shared::time::Timestamp;
 /// An application with its whole audit trail, as moved between stores.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchivedApplication {
@@ -223,6 +184,3 @@ pub trait ApplicationRepository: Send + Sync {
         at: Timestamp,
     ) -> Result<bool, RepositoryError>;
 }
-
-#[cfg(test)]
-mod tests {}
