@@ -19,4 +19,6 @@ pub mod register;
 pub mod scopes_grants;
 pub mod service;
 pub mod status;
+#[cfg(test)]
+mod tests;
 pub mod update;

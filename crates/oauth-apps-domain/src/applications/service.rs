@@ -370,7 +370,3 @@ pub(crate) fn audit(
         at,
     }
 }
-
-#[cfg(test)]
-#[path = "../service/tests/mod.rs"]
-mod tests;

@@ -16,3 +16,5 @@ pub mod rotate;
 pub mod rotation;
 pub mod secret;
 pub mod secrets;
+#[cfg(test)]
+mod tests;

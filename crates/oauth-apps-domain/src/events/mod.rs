@@ -9,4 +9,6 @@ pub mod errors;
 #[cfg(feature = "testing")]
 pub mod fakes;
 pub mod feed;
+#[cfg(test)]
+mod tests;
 pub mod webhooks;

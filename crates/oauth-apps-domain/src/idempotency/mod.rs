@@ -6,3 +6,5 @@ pub mod errors;
 pub mod fakes;
 pub mod ports;
 pub mod service;
+#[cfg(test)]
+mod tests;

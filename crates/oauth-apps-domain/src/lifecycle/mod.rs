@@ -8,3 +8,5 @@ pub mod fakes;
 pub mod org_policy;
 pub mod ports;
 pub mod secret_lifecycle;
+#[cfg(test)]
+mod tests;

@@ -15,3 +15,5 @@ pub mod initial_access;
 pub mod metadata_documents;
 pub mod ports;
 pub mod self_registration;
+#[cfg(test)]
+mod tests;

@@ -9,3 +9,5 @@ pub mod fakes;
 pub mod model;
 pub mod ports;
 pub mod service;
+#[cfg(test)]
+mod tests;
