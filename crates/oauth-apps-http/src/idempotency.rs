@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::problem::{FieldProblem, Problem, Surface};
+use crate::request;
 use crate::state::AppState;
-use crate::{apps_api, org_api, request};
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -162,14 +162,9 @@ pub fn key_of(value: &HeaderValue) -> Option<String> {
     is_valid_idempotency_key(&key).then_some(key)
 }
 
-/// The answer to `problem` in the shape of the request's surface.
-fn problem_answer(req: ServiceRequest, problem: &Problem) -> ServiceResponse<BoxBody> {
-    let answer = if req.path().starts_with("/api/v1/") {
-        <org_api::OrgApi as Surface>::respond(problem)
-    } else {
-        <apps_api::AppsApi as Surface>::respond(problem)
-    };
-    req.into_response(answer)
+/// The answer to `problem` in the shape of the surface `S`.
+fn problem_answer<S: Surface>(req: ServiceRequest, problem: &Problem) -> ServiceResponse<BoxBody> {
+    req.into_response(S::respond(problem))
 }
 
 fn header_problem(status: StatusCode, detail: &str, rule: &str) -> Problem {
@@ -200,10 +195,10 @@ fn is_kept(status: StatusCode) -> bool {
         && status != StatusCode::TOO_MANY_REQUESTS
 }
 
-fn replay(req: ServiceRequest, bytes: &[u8]) -> ServiceResponse<BoxBody> {
+fn replay<S: Surface>(req: ServiceRequest, bytes: &[u8]) -> ServiceResponse<BoxBody> {
     let Ok(stored) = serde_json::from_slice::<StoredAnswer>(bytes) else {
         tracing::error!("a kept idempotent answer cannot be read");
-        return problem_answer(
+        return problem_answer::<S>(
             req,
             &Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -225,11 +220,12 @@ fn replay(req: ServiceRequest, bytes: &[u8]) -> ServiceResponse<BoxBody> {
     req.into_response(answer.body(stored.body))
 }
 
-/// The middleware on the routes that create or rotate (see the module documentation).
+/// The middleware on the routes that create or rotate (see the module documentation); the
+/// surface `S` that mounts it gives its problems their shape.
 ///
 /// # Errors
 /// What the route returns.
-pub async fn idempotent(
+pub async fn idempotent<S: Surface>(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -245,7 +241,7 @@ pub async fn idempotent(
         _ => None,
     };
     let Some(key) = key else {
-        return Ok(problem_answer(
+        return Ok(problem_answer::<S>(
             req,
             &header_problem(
                 StatusCode::BAD_REQUEST,
@@ -283,26 +279,26 @@ pub async fn idempotent(
             key,
             settled: false,
         },
-        Ok(begun) => return Ok(answer_begun(req, begun)),
-        Err(e) => return Ok(problem_answer(req, &unusable(&e))),
+        Ok(begun) => return Ok(answer_begun::<S>(req, begun)),
+        Err(e) => return Ok(problem_answer::<S>(req, &unusable(&e))),
     };
-    run(req, next, claimed).await
+    run::<S>(req, next, claimed).await
 }
 
 /// The answer to a request that does not run: its key is busy, names another request,
 /// holds an answer to give again, or the caller may no longer have it.
-fn answer_begun(req: ServiceRequest, begun: Begun) -> ServiceResponse<BoxBody> {
+fn answer_begun<S: Surface>(req: ServiceRequest, begun: Begun) -> ServiceResponse<BoxBody> {
     match begun {
-        Begun::Replay(bytes) => replay(req, &bytes),
-        Begun::Refused(Denial::Hidden) => problem_answer(req, &Problem::not_found()),
-        Begun::Refused(Denial::Forbidden) => problem_answer(
+        Begun::Replay(bytes) => replay::<S>(req, &bytes),
+        Begun::Refused(Denial::Hidden) => problem_answer::<S>(req, &Problem::not_found()),
+        Begun::Refused(Denial::Forbidden) => problem_answer::<S>(
             req,
             &Problem::new(
                 StatusCode::FORBIDDEN,
                 "forbidden: only admins of the owner organisation may change it",
             ),
         ),
-        Begun::Mismatch => problem_answer(
+        Begun::Mismatch => problem_answer::<S>(
             req,
             &header_problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -312,7 +308,7 @@ fn answer_begun(req: ServiceRequest, begun: Begun) -> ServiceResponse<BoxBody> {
             ),
         ),
         // `Run` is the caller's to run; it never comes here.
-        Begun::InFlight | Begun::Run => problem_answer(
+        Begun::InFlight | Begun::Run => problem_answer::<S>(
             req,
             &header_problem(
                 StatusCode::CONFLICT,
@@ -345,7 +341,7 @@ fn unusable(e: &IdempotencyError) -> Problem {
 }
 
 /// Runs the request under `claimed` and keeps its answer, or releases the key.
-async fn run(
+async fn run<S: Surface>(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     claimed: Claimed,
@@ -364,7 +360,7 @@ async fn run(
     let Ok(bytes) = actix_web::body::to_bytes(answer).await else {
         claimed.release().await;
         tracing::error!("an answer's body could not be read");
-        return Ok(problem_answer(
+        return Ok(problem_answer::<S>(
             ServiceRequest::from_request(req),
             &Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -413,7 +409,52 @@ mod tests {
     use oauth_apps_domain::testing::{FakeSealer, InMemoryIdempotency, InMemoryRepository};
 
     use super::*;
+    use crate::apps_api::AppsApi;
+    use crate::org_api::OrgApi;
     use crate::request::tests::{state, token};
+
+    /// The surface that mounts the middleware gives its problems their shape, wherever
+    /// its routes are: a key that cannot be read is a problem document under surface A
+    /// and an envelope under surface B.
+    #[actix_web::test]
+    async fn problems_take_the_shape_of_the_surface_that_mounts_the_middleware() {
+        let state = state(Arc::new(InMemoryRepository::new()));
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(state))
+                .service(
+                    web::resource("/api/v1/under-a")
+                        .wrap(from_fn(idempotent::<AppsApi>))
+                        .route(web::post().to(HttpResponse::Created)),
+                )
+                .service(
+                    web::resource("/elsewhere/under-b")
+                        .wrap(from_fn(idempotent::<OrgApi>))
+                        .route(web::post().to(HttpResponse::Created)),
+                ),
+        )
+        .await;
+        let unreadable = |uri: &str| {
+            actix_test::TestRequest::post()
+                .uri(uri)
+                .insert_header((header::AUTHORIZATION, format!("Bearer {}", token("alice"))))
+                .insert_header((IDEMPOTENCY_KEY, "\"open"))
+                .to_request()
+        };
+        let a = actix_test::call_service(&app, unreadable("/api/v1/under-a")).await;
+        assert_eq!(a.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            a.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        let a: serde_json::Value = actix_test::read_body_json(a).await;
+        assert_eq!(a["errors"][0]["field"], "Idempotency-Key", "{a}");
+        let b = actix_test::call_service(&app, unreadable("/elsewhere/under-b")).await;
+        assert_eq!(b.status(), StatusCode::BAD_REQUEST);
+        let b: serde_json::Value = actix_test::read_body_json(b).await;
+        assert_eq!(b["success"], false, "{b}");
+        assert_eq!(b["error"]["code"], "bad_request", "{b}");
+    }
 
     /// A request dropped while its route runs (the client went away) leaves no claim: a
     /// retry runs instead of meeting 409 until the lock runs out.
@@ -429,7 +470,7 @@ mod tests {
         let app = actix_test::init_service(
             App::new().app_data(web::Data::new(state)).service(
                 web::resource("/hangs")
-                    .wrap(from_fn(idempotent))
+                    .wrap(from_fn(idempotent::<AppsApi>))
                     .route(web::post().to(std::future::pending::<HttpResponse>)),
             ),
         )

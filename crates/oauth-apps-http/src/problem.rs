@@ -15,7 +15,7 @@ use oauth_apps_domain::{
     RevokePreviousSecretError, RevokeTokenError, RotateKeysError, RotateSecretError,
     StatusChangeError, UpdateError, ValidationErrors, WebhookError,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One API surface: how it names the domain's fields and how it answers a problem.
@@ -103,7 +103,7 @@ impl ErrorCode {
 }
 
 /// A field and the rule it broke.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldProblem {
     /// The field, in the surface's spelling; list elements with their index
     /// (`redirectUrls[2]`).

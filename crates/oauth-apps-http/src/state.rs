@@ -8,7 +8,7 @@ use oauth_apps_domain::{
     SecretLifecycleService, SoftwareStatementVerifier, WebhookService,
 };
 
-use crate::auth::JwtVerifier;
+use crate::auth::{DevSignIn, JwtVerifier};
 use crate::limits::{Limits, RateLimiter};
 use crate::metrics::Metrics;
 
@@ -38,7 +38,7 @@ pub struct AppState {
     pub scanning: Option<Arc<dyn ReportSignatures>>,
     /// The development token the console gives for the code of the sign-in link printed
     /// at start: only in development mode on a loopback bind.
-    pub console_dev_token: Option<Arc<crate::console::DevSignIn>>,
+    pub console_dev_token: Option<Arc<DevSignIn>>,
     /// The bearer token verifier.
     pub verifier: Arc<JwtVerifier>,
     /// The readiness probe.

@@ -1,6 +1,6 @@
 //! What both surfaces write the same way: the closed sets of values an application's
-//! fields take (answers serialize these enums, so the document lists their values), and
-//! the formats of timestamps.
+//! fields take (answers serialize these enums, so the document lists their values; a
+//! client reads them back with the same types), and the formats of timestamps.
 //!
 //! Requests carry these fields as plain strings: a value outside the set is a rule the
 //! domain checks and names (422), as every other rule is, not a malformed body.
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// An application type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = AppType)]
 pub enum AppTypeName {
     /// A confidential server-side application: the only type that keeps a secret safe.
@@ -42,7 +42,7 @@ impl From<AppType> for AppTypeName {
 }
 
 /// Whether an application acts for its organisation or for a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = AccessLevel)]
 pub enum AccessLevelName {
@@ -62,7 +62,7 @@ impl From<AccessLevel> for AccessLevelName {
 }
 
 /// An OAuth grant type (`implicit` and `password` are refused, RFC 9700).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = GrantType)]
 pub enum GrantTypeName {
     /// RFC 6749 §4.1.
@@ -91,7 +91,7 @@ impl From<GrantType> for GrantTypeName {
 }
 
 /// Whether an application is in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[schema(as = Status)]
 pub enum StatusName {
@@ -112,7 +112,7 @@ impl From<Status> for StatusName {
 
 /// How a client authenticates at the token endpoint (RFC 7591 §2
 /// `token_endpoint_auth_method`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = TokenEndpointAuthMethod)]
 pub enum AuthMethodName {
@@ -138,7 +138,7 @@ impl From<AuthMethod> for AuthMethodName {
 }
 
 /// How an application was registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = Registration)]
 pub enum RegistrationName {
@@ -161,7 +161,7 @@ impl From<Registration> for RegistrationName {
 }
 
 /// What kind of credential an application proves itself with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = CredentialKind)]
 pub enum CredentialKindName {
@@ -190,56 +190,56 @@ macro_rules! credentials_view {
         /// What is known of an application's credentials, never the credentials
         /// themselves. The last uses are written at most once a minute per credential and
         /// are not part of the application's version (its `ETag`).
-        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = $case)]
         pub struct $view {
             /// The credential the authentication method uses: the current secret or key
             /// set; `null` for `none`.
             #[schema(required = true)]
-            current: Option<$current>,
+            pub current: Option<$current>,
             /// The credential a rotation replaced, while it is kept (its grace period may
             /// have ended; see `expiresAt`); `null` when there is none.
             #[schema(required = true)]
-            previous: Option<$previous>,
+            pub previous: Option<$previous>,
         }
 
         /// The current credential.
-        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = $case)]
         pub struct $current {
-            kind: $crate::wire::CredentialKindName,
+            pub kind: $crate::wire::CredentialKindName,
             /// When it was issued or registered.
             #[schema(format = DateTime)]
-            created_at: String,
+            pub created_at: String,
             /// When a client last proved itself with it (at most a minute stale); `null`
             /// if never.
             #[schema(format = DateTime, required = true)]
-            last_used_at: Option<String>,
+            pub last_used_at: Option<String>,
             /// A secret's last four characters, a key set's key ids (space-separated) or
             /// the URL its keys are published at; `null` for a secret issued before hints
             /// were kept.
             #[schema(required = true)]
-            hint: Option<String>,
+            pub hint: Option<String>,
         }
 
         /// The previous credential.
-        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = $case)]
         pub struct $previous {
-            kind: $crate::wire::CredentialKindName,
+            pub kind: $crate::wire::CredentialKindName,
             /// When it was issued or registered.
             #[schema(format = DateTime)]
-            created_at: String,
+            pub created_at: String,
             /// When it stops (or stopped) being accepted.
             #[schema(format = DateTime)]
-            expires_at: String,
+            pub expires_at: String,
             /// When a client last proved itself with it (at most a minute stale); `null`
             /// if never.
             #[schema(format = DateTime, required = true)]
-            last_used_at: Option<String>,
+            pub last_used_at: Option<String>,
             /// As the current credential's hint.
             #[schema(required = true)]
-            hint: Option<String>,
+            pub hint: Option<String>,
         }
 
         impl From<&oauth_apps_domain::Credentials> for $view {
@@ -279,7 +279,7 @@ pub fn current_keys(
 }
 
 /// What happened to an application, in its audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = AuditAction)]
 pub enum AuditActionName {

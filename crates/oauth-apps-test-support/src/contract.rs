@@ -1969,7 +1969,12 @@ pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
     let repo = f.repository();
     let hooks = f.webhooks();
     let every = webhook("acme", "https://hooks.acme.example/all", None, 1);
-    hooks.insert_webhook(&every).await.expect("insert webhook");
+    assert!(
+        hooks
+            .insert_webhook(&every, 100)
+            .await
+            .expect("insert webhook")
+    );
     let app = insert(&*repo, new_app("acme", "Twice", at(10))).await;
     let next = renamed(&app, "Twice over", at(11)).with_status(Status::Revoked, at(11));
     let events = [

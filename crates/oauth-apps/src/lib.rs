@@ -198,7 +198,7 @@ fn read_or_create_key(path: &Path) -> Result<String, StartError> {
 /// key beside the database (made when missing); else none, and what needs it (webhooks,
 /// idempotent answers) answers 503.
 fn data_key(config: &Config) -> Result<Option<oauth_apps_seal::DataKey>, StartError> {
-    match (&config.data_key, &config.database) {
+    match (&config.storage.data_key, &config.storage.database) {
         (Some(key), _) => Ok(Some(key.clone())),
         (None, Database::Sqlite(path)) => {
             let path = dev_data_key_path(path);
@@ -312,10 +312,10 @@ impl Wired {
     /// the replicas' changes (the cache is off until it does; each one also wakes the
     /// webhook dispatcher).
     fn open(config: &Config) -> Result<Self, StartError> {
-        let storage = match &config.database {
+        let storage = match &config.storage.database {
             Database::Sqlite(path) => {
                 let mut c = SqliteConfig::new(path);
-                if let Some(n) = config.db_max_connections {
+                if let Some(n) = config.storage.db_max_connections {
                     c.max_connections = n;
                 }
                 Storage::Sqlite(
@@ -324,7 +324,7 @@ impl Wired {
             }
             Database::Postgres(url) => {
                 let mut c = PgConfig::new(url);
-                if let Some(n) = config.db_max_connections {
+                if let Some(n) = config.storage.db_max_connections {
                     c.max_connections = n;
                 }
                 Storage::Postgres(
@@ -336,10 +336,10 @@ impl Wired {
             Storage::Sqlite(repo) => StorePorts::of(repo),
             Storage::Postgres(repo) => StorePorts::of(repo),
         };
-        let (repository, cache) = cached(ports.repository, config.cache_ttl);
+        let (repository, cache) = cached(ports.repository, config.storage.cache_ttl);
         ports.repository = repository;
         let changed = Arc::new(tokio::sync::Notify::new());
-        if let Database::Postgres(url) = &config.database {
+        if let Database::Postgres(url) = &config.storage.database {
             // The cache is off until other replicas' changes can be heard; with SQLite one
             // process owns the file, and its own writes are all there is to evict.
             if let Some(control) = &cache {
@@ -376,14 +376,14 @@ fn verifier(config: &Config) -> Result<(JwtVerifier, Option<String>), StartError
     let (secret, dev_token) = match (
         &config.jwt.hs256_secret,
         &config.jwt.jwks_file,
-        &config.database,
+        &config.storage.database,
     ) {
         (None, None, Database::Sqlite(path)) => {
             let secret = dev_key(path)?;
             let token = dev_token(&secret, &config.jwt.audience, 24 * 3600)?;
             (Some(secret), Some(token))
         }
-        (secret, _, _) => (secret.clone(), None),
+        (secret, _, _) => (secret.as_ref().map(|s| s.0.clone()), None),
     };
     let jwks = match &config.jwt.jwks_file {
         Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
@@ -486,8 +486,8 @@ fn state(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     };
-    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhook_retry)
-        .with_per_org(dispatch::per_org_share(config.webhook_concurrency));
+    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhooks.retry())
+        .with_per_org(dispatch::per_org_share(config.webhooks.concurrency));
     let service = ApplicationService::new(
         Ports {
             repository: Arc::clone(&wired.ports.repository),
@@ -501,23 +501,23 @@ fn state(
             policies: Arc::clone(&wired.ports.policies),
         },
         ServiceConfig {
-            scope_catalog: config.scope_catalog.clone(),
-            assertion_audiences: config.assertion_audiences.clone(),
-            record_credential_use: config.credential_telemetry,
-            metadata_document_hosts: config.metadata_document_hosts.clone(),
-            default_secret_lifetime: config.secret_lifetime,
+            scope_catalog: config.applications.scope_catalog.clone(),
+            assertion_audiences: config.applications.audiences().to_vec(),
+            record_credential_use: config.applications.credential_telemetry,
+            metadata_document_hosts: config.registration.document_hosts().clone(),
+            default_secret_lifetime: config.applications.secret_lifetime,
             ..ServiceConfig::default()
         },
     );
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
-    let software_statements = match &config.software_statement_jwks_file {
+    let software_statements = match &config.registration.software_statement_jwks_file {
         Some(path) => Some(Arc::new(
             TrustedStatements::read_file(path).map_err(StartError::SoftwareStatements)?,
         )
             as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
         None => None,
     };
-    let scanning = match &config.secret_scanning_keys_file {
+    let scanning = match &config.applications.secret_scanning_keys_file {
         Some(path) => Some(Arc::new(ScanningReports(
             ScanningKeys::read_file(path).map_err(StartError::SecretScanning)?,
         )) as Arc<dyn ReportSignatures>),
@@ -528,13 +528,13 @@ fn state(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     })
-    .with_scope_catalog(config.scope_catalog.clone());
+    .with_scope_catalog(config.applications.scope_catalog.clone());
     let state = AppState {
         service: Arc::new(service),
         tokens: Arc::new(tokens),
         feed: Arc::new(EventFeedService::new(wired.ports.feed)),
         webhooks: Arc::new(
-            WebhookService::new(webhook_ports).with_max_per_org(config.webhooks_per_org),
+            WebhookService::new(webhook_ports).with_max_per_org(config.webhooks.per_org),
         ),
         idempotency,
         secrets: Arc::new(
@@ -545,9 +545,9 @@ fn state(
                     policies: wired.ports.policies,
                     clock: Arc::new(SystemClock),
                 },
-                config.secret_lifetime,
+                config.applications.secret_lifetime,
             )
-            .with_scope_catalog(config.scope_catalog.clone()),
+            .with_scope_catalog(config.applications.scope_catalog.clone()),
         ),
         scanning,
         console_dev_token: None,
@@ -555,16 +555,20 @@ fn state(
         readiness: wired.storage,
         metrics: Arc::new(metrics),
         limits: Arc::new(Limits {
-            writes: limiter(config.write_rate),
-            authentications: limiter(config.auth_rate),
+            writes: limiter(config.server.write_rate),
+            authentications: limiter(config.server.auth_rate),
         }),
         registration: Arc::new(RegistrationSettings {
             public_url,
             software_statements,
-            open_org: config.open_registration_org.clone(),
+            open_org: config
+                .registration
+                .open_registration_org
+                .as_ref()
+                .map(|org| org.as_str().to_owned()),
             open_limiter: RateLimiter::per_client_address(
-                f64::from(config.open_registration_per_hour) / 3600.0,
-                f64::from(config.open_registration_per_hour),
+                f64::from(config.registration.open_registration_per_hour) / 3600.0,
+                f64::from(config.registration.open_registration_per_hour),
             ),
         }),
     };
@@ -647,25 +651,26 @@ impl Application {
     /// # Errors
     /// [`StartError`] saying what failed.
     pub async fn build(config: &Config) -> Result<Self, StartError> {
-        if matches!(config.database, Database::Postgres(_))
+        if matches!(config.storage.database, Database::Postgres(_))
             && config.jwt.hs256_secret.is_none()
             && config.jwt.jwks_file.is_none()
         {
             return Err(StartError::Keys(config::KEY_REQUIRED.to_owned()));
         }
-        migrate(&config.database).await?;
+        migrate(&config.storage.database).await?;
         let wired = Wired::open(config)?;
         let (verifier, dev_token) = verifier(config)?;
-        let hasher =
-            Argon2Hasher::new(config.hasher).map_err(|e| StartError::Hasher(e.to_string()))?;
+        let hasher = Argon2Hasher::new(config.hashing.hasher())
+            .map_err(|e| StartError::Hasher(e.to_string()))?;
         let metrics = metrics(&wired, &hasher);
-        let listener = TcpListener::bind(&config.bind)
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+        let listener = TcpListener::bind(&config.server.bind)
+            .map_err(|e| StartError::Bind(config.server.bind.clone(), e))?;
         let bound = listener
             .local_addr()
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
+            .map_err(|e| StartError::Bind(config.server.bind.clone(), e))?;
         // RFC 7592's registration_client_uri: the public URL, else the address bound.
         let public_url = config
+            .server
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
@@ -674,6 +679,7 @@ impl Application {
         // The console's one-click sign-in: development mode on a loopback bind only, with
         // the code of the link printed at start.
         let loopback = config
+            .server
             .bind
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.ip().is_loopback());
@@ -689,13 +695,16 @@ impl Application {
         };
         dispatch::start(
             dispatcher,
-            config.webhook_concurrency,
-            config.webhook_poll,
+            config.webhooks.concurrency,
+            config.webhooks.poll,
             changed,
         );
         start_idempotency_purge(Arc::clone(&state.idempotency));
-        start_expiry_warnings(Arc::clone(&state.secrets), config.secret_expiry_check);
-        if config.assertion_audiences.is_empty() {
+        start_expiry_warnings(
+            Arc::clone(&state.secrets),
+            config.applications.secret_expiry_check,
+        );
+        if config.applications.audiences().is_empty() {
             tracing::warn!(
                 "OAUTH_APPS_ASSERTION_AUDIENCES is not set: private_key_jwt cannot be enabled \
                  (no client assertion would name this authorization server)"
@@ -704,20 +713,21 @@ impl Application {
 
         let port = bound.port();
         let mut server_config = ServerConfig {
-            client_body_timeout: config.body_timeout,
+            client_body_timeout: config.server.body_timeout,
             ..ServerConfig::default()
         };
-        if let Some(workers) = config.workers {
+        if let Some(workers) = config.server.workers {
             server_config.workers = workers;
         }
         let server = oauth_apps_http::serve(state, listener, server_config)
-            .map_err(|e| StartError::Bind(config.bind.clone(), e))?;
-        let local = local_console_url(&config.bind, port);
+            .map_err(|e| StartError::Bind(config.server.bind.clone(), e))?;
+        let local = local_console_url(&config.server.bind, port);
         Ok(Self {
             port,
             server,
             dev_token,
             console_url: config
+                .server
                 .public_url
                 .as_ref()
                 .map_or_else(|| local.clone(), |url| format!("{url}/console")),

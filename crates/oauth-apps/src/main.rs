@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use oauth_apps::config::{Config, Database};
+use oauth_apps::config::{self, Config, Database};
 use oauth_apps::{
     Application, StartError, dev_key_path, existing_dev_key, migrate, telemetry, transfer,
 };
@@ -25,7 +25,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default).
+    /// Serve the API (the default). Every setting is an environment variable or an option
+    /// (`oauth-apps serve --help` lists them; docs/configuration.md explains them).
     Serve,
     /// Manage applications on a running registry: list, get, create, update, disable,
     /// enable, rotate-secret, revoke-previous-secret, events. Exit codes: 0 done, 1 refused
@@ -78,12 +79,19 @@ fn plain_usage(cmd: clap::Command, built: &clap::Command) -> clap::Command {
 }
 
 /// The command line, parsed; a usage error ends the process (exit code 2).
-fn parse() -> Cli {
-    let mut built = Cli::command();
+/// The command line, and the settings `serve` was given (options or environment).
+fn parse() -> (Cli, HashMap<String, String>) {
+    let with_settings = || Cli::command().mut_subcommand("serve", config::serve_options);
+    let mut built = with_settings();
     built.build();
-    let mut cmd = plain_usage(Cli::command(), &built);
+    let mut cmd = plain_usage(with_settings(), &built);
     let matches = cmd.clone().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+    let given = matches
+        .subcommand_matches("serve")
+        .map(config::given)
+        .unwrap_or_default();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+    (cli, given)
 }
 
 fn fail(message: impl std::fmt::Display) -> ExitCode {
@@ -114,9 +122,9 @@ fn token(
     let secret = match (
         &config.jwt.hs256_secret,
         &config.jwt.jwks_file,
-        &config.database,
+        &config.storage.database,
     ) {
-        (Some(secret), _, _) => secret.clone(),
+        (Some(secret), _, _) => secret.0.clone(),
         (None, Some(_), _) => {
             return fail(
                 "the server verifies tokens with the keys of OAUTH_APPS_JWKS_FILE, and this \
@@ -204,8 +212,8 @@ async fn serve(config: Config) -> ExitCode {
         }
         Err(e) => return fail(e),
     };
-    tracing::info!(port = app.port(), bind = %config.bind, console = %app.console_url, "serving");
-    if let (Some(token), Database::Sqlite(path)) = (&app.dev_token, &config.database) {
+    tracing::info!(port = app.port(), bind = %config.server.bind, console = %app.console_url, "serving");
+    if let (Some(token), Database::Sqlite(path)) = (&app.dev_token, &config.storage.database) {
         // Development mode only (SQLite, no key configured): shown on the terminal, never
         // through the logs.
         let key = dev_key_path(path);
@@ -235,7 +243,7 @@ async fn serve(config: Config) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = parse();
+    let (cli, given) = parse();
     // A client: no server configuration, no logs.
     let cli = match cli.command {
         Some(Command::Apps(args)) => {
@@ -257,11 +265,16 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let config = match Config::from_env() {
+    let config = match Config::from_lookup(|name| {
+        given
+            .get(name)
+            .cloned()
+            .or_else(|| std::env::var(name).ok())
+    }) {
         Ok(config) => config,
         Err(e) => return fail(e),
     };
-    telemetry::init(config.log_format);
+    telemetry::init(config.server.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Token {
             sub,
@@ -270,13 +283,13 @@ fn main() -> ExitCode {
             ttl,
         } => token(&config, sub, orgs, roles, ttl),
         Command::Migrate => actix_web::rt::System::new().block_on(async {
-            match migrate(&config.database).await {
+            match migrate(&config.storage.database).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
         }),
         Command::Export => actix_web::rt::System::new().block_on(async {
-            match transfer::export(&config.database, std::io::stdout().lock()).await {
+            match transfer::export(&config.storage.database, std::io::stdout().lock()).await {
                 Ok(summary) => done("exported", &summary),
                 Err(e) => fail(e),
             }
@@ -293,7 +306,9 @@ fn main() -> ExitCode {
                 .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
                 .count();
             let total = u64::try_from(lines.saturating_sub(1)).ok();
-            match transfer::import(&config.database, std::io::Cursor::new(input), total).await {
+            match transfer::import(&config.storage.database, std::io::Cursor::new(input), total)
+                .await
+            {
                 Ok(summary) => done("imported", &summary),
                 Err(e) => fail(format!("import failed, nothing was written: {e}")),
             }

@@ -161,6 +161,15 @@ async fn every_command_with_its_exit_code() {
     let o = cli(base, admin, &["--json", "get", &client_id]);
     let got: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(got["name"], "Billing");
+    // `--json` prints the server's answer as it came, byte for byte.
+    let direct = processes::call(
+        &client,
+        "GET",
+        &format!("{base}/api/oauth-applications/{client_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(stdout(&o), format!("{}\n", direct.raw));
     let o = cli(base, admin, &["get", &client_id]);
     assert!(stdout(&o).contains("Version (ETag)"), "{}", stdout(&o));
 
@@ -289,7 +298,10 @@ async fn every_command_with_its_exit_code() {
     assert!(stdout(&o).contains("application.updated"), "{}", stdout(&o));
     let o = webhooks(&["rotate-secret", &hook]);
     assert!(stdout(&o).contains("whsec_"), "{}", stdout(&o));
-    assert_eq!(code(&webhooks(&["delete", &hook])), 0);
+    // A deletion answers 204 without a body: `--json` prints nothing.
+    let o = webhooks(&["--json", "delete", &hook]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
     assert_eq!(code(&webhooks(&["deliveries", &hook])), 1);
 
     // An unknown application: 404, exit 1.

@@ -16,52 +16,52 @@ use crate::wire::{
 };
 
 /// The application as surface A shows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct App {
     /// The application's public identifier.
     #[schema(format = "uuid")]
-    client_id: String,
-    name: String,
+    pub client_id: String,
+    pub name: String,
     #[serde(rename = "type")]
-    app_type: AppTypeName,
-    redirect_urls: Vec<String>,
-    owner_org_id: String,
-    allowed_scopes: Vec<String>,
-    is_first_party: bool,
+    pub app_type: AppTypeName,
+    pub redirect_urls: Vec<String>,
+    pub owner_org_id: String,
+    pub allowed_scopes: Vec<String>,
+    pub is_first_party: bool,
     /// Whether the application is disabled (no client authentication, no rotation).
-    disabled: bool,
+    pub disabled: bool,
     #[schema(format = DateTime)]
-    created_at: String,
+    pub created_at: String,
     #[schema(format = DateTime)]
-    updated_at: String,
+    pub updated_at: String,
     #[schema(required = true)]
-    description: Option<String>,
-    grant_types: Vec<GrantTypeName>,
-    access_level: AccessLevelName,
+    pub description: Option<String>,
+    pub grant_types: Vec<GrantTypeName>,
+    pub access_level: AccessLevelName,
     /// When the previous secret stops working, while a rotation's grace period lasts.
     #[schema(format = DateTime, required = true)]
-    previous_secret_expires_at: Option<String>,
+    pub previous_secret_expires_at: Option<String>,
     /// When the current secret stops working (its organisation's secret lifetime, or a
     /// leak's revocation); `null` when it does not expire or the method uses no secret.
     #[schema(format = DateTime, required = true)]
-    client_secret_expires_at: Option<String>,
+    pub client_secret_expires_at: Option<String>,
     /// How the client authenticates at the token endpoint.
-    token_endpoint_auth_method: AuthMethodName,
+    pub token_endpoint_auth_method: AuthMethodName,
     /// The client's current public keys, when registered inline (a JWK Set).
     #[schema(value_type = Option<Object>, required = true)]
-    jwks: Option<Value>,
+    pub jwks: Option<Value>,
     /// The URL of the client's current public keys, when published.
     #[schema(format = "uri", required = true)]
-    jwks_uri: Option<String>,
-    credentials: Credentials,
+    pub jwks_uri: Option<String>,
+    pub credentials: Credentials,
     /// How the application was registered.
-    registration: RegistrationName,
+    pub registration: RegistrationName,
     /// For a client registered from its metadata document: the document's URL, which is
     /// its client id in that protocol.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]
-    metadata_document: Option<String>,
+    pub metadata_document: Option<String>,
 }
 
 crate::wire::credentials_view!("camelCase", Credentials, Credential, PreviousCredential);
@@ -110,13 +110,13 @@ impl From<&OAuthApplication> for App {
 
 /// An application with its secret, shown once (create, rotate). An application whose
 /// method uses no secret (`private_key_jwt`, `none`) is created without one.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppWithSecret {
-    application: App,
+    pub application: App,
     /// The secret: shown in this answer only; absent when the method uses none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    client_secret: Option<String>,
+    pub client_secret: Option<String>,
 }
 
 impl AppWithSecret {
@@ -134,57 +134,57 @@ impl AppWithSecret {
 }
 
 /// A page of a keyset listing, newest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppPage {
-    pub(super) items: Vec<App>,
+    pub items: Vec<App>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     #[schema(required = true)]
-    pub(super) next_cursor: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// `POST /api/oauth-applications` body. Redirect URLs must also suit the type, and the
 /// grant types must suit the type and the redirect URLs (422 otherwise).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApp {
     #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
-    owner_org_id: String,
+    pub owner_org_id: String,
     #[schema(min_length = 1, max_length = 100)]
-    name: String,
+    pub name: String,
     #[serde(rename = "type")]
     #[schema(value_type = AppTypeName)]
-    app_type: String,
+    pub app_type: String,
     #[schema(max_items = 20)]
-    redirect_urls: Vec<RedirectUrlText>,
-    #[serde(default)]
-    allowed_scopes: Option<Vec<String>>,
-    #[serde(default)]
+    pub redirect_urls: Vec<RedirectUrlText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_scopes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 1000)]
-    description: Option<String>,
-    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<GrantTypeName>>)]
-    grant_types: Option<Vec<String>>,
-    #[serde(default)]
+    pub grant_types: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AccessLevelName>)]
-    access_level: Option<String>,
+    pub access_level: Option<String>,
     /// Platform admins only.
-    #[serde(default)]
-    is_first_party: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_first_party: Option<bool>,
     /// `client_secret_basic` when not given; `client_secret_jwt` is refused.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AuthMethodName>)]
-    token_endpoint_auth_method: Option<String>,
+    pub token_endpoint_auth_method: Option<String>,
     /// The client's public keys, as a JWK Set (RFC 7517 §5): public members only; EC
     /// (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519); a unique `kid` each; at
     /// most 10 keys and 16 KiB. Not with `jwksUri`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    jwks: Option<Value>,
+    pub jwks: Option<Value>,
     /// The https URL the client publishes its JWK Set at. Not with `jwks`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri", max_length = 2000)]
-    jwks_uri: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl From<CreateApp> for RegisterApplication {
@@ -220,56 +220,60 @@ fn sent_text(value: Option<Value>) -> Option<String> {
 
 /// `PATCH /api/oauth-applications/{clientId}` body: every field optional; the result must
 /// satisfy every rule as a whole.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PatchApp {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(min_length = 1, max_length = 100)]
-    name: Option<String>,
-    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 20)]
-    redirect_urls: Option<Vec<RedirectUrlText>>,
-    #[serde(default)]
-    allowed_scopes: Option<Vec<String>>,
+    pub redirect_urls: Option<Vec<RedirectUrlText>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_scopes: Option<Vec<String>>,
     /// `null` clears it.
-    #[serde(default, deserialize_with = "present_or_null")]
+    #[serde(
+        default,
+        deserialize_with = "present_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>, max_length = 1000)]
-    description: Option<Option<String>>,
-    #[serde(default)]
+    pub description: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<GrantTypeName>>)]
-    grant_types: Option<Vec<String>>,
-    #[serde(default)]
+    pub grant_types: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AccessLevelName>)]
-    access_level: Option<String>,
+    pub access_level: Option<String>,
     /// Platform admins only.
-    #[serde(default)]
-    is_first_party: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_first_party: Option<bool>,
     /// Cannot change: sending it is 422.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     #[schema(read_only, value_type = Option<AppTypeName>)]
-    app_type: Option<Value>,
+    pub app_type: Option<Value>,
     /// Cannot change: sending it is 422.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(read_only, value_type = Option<String>)]
-    client_id: Option<Value>,
+    pub client_id: Option<Value>,
     /// Cannot change: sending it is 422.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(read_only, value_type = Option<String>)]
-    owner_org_id: Option<Value>,
+    pub owner_org_id: Option<Value>,
     /// A new method, by the same rules as at registration (`private_key_jwt` needs keys,
     /// here or registered; leaving a secret method revokes the secret).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<AuthMethodName>)]
-    token_endpoint_auth_method: Option<String>,
+    pub token_endpoint_auth_method: Option<String>,
     /// New public keys, replacing the current ones at once (`rotate-keys` keeps the old ones
     /// for a grace period). Not with `jwksUri`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    jwks: Option<Value>,
+    pub jwks: Option<Value>,
     /// A new URL for the client's public keys. Not with `jwks`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri", max_length = 2000)]
-    jwks_uri: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl From<PatchApp> for ApplicationPatch {
@@ -298,13 +302,13 @@ impl From<PatchApp> for ApplicationPatch {
 }
 
 /// The body of a rotation: optional; without it the previous secret stops at once.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateSecret {
     /// How long the previous secret keeps working, 0-604800 seconds (7 days).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 604_800)]
-    pub(super) grace_period_seconds: Option<i64>,
+    pub grace_period_seconds: Option<i64>,
 }
 
 /// The body of a key rotation: the new keys (one of `jwks` and `jwksUri`) and how long the
@@ -468,24 +472,24 @@ impl Success {
 }
 
 /// One entry of an application's audit trail.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
-    id: i64,
-    action: AuditActionName,
+    pub id: i64,
+    pub action: AuditActionName,
     /// The token subject that did it.
-    actor: String,
+    pub actor: String,
     /// The service's id of the request that did it (its `X-Request-Id` answer header).
     #[schema(required = true)]
-    request_id: Option<String>,
+    pub request_id: Option<String>,
     /// The id the client gave that request in `X-Request-Id`, when it gave a usable one.
     #[schema(required = true)]
-    client_request_id: Option<String>,
+    pub client_request_id: Option<String>,
     /// The fields that changed, named as change events name them (this surface's names;
     /// webhook deliveries use the same).
-    changed_fields: Vec<&'static str>,
+    pub changed_fields: Vec<String>,
     #[schema(format = DateTime)]
-    at: String,
+    pub at: String,
 }
 
 impl From<&StoredAuditEvent> for AuditEntry {
@@ -500,7 +504,7 @@ impl From<&StoredAuditEvent> for AuditEntry {
                 .event
                 .changed_fields
                 .iter()
-                .map(|f| f.change_name())
+                .map(|f| f.change_name().to_owned())
                 .collect(),
             at: time(e.event.at),
         }
@@ -508,58 +512,63 @@ impl From<&StoredAuditEvent> for AuditEntry {
 }
 
 /// A page of an audit trail, newest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditPage {
-    pub(super) items: Vec<AuditEntry>,
+    pub items: Vec<AuditEntry>,
     /// Pass as `cursor` for the next (older) page; `null` on the last page.
     #[schema(required = true)]
-    pub(super) next_cursor: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// `GET /api/oauth-applications` parameters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// The organisation.
     #[param(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
-    pub(super) owner_org_id: String,
+    pub owner_org_id: String,
     /// 1-100, default 20.
     #[param(minimum = 1, maximum = 100)]
-    pub(super) limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
-    pub(super) cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
     /// Only applications whose name holds this text (case-insensitive; on SQLite, for ASCII
     /// letters only).
     #[param(min_length = 1, max_length = 100)]
-    pub(super) name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// The parameters of an audit trail page.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// 1-100, default 20.
     #[param(minimum = 1, maximum = 100)]
-    pub(super) limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
     /// `nextCursor` of the previous page.
-    pub(super) cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// An RFC 9457 problem (`application/problem+json`).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProblemDetails {
     /// `urn:oauth-apps:problem:<code>`.
     #[serde(rename = "type")]
     #[schema(format = "uri")]
-    problem_type: String,
-    title: String,
-    status: u16,
-    detail: String,
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
     /// Each field and the rule it broke (400, 422).
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<Vec<FieldProblem>>,
+    pub errors: Option<Vec<FieldProblem>>,
 }
 
 impl From<&crate::problem::Problem> for ProblemDetails {

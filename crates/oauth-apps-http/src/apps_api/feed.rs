@@ -134,15 +134,36 @@ mod tests {
     use crate::problem::Surface;
 
     /// Change events name fields as the flat surface does: the feed, the flat audit trail
-    /// and webhook deliveries share its names.
+    /// and webhook deliveries share its names. A nested field (`selfRegistration.grantTypes`
+    /// in a body) is named by its path in camelCase (`selfRegistrationGrantTypes`).
     #[test]
     fn change_events_speak_the_flat_surfaces_names() {
         for field in Field::ALL {
-            // Names of the audit trail's own parts, which no change names as changed.
-            if matches!(field, Field::ClientRequestId | Field::ChangedFields) {
+            // Names of the audit trail's own parts, which no change names as changed, and
+            // of an organisation's policy and its tokens, which are not an application's.
+            if matches!(
+                field,
+                Field::ClientRequestId
+                    | Field::ChangedFields
+                    | Field::SelfRegistrationGrantTypes
+                    | Field::SelfRegistrationScopes
+                    | Field::SelfRegistrationAuthMethods
+                    | Field::AllowanceGrantTypes
+                    | Field::AllowanceScopes
+                    | Field::AllowanceAuthMethods
+            ) {
                 continue;
             }
-            assert_eq!(field.change_name(), AppsApi::field_name(field), "{field:?}");
+            let path = AppsApi::field_name(field);
+            let camel: String = path
+                .split('.')
+                .enumerate()
+                .map(|(i, part)| match i {
+                    0 => part.to_owned(),
+                    _ => part[..1].to_ascii_uppercase() + &part[1..],
+                })
+                .collect();
+            assert_eq!(field.change_name(), camel, "{field:?}");
         }
     }
 }

@@ -102,7 +102,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers as h;
     cfg.service(
         web::resource("/api/oauth-applications")
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<AppsApi>))
             .route(web::post().to(h::create))
             .route(crate::get_or_head().to(h::list)),
     )
@@ -117,12 +117,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}/rotate-secret")
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<AppsApi>))
             .route(web::post().to(h::rotate_secret)),
     )
     .service(
         web::resource("/api/oauth-applications/{clientId}/rotate-keys")
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<AppsApi>))
             .route(web::post().to(h::rotate_keys)),
     )
     .service(

@@ -6,7 +6,8 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use oauth_apps_domain::{
-    CreateWebhook, Delivery, Version, Webhook, WebhookPatch, WebhookWithSecret,
+    CreateWebhook, Delivery, DeliveryStatus, EventType, Version, Webhook, WebhookPatch,
+    WebhookWithSecret,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use crate::state::AppState;
 use crate::wire::time;
 
 /// An event type a webhook may hear.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventTypeName {
     /// An application was registered.
@@ -49,21 +50,37 @@ pub enum EventTypeName {
     SecretLeaked,
 }
 
+impl From<EventType> for EventTypeName {
+    fn from(t: EventType) -> Self {
+        match t {
+            EventType::ApplicationCreated => Self::ApplicationCreated,
+            EventType::ApplicationUpdated => Self::ApplicationUpdated,
+            EventType::ApplicationDisabled => Self::ApplicationDisabled,
+            EventType::ApplicationEnabled => Self::ApplicationEnabled,
+            EventType::SecretRotated => Self::SecretRotated,
+            EventType::SecretPreviousRevoked => Self::SecretPreviousRevoked,
+            EventType::KeysRotated => Self::KeysRotated,
+            EventType::SecretExpiring => Self::SecretExpiring,
+            EventType::SecretLeaked => Self::SecretLeaked,
+        }
+    }
+}
+
 /// The body of a create.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewWebhook {
     /// The organisation whose applications' events it hears.
     #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
-    owner_org_id: String,
+    pub owner_org_id: String,
     /// Where deliveries are POSTed: `https`, reachable under the outbound policy; kept in
     /// its normalised form.
     #[schema(format = "uri", max_length = 2048)]
-    url: String,
+    pub url: String,
     /// The event types it hears; every type when left out.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<EventTypeName>>, min_items = 1)]
-    events: Option<Vec<String>>,
+    pub events: Option<Vec<String>>,
 }
 
 fn present_or_null<'de, D: Deserializer<'de>>(
@@ -87,27 +104,27 @@ pub struct WebhookChange {
 }
 
 /// A webhook, never its signing secret.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookView {
     #[schema(format = "uuid")]
-    id: String,
-    owner_org_id: String,
+    pub id: String,
+    pub owner_org_id: String,
     #[schema(format = "uri")]
-    url: String,
+    pub url: String,
     /// The event types it hears; `null`: every type.
-    #[schema(value_type = Option<Vec<EventTypeName>>, required = true)]
-    events: Option<Vec<&'static str>>,
+    #[schema(required = true)]
+    pub events: Option<Vec<EventTypeName>>,
     /// Until when the previous signing secret signs too (a second signature); `null`
     /// when there is none.
     #[schema(format = DateTime, required = true)]
-    previous_secret_expires_at: Option<String>,
+    pub previous_secret_expires_at: Option<String>,
     /// Who created it.
-    created_by: String,
+    pub created_by: String,
     #[schema(format = DateTime)]
-    created_at: String,
+    pub created_at: String,
     #[schema(format = DateTime)]
-    updated_at: String,
+    pub updated_at: String,
 }
 
 impl From<&Webhook> for WebhookView {
@@ -119,7 +136,7 @@ impl From<&Webhook> for WebhookView {
             events: w
                 .events
                 .as_ref()
-                .map(|e| e.iter().map(|t| t.as_str()).collect()),
+                .map(|e| e.iter().map(|&t| t.into()).collect()),
             previous_secret_expires_at: w.previous_secret.as_ref().map(|(_, t)| time(*t)),
             created_by: w.created_by.clone(),
             created_at: time(w.created_at),
@@ -129,15 +146,15 @@ impl From<&Webhook> for WebhookView {
 }
 
 /// A webhook with its signing secret, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookWithSecretView {
     #[serde(flatten)]
-    webhook: WebhookView,
+    pub webhook: WebhookView,
     /// The signing secret (`whsec_` and base64), for a Standard Webhooks library; never
     /// shown again.
     #[schema(pattern = "^whsec_[A-Za-z0-9+/]+=*$")]
-    secret: String,
+    pub secret: String,
 }
 
 impl From<WebhookWithSecret> for WebhookWithSecretView {
@@ -156,23 +173,23 @@ fn webhook_etag(w: &Webhook) -> (header::HeaderName, String) {
 }
 
 /// An organisation's webhooks, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookList {
-    items: Vec<WebhookView>,
+    pub items: Vec<WebhookView>,
 }
 
 /// `GET /api/webhooks` parameters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct WebhooksQuery {
     /// The organisation.
     #[param(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
-    owner_org_id: String,
+    pub owner_org_id: String,
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatusName {
     /// Waiting for its first attempt or a retry.
@@ -183,37 +200,45 @@ pub enum DeliveryStatusName {
     Failed,
 }
 
+impl From<DeliveryStatus> for DeliveryStatusName {
+    fn from(s: DeliveryStatus) -> Self {
+        match s {
+            DeliveryStatus::Pending => Self::Pending,
+            DeliveryStatus::Delivered => Self::Delivered,
+            DeliveryStatus::Failed => Self::Failed,
+        }
+    }
+}
+
 /// One event's delivery to the webhook.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
     /// Its id; the `webhook-id` sent is `msg_` followed by it, the same on every attempt.
-    id: i64,
+    pub id: i64,
     /// The event's position in the change feed (`GET /api/events`).
-    event_id: i64,
-    #[schema(value_type = EventTypeName)]
-    r#type: &'static str,
+    pub event_id: i64,
+    pub r#type: EventTypeName,
     #[schema(format = "uuid")]
-    client_id: String,
-    #[schema(value_type = DeliveryStatusName)]
-    status: &'static str,
+    pub client_id: String,
+    pub status: DeliveryStatusName,
     /// Attempts started.
-    attempts: u32,
+    pub attempts: u32,
     /// The status code of the last answer; `null` when there was none.
     #[schema(required = true)]
-    last_status: Option<u16>,
+    pub last_status: Option<u16>,
     /// Why the last attempt failed, as the kind of failure (`refused by the outbound
     /// policy`, `connection failed`, `timed out ...`, `answered 503`); `null` when it did
     /// not.
     #[schema(required = true)]
-    last_error: Option<String>,
+    pub last_error: Option<String>,
     /// When the next attempt is due (pending only).
     #[schema(format = DateTime, required = true)]
-    next_attempt_at: Option<String>,
+    pub next_attempt_at: Option<String>,
     #[schema(format = DateTime)]
-    created_at: String,
+    pub created_at: String,
     #[schema(format = DateTime, required = true)]
-    delivered_at: Option<String>,
+    pub delivered_at: Option<String>,
 }
 
 impl From<&Delivery> for DeliveryView {
@@ -221,9 +246,9 @@ impl From<&Delivery> for DeliveryView {
         Self {
             id: d.id,
             event_id: d.position,
-            r#type: d.event_type.as_str(),
+            r#type: d.event_type.into(),
             client_id: d.client_id.to_string(),
-            status: d.status.as_str(),
+            status: d.status.into(),
             attempts: d.attempts,
             last_status: d.last_status,
             last_error: d.last_error.clone(),
@@ -235,25 +260,27 @@ impl From<&Delivery> for DeliveryView {
 }
 
 /// A page of deliveries, newest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryList {
-    items: Vec<DeliveryView>,
+    pub items: Vec<DeliveryView>,
     /// Pass as `before` for older deliveries; `null` at the end.
     #[schema(required = true)]
-    next_cursor: Option<String>,
+    pub next_cursor: Option<String>,
 }
 
 /// `GET /api/webhooks/{webhookId}/deliveries` parameters.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Serialize, Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// `nextCursor` of the previous page.
-    before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
     /// 1-100, default 20.
     #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
 }
 
 /// Registers a webhook for an organisation's application events; its signing secret is
@@ -437,4 +464,25 @@ pub async fn deliveries(
         items: page.items.iter().map(DeliveryView::from).collect(),
         next_cursor: page.next_cursor,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types_and_delivery_statuses_are_the_domains_spellings() {
+        for t in EventType::ALL {
+            assert_eq!(
+                serde_json::to_value(EventTypeName::from(t)).unwrap(),
+                t.as_str()
+            );
+        }
+        for s in DeliveryStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(DeliveryStatusName::from(s)).unwrap(),
+                s.as_str()
+            );
+        }
+    }
 }

@@ -100,7 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers as h;
     cfg.service(
         web::resource(BASE)
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<OrgApi>))
             .route(crate::get_or_head().to(h::list))
             .route(web::post().to(h::create)),
     )
@@ -112,12 +112,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource(format!("{BASE}/{{app_id}}/regenerate-secret"))
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<OrgApi>))
             .route(web::post().to(h::regenerate_secret)),
     )
     .service(
         web::resource(format!("{BASE}/{{app_id}}/rotate-keys"))
-            .wrap(from_fn(crate::idempotency::idempotent))
+            .wrap(from_fn(crate::idempotency::idempotent::<OrgApi>))
             .route(web::post().to(h::rotate_keys)),
     )
     .service(
