@@ -5,8 +5,10 @@
 use super::application::OAuthApplication;
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::errors::{FIRST_PARTY, UpdateError};
+use super::profile::Profile;
 use super::redirect::RedirectUrls;
 use super::register::RegisterApplication;
+use super::scopes_grants::ScopeCatalog;
 use super::scopes_grants::{GrantTypes, Scopes};
 use super::service::{ApplicationService, Change, build_profile, keep_or};
 use crate::credentials::input::KeysInput;
@@ -139,38 +141,7 @@ impl ApplicationPatch {
             }
         }
         let app_type = whole.app_type.unwrap_or_else(|| app.app_type());
-        let old = app.profile();
-        let name = keep_or(
-            &mut c,
-            Field::Name,
-            patch.name.as_deref(),
-            old.name(),
-            AppName::parse,
-        );
-        let description = match &patch.description {
-            None => Some(old.description().cloned()),
-            Some(None) => Some(None),
-            Some(Some(d)) => c.check(Field::Description, Description::parse(d)).map(Some),
-        };
-        let redirect_urls = match &patch.redirect_urls {
-            None => Some(old.redirect_urls().clone()),
-            Some(urls) => c.check_all(RedirectUrls::parse(urls, app_type)),
-        };
-        let scopes = match &patch.allowed_scopes {
-            None => Some(old.allowed_scopes().clone()),
-            Some(s) => c.check_all(Scopes::parse(s, catalog)),
-        };
-        let grants = match &patch.grant_types {
-            None => Some(old.grant_types().clone()),
-            Some(g) => c.check_all(GrantTypes::parse(g)),
-        };
-        let access_level = keep_or(
-            &mut c,
-            Field::AccessLevel,
-            patch.access_level.as_deref(),
-            &old.access_level(),
-            AccessLevel::parse,
-        );
+        let fields = patch.profile_fields(&mut c, app.profile(), app_type, catalog);
         let status = keep_or(
             &mut c,
             Field::Status,
@@ -194,12 +165,12 @@ impl ApplicationPatch {
         let profile = build_profile(
             c,
             app_type,
-            name,
-            description,
-            redirect_urls,
-            scopes,
-            grants,
-            access_level,
+            fields.name,
+            fields.description,
+            fields.redirect_urls,
+            fields.scopes,
+            fields.grants,
+            fields.access_level,
         )
         .map_err(UpdateError::Invalid)?;
         // A bad status, method or key was recorded in the collector, so the profile failed
@@ -217,47 +188,125 @@ impl ApplicationPatch {
                 None => (false, false),
             };
 
-        let changed: Vec<Field> = [
-            (Field::AppType, app_type != app.app_type()),
-            (Field::Name, profile.name() != old.name()),
-            (
-                Field::Description,
-                profile.description() != old.description(),
-            ),
-            (
-                Field::RedirectUrls,
-                profile.redirect_urls() != old.redirect_urls(),
-            ),
-            (
-                Field::AllowedScopes,
-                profile.allowed_scopes() != old.allowed_scopes(),
-            ),
-            (
-                Field::GrantTypes,
-                profile.grant_types() != old.grant_types(),
-            ),
-            (
-                Field::AccessLevel,
-                profile.access_level() != old.access_level(),
-            ),
-            (Field::IsFirstParty, is_first_party != app.is_first_party()),
-            (Field::Status, status != app.status()),
-            (Field::TokenEndpointAuthMethod, method != app.auth_method()),
-            (Field::Jwks, jwks_changed),
-            (Field::JwksUri, uri_changed),
-        ]
-        .into_iter()
-        .filter_map(|(field, differs)| differs.then_some(field))
-        .collect();
+        let next = app
+            .updated(profile, is_first_party, status, credentials, now)
+            .retyped(app_type);
+        let changed = changed_fields(app, &next, jwks_changed, uri_changed);
         if changed.is_empty() {
             return Ok(None);
         }
-        Ok(Some((
-            app.updated(profile, is_first_party, status, credentials, now)
-                .retyped(app_type),
-            changed,
-        )))
+        Ok(Some((next, changed)))
     }
+
+    /// The profile's fields as this patch leaves them on `old`: each one it gives parsed
+    /// (`None` when broken, recorded in `c`), each other kept.
+    fn profile_fields(
+        &self,
+        c: &mut Collector,
+        old: &Profile,
+        app_type: AppType,
+        catalog: &ScopeCatalog,
+    ) -> ProfileFields {
+        let patch = self;
+        let name = keep_or(
+            c,
+            Field::Name,
+            patch.name.as_deref(),
+            old.name(),
+            AppName::parse,
+        );
+        let description = match &patch.description {
+            None => Some(old.description().cloned()),
+            Some(None) => Some(None),
+            Some(Some(d)) => c.check(Field::Description, Description::parse(d)).map(Some),
+        };
+        let redirect_urls = match &patch.redirect_urls {
+            None => Some(old.redirect_urls().clone()),
+            Some(urls) => c.check_all(RedirectUrls::parse(urls, app_type)),
+        };
+        let scopes = match &patch.allowed_scopes {
+            None => Some(old.allowed_scopes().clone()),
+            Some(s) => c.check_all(Scopes::parse(s, catalog)),
+        };
+        let grants = match &patch.grant_types {
+            None => Some(old.grant_types().clone()),
+            Some(g) => c.check_all(GrantTypes::parse(g)),
+        };
+        let access_level = keep_or(
+            c,
+            Field::AccessLevel,
+            patch.access_level.as_deref(),
+            &old.access_level(),
+            AccessLevel::parse,
+        );
+        ProfileFields {
+            name,
+            description,
+            redirect_urls,
+            scopes,
+            grants,
+            access_level,
+        }
+    }
+}
+
+/// The profile's fields as a patch leaves them, each `None` when it is broken.
+struct ProfileFields {
+    name: Option<AppName>,
+    description: Option<Option<Description>>,
+    redirect_urls: Option<RedirectUrls>,
+    scopes: Option<Scopes>,
+    grants: Option<GrantTypes>,
+    access_level: Option<AccessLevel>,
+}
+
+/// The fields that differ between `old` and `next`, in the order the audit trail names
+/// them; the keys' fields (`jwks`, `jwks_uri`) as the change computed them.
+fn changed_fields(
+    old: &OAuthApplication,
+    next: &OAuthApplication,
+    jwks_changed: bool,
+    uri_changed: bool,
+) -> Vec<Field> {
+    let (before, after) = (old.profile(), next.profile());
+    [
+        (Field::AppType, next.app_type() != old.app_type()),
+        (Field::Name, after.name() != before.name()),
+        (
+            Field::Description,
+            after.description() != before.description(),
+        ),
+        (
+            Field::RedirectUrls,
+            after.redirect_urls() != before.redirect_urls(),
+        ),
+        (
+            Field::AllowedScopes,
+            after.allowed_scopes() != before.allowed_scopes(),
+        ),
+        (
+            Field::GrantTypes,
+            after.grant_types() != before.grant_types(),
+        ),
+        (
+            Field::AccessLevel,
+            after.access_level() != before.access_level(),
+        ),
+        (
+            Field::IsFirstParty,
+            next.is_first_party() != old.is_first_party(),
+        ),
+        (Field::Status, next.status() != old.status()),
+        (
+            Field::TokenEndpointAuthMethod,
+            next.auth_method() != old.auth_method(),
+        ),
+        (Field::Jwks, jwks_changed),
+        (Field::JwksUri, uri_changed),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect()
 }
 
 /// The key sets `app` has after a change that gives it `new` keys (`Some(None)`: none
