@@ -456,40 +456,17 @@ impl OAuthApplication {
             Field::Registration,
             Registration::parse(&record.registration),
         );
-        let current = match record.current_secret {
-            Some(secret) => secret.restore(&mut c).map(Some),
-            None => Some(None),
-        };
-        let previous = match record.previous_secret {
-            Some((secret, expires_at)) => secret
-                .restore(&mut c)
-                .map(|secret| Some(PreviousSecret { secret, expires_at })),
-            None => Some(None),
-        };
+        let secrets = restore_secrets(&mut c, record.current_secret, record.previous_secret);
         let keys = match record.keys {
             Some(keys) => keys.restore(&mut c).map(Some),
             None => Some(None),
         };
-        let metadata = c.check_all(
-            ClientMetadata::new(record.client_metadata).map_err(|e| e.errors().to_vec()),
+        let details = restore_details(
+            &mut c,
+            record.client_metadata,
+            record.metadata_document.as_deref(),
+            record.registration_access_token.as_deref(),
         );
-        let document = match record.metadata_document.as_deref() {
-            Some(url) => c
-                .check(
-                    Field::MetadataDocument,
-                    MetadataDocumentUrl::parse(url).map_err(|_| Violation::Malformed {
-                        what: "metadata document URL",
-                    }),
-                )
-                .map(Some),
-            None => Some(None),
-        };
-        let access_token = match record.registration_access_token.as_deref() {
-            Some(hex) => c
-                .check(Field::Registration, TokenDigest::from_hex(hex))
-                .map(Some),
-            None => Some(None),
-        };
         let version = c.check(Field::Version, Version::new(record.version));
         let (
             Some(id),
@@ -500,12 +477,9 @@ impl OAuthApplication {
             Some(status),
             Some(auth_method),
             Some(registration),
-            Some(current),
-            Some(previous),
+            Some(secrets),
             Some(keys),
-            Some(metadata),
-            Some(access_token),
-            Some(document),
+            Some(details),
             Some(version),
         ) = (
             id,
@@ -516,12 +490,9 @@ impl OAuthApplication {
             status,
             auth_method,
             registration,
-            current,
-            previous,
+            secrets,
             keys,
-            metadata,
-            access_token,
-            document,
+            details,
             version,
         )
         else {
@@ -551,19 +522,73 @@ impl OAuthApplication {
             status,
             is_first_party: record.is_first_party,
             auth_method,
-            secrets: current.map(|current| Secrets::restore(current, previous)),
+            secrets,
             keys,
             registration,
-            details: RegistrationDetails {
-                metadata,
-                access_token,
-                document,
-            },
+            details,
             created_at: record.created_at,
             updated_at: record.updated_at,
             version,
         })
     }
+}
+
+/// A record's secrets: its current secret and the previous one in its grace period, when
+/// its method uses a secret (`Some(None)` when it has none); `None` when one is broken
+/// (recorded in `c`).
+fn restore_secrets(
+    c: &mut Collector,
+    current: Option<SecretRecord>,
+    previous: Option<(SecretRecord, Timestamp)>,
+) -> Option<Option<Secrets>> {
+    let current = match current {
+        Some(secret) => secret.restore(c).map(Some),
+        None => Some(None),
+    };
+    let previous = match previous {
+        Some((secret, expires_at)) => secret
+            .restore(c)
+            .map(|secret| Some(PreviousSecret { secret, expires_at })),
+        None => Some(None),
+    };
+    let (Some(current), Some(previous)) = (current, previous) else {
+        return None;
+    };
+    Some(current.map(|current| Secrets::restore(current, previous)))
+}
+
+/// What a record's registration keeps: the client's metadata, the URL of the metadata
+/// document it was resolved from and the digest of its registration access token; `None`
+/// when one is broken (recorded in `c`).
+fn restore_details(
+    c: &mut Collector,
+    metadata: ClientMetadataRecord,
+    document: Option<&str>,
+    access_token: Option<&str>,
+) -> Option<RegistrationDetails> {
+    let metadata = c.check_all(ClientMetadata::new(metadata).map_err(|e| e.errors().to_vec()));
+    let document = match document {
+        Some(url) => c
+            .check(
+                Field::MetadataDocument,
+                MetadataDocumentUrl::parse(url).map_err(|_| Violation::Malformed {
+                    what: "metadata document URL",
+                }),
+            )
+            .map(Some),
+        None => Some(None),
+    };
+    let access_token = match access_token {
+        Some(hex) => c
+            .check(Field::Registration, TokenDigest::from_hex(hex))
+            .map(Some),
+        None => Some(None),
+    };
+    Some(RegistrationDetails {
+        metadata: metadata?,
+        access_token: access_token?,
+        document: document?,
+    })
 }
 
 impl NewApplication {
