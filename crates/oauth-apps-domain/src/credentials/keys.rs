@@ -217,6 +217,68 @@ fn jwk_error(key: &str, rule: &'static str) -> Violation {
     }
 }
 
+/// The kind of a JWK's key, checked against the rules of its type: the curve and the
+/// coordinates of an EC key, the modulus and the exponent of an RSA key, the curve and the
+/// point of an OKP key.
+fn key_kind(jwk: &Map<String, Value>, kid: &str) -> Result<KeyKind, Violation> {
+    let crv = jwk.get("crv").and_then(Value::as_str);
+    let kind = match jwk.get("kty").and_then(Value::as_str) {
+        Some("EC") => {
+            let (kind, size) = match crv {
+                Some("P-256") => (KeyKind::EcP256, 32),
+                Some("P-384") => (KeyKind::EcP384, 48),
+                _ => return Err(jwk_error(kid, "an EC key must be on P-256 or P-384")),
+            };
+            let x = decoded(jwk, "x").map(|b| b.len());
+            let y = decoded(jwk, "y").map(|b| b.len());
+            if x != Some(size) || y != Some(size) {
+                return Err(jwk_error(
+                    kid,
+                    "an EC key needs x and y, base64url, as long as its curve's coordinates",
+                ));
+            }
+            kind
+        }
+        Some("RSA") => {
+            let bits = decoded(jwk, "n").map_or(0, |n| {
+                let n: Vec<u8> = n.into_iter().skip_while(|b| *b == 0).collect();
+                n.first().map_or(0, |first| {
+                    n.len() * 8 - usize::try_from(first.leading_zeros()).unwrap_or(0)
+                })
+            });
+            if bits < 2048 {
+                return Err(jwk_error(
+                    kid,
+                    "an RSA key needs a modulus n of at least 2048 bits, base64url",
+                ));
+            }
+            if decoded(jwk, "e").is_none_or(|e| e.is_empty()) {
+                return Err(jwk_error(kid, "an RSA key needs its exponent e, base64url"));
+            }
+            KeyKind::Rsa
+        }
+        Some("OKP") => {
+            if crv != Some("Ed25519") {
+                return Err(jwk_error(kid, "an OKP key must be Ed25519"));
+            }
+            if decoded(jwk, "x").map(|b| b.len()) != Some(32) {
+                return Err(jwk_error(
+                    kid,
+                    "an Ed25519 key needs x, 32 bytes, base64url",
+                ));
+            }
+            KeyKind::Ed25519
+        }
+        _ => {
+            return Err(jwk_error(
+                kid,
+                "kty must be EC (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519)",
+            ));
+        }
+    };
+    Ok(kind)
+}
+
 fn parse_jwk(index: usize, value: &Value) -> Result<PublicJwk, Violation> {
     let Some(jwk) = value.as_object() else {
         return Err(jwk_error(&format!("#{index}"), "must be a JSON object"));
@@ -249,64 +311,7 @@ fn parse_jwk(index: usize, value: &Value) -> Result<PublicJwk, Violation> {
             return Err(jwk_error(&kid, "key_ops must include \"verify\""));
         }
     }
-    let crv = jwk.get("crv").and_then(Value::as_str);
-    let kind = match jwk.get("kty").and_then(Value::as_str) {
-        Some("EC") => {
-            let (kind, size) = match crv {
-                Some("P-256") => (KeyKind::EcP256, 32),
-                Some("P-384") => (KeyKind::EcP384, 48),
-                _ => return Err(jwk_error(&kid, "an EC key must be on P-256 or P-384")),
-            };
-            let x = decoded(jwk, "x").map(|b| b.len());
-            let y = decoded(jwk, "y").map(|b| b.len());
-            if x != Some(size) || y != Some(size) {
-                return Err(jwk_error(
-                    &kid,
-                    "an EC key needs x and y, base64url, as long as its curve's coordinates",
-                ));
-            }
-            kind
-        }
-        Some("RSA") => {
-            let bits = decoded(jwk, "n").map_or(0, |n| {
-                let n: Vec<u8> = n.into_iter().skip_while(|b| *b == 0).collect();
-                n.first().map_or(0, |first| {
-                    n.len() * 8 - usize::try_from(first.leading_zeros()).unwrap_or(0)
-                })
-            });
-            if bits < 2048 {
-                return Err(jwk_error(
-                    &kid,
-                    "an RSA key needs a modulus n of at least 2048 bits, base64url",
-                ));
-            }
-            if decoded(jwk, "e").is_none_or(|e| e.is_empty()) {
-                return Err(jwk_error(
-                    &kid,
-                    "an RSA key needs its exponent e, base64url",
-                ));
-            }
-            KeyKind::Rsa
-        }
-        Some("OKP") => {
-            if crv != Some("Ed25519") {
-                return Err(jwk_error(&kid, "an OKP key must be Ed25519"));
-            }
-            if decoded(jwk, "x").map(|b| b.len()) != Some(32) {
-                return Err(jwk_error(
-                    &kid,
-                    "an Ed25519 key needs x, 32 bytes, base64url",
-                ));
-            }
-            KeyKind::Ed25519
-        }
-        _ => {
-            return Err(jwk_error(
-                &kid,
-                "kty must be EC (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519)",
-            ));
-        }
-    };
+    let kind = key_kind(jwk, &kid)?;
     let alg = match jwk.get("alg") {
         None => None,
         Some(alg) => {
