@@ -97,7 +97,7 @@ fn base62_checksum(mut n: u32) -> String {
 pub struct SecretHash(String);
 
 impl SecretHash {
-    /// Wraps a PHC string produced by a [`crate::ports::SecretHasher`].
+    /// Wraps a PHC string produced by a [`crate::SecretHasher`].
     ///
     /// # Errors
     /// [`Violation::Malformed`] when `phc` does not start with `$` (it is not a PHC string).

@@ -48,6 +48,8 @@ pub trait SecretLifecycleStore: Send + Sync {
     ///
     /// # Errors
     /// As [`ApplicationRepository::find_by_client_id`].
+    ///
+    /// [`ApplicationRepository::find_by_client_id`]: crate::ApplicationRepository::find_by_client_id
     async fn find_by_secret_lookup(
         &self,
         digest: TokenDigest,
@@ -58,6 +60,8 @@ pub trait SecretLifecycleStore: Send + Sync {
     ///
     /// # Errors
     /// As [`ApplicationRepository::find_by_client_id`].
+    ///
+    /// [`ApplicationRepository::find_by_client_id`]: crate::ApplicationRepository::find_by_client_id
     async fn secrets_ending_between(
         &self,
         after: Timestamp,

@@ -188,6 +188,8 @@ impl HostPatterns {
     /// The organisation that owns documents on `host` (a [`MetadataDocumentUrl::host`]):
     /// that of the first entry, in setting order, whose pattern matches; `None` when none
     /// does. So write a specific host before a wildcard that also covers it.
+    ///
+    /// [`MetadataDocumentUrl::host`]: crate::MetadataDocumentUrl::host
     #[must_use]
     pub fn owner_of(&self, host: &str) -> Option<&OrgId> {
         self.0

@@ -95,6 +95,8 @@ impl ApplicationService {
     /// # Errors
     /// [`ResolveError::Forbidden`], [`ResolveError::Refused`] naming the rule,
     /// [`ResolveError::Disabled`], `Unavailable` / `Unexpected`.
+    ///
+    /// [`ServiceConfig::metadata_document_hosts`]: crate::ServiceConfig::metadata_document_hosts
     pub async fn resolve_metadata_document(
         &self,
         principal: &Principal,

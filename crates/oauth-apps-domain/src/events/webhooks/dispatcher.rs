@@ -57,6 +57,8 @@ fn after(t: Timestamp, d: Duration) -> Timestamp {
 /// `timestamp` (when the event happened) and `data`. The same on every attempt. `data`
 /// speaks the change feed's vocabulary: its `action` is the feed entry's, and its
 /// `changedFields` are named by [`Field::change_name`], as the feed names them.
+///
+/// [`Field::change_name`]: crate::Field::change_name
 #[must_use]
 pub fn payload(entry: &FeedEntry) -> Vec<u8> {
     let event = &entry.event;
@@ -94,6 +96,9 @@ pub const DEFAULT_PER_ORG_IN_FLIGHT: u32 = 4;
 /// 429, 503) the webhook's other due deliveries wait for that attempt's retry time
 /// ([`WebhookRepository::defer_deliveries`]), so a receiver that hangs holds neither
 /// another organisation's deliveries nor the dispatcher's attempts.
+///
+/// [`WebhookRepository::lease_deliveries`]: crate::WebhookRepository::lease_deliveries
+/// [`WebhookRepository::defer_deliveries`]: crate::WebhookRepository::defer_deliveries
 pub struct WebhookDispatcher {
     ports: WebhookPorts,
     retry: RetryPolicy,
@@ -143,6 +148,8 @@ impl WebhookDispatcher {
     ///
     /// # Errors
     /// [`RepositoryError`] when they cannot be leased.
+    ///
+    /// [`WebhookRepository::lease_deliveries`]: crate::WebhookRepository::lease_deliveries
     pub async fn lease(&self, limit: u32) -> Result<Vec<DueDelivery>, RepositoryError> {
         let now = self.ports.clock.now();
         self.ports

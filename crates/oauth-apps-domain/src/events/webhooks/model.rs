@@ -160,7 +160,7 @@ impl fmt::Display for EventType {
 /// Where a webhook delivers: an absolute `https` URL without user information or
 /// fragment, at most [`MAX_WEBHOOK_URL_LEN`] characters, kept in its normalised form (as
 /// [`url::Url`] serialises it). Whether the server may reach it (its address policy) is
-/// the sender's to say ([`crate::ports::WebhookSender::permits`]).
+/// the sender's to say ([`crate::WebhookSender::permits`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookUrl(String);
 
