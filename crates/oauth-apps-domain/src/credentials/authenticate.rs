@@ -155,6 +155,8 @@ impl ApplicationService {
     /// # Errors
     /// [`AuthenticateError::Forbidden`] unless the caller is a client authenticator or a
     /// platform admin; `Unavailable` / `Unexpected` when storage fails.
+    ///
+    /// [`ServiceConfig::assertion_audiences`]: crate::ServiceConfig::assertion_audiences
     pub async fn authenticate_assertion(
         &self,
         principal: &Principal,
@@ -171,27 +173,9 @@ impl ApplicationService {
         let Some(named) = named else {
             return Ok(Invalid(Refusal::UnknownClient));
         };
-        let app = if named.contains("://") {
-            // A metadata document client: `iss` and `sub` are its URL.
-            match self.resolve_document(&named).await {
-                Ok(app) => app,
-                Err(ResolveError::Disabled) => return Ok(Invalid(Refusal::Disabled)),
-                Err(ResolveError::Refused(refusal)) => {
-                    return Ok(Invalid(Refusal::MetadataDocument(refusal)));
-                }
-                Err(ResolveError::Unavailable(source)) => {
-                    return Err(AuthenticateError::Unavailable(source));
-                }
-                Err(e) => return Err(AuthenticateError::Unexpected(Box::new(e))),
-            }
-        } else {
-            let Some(id) = ClientId::parse(&named).ok() else {
-                return Ok(Invalid(Refusal::UnknownClient));
-            };
-            let Some(app) = self.ports.repository.find_by_client_id(&id).await? else {
-                return Ok(Invalid(Refusal::UnknownClient));
-            };
-            app
+        let app = match self.assertion_client(&named).await? {
+            Ok(app) => app,
+            Err(refusal) => return Ok(Invalid(refusal)),
         };
         if app.is_disabled() {
             return Ok(Invalid(Refusal::Disabled));
@@ -256,6 +240,33 @@ impl ApplicationService {
             self.note_use(&app, used, now).await;
         }
         Ok(ClientAuthentication::Valid(Box::new(app)))
+    }
+
+    /// The application an assertion names: a metadata document client, resolved from its
+    /// URL, or a registered client; the refusal when there is none to check it against.
+    async fn assertion_client(
+        &self,
+        named: &str,
+    ) -> Result<Result<OAuthApplication, Refusal>, AuthenticateError> {
+        if named.contains("://") {
+            // A metadata document client: `iss` and `sub` are its URL.
+            return match self.resolve_document(named).await {
+                Ok(app) => Ok(Ok(app)),
+                Err(ResolveError::Disabled) => Ok(Err(Refusal::Disabled)),
+                Err(ResolveError::Refused(refusal)) => Ok(Err(Refusal::MetadataDocument(refusal))),
+                Err(ResolveError::Unavailable(source)) => {
+                    Err(AuthenticateError::Unavailable(source))
+                }
+                Err(e) => Err(AuthenticateError::Unexpected(Box::new(e))),
+            };
+        }
+        let Some(id) = ClientId::parse(named).ok() else {
+            return Ok(Err(Refusal::UnknownClient));
+        };
+        match self.ports.repository.find_by_client_id(&id).await? {
+            Some(app) => Ok(Ok(app)),
+            None => Ok(Err(Refusal::UnknownClient)),
+        }
     }
 
     /// Writes that `app`'s `credential` was used `now` when the last use it was loaded
