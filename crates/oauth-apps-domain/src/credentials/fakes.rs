@@ -1,0 +1,204 @@
+//! In-memory fakes of the credentials' ports, for tests (feature `testing`):
+//! [`FakeHasher`] is fast on purpose and [`RefuseAssertions`] refuses every assertion.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+
+use super::keys::{Jwks, JwksUri};
+use super::ports::{
+    AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError, ReplayGuard,
+    SecretHasher, VerifiedAssertion,
+};
+use super::secret::{ClientSecret, SecretHash};
+use crate::shared::errors::{HasherError, RepositoryError};
+use crate::shared::ids::AppId;
+use crate::shared::time::Timestamp;
+
+/// A fast salted hash (FNV-1a): stores no plaintext, but is **not** a password hash.
+#[derive(Default)]
+pub struct FakeHasher {
+    salt: AtomicU64,
+}
+
+impl FakeHasher {
+    /// A new fake hasher.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn digest(salt: u64, secret: &str) -> u64 {
+        salt.to_le_bytes()
+            .iter()
+            .chain(secret.as_bytes())
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    }
+}
+
+#[async_trait]
+impl SecretHasher for FakeHasher {
+    async fn hash(
+        &self,
+        secret: &ClientSecret,
+        _requester: &str,
+    ) -> Result<SecretHash, HasherError> {
+        let salt = self.salt.fetch_add(1, Ordering::Relaxed);
+        SecretHash::new(format!(
+            "$fake${salt}${:016x}",
+            Self::digest(salt, secret.expose())
+        ))
+        .map_err(|e| HasherError::Unexpected(Box::new(e)))
+    }
+
+    async fn verify(
+        &self,
+        presented: &str,
+        hash: &SecretHash,
+        _requester: &str,
+    ) -> Result<bool, HasherError> {
+        let parsed = hash
+            .as_phc()
+            .strip_prefix("$fake$")
+            .and_then(|rest| rest.split_once('$'))
+            .and_then(|(salt, digest)| Some((salt.parse().ok()?, digest)));
+        match parsed {
+            Some((salt, digest)) => Ok(format!("{:016x}", Self::digest(salt, presented)) == digest),
+            None => Err(HasherError::Unexpected("not a fake hash".into())),
+        }
+    }
+}
+
+/// Published key sets in memory: the sets registered with [`FakeKeyDirectory::publish`],
+/// served without any network; URLs on hosts named with [`FakeKeyDirectory::refusing`]
+/// are refused as the server's address policy would refuse them. Like the real directory
+/// it caches what it fetched (for ever: there is no clock here) and fetches again only when
+/// asked to refresh; it counts fetches, so tests can see the cache and the refresh at work
+/// in the code that calls it.
+#[derive(Default)]
+pub struct FakeKeyDirectory {
+    published: Mutex<std::collections::HashMap<String, Jwks>>,
+    cached: Mutex<std::collections::HashMap<String, Jwks>>,
+    refused_hosts: Vec<String>,
+    fetches: AtomicU64,
+}
+
+impl FakeKeyDirectory {
+    /// A directory that publishes nothing and refuses nothing.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A directory that refuses URLs on `hosts`.
+    #[must_use]
+    pub fn refusing(hosts: &[&str]) -> Self {
+        Self {
+            refused_hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Publishes `jwks` at `uri` (replacing what was there).
+    pub fn publish(&self, uri: &str, jwks: Jwks) {
+        self.published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(uri.to_owned(), jwks);
+    }
+
+    /// How many times a set was fetched.
+    #[must_use]
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl KeyDirectory for FakeKeyDirectory {
+    fn permits(&self, uri: &JwksUri) -> Result<(), String> {
+        let host = url::Url::parse(uri.as_str())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        if self.refused_hosts.contains(&host) {
+            Err(format!("{host} is a refused address"))
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError> {
+        self.permits(uri).map_err(KeyFetchError::Refused)?;
+        let mut cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !refresh && let Some(jwks) = cached.get(uri.as_str()) {
+            return Ok(jwks.clone());
+        }
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let jwks = self
+            .published
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(uri.as_str())
+            .cloned()
+            .ok_or_else(|| KeyFetchError::Unavailable("nothing is published there".into()))?;
+        cached.insert(uri.as_str().to_owned(), jwks.clone());
+        Ok(jwks)
+    }
+}
+
+/// Used assertion ids in memory: a `jti` is accepted once per client until it expires.
+#[derive(Default)]
+pub struct InMemoryReplayGuard {
+    used: Mutex<std::collections::HashMap<(AppId, String), Timestamp>>,
+}
+
+impl InMemoryReplayGuard {
+    /// An empty guard.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl ReplayGuard for InMemoryReplayGuard {
+    async fn first_use(
+        &self,
+        client: AppId,
+        jti: &str,
+        expires_at: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(used.insert((client, jti.to_owned()), expires_at).is_none())
+    }
+}
+
+/// An assertion check for tests that need none: it refuses every assertion as malformed.
+/// (The real check is cryptographic and lives in an adapter.)
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RefuseAssertions;
+
+impl AssertionVerifier for RefuseAssertions {
+    fn subject(&self, _assertion: &str) -> Option<String> {
+        None
+    }
+
+    fn verify(
+        &self,
+        _assertion: &str,
+        _keys: &[Jwks],
+        _rules: &AssertionRules,
+    ) -> Result<VerifiedAssertion, AssertionRefusal> {
+        Err(AssertionRefusal::Malformed)
+    }
+}

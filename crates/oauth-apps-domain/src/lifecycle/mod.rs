@@ -1,0 +1,12 @@
+//! Secrets that end and secrets that leak: organisations' policies (how long new secrets
+//! live, what a leak report does, what clients that register themselves may have), the
+//! expiry warnings and the leak reports.
+
+pub mod errors;
+#[cfg(feature = "testing")]
+pub mod fakes;
+pub mod org_policy;
+pub mod ports;
+pub mod secret_lifecycle;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,639 @@
+//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-02): the
+//! rules a document itself must satisfy (§4, §4.1, §4.2, §8.7 and the Model Context
+//! Protocol, revision 2025-11-25).
+//!
+//! Pure rules: fetching the document is the caller's business.
+
+use super::document_url::MetadataDocumentUrl;
+
+/// The largest metadata document accepted, in bytes (5 KiB, the size the draft suggests a
+/// server may limit documents to).
+pub const MAX_METADATA_DOCUMENT_BYTES: usize = 5 * 1024;
+
+/// A client's metadata document that satisfies the rules of the document itself (§4,
+/// §4.1, §4.2, §8.7 and the Model Context Protocol): its client metadata, for the same RFC 7591
+/// mapping as dynamic registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataDocument {
+    /// The document's members but `client_id`, with `token_endpoint_auth_method` always
+    /// present.
+    metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why a metadata document is refused. Each message is a sentence that names the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentRefusal {
+    /// Larger than [`MAX_METADATA_DOCUMENT_BYTES`].
+    #[error("the document is {size} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The most allowed.
+        limit: usize,
+    },
+    /// Not JSON, or JSON but not an object.
+    #[error("the document must be a JSON object; it is {found}")]
+    NotJsonObject {
+        /// What it is instead: `not valid JSON (...)`, `an array`, `a string`, ...
+        found: String,
+    },
+    /// No `client_id` member.
+    #[error("the document must contain client_id, equal to its URL {url:?}")]
+    ClientIdMissing {
+        /// The document's URL.
+        url: String,
+    },
+    /// A `client_id` that is not a string.
+    #[error("the document's client_id must be a string, equal to its URL {url:?}")]
+    ClientIdNotString {
+        /// The document's URL.
+        url: String,
+    },
+    /// A `client_id` other than the document's URL.
+    #[error(
+        "the document's client_id {client_id:?} differs from its URL {url:?} (they must be equal)"
+    )]
+    ClientIdMismatch {
+        /// The document's `client_id`.
+        client_id: String,
+        /// The document's URL.
+        url: String,
+    },
+    /// A `client_secret` member, whatever its value.
+    #[error("the document must not contain client_secret")]
+    ClientSecretPresent,
+    /// A `client_secret_expires_at` member, whatever its value.
+    #[error("the document must not contain client_secret_expires_at")]
+    ClientSecretExpiresAtPresent,
+    /// A `token_endpoint_auth_method` other than `none` and `private_key_jwt`.
+    #[error(
+        "the document's token_endpoint_auth_method {method} is not allowed: a metadata \
+         document may only use \"none\" or \"private_key_jwt\" (shared-secret methods are \
+         not allowed in a metadata document)"
+    )]
+    SharedSecretMethod {
+        /// The member's value, as JSON (a string in quotes).
+        method: String,
+    },
+    /// `private_key_jwt` without `jwks` nor `jwks_uri`.
+    #[error(
+        "the document's token_endpoint_auth_method \"private_key_jwt\" needs the client's \
+         public keys: give jwks or jwks_uri"
+    )]
+    KeysRequired,
+    /// Both `jwks` and `jwks_uri`.
+    #[error("the document must give either jwks or jwks_uri, not both")]
+    KeysConflict,
+    /// Grant types that redirect (`authorization_code`, the default) without
+    /// `redirect_uris`, or with one that is not a non-empty array of strings.
+    #[error(
+        "the document must contain redirect_uris, a non-empty array of strings, for its \
+         grant types that redirect (authorization_code, the default when grant_types is left \
+         out)"
+    )]
+    RedirectUrisRequired,
+}
+
+impl DocumentRefusal {
+    /// A short stable name of the rule broken, for logs and metrics: `too_large`,
+    /// `not_json_object`, `client_id_missing`, `client_id_not_string`,
+    /// `client_id_mismatch`, `client_secret_present`, `client_secret_expires_at_present`,
+    /// `shared_secret_method`, `keys_required`, `keys_conflict` or
+    /// `redirect_uris_required`.
+    #[must_use]
+    pub const fn rule(&self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "too_large",
+            Self::NotJsonObject { .. } => "not_json_object",
+            Self::ClientIdMissing { .. } => "client_id_missing",
+            Self::ClientIdNotString { .. } => "client_id_not_string",
+            Self::ClientIdMismatch { .. } => "client_id_mismatch",
+            Self::ClientSecretPresent => "client_secret_present",
+            Self::ClientSecretExpiresAtPresent => "client_secret_expires_at_present",
+            Self::SharedSecretMethod { .. } => "shared_secret_method",
+            Self::KeysRequired => "keys_required",
+            Self::KeysConflict => "keys_conflict",
+            Self::RedirectUrisRequired => "redirect_uris_required",
+        }
+    }
+}
+
+/// What a JSON value is, for a message.
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+impl MetadataDocument {
+    /// Checks the document `body` fetched from `url`, in this order: at most
+    /// [`MAX_METADATA_DOCUMENT_BYTES`] bytes; a JSON object; a `client_id` string equal to
+    /// `url` by simple string comparison; no `client_secret` nor
+    /// `client_secret_expires_at` member (whatever the value, `null` included); a
+    /// `token_endpoint_auth_method` of `none` (the default when absent) or
+    /// `private_key_jwt`, the latter with `jwks` or `jwks_uri`; not both `jwks` and
+    /// `jwks_uri`; `redirect_uris` a non-empty array of strings when the grant types
+    /// redirect (`authorization_code`, the default when `grant_types` is left out): a
+    /// document for grants that use no redirect URL (`client_credentials`) needs none
+    /// (-02 §4.2).
+    ///
+    /// A `jwks` or `jwks_uri` member whose value is `null` counts as absent, as in the RFC
+    /// 7591 mapping. The redirect URLs themselves are not checked here: the mapping holds
+    /// them to the registry's redirect rules.
+    ///
+    /// # Errors
+    /// The first rule broken, as a [`DocumentRefusal`].
+    pub fn parse(url: &MetadataDocumentUrl, body: &[u8]) -> Result<Self, DocumentRefusal> {
+        if body.len() > MAX_METADATA_DOCUMENT_BYTES {
+            return Err(DocumentRefusal::TooLarge {
+                size: body.len(),
+                limit: MAX_METADATA_DOCUMENT_BYTES,
+            });
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|e| DocumentRefusal::NotJsonObject {
+                found: format!("not valid JSON ({e})"),
+            })?;
+        let serde_json::Value::Object(mut metadata) = value else {
+            return Err(DocumentRefusal::NotJsonObject {
+                found: kind_of(&value).to_owned(),
+            });
+        };
+        match metadata.remove("client_id") {
+            None => {
+                return Err(DocumentRefusal::ClientIdMissing {
+                    url: url.as_str().to_owned(),
+                });
+            }
+            Some(serde_json::Value::String(client_id)) => {
+                if client_id != url.as_str() {
+                    return Err(DocumentRefusal::ClientIdMismatch {
+                        client_id,
+                        url: url.as_str().to_owned(),
+                    });
+                }
+            }
+            Some(_) => {
+                return Err(DocumentRefusal::ClientIdNotString {
+                    url: url.as_str().to_owned(),
+                });
+            }
+        }
+        if metadata.contains_key("client_secret") {
+            return Err(DocumentRefusal::ClientSecretPresent);
+        }
+        if metadata.contains_key("client_secret_expires_at") {
+            return Err(DocumentRefusal::ClientSecretExpiresAtPresent);
+        }
+        let private_key_jwt = match metadata.get("token_endpoint_auth_method") {
+            None => false,
+            Some(serde_json::Value::String(method)) if method == "none" => false,
+            Some(serde_json::Value::String(method)) if method == "private_key_jwt" => true,
+            Some(other) => {
+                return Err(DocumentRefusal::SharedSecretMethod {
+                    method: other.to_string(),
+                });
+            }
+        };
+        let given = |name: &str| metadata.get(name).is_some_and(|v| !v.is_null());
+        match (given("jwks"), given("jwks_uri")) {
+            (true, true) => return Err(DocumentRefusal::KeysConflict),
+            (false, false) if private_key_jwt => return Err(DocumentRefusal::KeysRequired),
+            _ => {}
+        }
+        // -02 §4.2: redirect URLs are registered for the grants that redirect; a document
+        // whose grants use none (client_credentials, say) needs none.
+        let redirects = match metadata.get("grant_types") {
+            Some(serde_json::Value::Array(grants)) => grants
+                .iter()
+                .any(|g| g.as_str() == Some("authorization_code")),
+            // Left out, the RFC 7591 default (authorization_code); any other value is the
+            // mapping's to refuse.
+            _ => true,
+        };
+        let redirect_uris_ok = metadata
+            .get("redirect_uris")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|uris| !uris.is_empty() && uris.iter().all(serde_json::Value::is_string));
+        if redirects && !redirect_uris_ok {
+            return Err(DocumentRefusal::RedirectUrisRequired);
+        }
+        if !private_key_jwt {
+            metadata.insert(
+                "token_endpoint_auth_method".to_owned(),
+                serde_json::Value::String("none".to_owned()),
+            );
+        }
+        Ok(Self { metadata })
+    }
+
+    /// The client metadata: every member of the document but `client_id`, with
+    /// `token_endpoint_auth_method` always present (`"none"` when the document had none).
+    #[must_use]
+    pub fn metadata(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.metadata
+    }
+
+    /// The client metadata, owned (see [`MetadataDocument::metadata`]).
+    #[must_use]
+    pub fn into_metadata(self) -> serde_json::Map<String, serde_json::Value> {
+        self.metadata
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::registration::document_url::tests::url;
+
+    fn document(value: &serde_json::Value) -> Vec<u8> {
+        serde_json::to_vec(value).unwrap()
+    }
+
+    const URL: &str = "https://app.example.com/client.json";
+
+    fn parse(value: &serde_json::Value) -> Result<MetadataDocument, DocumentRefusal> {
+        MetadataDocument::parse(&url(URL), &document(value))
+    }
+
+    fn rule(value: &serde_json::Value) -> &'static str {
+        parse(value).unwrap_err().rule()
+    }
+
+    #[test]
+    fn a_valid_document_becomes_client_metadata() {
+        let doc = parse(&json!({
+            "client_id": URL,
+            "client_name": "Example",
+            "redirect_uris": ["https://app.example.com/cb"],
+            "grant_types": ["authorization_code"],
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::Value::Object(doc.metadata().clone()),
+            json!({
+                "client_name": "Example",
+                "redirect_uris": ["https://app.example.com/cb"],
+                "grant_types": ["authorization_code"],
+                "token_endpoint_auth_method": "none",
+            })
+        );
+        let explicit = parse(&json!({
+            "client_id": URL,
+            "redirect_uris": ["https://app.example.com/cb"],
+            "token_endpoint_auth_method": "none",
+        }))
+        .unwrap()
+        .into_metadata();
+        assert_eq!(explicit["token_endpoint_auth_method"], "none");
+        assert!(!explicit.contains_key("client_id"));
+        for keys in [
+            json!({"jwks": {"keys": []}}),
+            json!({"jwks_uri": "https://app.example.com/jwks"}),
+            json!({"jwks_uri": "https://app.example.com/jwks", "jwks": null}),
+        ] {
+            let mut value = json!({
+                "client_id": URL,
+                "redirect_uris": ["https://app.example.com/cb"],
+                "token_endpoint_auth_method": "private_key_jwt",
+            });
+            value
+                .as_object_mut()
+                .unwrap()
+                .extend(keys.as_object().unwrap().clone());
+            let metadata = parse(&value).unwrap().into_metadata();
+            assert_eq!(metadata["token_endpoint_auth_method"], "private_key_jwt");
+        }
+        // Keys with `none` are left to the mapping.
+        assert!(
+            parse(&json!({
+                "client_id": URL,
+                "redirect_uris": ["https://app.example.com/cb"],
+                "jwks_uri": "https://app.example.com/jwks",
+            }))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_document_is_at_most_5120_bytes() {
+        let fill = |total: usize| {
+            let mut body = document(&json!({
+                "client_id": URL,
+                "redirect_uris": ["https://app.example.com/cb"],
+            }));
+            // White space after the object keeps it valid JSON.
+            body.resize(total, b' ');
+            body
+        };
+        let at_limit = fill(MAX_METADATA_DOCUMENT_BYTES);
+        assert_eq!(at_limit.len(), 5120);
+        assert!(MetadataDocument::parse(&url(URL), &at_limit).is_ok());
+        let over = fill(5121);
+        let refused = MetadataDocument::parse(&url(URL), &over).unwrap_err();
+        assert_eq!(
+            refused,
+            DocumentRefusal::TooLarge {
+                size: 5121,
+                limit: 5120
+            }
+        );
+        assert_eq!(refused.rule(), "too_large");
+        assert_eq!(
+            DocumentRefusal::TooLarge {
+                size: 6000,
+                limit: 5120
+            }
+            .to_string(),
+            "the document is 6000 bytes, over the limit of 5120"
+        );
+    }
+
+    #[test]
+    fn the_document_is_a_json_object() {
+        for (body, found) in [
+            (&b"[]"[..], "an array"),
+            (b"\"x\"", "a string"),
+            (b"null", "null"),
+            (b"12", "a number"),
+            (b"true", "a boolean"),
+        ] {
+            assert_eq!(
+                MetadataDocument::parse(&url(URL), body),
+                Err(DocumentRefusal::NotJsonObject {
+                    found: found.into()
+                })
+            );
+        }
+        for body in [&b""[..], b"{", b"<html></html>", b"{\"a\":1} x"] {
+            let refused = MetadataDocument::parse(&url(URL), body).unwrap_err();
+            assert_eq!(refused.rule(), "not_json_object");
+            assert!(
+                refused
+                    .to_string()
+                    .starts_with("the document must be a JSON object; it is not valid JSON ("),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_client_id_must_equal_the_url_exactly() {
+        let cb = json!(["https://app.example.com/cb"]);
+        assert_eq!(rule(&json!({"redirect_uris": cb})), "client_id_missing");
+        assert_eq!(
+            rule(&json!({"client_id": 5, "redirect_uris": cb})),
+            "client_id_not_string"
+        );
+        assert_eq!(
+            rule(&json!({"client_id": null, "redirect_uris": cb})),
+            "client_id_not_string"
+        );
+        for other in [
+            "https://app.example.com/client.json/",
+            "https://APP.example.com/client.json",
+            "HTTPS://app.example.com/client.json",
+            "https://app.example.com:443/client.json",
+            "https://app.example.com/client%2Ejson",
+            " https://app.example.com/client.json",
+        ] {
+            assert_eq!(
+                parse(&json!({"client_id": other, "redirect_uris": cb})),
+                Err(DocumentRefusal::ClientIdMismatch {
+                    client_id: other.into(),
+                    url: URL.into()
+                }),
+                "{other:?}"
+            );
+        }
+        assert_eq!(
+            DocumentRefusal::ClientIdMismatch {
+                client_id: "x".into(),
+                url: "y".into()
+            }
+            .to_string(),
+            "the document's client_id \"x\" differs from its URL \"y\" (they must be equal)"
+        );
+        // The URL as given, upper case and all.
+        let upper = "HTTPS://App.Example.com/c";
+        assert!(
+            MetadataDocument::parse(
+                &url(upper),
+                &document(&json!({"client_id": upper, "redirect_uris": cb}))
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_document_holds_no_client_secret() {
+        let cb = json!(["https://app.example.com/cb"]);
+        for value in [json!("s3cret"), json!(null), json!(""), json!(0)] {
+            assert_eq!(
+                parse(&json!({"client_id": URL, "redirect_uris": cb, "client_secret": value})),
+                Err(DocumentRefusal::ClientSecretPresent)
+            );
+            assert_eq!(
+                parse(&json!({
+                    "client_id": URL,
+                    "redirect_uris": cb,
+                    "client_secret_expires_at": value
+                })),
+                Err(DocumentRefusal::ClientSecretExpiresAtPresent)
+            );
+        }
+        assert_eq!(
+            DocumentRefusal::ClientSecretPresent.to_string(),
+            "the document must not contain client_secret"
+        );
+        assert_eq!(
+            DocumentRefusal::ClientSecretExpiresAtPresent.rule(),
+            "client_secret_expires_at_present"
+        );
+    }
+
+    #[test]
+    fn only_none_and_private_key_jwt_are_allowed() {
+        let cb = json!(["https://app.example.com/cb"]);
+        for (method, shown) in [
+            (json!("client_secret_basic"), "\"client_secret_basic\""),
+            (json!("client_secret_post"), "\"client_secret_post\""),
+            (json!("client_secret_jwt"), "\"client_secret_jwt\""),
+            (json!("tls_client_auth"), "\"tls_client_auth\""),
+            (json!("None"), "\"None\""),
+            (json!(""), "\"\""),
+            (json!(null), "null"),
+            (json!(["none"]), "[\"none\"]"),
+        ] {
+            let refused = parse(&json!({
+                "client_id": URL,
+                "redirect_uris": cb,
+                "token_endpoint_auth_method": method,
+            }))
+            .unwrap_err();
+            assert_eq!(
+                refused,
+                DocumentRefusal::SharedSecretMethod {
+                    method: shown.into()
+                }
+            );
+            assert_eq!(refused.rule(), "shared_secret_method");
+        }
+        assert_eq!(
+            DocumentRefusal::SharedSecretMethod {
+                method: "\"client_secret_basic\"".into()
+            }
+            .to_string(),
+            "the document's token_endpoint_auth_method \"client_secret_basic\" is not allowed: \
+             a metadata document may only use \"none\" or \"private_key_jwt\" (shared-secret \
+             methods are not allowed in a metadata document)"
+        );
+    }
+
+    #[test]
+    fn private_key_jwt_needs_exactly_one_key_source() {
+        let cb = json!(["https://app.example.com/cb"]);
+        for keys in [json!({}), json!({"jwks": null}), json!({"jwks_uri": null})] {
+            let mut value = json!({
+                "client_id": URL,
+                "redirect_uris": cb,
+                "token_endpoint_auth_method": "private_key_jwt",
+            });
+            value
+                .as_object_mut()
+                .unwrap()
+                .extend(keys.as_object().unwrap().clone());
+            assert_eq!(parse(&value), Err(DocumentRefusal::KeysRequired), "{keys}");
+        }
+        for method in [json!("private_key_jwt"), json!("none")] {
+            assert_eq!(
+                rule(&json!({
+                    "client_id": URL,
+                    "redirect_uris": cb,
+                    "token_endpoint_auth_method": method,
+                    "jwks": {"keys": []},
+                    "jwks_uri": "https://app.example.com/jwks",
+                })),
+                "keys_conflict"
+            );
+        }
+        assert_eq!(
+            rule(&json!({
+                "client_id": URL,
+                "redirect_uris": cb,
+                "jwks": {"keys": []},
+                "jwks_uri": "https://app.example.com/jwks",
+            })),
+            "keys_conflict"
+        );
+    }
+
+    #[test]
+    fn redirect_uris_are_a_non_empty_array_of_strings() {
+        for uris in [
+            None,
+            Some(json!([])),
+            Some(json!(null)),
+            Some(json!("https://app.example.com/cb")),
+            Some(json!(["https://app.example.com/cb", 5])),
+            Some(json!([null])),
+        ] {
+            let mut value = json!({"client_id": URL});
+            if let Some(uris) = uris {
+                value["redirect_uris"] = uris;
+            }
+            assert_eq!(
+                parse(&value),
+                Err(DocumentRefusal::RedirectUrisRequired),
+                "{value}"
+            );
+        }
+        // Not checked against the redirect rules here.
+        assert!(parse(&json!({"client_id": URL, "redirect_uris": ["not a url"]})).is_ok());
+    }
+
+    #[test]
+    fn a_document_whose_grants_redirect_nowhere_needs_no_redirect_uris() {
+        // draft-ietf-oauth-client-id-metadata-document-02 §4.2: the redirect URL rules do
+        // not apply to grant types that use none, such as client_credentials.
+        let machine = json!({
+            "client_id": URL,
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "jwks_uri": "https://app.example.com/jwks",
+        });
+        for uris in [None, Some(json!([])), Some(json!(null))] {
+            let mut value = machine.clone();
+            if let Some(uris) = uris {
+                value["redirect_uris"] = uris;
+            }
+            assert!(parse(&value).is_ok(), "{value}");
+        }
+        // A grant that redirects needs them, with any other grant or none named.
+        for grants in [
+            json!(["authorization_code"]),
+            json!(["client_credentials", "authorization_code"]),
+            json!(null),
+        ] {
+            let mut value = machine.clone();
+            value["grant_types"] = grants;
+            value["redirect_uris"] = json!([]);
+            assert_eq!(
+                parse(&value),
+                Err(DocumentRefusal::RedirectUrisRequired),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_document_refusal_has_a_rule_name() {
+        let all = [
+            DocumentRefusal::TooLarge { size: 1, limit: 0 },
+            DocumentRefusal::NotJsonObject {
+                found: "an array".into(),
+            },
+            DocumentRefusal::ClientIdMissing { url: URL.into() },
+            DocumentRefusal::ClientIdNotString { url: URL.into() },
+            DocumentRefusal::ClientIdMismatch {
+                client_id: "x".into(),
+                url: URL.into(),
+            },
+            DocumentRefusal::ClientSecretPresent,
+            DocumentRefusal::ClientSecretExpiresAtPresent,
+            DocumentRefusal::SharedSecretMethod {
+                method: "\"x\"".into(),
+            },
+            DocumentRefusal::KeysRequired,
+            DocumentRefusal::KeysConflict,
+            DocumentRefusal::RedirectUrisRequired,
+        ];
+        let names: Vec<&str> = all.iter().map(DocumentRefusal::rule).collect();
+        assert_eq!(
+            names,
+            [
+                "too_large",
+                "not_json_object",
+                "client_id_missing",
+                "client_id_not_string",
+                "client_id_mismatch",
+                "client_secret_present",
+                "client_secret_expires_at_present",
+                "shared_secret_method",
+                "keys_required",
+                "keys_conflict",
+                "redirect_uris_required"
+            ]
+        );
+        for refusal in &all {
+            assert!(refusal.to_string().starts_with("the document"), "{refusal}");
+        }
+    }
+}

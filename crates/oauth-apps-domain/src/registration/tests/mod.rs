@@ -1,0 +1,6 @@
+//! Registration's use cases, one file per use case, on the harness of
+//! `crate::test_support`.
+
+mod initial_access;
+mod metadata_documents;
+mod self_registration;
