@@ -288,8 +288,8 @@ mod tests {
     use futures_executor::block_on;
     use oauth_apps_domain::testing::InMemoryRepository;
     use oauth_apps_domain::{
-        AccessLevel, AppName, AppType, AuditAction, CredentialKind, CredentialSerial, Credentials,
-        Field, GrantTypes, Profile, RedirectUrls, ScopeCatalog, Scopes, Secret, SecretHash,
+        AccessLevel, AppName, AppType, AuditAction, ChangedField, CredentialKind, CredentialSerial,
+        Credentials, GrantTypes, Profile, RedirectUrls, ScopeCatalog, Scopes, Secret, SecretHash,
         Secrets, Status, Timestamp,
     };
 
@@ -381,7 +381,7 @@ mod tests {
             actor: "t".into(),
             request_id: None,
             client_request_id: None,
-            changed_fields: vec![Field::Status],
+            changed_fields: vec![ChangedField::Status],
             at: at(2),
         }
     }

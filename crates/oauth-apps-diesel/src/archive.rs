@@ -164,8 +164,8 @@ impl<D: Database> ApplicationArchive for Store<D> {
 mod tests {
     use oauth_apps_domain::{
         AccessLevel, AppId, AppName, AppType, AuditAction, AuditEvent, ClientId, Credentials,
-        Field, GrantTypes, NewApplication, OrgId, Profile, RedirectUrls, ScopeCatalog, Scopes,
-        Secret, SecretHash, Secrets, Timestamp,
+        GrantTypes, NewApplication, OrgId, Profile, RedirectUrls, ScopeCatalog, Scopes, Secret,
+        SecretHash, Secrets, Timestamp,
     };
 
     use super::*;
@@ -205,7 +205,7 @@ mod tests {
                 actor: "alice".into(),
                 request_id: None,
                 client_request_id: None,
-                changed_fields: vec![Field::Name],
+                changed_fields: vec![oauth_apps_domain::ChangedField::Name],
                 at: Timestamp::from_unix_micros(id).unwrap(),
             },
         }

@@ -18,8 +18,8 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use oauth_apps_domain::{
-    AccessLevel, AppType, AuditAction, AuthMethod, DeliveryStatus, EventType, Field, GrantType,
-    LeakedSecretAction, Registration, Status,
+    AccessLevel, AppType, AuditAction, AuthMethod, ChangedField, DeliveryStatus, EventType,
+    GrantType, LeakedSecretAction, Registration, Status,
 };
 
 use crate::sql_types;
@@ -74,7 +74,7 @@ closed_sets! {
     GrantType: "grant type", GrantType::as_str, |n| GrantType::parse(n).ok();
     Registration: "registration", Registration::as_str, |n| Registration::parse(n).ok();
     AuditAction: "audit action", AuditAction::as_str, AuditAction::parse;
-    Field: "field", Field::name, Field::parse;
+    ChangedField: "changed field", ChangedField::as_str, ChangedField::parse;
     EventType: "event type", EventType::as_str, EventType::parse;
     DeliveryStatus: "delivery status", DeliveryStatus::as_str, DeliveryStatus::parse;
     LeakedSecretAction: "leaked secret action", LeakedSecretAction::as_str,
@@ -253,7 +253,7 @@ mod tests {
         round_trips(GrantType::ALL);
         round_trips(&Registration::ALL);
         round_trips(&AuditAction::ALL);
-        round_trips(&Field::ALL);
+        round_trips(&ChangedField::ALL);
         round_trips(&EventType::ALL);
         round_trips(&DeliveryStatus::ALL);
         round_trips(&[LeakedSecretAction::Revoke, LeakedSecretAction::Notify]);

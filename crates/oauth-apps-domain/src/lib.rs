@@ -156,13 +156,13 @@ pub use credentials::secrets::{
     EXPIRY_WARNING_DAYS, PreviousSecret, Secret, SecretLifecycle, Secrets,
 };
 pub use events::audit_trail::EventsPage;
-pub use events::change::{AuditAction, AuditEvent, StoredAuditEvent};
+pub use events::change::{AuditAction, AuditEvent, ChangedField, StoredAuditEvent};
 pub use events::errors::{EventsError, FeedError};
 #[cfg(any(test, feature = "mocks"))]
 pub use events::feed::MockEventFeed;
 pub use events::feed::{EventFeed, EventFeedService, FeedEntry, FeedPage, FeedQuery};
 pub use events::webhooks::dispatcher::{
-    DEFAULT_PER_ORG_IN_FLIGHT, DispatchRound, RetryPolicy, WebhookDispatcher, payload,
+    DEFAULT_PER_ORG_IN_FLIGHT, DispatchRound, RetryPolicy, WebhookDispatcher,
 };
 pub use events::webhooks::errors::WebhookError;
 pub use events::webhooks::model::{
@@ -171,7 +171,8 @@ pub use events::webhooks::model::{
     WebhookSigningSecret, WebhookUrl, message_id, seal_context,
 };
 pub use events::webhooks::ports::{
-    DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure, WebhookRepository, WebhookSender,
+    ChangeEncoder, DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure, WebhookRepository,
+    WebhookSender,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use events::webhooks::ports::{MockWebhookRepository, MockWebhookSender};

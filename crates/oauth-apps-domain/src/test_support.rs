@@ -337,7 +337,7 @@ impl ApplicationRepository for Contended {
 }
 
 /// The audit event [`admin`] leaves at `NOW`.
-pub(crate) fn by_admin(action: AuditAction, changed_fields: &[Field]) -> AuditEvent {
+pub(crate) fn by_admin(action: AuditAction, changed_fields: &[crate::ChangedField]) -> AuditEvent {
     AuditEvent {
         action,
         actor: "alice".into(),

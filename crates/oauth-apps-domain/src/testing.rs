@@ -9,7 +9,7 @@ pub use crate::applications::fakes::InMemoryRepository;
 pub use crate::credentials::fakes::{
     FakeHasher, FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions,
 };
-pub use crate::events::webhooks::fakes::{InMemoryWebhooks, RecordingSender};
+pub use crate::events::webhooks::fakes::{InMemoryWebhooks, JsonChanges, RecordingSender};
 pub use crate::idempotency::fakes::InMemoryIdempotency;
 pub use crate::lifecycle::fakes::InMemoryPolicies;
 pub use crate::registration::fakes::{InMemoryInitialAccessTokens, InMemoryMetadataDocuments};

@@ -321,6 +321,90 @@ impl From<oauth_apps_domain::AuditAction> for AuditActionName {
     }
 }
 
+/// A field a change names as changed, as every view of a change names it (the flat
+/// surface's name; the status is `disabled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ChangedField)]
+pub enum ChangedFieldName {
+    /// The owning organisation.
+    OwnerOrgId,
+    /// The display name.
+    Name,
+    /// The description.
+    Description,
+    /// The application type.
+    #[serde(rename = "type")]
+    AppType,
+    /// The redirect URLs.
+    RedirectUrls,
+    /// The scopes it may request.
+    AllowedScopes,
+    /// The grant types it may use.
+    GrantTypes,
+    /// Whether it acts for the organisation or a user.
+    AccessLevel,
+    /// Whether it is first-party.
+    IsFirstParty,
+    /// Whether it is disabled.
+    #[serde(rename = "disabled")]
+    Status,
+    /// How it authenticates.
+    TokenEndpointAuthMethod,
+    /// Its inline public keys.
+    Jwks,
+    /// The URL of its public keys.
+    JwksUri,
+    /// Its secrets (never their values).
+    Secret,
+    /// Its registration access token.
+    Registration,
+    /// Its home page.
+    ClientUri,
+    /// Its logo.
+    LogoUri,
+    /// Its terms of service.
+    TosUri,
+    /// Its privacy policy.
+    PolicyUri,
+    /// Its contacts.
+    Contacts,
+    /// Its software id.
+    SoftwareId,
+    /// Its software version.
+    SoftwareVersion,
+}
+
+impl From<oauth_apps_domain::ChangedField> for ChangedFieldName {
+    fn from(f: oauth_apps_domain::ChangedField) -> Self {
+        use oauth_apps_domain::ChangedField as C;
+        match f {
+            C::OwnerOrgId => Self::OwnerOrgId,
+            C::Name => Self::Name,
+            C::Description => Self::Description,
+            C::AppType => Self::AppType,
+            C::RedirectUrls => Self::RedirectUrls,
+            C::AllowedScopes => Self::AllowedScopes,
+            C::GrantTypes => Self::GrantTypes,
+            C::AccessLevel => Self::AccessLevel,
+            C::IsFirstParty => Self::IsFirstParty,
+            C::Status => Self::Status,
+            C::TokenEndpointAuthMethod => Self::TokenEndpointAuthMethod,
+            C::Jwks => Self::Jwks,
+            C::JwksUri => Self::JwksUri,
+            C::Secret => Self::Secret,
+            C::Registration => Self::Registration,
+            C::ClientUri => Self::ClientUri,
+            C::LogoUri => Self::LogoUri,
+            C::TosUri => Self::TosUri,
+            C::PolicyUri => Self::PolicyUri,
+            C::Contacts => Self::Contacts,
+            C::SoftwareId => Self::SoftwareId,
+            C::SoftwareVersion => Self::SoftwareVersion,
+        }
+    }
+}
+
 /// A redirect URL as sent: 1-2000 characters; its rules (per application type, RFC 6749
 /// §3.1.2, RFC 8252, RFC 9700, written in normalised form) are the domain's (422).
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -388,6 +472,12 @@ mod tests {
             assert_eq!(
                 serde_json::to_value(CredentialKindName::from(k)).unwrap(),
                 k.as_str()
+            );
+        }
+        for f in oauth_apps_domain::ChangedField::ALL {
+            assert_eq!(
+                serde_json::to_value(ChangedFieldName::from(f)).unwrap(),
+                f.change_name()
             );
         }
         for a in oauth_apps_domain::AuditAction::ALL {

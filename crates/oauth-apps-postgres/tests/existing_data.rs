@@ -12,9 +12,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
     AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod,
-    ClientId, Credentials, EventType, Field, GracePeriod, JwksUri, KeySource, NewApplication,
-    OrgId, Profile, Sealed, Secret, SecretHash, Secrets, Status, Timestamp, Webhook, WebhookId,
-    WebhookRepository, WebhookUrl,
+    ChangedField, ClientId, Credentials, EventType, GracePeriod, JwksUri, KeySource,
+    NewApplication, OrgId, Profile, Sealed, Secret, SecretHash, Secrets, Status, Timestamp,
+    Webhook, WebhookId, WebhookRepository, WebhookUrl,
 };
 use oauth_apps_postgres::{MIGRATIONS, PgConfig, PgRepository, run_migrations};
 use oauth_apps_test_support::contract::{self, new_app};
@@ -179,7 +179,7 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         [event_ids[1], event_ids[0]]
     );
     assert_eq!(trail[0].event.action, AuditAction::SecretRotated);
-    assert_eq!(trail[0].event.changed_fields, [Field::Secret]);
+    assert_eq!(trail[0].event.changed_fields, [ChangedField::Secret]);
     let exported = repo.export_after(0, 10).await.expect("export");
     assert_eq!(exported.len(), 1);
     assert_eq!(exported[0].application, stored);
@@ -199,7 +199,7 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         actor: "bob".into(),
         request_id: None,
         client_request_id: None,
-        changed_fields: vec![Field::Secret],
+        changed_fields: vec![ChangedField::Secret],
         at: now,
     };
     repo.update(&rotated, stored.version(), &event)
@@ -255,7 +255,7 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
         .expect("active");
     let keys_rotated = AuditEvent {
         action: AuditAction::KeysRotated,
-        changed_fields: vec![Field::JwksUri],
+        changed_fields: vec![ChangedField::JwksUri],
         at: later,
         ..created
     };

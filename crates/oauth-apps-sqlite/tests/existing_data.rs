@@ -10,9 +10,9 @@ use diesel::sqlite::Sqlite;
 use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_query};
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod, ClientId,
-    EventType, Field, GracePeriod, Jwks, KeySource, OrgId, Sealed, SecretHash, Status, Timestamp,
-    Webhook, WebhookId, WebhookRepository, WebhookUrl,
+    ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod, ChangedField,
+    ClientId, EventType, GracePeriod, Jwks, KeySource, OrgId, Sealed, SecretHash, Status,
+    Timestamp, Webhook, WebhookId, WebhookRepository, WebhookUrl,
 };
 use oauth_apps_sqlite::{MIGRATIONS, SqliteConfig, SqliteRepository, run_migrations};
 use oauth_apps_test_support::TempDir;
@@ -182,7 +182,7 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
     );
     assert_eq!(
         trail[0].event.changed_fields,
-        [Field::Name, Field::RedirectUrls]
+        [ChangedField::Name, ChangedField::RedirectUrls]
     );
     assert_eq!(trail[0].event.client_request_id.as_deref(), Some("order 1"));
     assert_eq!(trail[0].event.at, Timestamp::from_unix_micros(7).unwrap());
@@ -205,7 +205,7 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
         actor: "bob".into(),
         request_id: None,
         client_request_id: None,
-        changed_fields: vec![Field::Secret],
+        changed_fields: vec![ChangedField::Secret],
         at: now,
     };
     repo.update(&rotated, stored.version(), &event)
@@ -256,7 +256,7 @@ async fn an_old_file_keeps_everything_and_the_store_carries_on() {
         .expect("active");
     let keys_rotated = AuditEvent {
         action: AuditAction::KeysRotated,
-        changed_fields: vec![Field::Jwks],
+        changed_fields: vec![ChangedField::Jwks],
         at: later,
         ..event
     };

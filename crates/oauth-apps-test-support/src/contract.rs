@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use oauth_apps_domain::{
     AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
-    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ClientId, ClientMetadata,
-    ClientMetadataRecord, CredentialKind, CredentialRef, CredentialSerial, Credentials, Cursor,
-    Description, Field, GracePeriod, GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks,
-    JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord, MetadataDocumentUrl,
-    NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls, Registration,
-    RegistrationDetails, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash, SecretHint,
-    SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
+    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ChangedField, ClientId,
+    ClientMetadata, ClientMetadataRecord, CredentialKind, CredentialRef, CredentialSerial,
+    Credentials, Cursor, Description, GracePeriod, GrantTypes, InitialAccessToken,
+    InitialAccessTokenId, Jwks, JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord,
+    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
+    Registration, RegistrationDetails, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash,
+    SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 use oauth_apps_domain::{
     DeliveryOutcome, DeliveryStatus, EventType, Sealed, Webhook, WebhookId, WebhookRepository,
@@ -155,7 +155,7 @@ pub fn event(action: AuditAction, now: Timestamp) -> AuditEvent {
         actor: "alice".into(),
         request_id: Some("req-1".into()),
         client_request_id: None,
-        changed_fields: vec![Field::Name],
+        changed_fields: vec![ChangedField::Name],
         at: now,
     }
 }
@@ -221,7 +221,7 @@ fn with_method(
 }
 
 /// `event` of `action` recording `fields` as changed.
-fn event_of(action: AuditAction, fields: Vec<Field>, now: Timestamp) -> AuditEvent {
+fn event_of(action: AuditAction, fields: Vec<ChangedField>, now: Timestamp) -> AuditEvent {
     AuditEvent {
         changed_fields: fields,
         ..event(action, now)
@@ -234,7 +234,7 @@ async fn write(
     current: &OAuthApplication,
     next: &OAuthApplication,
     action: AuditAction,
-    fields: Vec<Field>,
+    fields: Vec<ChangedField>,
 ) {
     repo.update(
         next,
@@ -691,7 +691,7 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
         let mut e = event(AuditAction::Updated, next.updated_at());
         e.request_id = Some(format!("req-{i}"));
         e.client_request_id = Some(format!("order {i}"));
-        e.changed_fields = vec![Field::Name, Field::Description];
+        e.changed_fields = vec![ChangedField::Name, ChangedField::Description];
         repo.update(&next, current.version(), &e).await.unwrap();
         current = next;
     }
@@ -705,7 +705,7 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
     assert_eq!(first[0].event.actor, "alice");
     assert_eq!(
         first[0].event.changed_fields,
-        [Field::Name, Field::Description]
+        [ChangedField::Name, ChangedField::Description]
     );
     let rest = repo
         .list_events(app.id(), Some(first[1].id), 10)
@@ -713,7 +713,7 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
         .unwrap();
     assert_eq!(rest.len(), 2);
     assert_eq!(rest[1].event.action, AuditAction::Created);
-    assert_eq!(rest[1].event.changed_fields, [Field::Name]);
+    assert_eq!(rest[1].event.changed_fields, [ChangedField::Name]);
     assert_eq!(
         repo.list_events(other.id(), None, 10).await.unwrap().len(),
         1
@@ -893,7 +893,14 @@ pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
 
     // An update of another field leaves the keys as they are.
     let next = renamed(&app, "Signed, renamed", at(2_000_000_000));
-    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    write(
+        &*repo,
+        &app,
+        &next,
+        AuditAction::Updated,
+        vec![ChangedField::Name],
+    )
+    .await;
     assert_eq!(reload(&*repo, &app).await, next);
     assert_eq!(f.key_set_states(app.id()).await, ["current"]);
 }
@@ -914,7 +921,14 @@ pub async fn auth_method_none_round_trips(f: &impl Fixture) {
     assert_eq!(stored.auth_method(), AuthMethod::None);
     assert!(stored.secrets().is_none() && stored.keys().is_none());
     let next = renamed(&app, "Public, renamed", at(200));
-    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    write(
+        &*repo,
+        &app,
+        &next,
+        AuditAction::Updated,
+        vec![ChangedField::Name],
+    )
+    .await;
     assert_eq!(reload(&*repo, &app).await, next);
     assert!(f.secret_states(app.id()).await.is_empty());
     assert!(f.key_set_states(app.id()).await.is_empty());
@@ -947,7 +961,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
         &app,
         &rotated,
         AuditAction::KeysRotated,
-        vec![Field::JwksUri],
+        vec![ChangedField::JwksUri],
     )
     .await;
     let stored = reload(&*repo, &app).await;
@@ -978,7 +992,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
         &rotated,
         &again,
         AuditAction::KeysRotated,
-        vec![Field::Jwks],
+        vec![ChangedField::Jwks],
     )
     .await;
     let stored = reload(&*repo, &app).await;
@@ -1001,7 +1015,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
         &again,
         &revoked,
         AuditAction::PreviousSecretRevoked,
-        vec![Field::Secret],
+        vec![ChangedField::Secret],
     )
     .await;
     let stored = reload(&*repo, &app).await;
@@ -1024,8 +1038,8 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
             AuditAction::Created
         ]
     );
-    assert_eq!(trail[1].event.changed_fields, [Field::Jwks]);
-    assert_eq!(trail[2].event.changed_fields, [Field::JwksUri]);
+    assert_eq!(trail[1].event.changed_fields, [ChangedField::Jwks]);
+    assert_eq!(trail[2].event.changed_fields, [ChangedField::JwksUri]);
 }
 
 /// 8 concurrent key rotations (with grace): one current and one previous set remain, and
@@ -1065,7 +1079,7 @@ pub async fn concurrent_key_rotations_leave_one_current_set(f: &impl Fixture) {
                         .update(
                             &next,
                             current.version(),
-                            &event_of(AuditAction::KeysRotated, vec![Field::JwksUri], now),
+                            &event_of(AuditAction::KeysRotated, vec![ChangedField::JwksUri], now),
                         )
                         .await
                     {
@@ -1113,7 +1127,7 @@ pub async fn switching_method_by_update_drops_the_secrets(f: &impl Fixture) {
         &app,
         &rotated,
         AuditAction::SecretRotated,
-        vec![Field::Secret],
+        vec![ChangedField::Secret],
     )
     .await;
 
@@ -1123,7 +1137,7 @@ pub async fn switching_method_by_update_drops_the_secrets(f: &impl Fixture) {
         &rotated,
         &post,
         AuditAction::Updated,
-        vec![Field::TokenEndpointAuthMethod],
+        vec![ChangedField::TokenEndpointAuthMethod],
     )
     .await;
     let stored = reload(&*repo, &app).await;
@@ -1147,7 +1161,7 @@ pub async fn switching_method_by_update_drops_the_secrets(f: &impl Fixture) {
         &post,
         &signed,
         AuditAction::Updated,
-        vec![Field::TokenEndpointAuthMethod, Field::Jwks],
+        vec![ChangedField::TokenEndpointAuthMethod, ChangedField::Jwks],
     )
     .await;
     let stored = reload(&*repo, &app).await;
@@ -1331,7 +1345,14 @@ pub async fn credential_uses_are_written_once_a_minute_and_survive_updates(f: &i
 
     // An update computed from the copy read before the uses keeps them.
     let next = renamed(&app, "Renamed", at(200));
-    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    write(
+        &*repo,
+        &app,
+        &next,
+        AuditAction::Updated,
+        vec![ChangedField::Name],
+    )
+    .await;
     let stored = reload(&*repo, &app).await;
     assert_eq!(stored.profile().name().as_str(), "Renamed");
     assert_eq!(stored.credentials().last_used(FIRST_SECRET), Some(at(160)));
@@ -1422,7 +1443,7 @@ pub async fn key_set_uses_are_written_and_go_with_the_set(f: &impl Fixture) {
         &stored,
         &rotated,
         AuditAction::KeysRotated,
-        vec![Field::Jwks],
+        vec![ChangedField::Jwks],
     )
     .await;
     let second_set = CredentialRef {
@@ -1576,7 +1597,7 @@ pub async fn registration_round_trips(f: &impl Fixture) {
             &stored,
             &next,
             AuditAction::Updated,
-            vec![Field::Name],
+            vec![ChangedField::Name],
         )
         .await;
         assert_eq!(reload(&*repo, &app).await.registration(), registration);
@@ -1631,7 +1652,7 @@ pub async fn registration_details_round_trip(f: &impl Fixture) {
         &stored,
         &next,
         AuditAction::Updated,
-        vec![Field::Registration],
+        vec![ChangedField::Registration],
     )
     .await;
     let reread = reload(&*repo, &dynamic).await;
@@ -1887,7 +1908,7 @@ pub async fn the_feed_holds_every_event_once_in_commit_order(f: &impl Fixture) {
                     repo.update(
                         &next,
                         current.version(),
-                        &event_of(AuditAction::Updated, vec![Field::Name], at(seconds)),
+                        &event_of(AuditAction::Updated, vec![ChangedField::Name], at(seconds)),
                     )
                     .await
                     .expect("one writer per application");
@@ -1978,8 +1999,8 @@ pub async fn a_write_records_each_of_its_events_in_order(f: &impl Fixture) {
     let app = insert(&*repo, new_app("acme", "Twice", at(10))).await;
     let next = renamed(&app, "Twice over", at(11)).with_status(Status::Revoked, at(11));
     let events = [
-        event_of(AuditAction::Updated, vec![Field::Name], at(11)),
-        event_of(AuditAction::Disabled, vec![Field::Status], at(11)),
+        event_of(AuditAction::Updated, vec![ChangedField::Name], at(11)),
+        event_of(AuditAction::Disabled, vec![ChangedField::Status], at(11)),
     ];
     // No event: refused, nothing written.
     assert!(matches!(
@@ -2085,7 +2106,14 @@ pub async fn webhook_deliveries_are_written_with_each_event_for_the_webhooks_tha
     }
     let app = insert(&*repo, new_app("acme", "Hooked", at(10))).await;
     let next = renamed(&app, "Hooked again", at(11));
-    write(&*repo, &app, &next, AuditAction::Updated, vec![Field::Name]).await;
+    write(
+        &*repo,
+        &app,
+        &next,
+        AuditAction::Updated,
+        vec![ChangedField::Name],
+    )
+    .await;
     let rotated = renamed(&next, "Hooked again", at(12));
     write(&*repo, &next, &rotated, AuditAction::SecretRotated, vec![]).await;
     let id = *app.client_id();
@@ -2211,7 +2239,14 @@ pub async fn leases_keep_each_applications_order_and_one_holder(f: &impl Fixture
     let a = insert(&*repo, new_app("acme", "A", at(10))).await;
     let b = insert(&*repo, new_app("acme", "B", at(10))).await;
     let a2 = renamed(&a, "A2", at(20));
-    write(&*repo, &a, &a2, AuditAction::Updated, vec![Field::Name]).await;
+    write(
+        &*repo,
+        &a,
+        &a2,
+        AuditAction::Updated,
+        vec![ChangedField::Name],
+    )
+    .await;
     let now = at(1_000);
     let leased = hooks
         .lease_deliveries(now, at(1_060), 10, 100)
@@ -2728,7 +2763,11 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
             .await
             .expect("larger")
     );
-    let leak = event_of(AuditAction::SecretLeaked, vec![Field::Secret], at(21));
+    let leak = event_of(
+        AuditAction::SecretLeaked,
+        vec![ChangedField::Secret],
+        at(21),
+    );
     assert!(
         lifecycle
             .mark_secret(soon.id(), serial, SecretMark::Leaked(at(21)), &leak)
@@ -2759,7 +2798,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         &marked,
         &next,
         AuditAction::SecretLeaked,
-        vec![Field::Secret],
+        vec![ChangedField::Secret],
     )
     .await;
     let reread = reload(&*repo, &next).await;
@@ -2782,7 +2821,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         &later,
         &rotated,
         AuditAction::SecretRotated,
-        vec![Field::Secret],
+        vec![ChangedField::Secret],
     )
     .await;
     assert!(

@@ -486,8 +486,12 @@ fn state(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     };
-    let dispatcher = WebhookDispatcher::new(webhook_ports.clone(), config.webhooks.retry())
-        .with_per_org(dispatch::per_org_share(config.webhooks.concurrency));
+    let dispatcher = WebhookDispatcher::new(
+        webhook_ports.clone(),
+        config.webhooks.retry(),
+        Arc::new(oauth_apps_http::apps_api::change_notice::WebhookPayloads),
+    )
+    .with_per_org(dispatch::per_org_share(config.webhooks.concurrency));
     let service = ApplicationService::new(
         Ports {
             repository: Arc::clone(&wired.ports.repository),

@@ -367,7 +367,7 @@ impl AppLine {
                         .event
                         .changed_fields
                         .iter()
-                        .map(|f| f.name().to_owned())
+                        .map(|f| f.as_str().to_owned())
                         .collect(),
                     at: e.event.at.to_rfc3339(),
                 })

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use awc::Client;
 use oauth_apps_domain::{
-    AppType, ApplicationArchive, ApplicationRepository, AuditAction, AuthMethod, CredentialSerial,
-    Credentials, Field, GracePeriod, KeySet, KeySets, OAuthApplication, Secret, Secrets,
+    AppType, ApplicationArchive, ApplicationRepository, AuditAction, AuthMethod, ChangedField,
+    CredentialSerial, Credentials, GracePeriod, KeySet, KeySets, OAuthApplication, Secret, Secrets,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
@@ -363,7 +363,7 @@ async fn write(
     current: &OAuthApplication,
     next: &OAuthApplication,
     action: AuditAction,
-    fields: Vec<Field>,
+    fields: Vec<ChangedField>,
 ) {
     let mut e = event(action, next.updated_at());
     e.changed_fields = fields;
@@ -405,7 +405,7 @@ async fn keyed_store(path: &std::path::Path) -> Vec<OAuthApplication> {
         &signed,
         &rotated,
         AuditAction::KeysRotated,
-        vec![Field::JwksUri],
+        vec![ChangedField::JwksUri],
     )
     .await;
     let public = insert(new_app_with(

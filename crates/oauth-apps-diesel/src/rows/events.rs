@@ -3,7 +3,8 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    AuditAction, AuditEvent, ClientId, FeedEntry, Field, OrgId, RepositoryError, StoredAuditEvent,
+    AuditAction, AuditEvent, ChangedField, ClientId, FeedEntry, Field, OrgId, RepositoryError,
+    StoredAuditEvent,
 };
 
 use super::corrupt;
@@ -20,7 +21,7 @@ pub(crate) struct EventRow {
     actor: String,
     request_id: Option<String>,
     client_request_id: Option<String>,
-    changed_fields: NamedList<Field>,
+    changed_fields: NamedList<ChangedField>,
     occurred_at: InstantValue,
 }
 
@@ -31,7 +32,7 @@ impl TryFrom<EventRow> for StoredAuditEvent {
     /// fields' names, and checks the actor and the client's request id); a value that
     /// breaks a rule is [`RepositoryError::Corrupt`].
     fn try_from(row: EventRow) -> Result<Self, RepositoryError> {
-        let fields: Vec<&str> = row.changed_fields.0.iter().map(|f| f.name()).collect();
+        let fields: Vec<&str> = row.changed_fields.0.iter().map(|f| f.as_str()).collect();
         let event = AuditEvent::restore(
             row.action.0.as_str(),
             row.actor,
@@ -54,7 +55,7 @@ pub(crate) struct NewEvent<'a> {
     actor: &'a str,
     request_id: Option<&'a str>,
     client_request_id: Option<&'a str>,
-    changed_fields: NamedList<Field>,
+    changed_fields: NamedList<ChangedField>,
     occurred_at: InstantValue,
 }
 
@@ -103,13 +104,13 @@ mod tests {
             actor: actor.into(),
             request_id: None,
             client_request_id: client_request_id.map(str::to_owned),
-            changed_fields: NamedList(vec![Field::Name]),
+            changed_fields: NamedList(vec![ChangedField::Name]),
             occurred_at: at(1).into(),
         };
         let stored = StoredAuditEvent::try_from(event("alice", Some("order 1"))).unwrap();
         assert_eq!(stored.id, 7);
         assert_eq!(stored.event.action, AuditAction::Updated);
-        assert_eq!(stored.event.changed_fields, [Field::Name]);
+        assert_eq!(stored.event.changed_fields, [ChangedField::Name]);
         for (broken, field) in [
             (event("", None), Field::Actor),
             (event("alice", Some(" padded ")), Field::ClientRequestId),

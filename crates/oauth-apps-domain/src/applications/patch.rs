@@ -15,6 +15,7 @@ use crate::credentials::input::KeysInput;
 use crate::credentials::key_sets::{KeySets, KeySource};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::Credentials;
+use crate::events::change::ChangedField;
 use crate::shared::principal::{self as policy, Principal};
 use crate::shared::time::Timestamp;
 use crate::shared::validation::{Collector, Field, FieldError, Violation};
@@ -267,42 +268,42 @@ fn changed_fields(
     next: &OAuthApplication,
     jwks_changed: bool,
     uri_changed: bool,
-) -> Vec<Field> {
+) -> Vec<ChangedField> {
     let (before, after) = (old.profile(), next.profile());
     [
-        (Field::AppType, next.app_type() != old.app_type()),
-        (Field::Name, after.name() != before.name()),
+        (ChangedField::AppType, next.app_type() != old.app_type()),
+        (ChangedField::Name, after.name() != before.name()),
         (
-            Field::Description,
+            ChangedField::Description,
             after.description() != before.description(),
         ),
         (
-            Field::RedirectUrls,
+            ChangedField::RedirectUrls,
             after.redirect_urls() != before.redirect_urls(),
         ),
         (
-            Field::AllowedScopes,
+            ChangedField::AllowedScopes,
             after.allowed_scopes() != before.allowed_scopes(),
         ),
         (
-            Field::GrantTypes,
+            ChangedField::GrantTypes,
             after.grant_types() != before.grant_types(),
         ),
         (
-            Field::AccessLevel,
+            ChangedField::AccessLevel,
             after.access_level() != before.access_level(),
         ),
         (
-            Field::IsFirstParty,
+            ChangedField::IsFirstParty,
             next.is_first_party() != old.is_first_party(),
         ),
-        (Field::Status, next.status() != old.status()),
+        (ChangedField::Status, next.status() != old.status()),
         (
-            Field::TokenEndpointAuthMethod,
+            ChangedField::TokenEndpointAuthMethod,
             next.auth_method() != old.auth_method(),
         ),
-        (Field::Jwks, jwks_changed),
-        (Field::JwksUri, uri_changed),
+        (ChangedField::Jwks, jwks_changed),
+        (ChangedField::JwksUri, uri_changed),
     ]
     .into_iter()
     .filter_map(|(field, differs)| differs.then_some(field))

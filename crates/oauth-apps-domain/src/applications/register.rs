@@ -14,6 +14,7 @@ use crate::credentials::method::Credentials;
 use crate::credentials::secret::{ClientSecret, SecretHint};
 use crate::credentials::secrets::{Secret, SecretLifecycle, Secrets};
 use crate::events::change::AuditAction;
+use crate::events::change::ChangedField;
 use crate::registration::details::{ClientMetadata, Registration, RegistrationDetails};
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
@@ -62,17 +63,17 @@ pub struct Registered {
 pub(crate) const CLIENT_ID_ATTEMPTS: usize = 3;
 
 /// The fields a registration sets, as recorded in its audit event.
-pub(crate) const REGISTERED_FIELDS: [Field; 10] = [
-    Field::OwnerOrgId,
-    Field::Name,
-    Field::Description,
-    Field::AppType,
-    Field::RedirectUrls,
-    Field::AllowedScopes,
-    Field::GrantTypes,
-    Field::AccessLevel,
-    Field::IsFirstParty,
-    Field::TokenEndpointAuthMethod,
+pub(crate) const REGISTERED_FIELDS: [ChangedField; 10] = [
+    ChangedField::OwnerOrgId,
+    ChangedField::Name,
+    ChangedField::Description,
+    ChangedField::AppType,
+    ChangedField::RedirectUrls,
+    ChangedField::AllowedScopes,
+    ChangedField::GrantTypes,
+    ChangedField::AccessLevel,
+    ChangedField::IsFirstParty,
+    ChangedField::TokenEndpointAuthMethod,
 ];
 
 /// A registration whose every field holds, before its secret (if any) is made.
@@ -160,8 +161,8 @@ impl ApplicationService {
             .map_err(|e| RegisterError::Invalid(e.into()))?;
         let mut changed = REGISTERED_FIELDS.to_vec();
         match credentials.keys().map(|k| &k.current().source) {
-            Some(KeySource::Inline(_)) => changed.push(Field::Jwks),
-            Some(KeySource::Remote(_)) => changed.push(Field::JwksUri),
+            Some(KeySource::Inline(_)) => changed.push(ChangedField::Jwks),
+            Some(KeySource::Remote(_)) => changed.push(ChangedField::JwksUri),
             None => {}
         }
         changed.extend(ClientMetadata::EMPTY.changed_fields(&details.metadata));

@@ -13,6 +13,7 @@ use super::redirect::RedirectUrls;
 use super::scopes_grants::{GrantTypes, ScopeCatalog, Scopes};
 use crate::credentials::ports::{AssertionVerifier, KeyDirectory, ReplayGuard, SecretHasher};
 use crate::credentials::secret::{ClientSecret, SECRET_RANDOM_BYTES, SecretHash};
+use crate::events::change::ChangedField;
 use crate::events::change::{AuditAction, AuditEvent};
 use crate::lifecycle::org_policy::SecretLifetime;
 use crate::lifecycle::ports::OrganizationPolicies;
@@ -103,7 +104,7 @@ pub enum AppRef {
 
 /// What a write computes from the current state: the next state and the fields that
 /// changed, or `None` when nothing changes.
-pub(crate) type Change = Option<(OAuthApplication, Vec<Field>)>;
+pub(crate) type Change = Option<(OAuthApplication, Vec<ChangedField>)>;
 
 /// The use cases. Every one checks who may do it ([`crate::policy`]) before it acts.
 pub struct ApplicationService {
@@ -331,11 +332,11 @@ pub(crate) fn build_profile(
 pub(crate) fn events(
     principal: &Principal,
     action: AuditAction,
-    changed: Vec<Field>,
+    changed: Vec<ChangedField>,
     next: &OAuthApplication,
     at: Timestamp,
 ) -> Vec<AuditEvent> {
-    if action != AuditAction::Updated || !changed.contains(&Field::Status) {
+    if action != AuditAction::Updated || !changed.contains(&ChangedField::Status) {
         return vec![audit(principal, action, changed, at)];
     }
     let status_change = if next.is_disabled() {
@@ -343,22 +344,27 @@ pub(crate) fn events(
     } else {
         AuditAction::Enabled
     };
-    let others: Vec<Field> = changed
+    let others: Vec<ChangedField> = changed
         .into_iter()
-        .filter(|f| *f != Field::Status)
+        .filter(|f| *f != ChangedField::Status)
         .collect();
     let mut events = Vec::with_capacity(2);
     if !others.is_empty() {
         events.push(audit(principal, AuditAction::Updated, others, at));
     }
-    events.push(audit(principal, status_change, vec![Field::Status], at));
+    events.push(audit(
+        principal,
+        status_change,
+        vec![ChangedField::Status],
+        at,
+    ));
     events
 }
 
 pub(crate) fn audit(
     principal: &Principal,
     action: AuditAction,
-    changed_fields: Vec<Field>,
+    changed_fields: Vec<ChangedField>,
     at: Timestamp,
 ) -> AuditEvent {
     AuditEvent {

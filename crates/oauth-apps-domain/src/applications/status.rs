@@ -5,8 +5,8 @@ use super::attributes::Status;
 use super::errors::StatusChangeError;
 use super::service::{AppRef, ApplicationService};
 use crate::events::change::AuditAction;
+use crate::events::change::ChangedField;
 use crate::shared::principal::Principal;
-use crate::shared::validation::Field;
 impl ApplicationService {
     /// Disables the application (`status = revoked`); disabling a disabled one is a no-op.
     ///
@@ -44,7 +44,7 @@ impl ApplicationService {
     ) -> Result<OAuthApplication, StatusChangeError> {
         self.write(principal, target, None, action, |app, now| {
             Ok((app.status() != status)
-                .then(|| (app.with_status(status, now), vec![Field::Status])))
+                .then(|| (app.with_status(status, now), vec![ChangedField::Status])))
         })
         .await
     }

@@ -12,6 +12,7 @@ use crate::applications::application::{OAuthApplication, RotationRefused};
 use crate::applications::errors::FOLLOWS_DOCUMENT;
 use crate::applications::service::{AppRef, ApplicationService};
 use crate::events::change::AuditAction;
+use crate::events::change::ChangedField;
 use crate::registration::details::Registration;
 use crate::shared::principal::{Action, Principal};
 use crate::shared::validation::{Collector, Field, FieldError, Violation};
@@ -83,7 +84,7 @@ impl ApplicationService {
                                 }),
                                 None => next,
                             };
-                            Some((next, vec![Field::Secret]))
+                            Some((next, vec![ChangedField::Secret]))
                         })
                         .map_err(|refused| match refused {
                             RotationRefused::Disabled => RotateSecretError::Revoked,
@@ -134,8 +135,8 @@ impl ApplicationService {
             return Err(RotateKeysError::Invalid(c.into_errors()));
         };
         let field = match source {
-            KeySource::Inline(_) => Field::Jwks,
-            KeySource::Remote(_) => Field::JwksUri,
+            KeySource::Inline(_) => ChangedField::Jwks,
+            KeySource::Remote(_) => ChangedField::JwksUri,
         };
         self.write(
             principal,
@@ -171,10 +172,12 @@ impl ApplicationService {
             None,
             AuditAction::PreviousSecretRevoked,
             |app, now| {
-                Ok(app
-                    .credentials()
-                    .has_previous()
-                    .then(|| (app.without_previous_credential(now), vec![Field::Secret])))
+                Ok(app.credentials().has_previous().then(|| {
+                    (
+                        app.without_previous_credential(now),
+                        vec![ChangedField::Secret],
+                    )
+                }))
             },
         )
         .await

@@ -69,6 +69,183 @@ impl AuditAction {
     }
 }
 
+/// A field of an application whose change an event names: the aggregate's fields, and
+/// nothing else (a request's parameters, a page's cursor, a policy's settings are never
+/// "changed fields"). Every view of a change (the audit trail, the feed, webhook payloads,
+/// the console, the command-line client) names them by [`ChangedField::change_name`]; the
+/// audit trail keeps [`ChangedField::as_str`]. A new field of the aggregate gets its names
+/// here, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChangedField {
+    /// The owning organisation.
+    OwnerOrgId,
+    /// The display name.
+    Name,
+    /// The free-text description.
+    Description,
+    /// The application type.
+    AppType,
+    /// The registered redirect URLs.
+    RedirectUrls,
+    /// The scopes it may request.
+    AllowedScopes,
+    /// The grant types it may use.
+    GrantTypes,
+    /// Whether it acts for the organisation or for a user.
+    AccessLevel,
+    /// Whether it is a first-party application.
+    IsFirstParty,
+    /// Whether it is disabled (the flat surface's `disabled`).
+    Status,
+    /// How it authenticates at the token endpoint.
+    TokenEndpointAuthMethod,
+    /// Its public keys, given inline.
+    Jwks,
+    /// The URL of its public keys.
+    JwksUri,
+    /// Its secrets (never their values).
+    Secret,
+    /// How it was registered (its registration access token).
+    Registration,
+    /// Its home page (RFC 7591 §2 `client_uri`).
+    ClientUri,
+    /// Its logo (RFC 7591 §2 `logo_uri`).
+    LogoUri,
+    /// Its terms of service (RFC 7591 §2 `tos_uri`).
+    TosUri,
+    /// Its privacy policy (RFC 7591 §2 `policy_uri`).
+    PolicyUri,
+    /// Who is responsible for it (RFC 7591 §2 `contacts`).
+    Contacts,
+    /// The software it runs (RFC 7591 §2 `software_id`).
+    SoftwareId,
+    /// That software's version (RFC 7591 §2 `software_version`).
+    SoftwareVersion,
+}
+
+impl ChangedField {
+    /// Every changed field.
+    pub const ALL: [Self; 22] = [
+        Self::OwnerOrgId,
+        Self::Name,
+        Self::Description,
+        Self::AppType,
+        Self::RedirectUrls,
+        Self::AllowedScopes,
+        Self::GrantTypes,
+        Self::AccessLevel,
+        Self::IsFirstParty,
+        Self::Status,
+        Self::TokenEndpointAuthMethod,
+        Self::Jwks,
+        Self::JwksUri,
+        Self::Secret,
+        Self::Registration,
+        Self::ClientUri,
+        Self::LogoUri,
+        Self::TosUri,
+        Self::PolicyUri,
+        Self::Contacts,
+        Self::SoftwareId,
+        Self::SoftwareVersion,
+    ];
+
+    /// The name the audit trail keeps (the request field's canonical snake_case name).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OwnerOrgId => "owner_org_id",
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::AppType => "type",
+            Self::RedirectUrls => "redirect_urls",
+            Self::AllowedScopes => "allowed_scopes",
+            Self::GrantTypes => "grant_types",
+            Self::AccessLevel => "access_level",
+            Self::IsFirstParty => "is_first_party",
+            Self::Status => "status",
+            Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
+            Self::Jwks => "jwks",
+            Self::JwksUri => "jwks_uri",
+            Self::Secret => "secret",
+            Self::Registration => "registration",
+            Self::ClientUri => "client_uri",
+            Self::LogoUri => "logo_uri",
+            Self::TosUri => "tos_uri",
+            Self::PolicyUri => "policy_uri",
+            Self::Contacts => "contacts",
+            Self::SoftwareId => "software_id",
+            Self::SoftwareVersion => "software_version",
+        }
+    }
+
+    /// The field with this kept name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The field's name in every view of a change: the flat surface's name (`redirectUrls`,
+    /// `ownerOrgId`; the status is `disabled`, the flat surface's view of it). docs/api.md
+    /// ("Change events") lists them.
+    #[must_use]
+    pub const fn change_name(self) -> &'static str {
+        match self {
+            Self::OwnerOrgId => "ownerOrgId",
+            Self::Name => "name",
+            Self::Description => "description",
+            Self::AppType => "type",
+            Self::RedirectUrls => "redirectUrls",
+            Self::AllowedScopes => "allowedScopes",
+            Self::GrantTypes => "grantTypes",
+            Self::AccessLevel => "accessLevel",
+            Self::IsFirstParty => "isFirstParty",
+            Self::Status => "disabled",
+            Self::TokenEndpointAuthMethod => "tokenEndpointAuthMethod",
+            Self::Jwks => "jwks",
+            Self::JwksUri => "jwksUri",
+            Self::Secret => "secret",
+            Self::Registration => "registration",
+            Self::ClientUri => "clientUri",
+            Self::LogoUri => "logoUri",
+            Self::TosUri => "tosUri",
+            Self::PolicyUri => "policyUri",
+            Self::Contacts => "contacts",
+            Self::SoftwareId => "softwareId",
+            Self::SoftwareVersion => "softwareVersion",
+        }
+    }
+
+    /// The request field whose rules its values follow (the field validation errors name).
+    #[must_use]
+    pub const fn field(self) -> Field {
+        match self {
+            Self::OwnerOrgId => Field::OwnerOrgId,
+            Self::Name => Field::Name,
+            Self::Description => Field::Description,
+            Self::AppType => Field::AppType,
+            Self::RedirectUrls => Field::RedirectUrls,
+            Self::AllowedScopes => Field::AllowedScopes,
+            Self::GrantTypes => Field::GrantTypes,
+            Self::AccessLevel => Field::AccessLevel,
+            Self::IsFirstParty => Field::IsFirstParty,
+            Self::Status => Field::Status,
+            Self::TokenEndpointAuthMethod => Field::TokenEndpointAuthMethod,
+            Self::Jwks => Field::Jwks,
+            Self::JwksUri => Field::JwksUri,
+            Self::Secret => Field::Secret,
+            Self::Registration => Field::Registration,
+            Self::ClientUri => Field::ClientUri,
+            Self::LogoUri => Field::LogoUri,
+            Self::TosUri => Field::TosUri,
+            Self::PolicyUri => Field::PolicyUri,
+            Self::Contacts => Field::Contacts,
+            Self::SoftwareId => Field::SoftwareId,
+            Self::SoftwareVersion => Field::SoftwareVersion,
+        }
+    }
+}
+
 /// One entry of an application's audit trail: who did what, when, in which request. It
 /// never holds a secret or a hash: only the names of the fields that changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +259,7 @@ pub struct AuditEvent {
     /// The id the client gave that request (`X-Request-Id`), when it gave a valid one.
     pub client_request_id: Option<String>,
     /// The fields that changed.
-    pub changed_fields: Vec<Field>,
+    pub changed_fields: Vec<ChangedField>,
     /// When it happened.
     pub at: Timestamp,
 }
@@ -127,7 +304,7 @@ impl AuditEvent {
         }
         let mut fields = Vec::with_capacity(changed_fields.len());
         for (i, name) in changed_fields.iter().enumerate() {
-            match Field::parse(name.as_ref()) {
+            match ChangedField::parse(name.as_ref()) {
                 Some(field) => fields.push(field),
                 None => c.push(FieldError::at(
                     Field::ChangedFields,
@@ -208,7 +385,7 @@ mod tests {
                 actor: "alice".into(),
                 request_id: Some("req".into()),
                 client_request_id: Some("order 1".into()),
-                changed_fields: vec![Field::Name, Field::RedirectUrls],
+                changed_fields: vec![ChangedField::Name, ChangedField::RedirectUrls],
                 at,
             }
         );
@@ -244,10 +421,53 @@ mod tests {
     }
 
     #[test]
+    fn changed_fields_have_distinct_names_that_parse_back() {
+        let mut kept = std::collections::HashSet::new();
+        let mut told = std::collections::HashSet::new();
+        for field in ChangedField::ALL {
+            assert_eq!(ChangedField::parse(field.as_str()), Some(field));
+            assert_eq!(field.field().name(), field.as_str(), "{field:?}");
+            assert!(kept.insert(field.as_str()), "{field:?}");
+            assert!(told.insert(field.change_name()), "{field:?}");
+        }
+        assert_eq!(ChangedField::parse("limit"), None);
+    }
+
+    #[test]
     fn audit_actions_parse_their_names() {
         for action in AuditAction::ALL {
             assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(AuditAction::parse("deleted"), None);
+    }
+
+    #[test]
+    fn change_names_are_distinct_camel_case() {
+        let names: std::collections::HashSet<_> =
+            ChangedField::ALL.iter().map(|f| f.change_name()).collect();
+        assert_eq!(names.len(), ChangedField::ALL.len());
+        for field in ChangedField::ALL {
+            let name = field.change_name();
+            assert!(
+                name.starts_with(|c: char| c.is_ascii_lowercase())
+                    && name.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{name}"
+            );
+            // The canonical name, in camelCase (the status is the flat surface's
+            // `disabled`).
+            if field != ChangedField::Status {
+                let camel: String = field
+                    .as_str()
+                    .split(['_', '.'])
+                    .enumerate()
+                    .map(|(i, word)| match i {
+                        0 => word.to_owned(),
+                        _ => word[..1].to_uppercase() + &word[1..],
+                    })
+                    .collect();
+                assert_eq!(name, camel);
+            }
+        }
+        assert_eq!(ChangedField::Status.change_name(), "disabled");
     }
 }

@@ -16,6 +16,7 @@ use crate::applications::scopes_grants::{GrantType, ScopeCatalog};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::rotation::CredentialSerial;
 use crate::credentials::secret::is_well_formed_secret;
+use crate::events::change::ChangedField;
 use crate::events::change::{AuditAction, AuditEvent};
 use crate::shared::digest::TokenDigest;
 use crate::shared::errors::RepositoryError;
@@ -367,7 +368,7 @@ fn system_event(action: AuditAction, actor: &str, at: Timestamp) -> AuditEvent {
         actor: actor.to_owned(),
         request_id: None,
         client_request_id: None,
-        changed_fields: vec![Field::Secret],
+        changed_fields: vec![ChangedField::Secret],
         at,
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::document_url::MetadataDocumentUrl;
+use crate::events::change::ChangedField;
 use crate::shared::digest::TokenDigest;
 use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 
@@ -153,17 +154,17 @@ impl ClientMetadata {
 
     /// The fields whose values differ between `self` and `other`, in declaration order.
     #[must_use]
-    pub fn changed_fields(&self, other: &Self) -> Vec<Field> {
+    pub fn changed_fields(&self, other: &Self) -> Vec<ChangedField> {
         let (a, b) = (&self.0, &other.0);
         [
-            (Field::ClientUri, a.client_uri != b.client_uri),
-            (Field::LogoUri, a.logo_uri != b.logo_uri),
-            (Field::TosUri, a.tos_uri != b.tos_uri),
-            (Field::PolicyUri, a.policy_uri != b.policy_uri),
-            (Field::Contacts, a.contacts != b.contacts),
-            (Field::SoftwareId, a.software_id != b.software_id),
+            (ChangedField::ClientUri, a.client_uri != b.client_uri),
+            (ChangedField::LogoUri, a.logo_uri != b.logo_uri),
+            (ChangedField::TosUri, a.tos_uri != b.tos_uri),
+            (ChangedField::PolicyUri, a.policy_uri != b.policy_uri),
+            (ChangedField::Contacts, a.contacts != b.contacts),
+            (ChangedField::SoftwareId, a.software_id != b.software_id),
             (
-                Field::SoftwareVersion,
+                ChangedField::SoftwareVersion,
                 a.software_version != b.software_version,
             ),
         ]

@@ -15,6 +15,7 @@ use crate::applications::patch::ApplicationPatch;
 use crate::applications::register::{RegisterApplication, Registered};
 use crate::applications::service::{AppRef, ApplicationService, Change};
 use crate::events::change::AuditAction;
+use crate::events::change::ChangedField;
 use crate::lifecycle::org_policy::{SelfRegistrationAllowance, SelfRegistrationPermit};
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
@@ -281,7 +282,7 @@ impl ApplicationService {
                         }
                     };
                     let mut changed = current.details().metadata.changed_fields(&metadata);
-                    changed.push(Field::Registration);
+                    changed.push(ChangedField::Registration);
                     let details = RegistrationDetails {
                         metadata,
                         access_token: Some(digest),
@@ -331,7 +332,7 @@ impl ApplicationService {
                     current
                         .with_status(Status::Revoked, now)
                         .replacing_details(details),
-                    vec![Field::Status, Field::Registration],
+                    vec![ChangedField::Status, ChangedField::Registration],
                 )))
             },
         )

@@ -224,65 +224,6 @@ impl Field {
             Self::AllowanceAuthMethods => "allowance.auth_methods",
         }
     }
-
-    /// The field's name in change events, one vocabulary for every projection of an audit
-    /// event: the change feed's and the flat surface's audit trail's `changedFields`, and
-    /// webhook deliveries' `data.changedFields`. These are the flat surface's names, as its
-    /// DTOs spell them (`redirectUrls`, `ownerOrgId`); the status is `disabled`, the flat
-    /// surface's view of it. docs/api.md ("Change events") lists the names a change event
-    /// may hold. A new field must be given its name here.
-    #[must_use]
-    pub const fn change_name(self) -> &'static str {
-        match self {
-            Self::Id => "id",
-            Self::ClientId => "clientId",
-            Self::OwnerOrgId => "ownerOrgId",
-            Self::Name => "name",
-            Self::Description => "description",
-            Self::AppType => "type",
-            Self::RedirectUrls => "redirectUrls",
-            Self::AllowedScopes => "allowedScopes",
-            Self::GrantTypes => "grantTypes",
-            Self::AccessLevel => "accessLevel",
-            Self::Status => "disabled",
-            Self::IsFirstParty => "isFirstParty",
-            Self::GracePeriodSeconds => "gracePeriodSeconds",
-            Self::Limit => "limit",
-            Self::Cursor => "cursor",
-            Self::Page => "page",
-            Self::Secret => "secret",
-            Self::Version => "version",
-            Self::AuditAction => "action",
-            Self::Actor => "actor",
-            Self::ClientRequestId => "clientRequestId",
-            Self::ChangedFields => "changedFields",
-            Self::TokenEndpointAuthMethod => "tokenEndpointAuthMethod",
-            Self::Jwks => "jwks",
-            Self::JwksUri => "jwksUri",
-            Self::Registration => "registration",
-            Self::ExpiresInSeconds => "expiresInSeconds",
-            Self::MaxUses => "maxUses",
-            Self::ClientUri => "clientUri",
-            Self::LogoUri => "logoUri",
-            Self::TosUri => "tosUri",
-            Self::PolicyUri => "policyUri",
-            Self::Contacts => "contacts",
-            Self::SoftwareId => "softwareId",
-            Self::SoftwareVersion => "softwareVersion",
-            Self::SoftwareStatement => "softwareStatement",
-            Self::MetadataDocument => "metadataDocument",
-            Self::Url => "url",
-            Self::Events => "events",
-            Self::SecretLifetimeDays => "secretLifetimeDays",
-            Self::LeakedSecretAction => "leakedSecretAction",
-            Self::SelfRegistrationGrantTypes => "selfRegistrationGrantTypes",
-            Self::SelfRegistrationScopes => "selfRegistrationScopes",
-            Self::SelfRegistrationAuthMethods => "selfRegistrationAuthMethods",
-            Self::AllowanceGrantTypes => "allowanceGrantTypes",
-            Self::AllowanceScopes => "allowanceScopes",
-            Self::AllowanceAuthMethods => "allowanceAuthMethods",
-        }
-    }
 }
 
 impl fmt::Display for Field {
@@ -693,35 +634,5 @@ mod tests {
         assert_eq!(names.len(), all.len());
         assert!(names.iter().all(|n| !n.is_empty()));
         assert_eq!(Field::AppType.to_string(), "type");
-    }
-
-    #[test]
-    fn change_names_are_distinct_camel_case() {
-        let names: std::collections::HashSet<_> =
-            Field::ALL.iter().map(|f| f.change_name()).collect();
-        assert_eq!(names.len(), Field::ALL.len());
-        for field in Field::ALL {
-            let name = field.change_name();
-            assert!(
-                name.starts_with(|c: char| c.is_ascii_lowercase())
-                    && name.chars().all(|c| c.is_ascii_alphanumeric()),
-                "{name}"
-            );
-            // The canonical name, in camelCase (the status is the flat surface's
-            // `disabled`).
-            if field != Field::Status {
-                let camel: String = field
-                    .name()
-                    .split(['_', '.'])
-                    .enumerate()
-                    .map(|(i, word)| match i {
-                        0 => word.to_owned(),
-                        _ => word[..1].to_uppercase() + &word[1..],
-                    })
-                    .collect();
-                assert_eq!(name, camel);
-            }
-        }
-        assert_eq!(Field::Status.change_name(), "disabled");
     }
 }

@@ -3,13 +3,13 @@
 //! OpenAPI document's `webhooks` entry, and the dispatcher writes every delivery's body
 //! with [`WebhookPayload::encode`], so the document cannot drift from what receivers get.
 
-use oauth_apps_domain::{EventType, FeedEntry, StoredAuditEvent};
+use oauth_apps_domain::{ChangeEncoder, EventType, FeedEntry, StoredAuditEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::AuditEntry;
 use super::webhooks::EventTypeName;
-use crate::wire::AuditActionName;
+use crate::wire::{AuditActionName, ChangedFieldName};
 
 /// The body of a webhook delivery: one change to an application. The same on every
 /// attempt; signed as Standard Webhooks says (`webhook-id`, `webhook-timestamp`,
@@ -43,7 +43,7 @@ pub struct ChangeData {
     /// service's own jobs, the document URL for a metadata document's changes).
     pub actor: String,
     /// The fields that changed, named as the feed and the flat surface name them.
-    pub changed_fields: Vec<String>,
+    pub changed_fields: Vec<ChangedFieldName>,
     /// The service's id of the request that did it, when there was one.
     #[schema(required = true)]
     pub request_id: Option<String>,
@@ -80,9 +80,20 @@ impl WebhookPayload {
     }
 }
 
+/// The dispatcher's [`ChangeEncoder`]: every delivery's body is a [`WebhookPayload`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebhookPayloads;
+
+impl ChangeEncoder for WebhookPayloads {
+    fn encode(&self, entry: &FeedEntry) -> Vec<u8> {
+        WebhookPayload::encode(entry)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use oauth_apps_domain::{AuditAction, AuditEvent, ClientId, Field, OrgId, Timestamp};
+    use oauth_apps_domain::testing::JsonChanges;
+    use oauth_apps_domain::{AuditAction, AuditEvent, ChangedField, ClientId, OrgId, Timestamp};
     use serde_json::Value;
 
     use super::*;
@@ -97,23 +108,26 @@ mod tests {
                 actor: "alice".to_owned(),
                 request_id: request_id.map(str::to_owned),
                 client_request_id: Some("mine-1".to_owned()),
-                changed_fields: vec![Field::Name, Field::RedirectUrls, Field::Status],
+                changed_fields: vec![
+                    ChangedField::Name,
+                    ChangedField::RedirectUrls,
+                    ChangedField::Status,
+                ],
                 at: Timestamp::from_unix_micros(1_700_000_000_123_456).unwrap(),
             },
         }
     }
 
-    /// Every action's payload is the domain dispatcher's, byte for byte as JSON: the type
-    /// names, the field names and the envelope.
+    /// Every action's payload is what the domain's unit tests take it to be (its
+    /// `JsonChanges` fake), as JSON: the type names, the field names and the envelope.
     #[test]
     fn the_payload_is_the_one_deliveries_carry() {
         for action in AuditAction::ALL {
             for request_id in [None, Some("req-1")] {
                 let entry = entry(action, request_id);
-                let sent: Value =
-                    serde_json::from_slice(&oauth_apps_domain::payload(&entry)).unwrap();
+                let sent: Value = serde_json::from_slice(&JsonChanges.encode(&entry)).unwrap();
                 let declared: Value =
-                    serde_json::from_slice(&WebhookPayload::encode(&entry)).unwrap();
+                    serde_json::from_slice(&WebhookPayloads.encode(&entry)).unwrap();
                 assert_eq!(sent, declared, "{action:?}");
                 let read: WebhookPayload = serde_json::from_value(sent).unwrap();
                 assert_eq!(read, WebhookPayload::of(&entry));

@@ -11,8 +11,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::problem::FieldProblem;
 use crate::wire::{
-    AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
-    RegistrationName, current_keys, time,
+    AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, ChangedFieldName, GrantTypeName,
+    RedirectUrlText, RegistrationName, current_keys, time,
 };
 
 /// The application as surface A shows it.
@@ -487,7 +487,7 @@ pub struct AuditEntry {
     pub client_request_id: Option<String>,
     /// The fields that changed, named as change events name them (this surface's names;
     /// webhook deliveries use the same).
-    pub changed_fields: Vec<String>,
+    pub changed_fields: Vec<ChangedFieldName>,
     #[schema(format = DateTime)]
     pub at: String,
 }
@@ -504,7 +504,7 @@ impl From<&StoredAuditEvent> for AuditEntry {
                 .event
                 .changed_fields
                 .iter()
-                .map(|f| f.change_name().to_owned())
+                .map(|f| ChangedFieldName::from(*f))
                 .collect(),
             at: time(e.event.at),
         }

@@ -128,33 +128,18 @@ pub async fn feed(
 
 #[cfg(test)]
 mod tests {
-    use oauth_apps_domain::Field;
+    use oauth_apps_domain::ChangedField;
 
     use crate::apps_api::AppsApi;
     use crate::problem::Surface;
 
     /// Change events name fields as the flat surface does: the feed, the flat audit trail
-    /// and webhook deliveries share its names. A nested field (`selfRegistration.grantTypes`
-    /// in a body) is named by its path in camelCase (`selfRegistrationGrantTypes`).
+    /// and webhook deliveries share its names. A nested field (`jwks.uri` in a body) is
+    /// named by its path in camelCase.
     #[test]
     fn change_events_speak_the_flat_surfaces_names() {
-        for field in Field::ALL {
-            // Names of the audit trail's own parts, which no change names as changed, and
-            // of an organisation's policy and its tokens, which are not an application's.
-            if matches!(
-                field,
-                Field::ClientRequestId
-                    | Field::ChangedFields
-                    | Field::SelfRegistrationGrantTypes
-                    | Field::SelfRegistrationScopes
-                    | Field::SelfRegistrationAuthMethods
-                    | Field::AllowanceGrantTypes
-                    | Field::AllowanceScopes
-                    | Field::AllowanceAuthMethods
-            ) {
-                continue;
-            }
-            let path = AppsApi::field_name(field);
+        for field in ChangedField::ALL {
+            let path = AppsApi::field_name(field.field());
             let camel: String = path
                 .split('.')
                 .enumerate()

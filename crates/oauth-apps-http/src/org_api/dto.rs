@@ -293,7 +293,7 @@ impl From<&StoredAuditEvent> for AuditEntryV1 {
                 .event
                 .changed_fields
                 .iter()
-                .map(|f| OrgApi::field_name(*f))
+                .map(|f| OrgApi::field_name(f.field()))
                 .collect(),
             at: time(e.event.at),
         }

@@ -348,7 +348,7 @@ impl Text for AuditPage {
                     e.at.clone(),
                     spelled(&e.action),
                     e.actor.clone(),
-                    e.changed_fields.join(", "),
+                    spelled_all(&e.changed_fields),
                 ]
             })
             .collect();

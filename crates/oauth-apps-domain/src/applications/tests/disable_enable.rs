@@ -21,8 +21,14 @@ fn disable_and_enable_change_the_status_once() {
     assert_eq!(
         f.written(),
         [
-            (app.id(), by_admin(AuditAction::Disabled, &[Field::Status])),
-            (app.id(), by_admin(AuditAction::Enabled, &[Field::Status])),
+            (
+                app.id(),
+                by_admin(AuditAction::Disabled, &[ChangedField::Status])
+            ),
+            (
+                app.id(),
+                by_admin(AuditAction::Enabled, &[ChangedField::Status])
+            ),
         ]
     );
 }
@@ -89,7 +95,10 @@ fn a_status_change_by_update_is_a_disable_or_an_enable() {
     assert!(disabled.is_disabled());
     assert_eq!(
         f.only_write(),
-        (app.id(), by_admin(AuditAction::Disabled, &[Field::Status]))
+        (
+            app.id(),
+            by_admin(AuditAction::Disabled, &[ChangedField::Status])
+        )
     );
 
     let renamed_and_enabled = ApplicationPatch {
@@ -104,8 +113,14 @@ fn a_status_change_by_update_is_a_disable_or_an_enable() {
     assert_eq!(
         f.written()[1..],
         [
-            (app.id(), by_admin(AuditAction::Updated, &[Field::Name])),
-            (app.id(), by_admin(AuditAction::Enabled, &[Field::Status])),
+            (
+                app.id(),
+                by_admin(AuditAction::Updated, &[ChangedField::Name])
+            ),
+            (
+                app.id(),
+                by_admin(AuditAction::Enabled, &[ChangedField::Status])
+            ),
         ]
     );
     // The same status again changes nothing.

@@ -35,7 +35,10 @@ fn update_writes_the_change_with_its_version_and_audit_event() {
     assert_eq!(f.stored(&app), updated);
     assert_eq!(
         f.only_write(),
-        (app.id(), by_admin(AuditAction::Updated, &[Field::Name]))
+        (
+            app.id(),
+            by_admin(AuditAction::Updated, &[ChangedField::Name])
+        )
     );
 }
 
@@ -69,7 +72,7 @@ fn update_changes_every_patchable_field() {
     assert!(r.is_first_party);
     assert_eq!(r.status, "revoked");
     // The settings change, then the status change as what it is: a disable.
-    let written: Vec<(AuditAction, Vec<Field>)> = f
+    let written: Vec<(AuditAction, Vec<crate::ChangedField>)> = f
         .written()
         .into_iter()
         .map(|(_, e)| (e.action, e.changed_fields))
@@ -80,15 +83,15 @@ fn update_changes_every_patchable_field() {
             (
                 AuditAction::Updated,
                 vec![
-                    Field::Description,
-                    Field::RedirectUrls,
-                    Field::AllowedScopes,
-                    Field::GrantTypes,
-                    Field::AccessLevel,
-                    Field::IsFirstParty,
+                    crate::ChangedField::Description,
+                    crate::ChangedField::RedirectUrls,
+                    crate::ChangedField::AllowedScopes,
+                    crate::ChangedField::GrantTypes,
+                    crate::ChangedField::AccessLevel,
+                    crate::ChangedField::IsFirstParty,
                 ]
             ),
-            (AuditAction::Disabled, vec![Field::Status]),
+            (AuditAction::Disabled, vec![crate::ChangedField::Status]),
         ]
     );
 }
@@ -110,7 +113,7 @@ fn update_can_clear_the_description() {
     .unwrap();
     assert!(f.stored(&app).profile().description().is_none());
     assert_eq!(f.stored(&app), updated);
-    assert_eq!(f.only_write().1.changed_fields, [Field::Description]);
+    assert_eq!(f.only_write().1.changed_fields, [ChangedField::Description]);
 }
 
 #[test]
@@ -183,7 +186,7 @@ fn a_precondition_listing_the_current_version_among_others_writes() {
     // Written over version 1 (storage compares and sets), as version 2.
     assert_eq!(updated.version().get(), 2);
     assert_eq!(f.stored(&app), updated);
-    assert_eq!(f.only_write().1.changed_fields, [Field::Name]);
+    assert_eq!(f.only_write().1.changed_fields, [ChangedField::Name]);
 }
 
 #[test]
@@ -386,7 +389,7 @@ fn a_patch_keeps_stored_values_it_does_not_send_as_they_are() {
     assert_eq!(r.name, "Pay\u{200B}Pal");
     assert_eq!(r.description.as_deref(), Some("nul \0 inside"));
     assert_eq!(r.access_level, "user");
-    assert_eq!(f.only_write().1.changed_fields, [Field::AccessLevel]);
+    assert_eq!(f.only_write().1.changed_fields, [ChangedField::AccessLevel]);
 }
 
 #[test]

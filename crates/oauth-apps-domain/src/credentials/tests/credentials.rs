@@ -76,7 +76,7 @@ fn private_key_jwt_and_none_get_no_secret_and_pay_no_hash() {
     };
     assert_eq!(set.kids().collect::<Vec<_>>(), ["k1", "k2"]);
     let (_, event) = f.written().into_iter().next().unwrap();
-    assert!(event.changed_fields.contains(&Field::Jwks));
+    assert!(event.changed_fields.contains(&ChangedField::Jwks));
 
     let public = RegisterApplication {
         app_type: Some("native".into()),
@@ -211,7 +211,7 @@ fn a_patch_switches_the_method_by_the_same_rules() {
     let (_, event) = f.written().into_iter().last().unwrap();
     assert_eq!(
         event.changed_fields,
-        [Field::TokenEndpointAuthMethod, Field::JwksUri]
+        [ChangedField::TokenEndpointAuthMethod, ChangedField::JwksUri]
     );
     // Back to a secret method: there is no secret any more.
     let err = patch(ApplicationPatch {

@@ -34,7 +34,7 @@ fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
         f.only_write(),
         (
             app.id(),
-            by_admin(AuditAction::SecretRotated, &[Field::Secret])
+            by_admin(AuditAction::SecretRotated, &[ChangedField::Secret])
         )
     );
 }
@@ -160,7 +160,7 @@ fn revoking_the_previous_secret_ends_its_grace_now() {
         f.only_write(),
         (
             app.id(),
-            by_admin(AuditAction::PreviousSecretRevoked, &[Field::Secret])
+            by_admin(AuditAction::PreviousSecretRevoked, &[ChangedField::Secret])
         )
     );
 }

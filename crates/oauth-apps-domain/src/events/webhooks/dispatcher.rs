@@ -1,12 +1,13 @@
-//! The dispatcher: leases due deliveries, signs and sends each (the body is [`payload`]),
+//! The dispatcher: leases due deliveries, signs and sends each (the body written by its
+//! [`ChangeEncoder`]),
 //! records the outcome and retries with exponential back-off ([`RetryPolicy`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::model::{EventType, Webhook, message_id};
-use super::ports::{DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure};
+use super::model::{Webhook, message_id};
+use super::ports::{ChangeEncoder, DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure};
 use super::service::WebhookPorts;
-use crate::events::feed::FeedEntry;
 use crate::shared::errors::RepositoryError;
 use crate::shared::sealing::SealError;
 use crate::shared::time::Timestamp;
@@ -53,35 +54,6 @@ fn after(t: Timestamp, d: Duration) -> Timestamp {
     Timestamp::from_unix_micros(t.unix_micros().saturating_add(micros)).unwrap_or(t)
 }
 
-/// The JSON body of an event's delivery, in the Standard Webhooks shape: `type`,
-/// `timestamp` (when the event happened) and `data`. The same on every attempt. `data`
-/// speaks the change feed's vocabulary: its `action` is the feed entry's, and its
-/// `changedFields` are named by [`Field::change_name`], as the feed names them.
-///
-/// [`Field::change_name`]: crate::Field::change_name
-#[must_use]
-pub fn payload(entry: &FeedEntry) -> Vec<u8> {
-    let event = &entry.event;
-    let body = serde_json::json!({
-        "type": EventType::of(event.action).as_str(),
-        "timestamp": event.at.to_rfc3339(),
-        "data": {
-            "position": entry.position,
-            "action": event.action.as_str(),
-            "clientId": entry.client_id.to_string(),
-            "ownerOrgId": entry.owner_org_id.as_str(),
-            "actor": event.actor,
-            "changedFields": event
-                .changed_fields
-                .iter()
-                .map(|f| f.change_name())
-                .collect::<Vec<_>>(),
-            "requestId": event.request_id,
-        },
-    });
-    body.to_string().into_bytes()
-}
-
 /// How many of the dispatchers' attempts one organisation may hold at once unless told
 /// otherwise ([`WebhookDispatcher::with_per_org`]).
 pub const DEFAULT_PER_ORG_IN_FLIGHT: u32 = 4;
@@ -102,6 +74,7 @@ pub const DEFAULT_PER_ORG_IN_FLIGHT: u32 = 4;
 pub struct WebhookDispatcher {
     ports: WebhookPorts,
     retry: RetryPolicy,
+    encoder: Arc<dyn ChangeEncoder>,
     per_org: u32,
 }
 
@@ -124,13 +97,15 @@ fn receiver_unavailable(failure: &SendFailure) -> bool {
 }
 
 impl WebhookDispatcher {
-    /// The dispatcher over `ports`, retrying by `retry`; an organisation holds at most
-    /// [`DEFAULT_PER_ORG_IN_FLIGHT`] attempts at once.
+    /// The dispatcher over `ports`, retrying by `retry`, writing each delivery's body with
+    /// `encoder`; an organisation holds at most [`DEFAULT_PER_ORG_IN_FLIGHT`] attempts at
+    /// once.
     #[must_use]
-    pub const fn new(ports: WebhookPorts, retry: RetryPolicy) -> Self {
+    pub fn new(ports: WebhookPorts, retry: RetryPolicy, encoder: Arc<dyn ChangeEncoder>) -> Self {
         Self {
             ports,
             retry,
+            encoder,
             per_org: DEFAULT_PER_ORG_IN_FLIGHT,
         }
     }
@@ -229,7 +204,7 @@ impl WebhookDispatcher {
                 let message = OutgoingMessage {
                     id: message_id(delivery.id),
                     timestamp: now.as_offset_date_time().unix_timestamp(),
-                    body: payload(&delivery.entry),
+                    body: self.encoder.encode(&delivery.entry),
                     keys,
                 };
                 self.ports

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use super::model::{Delivery, Webhook, WebhookId, WebhookUrl};
 use super::ports::{
-    DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure, WebhookRepository, WebhookSender,
+    ChangeEncoder, DeliveryOutcome, DueDelivery, OutgoingMessage, SendFailure, WebhookRepository,
+    WebhookSender,
 };
 use crate::events::feed::FeedEntry;
 use crate::shared::errors::RepositoryError;
@@ -422,5 +423,35 @@ impl WebhookSender for RecordingSender {
                 reason: format!("answered {status}"),
             })
         }
+    }
+}
+
+/// Writes a delivery's body as the HTTP adapter's `WebhookPayload` does (`type`,
+/// `timestamp`, `data` in the change feed's vocabulary), for unit tests of the dispatcher;
+/// the adapter's own test checks the two agree for every action.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonChanges;
+
+impl ChangeEncoder for JsonChanges {
+    fn encode(&self, entry: &FeedEntry) -> Vec<u8> {
+        let event = &entry.event;
+        let body = serde_json::json!({
+            "type": super::model::EventType::of(event.action).as_str(),
+            "timestamp": event.at.to_rfc3339(),
+            "data": {
+                "position": entry.position,
+                "action": event.action.as_str(),
+                "clientId": entry.client_id.to_string(),
+                "ownerOrgId": entry.owner_org_id.as_str(),
+                "actor": event.actor,
+                "changedFields": event
+                    .changed_fields
+                    .iter()
+                    .map(|f| f.change_name())
+                    .collect::<Vec<_>>(),
+                "requestId": event.request_id,
+            },
+        });
+        body.to_string().into_bytes()
     }
 }

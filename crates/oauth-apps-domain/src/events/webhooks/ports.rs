@@ -212,3 +212,11 @@ pub trait WebhookSender: Send + Sync {
     /// [`SendFailure`] for anything but a 2xx answer.
     async fn send(&self, url: &WebhookUrl, message: &OutgoingMessage) -> Result<u16, SendFailure>;
 }
+
+/// How a change is written for webhook receivers: the body of its deliveries. The HTTP
+/// adapter's encoder is the one served (its type is the OpenAPI document's `webhooks`
+/// payload); [`crate::testing::JsonChanges`] writes the same shape for unit tests.
+pub trait ChangeEncoder: Send + Sync {
+    /// The body of `entry`'s deliveries: the same bytes on every attempt.
+    fn encode(&self, entry: &FeedEntry) -> Vec<u8>;
+}

@@ -60,7 +60,7 @@ fn entry(position: i64, client: u8, action: AuditAction) -> FeedEntry {
             actor: "alice".into(),
             request_id: Some("req-1".into()),
             client_request_id: None,
-            changed_fields: vec![Field::Name],
+            changed_fields: vec![ChangedField::Name],
             at: at(NOW),
         },
     }
@@ -207,7 +207,11 @@ fn updates_replace_what_is_given_and_a_rotation_keeps_the_previous_key_for_a_day
         .add_delivery(rotated.webhook.id, entry(1, 1, AuditAction::Created));
     h.store
         .add_delivery(rotated.webhook.id, entry(2, 2, AuditAction::Created));
-    let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
+    let dispatcher = WebhookDispatcher::new(
+        h.ports.clone(),
+        RetryPolicy::default(),
+        std::sync::Arc::new(crate::testing::JsonChanges),
+    );
     assert_eq!(block_on(dispatcher.run_once(1)).unwrap().delivered, 1);
     h.clock.set(at(NOW + 24 * 3600));
     assert_eq!(block_on(dispatcher.run_once(1)).unwrap().delivered, 1);
@@ -237,7 +241,11 @@ fn a_failing_receiver_is_retried_with_doubling_waits_then_acknowledged_once() {
     let id = h
         .store
         .add_delivery(hook.id, entry(9, 1, AuditAction::Disabled));
-    let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
+    let dispatcher = WebhookDispatcher::new(
+        h.ports.clone(),
+        RetryPolicy::default(),
+        std::sync::Arc::new(crate::testing::JsonChanges),
+    );
     let mut waited = Vec::new();
     for _ in 0..4 {
         let round = block_on(dispatcher.run_once(10)).unwrap();
@@ -280,7 +288,11 @@ fn a_delivery_is_failed_when_the_retry_window_ends_and_the_next_one_goes() {
         give_up_after: Duration::from_secs(150),
         ..RetryPolicy::default()
     };
-    let dispatcher = WebhookDispatcher::new(h.ports.clone(), retry);
+    let dispatcher = WebhookDispatcher::new(
+        h.ports.clone(),
+        retry,
+        std::sync::Arc::new(crate::testing::JsonChanges),
+    );
     // The second event of the application waits behind the first.
     assert_eq!(block_on(dispatcher.run_once(10)).unwrap().leased, 1);
     h.clock.set(at(NOW + 60));
@@ -389,8 +401,12 @@ fn one_organisations_hanging_receivers_do_not_hold_up_another() {
     }
     h.store
         .add_delivery(quiet.id, org_entry(101, 200, "globex"));
-    let dispatcher =
-        WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default()).with_per_org(4);
+    let dispatcher = WebhookDispatcher::new(
+        h.ports.clone(),
+        RetryPolicy::default(),
+        std::sync::Arc::new(crate::testing::JsonChanges),
+    )
+    .with_per_org(4);
     let quiet_sent = || {
         h.sender
             .sent()
@@ -438,7 +454,11 @@ fn a_receiver_that_answers_an_error_does_not_hold_back_its_other_deliveries() {
     let h = hooks_with(RecordingSender::answering(&[500]));
     let hook = stored_hook(&h, "acme", "https://hooks.acme.example/in", 1);
     h.store.add_delivery(hook.id, org_entry(1, 1, "acme"));
-    let dispatcher = WebhookDispatcher::new(h.ports.clone(), RetryPolicy::default());
+    let dispatcher = WebhookDispatcher::new(
+        h.ports.clone(),
+        RetryPolicy::default(),
+        std::sync::Arc::new(crate::testing::JsonChanges),
+    );
     let round = block_on(dispatcher.run_once(1)).unwrap();
     assert_eq!(round.failed, 1);
     h.store.add_delivery(hook.id, org_entry(2, 2, "acme"));

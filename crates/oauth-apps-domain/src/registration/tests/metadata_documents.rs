@@ -80,7 +80,10 @@ fn a_changed_document_is_followed_and_audited() {
     let events = f.repo.events();
     let (_, last) = events.last().unwrap();
     assert_eq!(last.action, AuditAction::Updated);
-    assert_eq!(last.changed_fields, vec![Field::Name, Field::Contacts]);
+    assert_eq!(
+        last.changed_fields,
+        vec![ChangedField::Name, ChangedField::Contacts]
+    );
 }
 
 #[test]
@@ -279,8 +282,12 @@ fn a_document_client_changes_type_with_its_document() {
     let (_, last) = events.last().unwrap();
     assert_eq!(last.actor, format!("metadata-document:{URL}"));
     assert_eq!(last.action, AuditAction::Updated);
-    for field in [Field::AppType, Field::TokenEndpointAuthMethod, Field::Jwks] {
-        assert!(last.changed_fields.contains(&field), "{field}: {last:?}");
+    for field in [
+        crate::ChangedField::AppType,
+        crate::ChangedField::TokenEndpointAuthMethod,
+        crate::ChangedField::Jwks,
+    ] {
+        assert!(last.changed_fields.contains(&field), "{field:?}: {last:?}");
     }
     assert_eq!(f.stored(&public), web);
 

@@ -268,11 +268,14 @@ fn a_replacement_removes_the_keys_and_the_method_it_leaves_out() {
     assert_eq!(replaced.auth_method(), AuthMethod::ClientSecretBasic);
     assert!(replaced.secrets().is_some(), "the secret is kept");
     let (_, event) = f.written().pop().unwrap();
-    assert!(event.changed_fields.contains(&Field::Jwks), "{event:?}");
+    assert!(
+        event.changed_fields.contains(&ChangedField::Jwks),
+        "{event:?}"
+    );
     assert!(
         event
             .changed_fields
-            .contains(&Field::TokenEndpointAuthMethod),
+            .contains(&ChangedField::TokenEndpointAuthMethod),
         "{event:?}"
     );
 
