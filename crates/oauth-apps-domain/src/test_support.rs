@@ -110,16 +110,18 @@ impl Fakes {
         for app in apps {
             store(&repo, app);
         }
+        let clock = Arc::new(FixedClock::new(at(NOW)));
         Self {
             storage: repo.clone(),
             events_at_setup: repo.event_count(),
             repo,
-            clock: Arc::new(FixedClock::new(at(NOW))),
+            clock: clock.clone(),
             random: Arc::new(SeededRandom::new(SEED)),
             hasher: Arc::new(FakeHasher::new()),
             keys: Arc::new(FakeKeyDirectory::refusing(&["10.0.0.1", "169.254.169.254"])),
             assertions: Arc::new(RefuseAssertions),
-            replay: Arc::new(InMemoryReplayGuard::new()),
+            // Assertion records expire by the tests' clock, as the stores' by theirs.
+            replay: Arc::new(InMemoryReplayGuard::with_clock(clock)),
             documents: Arc::new(InMemoryMetadataDocuments::new()),
             policies: Arc::new(crate::testing::InMemoryPolicies::new()),
             config: ServiceConfig {

@@ -2,7 +2,8 @@
 //! beside its port, in its capability's `fakes` module; they are all here too.
 //!
 //! They keep the ports' contracts (compare-and-set updates, org-scoped lookups, keyset
-//! order) but none of their production qualities: [`SeededRandom`] is **not** a CSPRNG and
+//! order), checked by the repository contract suite that the stores pass too
+//! (`oauth-apps-test-support`'s `fakes` backend), but none of their production qualities: [`SeededRandom`] is **not** a CSPRNG and
 //! [`FakeHasher`] is fast on purpose. Never use them outside tests.
 
 pub use crate::applications::fakes::InMemoryRepository;

@@ -5,6 +5,7 @@
 //! - [`pg_server::PrivateServer`]: a PostgreSQL server of a test's own, to stop and restart;
 //! - [`contract`]: the repository contract suite, written once and run against every
 //!   adapter through [`repository_contract_tests!`];
+//! - [`fakes`]: the suite's third backend, the domain's in-memory fakes;
 //! - [`closed_sets`]: the columns of closed sets, refused or named by each database.
 
 // A test-only crate: a failed expectation is meant to panic.
@@ -12,6 +13,7 @@
 
 pub mod closed_sets;
 pub mod contract;
+pub mod fakes;
 #[cfg(feature = "https")]
 pub mod https;
 #[cfg(feature = "keys")]

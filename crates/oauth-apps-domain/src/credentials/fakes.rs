@@ -1,8 +1,9 @@
 //! In-memory fakes of the credentials' ports, for tests (feature `testing`):
 //! [`FakeHasher`] is fast on purpose and [`RefuseAssertions`] refuses every assertion.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
@@ -14,7 +15,7 @@ use super::ports::{
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{HasherError, RepositoryError};
 use crate::shared::ids::AppId;
-use crate::shared::time::Timestamp;
+use crate::shared::time::{Clock, SystemClock, Timestamp};
 
 /// A fast salted hash (FNV-1a): stores no plaintext, but is **not** a password hash.
 #[derive(Default)]
@@ -153,17 +154,64 @@ impl KeyDirectory for FakeKeyDirectory {
     }
 }
 
-/// Used assertion ids in memory: a `jti` is accepted once per client until it expires.
-#[derive(Default)]
+/// Used assertion ids in memory: a `jti` is accepted once per client until it expires, as
+/// the stores keep it: a record whose assertion expired by now (by its clock, the system
+/// clock unless made [`InMemoryReplayGuard::with_clock`]) no longer refuses the value.
+/// Clones share their records, as replicas share a database.
+#[derive(Clone)]
 pub struct InMemoryReplayGuard {
-    used: Mutex<std::collections::HashMap<(AppId, String), Timestamp>>,
+    used: Arc<Mutex<HashMap<(AppId, String), Timestamp>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for InMemoryReplayGuard {
+    fn default() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
 }
 
 impl InMemoryReplayGuard {
-    /// An empty guard.
+    /// An empty guard on the system clock.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty guard that tells expired records by `clock`.
+    #[must_use]
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            used: Arc::default(),
+            clock,
+        }
+    }
+
+    /// Deletes the records whose assertions expired by now (as the stores'
+    /// `purge_expired_assertions`); how many went.
+    pub fn purge_expired(&self) -> usize {
+        let now = self.clock.now();
+        let mut used = self.lock();
+        let before = used.len();
+        used.retain(|_, expires_at| *expires_at > now);
+        before - used.len()
+    }
+
+    /// How many records are kept, of every client, expired or not.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no record is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(AppId, String), Timestamp>> {
+        self.used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -175,11 +223,14 @@ impl ReplayGuard for InMemoryReplayGuard {
         jti: &str,
         expires_at: Timestamp,
     ) -> Result<bool, RepositoryError> {
-        let mut used = self
-            .used
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(used.insert((client, jti.to_owned()), expires_at).is_none())
+        let now = self.clock.now();
+        let mut used = self.lock();
+        let key = (client, jti.to_owned());
+        if used.get(&key).is_some_and(|recorded| *recorded > now) {
+            return Ok(false);
+        }
+        used.insert(key, expires_at);
+        Ok(true)
     }
 }
 

@@ -10,8 +10,8 @@ use crate::shared::ids::OrgId;
 
 #[async_trait]
 impl EventFeed for InMemoryRepository {
-    /// The events in the order they were recorded; an event's position is its place in
-    /// that order, from 1.
+    /// The events in the order they were recorded; an event's position is its id (its
+    /// place in that order, from 1, or the id it was imported with).
     async fn events_after<'a>(
         &self,
         after: i64,
@@ -22,15 +22,14 @@ impl EventFeed for InMemoryRepository {
         let entries = store
             .events
             .iter()
-            .zip(1_i64..)
-            .filter(|(_, position)| *position > after)
-            .filter_map(|((app_id, event), position)| {
-                let app = store.apps.iter().find(|a| a.id() == *app_id)?;
+            .filter(|recorded| recorded.id > after)
+            .filter_map(|recorded| {
+                let app = store.apps.iter().find(|a| a.id() == recorded.app)?;
                 Some(FeedEntry {
-                    position,
+                    position: recorded.id,
                     client_id: *app.client_id(),
                     owner_org_id: app.owner_org_id().clone(),
-                    event: event.clone(),
+                    event: recorded.event.clone(),
                 })
             })
             .filter(|entry| org.is_none_or(|org| &entry.owner_org_id == org))

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::org_policy::OrganizationPolicy;
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
 use crate::applications::application::OAuthApplication;
-use crate::applications::fakes::InMemoryRepository;
+use crate::applications::fakes::{InMemoryRepository, check_event};
 use crate::credentials::rotation::CredentialSerial;
 use crate::events::change::AuditEvent;
 use crate::shared::digest::TokenDigest;
@@ -96,6 +96,7 @@ impl SecretLifecycleStore for InMemoryRepository {
         event: &AuditEvent,
     ) -> Result<bool, RepositoryError> {
         use super::ports::SecretMark;
+        check_event(event)?;
         let mut store = self.lock();
         let Some(index) = store.apps.iter().position(|a| a.id() == app) else {
             return Ok(false);
@@ -124,7 +125,7 @@ impl SecretLifecycleStore for InMemoryRepository {
             SecretMark::ExpiryWarned(days) => l.expiry_warned_days = Some(days),
             SecretMark::Leaked(at) => l.leaked_at = Some(at),
         });
-        store.events.push((app, event.clone()));
+        self.record(&mut store, app, event);
         Ok(true)
     }
 }

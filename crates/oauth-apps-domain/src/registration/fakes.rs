@@ -16,8 +16,8 @@ use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
 use crate::shared::time::Timestamp;
 
-/// Initial access tokens in memory, with the store's rules: a use is counted only while
-/// the token is usable, and a first revocation stands.
+/// Initial access tokens in memory, with the store's rules: ids and digests are unique, a
+/// use is counted only while the token is usable, and a first revocation stands.
 #[derive(Default)]
 pub struct InMemoryInitialAccessTokens {
     tokens: Mutex<Vec<InitialAccessToken>>,
@@ -43,7 +43,17 @@ impl InitialAccessTokenRepository for InMemoryInitialAccessTokens {
         &self,
         token: &InitialAccessToken,
     ) -> Result<(), RepositoryError> {
-        self.lock().push(token.clone());
+        let mut tokens = self.lock();
+        if tokens
+            .iter()
+            .any(|t| t.id == token.id || t.digest == token.digest)
+        {
+            // A store's unique keys refuse it the same way.
+            return Err(RepositoryError::Unexpected(
+                "an initial access token with this id or digest is stored already".into(),
+            ));
+        }
+        tokens.push(token.clone());
         Ok(())
     }
 

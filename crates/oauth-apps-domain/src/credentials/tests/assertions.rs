@@ -52,7 +52,9 @@ impl AssertionVerifier for Arc<ByKid> {
         }
         Ok(VerifiedAssertion {
             jti: jti.to_owned(),
-            expires_at: rules.now.plus_seconds(60),
+            // The longest lifetime the rules allow (10 minutes): the replay guard keeps
+            // the record, and refuses the `jti` again, for that long.
+            expires_at: rules.now.plus_seconds(600),
             key_set: keys
                 .iter()
                 .position(|set| set.find(Some(kid)).is_some())

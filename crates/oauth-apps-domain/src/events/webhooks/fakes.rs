@@ -18,7 +18,9 @@ use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::time::Timestamp;
 
 /// Webhooks and deliveries in memory. Deliveries are written by the store that records
-/// events; this fake is given them by [`InMemoryWebhooks::add_delivery`].
+/// events: an [`InMemoryRepository`](crate::testing::InMemoryRepository) made
+/// [`with_webhooks`](crate::testing::InMemoryRepository::with_webhooks) this store, or a
+/// test through [`InMemoryWebhooks::add_delivery`].
 #[derive(Default)]
 pub struct InMemoryWebhooks {
     state: Mutex<WebhookState>,
@@ -29,6 +31,8 @@ struct WebhookState {
     hooks: Vec<Webhook>,
     /// Each delivery with its event, its lease and its status row.
     deliveries: Vec<(Delivery, FeedEntry, Option<Timestamp>)>,
+    /// The last delivery id given (ids are never reused, also after a delete).
+    last_delivery_id: i64,
 }
 
 impl InMemoryWebhooks {
@@ -44,7 +48,31 @@ impl InMemoryWebhooks {
     /// When the lock is poisoned.
     pub fn add_delivery(&self, webhook: WebhookId, entry: FeedEntry) -> i64 {
         let mut s = self.state.lock().expect("lock");
-        let id = i64::try_from(s.deliveries.len()).unwrap_or(i64::MAX - 1) + 1;
+        s.add_delivery(webhook, entry)
+    }
+
+    /// Writes a delivery of `entry` for every webhook of its organisation that hears its
+    /// type, as a store does in the transaction that records the event.
+    pub(crate) fn fan_out(&self, entry: &FeedEntry) {
+        let mut s = self.state.lock().expect("lock");
+        let event_type = super::model::EventType::of(entry.event.action);
+        let hearing: Vec<WebhookId> = s
+            .hooks
+            .iter()
+            .filter(|h| h.owner_org_id == entry.owner_org_id && h.hears(event_type))
+            .map(|h| h.id)
+            .collect();
+        for webhook in hearing {
+            s.add_delivery(webhook, entry.clone());
+        }
+    }
+}
+
+impl WebhookState {
+    /// Adds a pending delivery of `entry` to `webhook`, due at once; its id.
+    fn add_delivery(&mut self, webhook: WebhookId, entry: FeedEntry) -> i64 {
+        self.last_delivery_id += 1;
+        let id = self.last_delivery_id;
         let delivery = Delivery {
             id,
             webhook_id: webhook,
@@ -59,7 +87,7 @@ impl InMemoryWebhooks {
             created_at: entry.event.at,
             delivered_at: None,
         };
-        s.deliveries.push((delivery, entry, None));
+        self.deliveries.push((delivery, entry, None));
         id
     }
 }

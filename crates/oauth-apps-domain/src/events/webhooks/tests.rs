@@ -610,3 +610,22 @@ fn a_change_with_if_match_is_made_to_the_named_version_only() {
         Err(WebhookError::NotFound)
     ));
 }
+
+#[test]
+fn the_fakes_delivery_ids_are_never_reused_after_a_webhook_is_deleted() {
+    // As a store's identity column: an id names one delivery for ever.
+    let store = InMemoryWebhooks::new();
+    let gone = crate::events::webhooks::model::WebhookId::from_random_bytes([1; 16]);
+    let kept = crate::events::webhooks::model::WebhookId::from_random_bytes([2; 16]);
+    let first = store.add_delivery(gone, entry(1, 1, AuditAction::Created));
+    let second = store.add_delivery(kept, entry(1, 1, AuditAction::Created));
+    // No such webhook is stored: only its deliveries go.
+    assert!(!block_on(store.delete_webhook(gone)).unwrap());
+    let third = store.add_delivery(kept, entry(2, 1, AuditAction::Updated));
+    assert!(first < second && second < third, "{first} {second} {third}");
+    let listed = block_on(store.deliveries(kept, None, 10)).unwrap();
+    assert_eq!(
+        listed.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [third, second]
+    );
+}
