@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use super::keys::{Jwks, JwksUri};
 use super::ports::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError, ReplayGuard,
-    SecretHasher, VerifiedAssertion,
+    AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError,
+    ReadAssertion, ReplayGuard, SecretHasher, VerifiedAssertion,
 };
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{HasherError, RepositoryError};
@@ -174,12 +174,19 @@ impl ReplayGuard for InMemoryReplayGuard {
         client: AppId,
         jti: &str,
         expires_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, RepositoryError> {
         let mut used = self
             .used
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Ok(used.insert((client, jti.to_owned()), expires_at).is_none())
+        // A record whose assertion expired by `now` no longer counts.
+        let key = (client, jti.to_owned());
+        if used.get(&key).is_some_and(|until| *until > now) {
+            return Ok(false);
+        }
+        used.insert(key, expires_at);
+        Ok(true)
     }
 }
 
@@ -189,13 +196,18 @@ impl ReplayGuard for InMemoryReplayGuard {
 pub struct RefuseAssertions;
 
 impl AssertionVerifier for RefuseAssertions {
-    fn subject(&self, _assertion: &str) -> Option<String> {
-        None
+    fn read(&self, assertion: &str) -> ReadAssertion {
+        ReadAssertion {
+            header: Err(AssertionRefusal::Malformed),
+            claims: None,
+            signing_input: assertion.to_owned(),
+            signature: String::new(),
+        }
     }
 
     fn verify(
         &self,
-        _assertion: &str,
+        _assertion: &ReadAssertion,
         _keys: &[Jwks],
         _rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
