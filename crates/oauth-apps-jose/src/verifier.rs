@@ -13,10 +13,14 @@ use crate::jws;
 
 /// Checks client assertions with the keys the domain offers, through `jsonwebtoken`.
 ///
-/// In order, each step refusing with its [`AssertionRefusal`]:
+/// [`AssertionVerifier::read`] reads the text once (header, claims, signing input and
+/// signature); [`AssertionVerifier::verify`] checks what was read, as often as it is
+/// asked, without decoding the text again. In order, each step refusing with its
+/// [`AssertionRefusal`]:
 ///
 /// 1. The header is read: a JWS in compact form (three segments) whose header is a JSON
-///    object with an `alg` ([`AssertionRefusal::Malformed`] otherwise). `alg` must be one
+///    object with an `alg`, and whose members RFC 7515 §4.1 registers have their types
+///    ([`AssertionRefusal::Malformed`] otherwise). `alg` must be one
 ///    of ES256, ES384, PS256, RS256, EdDSA ([`SigningAlgorithm`]): `none`, every HMAC and
 ///    everything else is [`AssertionRefusal::Algorithm`]. A `crit` member (any value,
 ///    `null` too) is [`AssertionRefusal::Malformed`]: no JWS extension is understood here
@@ -28,8 +32,10 @@ use crate::jws;
 /// 3. The key's kind must allow `alg` and its own `alg`, when it has one, must be it
 ///    ([`AssertionRefusal::Algorithm`]): an RSA key registered for RS256 never verifies a
 ///    PS256 assertion.
-/// 4. `jsonwebtoken` verifies the signature with a decoding key made from the JWK's public
-///    members, for that one algorithm ([`AssertionRefusal::Signature`]).
+/// 4. `jsonwebtoken::crypto::verify` checks the signature over the signing input with a
+///    decoding key made from the JWK's public members, for that one algorithm
+///    ([`AssertionRefusal::Signature`]); claims that are not a JSON object are then
+///    [`AssertionRefusal::Malformed`].
 /// 5. The claims, against [`AssertionRules`] and its clock (never the system's):
 ///    [`AssertionRefusal::Claims`] naming the first broken rule, e.g. `"exp has passed"`.
 ///    `iss` and `sub` are the client id; `aud` a string, or an array of strings, holding
