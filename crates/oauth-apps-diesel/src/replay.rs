@@ -2,7 +2,6 @@
 //! `assertion_jtis` table, shared by every replica that uses the database.
 
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -18,16 +17,6 @@ use crate::values::InstantValue;
 
 /// One in this many recorded uses also purges the expired records (of every client).
 pub(crate) const PURGE_EVERY: u32 = 1024;
-
-/// Now, by this machine's clock (the database's clocks are not consulted).
-fn now() -> Timestamp {
-    let micros = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    Timestamp::from_unix_micros(micros).unwrap_or_else(|| {
-        Timestamp::from_unix_micros(0).unwrap_or_else(|| unreachable!("the epoch is an instant"))
-    })
-}
 
 /// Records `jti` of `client` until `expires_at` in one statement; whether it was new. A
 /// record whose assertion has expired by `now` no longer counts (RFC 7523 §3 asks for
@@ -73,13 +62,13 @@ async fn purge(conn: &mut AnyConnection<'_>, now: Timestamp) -> QueryResult<usiz
 }
 
 impl<D: Database> Store<D> {
-    /// Deletes the replay records whose assertions have expired; how many. The store also
-    /// does this by itself, once every [`PURGE_EVERY`] recorded uses.
+    /// Deletes the replay records whose assertions have expired by `now`; how many. The
+    /// store also does this by itself, once every [`PURGE_EVERY`] recorded uses, at the
+    /// time the use was recorded at.
     ///
     /// # Errors
     /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
-    pub async fn purge_expired_assertions(&self) -> Result<usize, RepositoryError> {
-        let now = now();
+    pub async fn purge_expired_assertions(&self, now: Timestamp) -> Result<usize, RepositoryError> {
         self.run(async |conn| purge(conn, now).await.map_err(storage_error))
             .await
     }
@@ -92,8 +81,8 @@ impl<D: Database> ReplayGuard for Store<D> {
         client: AppId,
         jti: &str,
         expires_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, RepositoryError> {
-        let now = now();
         let first = self
             .run(async |conn| {
                 record(conn, client, jti, expires_at, now)
@@ -103,7 +92,7 @@ impl<D: Database> ReplayGuard for Store<D> {
             .await?;
         if self.replay_writes.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1 {
             // Best effort: a purge that fails is tried again after as many writes.
-            let _ = self.purge_expired_assertions().await;
+            let _ = self.purge_expired_assertions(now).await;
         }
         Ok(first)
     }

@@ -139,8 +139,9 @@ pub use credentials::method::{
     Credentials,
 };
 pub use credentials::ports::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, JWT_BEARER_ASSERTION_TYPE, KeyDirectory,
-    KeyFetchError, ReplayGuard, SecretHasher, VerifiedAssertion,
+    AssertionHeader, AssertionRefusal, AssertionRules, AssertionVerifier,
+    JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, ReadAssertion, ReplayGuard,
+    SecretHasher, VerifiedAssertion,
 };
 #[cfg(any(test, feature = "mocks"))]
 pub use credentials::ports::{
@@ -209,7 +210,9 @@ pub use registration::details::{
     RegistrationDetails,
 };
 pub use registration::document::{DocumentRefusal, MAX_METADATA_DOCUMENT_BYTES, MetadataDocument};
-pub use registration::document_url::{DocumentUrlRefusal, MetadataDocumentUrl};
+pub use registration::document_url::{
+    ClientIdKind, ClientIdKindError, DocumentUrlRefusal, MetadataDocumentUrl,
+};
 pub use registration::errors::{
     ListTokensError, ManageRegistrationError, MintTokenError, ResolveError, ResolveRefusal,
     RevokeTokenError,

@@ -120,8 +120,8 @@ impl Fakes {
             hasher: Arc::new(FakeHasher::new()),
             keys: Arc::new(FakeKeyDirectory::refusing(&["10.0.0.1", "169.254.169.254"])),
             assertions: Arc::new(RefuseAssertions),
-            // Assertion records expire by the tests' clock, as the stores' by theirs.
-            replay: Arc::new(InMemoryReplayGuard::with_clock(clock)),
+            // Assertion records expire by the time the use case gives: the tests' clock.
+            replay: Arc::new(InMemoryReplayGuard::new()),
             documents: Arc::new(InMemoryMetadataDocuments::new()),
             policies: Arc::new(crate::testing::InMemoryPolicies::new()),
             config: ServiceConfig {

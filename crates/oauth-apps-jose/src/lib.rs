@@ -46,6 +46,7 @@
 
 mod directory;
 mod documents;
+mod jws;
 mod scanning;
 mod statements;
 mod verifier;

@@ -1,22 +1,26 @@
 //! [`JoseAssertionVerifier`]: client assertions (RFC 7523 §3, RFC 7521 §4.2, OIDC Core §9)
 //! checked with `jsonwebtoken`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use oauth_apps_domain::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, Jwks, KeyKind, PublicJwk,
-    SigningAlgorithm, Timestamp, VerifiedAssertion,
+    AssertionRefusal, AssertionRules, AssertionVerifier, Jwks, KeyKind, PublicJwk, ReadAssertion,
+    Timestamp, VerifiedAssertion,
 };
 use serde_json::{Map, Value};
 
+use crate::jws;
+
 /// Checks client assertions with the keys the domain offers, through `jsonwebtoken`.
 ///
-/// In order, each step refusing with its [`AssertionRefusal`]:
+/// [`AssertionVerifier::read`] reads the text once (header, claims, signing input and
+/// signature); [`AssertionVerifier::verify`] checks what was read, as often as it is
+/// asked, without decoding the text again. In order, each step refusing with its
+/// [`AssertionRefusal`]:
 ///
 /// 1. The header is read: a JWS in compact form (three segments) whose header is a JSON
-///    object with an `alg` ([`AssertionRefusal::Malformed`] otherwise). `alg` must be one
+///    object with an `alg`, and whose members RFC 7515 §4.1 registers have their types
+///    ([`AssertionRefusal::Malformed`] otherwise). `alg` must be one
 ///    of ES256, ES384, PS256, RS256, EdDSA ([`SigningAlgorithm`]): `none`, every HMAC and
 ///    everything else is [`AssertionRefusal::Algorithm`]. A `crit` member (any value,
 ///    `null` too) is [`AssertionRefusal::Malformed`]: no JWS extension is understood here
@@ -28,8 +32,10 @@ use serde_json::{Map, Value};
 /// 3. The key's kind must allow `alg` and its own `alg`, when it has one, must be it
 ///    ([`AssertionRefusal::Algorithm`]): an RSA key registered for RS256 never verifies a
 ///    PS256 assertion.
-/// 4. `jsonwebtoken` verifies the signature with a decoding key made from the JWK's public
-///    members, for that one algorithm ([`AssertionRefusal::Signature`]).
+/// 4. `jsonwebtoken::crypto::verify` checks the signature over the signing input with a
+///    decoding key made from the JWK's public members, for that one algorithm
+///    ([`AssertionRefusal::Signature`]); claims that are not a JSON object are then
+///    [`AssertionRefusal::Malformed`].
 /// 5. The claims, against [`AssertionRules`] and its clock (never the system's):
 ///    [`AssertionRefusal::Claims`] naming the first broken rule, e.g. `"exp has passed"`.
 ///    `iss` and `sub` are the client id; `aud` a string, or an array of strings, holding
@@ -52,22 +58,17 @@ impl JoseAssertionVerifier {
 }
 
 impl AssertionVerifier for JoseAssertionVerifier {
-    fn subject(&self, assertion: &str) -> Option<String> {
-        let claims: Map<String, Value> =
-            jsonwebtoken::dangerous::insecure_decode_claims(assertion).ok()?;
-        match claims.get("sub") {
-            Some(Value::String(sub)) if !sub.is_empty() => Some(sub.clone()),
-            _ => None,
-        }
+    fn read(&self, assertion: &str) -> ReadAssertion {
+        jws::read(assertion)
     }
 
     fn verify(
         &self,
-        assertion: &str,
+        assertion: &ReadAssertion,
         keys: &[Jwks],
         rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
-        let header = ProtectedHeader::read(assertion)?;
+        let header = assertion.header.as_ref().map_err(Clone::clone)?;
         let (key_set, key) = keys
             .iter()
             .enumerate()
@@ -78,63 +79,12 @@ impl AssertionVerifier for JoseAssertionVerifier {
             return Err(AssertionRefusal::Algorithm);
         }
         let decoding = decoding_key(key).ok_or(AssertionRefusal::Signature)?;
-        let mut validation = Validation::new(jose_algorithm(header.alg));
-        // The claims are checked below against the domain's clock and rules.
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.leeway = 0;
-        let token = jsonwebtoken::decode::<Map<String, Value>>(assertion, &decoding, &validation)
-            .map_err(|e| refusal(e.kind()))?;
-        check_claims(&token.claims, rules, key_set)
-    }
-}
-
-/// What is used of the protected header, read before any key is chosen.
-#[derive(Debug)]
-pub(crate) struct ProtectedHeader {
-    pub(crate) alg: SigningAlgorithm,
-    pub(crate) kid: Option<String>,
-}
-
-impl ProtectedHeader {
-    pub(crate) fn read(assertion: &str) -> Result<Self, AssertionRefusal> {
-        use AssertionRefusal::{Algorithm, Malformed};
-        let mut segments = assertion.split('.');
-        let (Some(header), Some(_), Some(_), None) = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        ) else {
-            return Err(Malformed);
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(header).map_err(|_| Malformed)?;
-        let header: Map<String, Value> = serde_json::from_slice(&bytes).map_err(|_| Malformed)?;
-        let alg = match header.get("alg") {
-            Some(Value::String(alg)) => SigningAlgorithm::parse(alg).ok_or(Algorithm)?,
-            _ => return Err(Malformed),
-        };
-        if header.contains_key("crit") {
-            return Err(Malformed);
-        }
-        let kid = match header.get("kid") {
-            None => None,
-            Some(Value::String(kid)) => Some(kid.clone()),
-            Some(_) => return Err(Malformed),
-        };
-        Ok(Self { alg, kid })
-    }
-}
-
-pub(crate) const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
-    match alg {
-        SigningAlgorithm::Es256 => Algorithm::ES256,
-        SigningAlgorithm::Es384 => Algorithm::ES384,
-        SigningAlgorithm::Ps256 => Algorithm::PS256,
-        SigningAlgorithm::Rs256 => Algorithm::RS256,
-        SigningAlgorithm::EdDsa => Algorithm::EdDSA,
+        jws::check_signature(assertion, &decoding, header.alg).map_err(|e| refusal(&e))?;
+        let claims = assertion
+            .claims
+            .as_ref()
+            .ok_or(AssertionRefusal::Malformed)?;
+        check_claims(claims, rules, key_set)
     }
 }
 
@@ -266,6 +216,9 @@ mod tests {
     //! The claim rules at their edges, without signatures (`tests/assertions.rs` signs
     //! real assertions).
 
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use oauth_apps_domain::SigningAlgorithm;
     use serde_json::json;
 
     use super::*;
@@ -393,7 +346,7 @@ mod tests {
     fn the_header_is_read_before_any_key() {
         let segment = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
         let token = |h: &Value| format!("{}.e30.c2ln", segment(h));
-        let read = |h: &Value| ProtectedHeader::read(&token(h)).map(|h| (h.alg, h.kid));
+        let read = |h: &Value| jws::read(&token(h)).header.map(|h| (h.alg, h.kid));
         assert_eq!(
             read(&json!({"alg": "ES256", "kid": "k"})),
             Ok((SigningAlgorithm::Es256, Some("k".into())))
@@ -421,7 +374,7 @@ mod tests {
         );
         for bad in ["", "a.b", "a.b.c.d", "!!!.e30.c2ln", "W10.e30.c2ln"] {
             assert!(
-                ProtectedHeader::read(bad).is_err_and(|e| e == AssertionRefusal::Malformed),
+                jws::read(bad).header == Err(AssertionRefusal::Malformed),
                 "{bad}"
             );
         }
@@ -430,14 +383,15 @@ mod tests {
     #[test]
     fn subject_reads_sub_without_verifying() {
         let verifier = JoseAssertionVerifier::new();
+        let subject = |token: &str| verifier.read(token).subject().map(str::to_owned);
         let payload = URL_SAFE_NO_PAD.encode(json!({"sub": "client-1"}).to_string());
         assert_eq!(
-            verifier.subject(&format!("eyJhbGciOiJub25lIn0.{payload}.")),
+            subject(&format!("eyJhbGciOiJub25lIn0.{payload}.")),
             Some("client-1".into())
         );
         let numeric = URL_SAFE_NO_PAD.encode(json!({"sub": 7}).to_string());
-        assert_eq!(verifier.subject(&format!("e30.{numeric}.x")), None);
-        assert_eq!(verifier.subject("e30.!!!.x"), None);
-        assert_eq!(verifier.subject("not a token"), None);
+        assert_eq!(subject(&format!("e30.{numeric}.x")), None);
+        assert_eq!(subject("e30.!!!.x"), None);
+        assert_eq!(subject("not a token"), None);
     }
 }

@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
     IdempotencyStore, InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard,
-    RepositoryError, SecretLifecycleStore, WebhookRepository,
+    RepositoryError, SecretLifecycleStore, Timestamp, WebhookRepository,
 };
 use oauth_apps_postgres::{PgConfig, PgRepository, listen_for_changes, run_migrations};
 use oauth_apps_test_support::closed_sets::{
@@ -138,8 +138,11 @@ impl Fixture for PgFixture {
         Arc::new(PgRepository::new(&PgConfig::new(self.db.url())).expect("pool"))
     }
 
-    async fn purge_expired_assertions(&self) -> usize {
-        self.repo.purge_expired_assertions().await.expect("purge")
+    async fn purge_expired_assertions(&self, now: Timestamp) -> usize {
+        self.repo
+            .purge_expired_assertions(now)
+            .await
+            .expect("purge")
     }
 
     async fn assertion_records(&self) -> usize {

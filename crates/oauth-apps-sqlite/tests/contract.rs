@@ -9,7 +9,7 @@ use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection, sql_que
 use oauth_apps_domain::{
     AppId, AppType, ApplicationArchive, ApplicationRepository, AuditAction, ClientId, EventFeed,
     IdempotencyStore, InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard,
-    RepositoryError, SecretLifecycleStore, WebhookRepository,
+    RepositoryError, SecretLifecycleStore, Timestamp, WebhookRepository,
 };
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository, SqliteSetupError, run_migrations};
 use oauth_apps_test_support::closed_sets::{
@@ -129,8 +129,11 @@ impl Fixture for SqliteFixture {
         Arc::new(SqliteRepository::new(&self.config).expect("pool"))
     }
 
-    async fn purge_expired_assertions(&self) -> usize {
-        self.repo.purge_expired_assertions().await.expect("purge")
+    async fn purge_expired_assertions(&self, now: Timestamp) -> usize {
+        self.repo
+            .purge_expired_assertions(now)
+            .await
+            .expect("purge")
     }
 
     async fn assertion_records(&self) -> usize {

@@ -1530,13 +1530,37 @@ pub async fn assertion_ids_are_single_use_per_client_across_replicas(f: &impl Fi
     let guard = f.replay_guard();
     let replica = f.other_replica();
     let later = at(4_000_000_000);
+    let now = at(10);
 
-    assert!(guard.first_use(app.id(), "jti-1", later).await.unwrap());
-    assert!(!guard.first_use(app.id(), "jti-1", later).await.unwrap());
-    assert!(!replica.first_use(app.id(), "jti-1", later).await.unwrap());
-    assert!(replica.first_use(other.id(), "jti-1", later).await.unwrap());
     assert!(
-        guard.first_use(app.id(), "JTI-1", later).await.unwrap(),
+        guard
+            .first_use(app.id(), "jti-1", later, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !guard
+            .first_use(app.id(), "jti-1", later, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !replica
+            .first_use(app.id(), "jti-1", later, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        replica
+            .first_use(other.id(), "jti-1", later, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        guard
+            .first_use(app.id(), "JTI-1", later, now)
+            .await
+            .unwrap(),
         "case counts"
     );
 
@@ -1547,7 +1571,7 @@ pub async fn assertion_ids_are_single_use_per_client_across_replicas(f: &impl Fi
             replica.clone()
         };
         let app = app.id();
-        tokio::spawn(async move { on.first_use(app, "raced", later).await.unwrap() })
+        tokio::spawn(async move { on.first_use(app, "raced", later, now).await.unwrap() })
     });
     let mut won = 0;
     for attempt in attempts {
@@ -1564,17 +1588,86 @@ pub async fn expired_assertion_ids_are_purged_and_may_be_used_again(f: &impl Fix
     let app = insert(&*repo, new_app("acme", "Purged", at(1))).await;
     let guard = f.replay_guard();
     let later = at(4_000_000_000);
-    assert!(guard.first_use(app.id(), "expired-1", at(5)).await.unwrap());
-    assert!(guard.first_use(app.id(), "expired-2", at(6)).await.unwrap());
-    assert!(guard.first_use(app.id(), "valid", later).await.unwrap());
+    let now = at(100);
+    assert!(
+        guard
+            .first_use(app.id(), "expired-1", at(5), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        guard
+            .first_use(app.id(), "expired-2", at(6), at(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        guard
+            .first_use(app.id(), "valid", later, now)
+            .await
+            .unwrap()
+    );
     // Its assertion expired long ago: the record no longer refuses the value.
-    assert!(guard.first_use(app.id(), "expired-1", later).await.unwrap());
-    assert!(!guard.first_use(app.id(), "expired-1", later).await.unwrap());
+    assert!(
+        guard
+            .first_use(app.id(), "expired-1", later, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !guard
+            .first_use(app.id(), "expired-1", later, now)
+            .await
+            .unwrap()
+    );
     assert_eq!(f.assertion_records().await, 3);
-    assert_eq!(f.purge_expired_assertions().await, 1);
+    assert_eq!(f.purge_expired_assertions(now).await, 1);
     assert_eq!(f.assertion_records().await, 2);
-    assert!(!guard.first_use(app.id(), "valid", later).await.unwrap());
-    assert_eq!(f.purge_expired_assertions().await, 0);
+    assert!(
+        !guard
+            .first_use(app.id(), "valid", later, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.purge_expired_assertions(now).await, 0);
+}
+
+/// The replay guard tells expired records by the time it is given (the domain's clock),
+/// never by the machine's: a record whose assertion expires in 1970 still refuses its
+/// `jti` at an earlier time, and is taken over or purged once that time has come.
+pub async fn assertion_ids_expire_by_the_time_the_guard_is_given(f: &impl Fixture) {
+    let repo = f.repository();
+    let app = insert(&*repo, new_app("acme", "Clocked", at(1))).await;
+    let guard = f.replay_guard();
+    assert!(
+        guard
+            .first_use(app.id(), "j", at(50), at(10))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !guard
+            .first_use(app.id(), "j", at(50), at(49))
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.purge_expired_assertions(at(49)).await, 0);
+    assert_eq!(f.assertion_records().await, 1);
+    // At its expiry the record no longer counts.
+    assert!(
+        guard
+            .first_use(app.id(), "j", at(90), at(50))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !guard
+            .first_use(app.id(), "j", at(90), at(89))
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.purge_expired_assertions(at(90)).await, 1);
+    assert_eq!(f.assertion_records().await, 0);
 }
 
 /// How an application was registered is stored with it, read back with it (also in lists),

@@ -17,7 +17,7 @@ use oauth_apps_domain::testing::{
 use oauth_apps_domain::{
     AppId, ApplicationArchive, ApplicationRepository, EventFeed, IdempotencyStore,
     InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard, SecretLifecycleStore,
-    WebhookRepository,
+    Timestamp, WebhookRepository,
 };
 
 use crate::Fixture;
@@ -111,8 +111,8 @@ impl Fixture for FakesFixture {
         self.policies.clone()
     }
 
-    async fn purge_expired_assertions(&self) -> usize {
-        self.replay.purge_expired()
+    async fn purge_expired_assertions(&self, now: Timestamp) -> usize {
+        self.replay.purge_expired(now)
     }
 
     async fn assertion_records(&self) -> usize {

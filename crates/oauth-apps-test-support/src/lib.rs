@@ -29,7 +29,7 @@ use async_trait::async_trait;
 use oauth_apps_domain::{
     AppId, ApplicationArchive, ApplicationRepository, EventFeed, IdempotencyStore,
     InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard, SecretLifecycleStore,
-    WebhookRepository,
+    Timestamp, WebhookRepository,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -77,8 +77,8 @@ pub trait Fixture: Send + Sync {
     /// The same store as the store of organisations' policies.
     fn policies(&self) -> Arc<dyn OrganizationPolicies>;
 
-    /// Purges the expired assertion records; how many went.
-    async fn purge_expired_assertions(&self) -> usize;
+    /// Purges the assertion records expired by `now`; how many went.
+    async fn purge_expired_assertions(&self, now: Timestamp) -> usize;
 
     /// How many assertion records are stored, of every client.
     async fn assertion_records(&self) -> usize;
@@ -115,6 +115,7 @@ macro_rules! repository_contract_tests {
             secret_serials_hints_and_issue_times_round_trip,
             assertion_ids_are_single_use_per_client_across_replicas,
             expired_assertion_ids_are_purged_and_may_be_used_again,
+            assertion_ids_expire_by_the_time_the_guard_is_given,
             registration_round_trips,
             registration_details_round_trip,
             the_feed_holds_every_event_once_in_commit_order,

@@ -516,7 +516,8 @@ fn state(
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
     let software_statements = match &config.registration.software_statement_jwks_file {
         Some(path) => Some(Arc::new(
-            TrustedStatements::read_file(path).map_err(StartError::SoftwareStatements)?,
+            TrustedStatements::read_file(path, Arc::new(SystemClock))
+                .map_err(StartError::SoftwareStatements)?,
         )
             as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
         None => None,

@@ -440,7 +440,8 @@ mod tests {
     };
     use oauth_apps_domain::{
         AssertionRefusal, KeysInput, MockApplicationRepository, MockAssertionVerifier, OrgRole,
-        Ports, RegisterApplication, RepositoryError, ServiceConfig, Timestamp, VerifiedAssertion,
+        Ports, ReadAssertion, RegisterApplication, RepositoryError, ServiceConfig, Timestamp,
+        VerifiedAssertion,
     };
     use serde_json::json;
 
@@ -456,14 +457,20 @@ mod tests {
     /// a new `jti`.
     fn verifier(subject: Option<String>) -> MockAssertionVerifier {
         let mut verifier = MockAssertionVerifier::new();
-        verifier
-            .expect_subject()
-            .returning(move |_| subject.clone());
+        // The text is kept whole as the signing input: the mock "verifies" it by value.
+        verifier.expect_read().returning(move |text| ReadAssertion {
+            header: Err(AssertionRefusal::Malformed),
+            claims: subject
+                .clone()
+                .map(|sub| serde_json::Map::from_iter([("sub".to_owned(), json!(sub))])),
+            signing_input: text.to_owned(),
+            signature: String::new(),
+        });
         let counter = std::sync::atomic::AtomicU32::new(0);
         verifier
             .expect_verify()
             .returning(move |assertion, _, rules| {
-                if assertion != GOOD_ASSERTION {
+                if assertion.signing_input != GOOD_ASSERTION {
                     return Err(AssertionRefusal::Signature);
                 }
                 let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -12,7 +12,9 @@ use super::secret::{SecretHash, is_well_formed_secret};
 use super::secrets::Secrets;
 use crate::applications::application::OAuthApplication;
 use crate::applications::service::ApplicationService;
+use crate::registration::document_url::{ClientIdKind, ClientIdKindError};
 use crate::registration::errors::{ResolveError, ResolveRefusal};
+use crate::registration::metadata_documents::url_refused;
 use crate::shared::ids::ClientId;
 use crate::shared::principal::{self as policy, Principal};
 use crate::shared::time::Timestamp;
@@ -65,6 +67,20 @@ const ASSERTION_MAX_LIFETIME_SECONDS: u32 = 600;
 
 /// Clock skew tolerated on an assertion's `exp`, `nbf` and `iat`.
 const ASSERTION_LEEWAY_SECONDS: u32 = 60;
+
+/// A metadata document client's resolution as the answer to an assertion: the application,
+/// or the refusal.
+fn document_client(
+    resolved: Result<OAuthApplication, ResolveError>,
+) -> Result<Result<OAuthApplication, Refusal>, AuthenticateError> {
+    match resolved {
+        Ok(app) => Ok(Ok(app)),
+        Err(ResolveError::Disabled) => Ok(Err(Refusal::Disabled)),
+        Err(ResolveError::Refused(refusal)) => Ok(Err(Refusal::MetadataDocument(refusal))),
+        Err(ResolveError::Unavailable(source)) => Err(AuthenticateError::Unavailable(source)),
+        Err(e) => Err(AuthenticateError::Unexpected(Box::new(e))),
+    }
+}
 
 impl ApplicationService {
     /// Checks a client's credentials for an authorization server. Unknown client, disabled
@@ -166,9 +182,10 @@ impl ApplicationService {
         use ClientAuthentication::Invalid;
         policy::authorize_client_authentication(principal)
             .map_err(|_| AuthenticateError::Forbidden(NOT_AN_AUTHENTICATOR))?;
+        let assertion = self.ports.assertions.read(assertion);
         let named = match client_id {
             Some(id) => Some(id.to_owned()),
-            None => self.ports.assertions.subject(assertion),
+            None => assertion.subject().map(str::to_owned),
         };
         let Some(named) = named else {
             return Ok(Invalid(Refusal::UnknownClient));
@@ -211,7 +228,7 @@ impl ApplicationService {
                     }
                 }
             }
-            match self.ports.assertions.verify(assertion, &sets, &rules) {
+            match self.ports.assertions.verify(&assertion, &sets, &rules) {
                 Ok(claims) => {
                     verified = Some(claims);
                     break;
@@ -227,7 +244,7 @@ impl ApplicationService {
         if !self
             .ports
             .replay
-            .first_use(app.id(), &claims.jti, claims.expires_at)
+            .first_use(app.id(), &claims.jti, claims.expires_at, now)
             .await?
         {
             return Ok(Invalid(Refusal::Replayed));
@@ -248,20 +265,16 @@ impl ApplicationService {
         &self,
         named: &str,
     ) -> Result<Result<OAuthApplication, Refusal>, AuthenticateError> {
-        if named.contains("://") {
-            // A metadata document client: `iss` and `sub` are its URL.
-            return match self.resolve_document(named).await {
-                Ok(app) => Ok(Ok(app)),
-                Err(ResolveError::Disabled) => Ok(Err(Refusal::Disabled)),
-                Err(ResolveError::Refused(refusal)) => Ok(Err(Refusal::MetadataDocument(refusal))),
-                Err(ResolveError::Unavailable(source)) => {
-                    Err(AuthenticateError::Unavailable(source))
-                }
-                Err(e) => Err(AuthenticateError::Unexpected(Box::new(e))),
-            };
-        }
-        let Some(id) = ClientId::parse(named).ok() else {
-            return Ok(Err(Refusal::UnknownClient));
+        let id = match ClientIdKind::parse(named) {
+            Ok(ClientIdKind::Registered(id)) => id,
+            Ok(ClientIdKind::Document(url)) => {
+                // A metadata document client: `iss` and `sub` are its URL.
+                return document_client(self.resolve_document_url(url).await);
+            }
+            Err(ClientIdKindError::Document(refusal)) => {
+                return document_client(Err(url_refused(&refusal)));
+            }
+            Err(ClientIdKindError::Unknown) => return Ok(Err(Refusal::UnknownClient)),
         };
         match self.ports.repository.find_by_client_id(&id).await? {
             Some(app) => Ok(Ok(app)),

@@ -9,13 +9,13 @@ use async_trait::async_trait;
 
 use super::keys::{Jwks, JwksUri};
 use super::ports::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError, ReplayGuard,
-    SecretHasher, VerifiedAssertion,
+    AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError,
+    ReadAssertion, ReplayGuard, SecretHasher, VerifiedAssertion,
 };
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{HasherError, RepositoryError};
 use crate::shared::ids::AppId;
-use crate::shared::time::{Clock, SystemClock, Timestamp};
+use crate::shared::time::Timestamp;
 
 /// A fast salted hash (FNV-1a): stores no plaintext, but is **not** a password hash.
 #[derive(Default)]
@@ -155,41 +155,24 @@ impl KeyDirectory for FakeKeyDirectory {
 }
 
 /// Used assertion ids in memory: a `jti` is accepted once per client until it expires, as
-/// the stores keep it: a record whose assertion expired by now (by its clock, the system
-/// clock unless made [`InMemoryReplayGuard::with_clock`]) no longer refuses the value.
-/// Clones share their records, as replicas share a database.
-#[derive(Clone)]
+/// the stores keep it: a record whose assertion expired by the time the use case gives
+/// ([`ReplayGuard::first_use`]'s `now`) no longer refuses the value. Clones share their
+/// records, as replicas share a database.
+#[derive(Clone, Default)]
 pub struct InMemoryReplayGuard {
     used: Arc<Mutex<HashMap<(AppId, String), Timestamp>>>,
-    clock: Arc<dyn Clock>,
-}
-
-impl Default for InMemoryReplayGuard {
-    fn default() -> Self {
-        Self::with_clock(Arc::new(SystemClock))
-    }
 }
 
 impl InMemoryReplayGuard {
-    /// An empty guard on the system clock.
+    /// An empty guard.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// An empty guard that tells expired records by `clock`.
-    #[must_use]
-    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            used: Arc::default(),
-            clock,
-        }
-    }
-
-    /// Deletes the records whose assertions expired by now (as the stores'
+    /// Deletes the records whose assertions expired by `now` (as the stores'
     /// `purge_expired_assertions`); how many went.
-    pub fn purge_expired(&self) -> usize {
-        let now = self.clock.now();
+    pub fn purge_expired(&self, now: Timestamp) -> usize {
         let mut used = self.lock();
         let before = used.len();
         used.retain(|_, expires_at| *expires_at > now);
@@ -222,11 +205,12 @@ impl ReplayGuard for InMemoryReplayGuard {
         client: AppId,
         jti: &str,
         expires_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, RepositoryError> {
-        let now = self.clock.now();
         let mut used = self.lock();
+        // A record whose assertion expired by `now` no longer counts.
         let key = (client, jti.to_owned());
-        if used.get(&key).is_some_and(|recorded| *recorded > now) {
+        if used.get(&key).is_some_and(|until| *until > now) {
             return Ok(false);
         }
         used.insert(key, expires_at);
@@ -240,13 +224,18 @@ impl ReplayGuard for InMemoryReplayGuard {
 pub struct RefuseAssertions;
 
 impl AssertionVerifier for RefuseAssertions {
-    fn subject(&self, _assertion: &str) -> Option<String> {
-        None
+    fn read(&self, assertion: &str) -> ReadAssertion {
+        ReadAssertion {
+            header: Err(AssertionRefusal::Malformed),
+            claims: None,
+            signing_input: assertion.to_owned(),
+            signature: String::new(),
+        }
     }
 
     fn verify(
         &self,
-        _assertion: &str,
+        _assertion: &ReadAssertion,
         _keys: &[Jwks],
         _rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use super::keys::{Jwks, JwksUri};
+use super::keys::{Jwks, JwksUri, SigningAlgorithm};
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{BoxError, HasherError, RepositoryError};
 use crate::shared::ids::AppId;
@@ -137,21 +137,62 @@ pub struct AssertionRules {
     pub leeway_seconds: u32,
 }
 
+/// What is used of a JWS protected header (RFC 7515 §4.1): its algorithm, one the
+/// registry accepts, and the key id it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionHeader {
+    /// `alg`.
+    pub alg: SigningAlgorithm,
+    /// `kid`, when the header has one.
+    pub kid: Option<String>,
+}
+
+/// A client assertion read once (a JWS in compact serialization, RFC 7515 §7.1), nothing
+/// verified yet: what [`AssertionVerifier::read`] makes of the text, and what
+/// [`AssertionVerifier::verify`] checks, as many times as key sets are offered to it,
+/// without decoding the text again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAssertion {
+    /// The protected header, or why it cannot be used ([`AssertionRefusal::Malformed`],
+    /// [`AssertionRefusal::Algorithm`]): refused by [`AssertionVerifier::verify`] before
+    /// any key is chosen.
+    pub header: Result<AssertionHeader, AssertionRefusal>,
+    /// The claims, when the payload is a JSON object (`None` otherwise: refused once the
+    /// signature is checked).
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// What the signature signs: the header and payload segments as sent, joined by `.`.
+    pub signing_input: String,
+    /// The signature segment as sent (base64url).
+    pub signature: String,
+}
+
+impl ReadAssertion {
+    /// The `sub` the assertion names, a non-empty string, read without verifying anything:
+    /// to find the client when the request does not name it.
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        match self.claims.as_ref()?.get("sub") {
+            Some(serde_json::Value::String(sub)) if !sub.is_empty() => Some(sub),
+            _ => None,
+        }
+    }
+}
+
 /// Checks client assertions (`private_key_jwt`, RFC 7523) with a client's public keys.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait AssertionVerifier: Send + Sync {
-    /// The `sub` an assertion names, read without verifying anything: to find the client
-    /// when the request does not name it.
-    fn subject(&self, assertion: &str) -> Option<String>;
+    /// Reads `assertion` once into its parts, verifying nothing.
+    fn read(&self, assertion: &str) -> ReadAssertion;
 
-    /// Verifies `assertion` with a key of `keys` (the current set, then the previous one
-    /// while its grace period lasts), and its claims against `rules`.
+    /// Verifies the assertion [`AssertionVerifier::read`] read with a key of `keys` (the
+    /// current set, then the previous one while its grace period lasts), and its claims
+    /// against `rules`.
     ///
     /// # Errors
     /// [`AssertionRefusal`] saying why it is refused.
     fn verify(
         &self,
-        assertion: &str,
+        assertion: &ReadAssertion,
         keys: &[Jwks],
         rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal>;
@@ -163,7 +204,8 @@ pub trait AssertionVerifier: Send + Sync {
 #[async_trait]
 pub trait ReplayGuard: Send + Sync {
     /// Records the use of `jti` by `client` until `expires_at`; `false` when it was already
-    /// recorded (a replay). Records that expired may be purged.
+    /// recorded (a replay) and that record's assertion has not expired by `now` (the
+    /// domain's clock, as the use case read it). Records that expired may be purged.
     ///
     /// # Errors
     /// [`RepositoryError::Unavailable`], [`RepositoryError::Unexpected`].
@@ -172,5 +214,6 @@ pub trait ReplayGuard: Send + Sync {
         client: AppId,
         jti: &str,
         expires_at: Timestamp,
+        now: Timestamp,
     ) -> Result<bool, RepositoryError>;
 }

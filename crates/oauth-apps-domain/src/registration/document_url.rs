@@ -88,6 +88,60 @@ impl DocumentUrlRefusal {
     }
 }
 
+/// A `client_id` as a client presents it, by its kind: one this registry issued, or the
+/// URL of the client's metadata document (draft-ietf-oauth-client-id-metadata-document-02
+/// §3). What kind a presented id is, is decided here only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientIdKind {
+    /// A client id this registry issued (a UUID v4).
+    Registered(ClientId),
+    /// The URL of the client's metadata document.
+    Document(MetadataDocumentUrl),
+}
+
+/// Why a presented `client_id` is of neither kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientIdKindError {
+    /// Neither a client id this registry issues nor a URL.
+    #[error("is neither a client id this registry issued nor a URL")]
+    Unknown,
+    /// A URL (it starts with a scheme), but not one a metadata document may have.
+    #[error("{0}")]
+    Document(DocumentUrlRefusal),
+}
+
+impl ClientIdKind {
+    /// The kind of `s`: [`ClientIdKind::Registered`] when it is a client id this registry
+    /// issues ([`ClientId::parse`]); else, when it starts with a URI scheme (RFC 3986
+    /// §3.1: a letter, then letters, digits, `+`, `-` or `.`, then `:`), a metadata
+    /// document URL ([`MetadataDocumentUrl::parse`]).
+    ///
+    /// # Errors
+    /// [`ClientIdKindError::Document`] naming the rule a URL breaks;
+    /// [`ClientIdKindError::Unknown`] for anything else.
+    pub fn parse(s: &str) -> Result<Self, ClientIdKindError> {
+        if let Ok(id) = ClientId::parse(s) {
+            return Ok(Self::Registered(id));
+        }
+        if !has_scheme(s) {
+            return Err(ClientIdKindError::Unknown);
+        }
+        MetadataDocumentUrl::parse(s)
+            .map(Self::Document)
+            .map_err(ClientIdKindError::Document)
+    }
+}
+
+/// Whether `s` starts with a URI scheme and its `:` (RFC 3986 §3.1).
+fn has_scheme(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
 impl MetadataDocumentUrl {
     /// The most characters a metadata document URL may have.
     pub const MAX_LEN: usize = 2048;
@@ -434,5 +488,47 @@ pub(crate) mod tests {
             id,
             ClientId::from_random_bytes(digest[..16].try_into().unwrap())
         );
+    }
+
+    #[test]
+    fn a_presented_client_id_has_one_kind() {
+        let id = ClientId::from_random_bytes([0xab; 16]);
+        assert_eq!(
+            ClientIdKind::parse(&id.to_string()),
+            Ok(ClientIdKind::Registered(id))
+        );
+        assert_eq!(
+            ClientIdKind::parse("https://app.example.com/client.json"),
+            Ok(ClientIdKind::Document(url(
+                "https://app.example.com/client.json"
+            )))
+        );
+        // A URL of another scheme, or breaking a rule, is still taken for a document URL.
+        for (s, rule) in [
+            ("http://app.example.com/client.json", "not_https"),
+            ("urn:example:client", "not_https"),
+            ("https://app.example.com/", "no_path"),
+            ("HTTPS://app.example.com/a b", "bad_characters"),
+        ] {
+            assert!(
+                matches!(ClientIdKind::parse(s), Err(ClientIdKindError::Document(r)) if r.rule() == rule),
+                "{s}"
+            );
+        }
+        // Neither a client id nor a URL.
+        for s in [
+            "",
+            "client-1",
+            &id.to_string().to_uppercase(),
+            "1:x",
+            ":x",
+            "a b:c",
+        ] {
+            assert_eq!(
+                ClientIdKind::parse(s),
+                Err(ClientIdKindError::Unknown),
+                "{s}"
+            );
+        }
     }
 }

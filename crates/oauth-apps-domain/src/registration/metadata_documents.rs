@@ -5,7 +5,7 @@
 
 use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
 use super::details::{ClientMetadata, Registration, RegistrationDetails};
-use super::document_url::MetadataDocumentUrl;
+use super::document_url::{DocumentUrlRefusal, MetadataDocumentUrl};
 use super::errors::{ResolveError, ResolveRefusal};
 use crate::applications::application::OAuthApplication;
 use crate::applications::errors::{RegisterError, UpdateError};
@@ -46,6 +46,11 @@ impl From<UpdateError> for ResolveError {
             other => Self::Unexpected(Box::new(other)),
         }
     }
+}
+
+/// A client id that is not a metadata document URL, by the rule it breaks.
+pub(crate) fn url_refused(refusal: &DocumentUrlRefusal) -> ResolveError {
+    refused(refusal.rule(), format!("the client id {refusal}"))
 }
 
 fn refused(rule: &'static str, message: impl Into<String>) -> ResolveError {
@@ -112,8 +117,15 @@ impl ApplicationService {
         &self,
         client_id: &str,
     ) -> Result<OAuthApplication, ResolveError> {
-        let url = MetadataDocumentUrl::parse(client_id)
-            .map_err(|r| refused(r.rule(), format!("the client id {r}")))?;
+        let url = MetadataDocumentUrl::parse(client_id).map_err(|r| url_refused(&r))?;
+        self.resolve_document_url(url).await
+    }
+
+    /// [`ApplicationService::resolve_document`] of a URL already parsed.
+    pub(crate) async fn resolve_document_url(
+        &self,
+        url: MetadataDocumentUrl,
+    ) -> Result<OAuthApplication, ResolveError> {
         let Some(org) = self
             .config
             .metadata_document_hosts

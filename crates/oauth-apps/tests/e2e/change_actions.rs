@@ -29,8 +29,10 @@ async fn ok(app: &TestApp, method: &str, path: &str, body: &Value) -> Value {
 }
 
 /// One write of each action an administrator makes, and a leak report; the expiry job
-/// warns of the new secrets on its own (their lifetime is one day).
+/// warns of a new secret on its own (secrets live one day here).
 async fn one_write_of_each(app: &TestApp, signer: &ScanningSigner) {
+    // Its secret is left alone, for the expiry job to warn of.
+    app.create_app("Expiring").await;
     let (client_id, _) = app.create_app("Every action").await;
     let path = format!("{APPS}/{client_id}");
     ok(

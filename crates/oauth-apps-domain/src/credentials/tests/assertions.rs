@@ -4,60 +4,85 @@
 //! as `sub|kid|jti`.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 
-use crate::credentials::keys::{AuthMethod, Jwks};
+use crate::credentials::keys::{AuthMethod, Jwks, SigningAlgorithm};
 use crate::credentials::method::{CredentialKind, CredentialRef};
-use crate::credentials::ports::{AssertionRefusal, AssertionRules, VerifiedAssertion};
+use crate::credentials::ports::{
+    AssertionHeader, AssertionRefusal, AssertionRules, ReadAssertion, VerifiedAssertion,
+};
 use crate::credentials::rotation::CredentialSerial;
 use crate::test_support::*;
 
 /// A stand-in for the signature check: `sub|kid|jti` is valid when a key of the offered
-/// sets has `kid`; it records the key ids offered and the rules it was given.
+/// sets has `kid`; it records the key ids offered, the rules it was given and how many
+/// assertions it read.
 #[derive(Default)]
 struct ByKid {
     offered: Mutex<Vec<Vec<String>>>,
     rules: Mutex<Vec<AssertionRules>>,
+    reads: AtomicUsize,
 }
 
 impl AssertionVerifier for Arc<ByKid> {
-    fn subject(&self, assertion: &str) -> Option<String> {
-        assertion.split('|').next().map(str::to_owned)
+    fn read(&self, assertion: &str) -> ReadAssertion {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        let parts: Vec<&str> = assertion.split('|').collect();
+        let (header, claims) = match parts[..] {
+            [sub, kid, jti] => (
+                Ok(AssertionHeader {
+                    alg: SigningAlgorithm::EdDsa,
+                    kid: Some(kid.to_owned()),
+                }),
+                json!({"sub": sub, "jti": jti}).as_object().cloned(),
+            ),
+            _ => (Err(AssertionRefusal::Malformed), None),
+        };
+        ReadAssertion {
+            header,
+            claims,
+            signing_input: assertion.to_owned(),
+            signature: String::new(),
+        }
     }
 
     fn verify(
         &self,
-        assertion: &str,
+        assertion: &ReadAssertion,
         keys: &[Jwks],
         rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
-        let parts: Vec<&str> = assertion.split('|').collect();
-        let [sub, kid, jti] = parts[..] else {
-            return Err(AssertionRefusal::Malformed);
-        };
+        let header = assertion.header.clone()?;
+        let kid = header.kid.as_deref();
+        let claims = assertion
+            .claims
+            .as_ref()
+            .ok_or(AssertionRefusal::Malformed)?;
+        let claim = |name: &str| claims.get(name).and_then(|v| v.as_str()).unwrap_or("");
         self.offered.lock().unwrap().push(
             keys.iter()
                 .flat_map(|set| set.kids().map(str::to_owned))
                 .collect(),
         );
         self.rules.lock().unwrap().push(rules.clone());
-        if sub != rules.client_id {
+        if claim("sub") != rules.client_id {
             return Err(AssertionRefusal::Claims(
                 "iss and sub must be the client id",
             ));
         }
-        if !keys.iter().any(|set| set.find(Some(kid)).is_some()) {
+        if !keys.iter().any(|set| set.find(kid).is_some()) {
             return Err(AssertionRefusal::UnknownKey);
         }
         Ok(VerifiedAssertion {
-            jti: jti.to_owned(),
+            jti: claim("jti").to_owned(),
             // The longest lifetime the rules allow (10 minutes): the replay guard keeps
             // the record, and refuses the `jti` again, for that long.
             expires_at: rules.now.plus_seconds(600),
             key_set: keys
                 .iter()
-                .position(|set| set.find(Some(kid)).is_some())
+                .position(|set| set.find(kid).is_some())
                 .unwrap_or(0),
         })
     }
@@ -285,6 +310,9 @@ fn published_keys_are_fetched_again_when_an_assertion_names_a_new_key() {
         ClientAuthentication::Valid(_)
     ));
     assert_eq!(f.keys.fetches(), 2);
+    // Verified twice (before and after the refresh), read once.
+    assert_eq!(verifier.reads.load(Ordering::Relaxed), 2);
+    assert_eq!(verifier.rules.lock().unwrap().len(), 3);
     // A key nobody published: refused after the one refresh.
     assert_eq!(
         answer(&f, None, &assertion(&app, "k3", "c")),
@@ -302,5 +330,48 @@ fn published_keys_are_fetched_again_when_an_assertion_names_a_new_key() {
     assert!(matches!(
         answer(&f, None, &assertion(&gone, "k1", "d")),
         ClientAuthentication::Invalid(Refusal::KeysUnavailable(_))
+    ));
+}
+
+#[test]
+fn the_kind_of_the_named_client_id_decides_where_the_client_is_looked_for() {
+    let f = Fakes::new().with_assertions(Arc::new(ByKid::default()));
+    let document_refusal = |client: &str| match answer(&f, None, &format!("{client}|k1|j")) {
+        ClientAuthentication::Invalid(Refusal::MetadataDocument(refusal)) => refusal.rule,
+        other => panic!("{client}: {other:?}"),
+    };
+    // URLs of any scheme are metadata document client ids, refused by the rule they break.
+    assert_eq!(
+        document_refusal("http://tool.example/client.json"),
+        "not_https"
+    );
+    assert_eq!(document_refusal("urn:example:client"), "not_https");
+    assert_eq!(document_refusal("https://tool.example/"), "no_path");
+    // Neither a client id nor a URL: unknown.
+    assert_eq!(
+        answer(&f, None, "client-1|k1|j"),
+        ClientAuthentication::Invalid(Refusal::UnknownClient)
+    );
+}
+
+#[test]
+fn a_replay_is_judged_at_the_service_clock_time() {
+    let f = Fakes::new().with_assertions(Arc::new(ByKid::default()));
+    let app = keyed(&f, inline(&["k1"]));
+    // The stand-in's assertions expire ten minutes after they are checked.
+    assert!(matches!(
+        answer(&f, None, &assertion(&app, "k1", "once")),
+        ClientAuthentication::Valid(_)
+    ));
+    f.clock.advance(599);
+    assert_eq!(
+        answer(&f, None, &assertion(&app, "k1", "once")),
+        ClientAuthentication::Invalid(Refusal::Replayed)
+    );
+    // By the service's clock the first assertion has expired: its jti no longer counts.
+    f.clock.advance(1);
+    assert!(matches!(
+        answer(&f, None, &assertion(&app, "k1", "once")),
+        ClientAuthentication::Valid(_)
     ));
 }
