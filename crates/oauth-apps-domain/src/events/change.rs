@@ -150,33 +150,10 @@ impl ChangedField {
         Self::SoftwareVersion,
     ];
 
-    /// The name the audit trail keeps (the request field's canonical snake_case name).
+    /// The name the audit trail keeps: the request field's canonical snake_case name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::OwnerOrgId => "owner_org_id",
-            Self::Name => "name",
-            Self::Description => "description",
-            Self::AppType => "type",
-            Self::RedirectUrls => "redirect_urls",
-            Self::AllowedScopes => "allowed_scopes",
-            Self::GrantTypes => "grant_types",
-            Self::AccessLevel => "access_level",
-            Self::IsFirstParty => "is_first_party",
-            Self::Status => "status",
-            Self::TokenEndpointAuthMethod => "token_endpoint_auth_method",
-            Self::Jwks => "jwks",
-            Self::JwksUri => "jwks_uri",
-            Self::Secret => "secret",
-            Self::Registration => "registration",
-            Self::ClientUri => "client_uri",
-            Self::LogoUri => "logo_uri",
-            Self::TosUri => "tos_uri",
-            Self::PolicyUri => "policy_uri",
-            Self::Contacts => "contacts",
-            Self::SoftwareId => "software_id",
-            Self::SoftwareVersion => "software_version",
-        }
+        self.field().name()
     }
 
     /// The field with this kept name.
