@@ -15,7 +15,8 @@ use crate::credentials::secret::{ClientSecret, SecretHint};
 use crate::credentials::secrets::{Secret, SecretLifecycle, Secrets};
 use crate::events::change::AuditAction;
 use crate::events::change::ChangedField;
-use crate::registration::details::{ClientMetadata, Registration, RegistrationDetails};
+use crate::registration::details::{ClientMetadata, RegistrationDetails};
+use crate::registration::pipeline::Admission;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::NOT_AN_ADMIN;
@@ -59,6 +60,15 @@ pub struct Registered {
     pub client_secret: Option<ClientSecret>,
 }
 
+/// The organisation `cmd` names as its owner.
+///
+/// # Errors
+/// [`RegisterError::Invalid`] on [`Field::OwnerOrgId`] when it is not an organisation id.
+pub(crate) fn owner_of(cmd: &RegisterApplication) -> Result<OrgId, RegisterError> {
+    OrgId::parse(cmd.owner_org_id.as_str())
+        .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))
+}
+
 /// How often registration draws a new client id after a collision.
 pub(crate) const CLIENT_ID_ATTEMPTS: usize = 3;
 
@@ -100,7 +110,7 @@ impl ApplicationService {
         self.register_with(
             principal,
             cmd,
-            Registration::Manual,
+            &Self::management_admission(),
             RegistrationDetails::NONE,
             None,
         )
@@ -117,24 +127,32 @@ impl ApplicationService {
         self.validate_new(cmd).map(|_| ())
     }
 
-    /// As [`ApplicationService::register`], recording that the application was registered
-    /// the way `registration` says, with what the registration keeps.
+    /// As [`ApplicationService::register`], through `admission` (the path it came by,
+    /// recorded as how the application was registered, and that path's rules), with what
+    /// the registration keeps besides its metadata in `details`.
     pub(crate) async fn register_with(
         &self,
         principal: &Principal,
         cmd: RegisterApplication,
-        registration: Registration,
-        details: RegistrationDetails,
+        admission: &Admission,
+        mut details: RegistrationDetails,
         fixed_client_id: Option<ClientId>,
     ) -> Result<Registered, RegisterError> {
-        let org = OrgId::parse(cmd.owner_org_id.as_str())
-            .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
+        let org = owner_of(&cmd)?;
         policy::authorize(principal, &org, Action::Write)
             .map_err(|_| RegisterError::Forbidden(NOT_AN_ADMIN))?;
         let is_first_party = cmd.is_first_party.unwrap_or(false);
         policy::authorize_first_party(principal, false, is_first_party)
             .map_err(|_| RegisterError::Forbidden(FIRST_PARTY))?;
-        let valid = self.validate_new(&cmd).map_err(RegisterError::Invalid)?;
+        let Some(registration) = admission.path().registration() else {
+            return Err(RegisterError::Unexpected(
+                "a path that only changes clients cannot register one".into(),
+            ));
+        };
+        let (valid, metadata) = admission
+            .judge(self.validate_new(&cmd))
+            .map_err(RegisterError::Invalid)?;
+        details.metadata = metadata;
 
         // A hash only for a method that uses a secret, and only once every rule holds.
         let (secret, hash) = if valid.method.uses_secret() {

@@ -38,7 +38,10 @@ impl ApplicationService {
                 if app.registration() == Registration::MetadataDocument {
                     return Err(UpdateError::Forbidden(FOLLOWS_DOCUMENT));
                 }
-                patch.apply(principal, app, self, now)
+                // The one pipeline: an admin's change is judged as every path's is.
+                Self::management_admission()
+                    .judge_change(patch.apply(principal, app, self, now))
+                    .map(|(change, _)| change)
             },
         )
         .await

@@ -75,15 +75,6 @@ pub enum DocumentRefusal {
         /// The member's value, as JSON (a string in quotes).
         method: String,
     },
-    /// `private_key_jwt` without `jwks` nor `jwks_uri`.
-    #[error(
-        "the document's token_endpoint_auth_method \"private_key_jwt\" needs the client's \
-         public keys: give jwks or jwks_uri"
-    )]
-    KeysRequired,
-    /// Both `jwks` and `jwks_uri`.
-    #[error("the document must give either jwks or jwks_uri, not both")]
-    KeysConflict,
     /// Grant types that redirect (`authorization_code`, the default) without
     /// `redirect_uris`, or with one that is not a non-empty array of strings.
     #[error(
@@ -98,7 +89,7 @@ impl DocumentRefusal {
     /// A short stable name of the rule broken, for logs and metrics: `too_large`,
     /// `not_json_object`, `client_id_missing`, `client_id_not_string`,
     /// `client_id_mismatch`, `client_secret_present`, `client_secret_expires_at_present`,
-    /// `shared_secret_method`, `keys_required`, `keys_conflict` or
+    /// `shared_secret_method` or
     /// `redirect_uris_required`.
     #[must_use]
     pub const fn rule(&self) -> &'static str {
@@ -111,8 +102,6 @@ impl DocumentRefusal {
             Self::ClientSecretPresent => "client_secret_present",
             Self::ClientSecretExpiresAtPresent => "client_secret_expires_at_present",
             Self::SharedSecretMethod { .. } => "shared_secret_method",
-            Self::KeysRequired => "keys_required",
-            Self::KeysConflict => "keys_conflict",
             Self::RedirectUrisRequired => "redirect_uris_required",
         }
     }
@@ -190,6 +179,8 @@ impl MetadataDocument {
         if metadata.contains_key("client_secret_expires_at") {
             return Err(DocumentRefusal::ClientSecretExpiresAtPresent);
         }
+        // Which keys a `private_key_jwt` client needs, and that it gives one source of
+        // them, are the registration pipeline's rules, as on every path.
         let private_key_jwt = match metadata.get("token_endpoint_auth_method") {
             None => false,
             Some(serde_json::Value::String(method)) if method == "none" => false,
@@ -200,12 +191,6 @@ impl MetadataDocument {
                 });
             }
         };
-        let given = |name: &str| metadata.get(name).is_some_and(|v| !v.is_null());
-        match (given("jwks"), given("jwks_uri")) {
-            (true, true) => return Err(DocumentRefusal::KeysConflict),
-            (false, false) if private_key_jwt => return Err(DocumentRefusal::KeysRequired),
-            _ => {}
-        }
         // -02 §4.2: redirect URLs are registered for the grants that redirect; a document
         // whose grants use none (client_credentials, say) needs none.
         let redirects = match metadata.get("grant_types") {
@@ -498,9 +483,13 @@ mod tests {
     }
 
     #[test]
-    fn private_key_jwt_needs_exactly_one_key_source() {
+    fn keys_are_left_to_the_registration_pipeline() {
         let cb = json!(["https://app.example.com/cb"]);
-        for keys in [json!({}), json!({"jwks": null}), json!({"jwks_uri": null})] {
+        for keys in [
+            json!({}),
+            json!({"jwks": null}),
+            json!({"jwks": {"keys": []}, "jwks_uri": "https://app.example.com/jwks"}),
+        ] {
             let mut value = json!({
                 "client_id": URL,
                 "redirect_uris": cb,
@@ -510,29 +499,8 @@ mod tests {
                 .as_object_mut()
                 .unwrap()
                 .extend(keys.as_object().unwrap().clone());
-            assert_eq!(parse(&value), Err(DocumentRefusal::KeysRequired), "{keys}");
+            assert!(parse(&value).is_ok(), "{keys}");
         }
-        for method in [json!("private_key_jwt"), json!("none")] {
-            assert_eq!(
-                rule(&json!({
-                    "client_id": URL,
-                    "redirect_uris": cb,
-                    "token_endpoint_auth_method": method,
-                    "jwks": {"keys": []},
-                    "jwks_uri": "https://app.example.com/jwks",
-                })),
-                "keys_conflict"
-            );
-        }
-        assert_eq!(
-            rule(&json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "jwks": {"keys": []},
-                "jwks_uri": "https://app.example.com/jwks",
-            })),
-            "keys_conflict"
-        );
     }
 
     #[test]
@@ -611,8 +579,6 @@ mod tests {
             DocumentRefusal::SharedSecretMethod {
                 method: "\"x\"".into(),
             },
-            DocumentRefusal::KeysRequired,
-            DocumentRefusal::KeysConflict,
             DocumentRefusal::RedirectUrisRequired,
         ];
         let names: Vec<&str> = all.iter().map(DocumentRefusal::rule).collect();
@@ -627,8 +593,6 @@ mod tests {
                 "client_secret_present",
                 "client_secret_expires_at_present",
                 "shared_secret_method",
-                "keys_required",
-                "keys_conflict",
                 "redirect_uris_required"
             ]
         );

@@ -4,9 +4,10 @@
 //! disable them.
 
 use super::client_metadata::{RequestedClient, describe_metadata_errors, requested_client};
-use super::details::{ClientMetadata, Registration, RegistrationDetails};
+use super::details::{ClientMetadata, RegistrationDetails};
 use super::document_url::{DocumentUrlRefusal, MetadataDocumentUrl};
 use super::errors::{ResolveError, ResolveRefusal};
+use super::pipeline::{Admission, RegistrationPath};
 use crate::applications::application::OAuthApplication;
 use crate::applications::errors::{RegisterError, UpdateError};
 use crate::applications::patch::ApplicationPatch;
@@ -160,31 +161,34 @@ impl ApplicationService {
             .map_err(|e| refused(e.rule(), e.to_string()))?;
         let RequestedClient { cmd, metadata } = requested_client(org.as_str(), document.metadata())
             .map_err(|e| refused("invalid_metadata", e.0))?;
-        // At every resolution: what the organisation lets clients that register themselves
-        // have (no allowance: nobody vetted a document).
-        let permit = self.self_registration_permit(&org, None, None).await?;
-        let metadata = match (
-            ClientMetadata::new(metadata),
-            self.check_permit(&permit, &cmd),
-        ) {
-            (Ok(metadata), Ok(())) => metadata,
-            (Err(e), Ok(())) | (Ok(_), Err(e)) => return Err(invalid(&e)),
-            (Err(m), Err(p)) => return Err(invalid(&m.merged(p))),
-        };
+        // At every resolution: the pipeline every registration goes through (no allowance:
+        // nobody vetted a document).
+        let admission = self
+            .admission(
+                RegistrationPath::MetadataDocument,
+                &org,
+                &cmd,
+                metadata,
+                None,
+                None,
+            )
+            .await?;
         let principal = Principal::new(document_actor(&url)).with_org(org.as_str(), OrgRole::Admin);
         let details = RegistrationDetails {
-            metadata,
+            metadata: ClientMetadata::EMPTY,
             access_token: None,
             document: Some(url),
         };
         if let Some(app) = existing {
-            return self.follow_document(&principal, app, cmd, details).await;
+            return self
+                .follow_document(&principal, app, cmd, &admission, details)
+                .await;
         }
         match self
             .register_with(
                 &principal,
                 cmd.clone(),
-                Registration::MetadataDocument,
+                &admission,
                 details.clone(),
                 Some(id),
             )
@@ -195,7 +199,10 @@ impl ApplicationService {
             Err(RegisterError::Unexpected(_)) => {
                 match self.ports.repository.find_by_client_id(&id).await? {
                     Some(app) if app.is_disabled() => Err(ResolveError::Disabled),
-                    Some(app) => self.follow_document(&principal, app, cmd, details).await,
+                    Some(app) => {
+                        self.follow_document(&principal, app, cmd, &admission, details)
+                            .await
+                    }
                     None => Err(ResolveError::Unexpected(
                         "a metadata document client could not be recorded".into(),
                     )),
@@ -205,13 +212,15 @@ impl ApplicationService {
         }
     }
 
-    /// `app` brought in line with its document's registration `cmd` and `details`; written
-    /// only when something differs.
+    /// `app` brought in line with its document's registration `cmd`, admitted by
+    /// `admission`, and `details` (whose metadata is the admitted one); written only when
+    /// something differs.
     async fn follow_document(
         &self,
         principal: &Principal,
         app: OAuthApplication,
         cmd: RegisterApplication,
+        admission: &Admission,
         details: RegistrationDetails,
     ) -> Result<OAuthApplication, ResolveError> {
         // The same keys as now are no change (a replacement would start a new key set).
@@ -237,19 +246,21 @@ impl ApplicationService {
                 if current.is_disabled() {
                     return Err(ResolveError::Disabled);
                 }
-                let changed_metadata = current.details().metadata.changed_fields(&details.metadata);
-                Ok(
-                    match patch.apply_whole(principal, current, self, now, whole)? {
-                        Some((next, mut fields)) => {
-                            fields.extend(changed_metadata);
-                            Some((next.replacing_details(details.clone()), fields))
-                        }
-                        None if changed_metadata.is_empty() => None,
-                        None => {
-                            Some((current.with_details(details.clone(), now), changed_metadata))
-                        }
-                    },
-                )
+                let (applied, metadata) = admission
+                    .judge_change(patch.apply_whole(principal, current, self, now, whole))?;
+                let changed_metadata = current.details().metadata.changed_fields(&metadata);
+                let details = RegistrationDetails {
+                    metadata,
+                    ..details.clone()
+                };
+                Ok(match applied {
+                    Some((next, mut fields)) => {
+                        fields.extend(changed_metadata);
+                        Some((next.replacing_details(details), fields))
+                    }
+                    None if changed_metadata.is_empty() => None,
+                    None => Some((current.with_details(details, now), changed_metadata)),
+                })
             },
         )
         .await

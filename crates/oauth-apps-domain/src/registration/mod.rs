@@ -13,6 +13,7 @@ pub mod fakes;
 pub mod host_patterns;
 pub mod initial_access;
 pub mod metadata_documents;
+pub mod pipeline;
 pub mod ports;
 pub mod self_registration;
 #[cfg(test)]

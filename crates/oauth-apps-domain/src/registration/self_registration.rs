@@ -8,11 +8,12 @@ use super::details::{
     RegistrationDetails,
 };
 use super::errors::ManageRegistrationError;
+use super::pipeline::RegistrationPath;
 use crate::applications::application::OAuthApplication;
 use crate::applications::attributes::Status;
 use crate::applications::errors::{RegisterError, UpdateError};
 use crate::applications::patch::ApplicationPatch;
-use crate::applications::register::{RegisterApplication, Registered};
+use crate::applications::register::{RegisterApplication, Registered, owner_of};
 use crate::applications::service::{AppRef, ApplicationService, Change};
 use crate::events::change::AuditAction;
 use crate::events::change::ChangedField;
@@ -22,7 +23,7 @@ use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::Failure;
 use crate::shared::principal::{OrgRole, Principal};
 use crate::shared::random::RandomError;
-use crate::shared::validation::{Field, FieldError, ValidationErrors};
+use crate::shared::validation::ValidationErrors;
 
 /// A client registered by itself (RFC 7591 §3.2.1), with what it is shown once: its secret
 /// (when its method uses one) and its registration access token (RFC 7592 §3).
@@ -122,18 +123,19 @@ impl ApplicationService {
         metadata: &ClientMetadataRecord,
         allowance: Option<&SelfRegistrationAllowance>,
     ) -> Result<(), RegisterError> {
-        let org = OrgId::parse(cmd.owner_org_id.as_str())
-            .map_err(|v| RegisterError::Invalid(FieldError::new(Field::OwnerOrgId, v).into()))?;
-        let permit = self.self_registration_permit(&org, allowance, None).await?;
-        let problems = [
-            self.check_registration(cmd),
-            ClientMetadata::new(metadata.clone()).map(|_| ()),
-            self.check_permit(&permit, cmd),
-        ]
-        .into_iter()
-        .filter_map(Result::err)
-        .reduce(ValidationErrors::merged);
-        problems.map_or(Ok(()), |errors| Err(RegisterError::Invalid(errors)))
+        let org = owner_of(cmd)?;
+        self.admission(
+            RegistrationPath::SelfRegistration,
+            &org,
+            cmd,
+            metadata.clone(),
+            allowance,
+            None,
+        )
+        .await?
+        .judge(self.check_registration(cmd))
+        .map(|_| ())
+        .map_err(RegisterError::Invalid)
     }
 
     /// Registers a client that registers itself (RFC 7591 §3), `principal` standing for
@@ -152,17 +154,25 @@ impl ApplicationService {
         metadata: ClientMetadataRecord,
         allowance: Option<&SelfRegistrationAllowance>,
     ) -> Result<SelfRegistered, RegisterError> {
-        self.check_self_registration(&cmd, &metadata, allowance)
+        let org = owner_of(&cmd)?;
+        let admission = self
+            .admission(
+                RegistrationPath::SelfRegistration,
+                &org,
+                &cmd,
+                metadata,
+                allowance,
+                None,
+            )
             .await?;
-        let metadata = ClientMetadata::new(metadata).map_err(RegisterError::Invalid)?;
         let token = self.new_registration_token()?;
         let details = RegistrationDetails {
-            metadata,
+            metadata: ClientMetadata::EMPTY,
             access_token: Some(token.digest()),
             document: None,
         };
         let registered = self
-            .register_with(principal, cmd, Registration::Dynamic, details, None)
+            .register_with(principal, cmd, &admission, details, None)
             .await?;
         Ok(SelfRegistered {
             registered,
@@ -237,19 +247,16 @@ impl ApplicationService {
                 return Err(ManageRegistrationError::SecretMismatch);
             }
         }
-        let permit = self
-            .self_registration_permit(app.owner_org_id(), None, Some(&app))
+        let admission = self
+            .admission(
+                RegistrationPath::RegistrationUpdate,
+                app.owner_org_id(),
+                &cmd,
+                metadata,
+                None,
+                Some(&app),
+            )
             .await?;
-        // The metadata's own rules and the organisation's limits, named with the
-        // application's rules.
-        let problems = [
-            ClientMetadata::new(metadata.clone()).map(|_| ()),
-            self.check_permit(&permit, &cmd),
-        ]
-        .into_iter()
-        .filter_map(Result::err)
-        .reduce(ValidationErrors::merged);
-        let metadata = ClientMetadata::new(metadata);
         let (patch, whole) = ApplicationPatch::replacing(cmd, &app, false);
         let token = self.new_registration_token()?;
         let digest = token.digest();
@@ -264,23 +271,8 @@ impl ApplicationService {
                 AuditAction::Updated,
                 |current, now| -> Result<Change, ManageRegistrationError> {
                     manageable(current, presented)?;
-                    let (applied, metadata) = match (
-                        patch.apply_whole(&principal, current, self, now, whole),
-                        &metadata,
-                        &problems,
-                    ) {
-                        (Ok(applied), Ok(m), None) => (applied, m.clone()),
-                        (Err(UpdateError::Invalid(a)), _, Some(p)) => {
-                            return Err(ManageRegistrationError::Invalid(a.merged(p.clone())));
-                        }
-                        (Err(e), _, _) => return Err(e.into()),
-                        (Ok(_), _, Some(p)) => {
-                            return Err(ManageRegistrationError::Invalid(p.clone()));
-                        }
-                        (Ok(_), Err(m), None) => {
-                            return Err(ManageRegistrationError::Invalid(m.clone()));
-                        }
-                    };
+                    let (applied, metadata) = admission
+                        .judge_change(patch.apply_whole(&principal, current, self, now, whole))?;
                     let mut changed = current.details().metadata.changed_fields(&metadata);
                     changed.push(ChangedField::Registration);
                     let details = RegistrationDetails {

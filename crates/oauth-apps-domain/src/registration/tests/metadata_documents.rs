@@ -176,7 +176,7 @@ fn every_rule_a_client_id_or_its_document_breaks_is_named() {
         (
             "nokeys.json",
             json!({"token_endpoint_auth_method": "private_key_jwt"}),
-            "keys_required",
+            "invalid_metadata",
         ),
         (
             "noredirect.json",

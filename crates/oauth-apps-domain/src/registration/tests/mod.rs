@@ -3,4 +3,5 @@
 
 mod initial_access;
 mod metadata_documents;
+mod pipeline;
 mod self_registration;

@@ -1,0 +1,157 @@
+//! The one pipeline every way of making or changing a client goes through: the
+//! application's own rules, then its RFC 7591 metadata, then what its organisation lets a
+//! client that registers itself have; every broken rule named, in that order, whichever
+//! path the request came by.
+//!
+//! A path decides only what it reads its request from and how a refusal is told (a
+//! management error body, an RFC 7591 §3.2.2 error, a metadata document's refusal): the
+//! rules and their words are this module's.
+
+use super::details::{ClientMetadata, ClientMetadataRecord, Registration};
+use crate::applications::application::OAuthApplication;
+use crate::applications::errors::UpdateError;
+use crate::applications::register::RegisterApplication;
+use crate::applications::service::ApplicationService;
+use crate::lifecycle::org_policy::SelfRegistrationAllowance;
+use crate::shared::errors::RepositoryError;
+use crate::shared::ids::OrgId;
+use crate::shared::validation::ValidationErrors;
+
+/// The ways a client is made or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationPath {
+    /// An admin, through either management surface (and the console and command-line
+    /// client that use them).
+    Management,
+    /// A client registering itself (RFC 7591 §3).
+    SelfRegistration,
+    /// A client replacing its registration (RFC 7592 §2.2).
+    RegistrationUpdate,
+    /// A metadata document resolved, at its first resolution and every later one.
+    MetadataDocument,
+}
+
+impl RegistrationPath {
+    /// Every path.
+    pub const ALL: [Self; 4] = [
+        Self::Management,
+        Self::SelfRegistration,
+        Self::RegistrationUpdate,
+        Self::MetadataDocument,
+    ];
+
+    /// Whether the client itself asks, so that its organisation's self-registration
+    /// limits apply (an admin is bound by the application's rules alone).
+    #[must_use]
+    pub const fn is_self_service(self) -> bool {
+        !matches!(self, Self::Management)
+    }
+
+    /// How a client this path makes is recorded as registered; `None` for a path that
+    /// only changes clients.
+    #[must_use]
+    pub const fn registration(self) -> Option<Registration> {
+        match self {
+            Self::Management => Some(Registration::Manual),
+            Self::SelfRegistration => Some(Registration::Dynamic),
+            Self::MetadataDocument => Some(Registration::MetadataDocument),
+            Self::RegistrationUpdate => None,
+        }
+    }
+}
+
+/// What a request is admitted under beside the application's own rules: its metadata and,
+/// on a self-service path, what its organisation lets it have.
+#[derive(Debug, Clone)]
+pub(crate) struct Admission {
+    path: RegistrationPath,
+    metadata: Result<ClientMetadata, ValidationErrors>,
+    limits: Option<ValidationErrors>,
+}
+
+impl Admission {
+    /// The path the request came by.
+    pub(crate) const fn path(&self) -> RegistrationPath {
+        self.path
+    }
+
+    /// The verdict on a request whose application rules gave `applied`: every broken rule,
+    /// the application's first, then the metadata's, then the organisation's limits; or
+    /// what was applied with the request's metadata.
+    pub(crate) fn judge<T>(
+        &self,
+        applied: Result<T, ValidationErrors>,
+    ) -> Result<(T, ClientMetadata), ValidationErrors> {
+        let problems = [
+            applied.as_ref().err(),
+            self.metadata.as_ref().err(),
+            self.limits.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .reduce(ValidationErrors::merged);
+        if let Some(problems) = problems {
+            return Err(problems);
+        }
+        match (applied, &self.metadata) {
+            (Ok(applied), Ok(metadata)) => Ok((applied, metadata.clone())),
+            (Err(e), _) => Err(e),
+            (_, Err(e)) => Err(e.clone()),
+        }
+    }
+
+    /// [`Self::judge`] of a change whose application rules answered `applied`; an
+    /// [`UpdateError`] other than `Invalid` passes through as it is.
+    pub(crate) fn judge_change<T>(
+        &self,
+        applied: Result<T, UpdateError>,
+    ) -> Result<(T, ClientMetadata), UpdateError> {
+        let applied = match applied {
+            Err(UpdateError::Invalid(errors)) => Err(errors),
+            Err(other) => return Err(other),
+            Ok(applied) => Ok(applied),
+        };
+        self.judge(applied).map_err(UpdateError::Invalid)
+    }
+}
+
+impl ApplicationService {
+    /// The admission of `cmd` with `metadata` into `org` by `path`: on a self-service path,
+    /// the organisation's self-registration limits with what `allowance` (an initial
+    /// access token's) adds and what `held` (the client changing its registration)
+    /// already has.
+    ///
+    /// # Errors
+    /// When the organisation's policy cannot be read.
+    pub(crate) async fn admission(
+        &self,
+        path: RegistrationPath,
+        org: &OrgId,
+        cmd: &RegisterApplication,
+        metadata: ClientMetadataRecord,
+        allowance: Option<&SelfRegistrationAllowance>,
+        held: Option<&OAuthApplication>,
+    ) -> Result<Admission, RepositoryError> {
+        let limits = if path.is_self_service() {
+            let permit = self.self_registration_permit(org, allowance, held).await?;
+            self.check_permit(&permit, cmd).err()
+        } else {
+            None
+        };
+        Ok(Admission {
+            path,
+            metadata: ClientMetadata::new(metadata),
+            limits,
+        })
+    }
+
+    /// The admission of an admin's request, which carries no RFC 7591 metadata.
+    pub(crate) const fn management_admission() -> Admission {
+        Admission {
+            path: RegistrationPath::Management,
+            metadata: Ok(ClientMetadata::EMPTY),
+            limits: None,
+        }
+    }
+}
