@@ -3,7 +3,7 @@
 //! OpenAPI document's `webhooks` entry, and the dispatcher writes every delivery's body
 //! with [`WebhookPayload::encode`], so the document cannot drift from what receivers get.
 
-use oauth_apps_domain::{ChangeEncoder, EventType, FeedEntry, StoredAuditEvent};
+use oauth_apps_domain::{ChangeEncoder, EventType, FeedEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -53,10 +53,7 @@ impl WebhookPayload {
     /// The payload of a feed entry.
     #[must_use]
     pub fn of(entry: &FeedEntry) -> Self {
-        let told = AuditEntry::from(&StoredAuditEvent {
-            id: entry.position,
-            event: entry.event.clone(),
-        });
+        let told = AuditEntry::of(entry.position, &entry.event);
         Self {
             event_type: EventType::of(entry.event.action).into(),
             timestamp: told.at,

@@ -2,8 +2,8 @@
 //! document declares. camelCase throughout.
 
 use oauth_apps_domain::{
-    ApplicationPatch, JWT_BEARER_ASSERTION_TYPE, KeysInput, OAuthApplication, RegisterApplication,
-    RotateKeys, StoredAuditEvent,
+    ApplicationPatch, AuditEvent, JWT_BEARER_ASSERTION_TYPE, KeysInput, OAuthApplication,
+    RegisterApplication, RotateKeys, StoredAuditEvent,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -492,22 +492,29 @@ pub struct AuditEntry {
     pub at: String,
 }
 
-impl From<&StoredAuditEvent> for AuditEntry {
-    fn from(e: &StoredAuditEvent) -> Self {
+impl AuditEntry {
+    /// The audit event `event` at feed position `id`, as the trail and the feed tell it.
+    #[must_use]
+    pub fn of(id: i64, event: &AuditEvent) -> Self {
         Self {
-            id: e.id,
-            action: e.event.action.into(),
-            actor: e.event.actor.clone(),
-            request_id: e.event.request_id.clone(),
-            client_request_id: e.event.client_request_id.clone(),
-            changed_fields: e
-                .event
+            id,
+            action: event.action.into(),
+            actor: event.actor.clone(),
+            request_id: event.request_id.clone(),
+            client_request_id: event.client_request_id.clone(),
+            changed_fields: event
                 .changed_fields
                 .iter()
                 .map(|f| ChangedFieldName::from(*f))
                 .collect(),
-            at: time(e.event.at),
+            at: time(event.at),
         }
+    }
+}
+
+impl From<&StoredAuditEvent> for AuditEntry {
+    fn from(e: &StoredAuditEvent) -> Self {
+        Self::of(e.id, &e.event)
     }
 }
 
