@@ -261,6 +261,57 @@ mod tests {
         round_trips(&KeySetState::ALL);
     }
 
+    /// The migration that checks an event's changed fields (both databases).
+    const CHANGED_FIELDS_PG: &str =
+        include_str!("../../../migrations/postgres/2026-12-09-000001_changed_fields_check/up.sql");
+    const CHANGED_FIELDS_SQLITE: &str =
+        include_str!("../../../migrations/sqlite/2026-12-09-000001_changed_fields_check/up.sql");
+
+    /// The names the PostgreSQL check lists: the quoted names of its `<@ ARRAY[...]`.
+    fn array_names(sql: &str) -> Vec<&str> {
+        let start = sql.find("<@ ARRAY[").expect("an array") + "<@ ARRAY[".len();
+        let end = start + sql[start..].find(']').expect("the array's end");
+        sql[start..end]
+            .split(',')
+            .map(|name| name.trim().trim_matches('\''))
+            .collect()
+    }
+
+    /// The names each SQLite trigger takes off (`char(10) || 'name' || char(10)`), per
+    /// trigger, by the trigger's name.
+    fn trigger_names(sql: &str) -> Vec<(&str, Vec<&str>)> {
+        sql.split("CREATE TRIGGER ")
+            .skip(1)
+            .map(|trigger| {
+                let name = trigger.split_whitespace().next().expect("a trigger's name");
+                let names = trigger
+                    .split("char(10) || '")
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once("' || char(10)").map(|(n, _)| n))
+                    .collect();
+                (name, names)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_changed_fields_check_lists_every_changed_field_and_nothing_else() {
+        let expected: Vec<&str> = ChangedField::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(array_names(CHANGED_FIELDS_PG), expected);
+        let triggers = trigger_names(CHANGED_FIELDS_SQLITE);
+        let names: Vec<&str> = triggers.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "audit_events_changed_fields_insert",
+                "audit_events_changed_fields_update"
+            ]
+        );
+        for (trigger, names) in triggers {
+            assert_eq!(names, expected, "{trigger}");
+        }
+    }
+
     #[test]
     fn names_that_a_set_refuses_are_unknown() {
         // Refused by the domain's own parser: a symmetric method, a removed grant.

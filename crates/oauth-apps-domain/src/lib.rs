@@ -237,6 +237,7 @@ pub use shared::digest::TokenDigest;
 pub use shared::errors::{BoxError, HasherError, RepositoryError};
 pub use shared::ids::{AppId, ClientId, OrgId, Version};
 pub use shared::operation_error::ErrorKind;
+pub use shared::outbound::OutboundRefusal;
 pub use shared::page::{Cursor, PageNumber, PageSize};
 pub use shared::precondition::Precondition;
 pub use shared::principal::{

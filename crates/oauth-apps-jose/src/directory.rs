@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use oauth_apps_domain::{Jwks, JwksUri, KeyDirectory, KeyFetchError, Violation};
+use oauth_apps_domain::{Jwks, JwksUri, KeyDirectory, KeyFetchError, OutboundRefusal, Violation};
 use oauth_apps_outbound::{FetchError, OutboundGuard};
 
 /// The `Accept` field of every fetch.
@@ -43,7 +43,8 @@ impl<F: Fn() -> Instant + Send + Sync> InstantSource for F {
 /// (`docs/outbound.md`), with a cache.
 ///
 /// - [`KeyDirectory::permits`] is the guard's [`OutboundGuard::check_url`]; a refusal is
-///   its message (`must not point to a special-purpose address: ...`).
+///   its [`OutboundRefusal`], with the guard's message (`must not point to a
+///   special-purpose address: ...`).
 /// - [`KeyDirectory::fetch`] answers from the cache while the set is fresh. Otherwise it
 ///   fetches with `Accept: application/jwk-set+json, application/json` ([`ACCEPT`]),
 ///   checks the body with [`Jwks::parse`] (public members only, the domain's key rules)
@@ -133,11 +134,11 @@ impl PublishedKeys {
 
 #[async_trait]
 impl KeyDirectory for PublishedKeys {
-    fn permits(&self, uri: &JwksUri) -> Result<(), String> {
+    fn permits(&self, uri: &JwksUri) -> Result<(), OutboundRefusal> {
         self.guard
             .check_url(uri.as_str())
             .map(drop)
-            .map_err(|refusal| refusal.to_string())
+            .map_err(OutboundRefusal::from)
     }
 
     async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError> {

@@ -3,10 +3,12 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey};
 use oauth_apps_domain::{AssertionHeader, AssertionRefusal, ReadAssertion, SigningAlgorithm};
 use serde_json::{Map, Value};
+
+use crate::verification_key::jose_algorithm;
 
 /// Reads `text` once: its three segments, the protected header (what is used of it, or why
 /// it cannot be used), the claims when the payload is a JSON object, and the signing
@@ -61,17 +63,6 @@ fn read_header(segment: &str) -> Result<AssertionHeader, AssertionRefusal> {
     // `jsonwebtoken` reads a header; none of them is used.
     serde_json::from_slice::<jsonwebtoken::Header>(&bytes).map_err(|_| Malformed)?;
     Ok(AssertionHeader { alg, kid })
-}
-
-/// `jsonwebtoken`'s name of an algorithm.
-pub(crate) const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
-    match alg {
-        SigningAlgorithm::Es256 => Algorithm::ES256,
-        SigningAlgorithm::Es384 => Algorithm::ES384,
-        SigningAlgorithm::Ps256 => Algorithm::PS256,
-        SigningAlgorithm::Rs256 => Algorithm::RS256,
-        SigningAlgorithm::EdDsa => Algorithm::EdDSA,
-    }
 }
 
 /// Checks the signature of what [`read`] read over its signing input, with `key` for `alg`

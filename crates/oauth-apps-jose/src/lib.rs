@@ -18,7 +18,10 @@
 //!
 //! Nothing cryptographic is done here: decoding keys, algorithms and signatures are
 //! `jsonwebtoken`'s (its `rust_crypto` provider); what a JWK may hold is the domain's
-//! [`Jwks`](oauth_apps_domain::Jwks). Whether a `jti` was seen before is the
+//! [`Jwks`](oauth_apps_domain::Jwks). [`verification_key`] is the one place a JWK's
+//! public members become a `jsonwebtoken` key (and [`jose_algorithm`] the one place an
+//! algorithm becomes `jsonwebtoken`'s): client assertions, software statements and the
+//! HTTP crate's admin-token JWKS all use it. Whether a `jti` was seen before is the
 //! [`ReplayGuard`](oauth_apps_domain::ReplayGuard)'s to say.
 //!
 //! ```no_run
@@ -49,6 +52,7 @@ mod documents;
 mod jws;
 mod scanning;
 mod statements;
+mod verification_key;
 mod verifier;
 
 pub use directory::{
@@ -58,4 +62,5 @@ pub use directory::{
 pub use documents::{DOCUMENT_ACCEPT, PublishedDocuments};
 pub use scanning::{ScanRefusal, ScanningKeys};
 pub use statements::{STATEMENT_LEEWAY_SECONDS, TrustedStatements};
+pub use verification_key::{KeyMaterialError, jose_algorithm, verification_key};
 pub use verifier::JoseAssertionVerifier;

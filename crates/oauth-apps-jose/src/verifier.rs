@@ -4,12 +4,13 @@
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::errors::ErrorKind;
 use oauth_apps_domain::{
-    AssertionRefusal, AssertionRules, AssertionVerifier, Jwks, KeyKind, PublicJwk, ReadAssertion,
-    Timestamp, VerifiedAssertion,
+    AssertionRefusal, AssertionRules, AssertionVerifier, Jwks, PublicJwk, ReadAssertion, Timestamp,
+    VerifiedAssertion,
 };
 use serde_json::{Map, Value};
 
 use crate::jws;
+use crate::verification_key::verification_key;
 
 /// Checks client assertions with the keys the domain offers, through `jsonwebtoken`.
 ///
@@ -91,14 +92,7 @@ impl AssertionVerifier for JoseAssertionVerifier {
 /// The decoding key of a public JWK, from its public members by its kind (the domain
 /// checked them when the set was registered or fetched).
 pub(crate) fn decoding_key(key: &PublicJwk) -> Option<DecodingKey> {
-    let member = |name: &str| key.json().get(name).and_then(Value::as_str);
-    match key.kind() {
-        KeyKind::EcP256 | KeyKind::EcP384 => {
-            DecodingKey::from_ec_components(member("x")?, member("y")?).ok()
-        }
-        KeyKind::Rsa => DecodingKey::from_rsa_components(member("n")?, member("e")?).ok(),
-        KeyKind::Ed25519 => DecodingKey::from_ed_components(member("x")?).ok(),
-    }
+    verification_key(key.kind(), key.json()).ok()
 }
 
 /// Why `jsonwebtoken` refused an assertion whose algorithm and key were already chosen.

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use oauth_apps_domain::{Jwks, JwksUri, KeyDirectory, KeyFetchError, Violation};
+use oauth_apps_domain::{Jwks, JwksUri, KeyDirectory, KeyFetchError, OutboundRefusal, Violation};
 use oauth_apps_jose::PublishedKeys;
 use oauth_apps_outbound::{AllowList, ExtraRoots, OutboundConfig, OutboundGuard};
 use oauth_apps_test_support::https::{Server, TestCa, answer};
@@ -210,8 +210,9 @@ async fn loopback_is_refused_without_its_allow_entry_before_any_connection() {
     let uri = uri(&server, "/jwks.json");
 
     let refusal = keys.permits(&uri).expect_err("refused");
+    assert!(matches!(refusal, OutboundRefusal::SpecialPurposeAddress(_)));
     assert_eq!(
-        refusal,
+        refusal.to_string(),
         "must not point to a special-purpose address: 127.0.0.1 is in 127.0.0.0/8 (loopback)"
     );
     match keys.fetch(&uri, false).await {

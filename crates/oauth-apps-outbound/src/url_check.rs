@@ -65,6 +65,22 @@ pub fn check_url(url: &str, allow: &AllowList) -> Result<Url, UrlRefusal> {
     Ok(url)
 }
 
+/// The domain's words for the same refusal, with the same message: what the adapters of
+/// the domain's `KeyDirectory` and `WebhookSender` ports answer from `permits`.
+#[cfg(feature = "domain")]
+impl From<UrlRefusal> for oauth_apps_domain::OutboundRefusal {
+    fn from(refusal: UrlRefusal) -> Self {
+        match refusal {
+            UrlRefusal::NotAUrl(e) => Self::NotAUrl(e),
+            UrlRefusal::NotHttps(scheme) => Self::NotHttps(scheme),
+            UrlRefusal::Userinfo => Self::Userinfo,
+            UrlRefusal::Fragment => Self::Fragment,
+            UrlRefusal::NoHost => Self::NoHost,
+            UrlRefusal::Address(address) => Self::SpecialPurposeAddress(address.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +145,42 @@ mod tests {
             refusal("https://169.254.169.254/latest/meta-data/").to_string(),
             "must not point to a special-purpose address: 169.254.169.254 is in 169.254.0.0/16 (link-local)"
         );
+    }
+
+    #[cfg(feature = "domain")]
+    #[test]
+    fn the_domain_refusal_says_what_the_guard_says() {
+        use oauth_apps_domain::OutboundRefusal;
+        for (url, expected) in [
+            (
+                "/relative",
+                OutboundRefusal::NotAUrl(url::ParseError::RelativeUrlWithoutBase),
+            ),
+            (
+                "http://example.com/",
+                OutboundRefusal::NotHttps("http".into()),
+            ),
+            ("https://u:p@example.com/", OutboundRefusal::Userinfo),
+            ("https://example.com/#a", OutboundRefusal::Fragment),
+            (
+                "https:/",
+                OutboundRefusal::NotAUrl(url::ParseError::EmptyHost),
+            ),
+            (
+                "https://127.0.0.1/",
+                OutboundRefusal::SpecialPurposeAddress(
+                    "127.0.0.1 is in 127.0.0.0/8 (loopback)".into(),
+                ),
+            ),
+        ] {
+            let guard = refusal(url);
+            let domain = OutboundRefusal::from(guard.clone());
+            assert_eq!(domain, expected, "{url}");
+            assert_eq!(domain.to_string(), guard.to_string(), "{url}");
+        }
+        let no_host = OutboundRefusal::from(UrlRefusal::NoHost);
+        assert_eq!(no_host, OutboundRefusal::NoHost);
+        assert_eq!(no_host.to_string(), UrlRefusal::NoHost.to_string());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Text};
 use diesel::{QueryableByName, sql_query};
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::MigrationHarness;
 use oauth_apps_domain::{
     AppName, ApplicationArchive, ApplicationRepository, AuditAction, AuditEvent, AuthMethod,
@@ -37,6 +37,9 @@ struct State {
 
 /// The first migration that gave webhooks' event types a table of their own.
 const WEBHOOK_EVENT_TYPES: &str = "2026-12-08-000001";
+
+/// The first migration that checks an event's changed fields.
+const CHANGED_FIELDS_CHECK: &str = "2026-12-09-000001";
 
 /// Runs the migrations that came before `first_new`.
 async fn migrate_to_the_old_schema(url: &str, first_new: &'static str) {
@@ -394,4 +397,64 @@ async fn webhooks_stored_before_their_event_types_had_a_table_hear_the_same() {
             heard
         );
     }
+}
+
+/// Events stored before their changed fields were checked keep them, every name of the
+/// set included; from then on the database refuses a name outside the set, on insert and
+/// on update, and keeps what was there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_keep_their_changed_fields_and_unknown_names_are_refused_from_then_on() {
+    let db = TestDatabase::create("empty", |_| async { Ok(()) }).await;
+    migrate_to_the_old_schema(db.url(), CHANGED_FIELDS_CHECK).await;
+    let repo = PgRepository::new(&PgConfig::new(db.url())).expect("pool");
+    let new = new_app("acme", "Checked", contract::at(1));
+    let every = AuditEvent {
+        changed_fields: ChangedField::ALL.to_vec(),
+        ..contract::event(AuditAction::Created, contract::at(1))
+    };
+    let app = repo.insert(&new, &every).await.expect("insert");
+    let none = AuditEvent {
+        changed_fields: Vec::new(),
+        ..contract::event(AuditAction::Updated, contract::at(2))
+    };
+    let app_row = new.with_id(app);
+    repo.update(
+        &app_row.with_status(Status::Revoked, contract::at(2)),
+        app_row.version(),
+        &none,
+    )
+    .await
+    .expect("update");
+    let before = repo.list_events(app, None, 10).await.expect("the trail");
+
+    run_migrations(db.url()).await.expect("the new migrations");
+    let after = repo.list_events(app, None, 10).await.expect("the trail");
+    assert_eq!(after, before);
+    assert_eq!(after[1].event.changed_fields, ChangedField::ALL.to_vec());
+
+    let mut conn = AsyncPgConnection::establish(db.url())
+        .await
+        .expect("connect");
+    for statement in [
+        "INSERT INTO audit_events (application_id, action, actor, changed_fields, occurred_at) \
+         SELECT application_id, action, actor, ARRAY['name', 'colour'], occurred_at \
+         FROM audit_events",
+        "UPDATE audit_events SET changed_fields = ARRAY['colour']",
+        "UPDATE audit_events SET changed_fields = ARRAY['name', '']",
+    ] {
+        let error = conn
+            .batch_execute(statement)
+            .await
+            .expect_err("an unknown name accepted");
+        assert!(
+            error
+                .to_string()
+                .contains("violates check constraint \"audit_events_changed_fields_check\""),
+            "{statement}: {error}"
+        );
+    }
+    assert_eq!(
+        repo.list_events(app, None, 10).await.expect("the trail"),
+        before
+    );
 }

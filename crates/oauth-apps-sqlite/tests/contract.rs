@@ -282,7 +282,7 @@ async fn the_database_refuses_broken_key_sets_and_methods() {
 }
 
 /// Statements that write a name outside the set of a column, with that column.
-const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 15] = [
+const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 17] = [
     (
         "UPDATE oauth_applications SET app_type = 'daemon'",
         "app_type",
@@ -302,6 +302,15 @@ const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 15] = [
     ),
     ("UPDATE client_secrets SET state = 'expired'", "state"),
     ("UPDATE audit_events SET action = 'deleted'", "action"),
+    (
+        "UPDATE audit_events SET changed_fields = 'name' || char(10) || 'colour'",
+        "changed_fields",
+    ),
+    (
+        "INSERT INTO audit_events (application_id, action, actor, changed_fields, occurred_at) \
+         SELECT application_id, action, actor, 'colour', occurred_at FROM audit_events",
+        "changed_fields",
+    ),
     (
         "INSERT INTO client_registrations (application_id, kind) \
          SELECT id, 'manual' FROM oauth_applications",
@@ -375,7 +384,8 @@ const UNKNOWN_NAMES: [(&str, &str, &str, &str); 9] = [
         "deleted",
     ),
     (
-        "UPDATE audit_events SET changed_fields = 'name' || char(10) || 'colour'",
+        "DROP TRIGGER IF EXISTS audit_events_changed_fields_update; \
+         UPDATE audit_events SET changed_fields = 'name' || char(10) || 'colour'",
         "UPDATE audit_events SET changed_fields = 'name'",
         "changed_fields",
         "colour",

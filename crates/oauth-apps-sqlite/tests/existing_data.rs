@@ -43,6 +43,9 @@ fn insert(conn: &mut SqliteConnection, sql: &str) -> i64 {
 /// The first migration that gave webhooks' event types a table of their own.
 const WEBHOOK_EVENT_TYPES: &str = "2026-12-08-000001";
 
+/// The first migration that checks an event's changed fields.
+const CHANGED_FIELDS_CHECK: &str = "2026-12-09-000001";
+
 /// Runs the migrations that came before `first_new`.
 fn migrate_to_the_old_schema(conn: &mut SqliteConnection, first_new: &str) {
     MigrationConnection::setup(conn).expect("the migrations table");
@@ -411,4 +414,61 @@ async fn webhooks_stored_before_their_event_types_had_a_table_hear_the_same() {
             heard
         );
     }
+}
+
+/// Events stored before their changed fields were checked keep them, every name of the
+/// set included; from then on the database refuses a name outside the set, on insert and
+/// on update, and keeps what was there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_keep_their_changed_fields_and_unknown_names_are_refused_from_then_on() {
+    let dir = TempDir::new();
+    let config = SqliteConfig::new(dir.path().join("old.db"));
+    let mut conn = SqliteConnection::establish(config.path.to_str().expect("utf-8")).expect("open");
+    migrate_to_the_old_schema(&mut conn, CHANGED_FIELDS_CHECK);
+    let repo = SqliteRepository::new(&config).expect("pool");
+    let new = new_app("acme", "Checked", contract::at(1));
+    let every = AuditEvent {
+        changed_fields: ChangedField::ALL.to_vec(),
+        ..contract::event(AuditAction::Created, contract::at(1))
+    };
+    let app = repo.insert(&new, &every).await.expect("insert");
+    let none = AuditEvent {
+        changed_fields: Vec::new(),
+        ..contract::event(AuditAction::Updated, contract::at(2))
+    };
+    let app_row = new.with_id(app);
+    repo.update(
+        &app_row.with_status(Status::Revoked, contract::at(2)),
+        app_row.version(),
+        &none,
+    )
+    .await
+    .expect("update");
+    let before = repo.list_events(app, None, 10).await.expect("the trail");
+
+    run_migrations(&config).await.expect("the new migrations");
+    let after = repo.list_events(app, None, 10).await.expect("the trail");
+    assert_eq!(after, before);
+    assert_eq!(after[1].event.changed_fields, ChangedField::ALL.to_vec());
+
+    for statement in [
+        "INSERT INTO audit_events (application_id, action, actor, changed_fields, occurred_at) \
+         SELECT application_id, action, actor, 'name' || char(10) || 'colour', occurred_at \
+         FROM audit_events",
+        "UPDATE audit_events SET changed_fields = 'colour'",
+        "UPDATE audit_events SET changed_fields = 'name' || char(10)",
+    ] {
+        let error = conn
+            .batch_execute(statement)
+            .expect_err("an unknown name accepted");
+        assert_eq!(
+            error.to_string(),
+            "CHECK constraint failed: changed_fields",
+            "{statement}"
+        );
+    }
+    assert_eq!(
+        repo.list_events(app, None, 10).await.expect("the trail"),
+        before
+    );
 }

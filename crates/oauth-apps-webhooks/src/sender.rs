@@ -1,7 +1,7 @@
 //! The domain's [`WebhookSender`] over the outbound HTTP guard.
 
 use async_trait::async_trait;
-use oauth_apps_domain::{OutgoingMessage, SendFailure, WebhookSender, WebhookUrl};
+use oauth_apps_domain::{OutboundRefusal, OutgoingMessage, SendFailure, WebhookSender, WebhookUrl};
 use oauth_apps_outbound::{FetchError, OutboundGuard};
 
 use crate::{WebhookSecret, headers};
@@ -49,11 +49,11 @@ fn reason(e: &FetchError, message_id: &str) -> String {
 
 #[async_trait]
 impl WebhookSender for GuardedSender {
-    fn permits(&self, url: &WebhookUrl) -> Result<(), String> {
+    fn permits(&self, url: &WebhookUrl) -> Result<(), OutboundRefusal> {
         self.guard
             .check_url(url.as_str())
             .map(|_| ())
-            .map_err(|refusal| format!("the URL {refusal}"))
+            .map_err(OutboundRefusal::from)
     }
 
     async fn send(&self, url: &WebhookUrl, message: &OutgoingMessage) -> Result<u16, SendFailure> {
@@ -111,6 +111,23 @@ mod tests {
             .send(&url, &message)
             .await
             .expect_err("not delivered")
+    }
+
+    /// A URL to a special-purpose address is refused before it is stored, with the
+    /// guard's rule; its allow entry lets it through.
+    #[test]
+    fn permits_refuses_special_purpose_addresses_with_the_guards_rule() {
+        let url = WebhookUrl::parse("https://10.0.0.1/hook").expect("url");
+        let refusal = sender(None).permits(&url).expect_err("refused");
+        assert_eq!(
+            refusal,
+            OutboundRefusal::SpecialPurposeAddress("10.0.0.1 is in 10.0.0.0/8 (private)".into())
+        );
+        assert_eq!(
+            refusal.to_string(),
+            "must not point to a special-purpose address: 10.0.0.1 is in 10.0.0.0/8 (private)"
+        );
+        assert_eq!(sender(Some("10.0.0.1")).permits(&url), Ok(()));
     }
 
     /// The reason a tenant reads names the kind of failure, never what a name resolved

@@ -15,6 +15,7 @@ use super::ports::{
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{HasherError, RepositoryError};
 use crate::shared::ids::AppId;
+use crate::shared::outbound::OutboundRefusal;
 use crate::shared::time::Timestamp;
 
 /// A fast salted hash (FNV-1a): stores no plaintext, but is **not** a password hash.
@@ -120,20 +121,23 @@ impl FakeKeyDirectory {
 
 #[async_trait]
 impl KeyDirectory for FakeKeyDirectory {
-    fn permits(&self, uri: &JwksUri) -> Result<(), String> {
+    fn permits(&self, uri: &JwksUri) -> Result<(), OutboundRefusal> {
         let host = url::Url::parse(uri.as_str())
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
         if self.refused_hosts.contains(&host) {
-            Err(format!("{host} is a refused address"))
+            Err(OutboundRefusal::SpecialPurposeAddress(format!(
+                "{host} is a refused address"
+            )))
         } else {
             Ok(())
         }
     }
 
     async fn fetch(&self, uri: &JwksUri, refresh: bool) -> Result<Jwks, KeyFetchError> {
-        self.permits(uri).map_err(KeyFetchError::Refused)?;
+        self.permits(uri)
+            .map_err(|refusal| KeyFetchError::Refused(refusal.to_string()))?;
         let mut cached = self
             .cached
             .lock()

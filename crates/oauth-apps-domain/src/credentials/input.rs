@@ -72,10 +72,12 @@ impl ApplicationService {
                 let uri = c.check(Field::JwksUri, JwksUri::parse(uri))?;
                 match self.ports.keys.permits(&uri) {
                     Ok(()) => Some(Some(KeySource::Remote(uri))),
-                    Err(reason) => {
+                    Err(refusal) => {
                         c.push(FieldError::new(
                             Field::JwksUri,
-                            Violation::UnfetchableUrl { reason },
+                            Violation::UnfetchableUrl {
+                                reason: refusal.to_string(),
+                            },
                         ));
                         None
                     }

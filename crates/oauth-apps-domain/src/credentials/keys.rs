@@ -152,6 +152,21 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// The kind a JWK's `kty` and `crv` name (RFC 7518 §6.1, RFC 8037 §2): `EC` on
+    /// `P-256` or `P-384`, `RSA` (whatever its `crv`), `OKP` on `Ed25519`; `None` for any
+    /// other. Only the names are read: whether the key's members suit the kind is
+    /// checked when a JWK Set is read ([`Jwks::from_value`]).
+    #[must_use]
+    pub fn of(kty: &str, crv: Option<&str>) -> Option<Self> {
+        match (kty, crv) {
+            ("EC", Some("P-256")) => Some(Self::EcP256),
+            ("EC", Some("P-384")) => Some(Self::EcP384),
+            ("RSA", _) => Some(Self::Rsa),
+            ("OKP", Some("Ed25519")) => Some(Self::Ed25519),
+            _ => None,
+        }
+    }
+
     /// The algorithms a key of this kind may sign with.
     #[must_use]
     pub const fn algorithms(self) -> &'static [SigningAlgorithm] {
@@ -221,14 +236,21 @@ fn jwk_error(key: &str, rule: &'static str) -> Violation {
 /// coordinates of an EC key, the modulus and the exponent of an RSA key, the curve and the
 /// point of an OKP key.
 fn key_kind(jwk: &Map<String, Value>, kid: &str) -> Result<KeyKind, Violation> {
+    let kty = jwk.get("kty").and_then(Value::as_str).unwrap_or_default();
     let crv = jwk.get("crv").and_then(Value::as_str);
-    let kind = match jwk.get("kty").and_then(Value::as_str) {
-        Some("EC") => {
-            let (kind, size) = match crv {
-                Some("P-256") => (KeyKind::EcP256, 32),
-                Some("P-384") => (KeyKind::EcP384, 48),
-                _ => return Err(jwk_error(kid, "an EC key must be on P-256 or P-384")),
-            };
+    let Some(kind) = KeyKind::of(kty, crv) else {
+        return Err(jwk_error(
+            kid,
+            match kty {
+                "EC" => "an EC key must be on P-256 or P-384",
+                "OKP" => "an OKP key must be Ed25519",
+                _ => "kty must be EC (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519)",
+            },
+        ));
+    };
+    match kind {
+        KeyKind::EcP256 | KeyKind::EcP384 => {
+            let size = if kind == KeyKind::EcP256 { 32 } else { 48 };
             let x = decoded(jwk, "x").map(|b| b.len());
             let y = decoded(jwk, "y").map(|b| b.len());
             if x != Some(size) || y != Some(size) {
@@ -237,9 +259,8 @@ fn key_kind(jwk: &Map<String, Value>, kid: &str) -> Result<KeyKind, Violation> {
                     "an EC key needs x and y, base64url, as long as its curve's coordinates",
                 ));
             }
-            kind
         }
-        Some("RSA") => {
+        KeyKind::Rsa => {
             let bits = decoded(jwk, "n").map_or(0, |n| {
                 let n: Vec<u8> = n.into_iter().skip_while(|b| *b == 0).collect();
                 n.first().map_or(0, |first| {
@@ -255,27 +276,16 @@ fn key_kind(jwk: &Map<String, Value>, kid: &str) -> Result<KeyKind, Violation> {
             if decoded(jwk, "e").is_none_or(|e| e.is_empty()) {
                 return Err(jwk_error(kid, "an RSA key needs its exponent e, base64url"));
             }
-            KeyKind::Rsa
         }
-        Some("OKP") => {
-            if crv != Some("Ed25519") {
-                return Err(jwk_error(kid, "an OKP key must be Ed25519"));
-            }
+        KeyKind::Ed25519 => {
             if decoded(jwk, "x").map(|b| b.len()) != Some(32) {
                 return Err(jwk_error(
                     kid,
                     "an Ed25519 key needs x, 32 bytes, base64url",
                 ));
             }
-            KeyKind::Ed25519
         }
-        _ => {
-            return Err(jwk_error(
-                kid,
-                "kty must be EC (P-256, P-384), RSA (2048 bits or more) or OKP (Ed25519)",
-            ));
-        }
-    };
+    }
     Ok(kind)
 }
 
@@ -529,6 +539,26 @@ pub(crate) mod tests {
 
     fn rule(v: Result<Jwks, Violation>) -> String {
         v.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_key_kind_is_named_by_kty_and_crv() {
+        assert_eq!(KeyKind::of("EC", Some("P-256")), Some(KeyKind::EcP256));
+        assert_eq!(KeyKind::of("EC", Some("P-384")), Some(KeyKind::EcP384));
+        assert_eq!(KeyKind::of("RSA", None), Some(KeyKind::Rsa));
+        assert_eq!(KeyKind::of("RSA", Some("P-256")), Some(KeyKind::Rsa));
+        assert_eq!(KeyKind::of("OKP", Some("Ed25519")), Some(KeyKind::Ed25519));
+        for (kty, crv) in [
+            ("EC", None),
+            ("EC", Some("P-521")),
+            ("OKP", Some("X25519")),
+            ("OKP", None),
+            ("oct", None),
+            ("", None),
+            ("ec", Some("P-256")),
+        ] {
+            assert_eq!(KeyKind::of(kty, crv), None, "{kty} {crv:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::keys::{Jwks, JwksUri, SigningAlgorithm};
 use super::secret::{ClientSecret, SecretHash};
 use crate::shared::errors::{BoxError, HasherError, RepositoryError};
 use crate::shared::ids::AppId;
+use crate::shared::outbound::OutboundRefusal;
 use crate::shared::time::Timestamp;
 use crate::shared::validation::Violation;
 
@@ -68,8 +69,10 @@ pub trait KeyDirectory: Send + Sync {
     /// again after each resolution).
     ///
     /// # Errors
-    /// Why not, in words fit for a field message.
-    fn permits(&self, uri: &JwksUri) -> Result<(), String>;
+    /// [`OutboundRefusal`] naming the first rule `uri` breaks (not https, a user name or
+    /// password, a fragment, no host, a special-purpose address); its message reads as a
+    /// field message.
+    fn permits(&self, uri: &JwksUri) -> Result<(), OutboundRefusal>;
 
     /// The key set published at `uri`: from the cache while it is fresh, else fetched.
     /// With `refresh`, fetched past the cache (an assertion named a key the cached set does

@@ -2,9 +2,13 @@
 //! keys of a JWKS document. A JWKS key not meant for signatures (`use` other than `sig`,
 //! `key_ops` without `verify`), of another type, curve or algorithm than RS256, ES256
 //! (P-256) and EdDSA (Ed25519), or with unreadable parameters, is skipped and logged at
-//! WARN with its `kid` and the reason, never its key material.
+//! WARN with its `kid` and the reason, never its key material. The key's kind is the
+//! domain's ([`KeyKind::of`]) and its key and algorithm `oauth-apps-jose`'s
+//! ([`verification_key`], [`jose_algorithm`]), as for client assertions.
 
 use jsonwebtoken::{Algorithm, DecodingKey};
+use oauth_apps_domain::{KeyKind, SigningAlgorithm};
+use oauth_apps_jose::{jose_algorithm, verification_key};
 use serde_json::Value;
 
 /// The shortest HS256 secret accepted, in bytes.
@@ -138,15 +142,6 @@ impl Keys {
     }
 }
 
-/// The JWA name of an algorithm this service verifies.
-const fn algorithm_name(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::ES256 => "ES256",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "RS256",
-    }
-}
-
 /// The key a JWKS entry gives, with its `kid` and algorithm; or why it gives none.
 fn jwk_key(key: &Value) -> Result<VerifyingKey, SkippedKey> {
     let Some(key) = key.as_object() else {
@@ -176,50 +171,36 @@ fn jwk_key(key: &Value) -> Result<VerifyingKey, SkippedKey> {
     }
     let kty = text("kty").unwrap_or_default();
     let crv = text("crv");
-    let algorithm = match (kty, crv) {
-        ("RSA", _) => Algorithm::RS256,
-        ("EC", Some("P-256")) => Algorithm::ES256,
-        ("OKP", Some("Ed25519")) => Algorithm::EdDSA,
-        ("EC" | "OKP", crv) => {
+    // The kinds the domain knows, less those admin tokens are not signed with (P-384).
+    let (kind, algorithm) = match KeyKind::of(kty, crv) {
+        Some(KeyKind::Rsa) => (KeyKind::Rsa, SigningAlgorithm::Rs256),
+        Some(KeyKind::EcP256) => (KeyKind::EcP256, SigningAlgorithm::Es256),
+        Some(KeyKind::Ed25519) => (KeyKind::Ed25519, SigningAlgorithm::EdDsa),
+        _ if matches!(kty, "EC" | "OKP") => {
             return skip(format!(
                 "unsupported curve {crv:?} for kty {kty:?} (only P-256 and Ed25519)"
             ));
         }
-        ("oct", _) => {
+        _ if kty == "oct" => {
             return skip(
                 "a symmetric (oct) key; set OAUTH_APPS_JWT_HS256_SECRET for HS256 instead"
                     .to_owned(),
             );
         }
-        (kty, _) => return skip(format!("unsupported key type {kty:?} (only RSA, EC, OKP)")),
+        _ => return skip(format!("unsupported key type {kty:?} (only RSA, EC, OKP)")),
     };
     match key.get("alg") {
         None => {}
-        Some(Value::String(alg)) if alg == algorithm_name(algorithm) => {}
+        Some(Value::String(alg)) if alg == algorithm.as_str() => {}
         Some(alg) => {
             return skip(format!(
                 "unsupported algorithm {alg} for kty {kty:?} (only RS256, ES256 and EdDSA)"
             ));
         }
     }
-    let parameter = |name: &str| text(name).ok_or_else(|| format!("no {name:?} parameter"));
-    let decoded = match algorithm {
-        Algorithm::ES256 => parameter("x").and_then(|x| {
-            parameter("y").and_then(|y| {
-                DecodingKey::from_ec_components(x, y).map_err(|_| "invalid \"x\" or \"y\"".into())
-            })
-        }),
-        Algorithm::EdDSA => parameter("x")
-            .and_then(|x| DecodingKey::from_ed_components(x).map_err(|_| "invalid \"x\"".into())),
-        _ => parameter("n").and_then(|n| {
-            parameter("e").and_then(|e| {
-                DecodingKey::from_rsa_components(n, e).map_err(|_| "invalid \"n\" or \"e\"".into())
-            })
-        }),
-    };
-    match decoded {
-        Ok(decoding) => Ok((kid, algorithm, decoding)),
-        Err(reason) => skip(reason),
+    match verification_key(kind, key) {
+        Ok(decoding) => Ok((kid, jose_algorithm(algorithm), decoding)),
+        Err(reason) => skip(reason.to_string()),
     }
 }
 
@@ -343,6 +324,86 @@ mod tests {
             JwtVerifier::new(None, Some(&none), expectations()),
             Err(KeyError::NoUsableJwk { skipped }) if skipped == unusable.len()
         ));
+    }
+
+    #[test]
+    fn each_skip_reason_reads_as_it_always_has() {
+        let ed = format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{ED_PUBLIC_X}","kid":"k1"}}"#);
+        let unusable = [
+            (
+                r#"{"kid":"a","kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"}"#,
+                "\"use\" is \"enc\", not \"sig\"",
+            ),
+            (
+                r#"{"kid":"b","kty":"RSA","key_ops":["sign"],"n":"AQAB","e":"AQAB"}"#,
+                "\"key_ops\" does not include \"verify\"",
+            ),
+            (
+                r#"{"kid":"c","kty":"EC","crv":"P-384","x":"AQAB","y":"AQAB"}"#,
+                "unsupported curve Some(\"P-384\") for kty \"EC\" (only P-256 and Ed25519)",
+            ),
+            (
+                r#"{"kid":"d","kty":"OKP","x":"AQAB"}"#,
+                "unsupported curve None for kty \"OKP\" (only P-256 and Ed25519)",
+            ),
+            (
+                r#"{"kid":"e","kty":"oct","k":"AQAB"}"#,
+                "a symmetric (oct) key; set OAUTH_APPS_JWT_HS256_SECRET for HS256 instead",
+            ),
+            (
+                r#"{"kid":"f","n":"AQAB","e":"AQAB"}"#,
+                "unsupported key type \"\" (only RSA, EC, OKP)",
+            ),
+            (
+                r#"{"kid":"g","kty":"RSA","alg":"RS384","n":"AQAB","e":"AQAB"}"#,
+                "unsupported algorithm \"RS384\" for kty \"RSA\" (only RS256, ES256 and EdDSA)",
+            ),
+            (
+                r#"{"kid":"h","kty":"EC","crv":"P-256","y":"AQAB"}"#,
+                "no \"x\" parameter",
+            ),
+            (
+                r#"{"kid":"i","kty":"EC","crv":"P-256","x":"AQAB"}"#,
+                "no \"y\" parameter",
+            ),
+            (
+                r#"{"kid":"j","kty":"EC","crv":"P-256","x":"!","y":"AQAB"}"#,
+                "invalid \"x\" or \"y\"",
+            ),
+            (
+                r#"{"kid":"k","kty":"OKP","crv":"Ed25519"}"#,
+                "no \"x\" parameter",
+            ),
+            (
+                r#"{"kid":"l","kty":"OKP","crv":"Ed25519","x":"!"}"#,
+                "invalid \"x\"",
+            ),
+            (
+                r#"{"kid":"m","kty":"RSA","e":"AQAB"}"#,
+                "no \"n\" parameter",
+            ),
+            (
+                r#"{"kid":"n","kty":"RSA","n":"AQAB"}"#,
+                "no \"e\" parameter",
+            ),
+            (
+                r#"{"kid":"o","kty":"RSA","n":"!","e":"AQAB"}"#,
+                "invalid \"n\" or \"e\"",
+            ),
+            (r#"[1]"#, "not a JSON object"),
+        ];
+        let keys: Vec<&str> = unusable.iter().map(|(k, _)| *k).collect();
+        let jwks = format!(r#"{{"keys":[{ed},{}]}}"#, keys.join(","));
+        let v = JwtVerifier::new(None, Some(&jwks), expectations()).unwrap();
+        let reasons: Vec<&str> = v.skipped_keys().iter().map(|s| s.reason.as_str()).collect();
+        let expected: Vec<&str> = unusable.iter().map(|(_, r)| *r).collect();
+        assert_eq!(reasons, expected);
+        // Keys of every supported kind, with or without their `alg`, are kept.
+        let usable = format!(
+            r#"{{"keys":[{ed},{{"kty":"OKP","crv":"Ed25519","x":"{ED_PUBLIC_X}","alg":"EdDSA","use":"sig","key_ops":["verify"]}}]}}"#
+        );
+        let v = JwtVerifier::new(None, Some(&usable), expectations()).unwrap();
+        assert!(v.skipped_keys().is_empty());
     }
 
     /// A writer that keeps what the log subscriber writes.

@@ -455,6 +455,31 @@ pub async fn jwks_uris_to_special_addresses_are_refused(app: TestApp) {
         .await;
         assert!(raw.contains("jwksUri"), "{uri}: {raw}");
     }
+    // The field message is the outbound policy's rule, word for word.
+    for (uri, message) in [
+        (
+            "https://127.0.0.1/jwks",
+            "cannot be fetched: must not point to a special-purpose address: 127.0.0.1 is in \
+             127.0.0.0/8 (loopback)",
+        ),
+        (
+            "https://[::ffff:a00:1]/jwks",
+            "cannot be fetched: must not point to a special-purpose address: ::ffff:10.0.0.1 \
+             is the IPv4-mapped form of 10.0.0.1, which is in 10.0.0.0/8 (private)",
+        ),
+    ] {
+        let raw = refused_create(
+            &app,
+            &json!({"tokenEndpointAuthMethod": "private_key_jwt", "jwksUri": uri}),
+        )
+        .await;
+        let body: Value = serde_json::from_str(&raw).expect("JSON");
+        let errors = body["errors"].as_array().expect("errors");
+        assert!(
+            errors.contains(&json!({"field": "jwksUri", "message": message})),
+            "{uri}: {raw}"
+        );
+    }
     let signer = Signer::es256("k");
     let created = create(
         &app,

@@ -358,6 +358,30 @@ async fn normalised_urls(app: &TestApp) -> String {
         confusable.body["detail"],
         "The request breaks the rules for webhooks."
     );
+    let private = app
+        .json(
+            "POST",
+            "/api/webhooks",
+            &admin(),
+            &body("https://10.0.0.1/in"),
+        )
+        .await;
+    assert_eq!(
+        private.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        private.raw
+    );
+    assert_eq!(
+        private.body["errors"],
+        json!([{
+            "field": "url",
+            "message": "cannot be fetched: the URL must not point to a special-purpose \
+                        address: 10.0.0.1 is in 10.0.0.0/8 (private)"
+        }]),
+        "{}",
+        private.raw
+    );
     let created = app
         .json(
             "POST",

@@ -15,6 +15,7 @@ use super::ports::{
 use crate::events::feed::FeedEntry;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
+use crate::shared::outbound::OutboundRefusal;
 use crate::shared::time::Timestamp;
 
 /// Webhooks and deliveries in memory. Deliveries are written by the store that records
@@ -414,10 +415,12 @@ impl RecordingSender {
 
 #[async_trait]
 impl WebhookSender for RecordingSender {
-    fn permits(&self, url: &WebhookUrl) -> Result<(), String> {
+    fn permits(&self, url: &WebhookUrl) -> Result<(), OutboundRefusal> {
         match &self.refused_host {
             Some(host) if url.as_str().contains(host.as_str()) => {
-                Err(format!("host {host} is refused by the outbound policy"))
+                Err(OutboundRefusal::SpecialPurposeAddress(format!(
+                    "host {host} is refused by the outbound policy"
+                )))
             }
             _ => Ok(()),
         }

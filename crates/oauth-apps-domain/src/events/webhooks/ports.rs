@@ -7,6 +7,7 @@ use super::model::{Delivery, Webhook, WebhookId, WebhookUrl};
 use crate::events::feed::FeedEntry;
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::OrgId;
+use crate::shared::outbound::OutboundRefusal;
 use crate::shared::time::Timestamp;
 
 /// A delivery leased for an attempt: the webhook, the event, and the attempt's number
@@ -202,8 +203,10 @@ pub trait WebhookSender: Send + Sync {
     /// resolving it.
     ///
     /// # Errors
-    /// Why not, in words fit for a field message.
-    fn permits(&self, url: &WebhookUrl) -> Result<(), String>;
+    /// [`OutboundRefusal`] naming the first rule `url` breaks (not https, a user name or
+    /// password, a fragment, no host, a special-purpose address); its message reads as a
+    /// field message once prefixed with "the URL ".
+    fn permits(&self, url: &WebhookUrl) -> Result<(), OutboundRefusal>;
 
     /// Signs `message` with each of its keys (Standard Webhooks) and POSTs it to `url`;
     /// the status code of a 2xx answer.

@@ -139,10 +139,12 @@ impl WebhookService {
         let url = c.check(Field::Url, WebhookUrl::parse(url))?;
         match self.ports.sender.permits(&url) {
             Ok(()) => Some(url),
-            Err(reason) => {
+            Err(refusal) => {
                 c.push(FieldError::new(
                     Field::Url,
-                    Violation::UnfetchableUrl { reason },
+                    Violation::UnfetchableUrl {
+                        reason: format!("the URL {refusal}"),
+                    },
                 ));
                 None
             }

@@ -1,0 +1,2 @@
+DROP TRIGGER audit_events_changed_fields_update;
+DROP TRIGGER audit_events_changed_fields_insert;
