@@ -613,7 +613,7 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
         .secrets()
         .and_then(Secrets::previous)
         .expect("previous secret");
-    assert_eq!(previous.secret.hash, hash("first"));
+    assert_eq!(previous.issued.credential.hash, hash("first"));
     assert_eq!(previous.expires_at, later.plus_seconds(86_400));
 }
 
@@ -868,7 +868,7 @@ pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
     assert_eq!(stored.auth_method(), AuthMethod::PrivateKeyJwt);
     assert!(stored.secrets().is_none());
     let keys = stored.keys().expect("keys");
-    let KeySource::Inline(set) = &keys.current().source else {
+    let KeySource::Inline(set) = &keys.current().credential else {
         panic!("inline keys expected")
     };
     assert_eq!(set.kids().collect::<Vec<_>>(), ["ed", "p256", "rsa"]);
@@ -968,13 +968,13 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, rotated);
     let keys = stored.keys().expect("keys");
     assert_eq!(
-        keys.current().source,
+        keys.current().credential,
         remote("https://client.example/jwks.json")
     );
     assert_eq!(keys.current().created_at, at(200));
     let previous = keys.previous().expect("the previous set");
     assert_eq!(
-        (&previous.set.source, previous.set.created_at),
+        (&previous.issued.credential, previous.issued.created_at),
         (&first, at(100))
     );
     assert_eq!(previous.expires_at, at(3800));
@@ -999,7 +999,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, again);
     let previous = stored.keys().and_then(KeySets::previous).expect("previous");
     assert_eq!(
-        previous.set.source,
+        previous.issued.credential,
         remote("https://client.example/jwks.json")
     );
     assert_eq!(previous.expires_at, at(3900));
@@ -1022,7 +1022,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, revoked);
     assert!(stored.keys().and_then(KeySets::previous).is_none());
     assert_eq!(
-        stored.keys().expect("keys").current().source,
+        stored.keys().expect("keys").current().credential,
         inline(&["k2", "k3"])
     );
     assert_eq!(f.key_set_states(app.id()).await, ["current"]);
@@ -1190,7 +1190,10 @@ pub async fn an_application_with_a_jwks_uri_round_trips(f: &impl Fixture) {
     .await;
     let stored = reload(&*repo, &app).await;
     assert_eq!(stored, app);
-    assert_eq!(stored.keys().expect("keys").current().source, remote(uri));
+    assert_eq!(
+        stored.keys().expect("keys").current().credential,
+        remote(uri)
+    );
     assert!(stored.secrets().is_none());
 
     // Keys registered ahead of a switch, beside a secret.
@@ -1463,7 +1466,7 @@ pub async fn key_set_uses_are_written_and_go_with_the_set(f: &impl Fixture) {
     );
     let previous = keys.previous().expect("in grace");
     assert_eq!(
-        (previous.set.serial, previous.set.last_used_at),
+        (previous.issued.serial, previous.issued.last_used_at),
         (CredentialSerial::FIRST, Some(at(150)))
     );
     let summary = stored
@@ -1482,7 +1485,7 @@ pub async fn secret_serials_hints_and_issue_times_round_trip(f: &impl Fixture) {
     assert_eq!(
         (
             first.serial,
-            first.hint.as_ref().map(SecretHint::as_str),
+            first.credential.hint.as_ref().map(SecretHint::as_str),
             first.created_at
         ),
         (CredentialSerial::FIRST, Some("Ab9_"), at(1))
@@ -1510,13 +1513,13 @@ pub async fn secret_serials_hints_and_issue_times_round_trip(f: &impl Fixture) {
     assert_eq!(
         (
             current.serial.get(),
-            current.hint.as_ref().map(SecretHint::as_str),
+            current.credential.hint.as_ref().map(SecretHint::as_str),
             current.created_at
         ),
         (2, Some("2nd!"), at(300))
     );
     let previous = secrets.previous().expect("in grace");
-    assert_eq!(previous.secret, first);
+    assert_eq!(previous.issued, first);
     assert_eq!(previous.expires_at, at(360));
 }
 
@@ -2796,8 +2799,11 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
     .await;
     let stored = reload(&*repo, &soon).await;
     assert_eq!(
-        stored.secrets().map(|s| s.current().lifecycle.clone()),
-        soon.secrets().map(|s| s.current().lifecycle.clone())
+        stored
+            .secrets()
+            .map(|s| s.current().credential.lifecycle.clone()),
+        soon.secrets()
+            .map(|s| s.current().credential.lifecycle.clone())
     );
     let found = lifecycle
         .find_by_secret_lookup(digest("soon"))
@@ -2879,6 +2885,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         .secrets()
         .expect("secrets")
         .current()
+        .credential
         .lifecycle
         .clone();
     assert_eq!(marked_lifecycle.expiry_warned_days, Some(7));
@@ -2899,6 +2906,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         .secrets()
         .expect("secrets")
         .current()
+        .credential
         .lifecycle
         .clone();
     assert_eq!(

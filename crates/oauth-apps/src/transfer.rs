@@ -239,7 +239,7 @@ struct KeySetLine {
 
 impl KeySetLine {
     fn new(set: &KeySet, expires_at: Option<Timestamp>) -> Self {
-        let (jwks, jwks_uri) = match &set.source {
+        let (jwks, jwks_uri) = match &set.credential {
             KeySource::Inline(jwks) => (Some(jwks.to_value()), None),
             KeySource::Remote(uri) => (None, Some(uri.as_str().to_owned())),
         };
@@ -349,7 +349,7 @@ impl AppLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
                     .previous()
-                    .map(|p| KeySetLine::new(&p.set, Some(p.expires_at))),
+                    .map(|p| KeySetLine::new(&p.issued, Some(p.expires_at))),
             }),
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
@@ -786,7 +786,7 @@ mod tests {
         assert_eq!(app.auth_method(), AuthMethod::ClientSecretBasic);
         assert!(app.keys().is_none());
         let secret = app.secrets().unwrap().current();
-        assert_eq!((secret.serial.get(), &secret.hint), (1, &None));
+        assert_eq!((secret.serial.get(), &secret.credential.hint), (1, &None));
         // Never rotated: issued when the application was created.
         assert_eq!(secret.created_at, app.created_at());
         let written = write(&archived);
@@ -807,7 +807,10 @@ mod tests {
         let archived = read(&line).unwrap();
         let secret = archived.application.secrets().unwrap().current().clone();
         assert_eq!(secret.serial.get(), 7);
-        assert_eq!(secret.hint.as_ref().map(SecretHint::as_str), Some("Zz9_"));
+        assert_eq!(
+            secret.credential.hint.as_ref().map(SecretHint::as_str),
+            Some("Zz9_")
+        );
         assert_eq!(
             secret.last_used_at,
             Some(Timestamp::parse_rfc3339("2026-01-01T00:02:30Z").unwrap())
@@ -843,7 +846,7 @@ mod tests {
         assert!(app.secrets().is_none());
         let sets = app.keys().unwrap();
         assert!(
-            matches!(&sets.current().source, KeySource::Inline(jwks) if jwks.as_json() == JWKS)
+            matches!(&sets.current().credential, KeySource::Inline(jwks) if jwks.as_json() == JWKS)
         );
         assert_eq!(
             sets.previous().unwrap().expires_at,
@@ -856,7 +859,7 @@ mod tests {
                 Some(Timestamp::parse_rfc3339("2026-01-01T00:04:00Z").unwrap())
             )
         );
-        assert_eq!(sets.previous().unwrap().set.serial.get(), 1);
+        assert_eq!(sets.previous().unwrap().issued.serial.get(), 1);
         let again = write(&archived);
         assert!(
             again.contains(

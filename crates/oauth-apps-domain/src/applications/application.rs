@@ -8,7 +8,7 @@ use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::{CredentialRef, Credentials};
 use crate::credentials::rotation::{CredentialSerial, GracePeriod};
 use crate::credentials::secret::{SecretHash, SecretHint};
-use crate::credentials::secrets::{SecretLifecycle, Secrets};
+use crate::credentials::secrets::{HashedSecret, SecretLifecycle, Secrets};
 use crate::registration::details::{Registration, RegistrationDetails};
 use crate::shared::digest::TokenDigest;
 use crate::shared::ids::{AppId, ClientId, OrgId, Version};
@@ -393,10 +393,11 @@ impl OAuthApplication {
         let Some(secrets) = self.secrets() else {
             return Err(RotationRefused::NoSecret(self.auth_method()));
         };
-        let credentials = self
-            .inner
-            .credentials
-            .with_secrets(secrets.rotate(new, hint, now, grace));
+        let credentials = self.inner.credentials.with_secrets(secrets.rotate(
+            HashedSecret::new(new, hint),
+            now,
+            grace,
+        ));
         Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
@@ -405,7 +406,7 @@ impl OAuthApplication {
     #[must_use]
     pub fn secret_expires_at(&self) -> Option<Timestamp> {
         self.secrets()
-            .and_then(|s| s.current().lifecycle.expires_at)
+            .and_then(|s| s.current().credential.lifecycle.expires_at)
     }
 
     /// The application whose secret numbered `serial` has its lifecycle changed by
@@ -516,7 +517,10 @@ mod tests {
         assert_eq!(app.version(), Version::INITIAL);
         assert_eq!(app.created_at(), at(1000));
         assert_eq!(app.updated_at(), at(1000));
-        assert_eq!(app.secrets().unwrap().current().hash, hash("current"));
+        assert_eq!(
+            app.secrets().unwrap().current().credential.hash,
+            hash("current")
+        );
         assert!(app.secrets().unwrap().previous().is_none());
         assert_eq!(app.profile().name().as_str(), "App");
     }
@@ -587,9 +591,9 @@ mod tests {
         let grace = GracePeriod::from_seconds(60).unwrap();
         let rotated = app.rotated(hash("new"), None, grace, at(2000)).unwrap();
         let current = rotated.secrets().unwrap().current();
-        assert_eq!(current.hash, hash("new"));
+        assert_eq!(current.credential.hash, hash("new"));
         assert_eq!((current.serial.get(), current.created_at), (2, at(2000)));
-        let previous = &rotated.secrets().unwrap().previous().unwrap().secret;
+        let previous = &rotated.secrets().unwrap().previous().unwrap().issued;
         assert_eq!(previous, app.secrets().unwrap().current());
         assert_eq!(
             rotated.secrets().unwrap().previous().unwrap().expires_at,

@@ -13,7 +13,7 @@ use crate::credentials::method::Credentials;
 use crate::credentials::rotation::CredentialSerial;
 use crate::credentials::secret::{SecretHash, SecretHint};
 use crate::credentials::secrets::{
-    EXPIRY_WARNING_DAYS, PreviousSecret, Secret, SecretLifecycle, Secrets,
+    EXPIRY_WARNING_DAYS, HashedSecret, PreviousSecret, Secret, SecretLifecycle, Secrets,
 };
 use crate::registration::details::{
     ClientMetadata, ClientMetadataRecord, Registration, RegistrationDetails,
@@ -137,7 +137,7 @@ impl Inner {
                 .credentials
                 .secrets()
                 .and_then(Secrets::previous)
-                .map(|p| (SecretRecord::of(&p.secret), p.expires_at)),
+                .map(|p| (SecretRecord::of(&p.issued), p.expires_at)),
             keys: self.credentials.keys().map(KeysRecord::of),
             registration: self.registration.as_str().to_owned(),
             client_metadata: self.details.metadata.record().clone(),
@@ -231,15 +231,19 @@ pub struct SecretRecord {
 impl SecretRecord {
     fn of(secret: &Secret) -> Self {
         Self {
-            hash: secret.hash.as_phc().to_owned(),
-            hint: secret.hint.as_ref().map(|h| h.as_str().to_owned()),
+            hash: secret.credential.hash.as_phc().to_owned(),
+            hint: secret
+                .credential
+                .hint
+                .as_ref()
+                .map(|h| h.as_str().to_owned()),
             serial: secret.serial.get(),
             created_at: secret.created_at,
             last_used_at: secret.last_used_at,
-            lifetime_ends_at: secret.lifecycle.expires_at,
-            lookup_digest: secret.lifecycle.lookup.map(|d| d.to_hex()),
-            expiry_warned_days: secret.lifecycle.expiry_warned_days,
-            leaked_at: secret.lifecycle.leaked_at,
+            lifetime_ends_at: secret.credential.lifecycle.expires_at,
+            lookup_digest: secret.credential.lifecycle.lookup.map(|d| d.to_hex()),
+            expiry_warned_days: secret.credential.lifecycle.expiry_warned_days,
+            leaked_at: secret.credential.lifecycle.leaked_at,
         }
     }
 
@@ -269,17 +273,19 @@ impl SecretRecord {
             days => Some(days),
         };
         Some(Secret {
-            hash: hash?,
-            hint: hint?,
+            credential: HashedSecret {
+                hash: hash?,
+                hint: hint?,
+                lifecycle: SecretLifecycle {
+                    expires_at: self.lifetime_ends_at,
+                    lookup: lookup?,
+                    expiry_warned_days: warned?,
+                    leaked_at: self.leaked_at,
+                },
+            },
             serial: serial?,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
-            lifecycle: SecretLifecycle {
-                expires_at: self.lifetime_ends_at,
-                lookup: lookup?,
-                expiry_warned_days: warned?,
-                leaked_at: self.leaked_at,
-            },
         })
     }
 }
@@ -311,7 +317,7 @@ pub struct KeysRecord {
 
 impl KeySetRecord {
     fn of(set: &KeySet) -> Self {
-        let (jwks, jwks_uri) = match &set.source {
+        let (jwks, jwks_uri) = match &set.credential {
             KeySource::Inline(jwks) => (Some(jwks.as_json().to_owned()), None),
             KeySource::Remote(uri) => (None, Some(uri.as_str().to_owned())),
         };
@@ -344,7 +350,7 @@ impl KeySetRecord {
         };
         let serial = c.check(field, CredentialSerial::new(self.serial));
         Some(KeySet {
-            source: source?,
+            credential: source?,
             serial: serial?,
             created_at: self.created_at,
             last_used_at: self.last_used_at,
@@ -358,16 +364,19 @@ impl KeysRecord {
             current: KeySetRecord::of(keys.current()),
             previous: keys
                 .previous()
-                .map(|p| (KeySetRecord::of(&p.set), p.expires_at)),
+                .map(|p| (KeySetRecord::of(&p.issued), p.expires_at)),
         }
     }
 
     fn restore(self, c: &mut Collector) -> Option<KeySets> {
         let current = self.current.restore(c);
         let previous = match self.previous {
-            Some((set, expires_at)) => set
-                .restore(c)
-                .map(|set| Some(PreviousKeySet { set, expires_at })),
+            Some((set, expires_at)) => set.restore(c).map(|set| {
+                Some(PreviousKeySet {
+                    issued: set,
+                    expires_at,
+                })
+            }),
             None => Some(None),
         };
         Some(KeySets::restore(current?, previous?))
@@ -546,9 +555,12 @@ fn restore_secrets(
         None => Some(None),
     };
     let previous = match previous {
-        Some((secret, expires_at)) => secret
-            .restore(c)
-            .map(|secret| Some(PreviousSecret { secret, expires_at })),
+        Some((secret, expires_at)) => secret.restore(c).map(|secret| {
+            Some(PreviousSecret {
+                issued: secret,
+                expires_at,
+            })
+        }),
         None => Some(None),
     };
     let (Some(current), Some(previous)) = (current, previous) else {

@@ -42,7 +42,7 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
     assert!(is_well_formed_secret(secret));
     assert!(is_fake_hash_of(
         secret,
-        &stored.secrets().unwrap().current().hash
+        &stored.secrets().unwrap().current().credential.hash
     ));
     assert!(!r.current_secret.as_ref().unwrap().hash.contains(secret));
 
@@ -79,6 +79,7 @@ fn registration_hashing_names_the_caller_it_is_for() {
             .secrets()
             .unwrap()
             .current()
+            .credential
             .hash,
         hash("h1")
     );
