@@ -118,9 +118,7 @@ pub use applications::ports::{ApplicationArchive, ApplicationRepository, Archive
 pub use applications::ports::{MockApplicationArchive, MockApplicationRepository};
 pub use applications::profile::Profile;
 pub use applications::read::{KeysetPage, NumberedPage};
-pub use applications::record::{
-    ApplicationRecord, KeySetRecord, KeysRecord, SecretRecord, StoredApplication,
-};
+pub use applications::record::StoredApplication;
 pub use applications::redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use applications::register::{RegisterApplication, Registered};
 pub use applications::scopes_grants::{

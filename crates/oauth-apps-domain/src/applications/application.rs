@@ -503,6 +503,7 @@ pub enum RotationRefused {
 mod tests {
     use super::*;
 
+    use crate::applications::record::StoredApplication;
     use crate::test_support::{at, hash, profile, sample, secret};
 
     #[test]
@@ -541,7 +542,7 @@ mod tests {
         assert_eq!(new.client_id(), &first);
         let new = new.with_client_id(second);
         assert_eq!(new.client_id(), &second);
-        assert_eq!(new.to_record().client_id, second.to_string());
+        assert_eq!(new.to_stored(AppId::new(1).unwrap()).client_id, second);
         assert!(new.with_id(AppId::new(1).unwrap()).is_first_party());
     }
 
@@ -617,10 +618,12 @@ mod tests {
         assert!(web.requires_client_authentication());
         assert!(!web.requires_pkce());
         for t in [AppType::Native, AppType::Public, AppType::UserAgentBased] {
-            let mut record = web.to_record();
-            record.app_type = t.as_str().into();
-            record.redirect_urls = vec!["https://a.example/cb".into()];
-            let app = OAuthApplication::from_record(1, record).unwrap();
+            let app = OAuthApplication::restore(StoredApplication {
+                app_type: t,
+                redirect_urls: vec!["https://a.example/cb".into()],
+                ..web.to_stored()
+            })
+            .unwrap();
             assert!(!app.requires_client_authentication(), "{t}");
             assert!(app.requires_pkce(), "{t}");
         }
@@ -631,10 +634,12 @@ mod tests {
         let web = sample(1, "acme");
         assert!(web.matches_redirect_url("https://app.example.com/cb"));
         assert!(!web.matches_redirect_url("https://app.example.com/cb2"));
-        let mut record = web.to_record();
-        record.app_type = "native".into();
-        record.redirect_urls = vec!["http://127.0.0.1/cb".into()];
-        let native = OAuthApplication::from_record(2, record).unwrap();
+        let native = OAuthApplication::restore(StoredApplication {
+            app_type: AppType::Native,
+            redirect_urls: vec!["http://127.0.0.1/cb".into()],
+            ..web.to_stored()
+        })
+        .unwrap();
         assert!(native.matches_redirect_url("http://127.0.0.1:7777/cb"));
     }
 }
