@@ -22,7 +22,7 @@ pub(crate) struct KeySetWrites {
 /// Whether the row `stored` holds `set`: the same keys (the stored JWK Set is the domain's
 /// canonical text) or the same URL, registered at the same instant.
 fn holds(stored: &KeySetRow, set: &KeySet) -> bool {
-    let same_source = match &set.source {
+    let same_source = match &set.credential {
         KeySource::Inline(jwks) => {
             stored.jwks.as_deref() == Some(jwks.as_json()) && stored.jwks_uri.is_none()
         }
@@ -53,7 +53,7 @@ impl KeySetWrites {
         let previous = keys.previous().and_then(|p| {
             stored
                 .iter()
-                .find(|s| Some(s.id) != current && holds(s, &p.set))
+                .find(|s| Some(s.id) != current && holds(s, &p.issued))
                 .map(|s| (s, p.expires_at))
         });
         let mut writes = Self {
@@ -245,7 +245,7 @@ mod tests {
         let keys = KeySets::restore(
             set(remote("b"), 10),
             Some(PreviousKeySet {
-                set: set(inline("a"), 1),
+                issued: set(inline("a"), 1),
                 expires_at: at(90),
             }),
         );

@@ -34,19 +34,19 @@ impl SecretWrites {
                 ..Self::default()
             };
         };
-        let current = secrets.current().hash.as_phc();
+        let current = secrets.current().credential.hash.as_phc();
         let mut writes = Self {
             insert_current: !stored.iter().any(|s| s.secret_hash == current),
             ..Self::default()
         };
         for s in stored {
             let kept = match secrets.previous() {
-                Some(p) if p.secret.hash.as_phc() == s.secret_hash => {
+                Some(p) if p.issued.credential.hash.as_phc() == s.secret_hash => {
                     let expires_at = s.expires_at.map(Timestamp::from);
                     if s.state.0 != SecretState::Previous || expires_at != Some(p.expires_at) {
                         writes.make_previous = Some((s.id, p.expires_at));
                     }
-                    Some(&p.secret)
+                    Some(&p.issued)
                 }
                 _ if s.secret_hash == current => Some(secrets.current()),
                 _ => {
@@ -55,9 +55,11 @@ impl SecretWrites {
                 }
             };
             if let Some(secret) = kept
-                && s.lifecycle().ok().as_ref() != Some(&secret.lifecycle)
+                && s.lifecycle().ok().as_ref() != Some(&secret.credential.lifecycle)
             {
-                writes.lifecycles.push((s.id, secret.lifecycle.clone()));
+                writes
+                    .lifecycles
+                    .push((s.id, secret.credential.lifecycle.clone()));
             }
         }
         writes
@@ -66,7 +68,7 @@ impl SecretWrites {
 
 #[cfg(test)]
 mod tests {
-    use oauth_apps_domain::{GracePeriod, PreviousSecret, Secret, SecretHash};
+    use oauth_apps_domain::{GracePeriod, HashedSecret, PreviousSecret, Secret, SecretHash};
 
     use super::*;
     use crate::closed_sets::Named;
@@ -120,8 +122,7 @@ mod tests {
         let rows = [stored(1, "one", SecretState::Current, None)];
         assert_eq!(SecretWrites::plan(Some(&s), &rows), SecretWrites::default());
         let rotated = s.rotate(
-            hash("two"),
-            None,
+            HashedSecret::new(hash("two"), None),
             at(0),
             GracePeriod::from_seconds(60).unwrap(),
         );
@@ -142,8 +143,7 @@ mod tests {
             stored(5, "one", SecretState::Current, None),
         ];
         let rotated = Secrets::new(first("one")).rotate(
-            hash("two"),
-            None,
+            HashedSecret::new(hash("two"), None),
             at(10),
             GracePeriod::from_seconds(60).unwrap(),
         );
@@ -161,8 +161,11 @@ mod tests {
     #[test]
     fn a_rotation_without_grace_and_an_early_revocation_revoke() {
         let rows = [stored(1, "one", SecretState::Current, None)];
-        let rotated =
-            Secrets::new(first("one")).rotate(hash("two"), None, at(10), GracePeriod::NONE);
+        let rotated = Secrets::new(first("one")).rotate(
+            HashedSecret::new(hash("two"), None),
+            at(10),
+            GracePeriod::NONE,
+        );
         assert_eq!(
             SecretWrites::plan(Some(&rotated), &rows),
             SecretWrites {
@@ -210,7 +213,7 @@ mod tests {
         let secrets = Secrets::restore(
             first("two"),
             Some(PreviousSecret {
-                secret: first("one"),
+                issued: first("one"),
                 expires_at: at(90),
             }),
         );

@@ -118,9 +118,7 @@ pub use applications::ports::{ApplicationArchive, ApplicationRepository, Archive
 pub use applications::ports::{MockApplicationArchive, MockApplicationRepository};
 pub use applications::profile::Profile;
 pub use applications::read::{KeysetPage, NumberedPage};
-pub use applications::record::{
-    ApplicationRecord, KeySetRecord, KeysRecord, SecretRecord, StoredApplication,
-};
+pub use applications::record::StoredApplication;
 pub use applications::redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use applications::register::{RegisterApplication, Registered};
 pub use applications::scopes_grants::{
@@ -148,13 +146,15 @@ pub use credentials::ports::{
     MockAssertionVerifier, MockKeyDirectory, MockReplayGuard, MockSecretHasher,
 };
 pub use credentials::rotate::{RotateKeys, Rotated};
-pub use credentials::rotation::{CredentialSerial, GracePeriod};
+pub use credentials::rotation::{
+    CredentialSerial, GracePeriod, Issued, Previous, Rotating, RotatingCredential,
+};
 pub use credentials::secret::{
     ClientSecret, SECRET_LEN, SECRET_PREFIX, SECRET_RANDOM_BYTES, SecretHash, SecretHint,
     is_well_formed_secret,
 };
 pub use credentials::secrets::{
-    EXPIRY_WARNING_DAYS, PreviousSecret, Secret, SecretLifecycle, Secrets,
+    EXPIRY_WARNING_DAYS, HashedSecret, PreviousSecret, Secret, SecretLifecycle, Secrets,
 };
 pub use events::audit_trail::EventsPage;
 pub use events::change::{AuditAction, AuditEvent, ChangedField, StoredAuditEvent};

@@ -271,7 +271,7 @@ pub(crate) use credentials_view;
 pub fn current_keys(
     app: &oauth_apps_domain::OAuthApplication,
 ) -> (Option<serde_json::Value>, Option<String>) {
-    match app.keys().map(|k| &k.current().source) {
+    match app.keys().map(|k| &k.current().credential) {
         Some(KeySource::Inline(jwks)) => (Some(jwks.to_value()), None),
         Some(KeySource::Remote(uri)) => (None, Some(uri.as_str().to_owned())),
         None => (None, None),

@@ -160,15 +160,18 @@ async fn an_old_database_keeps_everything_and_the_store_carries_on() {
     assert_eq!(stored.auth_method(), AuthMethod::ClientSecretBasic);
     assert!(stored.keys().is_none());
     let secrets = stored.secrets().expect("its secrets");
-    assert_eq!(secrets.current().hash.as_phc(), "$argon2id$third");
+    assert_eq!(
+        secrets.current().credential.hash.as_phc(),
+        "$argon2id$third"
+    );
     // Secrets stored before serials are numbered in the order they were issued, and have
     // no hint and no recorded use.
     assert_eq!(secrets.current().serial.get(), 3);
-    assert_eq!(secrets.current().hint, None);
+    assert_eq!(secrets.current().credential.hint, None);
     assert_eq!(secrets.current().last_used_at, None);
     let previous = secrets.previous().expect("the previous secret");
-    assert_eq!(previous.secret.serial.get(), 2);
-    assert_eq!(previous.secret.hash.as_phc(), "$argon2id$second");
+    assert_eq!(previous.issued.serial.get(), 2);
+    assert_eq!(previous.issued.credential.hash.as_phc(), "$argon2id$second");
     assert_eq!(
         previous.expires_at,
         Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap()

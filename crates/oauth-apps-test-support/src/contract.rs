@@ -4,18 +4,20 @@
 use std::sync::Arc;
 
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppName, AppType, ApplicationRecord, ApplicationRepository,
-    ArchivedApplication, AuditAction, AuditEvent, AuthMethod, ChangedField, ClientId,
-    ClientMetadata, ClientMetadataRecord, CredentialKind, CredentialRef, CredentialSerial,
-    Credentials, Cursor, Description, GracePeriod, GrantTypes, InitialAccessToken,
-    InitialAccessTokenId, Jwks, JwksUri, KeySet, KeySetRecord, KeySets, KeySource, KeysRecord,
-    MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
+    AccessLevel, AppId, AppName, AppType, ApplicationRepository, ArchivedApplication, AuditAction,
+    AuditEvent, AuthMethod, ChangedField, ClientId, ClientMetadata, ClientMetadataRecord,
+    CredentialKind, CredentialRef, CredentialSerial, Credentials, Cursor, Description, GracePeriod,
+    GrantTypes, InitialAccessToken, InitialAccessTokenId, Jwks, JwksUri, KeySet, KeySets,
+    KeySource, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Profile, RedirectUrls,
     Registration, RegistrationDetails, RepositoryError, ScopeCatalog, Scopes, Secret, SecretHash,
-    SecretHint, SecretRecord, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
+    SecretHint, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 use oauth_apps_domain::{
     DeliveryOutcome, DeliveryStatus, EventType, Sealed, Webhook, WebhookId, WebhookRepository,
     WebhookUrl,
+};
+use oauth_apps_domain::{
+    HashedSecret, PreviousKeySet, PreviousSecret, SecretLifecycle, StoredApplication,
 };
 
 use crate::Fixture;
@@ -613,7 +615,7 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
         .secrets()
         .and_then(Secrets::previous)
         .expect("previous secret");
-    assert_eq!(previous.secret.hash, hash("first"));
+    assert_eq!(previous.issued.credential.hash, hash("first"));
     assert_eq!(previous.expires_at, later.plus_seconds(86_400));
 }
 
@@ -622,11 +624,14 @@ pub async fn every_field_round_trips(f: &impl Fixture) {
 /// are read back as stored, and survive an update of another field.
 pub async fn values_stored_under_earlier_rules_stay_readable(f: &impl Fixture) {
     let repo = f.repository();
-    let mut record = new_app("acme", "Placeholder", at(100)).to_record();
-    record.name = "Pay\u{200B}Pal".into();
-    record.description = Some("bell \u{7} inside".into());
-    record.redirect_urls = vec!["https://app.example.com".into()];
-    let legacy = OAuthApplication::from_record(1, record).expect("readable under earlier rules");
+    let placeholder = new_app("acme", "Placeholder", at(100));
+    let legacy = OAuthApplication::restore(StoredApplication {
+        name: "Pay\u{200B}Pal".into(),
+        description: Some("bell \u{7} inside".into()),
+        redirect_urls: vec!["https://app.example.com".into()],
+        ..placeholder.to_stored(AppId::new(1).expect("a valid id"))
+    })
+    .expect("readable under earlier rules");
     let new = NewApplication::new(
         *legacy.client_id(),
         legacy.owner_org_id().clone(),
@@ -661,11 +666,11 @@ pub async fn values_stored_under_earlier_rules_stay_readable(f: &impl Fixture) {
     repo.update(&next, app.version(), &event(AuditAction::Updated, at(200)))
         .await
         .expect("update");
-    let stored = reload(&*repo, &app).await.to_record();
+    let stored = reload(&*repo, &app).await.to_stored();
     assert_eq!(stored.name, "Pay\u{200B}Pal");
     assert_eq!(stored.description.as_deref(), Some("bell \u{7} inside"));
     assert_eq!(stored.redirect_urls, ["https://app.example.com"]);
-    assert_eq!(stored.access_level, "user");
+    assert_eq!(stored.access_level, AccessLevel::User);
 }
 
 /// A client id that exists is refused, and nothing is written.
@@ -723,66 +728,81 @@ pub async fn audit_trail_round_trips(f: &impl Fixture) {
 /// An application as an export carries it: id `id`, two audit events with ids
 /// `id * 10` and `id * 10 + 1`, and with `previous` a previous secret too.
 fn archived(id: i64, previous: bool) -> ArchivedApplication {
-    let record = ApplicationRecord {
-        client_id: uuid::Uuid::new_v4().hyphenated().to_string(),
-        owner_org_id: "acme".into(),
+    let secret = |label: &str, serial: u32, created_at: Timestamp| {
+        Secret::new(
+            HashedSecret::new(hash(label), None),
+            CredentialSerial::new(serial).expect("a serial"),
+            created_at,
+        )
+    };
+    let current = Secret {
+        last_used_at: Some(at(id * 100 + 70)),
+        ..secret(&format!("current-{id}"), 2, at(id * 100 + 50))
+    }
+    .with_lifecycle(SecretLifecycle {
+        expires_at: Some(at(id * 100 + 50 + 86_400)),
+        lookup: Some(TokenDigest::of(&format!("current-{id}"))),
+        expiry_warned_days: Some(14),
+        leaked_at: (id % 2 == 0).then(|| at(id * 100 + 60)),
+    });
+    let current = Secret {
+        credential: HashedSecret {
+            hint: Some(SecretHint::restore(format!("c{:03}", id % 1000)).expect("a hint")),
+            ..current.credential
+        },
+        ..current
+    };
+    let previous = previous.then(|| PreviousSecret {
+        issued: secret(&format!("previous-{id}"), 1, at(id * 100)),
+        expires_at: at(90_000),
+    });
+    let dynamic = id % 2 == 1;
+    let metadata = if dynamic {
+        ClientMetadataRecord {
+            client_uri: Some(format!("https://client{id}.example.com/")),
+            contacts: vec![format!("ops{id}@example.com")],
+            software_id: Some("imported-software".into()),
+            ..ClientMetadataRecord::default()
+        }
+    } else {
+        ClientMetadataRecord::default()
+    };
+    let stored = StoredApplication {
+        id: AppId::new(id).expect("a valid id"),
+        client_id: ClientId::parse(&uuid::Uuid::new_v4().hyphenated().to_string())
+            .expect("a client id"),
+        owner_org_id: OrgId::parse("acme").expect("an org"),
+        app_type: AppType::Native,
         name: format!("Imported {id}"),
         description: Some("moved here".into()),
-        app_type: "native".into(),
         redirect_urls: vec!["http://127.0.0.1/cb".into(), "com.example.app:/cb".into()],
         allowed_scopes: vec!["read".into(), "write".into()],
         grant_types: vec!["authorization_code".into(), "refresh_token".into()],
-        access_level: "user".into(),
-        status: if id % 2 == 0 { "revoked" } else { "active" }.into(),
-        is_first_party: id % 3 == 0,
-        token_endpoint_auth_method: "client_secret_basic".into(),
-        current_secret: Some(SecretRecord {
-            hash: hash(&format!("current-{id}")).as_phc().to_owned(),
-            hint: Some(format!("c{:03}", id % 1000)),
-            serial: 2,
-            created_at: at(id * 100 + 50),
-            last_used_at: Some(at(id * 100 + 70)),
-            lifetime_ends_at: Some(at(id * 100 + 50 + 86_400)),
-            lookup_digest: Some(TokenDigest::of(&format!("current-{id}")).to_hex()),
-            expiry_warned_days: Some(14),
-            leaked_at: (id % 2 == 0).then(|| at(id * 100 + 60)),
-        }),
-        previous_secret: previous.then(|| {
-            (
-                SecretRecord {
-                    hash: hash(&format!("previous-{id}")).as_phc().to_owned(),
-                    hint: None,
-                    serial: 1,
-                    created_at: at(id * 100),
-                    last_used_at: None,
-                    lifetime_ends_at: None,
-                    lookup_digest: None,
-                    expiry_warned_days: None,
-                    leaked_at: None,
-                },
-                at(90_000),
-            )
-        }),
-        keys: None,
-        registration: if id % 2 == 1 { "dynamic" } else { "manual" }.into(),
-        client_metadata: if id % 2 == 1 {
-            ClientMetadataRecord {
-                client_uri: Some(format!("https://client{id}.example.com/")),
-                contacts: vec![format!("ops{id}@example.com")],
-                software_id: Some("imported-software".into()),
-                ..ClientMetadataRecord::default()
-            }
+        access_level: AccessLevel::User,
+        status: if id % 2 == 0 {
+            Status::Revoked
         } else {
-            ClientMetadataRecord::default()
+            Status::Active
         },
-        metadata_document: None,
-        registration_access_token: (id % 2 == 1)
-            .then(|| TokenDigest::of(&format!("oart_imported-{id}")).to_hex()),
+        is_first_party: id % 3 == 0,
+        auth_method: AuthMethod::ClientSecretBasic,
+        secrets: Some(Secrets::restore(current, previous)),
+        keys: None,
+        registration: if dynamic {
+            Registration::Dynamic
+        } else {
+            Registration::Manual
+        },
+        details: RegistrationDetails {
+            metadata: ClientMetadata::new(metadata).expect("valid metadata"),
+            access_token: dynamic.then(|| TokenDigest::of(&format!("oart_imported-{id}"))),
+            document: None,
+        },
         created_at: at(id * 100),
         updated_at: at(id * 100 + 50),
-        version: 2,
+        version: Version::new(2).expect("a version"),
     };
-    let application = OAuthApplication::from_record(id, record).expect("a valid application");
+    let application = OAuthApplication::restore(stored).expect("a valid application");
     let events = vec![
         StoredAuditEvent {
             id: id * 10,
@@ -868,7 +888,7 @@ pub async fn private_key_jwt_with_inline_keys_round_trips(f: &impl Fixture) {
     assert_eq!(stored.auth_method(), AuthMethod::PrivateKeyJwt);
     assert!(stored.secrets().is_none());
     let keys = stored.keys().expect("keys");
-    let KeySource::Inline(set) = &keys.current().source else {
+    let KeySource::Inline(set) = &keys.current().credential else {
         panic!("inline keys expected")
     };
     assert_eq!(set.kids().collect::<Vec<_>>(), ["ed", "p256", "rsa"]);
@@ -968,13 +988,13 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, rotated);
     let keys = stored.keys().expect("keys");
     assert_eq!(
-        keys.current().source,
+        keys.current().credential,
         remote("https://client.example/jwks.json")
     );
     assert_eq!(keys.current().created_at, at(200));
     let previous = keys.previous().expect("the previous set");
     assert_eq!(
-        (&previous.set.source, previous.set.created_at),
+        (&previous.issued.credential, previous.issued.created_at),
         (&first, at(100))
     );
     assert_eq!(previous.expires_at, at(3800));
@@ -999,7 +1019,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, again);
     let previous = stored.keys().and_then(KeySets::previous).expect("previous");
     assert_eq!(
-        previous.set.source,
+        previous.issued.credential,
         remote("https://client.example/jwks.json")
     );
     assert_eq!(previous.expires_at, at(3900));
@@ -1022,7 +1042,7 @@ pub async fn key_rotation_round_trips_then_the_previous_set_is_revoked(f: &impl 
     assert_eq!(stored, revoked);
     assert!(stored.keys().and_then(KeySets::previous).is_none());
     assert_eq!(
-        stored.keys().expect("keys").current().source,
+        stored.keys().expect("keys").current().credential,
         inline(&["k2", "k3"])
     );
     assert_eq!(f.key_set_states(app.id()).await, ["current"]);
@@ -1190,7 +1210,10 @@ pub async fn an_application_with_a_jwks_uri_round_trips(f: &impl Fixture) {
     .await;
     let stored = reload(&*repo, &app).await;
     assert_eq!(stored, app);
-    assert_eq!(stored.keys().expect("keys").current().source, remote(uri));
+    assert_eq!(
+        stored.keys().expect("keys").current().credential,
+        remote(uri)
+    );
     assert!(stored.secrets().is_none());
 
     // Keys registered ahead of a switch, beside a secret.
@@ -1223,42 +1246,49 @@ pub async fn an_application_with_a_jwks_uri_round_trips(f: &impl Fixture) {
 /// `id` is even, with `none` as a native app.
 fn archived_with_keys(id: i64, previous: bool) -> ArchivedApplication {
     let mut archived = archived(id, false);
-    let mut record = archived.application.to_record();
-    record.current_secret = None;
-    record.previous_secret = None;
-    if id % 2 == 0 {
-        record.token_endpoint_auth_method = "none".into();
+    let stored = archived.application.to_stored();
+    let stored = if id % 2 == 0 {
+        StoredApplication {
+            auth_method: AuthMethod::None,
+            secrets: None,
+            ..stored
+        }
     } else {
-        record.app_type = "web".into();
-        record.redirect_urls = vec!["https://app.example.com/cb".into()];
-        record.token_endpoint_auth_method = "private_key_jwt".into();
-        record.keys = Some(KeysRecord {
-            current: KeySetRecord {
-                jwks: Some(
-                    jwks(&[format!("key-{id}").as_str(), "p256"])
-                        .as_json()
-                        .to_owned(),
+        let set = |source, serial, created_at, last_used_at| KeySet {
+            last_used_at,
+            ..KeySet::new(
+                source,
+                CredentialSerial::new(serial).expect("a serial"),
+                created_at,
+            )
+        };
+        let current = set(
+            KeySource::Inline(jwks(&[format!("key-{id}").as_str(), "p256"])),
+            3,
+            at(id * 100 + 50),
+            Some(at(id * 100 + 60)),
+        );
+        let previous = previous.then(|| PreviousKeySet {
+            issued: set(
+                KeySource::Remote(
+                    JwksUri::parse(&format!("https://client.example/{id}/jwks")).expect("a URL"),
                 ),
-                jwks_uri: None,
-                serial: 3,
-                created_at: at(id * 100 + 50),
-                last_used_at: Some(at(id * 100 + 60)),
-            },
-            previous: previous.then(|| {
-                (
-                    KeySetRecord {
-                        jwks: None,
-                        jwks_uri: Some(format!("https://client.example/{id}/jwks")),
-                        serial: 2,
-                        created_at: at(id * 100),
-                        last_used_at: None,
-                    },
-                    at(90_000),
-                )
-            }),
+                2,
+                at(id * 100),
+                None,
+            ),
+            expires_at: at(90_000),
         });
-    }
-    archived.application = OAuthApplication::from_record(id, record).expect("a valid application");
+        StoredApplication {
+            app_type: AppType::Web,
+            redirect_urls: vec!["https://app.example.com/cb".into()],
+            auth_method: AuthMethod::PrivateKeyJwt,
+            secrets: None,
+            keys: Some(KeySets::restore(current, previous)),
+            ..stored
+        }
+    };
+    archived.application = OAuthApplication::restore(stored).expect("a valid application");
     archived
 }
 
@@ -1463,7 +1493,7 @@ pub async fn key_set_uses_are_written_and_go_with_the_set(f: &impl Fixture) {
     );
     let previous = keys.previous().expect("in grace");
     assert_eq!(
-        (previous.set.serial, previous.set.last_used_at),
+        (previous.issued.serial, previous.issued.last_used_at),
         (CredentialSerial::FIRST, Some(at(150)))
     );
     let summary = stored
@@ -1482,7 +1512,7 @@ pub async fn secret_serials_hints_and_issue_times_round_trip(f: &impl Fixture) {
     assert_eq!(
         (
             first.serial,
-            first.hint.as_ref().map(SecretHint::as_str),
+            first.credential.hint.as_ref().map(SecretHint::as_str),
             first.created_at
         ),
         (CredentialSerial::FIRST, Some("Ab9_"), at(1))
@@ -1510,13 +1540,13 @@ pub async fn secret_serials_hints_and_issue_times_round_trip(f: &impl Fixture) {
     assert_eq!(
         (
             current.serial.get(),
-            current.hint.as_ref().map(SecretHint::as_str),
+            current.credential.hint.as_ref().map(SecretHint::as_str),
             current.created_at
         ),
         (2, Some("2nd!"), at(300))
     );
     let previous = secrets.previous().expect("in grace");
-    assert_eq!(previous.secret, first);
+    assert_eq!(previous.issued, first);
     assert_eq!(previous.expires_at, at(360));
 }
 
@@ -2796,8 +2826,11 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
     .await;
     let stored = reload(&*repo, &soon).await;
     assert_eq!(
-        stored.secrets().map(|s| s.current().lifecycle.clone()),
-        soon.secrets().map(|s| s.current().lifecycle.clone())
+        stored
+            .secrets()
+            .map(|s| s.current().credential.lifecycle.clone()),
+        soon.secrets()
+            .map(|s| s.current().credential.lifecycle.clone())
     );
     let found = lifecycle
         .find_by_secret_lookup(digest("soon"))
@@ -2879,6 +2912,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         .secrets()
         .expect("secrets")
         .current()
+        .credential
         .lifecycle
         .clone();
     assert_eq!(marked_lifecycle.expiry_warned_days, Some(7));
@@ -2899,6 +2933,7 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
         .secrets()
         .expect("secrets")
         .current()
+        .credential
         .lifecycle
         .clone();
     assert_eq!(

@@ -26,17 +26,15 @@
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
-use oauth_apps_domain::{
-    ApplicationArchive, ApplicationRecord, ArchivedApplication, AuditEvent, AuthMethod,
-    ClientMetadata, ClientMetadataRecord, KeySet, KeySetRecord, KeySource, KeysRecord,
-    OAuthApplication, Registration, RepositoryError, SecretRecord, StoredAuditEvent, Timestamp,
-};
+use oauth_apps_domain::{ApplicationArchive, RepositoryError};
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod line;
+
+use self::line::AppLine;
 use crate::config::Database;
 use crate::{StartError, migrate};
 
@@ -97,408 +95,6 @@ impl std::fmt::Display for Summary {
 struct Header {
     format: String,
     version: u32,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AppLine {
-    id: i64,
-    client_id: String,
-    owner_org_id: String,
-    name: String,
-    description: Option<String>,
-    #[serde(rename = "type")]
-    app_type: String,
-    redirect_urls: Vec<String>,
-    allowed_scopes: Vec<String>,
-    grant_types: Vec<String>,
-    access_level: String,
-    status: String,
-    is_first_party: bool,
-    /// Absent: `client_secret_basic`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token_endpoint_auth_method: Option<String>,
-    current_secret_hash: Option<String>,
-    previous_secret_hash: Option<String>,
-    previous_secret_expires_at: Option<String>,
-    /// What is known of the current secret besides its hash; absent in earlier exports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    current_secret: Option<SecretLine>,
-    /// What is known of the previous secret besides its hash; absent in earlier exports.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    previous_secret: Option<SecretLine>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    keys: Option<KeysLine>,
-    /// Absent: `manual`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    registration: Option<String>,
-    /// What the client says about itself, named as RFC 7591 §2 names it; absent: nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The SHA-256 (hexadecimal) of a self-registered client's registration access token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    registration_access_token_digest: Option<String>,
-    /// The URL of the metadata document the client was resolved from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    metadata_document: Option<String>,
-    created_at: String,
-    updated_at: String,
-    version: i64,
-    events: Vec<EventLine>,
-}
-
-/// A secret's serial, hint, issue time and last use.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SecretLine {
-    serial: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    hint: Option<String>,
-    created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_used_at: Option<String>,
-    /// When it ends (its lifetime, or a leak's revocation); absent: never (and in exports
-    /// made before secrets could end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    ends_at: Option<String>,
-    /// The SHA-256 of its plaintext, hex, when kept (it finds a leaked secret).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    lookup_digest: Option<String>,
-    /// The last expiry warning emitted (14, 7 or 1 days before its end).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expiry_warned_days: Option<u8>,
-    /// When it was reported leaked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    leaked_at: Option<String>,
-}
-
-impl SecretLine {
-    fn new(secret: &SecretRecord) -> Self {
-        Self {
-            serial: secret.serial,
-            hint: secret.hint.clone(),
-            created_at: secret.created_at.to_rfc3339(),
-            last_used_at: secret.last_used_at.map(Timestamp::to_rfc3339),
-            ends_at: secret.lifetime_ends_at.map(Timestamp::to_rfc3339),
-            lookup_digest: secret.lookup_digest.clone(),
-            expiry_warned_days: secret.expiry_warned_days,
-            leaked_at: secret.leaked_at.map(Timestamp::to_rfc3339),
-        }
-    }
-
-    /// The secret of hash `hash` as the domain's record; `what` names it in errors.
-    fn into_record(self, hash: String, what: &str) -> Result<SecretRecord, String> {
-        Ok(SecretRecord {
-            hash,
-            hint: self.hint,
-            serial: self.serial,
-            created_at: time(&format!("{what}.createdAt"), &self.created_at)?,
-            last_used_at: self
-                .last_used_at
-                .map(|at| time(&format!("{what}.lastUsedAt"), &at))
-                .transpose()?,
-            lifetime_ends_at: self
-                .ends_at
-                .map(|at| time(&format!("{what}.endsAt"), &at))
-                .transpose()?,
-            lookup_digest: self.lookup_digest,
-            expiry_warned_days: self.expiry_warned_days,
-            leaked_at: self
-                .leaked_at
-                .map(|at| time(&format!("{what}.leakedAt"), &at))
-                .transpose()?,
-        })
-    }
-}
-
-/// An application's key sets.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct KeysLine {
-    current: KeySetLine,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    previous: Option<KeySetLine>,
-}
-
-/// One key set: its JWK Set (as JSON) or the URL it is published at, when it was
-/// registered and, for the previous set, when it stops being accepted.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct KeySetLine {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    jwks: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    jwks_uri: Option<String>,
-    serial: u32,
-    created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expires_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_used_at: Option<String>,
-}
-
-impl KeySetLine {
-    fn new(set: &KeySet, expires_at: Option<Timestamp>) -> Self {
-        let (jwks, jwks_uri) = match &set.source {
-            KeySource::Inline(jwks) => (Some(jwks.to_value()), None),
-            KeySource::Remote(uri) => (None, Some(uri.as_str().to_owned())),
-        };
-        Self {
-            jwks,
-            jwks_uri,
-            serial: set.serial.get(),
-            created_at: set.created_at.to_rfc3339(),
-            expires_at: expires_at.map(Timestamp::to_rfc3339),
-            last_used_at: set.last_used_at.map(Timestamp::to_rfc3339),
-        }
-    }
-
-    /// The set as the domain's record and its expiry, if it has one; `what` names it in
-    /// errors.
-    fn into_record(self, what: &str) -> Result<(KeySetRecord, Option<Timestamp>), String> {
-        let jwks = match (self.jwks, self.jwks_uri.is_some()) {
-            (Some(jwks), false) => Some(jwks.to_string()),
-            (None, true) => None,
-            _ => return Err(format!("{what} has exactly one of jwks and jwksUri")),
-        };
-        let expires_at = match self.expires_at {
-            Some(at) => Some(time(&format!("{what}.expiresAt"), &at)?),
-            None => None,
-        };
-        let record = KeySetRecord {
-            jwks,
-            jwks_uri: self.jwks_uri,
-            serial: self.serial,
-            created_at: time(&format!("{what}.createdAt"), &self.created_at)?,
-            last_used_at: self
-                .last_used_at
-                .map(|at| time(&format!("{what}.lastUsedAt"), &at))
-                .transpose()?,
-        };
-        Ok((record, expires_at))
-    }
-}
-
-impl KeysLine {
-    /// The key sets as the domain's record: the current set never expires, the previous
-    /// one always does.
-    fn into_record(self) -> Result<KeysRecord, String> {
-        let current = match self.current.into_record("keys.current")? {
-            (set, None) => set,
-            (_, Some(_)) => return Err("keys.current has no expiresAt: it is current".to_owned()),
-        };
-        let previous = match self.previous.map(|p| p.into_record("keys.previous")) {
-            None => None,
-            Some(Ok((set, Some(expires_at)))) => Some((set, expires_at)),
-            Some(Ok((_, None))) => return Err("keys.previous needs its expiresAt".to_owned()),
-            Some(Err(e)) => return Err(e),
-        };
-        Ok(KeysRecord { current, previous })
-    }
-}
-
-/// `s` as an instant; `what` names it in the error.
-fn time(what: &str, s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse_rfc3339(s).map_err(|_| format!("{what} is not an RFC 3339 time"))
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct EventLine {
-    id: i64,
-    action: String,
-    actor: String,
-    request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_request_id: Option<String>,
-    changed_fields: Vec<String>,
-    at: String,
-}
-
-impl AppLine {
-    fn new(archived: &ArchivedApplication) -> Self {
-        let app = &archived.application;
-        let r = app.to_record();
-        Self {
-            id: app.id().get(),
-            client_id: r.client_id,
-            owner_org_id: r.owner_org_id,
-            name: r.name,
-            description: r.description,
-            app_type: r.app_type,
-            redirect_urls: r.redirect_urls,
-            allowed_scopes: r.allowed_scopes,
-            grant_types: r.grant_types,
-            access_level: r.access_level,
-            status: r.status,
-            is_first_party: r.is_first_party,
-            token_endpoint_auth_method: (app.auth_method() != AuthMethod::default())
-                .then_some(r.token_endpoint_auth_method),
-            current_secret_hash: r.current_secret.as_ref().map(|s| s.hash.clone()),
-            previous_secret_hash: r.previous_secret.as_ref().map(|(s, _)| s.hash.clone()),
-            previous_secret_expires_at: r.previous_secret.as_ref().map(|(_, at)| at.to_rfc3339()),
-            current_secret: r.current_secret.as_ref().map(SecretLine::new),
-            previous_secret: r.previous_secret.as_ref().map(|(s, _)| SecretLine::new(s)),
-            registration: (app.registration() != Registration::Manual)
-                .then_some(r.registration.clone()),
-            client_metadata: (!app.details().metadata.is_empty())
-                .then(|| app.details().metadata.to_json()),
-            registration_access_token_digest: r.registration_access_token.clone(),
-            metadata_document: r.metadata_document.clone(),
-            keys: app.keys().map(|keys| KeysLine {
-                current: KeySetLine::new(keys.current(), None),
-                previous: keys
-                    .previous()
-                    .map(|p| KeySetLine::new(&p.set, Some(p.expires_at))),
-            }),
-            created_at: r.created_at.to_rfc3339(),
-            updated_at: r.updated_at.to_rfc3339(),
-            version: r.version,
-            events: archived
-                .events
-                .iter()
-                .map(|e| EventLine {
-                    id: e.id,
-                    action: e.event.action.as_str().to_owned(),
-                    actor: e.event.actor.clone(),
-                    request_id: e.event.request_id.clone(),
-                    client_request_id: e.event.client_request_id.clone(),
-                    changed_fields: e
-                        .event
-                        .changed_fields
-                        .iter()
-                        .map(|f| f.as_str().to_owned())
-                        .collect(),
-                    at: e.event.at.to_rfc3339(),
-                })
-                .collect(),
-        }
-    }
-
-    /// What an earlier export, which has only the hashes, says of its secrets: the current
-    /// one is the second when there is a previous one, else the first; each was issued at
-    /// the last (for the previous one, the one but last) `secret_rotated` event of the
-    /// trail, or when the application was created; no hint, no known use.
-    fn secrets_of_an_earlier_export(
-        &self,
-        created_at: Timestamp,
-    ) -> Result<(SecretLine, SecretLine), String> {
-        let mut rotations = Vec::new();
-        for e in self.events.iter().filter(|e| e.action == "secret_rotated") {
-            rotations.push((e.id, time("at", &e.at)?));
-        }
-        rotations.sort_unstable();
-        let issued = |back: usize| {
-            rotations
-                .len()
-                .checked_sub(back)
-                .map_or(created_at, |i| rotations[i].1)
-                .to_rfc3339()
-        };
-        let line = |serial, created_at| SecretLine {
-            serial,
-            hint: None,
-            created_at,
-            last_used_at: None,
-            ends_at: None,
-            lookup_digest: None,
-            expiry_warned_days: None,
-            leaked_at: None,
-        };
-        let current_serial = if self.previous_secret_hash.is_some() {
-            2
-        } else {
-            1
-        };
-        Ok((line(current_serial, issued(1)), line(1, issued(2))))
-    }
-
-    /// Rebuilds the application, checking every rule a stored application must keep.
-    fn into_archived(mut self) -> Result<ArchivedApplication, String> {
-        let created_at = time("createdAt", &self.created_at)?;
-        if self.current_secret.is_none() && self.previous_secret.is_none() {
-            let (current, previous) = self.secrets_of_an_earlier_export(created_at)?;
-            self.current_secret = self.current_secret_hash.is_some().then_some(current);
-            self.previous_secret = self.previous_secret_hash.is_some().then_some(previous);
-        }
-        let current_secret = match (self.current_secret_hash, self.current_secret) {
-            (Some(hash), Some(line)) => Some(line.into_record(hash, "currentSecret")?),
-            (None, None) => None,
-            _ => return Err("currentSecretHash and currentSecret come together".to_owned()),
-        };
-        let previous_secret = match (
-            self.previous_secret_hash,
-            self.previous_secret,
-            self.previous_secret_expires_at,
-        ) {
-            (Some(hash), Some(line), Some(at)) => Some((
-                line.into_record(hash, "previousSecret")?,
-                time("previousSecretExpiresAt", &at)?,
-            )),
-            (None, None, None) => None,
-            _ => {
-                return Err(
-                    "previousSecretHash, previousSecret and previousSecretExpiresAt come together"
-                        .to_owned(),
-                );
-            }
-        };
-        let keys = self.keys.map(KeysLine::into_record).transpose()?;
-        let record = ApplicationRecord {
-            client_id: self.client_id,
-            owner_org_id: self.owner_org_id,
-            name: self.name,
-            description: self.description,
-            app_type: self.app_type,
-            redirect_urls: self.redirect_urls,
-            allowed_scopes: self.allowed_scopes,
-            grant_types: self.grant_types,
-            access_level: self.access_level,
-            status: self.status,
-            is_first_party: self.is_first_party,
-            token_endpoint_auth_method: self
-                .token_endpoint_auth_method
-                .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
-            current_secret,
-            previous_secret,
-            keys,
-            registration: self
-                .registration
-                .unwrap_or_else(|| Registration::Manual.as_str().to_owned()),
-            client_metadata: match &self.client_metadata {
-                Some(map) => ClientMetadata::from_json(map)
-                    .map_err(|e| format!("clientMetadata: {e}"))?
-                    .record()
-                    .clone(),
-                None => ClientMetadataRecord::default(),
-            },
-            registration_access_token: self.registration_access_token_digest,
-            metadata_document: self.metadata_document,
-            created_at,
-            updated_at: time("updatedAt", &self.updated_at)?,
-            version: self.version,
-        };
-        let application =
-            OAuthApplication::from_record(self.id, record).map_err(|e| e.to_string())?;
-        let mut events = Vec::with_capacity(self.events.len());
-        for e in self.events {
-            let at = time("at", &e.at)?;
-            let event = AuditEvent::restore(
-                &e.action,
-                e.actor,
-                e.request_id,
-                e.client_request_id,
-                &e.changed_fields,
-                at,
-            )
-            .map_err(|errors| format!("event {}: {errors}", e.id))?;
-            events.push(StoredAuditEvent { id: e.id, event });
-        }
-        Ok(ArchivedApplication {
-            application,
-            events,
-        })
-    }
 }
 
 async fn open(database: &Database) -> Result<Arc<dyn ApplicationArchive>, TransferError> {
@@ -727,7 +323,9 @@ pub async fn import(
 
 #[cfg(test)]
 mod tests {
-    use oauth_apps_domain::SecretHint;
+    use oauth_apps_domain::{
+        ArchivedApplication, AuthMethod, Field, KeySource, Registration, SecretHint, Timestamp,
+    };
 
     use super::*;
 
@@ -786,7 +384,7 @@ mod tests {
         assert_eq!(app.auth_method(), AuthMethod::ClientSecretBasic);
         assert!(app.keys().is_none());
         let secret = app.secrets().unwrap().current();
-        assert_eq!((secret.serial.get(), &secret.hint), (1, &None));
+        assert_eq!((secret.serial.get(), &secret.credential.hint), (1, &None));
         // Never rotated: issued when the application was created.
         assert_eq!(secret.created_at, app.created_at());
         let written = write(&archived);
@@ -807,7 +405,10 @@ mod tests {
         let archived = read(&line).unwrap();
         let secret = archived.application.secrets().unwrap().current().clone();
         assert_eq!(secret.serial.get(), 7);
-        assert_eq!(secret.hint.as_ref().map(SecretHint::as_str), Some("Zz9_"));
+        assert_eq!(
+            secret.credential.hint.as_ref().map(SecretHint::as_str),
+            Some("Zz9_")
+        );
         assert_eq!(
             secret.last_used_at,
             Some(Timestamp::parse_rfc3339("2026-01-01T00:02:30Z").unwrap())
@@ -843,7 +444,7 @@ mod tests {
         assert!(app.secrets().is_none());
         let sets = app.keys().unwrap();
         assert!(
-            matches!(&sets.current().source, KeySource::Inline(jwks) if jwks.as_json() == JWKS)
+            matches!(&sets.current().credential, KeySource::Inline(jwks) if jwks.as_json() == JWKS)
         );
         assert_eq!(
             sets.previous().unwrap().expires_at,
@@ -856,7 +457,7 @@ mod tests {
                 Some(Timestamp::parse_rfc3339("2026-01-01T00:04:00Z").unwrap())
             )
         );
-        assert_eq!(sets.previous().unwrap().set.serial.get(), 1);
+        assert_eq!(sets.previous().unwrap().issued.serial.get(), 1);
         let again = write(&archived);
         assert!(
             again.contains(
@@ -897,6 +498,62 @@ mod tests {
         ))
         .unwrap_err();
         assert!(reason.contains("registration"), "{reason}");
+    }
+
+    #[test]
+    fn a_broken_line_names_every_broken_value_at_once_and_nothing_else() {
+        let mut line = BEFORE_KEY_SETS.to_owned();
+        for (from, to) in [
+            (r#""id":2,"#, r#""id":0,"#),
+            (
+                r#""clientId":"9a51c9d2-7c4a-4555-8b7f-6c1e2d7c0b10""#,
+                r#""clientId":"x""#,
+            ),
+            (r#""ownerOrgId":"acme""#, r#""ownerOrgId":"bad org""#),
+            (r#""accessLevel":"user""#, r#""accessLevel":"galaxy""#),
+            (r#""status":"revoked""#, r#""status":"gone""#),
+            (
+                r#""currentSecretHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$bmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZlbmF0aXZl""#,
+                r#""currentSecretHash":"plain""#,
+            ),
+            (r#""version":2,"#, r#""version":0,"#),
+        ] {
+            assert!(line.contains(from), "{from}");
+            line = line.replacen(from, to, 1);
+        }
+        let reason = read(&line).unwrap_err();
+        let named = [
+            Field::Id,
+            Field::ClientId,
+            Field::OwnerOrgId,
+            Field::AccessLevel,
+            Field::Status,
+            Field::Secret,
+            Field::Version,
+        ];
+        for field in named {
+            assert!(
+                reason.contains(&format!("{field} ")),
+                "{reason:?} names {field}"
+            );
+        }
+        assert_eq!(reason.matches("; ").count() + 1, named.len(), "{reason:?}");
+        // A type of its own is named alone.
+        let reason = read(&changed(r#""type":"native""#, r#""type":"robot""#)).unwrap_err();
+        assert!(
+            reason.starts_with(&format!("{} ", Field::AppType)),
+            "{reason:?}"
+        );
+        // The rules of the profile's text are restore's, as for a stored row.
+        let reason = read(&changed(
+            r#""redirectUrls":["http://127.0.0.1/cb","com.example.app:/cb"]"#,
+            r#""redirectUrls":[]"#,
+        ))
+        .unwrap_err();
+        assert!(
+            reason.contains(&Field::RedirectUrls.to_string()),
+            "{reason:?}"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    CredentialSerial, EXPIRY_WARNING_DAYS, Field, Jwks, JwksUri, KeySet, KeySets, KeySource,
-    PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint,
+    CredentialSerial, EXPIRY_WARNING_DAYS, Field, HashedSecret, Jwks, JwksUri, KeySet, KeySets,
+    KeySource, PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint,
     SecretLifecycle, Secrets, Timestamp, TokenDigest, Violation,
 };
 
@@ -118,7 +118,7 @@ pub(super) fn restore_secrets(rows: &[SecretRow]) -> Result<Option<Secrets>, Rep
                 })
             })?;
             Some(PreviousSecret {
-                secret: restore_secret(row)?,
+                issued: restore_secret(row)?,
                 expires_at: expires_at.into(),
             })
         }
@@ -129,17 +129,19 @@ pub(super) fn restore_secrets(rows: &[SecretRow]) -> Result<Option<Secrets>, Rep
 /// One stored secret: its hash, hint, serial, issue and last use.
 fn restore_secret(row: &SecretRow) -> Result<Secret, RepositoryError> {
     Ok(Secret {
-        hash: SecretHash::new(row.secret_hash.as_str()).map_err(corrupt(Field::Secret))?,
-        hint: row
-            .hint
-            .as_deref()
-            .map(SecretHint::restore)
-            .transpose()
-            .map_err(corrupt(Field::Secret))?,
+        credential: HashedSecret {
+            hash: SecretHash::new(row.secret_hash.as_str()).map_err(corrupt(Field::Secret))?,
+            hint: row
+                .hint
+                .as_deref()
+                .map(SecretHint::restore)
+                .transpose()
+                .map_err(corrupt(Field::Secret))?,
+            lifecycle: row.lifecycle()?,
+        },
         serial: serial(row.serial).map_err(corrupt(Field::Secret))?,
         created_at: row.created_at.into(),
         last_used_at: row.last_used_at.map(Timestamp::from),
-        lifecycle: row.lifecycle()?,
     })
 }
 
@@ -173,7 +175,7 @@ pub(super) fn restore_key_sets(rows: &[KeySetRow]) -> Result<Option<KeySets>, Re
                 })
             })?;
             Some(PreviousKeySet {
-                set: restore_key_set(row)?,
+                issued: restore_key_set(row)?,
                 expires_at: expires_at.into(),
             })
         }
@@ -195,7 +197,7 @@ fn restore_key_set(row: &KeySetRow) -> Result<KeySet, RepositoryError> {
         }
     };
     Ok(KeySet {
-        source,
+        credential: source,
         serial: serial(row.serial).map_err(corrupt(Field::Jwks))?,
         created_at: row.created_at.into(),
         last_used_at: row.last_used_at.map(Timestamp::from),
@@ -229,17 +231,29 @@ impl<'a> NewSecret<'a> {
     ) -> Self {
         Self {
             application_id,
-            secret_hash: secret.hash.as_phc(),
+            secret_hash: secret.credential.hash.as_phc(),
             state: Named(state),
             serial: stored_serial(secret.serial),
-            hint: secret.hint.as_ref().map(SecretHint::as_str),
+            hint: secret.credential.hint.as_ref().map(SecretHint::as_str),
             created_at: secret.created_at.into(),
             expires_at: expires_at.map(InstantValue::from),
             last_used_at: secret.last_used_at.map(InstantValue::from),
-            lifetime_ends_at: secret.lifecycle.expires_at.map(InstantValue::from),
-            lookup_digest: secret.lifecycle.lookup.map(|d| d.to_hex()),
-            expiry_warned_days: secret.lifecycle.expiry_warned_days.map(i32::from),
-            leaked_at: secret.lifecycle.leaked_at.map(InstantValue::from),
+            lifetime_ends_at: secret
+                .credential
+                .lifecycle
+                .expires_at
+                .map(InstantValue::from),
+            lookup_digest: secret.credential.lifecycle.lookup.map(|d| d.to_hex()),
+            expiry_warned_days: secret
+                .credential
+                .lifecycle
+                .expiry_warned_days
+                .map(i32::from),
+            leaked_at: secret
+                .credential
+                .lifecycle
+                .leaked_at
+                .map(InstantValue::from),
         }
     }
 
@@ -252,7 +266,7 @@ impl<'a> NewSecret<'a> {
     pub(crate) fn previous(application_id: i64, previous: &'a PreviousSecret) -> Self {
         Self::new(
             application_id,
-            &previous.secret,
+            &previous.issued,
             SecretState::Previous,
             Some(previous.expires_at),
         )
@@ -285,7 +299,7 @@ impl<'a> NewKeySet<'a> {
         state: KeySetState,
         expires_at: Option<Timestamp>,
     ) -> Self {
-        let (jwks, jwks_uri) = match &set.source {
+        let (jwks, jwks_uri) = match &set.credential {
             KeySource::Inline(jwks) => (Some(jwks.as_json()), None),
             KeySource::Remote(uri) => (None, Some(uri.as_str())),
         };
@@ -310,7 +324,7 @@ impl<'a> NewKeySet<'a> {
     pub(crate) fn previous(application_id: i64, previous: &'a PreviousKeySet) -> Self {
         Self::new(
             application_id,
-            &previous.set,
+            &previous.issued,
             KeySetState::Previous,
             Some(previous.expires_at),
         )
@@ -356,15 +370,18 @@ pub(super) mod tests {
         ])
         .unwrap()
         .unwrap();
-        assert_eq!(both.current().hash.as_phc(), "$test$new");
+        assert_eq!(both.current().credential.hash.as_phc(), "$test$new");
         assert_eq!(both.current().serial.get(), 2);
         assert_eq!(both.current().created_at, at(2));
         let previous = both.previous().unwrap();
         assert_eq!(
-            (previous.secret.hash.as_phc(), previous.expires_at),
+            (
+                previous.issued.credential.hash.as_phc(),
+                previous.expires_at
+            ),
             ("$test$old", at(9))
         );
-        assert_eq!(previous.secret.serial.get(), 1);
+        assert_eq!(previous.issued.serial.get(), 1);
         let only = restore_secrets(&[row(2, "$test$only", SecretState::Current, None)])
             .unwrap()
             .unwrap();
@@ -413,7 +430,10 @@ pub(super) mod tests {
         };
         let secrets = restore_secrets(&[used]).unwrap().unwrap();
         let current = secrets.current();
-        assert_eq!(current.hint.as_ref().map(SecretHint::as_str), Some("x9Z_"));
+        assert_eq!(
+            current.credential.hint.as_ref().map(SecretHint::as_str),
+            Some("x9Z_")
+        );
         assert_eq!(current.last_used_at, Some(at(50)));
         assert_eq!(current.serial.get(), 3);
     }
@@ -449,7 +469,7 @@ pub(super) mod tests {
         ])
         .unwrap()
         .unwrap();
-        let KeySource::Inline(jwks) = &both.current().source else {
+        let KeySource::Inline(jwks) = &both.current().credential else {
             panic!("inline keys expected")
         };
         assert_eq!(
@@ -460,11 +480,11 @@ pub(super) mod tests {
         assert_eq!(both.current().created_at, at(2));
         let previous = both.previous().unwrap();
         assert_eq!(
-            previous.set.source,
+            previous.issued.credential,
             KeySource::Remote(JwksUri::parse(URI).unwrap())
         );
         assert_eq!(
-            (previous.set.created_at, previous.expires_at),
+            (previous.issued.created_at, previous.expires_at),
             (at(1), at(90))
         );
         let only = restore_key_sets(&[key_set(3, KeySetState::Current, None, Some(URI), None)])

@@ -274,7 +274,10 @@ mod tests {
         };
         let basic = loaded(ClientSecretBasic, secret(), vec![]).unwrap();
         assert_eq!(basic.auth_method(), ClientSecretBasic);
-        assert_eq!(basic.secrets().unwrap().current().hash.as_phc(), "$test$s");
+        assert_eq!(
+            basic.secrets().unwrap().current().credential.hash.as_phc(),
+            "$test$s"
+        );
         let post = loaded(ClientSecretPost, secret(), keys()).unwrap();
         assert_eq!(post.auth_method(), ClientSecretPost);
         assert!(post.keys().is_some(), "keys registered ahead of a switch");

@@ -8,7 +8,7 @@ use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::{CredentialRef, Credentials};
 use crate::credentials::rotation::{CredentialSerial, GracePeriod};
 use crate::credentials::secret::{SecretHash, SecretHint};
-use crate::credentials::secrets::{SecretLifecycle, Secrets};
+use crate::credentials::secrets::{HashedSecret, SecretLifecycle, Secrets};
 use crate::registration::details::{Registration, RegistrationDetails};
 use crate::shared::digest::TokenDigest;
 use crate::shared::ids::{AppId, ClientId, OrgId, Version};
@@ -393,10 +393,11 @@ impl OAuthApplication {
         let Some(secrets) = self.secrets() else {
             return Err(RotationRefused::NoSecret(self.auth_method()));
         };
-        let credentials = self
-            .inner
-            .credentials
-            .with_secrets(secrets.rotate(new, hint, now, grace));
+        let credentials = self.inner.credentials.with_secrets(secrets.rotate(
+            HashedSecret::new(new, hint),
+            now,
+            grace,
+        ));
         Ok(self.changed(now, |app| app.credentials = credentials))
     }
 
@@ -405,7 +406,7 @@ impl OAuthApplication {
     #[must_use]
     pub fn secret_expires_at(&self) -> Option<Timestamp> {
         self.secrets()
-            .and_then(|s| s.current().lifecycle.expires_at)
+            .and_then(|s| s.current().credential.lifecycle.expires_at)
     }
 
     /// The application whose secret numbered `serial` has its lifecycle changed by
@@ -502,6 +503,7 @@ pub enum RotationRefused {
 mod tests {
     use super::*;
 
+    use crate::applications::record::StoredApplication;
     use crate::test_support::{at, hash, profile, sample, secret};
 
     #[test]
@@ -516,7 +518,10 @@ mod tests {
         assert_eq!(app.version(), Version::INITIAL);
         assert_eq!(app.created_at(), at(1000));
         assert_eq!(app.updated_at(), at(1000));
-        assert_eq!(app.secrets().unwrap().current().hash, hash("current"));
+        assert_eq!(
+            app.secrets().unwrap().current().credential.hash,
+            hash("current")
+        );
         assert!(app.secrets().unwrap().previous().is_none());
         assert_eq!(app.profile().name().as_str(), "App");
     }
@@ -537,7 +542,7 @@ mod tests {
         assert_eq!(new.client_id(), &first);
         let new = new.with_client_id(second);
         assert_eq!(new.client_id(), &second);
-        assert_eq!(new.to_record().client_id, second.to_string());
+        assert_eq!(new.to_stored(AppId::new(1).unwrap()).client_id, second);
         assert!(new.with_id(AppId::new(1).unwrap()).is_first_party());
     }
 
@@ -587,9 +592,9 @@ mod tests {
         let grace = GracePeriod::from_seconds(60).unwrap();
         let rotated = app.rotated(hash("new"), None, grace, at(2000)).unwrap();
         let current = rotated.secrets().unwrap().current();
-        assert_eq!(current.hash, hash("new"));
+        assert_eq!(current.credential.hash, hash("new"));
         assert_eq!((current.serial.get(), current.created_at), (2, at(2000)));
-        let previous = &rotated.secrets().unwrap().previous().unwrap().secret;
+        let previous = &rotated.secrets().unwrap().previous().unwrap().issued;
         assert_eq!(previous, app.secrets().unwrap().current());
         assert_eq!(
             rotated.secrets().unwrap().previous().unwrap().expires_at,
@@ -613,10 +618,12 @@ mod tests {
         assert!(web.requires_client_authentication());
         assert!(!web.requires_pkce());
         for t in [AppType::Native, AppType::Public, AppType::UserAgentBased] {
-            let mut record = web.to_record();
-            record.app_type = t.as_str().into();
-            record.redirect_urls = vec!["https://a.example/cb".into()];
-            let app = OAuthApplication::from_record(1, record).unwrap();
+            let app = OAuthApplication::restore(StoredApplication {
+                app_type: t,
+                redirect_urls: vec!["https://a.example/cb".into()],
+                ..web.to_stored()
+            })
+            .unwrap();
             assert!(!app.requires_client_authentication(), "{t}");
             assert!(app.requires_pkce(), "{t}");
         }
@@ -627,10 +634,12 @@ mod tests {
         let web = sample(1, "acme");
         assert!(web.matches_redirect_url("https://app.example.com/cb"));
         assert!(!web.matches_redirect_url("https://app.example.com/cb2"));
-        let mut record = web.to_record();
-        record.app_type = "native".into();
-        record.redirect_urls = vec!["http://127.0.0.1/cb".into()];
-        let native = OAuthApplication::from_record(2, record).unwrap();
+        let native = OAuthApplication::restore(StoredApplication {
+            app_type: AppType::Native,
+            redirect_urls: vec!["http://127.0.0.1/cb".into()],
+            ..web.to_stored()
+        })
+        .unwrap();
         assert!(native.matches_redirect_url("http://127.0.0.1:7777/cb"));
     }
 }

@@ -71,11 +71,13 @@ impl Store {
     /// Brings the stored secrets of `app` in line with it: a secret not stored yet is
     /// stored as current, the previous one is marked previous, every other one revoked.
     fn keep_secrets(&mut self, app: &OAuthApplication) {
-        let current = app.secrets().map(|s| s.current().hash.as_phc().to_owned());
+        let current = app
+            .secrets()
+            .map(|s| s.current().credential.hash.as_phc().to_owned());
         let previous = app
             .secrets()
             .and_then(|s| s.previous())
-            .map(|p| p.secret.hash.as_phc().to_owned());
+            .map(|p| p.issued.credential.hash.as_phc().to_owned());
         for row in self
             .secrets
             .iter_mut()
@@ -132,10 +134,11 @@ impl Store {
         match credential.kind {
             CredentialKind::Secret => app.secrets().is_some_and(|s| {
                 s.current().serial == serial
-                    || s.previous().is_some_and(|p| p.secret.serial == serial)
+                    || s.previous().is_some_and(|p| p.issued.serial == serial)
             }),
             CredentialKind::KeySet => app.keys().is_some_and(|k| {
-                k.current().serial == serial || k.previous().is_some_and(|p| p.set.serial == serial)
+                k.current().serial == serial
+                    || k.previous().is_some_and(|p| p.issued.serial == serial)
             }),
         }
     }

@@ -182,12 +182,15 @@ impl ApplicationPatch {
         let credentials = Credentials::new(app_type, method, secrets, keys)
             .map_err(|e| UpdateError::Invalid(e.into()))?;
         let keys_changed = matches!(new_keys, Some(Some(_)));
-        let (jwks_changed, uri_changed) =
-            match credentials.keys().map(|k| &k.current().source).or(removed) {
-                Some(KeySource::Inline(_)) => (keys_changed || removed.is_some(), false),
-                Some(KeySource::Remote(_)) => (false, keys_changed || removed.is_some()),
-                None => (false, false),
-            };
+        let (jwks_changed, uri_changed) = match credentials
+            .keys()
+            .map(|k| &k.current().credential)
+            .or(removed)
+        {
+            Some(KeySource::Inline(_)) => (keys_changed || removed.is_some(), false),
+            Some(KeySource::Remote(_)) => (false, keys_changed || removed.is_some()),
+            None => (false, false),
+        };
 
         let next = app
             .updated(profile, is_first_party, status, credentials, now)
@@ -327,7 +330,7 @@ fn next_keys<'a>(
             )),
             None,
         ),
-        Some(None) if removes => (None, app.keys().map(|k| &k.current().source)),
+        Some(None) if removes => (None, app.keys().map(|k| &k.current().credential)),
         _ => (app.keys().cloned(), None),
     }
 }

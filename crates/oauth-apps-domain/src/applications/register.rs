@@ -178,7 +178,7 @@ impl ApplicationService {
         let credentials = Credentials::new(valid.app_type, valid.method, secrets, keys)
             .map_err(|e| RegisterError::Invalid(e.into()))?;
         let mut changed = REGISTERED_FIELDS.to_vec();
-        match credentials.keys().map(|k| &k.current().source) {
+        match credentials.keys().map(|k| &k.current().credential) {
             Some(KeySource::Inline(_)) => changed.push(ChangedField::Jwks),
             Some(KeySource::Remote(_)) => changed.push(ChangedField::JwksUri),
             None => {}

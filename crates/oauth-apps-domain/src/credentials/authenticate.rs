@@ -131,7 +131,7 @@ impl ApplicationService {
                 if self
                     .ports
                     .hasher
-                    .verify(client_secret, &secret.hash, principal.subject())
+                    .verify(client_secret, &secret.credential.hash, principal.subject())
                     .await?
                 {
                     matched = Some(secret.serial);
@@ -214,7 +214,7 @@ impl ApplicationService {
             let mut sets = Vec::new();
             let mut remote = false;
             for set in &offered {
-                match &set.source {
+                match &set.credential {
                     KeySource::Inline(jwks) => sets.push(jwks.clone()),
                     KeySource::Remote(uri) => {
                         remote = true;

@@ -69,12 +69,16 @@ impl CredentialSummary {
             created_at: secret.created_at,
             expires_at,
             last_used_at: secret.last_used_at,
-            hint: secret.hint.as_ref().map(|h| h.as_str().to_owned()),
+            hint: secret
+                .credential
+                .hint
+                .as_ref()
+                .map(|h| h.as_str().to_owned()),
         }
     }
 
     fn of_key_set(set: &KeySet, expires_at: Option<Timestamp>) -> Self {
-        let hint = match &set.source {
+        let hint = match &set.credential {
             KeySource::Inline(jwks) => jwks.kids().collect::<Vec<_>>().join(" "),
             KeySource::Remote(uri) => uri.as_str().to_owned(),
         };
@@ -229,13 +233,13 @@ impl Credentials {
         if self.method.uses_keys() {
             let previous = self.keys.as_ref()?.previous()?;
             Some(CredentialSummary::of_key_set(
-                &previous.set,
+                &previous.issued,
                 Some(previous.expires_at),
             ))
         } else {
             let previous = self.secrets.as_ref()?.previous()?;
             Some(CredentialSummary::of_secret(
-                &previous.secret,
+                &previous.issued,
                 Some(previous.expires_at),
             ))
         }
@@ -249,14 +253,14 @@ impl Credentials {
             CredentialKind::Secret => {
                 let secrets = self.secrets.as_ref()?;
                 std::iter::once(secrets.current())
-                    .chain(secrets.previous().map(|p| &p.secret))
+                    .chain(secrets.previous().map(|p| &p.issued))
                     .find(|s| s.serial == credential.serial)?
                     .last_used_at
             }
             CredentialKind::KeySet => {
                 let keys = self.keys.as_ref()?;
                 std::iter::once(keys.current())
-                    .chain(keys.previous().map(|p| &p.set))
+                    .chain(keys.previous().map(|p| &p.issued))
                     .find(|s| s.serial == credential.serial)?
                     .last_used_at
             }
@@ -270,12 +274,12 @@ impl Credentials {
         let known = match credential.kind {
             CredentialKind::Secret => self.secrets.as_ref().is_some_and(|s| {
                 std::iter::once(s.current())
-                    .chain(s.previous().map(|p| &p.secret))
+                    .chain(s.previous().map(|p| &p.issued))
                     .any(|s| s.serial == credential.serial)
             }),
             CredentialKind::KeySet => self.keys.as_ref().is_some_and(|k| {
                 std::iter::once(k.current())
-                    .chain(k.previous().map(|p| &p.set))
+                    .chain(k.previous().map(|p| &p.issued))
                     .any(|s| s.serial == credential.serial)
             }),
         };

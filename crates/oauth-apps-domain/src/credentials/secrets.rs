@@ -1,8 +1,8 @@
-//! An application's secrets and their rotation rules: one current secret, at most one
-//! previous secret valid until its grace period ends, and each secret's lifecycle (its
-//! end, its expiry warnings, a leak).
+//! An application's secrets: what a secret adds to the rotation rules of
+//! [`super::rotation`] (its hash, its hint and its lifecycle: its end, its expiry
+//! warnings, a leak), and the names of the rotation types for secrets.
 
-use super::rotation::{CredentialSerial, GracePeriod};
+use super::rotation::{CredentialSerial, Issued, Previous, Rotating, RotatingCredential};
 use super::secret::{ClientSecret, SecretHash, SecretHint};
 use crate::shared::digest::TokenDigest;
 use crate::shared::time::Timestamp;
@@ -67,33 +67,24 @@ impl SecretLifecycle {
     }
 }
 
-/// One secret of an application: its hash and what is known of it besides.
+/// What a secret is besides its place in the rotation: its hash and what is known of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Secret {
+pub struct HashedSecret {
     /// Its hash.
     pub hash: SecretHash,
     /// Its last four characters; unknown for secrets issued before hints were kept.
     pub hint: Option<SecretHint>,
-    /// Which of the application's secrets it is: 1 for the first, one more per rotation.
-    pub serial: CredentialSerial,
-    /// When it was issued.
-    pub created_at: Timestamp,
-    /// When a client last authenticated with it (at most a minute stale).
-    pub last_used_at: Option<Timestamp>,
     /// When it ends, its lookup digest, its warnings and leak.
     pub lifecycle: SecretLifecycle,
 }
 
-impl Secret {
-    /// The first secret of an application, issued `now`.
+impl HashedSecret {
+    /// A secret hashed as `hash`, with `hint` and no lifecycle yet (it does not end).
     #[must_use]
-    pub const fn first(hash: SecretHash, hint: Option<SecretHint>, now: Timestamp) -> Self {
+    pub const fn new(hash: SecretHash, hint: Option<SecretHint>) -> Self {
         Self {
             hash,
             hint,
-            serial: CredentialSerial::FIRST,
-            created_at: now,
-            last_used_at: None,
             lifecycle: SecretLifecycle {
                 expires_at: None,
                 lookup: None,
@@ -102,134 +93,43 @@ impl Secret {
             },
         }
     }
+}
 
-    /// With `lifecycle`.
-    #[must_use]
-    pub fn with_lifecycle(self, lifecycle: SecretLifecycle) -> Self {
-        Self { lifecycle, ..self }
+impl RotatingCredential for HashedSecret {
+    /// A secret's own lifecycle can end it (its lifetime, or a leak), current or previous.
+    fn is_live_at(&self, now: Timestamp) -> bool {
+        self.lifecycle.is_live_at(now)
     }
 }
 
-/// A rotated-out secret that stays valid until `expires_at` (exclusive).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreviousSecret {
-    /// The secret.
-    pub secret: Secret,
-    /// The first instant at which it no longer authenticates.
-    pub expires_at: Timestamp,
-}
+/// One secret of an application: its hash, hint and lifecycle, its serial, when it was
+/// issued and last used.
+pub type Secret = Issued<HashedSecret>;
 
-impl PreviousSecret {
-    /// Whether it still authenticates at `now`: within its grace period and its own life.
-    #[must_use]
-    pub fn is_valid_at(&self, now: Timestamp) -> bool {
-        now < self.expires_at && self.secret.lifecycle.is_live_at(now)
-    }
-}
+/// A rotated-out secret that stays valid until `expires_at` (exclusive) and while its own
+/// lifecycle lasts.
+pub type PreviousSecret = Previous<HashedSecret>;
 
 /// An application's secrets: exactly one current secret and at most one previous secret
 /// in its grace period.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Secrets {
-    current: Secret,
-    previous: Option<PreviousSecret>,
+pub type Secrets = Rotating<HashedSecret>;
+
+impl Issued<HashedSecret> {
+    /// The first secret of an application, issued `now`.
+    #[must_use]
+    pub const fn first(hash: SecretHash, hint: Option<SecretHint>, now: Timestamp) -> Self {
+        Self::new(HashedSecret::new(hash, hint), CredentialSerial::FIRST, now)
+    }
+
+    /// With `lifecycle`.
+    #[must_use]
+    pub fn with_lifecycle(mut self, lifecycle: SecretLifecycle) -> Self {
+        self.credential.lifecycle = lifecycle;
+        self
+    }
 }
 
-impl Secrets {
-    /// The secrets of a new application: one current secret.
-    #[must_use]
-    pub const fn new(current: Secret) -> Self {
-        Self {
-            current,
-            previous: None,
-        }
-    }
-
-    /// Rebuilds stored secrets.
-    #[must_use]
-    pub const fn restore(current: Secret, previous: Option<PreviousSecret>) -> Self {
-        Self { current, previous }
-    }
-
-    /// The current secret.
-    #[must_use]
-    pub const fn current(&self) -> &Secret {
-        &self.current
-    }
-
-    /// The previous secret, whether or not its grace period has ended.
-    #[must_use]
-    pub const fn previous(&self) -> Option<&PreviousSecret> {
-        self.previous.as_ref()
-    }
-
-    /// Makes `new` (issued `now`) the current secret. The old current secret stays valid
-    /// for `grace` after `now`, or stops at once when `grace` is zero; an older previous
-    /// secret is dropped at once (there is at most one previous secret).
-    #[must_use]
-    pub fn rotate(
-        &self,
-        new: SecretHash,
-        hint: Option<SecretHint>,
-        now: Timestamp,
-        grace: GracePeriod,
-    ) -> Self {
-        let previous = (grace.seconds() > 0).then(|| PreviousSecret {
-            secret: self.current.clone(),
-            expires_at: now.plus_seconds(grace.seconds()),
-        });
-        Self {
-            current: Secret {
-                hash: new,
-                hint,
-                serial: self.current.serial.next(),
-                created_at: now,
-                last_used_at: None,
-                lifecycle: SecretLifecycle::default(),
-            },
-            previous,
-        }
-    }
-
-    /// With the last use of the secret numbered `serial` at `at`.
-    #[must_use]
-    pub(crate) fn with_use(&self, serial: CredentialSerial, at: Timestamp) -> Self {
-        let mut next = self.clone();
-        if next.current.serial == serial {
-            next.current.last_used_at = Some(at);
-        }
-        if let Some(previous) = next.previous.as_mut().filter(|p| p.secret.serial == serial) {
-            previous.secret.last_used_at = Some(at);
-        }
-        next
-    }
-
-    /// Ends the previous secret's grace period now.
-    #[must_use]
-    pub fn without_previous(&self) -> Self {
-        Self {
-            current: self.current.clone(),
-            previous: None,
-        }
-    }
-
-    /// The most hashes a presented secret may match at once: the current one and one
-    /// previous one.
-    pub const MAX_VALID: usize = 2;
-
-    /// The secrets a presented secret may match at `now`: the current one, then the
-    /// previous one while its grace period lasts (at most [`Self::MAX_VALID`]).
-    pub fn valid_at(&self, now: Timestamp) -> impl Iterator<Item = &Secret> {
-        std::iter::once(&self.current)
-            .filter(move |s| s.lifecycle.is_live_at(now))
-            .chain(
-                self.previous
-                    .as_ref()
-                    .filter(|p| p.is_valid_at(now))
-                    .map(|p| &p.secret),
-            )
-    }
-
+impl Rotating<HashedSecret> {
     /// With the lifecycle of the secret numbered `serial` changed by `change`.
     #[must_use]
     pub fn with_lifecycle_of(
@@ -237,111 +137,96 @@ impl Secrets {
         serial: CredentialSerial,
         change: impl FnOnce(&mut SecretLifecycle),
     ) -> Self {
-        let mut next = self.clone();
-        if next.current.serial == serial {
-            change(&mut next.current.lifecycle);
-        } else if let Some(previous) = next.previous.as_mut().filter(|p| p.secret.serial == serial)
-        {
-            change(&mut previous.secret.lifecycle);
-        }
-        next
+        self.with_credential_of(serial, |secret| change(&mut secret.lifecycle))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::rotation::GracePeriod;
     use crate::test_support::{at, hash};
 
-    fn first(h: &str) -> Secrets {
-        Secrets::new(Secret::first(hash(h), None, at(0)))
+    fn ending(h: &str, end: i64) -> HashedSecret {
+        HashedSecret {
+            lifecycle: SecretLifecycle {
+                expires_at: Some(at(end)),
+                ..SecretLifecycle::default()
+            },
+            ..HashedSecret::new(hash(h), None)
+        }
     }
 
     fn valid(s: &Secrets, now: i64) -> Vec<SecretHash> {
-        s.valid_at(at(now)).map(|s| s.hash.clone()).collect()
+        s.valid_at(at(now))
+            .map(|s| s.credential.hash.clone())
+            .collect()
     }
 
     #[test]
-    fn rotation_without_grace_revokes_the_old_secret_at_once() {
-        let s = first("one");
-        assert_eq!(s.valid_at(at(0)).count(), 1);
-        let r = s.rotate(hash("two"), None, at(100), GracePeriod::NONE);
-        assert_eq!(r.current().hash, hash("two"));
-        assert!(r.previous().is_none());
-        assert_eq!(valid(&r, 100), [hash("two")]);
-    }
-
-    #[test]
-    fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
-        let s = first("one");
-        let r = s.rotate(
-            hash("two"),
-            None,
-            at(100),
-            GracePeriod::from_seconds(60).unwrap(),
-        );
-        let previous = r.previous().unwrap();
-        assert_eq!(&previous.secret, s.current());
-        assert_eq!(previous.expires_at, at(160));
-        assert_eq!(valid(&r, 159), [hash("two"), hash("one")]);
-        assert!(previous.is_valid_at(at(159)));
-        assert!(!previous.is_valid_at(at(160)));
-        assert_eq!(valid(&r, 160), [hash("two")]);
-    }
-
-    #[test]
-    fn each_new_secret_has_the_next_serial_its_issue_time_and_no_use_yet() {
-        let grace = GracePeriod::from_seconds(3600).unwrap();
-        let used = first("one").with_use(CredentialSerial::FIRST, at(5));
-        assert_eq!(used.current().last_used_at, Some(at(5)));
+    fn a_first_secret_is_serial_one_unused_and_does_not_end() {
         let hint = SecretHint::restore("Wx9z").unwrap();
-        let r = used.rotate(hash("two"), Some(hint.clone()), at(10), grace);
-        let current = r.current();
-        assert_eq!(current.serial, CredentialSerial::FIRST.next());
+        let first = Secret::first(hash("one"), Some(hint.clone()), at(5));
         assert_eq!(
-            (
-                current.created_at,
-                current.last_used_at,
-                current.hint.as_ref()
-            ),
-            (at(10), None, Some(&hint))
+            (first.serial, first.created_at, first.last_used_at),
+            (CredentialSerial::FIRST, at(5), None)
         );
-        // The previous secret keeps its own history.
-        assert_eq!(r.previous().unwrap().secret.last_used_at, Some(at(5)));
-        let later = r.with_use(CredentialSerial::FIRST, at(20));
-        assert_eq!(later.previous().unwrap().secret.last_used_at, Some(at(20)));
-        assert_eq!(later.current().last_used_at, None);
+        assert_eq!(first.credential.hint, Some(hint));
+        assert_eq!(first.credential.lifecycle, SecretLifecycle::default());
+        assert!(first.credential.is_live_at(at(i64::from(u32::MAX))));
+        let lifecycle = SecretLifecycle {
+            leaked_at: Some(at(6)),
+            ..SecretLifecycle::default()
+        };
+        assert_eq!(
+            first.with_lifecycle(lifecycle.clone()).credential.lifecycle,
+            lifecycle
+        );
     }
 
     #[test]
-    fn rotating_again_drops_the_older_previous_secret() {
+    fn a_secret_whose_own_life_ended_is_not_valid_current_or_previous() {
         let grace = GracePeriod::from_seconds(3600).unwrap();
-        let r = first("one").rotate(hash("two"), None, at(0), grace).rotate(
-            hash("three"),
-            None,
+        let s = Secrets::first(ending("one", 50), at(0));
+        assert_eq!(valid(&s, 49), [hash("one")]);
+        assert!(valid(&s, 50).is_empty());
+        // The previous secret ends with its own life even inside its grace period.
+        let r = s.rotate(ending("two", 500), at(10), grace);
+        assert!(r.previous().unwrap().is_valid_at(at(49)));
+        assert!(!r.previous().unwrap().is_valid_at(at(50)));
+        assert_eq!(valid(&r, 49), [hash("two"), hash("one")]);
+        assert_eq!(valid(&r, 50), [hash("two")]);
+        assert!(valid(&r, 500).is_empty());
+    }
+
+    #[test]
+    fn a_lifecycle_changes_only_for_the_secret_numbered() {
+        let grace = GracePeriod::from_seconds(3600).unwrap();
+        let r = Secrets::first(HashedSecret::new(hash("one"), None), at(0)).rotate(
+            HashedSecret::new(hash("two"), None),
             at(10),
             grace,
         );
-        assert_eq!(r.current().hash, hash("three"));
-        assert_eq!(r.current().serial.get(), 3);
-        assert_eq!(r.previous().unwrap().secret.hash, hash("two"));
-        assert!(!valid(&r, 11).contains(&hash("one")));
-        let no_grace = r.rotate(hash("four"), None, at(20), GracePeriod::NONE);
-        assert!(no_grace.previous().is_none());
-    }
-
-    #[test]
-    fn previous_secret_can_be_revoked_early() {
-        let r = first("one").rotate(
-            hash("two"),
-            None,
-            at(0),
-            GracePeriod::from_seconds(3600).unwrap(),
+        let warned = |l: &mut SecretLifecycle| l.expiry_warned_days = Some(7);
+        let previous = r.with_lifecycle_of(CredentialSerial::FIRST, warned);
+        assert_eq!(
+            previous
+                .previous()
+                .unwrap()
+                .issued
+                .credential
+                .lifecycle
+                .expiry_warned_days,
+            Some(7)
         );
-        let revoked = r.without_previous();
-        assert!(revoked.previous().is_none());
-        assert_eq!(revoked.current().hash, hash("two"));
-        let one = Secret::first(hash("a"), None, at(0));
-        assert_eq!(Secrets::restore(one.clone(), None), Secrets::new(one));
+        assert_eq!(previous.current(), r.current());
+        let current = r.with_lifecycle_of(CredentialSerial::FIRST.next(), warned);
+        assert_eq!(
+            current.current().credential.lifecycle.expiry_warned_days,
+            Some(7)
+        );
+        assert_eq!(current.previous(), r.previous());
+        let unknown = CredentialSerial::new(9).unwrap();
+        assert_eq!(r.with_lifecycle_of(unknown, warned), r);
     }
 }

@@ -58,9 +58,9 @@ impl SecretLifecycleStore for InMemoryRepository {
             .iter()
             .find(|app| {
                 app.secrets().is_some_and(|s| {
-                    s.current().lifecycle.lookup == Some(digest)
+                    s.current().credential.lifecycle.lookup == Some(digest)
                         || s.previous()
-                            .is_some_and(|p| p.secret.lifecycle.lookup == Some(digest))
+                            .is_some_and(|p| p.issued.credential.lifecycle.lookup == Some(digest))
                 })
             })
             .map(|app| store.seen(app)))
@@ -78,12 +78,15 @@ impl SecretLifecycleStore for InMemoryRepository {
             .iter()
             .filter(|app| {
                 app.secrets()
-                    .and_then(|s| s.current().lifecycle.expires_at)
+                    .and_then(|s| s.current().credential.lifecycle.expires_at)
                     .is_some_and(|end| after < end && end < before)
             })
             .map(|app| store.seen(app))
             .collect();
-        apps.sort_by_key(|app| app.secrets().and_then(|s| s.current().lifecycle.expires_at));
+        apps.sort_by_key(|app| {
+            app.secrets()
+                .and_then(|s| s.current().credential.lifecycle.expires_at)
+        });
         apps.truncate(limit as usize);
         Ok(apps)
     }
@@ -106,17 +109,18 @@ impl SecretLifecycleStore for InMemoryRepository {
             return Ok(false);
         };
         let secret = std::iter::once(secrets.current())
-            .chain(secrets.previous().map(|p| &p.secret))
+            .chain(secrets.previous().map(|p| &p.issued))
             .find(|s| s.serial == serial);
         let Some(secret) = secret else {
             return Ok(false);
         };
         let applies = match mark {
             SecretMark::ExpiryWarned(days) => secret
+                .credential
                 .lifecycle
                 .expiry_warned_days
                 .is_none_or(|warned| warned > days),
-            SecretMark::Leaked(_) => secret.lifecycle.leaked_at.is_none(),
+            SecretMark::Leaked(_) => secret.credential.lifecycle.leaked_at.is_none(),
         };
         if !applies {
             return Ok(false);

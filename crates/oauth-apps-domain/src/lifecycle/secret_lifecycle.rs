@@ -256,7 +256,7 @@ impl SecretLifecycleService {
             let Some(current) = app.secrets().map(|s| s.current().clone()) else {
                 continue;
             };
-            let Some(days) = current.lifecycle.expiry_warning_due(now) else {
+            let Some(days) = current.credential.lifecycle.expiry_warning_due(now) else {
                 continue;
             };
             let event = system_event(AuditAction::SecretExpiring, EXPIRY_ACTOR, now);
@@ -357,7 +357,7 @@ fn live_secret(
     let secrets = app.secrets()?;
     secrets
         .valid_at(now)
-        .find(|s| s.lifecycle.lookup == Some(digest))
+        .find(|s| s.credential.lifecycle.lookup == Some(digest))
         .map(|s| s.serial)
 }
 

@@ -116,8 +116,14 @@ fn new_secrets_end_by_their_organisations_policy_or_the_platform_default() {
     f.config.default_secret_lifetime = Some(SecretLifetime::from_days(90).unwrap());
     let (app, secret) = registered(&f);
     let current = app.secrets().unwrap().current().clone();
-    assert_eq!(current.lifecycle.expires_at, Some(at(NOW + 90 * DAY)));
-    assert_eq!(current.lifecycle.lookup, Some(TokenDigest::of(&secret)));
+    assert_eq!(
+        current.credential.lifecycle.expires_at,
+        Some(at(NOW + 90 * DAY))
+    );
+    assert_eq!(
+        current.credential.lifecycle.lookup,
+        Some(TokenDigest::of(&secret))
+    );
     block_on(
         f.lifecycle()
             .set_policy(&admin(), "acme", set(Some(7), None)),
@@ -130,9 +136,12 @@ fn new_secrets_end_by_their_organisations_policy_or_the_platform_default() {
     ))
     .unwrap();
     let current = rotated.application.secrets().unwrap().current().clone();
-    assert_eq!(current.lifecycle.expires_at, Some(at(NOW + 7 * DAY)));
     assert_eq!(
-        current.lifecycle.lookup,
+        current.credential.lifecycle.expires_at,
+        Some(at(NOW + 7 * DAY))
+    );
+    assert_eq!(
+        current.credential.lifecycle.lookup,
         Some(TokenDigest::of(rotated.client_secret.expose()))
     );
 }
@@ -184,6 +193,7 @@ fn expiry_warnings_come_at_14_7_and_1_days_each_once() {
             .secrets()
             .unwrap()
             .current()
+            .credential
             .lifecycle
             .expiry_warned_days;
         assert_eq!(warned, Some(expected));
@@ -212,8 +222,8 @@ fn a_leaked_live_secret_is_revoked_at_once_and_reported_once() {
     assert!(!authenticates(&f, &app, &secret));
     let stored = f.stored(&app);
     let current = stored.secrets().unwrap().current();
-    assert_eq!(current.lifecycle.leaked_at, Some(at(NOW)));
-    assert_eq!(current.lifecycle.expires_at, Some(at(NOW)));
+    assert_eq!(current.credential.lifecycle.leaked_at, Some(at(NOW)));
+    assert_eq!(current.credential.lifecycle.expires_at, Some(at(NOW)));
     assert_eq!(actions(&f).last(), Some(&AuditAction::SecretLeaked));
     // Reported again: no longer live, nothing more.
     let events = f.repo.event_count();

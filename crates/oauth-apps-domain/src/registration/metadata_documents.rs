@@ -225,7 +225,7 @@ impl ApplicationService {
     ) -> Result<OAuthApplication, ResolveError> {
         // The same keys as now are no change (a replacement would start a new key set).
         let same_keys = match self.check_keys(&mut Collector::default(), &cmd.keys) {
-            Some(Some(source)) => app.keys().is_some_and(|k| k.current().source == source),
+            Some(Some(source)) => app.keys().is_some_and(|k| k.current().credential == source),
             Some(None) => app.keys().is_none(),
             None => false,
         };

@@ -236,7 +236,7 @@ impl ApplicationService {
                         .hasher
                         .verify(
                             secret,
-                            &secrets.current().hash,
+                            &secrets.current().credential.hash,
                             &registration_actor(app.client_id()),
                         )
                         .await?

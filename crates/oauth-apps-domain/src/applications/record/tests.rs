@@ -1,10 +1,12 @@
 use super::*;
 use crate::applications::application::NewApplication;
 use crate::credentials::rotation::GracePeriod;
+use crate::credentials::secret::SecretHint;
+use crate::shared::validation::Violation;
 use crate::test_support::{at, hash, profile, sample, secret};
 
 #[test]
-fn records_round_trip() {
+fn what_storage_keeps_round_trips() {
     let app = sample(3, "acme")
         .rotated(
             hash("next"),
@@ -13,36 +15,34 @@ fn records_round_trip() {
             at(1100),
         )
         .unwrap();
-    let record = app.to_record();
+    let stored = app.to_stored();
+    let secrets = stored.secrets.as_ref().unwrap();
+    let previous = secrets.previous().unwrap();
+    assert_eq!(previous.issued, secret("current", at(1000)));
+    assert_eq!(previous.expires_at, at(1110));
+    let current = secrets.current();
     assert_eq!(
-        record.previous_secret,
-        Some((
-            SecretRecord {
-                hash: "$test$current".into(),
-                hint: None,
-                serial: 1,
-                created_at: at(1000),
-                last_used_at: None,
-                lifetime_ends_at: None,
-                lookup_digest: None,
-                expiry_warned_days: None,
-                leaked_at: None,
-            },
-            at(1110)
-        ))
+        (
+            current.credential.hint.as_ref().map(SecretHint::as_str),
+            current.serial.get()
+        ),
+        (Some("Wx9z"), 2)
     );
-    let current = record.current_secret.as_ref().unwrap();
-    assert_eq!((current.hint.as_deref(), current.serial), (Some("Wx9z"), 2));
-    assert_eq!(record.version, 2);
-    assert_eq!(record.registration, "manual");
-    assert_eq!(OAuthApplication::from_record(3, record).unwrap(), app);
+    assert_eq!(stored.version.get(), 2);
+    assert_eq!(stored.registration, Registration::Manual);
+    assert_eq!(OAuthApplication::restore(stored).unwrap(), app);
+    let revoked = app.with_status(Status::Revoked, at(1200));
+    assert_eq!(
+        OAuthApplication::restore(revoked.to_stored()).unwrap(),
+        revoked
+    );
 }
 
 #[test]
 fn how_an_application_was_registered_is_kept() {
     let new = sample(3, "acme");
     assert_eq!(new.registration(), Registration::Manual);
-    let record = |r: Registration| {
+    for r in Registration::ALL {
         let app = NewApplication::new(
             *new.client_id(),
             new.owner_org_id().clone(),
@@ -52,64 +52,14 @@ fn how_an_application_was_registered_is_kept() {
             new.credentials().clone(),
             at(1000),
         )
-        .with_registration(r)
-        .with_id(AppId::new(3).unwrap());
-        assert_eq!(app.registration(), r);
-        app.to_record()
-    };
-    for r in Registration::ALL {
-        let restored = OAuthApplication::from_record(3, record(r)).unwrap();
+        .with_registration(r);
+        let id = AppId::new(3).unwrap();
+        let stored = app.to_stored(id);
+        assert_eq!(stored, app.clone().with_id(id).to_stored());
+        let restored = OAuthApplication::restore(stored).unwrap();
         assert_eq!(restored.registration(), r);
-        assert_eq!(
-            OAuthApplication::restore(stored(&restored)).unwrap(),
-            restored
-        );
+        assert_eq!(restored, app.with_id(id));
     }
-    let mut bad = record(Registration::Dynamic);
-    bad.registration = "by hand".into();
-    let errors = OAuthApplication::from_record(3, bad).unwrap_err();
-    assert!(errors.concerns(Field::Registration), "{errors}");
-}
-
-/// `app` as storage keeps it.
-fn stored(app: &OAuthApplication) -> StoredApplication {
-    let p = app.profile();
-    StoredApplication {
-        id: app.id(),
-        client_id: *app.client_id(),
-        owner_org_id: app.owner_org_id().clone(),
-        app_type: app.app_type(),
-        name: p.name().as_str().to_owned(),
-        description: p.description().map(|d| d.as_str().to_owned()),
-        redirect_urls: p.redirect_urls().iter().map(str::to_owned).collect(),
-        allowed_scopes: p.allowed_scopes().iter().map(str::to_owned).collect(),
-        grant_types: p.grant_types().iter().map(str::to_owned).collect(),
-        access_level: p.access_level(),
-        status: app.status(),
-        is_first_party: app.is_first_party(),
-        auth_method: app.auth_method(),
-        secrets: app.secrets().cloned(),
-        keys: app.keys().cloned(),
-        registration: app.registration(),
-        details: app.details().clone(),
-        created_at: app.created_at(),
-        updated_at: app.updated_at(),
-        version: app.version(),
-    }
-}
-
-#[test]
-fn restore_rebuilds_from_typed_values() {
-    let app = sample(3, "acme")
-        .rotated(
-            hash("next"),
-            SecretHint::restore("Wx9z").ok(),
-            GracePeriod::from_seconds(10).unwrap(),
-            at(1100),
-        )
-        .unwrap()
-        .with_status(Status::Revoked, at(1200));
-    assert_eq!(OAuthApplication::restore(stored(&app)).unwrap(), app);
 }
 
 #[test]
@@ -117,12 +67,16 @@ fn restore_reads_text_stored_under_earlier_rules() {
     let legacy = StoredApplication {
         name: "Pay\u{200B}Pal".into(),
         description: Some("nul \0 inside".into()),
-        redirect_urls: vec!["https://app.example.com".into()],
+        redirect_urls: vec!["https://app.example.com".into(), "http://127.1/cb".into()],
         allowed_scopes: vec!["retired:scope".into()],
-        ..stored(&sample(3, "acme"))
+        ..sample(3, "acme").to_stored()
     };
     let app = OAuthApplication::restore(legacy.clone()).unwrap();
-    assert_eq!(stored(&app), legacy);
+    assert_eq!(app.to_stored(), legacy);
+    // New values are held to the current rules.
+    assert!(RedirectUrls::parse(&legacy.redirect_urls, AppType::Web).is_err());
+    assert!(AppName::parse(&legacy.name).is_err());
+    assert!(Description::parse("nul \0 inside").is_err());
 }
 
 #[test]
@@ -133,7 +87,7 @@ fn restore_names_every_broken_text_and_keeps_the_cross_field_rules() {
         redirect_urls: vec!["https://a.example/#frag".into()],
         allowed_scopes: vec!["bad scope".into()],
         grant_types: vec!["implicit".into()],
-        ..stored(&sample(3, "acme"))
+        ..sample(3, "acme").to_stored()
     };
     let errors = OAuthApplication::restore(broken).unwrap_err();
     for field in [
@@ -147,7 +101,7 @@ fn restore_names_every_broken_text_and_keeps_the_cross_field_rules() {
     }
     let no_redirect = StoredApplication {
         redirect_urls: vec![],
-        ..stored(&sample(3, "acme"))
+        ..sample(3, "acme").to_stored()
     };
     assert_eq!(
         OAuthApplication::restore(no_redirect)
@@ -160,6 +114,59 @@ fn restore_names_every_broken_text_and_keeps_the_cross_field_rules() {
             Field::RedirectUrls,
             Violation::AuthorizationCodeNeedsRedirect
         )]
+    );
+    // A single bad description is enough to refuse it.
+    let description = StoredApplication {
+        description: Some("d".repeat(1001)),
+        ..sample(3, "acme").to_stored()
+    };
+    assert!(
+        OAuthApplication::restore(description)
+            .unwrap_err()
+            .concerns(Field::Description)
+    );
+}
+
+#[test]
+fn restore_refuses_an_expiry_warning_no_threshold_has_with_the_text_errors() {
+    let app = sample(3, "acme")
+        .rotated(
+            hash("next"),
+            None,
+            GracePeriod::from_seconds(10).unwrap(),
+            at(1100),
+        )
+        .unwrap();
+    let warned = |days| {
+        let secrets = app.secrets().unwrap();
+        let previous = secrets.previous().unwrap().issued.serial;
+        let secrets = secrets
+            .with_lifecycle_of(secrets.current().serial, |l| {
+                l.expiry_warned_days = Some(days);
+            })
+            .with_lifecycle_of(previous, |l| l.expiry_warned_days = Some(days));
+        StoredApplication {
+            secrets: Some(secrets),
+            ..app.to_stored()
+        }
+    };
+    for days in EXPIRY_WARNING_DAYS {
+        assert!(OAuthApplication::restore(warned(days)).is_ok(), "{days}");
+    }
+    let broken = StoredApplication {
+        name: String::new(),
+        ..warned(3)
+    };
+    let errors = OAuthApplication::restore(broken).unwrap_err();
+    assert!(errors.concerns(Field::Name), "{errors}");
+    assert_eq!(
+        errors
+            .errors()
+            .iter()
+            .filter(|e| e.field == Field::Secret)
+            .count(),
+        2,
+        "each secret's expiry warning: {errors}"
     );
 }
 
@@ -183,108 +190,5 @@ fn a_new_application_shows_what_storage_writes() {
     assert_eq!(new.secrets(), Some(&Secrets::new(secret("h", at(5)))));
     assert_eq!((new.created_at(), new.updated_at()), (at(5), at(5)));
     assert_eq!(new.version(), Version::INITIAL);
-}
-
-#[test]
-fn records_stored_under_earlier_rules_still_load_as_stored() {
-    let mut r = sample(3, "acme").to_record();
-    r.redirect_urls = vec!["https://app.example.com".into(), "http://127.1/cb".into()];
-    r.name = "Pay\u{200B}Pal".into();
-    r.description = Some("nul \0 inside".into());
-    let app = OAuthApplication::from_record(3, r.clone()).unwrap();
-    assert_eq!(app.to_record(), r);
-    // New values are held to the current rules.
-    assert!(RedirectUrls::parse(&r.redirect_urls, AppType::Web).is_err());
-    assert!(AppName::parse(&r.name).is_err());
-    assert!(
-        r.description
-            .as_deref()
-            .map(Description::parse)
-            .unwrap()
-            .is_err()
-    );
-}
-
-#[test]
-fn corrupt_records_name_every_bad_field() {
-    let mut r = sample(3, "acme").to_record();
-    r.client_id = "x".into();
-    r.owner_org_id = "bad org".into();
-    r.name = String::new();
-    r.description = Some("d".repeat(1001));
-    r.allowed_scopes = vec!["bad scope".into()];
-    r.grant_types = vec!["implicit".into()];
-    r.access_level = "galaxy".into();
-    r.status = "gone".into();
-    let plain = SecretRecord {
-        hash: "plain".into(),
-        hint: None,
-        serial: 1,
-        created_at: at(1),
-        last_used_at: None,
-        lifetime_ends_at: None,
-        lookup_digest: Some("not hex".into()),
-        expiry_warned_days: Some(3),
-        leaked_at: None,
-    };
-    r.current_secret = Some(plain.clone());
-    r.previous_secret = Some((plain, at(1)));
-    r.version = 0;
-    let errors = OAuthApplication::from_record(0, r).unwrap_err();
-    for field in [
-        Field::Id,
-        Field::ClientId,
-        Field::OwnerOrgId,
-        Field::Name,
-        Field::Description,
-        Field::AllowedScopes,
-        Field::GrantTypes,
-        Field::AccessLevel,
-        Field::Status,
-        Field::Secret,
-        Field::Version,
-    ] {
-        assert!(errors.concerns(field), "{field}");
-    }
-    assert_eq!(
-        errors
-            .errors()
-            .iter()
-            .filter(|e| e.field == Field::Secret)
-            .count(),
-        6,
-        "each secret's hash, lookup digest and expiry warning"
-    );
-
-    let mut r = sample(3, "acme").to_record();
-    r.app_type = "robot".into();
-    let errors = OAuthApplication::from_record(3, r).unwrap_err();
-    assert_eq!(errors.errors().len(), 1);
-    assert!(errors.concerns(Field::AppType));
-
-    let mut r = sample(3, "acme").to_record();
-    r.redirect_urls = vec!["http://plain.example/cb".into()];
-    assert!(
-        OAuthApplication::from_record(3, r)
-            .unwrap_err()
-            .concerns(Field::RedirectUrls)
-    );
-
-    // A single bad description is enough to refuse the record.
-    let mut r = sample(3, "acme").to_record();
-    r.description = Some("d".repeat(1001));
-    assert!(
-        OAuthApplication::from_record(3, r)
-            .unwrap_err()
-            .concerns(Field::Description)
-    );
-
-    // Cross-field rules apply to stored rows too.
-    let mut r = sample(3, "acme").to_record();
-    r.redirect_urls = vec![];
-    assert!(
-        OAuthApplication::from_record(3, r)
-            .unwrap_err()
-            .concerns(Field::RedirectUrls)
-    );
+    assert_eq!(new.to_stored(app.id()), app.to_stored());
 }

@@ -18,17 +18,17 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
     let stored = f.stored(&registered.application);
     assert_eq!(registered.application, stored);
     assert_eq!(stored.id().get(), 2);
-    let r = stored.to_record();
+    let r = stored.to_stored();
     assert_eq!(r.name, "Billing");
-    assert_eq!(r.owner_org_id, "acme");
-    assert_eq!(r.app_type, "web");
+    assert_eq!(r.owner_org_id.as_str(), "acme");
+    assert_eq!(r.app_type, AppType::Web);
     assert_eq!(r.grant_types, ["authorization_code", "refresh_token"]);
-    assert_eq!(r.access_level, "organization");
+    assert_eq!(r.access_level, AccessLevel::Organization);
     assert_eq!(r.allowed_scopes, ["read", "workspace:write"]);
-    assert_eq!(r.status, "active");
+    assert_eq!(r.status, Status::Active);
     assert!(!r.is_first_party);
     assert_eq!(r.created_at, at(NOW));
-    assert_eq!(r.version, 1);
+    assert_eq!(r.version, Version::INITIAL);
     assert_eq!(
         f.only_write(),
         (
@@ -42,9 +42,18 @@ fn register_stores_a_valid_app_and_returns_its_secret_once() {
     assert!(is_well_formed_secret(secret));
     assert!(is_fake_hash_of(
         secret,
-        &stored.secrets().unwrap().current().hash
+        &stored.secrets().unwrap().current().credential.hash
     ));
-    assert!(!r.current_secret.as_ref().unwrap().hash.contains(secret));
+    assert!(
+        !r.secrets
+            .as_ref()
+            .unwrap()
+            .current()
+            .credential
+            .hash
+            .as_phc()
+            .contains(secret)
+    );
 
     // The secret, then the client id, come from the random source.
     let random = SeededRandom::new(SEED);
@@ -79,6 +88,7 @@ fn registration_hashing_names_the_caller_it_is_for() {
             .secrets()
             .unwrap()
             .current()
+            .credential
             .hash,
         hash("h1")
     );
@@ -103,14 +113,14 @@ fn register_applies_given_optional_fields() {
     assert!(registered.application.requires_pkce());
     let stored = f.stored(&registered.application);
     assert_eq!(stored, registered.application);
-    let r = stored.to_record();
-    assert_eq!(r.app_type, "native");
+    let r = stored.to_stored();
+    assert_eq!(r.app_type, AppType::Native);
     assert_eq!(r.description.as_deref(), Some("desc"));
     assert_eq!(
         r.grant_types,
         ["urn:ietf:params:oauth:grant-type:device_code"]
     );
-    assert_eq!(r.access_level, "user");
+    assert_eq!(r.access_level, AccessLevel::User);
     assert!(r.is_first_party);
     assert!(r.allowed_scopes.is_empty());
 }

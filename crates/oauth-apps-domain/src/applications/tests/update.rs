@@ -11,10 +11,12 @@ fn rename(name: &str) -> ApplicationPatch {
 
 /// Another writer's change, for [`Fakes::racing`]: a new description, as the next version.
 fn their_description(app: &OAuthApplication) -> OAuthApplication {
-    let mut record = app.to_record();
-    record.description = Some("theirs".into());
-    record.version += 1;
-    OAuthApplication::from_record(app.id().get(), record).unwrap()
+    OAuthApplication::restore(StoredApplication {
+        description: Some("theirs".into()),
+        version: app.version().next(),
+        ..app.to_stored()
+    })
+    .unwrap()
 }
 
 #[test]
@@ -63,14 +65,14 @@ fn update_changes_every_patchable_field() {
         )
         .unwrap();
     assert_eq!(f.stored(&app), updated);
-    let r = updated.to_record();
+    let r = updated.to_stored();
     assert_eq!(r.description.as_deref(), Some("new"));
     assert_eq!(r.redirect_urls, ["https://new.example/cb"]);
     assert_eq!(r.allowed_scopes, ["admin"]);
     assert_eq!(r.grant_types, ["client_credentials"]);
-    assert_eq!(r.access_level, "user");
+    assert_eq!(r.access_level, AccessLevel::User);
     assert!(r.is_first_party);
-    assert_eq!(r.status, "revoked");
+    assert_eq!(r.status, Status::Revoked);
     // The settings change, then the status change as what it is: a disable.
     let written: Vec<(AuditAction, Vec<crate::ChangedField>)> = f
         .written()
@@ -98,9 +100,11 @@ fn update_changes_every_patchable_field() {
 
 #[test]
 fn update_can_clear_the_description() {
-    let mut record = sample(1, "acme").to_record();
-    record.description = Some("old".into());
-    let app = OAuthApplication::from_record(1, record).unwrap();
+    let app = OAuthApplication::restore(StoredApplication {
+        description: Some("old".into()),
+        ..sample(1, "acme").to_stored()
+    })
+    .unwrap();
     let f = Fakes::storing(&[&app]);
     let patch = ApplicationPatch {
         description: Some(None),
@@ -358,11 +362,13 @@ fn the_result_of_an_update_must_satisfy_every_rule() {
 /// An application stored under earlier rules: a redirect URL not in normalised form, a zero
 /// width space in its name, U+0000 in its description.
 fn stored_under_earlier_rules() -> OAuthApplication {
-    let mut record = sample(1, "acme").to_record();
-    record.redirect_urls = vec!["https://app.example.com".into()];
-    record.name = "Pay\u{200B}Pal".into();
-    record.description = Some("nul \0 inside".into());
-    OAuthApplication::from_record(1, record).unwrap()
+    OAuthApplication::restore(StoredApplication {
+        redirect_urls: vec!["https://app.example.com".into()],
+        name: "Pay\u{200B}Pal".into(),
+        description: Some("nul \0 inside".into()),
+        ..sample(1, "acme").to_stored()
+    })
+    .unwrap()
 }
 
 #[test]
@@ -384,11 +390,11 @@ fn a_patch_keeps_stored_values_it_does_not_send_as_they_are() {
     );
     let stored = f.stored(&app);
     assert_eq!(stored, updated);
-    let r = stored.to_record();
+    let r = stored.to_stored();
     assert_eq!(r.redirect_urls, ["https://app.example.com"]);
     assert_eq!(r.name, "Pay\u{200B}Pal");
     assert_eq!(r.description.as_deref(), Some("nul \0 inside"));
-    assert_eq!(r.access_level, "user");
+    assert_eq!(r.access_level, AccessLevel::User);
     assert_eq!(f.only_write().1.changed_fields, [ChangedField::AccessLevel]);
 }
 

@@ -19,11 +19,16 @@ fn fake_hash(secret: &ClientSecret) -> SecretHash {
 /// `sample(1, "acme")` with [`good_secret`] as its current secret, hashed by the fake
 /// hasher.
 fn app_with_good_secret() -> OAuthApplication {
-    let mut record = sample(1, "acme").to_record();
-    if let Some(current) = record.current_secret.as_mut() {
-        current.hash = fake_hash(&good_client_secret()).as_phc().to_owned();
-    }
-    OAuthApplication::from_record(1, record).unwrap()
+    let app = sample(1, "acme");
+    let secrets = app.secrets().unwrap();
+    let good = secrets.with_credential_of(secrets.current().serial, |s| {
+        s.hash = fake_hash(&good_client_secret());
+    });
+    OAuthApplication::restore(StoredApplication {
+        secrets: Some(good),
+        ..app.to_stored()
+    })
+    .unwrap()
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn private_key_jwt_and_none_get_no_secret_and_pay_no_hash() {
     let stored = f.stored(&keyed.application);
     assert_eq!(stored.auth_method(), AuthMethod::PrivateKeyJwt);
     assert!(stored.secrets().is_none());
-    let Some(KeySource::Inline(set)) = stored.keys().map(|k| &k.current().source) else {
+    let Some(KeySource::Inline(set)) = stored.keys().map(|k| &k.current().credential) else {
         panic!("inline keys expected")
     };
     assert_eq!(set.kids().collect::<Vec<_>>(), ["k1", "k2"]);
@@ -268,13 +268,13 @@ fn keys_rotate_with_a_grace_period_and_the_previous_set_can_be_revoked() {
     ))
     .unwrap();
     let keys = rotated.keys().unwrap();
-    let kids = |set: &KeySet| match &set.source {
+    let kids = |set: &KeySet| match &set.credential {
         KeySource::Inline(jwks) => jwks.kids().map(str::to_owned).collect::<Vec<_>>(),
         KeySource::Remote(_) => vec![],
     };
     assert_eq!(kids(keys.current()), ["new"]);
     let previous = keys.previous().unwrap();
-    assert_eq!(kids(&previous.set), ["old"]);
+    assert_eq!(kids(&previous.issued), ["old"]);
     assert_eq!(previous.expires_at, at(NOW + 600));
     assert_eq!(f.stored(&app), rotated);
     let (_, event) = f.written().into_iter().last().unwrap();

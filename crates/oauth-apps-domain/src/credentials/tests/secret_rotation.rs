@@ -21,14 +21,16 @@ fn rotation_with_grace_keeps_the_old_secret_until_it_ends() {
     assert_eq!(stored, rotated.application);
     assert!(is_fake_hash_of(
         secret,
-        &stored.secrets().unwrap().current().hash
+        &stored.secrets().unwrap().current().credential.hash
     ));
     assert!(
         stored
             .secrets()
             .unwrap()
             .previous()
-            .is_some_and(|p| p.secret.hash == hash("current") && p.expires_at == at(NOW + 3600))
+            .is_some_and(
+                |p| p.issued.credential.hash == hash("current") && p.expires_at == at(NOW + 3600)
+            )
     );
     assert_eq!(
         f.only_write(),
@@ -53,7 +55,7 @@ fn rotation_without_grace_revokes_the_old_secret_at_once() {
     assert!(stored.secrets().unwrap().previous().is_none());
     assert!(is_fake_hash_of(
         rotated.client_secret.expose(),
-        &stored.secrets().unwrap().current().hash
+        &stored.secrets().unwrap().current().credential.hash
     ));
 }
 
@@ -101,7 +103,7 @@ fn an_app_disabled_during_rotation_is_not_rotated() {
     assert!(matches!(err, RotateSecretError::Revoked));
     assert_eq!(f.stored(&app), disable(&app));
     assert_eq!(
-        f.stored(&app).secrets().unwrap().current().hash,
+        f.stored(&app).secrets().unwrap().current().credential.hash,
         hash("current")
     );
     assert_eq!(f.writers(), ["rival"]);
@@ -155,7 +157,10 @@ fn revoking_the_previous_secret_ends_its_grace_now() {
     let stored = f.stored(&app);
     assert_eq!(stored, revoked);
     assert!(stored.secrets().unwrap().previous().is_none());
-    assert_eq!(stored.secrets().unwrap().current().hash, hash("new"));
+    assert_eq!(
+        stored.secrets().unwrap().current().credential.hash,
+        hash("new")
+    );
     assert_eq!(
         f.only_write(),
         (
@@ -239,7 +244,13 @@ fn rotation_loads_the_application_once() {
     )
     .unwrap();
     assert_eq!(
-        rotated.application.secrets().unwrap().current().hash,
+        rotated
+            .application
+            .secrets()
+            .unwrap()
+            .current()
+            .credential
+            .hash,
         hash("new")
     );
 }
