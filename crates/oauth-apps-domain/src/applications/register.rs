@@ -110,7 +110,7 @@ impl ApplicationService {
         self.register_with(
             principal,
             cmd,
-            &Self::management_admission(),
+            &Admission::management(),
             RegistrationDetails::NONE,
             None,
         )

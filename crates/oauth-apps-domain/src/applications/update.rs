@@ -7,6 +7,7 @@ use super::patch::ApplicationPatch;
 use super::service::{AppRef, ApplicationService};
 use crate::events::change::AuditAction;
 use crate::registration::details::Registration;
+use crate::registration::pipeline::Admission;
 use crate::shared::precondition::Precondition;
 use crate::shared::principal::Principal;
 impl ApplicationService {
@@ -39,7 +40,7 @@ impl ApplicationService {
                     return Err(UpdateError::Forbidden(FOLLOWS_DOCUMENT));
                 }
                 // The one pipeline: an admin's change is judged as every path's is.
-                Self::management_admission()
+                Admission::management()
                     .judge_change(patch.apply(principal, app, self, now))
                     .map(|(change, _)| change)
             },

@@ -7,14 +7,8 @@
 //! management error body, an RFC 7591 §3.2.2 error, a metadata document's refusal): the
 //! rules and their words are this module's.
 
-use super::details::{ClientMetadata, ClientMetadataRecord, Registration};
-use crate::applications::application::OAuthApplication;
+use super::details::{ClientMetadata, Registration};
 use crate::applications::errors::UpdateError;
-use crate::applications::register::RegisterApplication;
-use crate::applications::service::ApplicationService;
-use crate::lifecycle::org_policy::SelfRegistrationAllowance;
-use crate::shared::errors::RepositoryError;
-use crate::shared::ids::OrgId;
 use crate::shared::validation::ValidationErrors;
 
 /// The ways a client is made or changed.
@@ -116,42 +110,29 @@ impl Admission {
     }
 }
 
-impl ApplicationService {
-    /// The admission of `cmd` with `metadata` into `org` by `path`: on a self-service path,
-    /// the organisation's self-registration limits with what `allowance` (an initial
-    /// access token's) adds and what `held` (the client changing its registration)
-    /// already has.
-    ///
-    /// # Errors
-    /// When the organisation's policy cannot be read.
-    pub(crate) async fn admission(
-        &self,
+impl Admission {
+    /// The admission of a request that came by `path`, whose metadata reads as `metadata`
+    /// and which its organisation's limits judge as `limits` (`None`: within them, or none
+    /// apply).
+    pub(crate) const fn new(
         path: RegistrationPath,
-        org: &OrgId,
-        cmd: &RegisterApplication,
-        metadata: ClientMetadataRecord,
-        allowance: Option<&SelfRegistrationAllowance>,
-        held: Option<&OAuthApplication>,
-    ) -> Result<Admission, RepositoryError> {
-        let limits = if path.is_self_service() {
-            let permit = self.self_registration_permit(org, allowance, held).await?;
-            self.check_permit(&permit, cmd).err()
-        } else {
-            None
-        };
-        Ok(Admission {
+        metadata: Result<ClientMetadata, ValidationErrors>,
+        limits: Option<ValidationErrors>,
+    ) -> Self {
+        Self {
             path,
-            metadata: ClientMetadata::new(metadata),
+            metadata,
             limits,
-        })
+        }
     }
 
-    /// The admission of an admin's request, which carries no RFC 7591 metadata.
-    pub(crate) const fn management_admission() -> Admission {
-        Admission {
-            path: RegistrationPath::Management,
-            metadata: Ok(ClientMetadata::EMPTY),
-            limits: None,
-        }
+    /// The admission of an admin's request, which carries no RFC 7591 metadata and is
+    /// bound by no self-registration limit.
+    pub(crate) const fn management() -> Self {
+        Self::new(
+            RegistrationPath::Management,
+            Ok(ClientMetadata::EMPTY),
+            None,
+        )
     }
 }

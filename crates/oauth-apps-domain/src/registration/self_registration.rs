@@ -8,7 +8,7 @@ use super::details::{
     RegistrationDetails,
 };
 use super::errors::ManageRegistrationError;
-use super::pipeline::RegistrationPath;
+use super::pipeline::{Admission, RegistrationPath};
 use crate::applications::application::OAuthApplication;
 use crate::applications::attributes::Status;
 use crate::applications::errors::{RegisterError, UpdateError};
@@ -93,6 +93,31 @@ impl ApplicationService {
             permit = permit.with_held(app);
         }
         Ok(permit)
+    }
+
+    /// The admission of `cmd` with `metadata` into `org` by `path` (the one pipeline,
+    /// `super::pipeline`): on a self-service path, the organisation's self-registration
+    /// limits with what `allowance` (an initial access token's) adds and what `held` (the
+    /// client changing its registration) already has.
+    ///
+    /// # Errors
+    /// When the organisation's policy cannot be read.
+    pub(crate) async fn admission(
+        &self,
+        path: RegistrationPath,
+        org: &OrgId,
+        cmd: &RegisterApplication,
+        metadata: ClientMetadataRecord,
+        allowance: Option<&SelfRegistrationAllowance>,
+        held: Option<&OAuthApplication>,
+    ) -> Result<Admission, RepositoryError> {
+        let limits = if path.is_self_service() {
+            let permit = self.self_registration_permit(org, allowance, held).await?;
+            self.check_permit(&permit, cmd).err()
+        } else {
+            None
+        };
+        Ok(Admission::new(path, ClientMetadata::new(metadata), limits))
     }
 
     /// Checks `cmd` against `permit` (see [`SelfRegistrationPermit::check`]).
