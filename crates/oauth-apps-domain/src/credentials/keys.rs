@@ -675,6 +675,89 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_rsa_modulus_is_counted_from_its_first_set_bit() {
+        // 256 bytes whose first is 0x01: 2041 bits, short of 2048.
+        let mut n = vec![0xff; 256];
+        n[0] = 0x01;
+        let short = json!({"kty": "RSA", "kid": "r", "n": b64(&n), "e": "AQAB"});
+        assert!(rule(set(vec![short])).contains("at least 2048 bits"));
+        assert!(set(vec![rsa("r", 2048)]).is_ok());
+    }
+
+    #[test]
+    fn a_kid_is_a_non_empty_string_of_at_most_200_characters() {
+        let with_kid = |kid: Value| {
+            let mut key = ec("x");
+            key["kid"] = kid;
+            set(vec![key])
+        };
+        for refused in [json!(" "), json!(""), json!("k".repeat(201)), json!(7)] {
+            assert!(
+                rule(with_kid(refused.clone())).contains("kid must be a non-empty string"),
+                "{refused}"
+            );
+        }
+        let longest = "é".repeat(200);
+        assert_eq!(
+            with_kid(json!(longest)).unwrap().kids().collect::<Vec<_>>(),
+            [longest.as_str()]
+        );
+    }
+
+    #[test]
+    fn a_set_holds_its_keys_up_to_the_limits_and_no_further() {
+        let parsed = set(vec![ed("a"), ec("b"), rsa("c", 2048)]).unwrap();
+        let kids: Vec<&str> = parsed.keys().iter().map(PublicJwk::kid).collect();
+        assert_eq!(kids, ["a", "b", "c"]);
+        let ten: Vec<Value> = (0..Jwks::MAX_KEYS).map(|i| ec(&format!("k{i}"))).collect();
+        assert_eq!(set(ten.clone()).unwrap().keys().len(), Jwks::MAX_KEYS);
+        let mut eleven = ten;
+        eleven.push(ec("k10"));
+        assert!(set(eleven).is_err());
+        // Exactly MAX_BYTES of JSON, as a value and as text; one byte more is refused.
+        let sized = |len: usize| {
+            let mut key = ec("k");
+            key["pad"] = json!("");
+            let base = json!({ "keys": [key.clone()] }).to_string().len();
+            key["pad"] = json!("p".repeat(len - base));
+            json!({ "keys": [key] })
+        };
+        let at_limit = sized(Jwks::MAX_BYTES);
+        assert_eq!(at_limit.to_string().len(), Jwks::MAX_BYTES);
+        assert!(Jwks::from_value(&at_limit).is_ok());
+        assert_eq!(
+            Jwks::from_value(&sized(Jwks::MAX_BYTES + 1)),
+            Err(Violation::JwksTooLarge {
+                max: Jwks::MAX_BYTES
+            })
+        );
+        let small = json!({"keys": [ec("k")]}).to_string();
+        let padded = |len: usize| format!("{small}{}", " ".repeat(len - small.len()));
+        assert!(Jwks::parse(&padded(Jwks::MAX_BYTES)).is_ok());
+        assert_eq!(
+            Jwks::parse(&padded(Jwks::MAX_BYTES + 1)),
+            Err(Violation::JwksTooLarge {
+                max: Jwks::MAX_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn a_jwks_url_is_at_most_2000_characters() {
+        let url = |len: usize| {
+            let base = "https://client.example/";
+            format!("{base}{}", "a".repeat(len - base.len()))
+        };
+        assert!(JwksUri::parse(&url(JwksUri::MAX_LEN)).is_ok());
+        assert_eq!(
+            JwksUri::parse(&url(JwksUri::MAX_LEN + 1)),
+            Err(Violation::TooLong {
+                max: JwksUri::MAX_LEN
+            })
+        );
+    }
+
+    #[test]
     fn jwks_urls_are_https_in_normalised_form() {
         assert!(JwksUri::parse("https://client.example/jwks.json").is_ok());
         assert_eq!(

@@ -544,6 +544,10 @@ fn presented_urls_match_only_in_normalised_form() {
     assert!(!legacy.matches(AppType::Native, "https://a.example/"));
     assert!(legacy.matches(AppType::Native, "HTTPS://b.example:443/x"));
     assert!(!legacy.matches(AppType::Native, "https://b.example/x"));
+    // http's default port (80) written out is as harmless as https's (443).
+    let http = RedirectUrls::restore(&["HTTP://localhost:80/cb"], AppType::Web).unwrap();
+    assert!(http.matches(AppType::Web, "HTTP://localhost:80/cb"));
+    assert!(!http.matches(AppType::Web, "HTTP://localhost:81/cb"));
     // Found by the fuzz target: a host spelled in upper case behind `https:///`.
     let odd = RedirectUrls::restore(&["https:///exWmpl/:/emple.com/"], AppType::Web).unwrap();
     assert!(!odd.matches(AppType::Web, "https:///exWmpl/:/emple.com/"));
