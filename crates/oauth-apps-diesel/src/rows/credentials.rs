@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    CredentialSerial, EXPIRY_WARNING_DAYS, Field, HashedSecret, Jwks, JwksUri, KeySet, KeySets,
-    KeySource, PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint,
+    CredentialSerial, Field, HashedSecret, Jwks, JwksUri, KeySet, KeySets, KeySource,
+    PreviousKeySet, PreviousSecret, RepositoryError, Secret, SecretHash, SecretHint,
     SecretLifecycle, Secrets, Timestamp, TokenDigest, Violation,
 };
 
@@ -43,15 +43,13 @@ impl SecretRow {
                 .map(TokenDigest::from_hex)
                 .transpose()
                 .map_err(corrupt(Field::Secret))?,
+            // Which days are warnings is restore's rule (`OAuthApplication::restore`).
             expiry_warned_days: self
                 .expiry_warned_days
                 .map(|d| {
-                    u8::try_from(d)
-                        .ok()
-                        .filter(|d| EXPIRY_WARNING_DAYS.contains(d))
-                        .ok_or(Violation::Malformed {
-                            what: "expiry warning (14, 7 or 1 days)",
-                        })
+                    u8::try_from(d).map_err(|_| Violation::Malformed {
+                        what: "expiry warning (14, 7 or 1 days)",
+                    })
                 })
                 .transpose()
                 .map_err(corrupt(Field::Secret))?,
