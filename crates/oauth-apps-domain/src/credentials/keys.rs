@@ -675,6 +675,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_unsupported_curve_is_named_by_its_key_type() {
+        let mut p521 = ec("e");
+        p521["crv"] = json!("P-521");
+        assert!(rule(set(vec![p521])).contains("an EC key must be on P-256 or P-384"));
+        let mut x25519 = ed("o");
+        x25519["crv"] = json!("X25519");
+        assert!(rule(set(vec![x25519])).contains("an OKP key must be Ed25519"));
+        let mut oct = ec("s");
+        oct["kty"] = json!("oct");
+        assert!(rule(set(vec![oct])).contains("kty must be EC (P-256, P-384), RSA"));
+    }
+
+    #[test]
     fn an_rsa_modulus_is_counted_from_its_first_set_bit() {
         // 256 bytes whose first is 0x01: 2041 bits, short of 2048.
         let mut n = vec![0xff; 256];
