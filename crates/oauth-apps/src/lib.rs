@@ -504,30 +504,10 @@ fn state(
             documents: Arc::new(PublishedDocuments::new(guard)),
             policies: Arc::clone(&wired.ports.policies),
         },
-        ServiceConfig {
-            scope_catalog: config.applications.scope_catalog.clone(),
-            assertion_audiences: config.applications.audiences().to_vec(),
-            record_credential_use: config.applications.credential_telemetry,
-            metadata_document_hosts: config.registration.document_hosts().clone(),
-            default_secret_lifetime: config.applications.secret_lifetime,
-            ..ServiceConfig::default()
-        },
+        service_config(config),
     );
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
-    let software_statements = match &config.registration.software_statement_jwks_file {
-        Some(path) => Some(Arc::new(
-            TrustedStatements::read_file(path, Arc::new(SystemClock))
-                .map_err(StartError::SoftwareStatements)?,
-        )
-            as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
-        None => None,
-    };
-    let scanning = match &config.applications.secret_scanning_keys_file {
-        Some(path) => Some(Arc::new(ScanningReports(
-            ScanningKeys::read_file(path).map_err(StartError::SecretScanning)?,
-        )) as Arc<dyn ReportSignatures>),
-        None => None,
-    };
+    let (software_statements, scanning) = signed_inputs(config)?;
     let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
         repository: wired.ports.tokens,
         clock: Arc::new(SystemClock),
@@ -563,21 +543,75 @@ fn state(
             writes: limiter(config.server.write_rate),
             authentications: limiter(config.server.auth_rate),
         }),
-        registration: Arc::new(RegistrationSettings {
+        registration: Arc::new(registration_settings(
+            config,
             public_url,
             software_statements,
-            open_org: config
-                .registration
-                .open_registration_org
-                .as_ref()
-                .map(|org| org.as_str().to_owned()),
-            open_limiter: RateLimiter::per_client_address(
-                f64::from(config.registration.open_registration_per_hour) / 3600.0,
-                f64::from(config.registration.open_registration_per_hour),
-            ),
-        }),
+        )),
     };
     Ok((state, dispatcher))
+}
+
+/// The application service's configuration.
+fn service_config(config: &Config) -> ServiceConfig {
+    ServiceConfig {
+        scope_catalog: config.applications.scope_catalog.clone(),
+        assertion_audiences: config.applications.audiences().to_vec(),
+        record_credential_use: config.applications.credential_telemetry,
+        metadata_document_hosts: config.registration.document_hosts().clone(),
+        default_secret_lifetime: config.applications.secret_lifetime,
+        ..ServiceConfig::default()
+    }
+}
+
+/// The verifiers of what others sign for the registry, from the key files configured:
+/// software statements (RFC 7591 §2.3) and secret-scanning reports.
+type SignedInputs = (
+    Option<Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>>,
+    Option<Arc<dyn ReportSignatures>>,
+);
+
+/// [`SignedInputs`] as configured.
+///
+/// # Errors
+/// A key file that cannot be read.
+fn signed_inputs(config: &Config) -> Result<SignedInputs, StartError> {
+    let software_statements = match &config.registration.software_statement_jwks_file {
+        Some(path) => Some(Arc::new(
+            TrustedStatements::read_file(path, Arc::new(SystemClock))
+                .map_err(StartError::SoftwareStatements)?,
+        )
+            as Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>),
+        None => None,
+    };
+    let scanning = match &config.applications.secret_scanning_keys_file {
+        Some(path) => Some(Arc::new(ScanningReports(
+            ScanningKeys::read_file(path).map_err(StartError::SecretScanning)?,
+        )) as Arc<dyn ReportSignatures>),
+        None => None,
+    };
+    Ok((software_statements, scanning))
+}
+
+/// What `/register` is served with.
+fn registration_settings(
+    config: &Config,
+    public_url: String,
+    software_statements: Option<Arc<dyn oauth_apps_domain::SoftwareStatementVerifier>>,
+) -> RegistrationSettings {
+    RegistrationSettings {
+        public_url,
+        software_statements,
+        open_org: config
+            .registration
+            .open_registration_org
+            .as_ref()
+            .map(|org| org.as_str().to_owned()),
+        open_limiter: RateLimiter::per_client_address(
+            f64::from(config.registration.open_registration_per_hour) / 3600.0,
+            f64::from(config.registration.open_registration_per_hour),
+        ),
+    }
 }
 
 /// Deletes the idempotency records whose window ended, once a minute.
