@@ -147,6 +147,33 @@ mod tests {
     use crate::credentials::rotation::GracePeriod;
     use crate::test_support::{at, hash};
 
+    #[test]
+    fn each_expiry_warning_is_due_once_at_its_threshold() {
+        const DAY: i64 = 86_400;
+        let end = 100 * DAY;
+        let warned = |days: Option<u8>| SecretLifecycle {
+            expires_at: Some(at(end)),
+            expiry_warned_days: days,
+            ..SecretLifecycle::default()
+        };
+        // 15 days left: none; 14: the 14-day one; 6: the 7-day one, unless it was sent.
+        assert_eq!(warned(None).expiry_warning_due(at(end - 15 * DAY)), None);
+        assert_eq!(
+            warned(None).expiry_warning_due(at(end - 14 * DAY)),
+            Some(14)
+        );
+        assert_eq!(
+            warned(Some(14)).expiry_warning_due(at(end - 6 * DAY)),
+            Some(7)
+        );
+        assert_eq!(warned(Some(7)).expiry_warning_due(at(end - 6 * DAY)), None);
+        assert_eq!(warned(Some(7)).expiry_warning_due(at(end - DAY)), Some(1));
+        assert_eq!(warned(Some(1)).expiry_warning_due(at(end - DAY / 2)), None);
+        // Ended, or never ending: none.
+        assert_eq!(warned(None).expiry_warning_due(at(end)), None);
+        assert_eq!(SecretLifecycle::default().expiry_warning_due(at(0)), None);
+    }
+
     fn ending(h: &str, end: i64) -> HashedSecret {
         HashedSecret {
             lifecycle: SecretLifecycle {
