@@ -15,7 +15,7 @@ lint:
 
 # Mutation testing of the domain crate.
 mutants:
-    cargo mutants -p oauth-apps-domain
+    cargo mutants -p oauth-apps-domain --all-features --test-tool nextest
 
 # The benchmark suite (writes docs/performance.md). BENCH_APPS=1000000 for 1M applications.
 bench:
