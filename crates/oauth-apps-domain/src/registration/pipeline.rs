@@ -26,14 +26,6 @@ pub enum RegistrationPath {
 }
 
 impl RegistrationPath {
-    /// Every path.
-    pub const ALL: [Self; 4] = [
-        Self::Management,
-        Self::SelfRegistration,
-        Self::RegistrationUpdate,
-        Self::MetadataDocument,
-    ];
-
     /// Whether the client itself asks, so that its organisation's self-registration
     /// limits apply (an admin is bound by the application's rules alone).
     #[must_use]
