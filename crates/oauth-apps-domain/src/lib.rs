@@ -121,6 +121,7 @@ pub use applications::read::{KeysetPage, NumberedPage};
 pub use applications::record::StoredApplication;
 pub use applications::redirect::{DANGEROUS_SCHEMES, RedirectUrl, RedirectUrls};
 pub use applications::register::{RegisterApplication, Registered};
+pub use applications::requirements::{ClientRequirements, RequirementsInput};
 pub use applications::scopes_grants::{
     DEPRECATED_GRANTS, GrantType, GrantTypes, Scope, ScopeCatalog, Scopes,
 };
@@ -192,11 +193,13 @@ pub use lifecycle::org_policy::{
     OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames, SelfRegistrationPermit,
 };
+pub use lifecycle::policy_profile::{ClientShape, PolicyProfile, ProfileRule};
 pub use lifecycle::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
 pub use lifecycle::secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
     SecretLifecycleService, SelfRegistrationView, SetPolicy,
 };
+pub use lifecycle::violations::{ProfileViolation, import_violations};
 pub use registration::access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,
     InitialAccessTokenId,

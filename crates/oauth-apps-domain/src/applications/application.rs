@@ -3,6 +3,7 @@
 
 use super::attributes::{AppType, Status};
 use super::profile::Profile;
+use super::requirements::ClientRequirements;
 use crate::credentials::key_sets::{KeySets, KeySource};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::{CredentialRef, Credentials};
@@ -36,6 +37,7 @@ pub(super) struct Inner {
     pub(super) status: Status,
     pub(super) is_first_party: bool,
     pub(super) credentials: Credentials,
+    pub(super) requirements: ClientRequirements,
     pub(super) registration: Registration,
     pub(super) details: RegistrationDetails,
     pub(super) created_at: Timestamp,
@@ -63,12 +65,26 @@ impl NewApplication {
             status: Status::Active,
             is_first_party,
             credentials,
+            requirements: ClientRequirements::NONE,
             registration: Registration::Manual,
             details: RegistrationDetails::NONE,
             created_at: now,
             updated_at: now,
             version: Version::INITIAL,
         })
+    }
+
+    /// With what it requires of its tokens and requests.
+    #[must_use]
+    pub const fn with_requirements(mut self, requirements: ClientRequirements) -> Self {
+        self.0.requirements = requirements;
+        self
+    }
+
+    /// What it requires of its tokens and requests.
+    #[must_use]
+    pub const fn requirements(&self) -> ClientRequirements {
+        self.0.requirements
     }
 
     /// Registered the way `registration` says (by an operator, unless told otherwise).
@@ -261,6 +277,13 @@ impl OAuthApplication {
         self.inner.credentials.method()
     }
 
+    /// What it requires of its tokens and requests (sender-constrained access tokens,
+    /// pushed authorization requests).
+    #[must_use]
+    pub const fn requirements(&self) -> ClientRequirements {
+        self.inner.requirements
+    }
+
     /// The secret hashes, when the method uses a secret.
     #[must_use]
     pub const fn secrets(&self) -> Option<&Secrets> {
@@ -342,6 +365,14 @@ impl OAuthApplication {
             app.status = status;
             app.credentials = credentials;
         })
+    }
+
+    /// The application just changed, now with `requirements`, as part of the same change
+    /// (its version and time stay those of that change).
+    #[must_use]
+    pub(crate) const fn requiring(mut self, requirements: ClientRequirements) -> Self {
+        self.inner.requirements = requirements;
+        self
     }
 
     /// The application with new registration details (metadata replaced, a registration

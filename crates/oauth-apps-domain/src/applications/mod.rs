@@ -16,6 +16,7 @@ pub mod read;
 pub mod record;
 pub mod redirect;
 pub mod register;
+pub mod requirements;
 pub mod scopes_grants;
 pub mod service;
 pub mod status;

@@ -8,6 +8,7 @@ use super::errors::{FIRST_PARTY, UpdateError};
 use super::profile::Profile;
 use super::redirect::RedirectUrls;
 use super::register::RegisterApplication;
+use super::requirements::RequirementsInput;
 use super::scopes_grants::ScopeCatalog;
 use super::scopes_grants::{GrantTypes, Scopes};
 use super::service::{ApplicationService, Change, build_profile, keep_or};
@@ -49,6 +50,8 @@ pub struct ApplicationPatch {
     /// New keys, replacing the current ones at once (no grace; see
     /// [`ApplicationService::rotate_keys`] for a rotation with one).
     pub keys: KeysInput,
+    /// New token and request requirements; each left out is kept.
+    pub requirements: RequirementsInput,
 }
 
 /// What a whole replacement of an application's settings (RFC 7592 §2.2, a metadata
@@ -94,6 +97,22 @@ impl ApplicationPatch {
                     .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
             ),
             keys: cmd.keys,
+            // A whole replacement: what it leaves out is back to `false`.
+            requirements: RequirementsInput {
+                dpop_bound_access_tokens: Some(
+                    cmd.requirements.dpop_bound_access_tokens.unwrap_or(false),
+                ),
+                tls_client_certificate_bound_access_tokens: Some(
+                    cmd.requirements
+                        .tls_client_certificate_bound_access_tokens
+                        .unwrap_or(false),
+                ),
+                require_pushed_authorization_requests: Some(
+                    cmd.requirements
+                        .require_pushed_authorization_requests
+                        .unwrap_or(false),
+                ),
+            },
             app_type: other_type.filter(|_| moved_to.is_none()),
             owner_org_id: Some(cmd.owner_org_id)
                 .filter(|org| org.as_str() != app.owner_org_id().as_str()),
@@ -194,8 +213,10 @@ impl ApplicationPatch {
 
         let next = app
             .updated(profile, is_first_party, status, credentials, now)
-            .retyped(app_type);
-        let changed = changed_fields(app, &next, jwks_changed, uri_changed);
+            .retyped(app_type)
+            .requiring(app.requirements().with(&patch.requirements));
+        let mut changed = changed_fields(app, &next, jwks_changed, uri_changed);
+        changed.extend(app.requirements().changed_fields(next.requirements()));
         if changed.is_empty() {
             return Ok(None);
         }

@@ -7,6 +7,7 @@ use super::application::{Inner, NewApplication, OAuthApplication};
 use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::profile::Profile;
 use super::redirect::RedirectUrls;
+use super::requirements::ClientRequirements;
 use super::scopes_grants::{GrantTypes, Scopes};
 use crate::credentials::key_sets::KeySets;
 use crate::credentials::keys::AuthMethod;
@@ -54,6 +55,8 @@ pub struct StoredApplication {
     pub secrets: Option<Secrets>,
     /// The current key set and the previous one, when any are registered.
     pub keys: Option<KeySets>,
+    /// What it requires of its tokens and requests.
+    pub requirements: ClientRequirements,
     /// How it was registered.
     pub registration: Registration,
     /// What its registration keeps.
@@ -125,6 +128,7 @@ impl Inner {
             auth_method: self.credentials.method(),
             secrets: self.credentials.secrets().cloned(),
             keys: self.credentials.keys().cloned(),
+            requirements: self.requirements,
             registration: self.registration,
             details: self.details.clone(),
             created_at: self.created_at,
@@ -211,6 +215,7 @@ impl OAuthApplication {
                 status: stored.status,
                 is_first_party: stored.is_first_party,
                 credentials,
+                requirements: stored.requirements,
                 registration: stored.registration,
                 details: stored.details,
                 created_at: stored.created_at,

@@ -325,6 +325,22 @@ impl RedirectUrls {
         &self.0
     }
 
+    /// Whether each URL, in registration order, is an `https` URL (`false`: `http` on
+    /// loopback, or a private-use scheme).
+    pub fn https(&self) -> impl Iterator<Item = bool> + '_ {
+        self.iter().map(|u| u.starts_with("https://"))
+    }
+
+    /// Whether each URL, in registration order, is `https` or `http` on a loopback host
+    /// (`localhost`, `127.0.0.1`, `[::1]`): not a private-use scheme.
+    pub fn https_or_loopback(&self) -> impl Iterator<Item = bool> + '_ {
+        self.iter().map(|u| {
+            u.starts_with("https://")
+                || Url::parse(u)
+                    .is_ok_and(|url| url.scheme() == "http" && host_in(&url, &LOOPBACK_HOSTS))
+        })
+    }
+
     /// The URLs as strings, in registration order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(RedirectUrl::as_str)

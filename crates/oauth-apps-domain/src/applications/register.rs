@@ -5,6 +5,7 @@ use super::attributes::{AccessLevel, AppName, AppType, Description};
 use super::errors::{FIRST_PARTY, RegisterError};
 use super::profile::Profile;
 use super::redirect::RedirectUrls;
+use super::requirements::{ClientRequirements, RequirementsInput};
 use super::scopes_grants::{GrantTypes, Scopes};
 use super::service::{ApplicationService, audit, build_profile, keep_or, optional};
 use crate::credentials::input::KeysInput;
@@ -15,8 +16,9 @@ use crate::credentials::secret::{ClientSecret, SecretHint};
 use crate::credentials::secrets::{Secret, SecretLifecycle, Secrets};
 use crate::events::change::AuditAction;
 use crate::events::change::ChangedField;
+use crate::lifecycle::policy_profile::ClientShape;
 use crate::registration::details::{ClientMetadata, RegistrationDetails};
-use crate::registration::pipeline::Admission;
+use crate::registration::pipeline::{Admissible, Admission};
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::NOT_AN_ADMIN;
@@ -49,6 +51,8 @@ pub struct RegisterApplication {
     pub token_endpoint_auth_method: Option<String>,
     /// The client's public keys, if it has any.
     pub keys: KeysInput,
+    /// What it requires of its tokens and requests; each left out is `false`.
+    pub requirements: RequirementsInput,
 }
 
 /// A registered application and its secret, to show once.
@@ -87,11 +91,25 @@ pub(crate) const REGISTERED_FIELDS: [ChangedField; 10] = [
 ];
 
 /// A registration whose every field holds, before its secret (if any) is made.
-struct ValidNew {
+pub(crate) struct ValidNew {
     app_type: AppType,
     profile: Profile,
     method: AuthMethod,
     keys: Option<KeySource>,
+    requirements: ClientRequirements,
+}
+
+impl Admissible for ValidNew {
+    fn shape(&self) -> ClientShape<'_> {
+        ClientShape {
+            app_type: self.app_type,
+            method: self.method,
+            grant_types: self.profile.grant_types(),
+            redirect_urls: self.profile.redirect_urls(),
+            requirements: self.requirements,
+            type_given: true,
+        }
+    }
 }
 
 impl ApplicationService {
@@ -107,14 +125,13 @@ impl ApplicationService {
         principal: &Principal,
         cmd: RegisterApplication,
     ) -> Result<Registered, RegisterError> {
-        self.register_with(
-            principal,
-            cmd,
-            &Admission::management(),
-            RegistrationDetails::NONE,
-            None,
-        )
-        .await
+        let org = owner_of(&cmd)?;
+        policy::authorize(principal, &org, Action::Write)
+            .map_err(|_| RegisterError::Forbidden(NOT_AN_ADMIN))?;
+        let profile = self.policy_profile(&org).await?;
+        let admission = Admission::management(profile, cmd.app_type.is_some());
+        self.register_with(principal, cmd, &admission, RegistrationDetails::NONE, None)
+            .await
     }
 
     /// Checks `cmd` against every rule of a new application without registering anything:
@@ -183,6 +200,8 @@ impl ApplicationService {
             Some(KeySource::Remote(_)) => changed.push(ChangedField::JwksUri),
             None => {}
         }
+        let requirements = valid.requirements;
+        changed.extend(requirements.set_fields());
         changed.extend(ClientMetadata::EMPTY.changed_fields(&details.metadata));
         let mut new = NewApplication::new(
             match fixed_client_id {
@@ -197,6 +216,7 @@ impl ApplicationService {
             now,
         )
         .with_registration(registration)
+        .with_requirements(requirements)
         .with_details(details);
         let event = audit(principal, AuditAction::Created, changed, now);
         for _ in 0..CLIENT_ID_ATTEMPTS {
@@ -218,7 +238,10 @@ impl ApplicationService {
         ))
     }
 
-    fn validate_new(&self, cmd: &RegisterApplication) -> Result<ValidNew, ValidationErrors> {
+    pub(crate) fn validate_new(
+        &self,
+        cmd: &RegisterApplication,
+    ) -> Result<ValidNew, ValidationErrors> {
         let mut c = Collector::default();
         let app_type = keep_or(
             &mut c,
@@ -282,6 +305,7 @@ impl ApplicationService {
             profile,
             method,
             keys,
+            requirements: ClientRequirements::NONE.with(&cmd.requirements),
         })
     }
 

@@ -219,6 +219,23 @@ impl ApplicationService {
         Err(Failure::Conflict.into())
     }
 
+    /// The profile `org`'s policy holds its clients to (`baseline` without a policy).
+    ///
+    /// # Errors
+    /// When the policy cannot be read.
+    pub(crate) async fn policy_profile(
+        &self,
+        org: &OrgId,
+    ) -> Result<crate::lifecycle::policy_profile::PolicyProfile, RepositoryError> {
+        Ok(self
+            .ports
+            .policies
+            .policy(org)
+            .await?
+            .map(|p| p.profile)
+            .unwrap_or_default())
+    }
+
     /// How long a secret issued now for `org` lives, in days: its policy's lifetime, else
     /// the platform default; `None`: for ever.
     pub(crate) async fn secret_lifetime(

@@ -9,7 +9,7 @@ use crate::events::change::AuditAction;
 use crate::registration::details::Registration;
 use crate::registration::pipeline::Admission;
 use crate::shared::precondition::Precondition;
-use crate::shared::principal::Principal;
+use crate::shared::principal::{Action, Principal};
 impl ApplicationService {
     /// Applies `patch`. With `expected`, fails unless the stored version satisfies it
     /// ([`Precondition::is_satisfied_by`]); without it, or with [`Precondition::Any`],
@@ -30,7 +30,13 @@ impl ApplicationService {
         patch: &ApplicationPatch,
         expected: Option<Precondition>,
     ) -> Result<OAuthApplication, UpdateError> {
-        self.write(
+        let loaded = self.load(principal, target, Action::Write).await?;
+        // The one pipeline: an admin's change is judged as every path's is, under the
+        // organisation's profile (the type cannot change, so it is named).
+        let admission =
+            Admission::management(self.policy_profile(loaded.owner_org_id()).await?, true);
+        self.write_from(
+            Some(loaded),
             principal,
             target,
             expected.as_ref(),
@@ -39,9 +45,8 @@ impl ApplicationService {
                 if app.registration() == Registration::MetadataDocument {
                     return Err(UpdateError::Forbidden(FOLLOWS_DOCUMENT));
                 }
-                // The one pipeline: an admin's change is judged as every path's is.
-                Admission::management()
-                    .judge_change(patch.apply(principal, app, self, now))
+                admission
+                    .judge_change(app, patch.apply(principal, app, self, now))
                     .map(|(change, _)| change)
             },
         )

@@ -197,7 +197,7 @@ impl ApplicationService {
         if app.is_disabled() {
             return Ok(Invalid(Refusal::Disabled));
         }
-        let (true, Some(key_sets)) = (app.auth_method().uses_keys(), app.keys()) else {
+        let (true, Some(key_sets)) = (app.auth_method().signs_assertions(), app.keys()) else {
             return Ok(Invalid(Refusal::MethodMismatch(app.auth_method())));
         };
         let now = self.ports.clock.now();

@@ -42,7 +42,7 @@ impl ApplicationService {
             AuthMethod::parse,
         )?;
         let newly_chosen = !(keeps_current && method == current);
-        if method.uses_keys() && newly_chosen && self.config.assertion_audiences.is_empty() {
+        if method.signs_assertions() && newly_chosen && self.config.assertion_audiences.is_empty() {
             c.push(FieldError::new(
                 Field::TokenEndpointAuthMethod,
                 Violation::AssertionsDisabled,

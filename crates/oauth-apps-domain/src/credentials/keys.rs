@@ -4,7 +4,6 @@
 //! it is published at.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,85 +12,7 @@ use url::Url;
 
 use crate::shared::validation::Violation;
 
-/// How a client authenticates at the token endpoint (RFC 7591 §2, the names of the IANA
-/// "OAuth Token Endpoint Authentication Methods" registry). `client_secret_jwt` is
-/// refused: it signs with the shared secret (symmetric), which FAPI 2.0 forbids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum AuthMethod {
-    /// The secret in HTTP Basic (RFC 6749 §2.3.1); the default.
-    #[default]
-    ClientSecretBasic,
-    /// The secret in the request body (RFC 6749 §2.3.1).
-    ClientSecretPost,
-    /// A JWT signed with the client's private key (RFC 7523 §2.2, OIDC Core §9).
-    PrivateKeyJwt,
-    /// No client authentication: a public client (it uses PKCE instead).
-    None,
-}
-
-impl AuthMethod {
-    /// Every method, in declaration order.
-    pub const ALL: [Self; 4] = [
-        Self::ClientSecretBasic,
-        Self::ClientSecretPost,
-        Self::PrivateKeyJwt,
-        Self::None,
-    ];
-
-    /// The wire names, in declaration order.
-    pub const NAMES: &'static [&'static str] = &[
-        "client_secret_basic",
-        "client_secret_post",
-        "private_key_jwt",
-        "none",
-    ];
-
-    /// The wire name.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientSecretBasic => "client_secret_basic",
-            Self::ClientSecretPost => "client_secret_post",
-            Self::PrivateKeyJwt => "private_key_jwt",
-            Self::None => "none",
-        }
-    }
-
-    /// Parses a wire name.
-    ///
-    /// # Errors
-    /// [`Violation::SymmetricAuthMethod`] for `client_secret_jwt`; [`Violation::NotOneOf`]
-    /// for anything else unknown.
-    pub fn parse(s: &str) -> Result<Self, Violation> {
-        match s {
-            "client_secret_jwt" => Err(Violation::SymmetricAuthMethod),
-            _ => Self::ALL
-                .into_iter()
-                .find(|m| m.as_str() == s)
-                .ok_or(Violation::NotOneOf {
-                    allowed: Self::NAMES,
-                }),
-        }
-    }
-
-    /// Whether the method proves the client with its secret.
-    #[must_use]
-    pub const fn uses_secret(self) -> bool {
-        matches!(self, Self::ClientSecretBasic | Self::ClientSecretPost)
-    }
-
-    /// Whether the method proves the client with a signed assertion.
-    #[must_use]
-    pub const fn uses_keys(self) -> bool {
-        matches!(self, Self::PrivateKeyJwt)
-    }
-}
-
-impl fmt::Display for AuthMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use super::auth_method::AuthMethod;
 
 /// A signature algorithm a client key may sign assertions with. `none` and every HMAC
 /// algorithm are never among them.
@@ -559,26 +480,6 @@ pub(crate) mod tests {
         ] {
             assert_eq!(KeyKind::of(kty, crv), None, "{kty} {crv:?}");
         }
-    }
-
-    #[test]
-    fn methods_parse_by_their_registry_names_and_client_secret_jwt_is_refused() {
-        for m in AuthMethod::ALL {
-            assert_eq!(AuthMethod::parse(m.as_str()), Ok(m));
-        }
-        assert_eq!(AuthMethod::default(), AuthMethod::ClientSecretBasic);
-        assert_eq!(
-            AuthMethod::parse("client_secret_jwt"),
-            Err(Violation::SymmetricAuthMethod)
-        );
-        assert!(matches!(
-            AuthMethod::parse("tls_client_auth"),
-            Err(Violation::NotOneOf { .. })
-        ));
-        assert!(AuthMethod::ClientSecretPost.uses_secret());
-        assert!(!AuthMethod::PrivateKeyJwt.uses_secret());
-        assert!(AuthMethod::PrivateKeyJwt.uses_keys());
-        assert!(!AuthMethod::None.uses_secret() && !AuthMethod::None.uses_keys());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! authorization server (secrets, `private_key_jwt` assertions and their replay), and the
 //! telemetry of their use.
 
+pub mod auth_method;
 pub mod authenticate;
 pub mod errors;
 #[cfg(feature = "testing")]

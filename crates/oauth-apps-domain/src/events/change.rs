@@ -121,11 +121,19 @@ pub enum ChangedField {
     SoftwareId,
     /// That software's version (RFC 7591 §2 `software_version`).
     SoftwareVersion,
+    /// Whether its access tokens are DPoP-bound (RFC 9449 §5.2).
+    DpopBoundAccessTokens,
+    /// Whether its access tokens are certificate-bound (RFC 8705 §3.4).
+    TlsClientCertificateBoundAccessTokens,
+    /// Whether its authorization requests must be pushed (RFC 9126 §6).
+    RequirePushedAuthorizationRequests,
+    /// The certificate subject `tls_client_auth` expects (RFC 8705 §2.1.2).
+    TlsClientAuthSubject,
 }
 
 impl ChangedField {
     /// Every changed field.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 26] = [
         Self::OwnerOrgId,
         Self::Name,
         Self::Description,
@@ -148,6 +156,10 @@ impl ChangedField {
         Self::Contacts,
         Self::SoftwareId,
         Self::SoftwareVersion,
+        Self::DpopBoundAccessTokens,
+        Self::TlsClientCertificateBoundAccessTokens,
+        Self::RequirePushedAuthorizationRequests,
+        Self::TlsClientAuthSubject,
     ];
 
     /// The name the audit trail keeps: the request field's canonical snake_case name.
@@ -190,6 +202,10 @@ impl ChangedField {
             Self::Contacts => "contacts",
             Self::SoftwareId => "softwareId",
             Self::SoftwareVersion => "softwareVersion",
+            Self::DpopBoundAccessTokens => "dpopBoundAccessTokens",
+            Self::TlsClientCertificateBoundAccessTokens => "tlsClientCertificateBoundAccessTokens",
+            Self::RequirePushedAuthorizationRequests => "requirePushedAuthorizationRequests",
+            Self::TlsClientAuthSubject => "tlsClientAuthSubject",
         }
     }
 
@@ -219,6 +235,12 @@ impl ChangedField {
             Self::Contacts => Field::Contacts,
             Self::SoftwareId => Field::SoftwareId,
             Self::SoftwareVersion => Field::SoftwareVersion,
+            Self::DpopBoundAccessTokens => Field::DpopBoundAccessTokens,
+            Self::TlsClientCertificateBoundAccessTokens => {
+                Field::TlsClientCertificateBoundAccessTokens
+            }
+            Self::RequirePushedAuthorizationRequests => Field::RequirePushedAuthorizationRequests,
+            Self::TlsClientAuthSubject => Field::TlsClientAuthSubject,
         }
     }
 }

@@ -6,7 +6,9 @@ pub mod errors;
 #[cfg(feature = "testing")]
 pub mod fakes;
 pub mod org_policy;
+pub mod policy_profile;
 pub mod ports;
 pub mod secret_lifecycle;
 #[cfg(test)]
 mod tests;
+pub mod violations;

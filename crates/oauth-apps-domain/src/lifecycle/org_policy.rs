@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use super::policy_profile::PolicyProfile;
 use crate::applications::application::OAuthApplication;
 use crate::applications::scopes_grants::{GrantType, GrantTypes, Scope, ScopeCatalog};
 use crate::credentials::keys::AuthMethod;
@@ -96,6 +97,8 @@ pub struct OrganizationPolicy {
     pub leaked_secret_action: LeakedSecretAction,
     /// What its clients that register themselves may have.
     pub self_registration: SelfRegistrationLimits,
+    /// The profile every client of the organisation holds to, on every path.
+    pub profile: PolicyProfile,
     /// Who set it.
     pub updated_by: String,
     /// When.

@@ -9,6 +9,7 @@ use super::org_policy::{
     LeakedSecretAction, OrganizationPolicy, SecretLifetime, SelfRegistrationLimits,
     SelfRegistrationNames,
 };
+use super::policy_profile::PolicyProfile;
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
 use crate::applications::application::OAuthApplication;
 use crate::applications::ports::ApplicationRepository;
@@ -54,6 +55,8 @@ pub struct SetPolicy {
     /// What clients that register themselves may have; `None` (or a member of it left
     /// out): the defaults.
     pub self_registration: Option<SelfRegistrationNames>,
+    /// `baseline` (the default), `fapi2` or `mcp`.
+    pub profile: Option<String>,
 }
 
 /// What clients that register themselves may have in an organisation, as it applies (the
@@ -82,6 +85,8 @@ pub struct PolicyView {
     pub leaked_secret_action: LeakedSecretAction,
     /// What clients that register themselves may have.
     pub self_registration: SelfRegistrationView,
+    /// The profile every client of the organisation holds to.
+    pub profile: PolicyProfile,
     /// Who set it, when it was set.
     pub updated: Option<(String, Timestamp)>,
 }
@@ -155,6 +160,7 @@ impl SecretLifecycleService {
                 scopes: limits.scopes(&self.catalog),
                 auth_methods: limits.auth_methods().to_vec(),
             },
+            profile: stored.as_ref().map(|p| p.profile).unwrap_or_default(),
             updated: stored.map(|p| (p.updated_by, p.updated_at)),
         }
     }
@@ -214,8 +220,12 @@ impl SecretLifecycleService {
                 }
             },
         };
-        let (Some(org), Some(lifetime), Some(action), Some(limits)) =
-            (org, lifetime, action, limits)
+        let profile = match request.profile.as_deref() {
+            None => Some(PolicyProfile::default()),
+            Some(name) => c.check(Field::PolicyProfile, PolicyProfile::parse(name)),
+        };
+        let (Some(org), Some(lifetime), Some(action), Some(limits), Some(profile)) =
+            (org, lifetime, action, limits, profile)
         else {
             return Err(PolicyError::Invalid(c.into_errors()));
         };
@@ -228,6 +238,7 @@ impl SecretLifecycleService {
             secret_lifetime: lifetime,
             leaked_secret_action: action,
             self_registration: limits,
+            profile,
             updated_by: principal.subject().to_owned(),
             updated_at: self.ports.clock.now(),
         };

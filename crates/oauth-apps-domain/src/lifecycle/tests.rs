@@ -31,6 +31,7 @@ fn set(days: Option<i64>, action: Option<&str>) -> SetPolicy {
         secret_lifetime_days: days,
         leaked_secret_action: action.map(str::to_owned),
         self_registration: None,
+        profile: None,
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::details::ClientMetadataRecord;
 use crate::applications::register::RegisterApplication;
+use crate::applications::requirements::RequirementsInput;
 use crate::credentials::input::KeysInput;
 use crate::shared::validation::{Field, ValidationErrors};
 
@@ -17,6 +18,21 @@ pub struct RequestedClient {
     pub cmd: RegisterApplication,
     /// What the client says about itself.
     pub metadata: ClientMetadataRecord,
+    /// Whether the metadata named its `application_type` (left out, it reads as `web`).
+    pub application_type_given: bool,
+}
+
+impl RequestedClient {
+    /// A registration `cmd` with `metadata`, its type named when `cmd` names one.
+    #[must_use]
+    pub fn new(cmd: RegisterApplication, metadata: ClientMetadataRecord) -> Self {
+        let application_type_given = cmd.app_type.is_some();
+        Self {
+            cmd,
+            metadata,
+            application_type_given,
+        }
+    }
 }
 
 /// Metadata that cannot be read as a registration: a member of the wrong JSON type, an
@@ -122,8 +138,23 @@ pub fn requested_client(
             jwks,
             jwks_uri: string(object, "jwks_uri")?,
         },
+        requirements: RequirementsInput {
+            dpop_bound_access_tokens: boolean(object, "dpop_bound_access_tokens")?,
+            tls_client_certificate_bound_access_tokens: boolean(
+                object,
+                "tls_client_certificate_bound_access_tokens",
+            )?,
+            require_pushed_authorization_requests: boolean(
+                object,
+                "require_pushed_authorization_requests",
+            )?,
+        },
     };
-    Ok(RequestedClient { cmd, metadata })
+    Ok(RequestedClient {
+        cmd,
+        metadata,
+        application_type_given: !matches!(object.get("application_type"), None | Some(Value::Null)),
+    })
 }
 
 /// The RFC 7591 §2 name of the metadata member that holds a registration's `field`.
@@ -163,6 +194,15 @@ fn string(object: &Map<String, Value>, name: &str) -> Result<Option<String>, Met
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(wrong_type(name, "a string")),
+    }
+}
+
+/// The boolean member `name`; `None` when absent or `null`.
+fn boolean(object: &Map<String, Value>, name: &str) -> Result<Option<bool>, MetadataError> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(wrong_type(name, "a boolean")),
     }
 }
 

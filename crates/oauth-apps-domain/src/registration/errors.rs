@@ -77,6 +77,8 @@ pub struct ResolveRefusal {
     pub rule: &'static str,
     /// What is wrong, in words.
     pub message: String,
+    /// For metadata that breaks the registry's rules: every rule it breaks.
+    pub errors: Option<ValidationErrors>,
 }
 
 impl fmt::Display for ResolveRefusal {

@@ -58,6 +58,7 @@ fn refused(rule: &'static str, message: impl Into<String>) -> ResolveError {
     ResolveError::Refused(ResolveRefusal {
         rule,
         message: message.into(),
+        errors: None,
     })
 }
 
@@ -71,13 +72,14 @@ fn invalid(errors: &ValidationErrors) -> ResolveError {
     } else {
         "invalid_metadata"
     };
-    refused(
+    ResolveError::Refused(ResolveRefusal {
         rule,
-        format!(
+        message: format!(
             "the document's metadata breaks a rule: {}",
             describe_metadata_errors(errors)
         ),
-    )
+        errors: Some(errors.clone()),
+    })
 }
 
 /// The subject audit events name for changes a metadata document made.
@@ -159,7 +161,11 @@ impl ApplicationService {
             .fetch(&url)
             .await
             .map_err(|e| refused(e.rule(), e.to_string()))?;
-        let RequestedClient { cmd, metadata } = requested_client(org.as_str(), document.metadata())
+        let RequestedClient {
+            cmd,
+            metadata,
+            application_type_given,
+        } = requested_client(org.as_str(), document.metadata())
             .map_err(|e| refused("invalid_metadata", e.0))?;
         // At every resolution: the pipeline every registration goes through (no allowance:
         // nobody vetted a document).
@@ -172,7 +178,8 @@ impl ApplicationService {
                 None,
                 None,
             )
-            .await?;
+            .await?
+            .with_type_given(application_type_given);
         let principal = Principal::new(document_actor(&url)).with_org(org.as_str(), OrgRole::Admin);
         let details = RegistrationDetails {
             metadata: ClientMetadata::EMPTY,
@@ -246,8 +253,10 @@ impl ApplicationService {
                 if current.is_disabled() {
                     return Err(ResolveError::Disabled);
                 }
-                let (applied, metadata) = admission
-                    .judge_change(patch.apply_whole(principal, current, self, now, whole))?;
+                let (applied, metadata) = admission.judge_change(
+                    current,
+                    patch.apply_whole(principal, current, self, now, whole),
+                )?;
                 let changed_metadata = current.details().metadata.changed_fields(&metadata);
                 let details = RegistrationDetails {
                     metadata,

@@ -8,8 +8,10 @@
 //! rules and their words are this module's.
 
 use super::details::{ClientMetadata, Registration};
+use crate::applications::application::OAuthApplication;
 use crate::applications::errors::UpdateError;
-use crate::shared::validation::ValidationErrors;
+use crate::lifecycle::policy_profile::{ClientShape, PolicyProfile};
+use crate::shared::validation::{FieldError, ValidationErrors};
 
 /// The ways a client is made or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +48,28 @@ impl RegistrationPath {
     }
 }
 
-/// What a request is admitted under beside the application's own rules: its metadata and,
-/// on a self-service path, what its organisation lets it have.
+/// What a request is admitted under beside the application's own rules: its metadata,
+/// on a self-service path what its organisation lets it have, and its organisation's
+/// policy profile.
 #[derive(Debug, Clone)]
 pub(crate) struct Admission {
     path: RegistrationPath,
     metadata: Result<ClientMetadata, ValidationErrors>,
     limits: Option<ValidationErrors>,
+    profile: PolicyProfile,
+    type_given: bool,
+}
+
+/// What a profile judges of a request's result: the client it would make.
+pub(crate) trait Admissible {
+    /// The client, as its profile sees it (`type_given` is the admission's to say).
+    fn shape(&self) -> ClientShape<'_>;
+}
+
+impl Admissible for OAuthApplication {
+    fn shape(&self) -> ClientShape<'_> {
+        ClientShape::of(self)
+    }
 }
 
 impl Admission {
@@ -61,17 +78,43 @@ impl Admission {
         self.path
     }
 
+    /// With whether the request named the application's type (RFC 7591 metadata reads a
+    /// type even when `application_type` is left out).
+    pub(crate) const fn with_type_given(mut self, type_given: bool) -> Self {
+        self.type_given = type_given;
+        self
+    }
+
+    /// The rules of the profile `client` breaks, `None` when it breaks none.
+    fn profile_problems(&self, client: Option<ClientShape<'_>>) -> Option<ValidationErrors> {
+        let mut client = client?;
+        client.type_given = self.type_given;
+        let broken: Vec<FieldError> = self.profile.broken(&client);
+        ValidationErrors::from_vec(broken)
+    }
+
     /// The verdict on a request whose application rules gave `applied`: every broken rule,
-    /// the application's first, then the metadata's, then the organisation's limits; or
-    /// what was applied with the request's metadata.
-    pub(crate) fn judge<T>(
+    /// the application's first, then the metadata's, then the organisation's limits, then
+    /// its profile's (judged on the client the request would make, so only once the
+    /// application's rules hold); or what was applied with the request's metadata.
+    pub(crate) fn judge<T: Admissible>(
         &self,
         applied: Result<T, ValidationErrors>,
+    ) -> Result<(T, ClientMetadata), ValidationErrors> {
+        let profile = self.profile_problems(applied.as_ref().ok().map(Admissible::shape));
+        self.verdict(applied, profile)
+    }
+
+    fn verdict<T>(
+        &self,
+        applied: Result<T, ValidationErrors>,
+        profile: Option<ValidationErrors>,
     ) -> Result<(T, ClientMetadata), ValidationErrors> {
         let problems = [
             applied.as_ref().err(),
             self.metadata.as_ref().err(),
             self.limits.as_ref(),
+            profile.as_ref(),
         ]
         .into_iter()
         .flatten()
@@ -87,44 +130,58 @@ impl Admission {
         }
     }
 
-    /// [`Self::judge`] of a change whose application rules answered `applied`; an
+    /// [`Self::judge`] of a change of `current` whose application rules answered
+    /// `applied` (`None`: nothing changes, and the profile judges `current` as it is); an
     /// [`UpdateError`] other than `Invalid` passes through as it is.
-    pub(crate) fn judge_change<T>(
+    pub(crate) fn judge_change<C>(
         &self,
-        applied: Result<T, UpdateError>,
-    ) -> Result<(T, ClientMetadata), UpdateError> {
+        current: &OAuthApplication,
+        applied: Result<Option<(OAuthApplication, C)>, UpdateError>,
+    ) -> Result<(Option<(OAuthApplication, C)>, ClientMetadata), UpdateError> {
         let applied = match applied {
             Err(UpdateError::Invalid(errors)) => Err(errors),
             Err(other) => return Err(other),
             Ok(applied) => Ok(applied),
         };
-        self.judge(applied).map_err(UpdateError::Invalid)
+        let client = applied
+            .as_ref()
+            .ok()
+            .map(|change| change.as_ref().map_or(current, |(next, _)| next).shape());
+        let profile = self.profile_problems(client);
+        self.verdict(applied, profile).map_err(UpdateError::Invalid)
     }
 }
 
 impl Admission {
     /// The admission of a request that came by `path`, whose metadata reads as `metadata`
     /// and which its organisation's limits judge as `limits` (`None`: within them, or none
-    /// apply).
+    /// apply), under its organisation's `profile`; `type_given`: whether the request named
+    /// the application's type.
     pub(crate) const fn new(
         path: RegistrationPath,
         metadata: Result<ClientMetadata, ValidationErrors>,
         limits: Option<ValidationErrors>,
+        profile: PolicyProfile,
+        type_given: bool,
     ) -> Self {
         Self {
             path,
             metadata,
             limits,
+            profile,
+            type_given,
         }
     }
 
-    /// The admission of an admin's request, which carries no RFC 7591 metadata and is
-    /// bound by no self-registration limit.
-    pub(crate) const fn management() -> Self {
+    /// The admission of an admin's request under its organisation's `profile`: it carries
+    /// no RFC 7591 metadata and is bound by no self-registration limit.
+    pub(crate) const fn management(profile: PolicyProfile, type_given: bool) -> Self {
         Self::new(
             RegistrationPath::Management,
             Ok(ClientMetadata::EMPTY),
             None,
+            profile,
+            type_given,
         )
     }
 }

@@ -3,6 +3,7 @@
 //! to what their organisation lets clients that register themselves have.
 
 use super::access_token::{ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret};
+use super::client_metadata::RequestedClient;
 use super::details::{
     ClientMetadata, ClientMetadataRecord, REGISTRATION_ACCESS_TOKEN_PREFIX, Registration,
     RegistrationDetails,
@@ -17,7 +18,9 @@ use crate::applications::register::{RegisterApplication, Registered, owner_of};
 use crate::applications::service::{AppRef, ApplicationService, Change};
 use crate::events::change::AuditAction;
 use crate::events::change::ChangedField;
-use crate::lifecycle::org_policy::{SelfRegistrationAllowance, SelfRegistrationPermit};
+use crate::lifecycle::org_policy::{
+    SelfRegistrationAllowance, SelfRegistrationLimits, SelfRegistrationPermit,
+};
 use crate::shared::errors::RepositoryError;
 use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::Failure;
@@ -66,33 +69,23 @@ fn registration_actor(client_id: &ClientId) -> String {
 }
 
 impl ApplicationService {
-    /// What a client that registers itself into `org` may have: the organisation's
-    /// self-registration policy, with what `allowance` (an initial access token's) adds and
-    /// what `held` (the client replacing its registration) already has.
-    ///
-    /// # Errors
-    /// When the policy cannot be read.
-    pub(crate) async fn self_registration_permit(
+    /// What a client that registers itself into `org` may have under its organisation's
+    /// self-registration `limits`, with what `allowance` (an initial access token's) adds
+    /// and what `held` (the client replacing its registration) already has.
+    pub(crate) fn self_registration_permit(
         &self,
-        org: &OrgId,
+        limits: &SelfRegistrationLimits,
         allowance: Option<&SelfRegistrationAllowance>,
         held: Option<&OAuthApplication>,
-    ) -> Result<SelfRegistrationPermit, RepositoryError> {
-        let limits = self
-            .ports
-            .policies
-            .policy(org)
-            .await?
-            .map(|p| p.self_registration)
-            .unwrap_or_default();
-        let mut permit = SelfRegistrationPermit::new(&limits, &self.config.scope_catalog);
+    ) -> SelfRegistrationPermit {
+        let mut permit = SelfRegistrationPermit::new(limits, &self.config.scope_catalog);
         if let Some(allowance) = allowance {
             permit = permit.with_allowance(allowance);
         }
         if let Some(app) = held {
             permit = permit.with_held(app);
         }
-        Ok(permit)
+        permit
     }
 
     /// The admission of `cmd` with `metadata` into `org` by `path` (the one pipeline,
@@ -111,13 +104,23 @@ impl ApplicationService {
         allowance: Option<&SelfRegistrationAllowance>,
         held: Option<&OAuthApplication>,
     ) -> Result<Admission, RepositoryError> {
+        let policy = self.ports.policies.policy(org).await?;
+        let (limits, profile) = policy
+            .map(|p| (p.self_registration, p.profile))
+            .unwrap_or_default();
         let limits = if path.is_self_service() {
-            let permit = self.self_registration_permit(org, allowance, held).await?;
+            let permit = self.self_registration_permit(&limits, allowance, held);
             self.check_permit(&permit, cmd).err()
         } else {
             None
         };
-        Ok(Admission::new(path, ClientMetadata::new(metadata), limits))
+        Ok(Admission::new(
+            path,
+            ClientMetadata::new(metadata),
+            limits,
+            profile,
+            cmd.app_type.is_some(),
+        ))
     }
 
     /// Checks `cmd` against `permit` (see [`SelfRegistrationPermit::check`]).
@@ -144,21 +147,22 @@ impl ApplicationService {
     /// `Unavailable` / `Unexpected` when the organisation's policy cannot be read.
     pub async fn check_self_registration(
         &self,
-        cmd: &RegisterApplication,
-        metadata: &ClientMetadataRecord,
+        requested: &RequestedClient,
         allowance: Option<&SelfRegistrationAllowance>,
     ) -> Result<(), RegisterError> {
+        let cmd = &requested.cmd;
         let org = owner_of(cmd)?;
         self.admission(
             RegistrationPath::SelfRegistration,
             &org,
             cmd,
-            metadata.clone(),
+            requested.metadata.clone(),
             allowance,
             None,
         )
         .await?
-        .judge(self.check_registration(cmd))
+        .with_type_given(requested.application_type_given)
+        .judge(self.validate_new(cmd))
         .map(|_| ())
         .map_err(RegisterError::Invalid)
     }
@@ -175,10 +179,14 @@ impl ApplicationService {
     pub async fn register_self(
         &self,
         principal: &Principal,
-        cmd: RegisterApplication,
-        metadata: ClientMetadataRecord,
+        requested: RequestedClient,
         allowance: Option<&SelfRegistrationAllowance>,
     ) -> Result<SelfRegistered, RegisterError> {
+        let RequestedClient {
+            cmd,
+            metadata,
+            application_type_given,
+        } = requested;
         let org = owner_of(&cmd)?;
         let admission = self
             .admission(
@@ -189,7 +197,8 @@ impl ApplicationService {
                 allowance,
                 None,
             )
-            .await?;
+            .await?
+            .with_type_given(application_type_given);
         let token = self.new_registration_token()?;
         let details = RegistrationDetails {
             metadata: ClientMetadata::EMPTY,
@@ -250,9 +259,13 @@ impl ApplicationService {
         client_id: &str,
         presented: &str,
         client_secret: Option<&str>,
-        cmd: RegisterApplication,
-        metadata: ClientMetadataRecord,
+        requested: RequestedClient,
     ) -> Result<(OAuthApplication, AccessTokenSecret), ManageRegistrationError> {
+        let RequestedClient {
+            cmd,
+            metadata,
+            application_type_given,
+        } = requested;
         let app = self.self_registered(client_id, presented).await?;
         if let Some(secret) = client_secret {
             let matches = match app.secrets() {
@@ -281,7 +294,8 @@ impl ApplicationService {
                 None,
                 Some(&app),
             )
-            .await?;
+            .await?
+            .with_type_given(application_type_given);
         let (patch, whole) = ApplicationPatch::replacing(cmd, &app, false);
         let token = self.new_registration_token()?;
         let digest = token.digest();
@@ -296,8 +310,10 @@ impl ApplicationService {
                 AuditAction::Updated,
                 |current, now| -> Result<Change, ManageRegistrationError> {
                     manageable(current, presented)?;
-                    let (applied, metadata) = admission
-                        .judge_change(patch.apply_whole(&principal, current, self, now, whole))?;
+                    let (applied, metadata) = admission.judge_change(
+                        current,
+                        patch.apply_whole(&principal, current, self, now, whole),
+                    )?;
                     let mut changed = current.details().metadata.changed_fields(&metadata);
                     changed.push(ChangedField::Registration);
                     let details = RegistrationDetails {

@@ -111,11 +111,31 @@ pub enum Field {
     /// The authentication methods an initial access token lets its clients use beyond their
     /// organisation's policy.
     AllowanceAuthMethods,
+    /// Whether access tokens are bound with DPoP (RFC 9449 §5.2).
+    DpopBoundAccessTokens,
+    /// Whether access tokens are bound to the client's certificate (RFC 8705 §3.4).
+    TlsClientCertificateBoundAccessTokens,
+    /// Whether authorization requests must be pushed (RFC 9126 §6).
+    RequirePushedAuthorizationRequests,
+    /// The certificate subject DN `tls_client_auth` expects (RFC 8705 §2.1.2).
+    TlsClientAuthSubjectDn,
+    /// The certificate dNSName SAN `tls_client_auth` expects.
+    TlsClientAuthSanDns,
+    /// The certificate URI SAN `tls_client_auth` expects.
+    TlsClientAuthSanUri,
+    /// The certificate iPAddress SAN `tls_client_auth` expects.
+    TlsClientAuthSanIp,
+    /// The certificate rfc822Name SAN `tls_client_auth` expects.
+    TlsClientAuthSanEmail,
+    /// The certificate subject `tls_client_auth` expects, whichever member names it.
+    TlsClientAuthSubject,
+    /// An organisation's policy profile (`baseline`, `fapi2`, `mcp`).
+    PolicyProfile,
 }
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 57] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -163,6 +183,16 @@ impl Field {
         Self::AllowanceGrantTypes,
         Self::AllowanceScopes,
         Self::AllowanceAuthMethods,
+        Self::DpopBoundAccessTokens,
+        Self::TlsClientCertificateBoundAccessTokens,
+        Self::RequirePushedAuthorizationRequests,
+        Self::TlsClientAuthSubjectDn,
+        Self::TlsClientAuthSanDns,
+        Self::TlsClientAuthSanUri,
+        Self::TlsClientAuthSanIp,
+        Self::TlsClientAuthSanEmail,
+        Self::TlsClientAuthSubject,
+        Self::PolicyProfile,
     ];
 
     /// The field with this canonical name.
@@ -222,6 +252,18 @@ impl Field {
             Self::AllowanceGrantTypes => "allowance.grant_types",
             Self::AllowanceScopes => "allowanceScopes",
             Self::AllowanceAuthMethods => "allowance.auth_methods",
+            Self::DpopBoundAccessTokens => "dpop_bound_access_tokens",
+            Self::TlsClientCertificateBoundAccessTokens => {
+                "tls_client_certificate_bound_access_tokens"
+            }
+            Self::RequirePushedAuthorizationRequests => "require_pushed_authorization_requests",
+            Self::TlsClientAuthSubjectDn => "tls_client_auth_subject_dn",
+            Self::TlsClientAuthSanDns => "tls_client_auth_san_dns",
+            Self::TlsClientAuthSanUri => "tls_client_auth_san_uri",
+            Self::TlsClientAuthSanIp => "tls_client_auth_san_ip",
+            Self::TlsClientAuthSanEmail => "tls_client_auth_san_email",
+            Self::TlsClientAuthSubject => "tls_client_auth_subject",
+            Self::PolicyProfile => "profile",
         }
     }
 }
@@ -379,6 +421,39 @@ pub enum Violation {
     /// `private_key_jwt` without keys.
     #[error("'private_key_jwt' needs the client's public keys: give jwks or jwks_uri")]
     KeysRequired,
+    /// `self_signed_tls_client_auth` without a JWK Set to hold its certificates.
+    #[error(
+        "'self_signed_tls_client_auth' needs the client's self-signed certificates: give jwks \
+         (each certificate as x5c, RFC 8705 §2.2) or jwks_uri"
+    )]
+    CertificatesRequired,
+    /// `tls_client_auth` without the certificate subject it expects.
+    #[error(
+        "'tls_client_auth' needs exactly one of tls_client_auth_subject_dn, \
+         tls_client_auth_san_dns, tls_client_auth_san_uri, tls_client_auth_san_ip, \
+         tls_client_auth_san_email (RFC 8705 §2.1.2)"
+    )]
+    TlsSubjectRequired,
+    /// More than one certificate subject was given.
+    #[error(
+        "give exactly one of tls_client_auth_subject_dn, tls_client_auth_san_dns, \
+         tls_client_auth_san_uri, tls_client_auth_san_ip, tls_client_auth_san_email \
+         (RFC 8705 §2.1.2)"
+    )]
+    TlsSubjectTwice,
+    /// A certificate subject for a method that does not use one.
+    #[error("is only used with 'tls_client_auth' (RFC 8705 §2.1.2)")]
+    TlsSubjectNotForMethod,
+    /// A rule of the organisation's policy profile is broken.
+    #[error("the organisation's '{profile}' profile requires {requirement} (rule '{rule}')")]
+    ProfileRule {
+        /// The profile (`fapi2`, `mcp`).
+        profile: &'static str,
+        /// The rule's name, `profile.rule`.
+        rule: &'static str,
+        /// What the rule requires, in words.
+        requirement: &'static str,
+    },
     /// `private_key_jwt` on a server that cannot check assertions.
     #[error(
         "'private_key_jwt' is not enabled on this server: it has no assertion audiences \

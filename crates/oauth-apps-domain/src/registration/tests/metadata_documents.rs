@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::ed25519_jwks;
 use crate::registration::document_url::MetadataDocumentUrl;
 use crate::test_support::*;
 
@@ -250,11 +251,6 @@ fn without_allowed_hosts_nothing_resolves() {
     publish(&f, URL, &document("Tool"));
     assert_eq!(rule(resolve(&f, URL)), "host_not_allowed");
     assert_eq!(f.documents.fetches(), 0);
-}
-
-fn ed25519_jwks() -> serde_json::Value {
-    json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "doc-1",
-                     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]})
 }
 
 #[test]

@@ -4,15 +4,16 @@
 
 use serde_json::json;
 
+use super::ed25519_jwks;
 use crate::applications::scopes_grants::GrantType;
 use crate::lifecycle::org_policy::{
     LeakedSecretAction, OrganizationPolicy, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames,
 };
+use crate::lifecycle::policy_profile::PolicyProfile;
 use crate::lifecycle::ports::OrganizationPolicies as _;
 use crate::lifecycle::secret_lifecycle::{SecretLifecyclePorts, SecretLifecycleService, SetPolicy};
-use crate::registration::client_metadata::requested_client;
-use crate::registration::details::ClientMetadataRecord;
+use crate::registration::client_metadata::{RequestedClient, requested_client};
 use crate::registration::initial_access::MintInitialAccessToken;
 use crate::test_support::*;
 
@@ -22,9 +23,8 @@ fn open() -> Principal {
 }
 
 /// The registration `metadata` (RFC 7591 §2) asks for in `acme`.
-fn asked(metadata: &serde_json::Value) -> (RegisterApplication, ClientMetadataRecord) {
-    let requested = requested_client("acme", metadata.as_object().unwrap()).unwrap();
-    (requested.cmd, requested.metadata)
+fn asked(metadata: &serde_json::Value) -> RequestedClient {
+    requested_client("acme", metadata.as_object().unwrap()).unwrap()
 }
 
 fn register(
@@ -32,8 +32,10 @@ fn register(
     metadata: &serde_json::Value,
     allowance: Option<&SelfRegistrationAllowance>,
 ) -> Result<SelfRegistered, RegisterError> {
-    let (cmd, record) = asked(metadata);
-    block_on(f.service().register_self(&open(), cmd, record, allowance))
+    block_on(
+        f.service()
+            .register_self(&open(), asked(metadata), allowance),
+    )
 }
 
 /// The fields and positions `errors` names.
@@ -55,6 +57,7 @@ fn limit(f: &Fakes, limits: SelfRegistrationLimits) {
         secret_lifetime: None,
         leaked_secret_action: LeakedSecretAction::Revoke,
         self_registration: limits,
+        profile: PolicyProfile::Baseline,
         updated_by: "alice".into(),
         updated_at: at(NOW),
     }))
@@ -171,16 +174,16 @@ fn an_initial_access_tokens_allowance_adds_to_the_policy_and_no_more() {
     ));
     assert_eq!(named(&wider), [(Field::AllowedScopes, Some(1))]);
     // The pre-check a registration makes before spending a token's use says the same.
-    let (cmd, record) = asked(&trusted);
+    let requested = asked(&trusted);
     assert!(
         block_on(
             f.service()
-                .check_self_registration(&cmd, &record, Some(&allowance))
+                .check_self_registration(&requested, Some(&allowance))
         )
         .is_ok()
     );
     assert!(matches!(
-        block_on(f.service().check_self_registration(&cmd, &record, None)),
+        block_on(f.service().check_self_registration(&requested, None)),
         Err(RegisterError::Invalid(_))
     ));
 }
@@ -202,14 +205,12 @@ fn a_replacement_keeps_what_the_client_has_and_gains_nothing_else() {
     let app = registered.registered.application;
     let token = registered.registration_access_token.expose().to_owned();
     let replace = |metadata: serde_json::Value, token: &str| {
-        let (cmd, record) = asked(&metadata);
         block_on(f.service().replace_self_registration(
             None,
             &app.client_id().to_string(),
             token,
             None,
-            cmd,
-            record,
+            asked(&metadata),
         ))
     };
     let written = f.repo.events().len();
@@ -234,11 +235,6 @@ fn a_replacement_keeps_what_the_client_has_and_gains_nothing_else() {
     );
 }
 
-fn ed25519_jwks() -> serde_json::Value {
-    json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k-1",
-                     "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]})
-}
-
 #[test]
 fn a_replacement_removes_the_keys_and_the_method_it_leaves_out() {
     let f = Fakes::new();
@@ -251,14 +247,12 @@ fn a_replacement_removes_the_keys_and_the_method_it_leaves_out() {
     .unwrap();
     let app = registered.registered.application;
     assert!(app.keys().is_some());
-    let (cmd, record) = asked(&json!({"redirect_uris": ["https://c.example/cb"]}));
     let (replaced, _) = block_on(f.service().replace_self_registration(
         None,
         &app.client_id().to_string(),
         registered.registration_access_token.expose(),
         None,
-        cmd,
-        record,
+        asked(&json!({"redirect_uris": ["https://c.example/cb"]})),
     ))
     .unwrap();
     assert!(
@@ -287,15 +281,14 @@ fn a_replacement_removes_the_keys_and_the_method_it_leaves_out() {
         None,
     )
     .unwrap();
-    let (cmd, record) = asked(&json!({"redirect_uris": ["https://c.example/cb"],
-                                      "token_endpoint_auth_method": "private_key_jwt"}));
+    let requested = asked(&json!({"redirect_uris": ["https://c.example/cb"],
+                                  "token_endpoint_auth_method": "private_key_jwt"}));
     let refused = block_on(f.service().replace_self_registration(
         None,
         &keyed.registered.application.client_id().to_string(),
         keyed.registration_access_token.expose(),
         None,
-        cmd,
-        record,
+        requested,
     ));
     assert!(
         matches!(&refused, Err(ManageRegistrationError::Invalid(e))
