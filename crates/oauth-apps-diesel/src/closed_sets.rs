@@ -19,7 +19,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use oauth_apps_domain::{
     AccessLevel, AppType, AuditAction, AuthMethod, ChangedField, DeliveryStatus, EventType,
-    GrantType, LeakedSecretAction, Registration, Status,
+    GrantType, LeakedSecretAction, PolicyProfile, Registration, Status,
 };
 
 use crate::sql_types;
@@ -79,6 +79,7 @@ closed_sets! {
     DeliveryStatus: "delivery status", DeliveryStatus::as_str, DeliveryStatus::parse;
     LeakedSecretAction: "leaked secret action", LeakedSecretAction::as_str,
         |n| LeakedSecretAction::parse(n).ok();
+    PolicyProfile: "policy profile", PolicyProfile::as_str, |n| PolicyProfile::parse(n).ok();
     SecretState: "secret state", SecretState::as_str, SecretState::parse;
     KeySetState: "key set state", KeySetState::as_str, KeySetState::parse;
 }
@@ -257,6 +258,7 @@ mod tests {
         round_trips(&EventType::ALL);
         round_trips(&DeliveryStatus::ALL);
         round_trips(&[LeakedSecretAction::Revoke, LeakedSecretAction::Notify]);
+        round_trips(&PolicyProfile::ALL);
         round_trips(&SecretState::ALL);
         round_trips(&KeySetState::ALL);
     }

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
     AppId, AuditEvent, AuthMethod, CredentialSerial, Field, GrantType, LeakedSecretAction,
-    OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, RepositoryError,
+    OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, PolicyProfile,
+    RepositoryError,
     SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits, Timestamp,
     TokenDigest,
 };
@@ -32,6 +33,7 @@ struct PolicyRow {
     self_registration_grant_types: Option<NamedList<GrantType>>,
     self_registration_scopes: Option<TextListValue>,
     self_registration_auth_methods: Option<NamedList<AuthMethod>>,
+    profile: Named<PolicyProfile>,
 }
 
 impl From<&OrganizationPolicy> for PolicyRow {
@@ -51,6 +53,7 @@ impl From<&OrganizationPolicy> for PolicyRow {
                 .as_ref()
                 .map(|s| TextListValue::of(s.iter().map(String::as_str))),
             self_registration_auth_methods: limits.auth_methods.clone().map(NamedList),
+            profile: Named(policy.profile),
         }
     }
 }
@@ -72,6 +75,7 @@ impl TryFrom<PolicyRow> for OrganizationPolicy {
                 scopes: row.self_registration_scopes.map(|s| s.0),
                 auth_methods: row.self_registration_auth_methods.map(|m| m.0),
             },
+            profile: row.profile.0,
             updated_by: row.updated_by,
             updated_at: row.updated_at.into(),
         })

@@ -28,6 +28,9 @@ diesel::table! {
         updated_at -> Instant,
         version -> BigInt,
         token_endpoint_auth_method -> Text,
+        dpop_bound_access_tokens -> Bool,
+        tls_client_certificate_bound_access_tokens -> Bool,
+        require_pushed_authorization_requests -> Bool,
     }
 }
 
@@ -205,6 +208,7 @@ diesel::table! {
         self_registration_grant_types -> Nullable<TextList>,
         self_registration_scopes -> Nullable<TextList>,
         self_registration_auth_methods -> Nullable<TextList>,
+        profile -> Text,
     }
 }
 

@@ -8,7 +8,8 @@
 
 use oauth_apps_domain::{
     AppId, AuditAction, AuthMethod, ClientId, EventType, GrantType, InitialAccessToken,
-    InitialAccessTokenId, LeakedSecretAction, OrgId, OrganizationPolicy, SelfRegistrationAllowance,
+    InitialAccessTokenId, LeakedSecretAction, OrgId, OrganizationPolicy, PolicyProfile,
+    SelfRegistrationAllowance,
     SelfRegistrationLimits, WebhookId,
 };
 
@@ -84,7 +85,10 @@ pub async fn every_member_of_each_closed_set_round_trips(f: &impl Fixture) {
         Some(token)
     );
     let policies = f.policies();
-    for leaked_secret_action in [LeakedSecretAction::Revoke, LeakedSecretAction::Notify] {
+    for (leaked_secret_action, profile) in [
+        (LeakedSecretAction::Revoke, PolicyProfile::Fapi2),
+        (LeakedSecretAction::Notify, PolicyProfile::Mcp),
+    ] {
         let policy = OrganizationPolicy {
             owner_org_id: acme(),
             secret_lifetime: None,
@@ -94,6 +98,7 @@ pub async fn every_member_of_each_closed_set_round_trips(f: &impl Fixture) {
                 scopes: None,
                 auth_methods: Some(AuthMethod::ALL.to_vec()),
             },
+            profile,
             updated_by: "alice".into(),
             updated_at: at(1),
         };
@@ -150,6 +155,7 @@ pub async fn store_one_of_each(f: &impl Fixture) -> ClosedSetRows {
             secret_lifetime: None,
             leaked_secret_action: LeakedSecretAction::Notify,
             self_registration: SelfRegistrationLimits::default(),
+            profile: PolicyProfile::Baseline,
             updated_by: "alice".into(),
             updated_at: at(1),
         })

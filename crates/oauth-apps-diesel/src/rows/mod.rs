@@ -12,7 +12,7 @@ pub(crate) use events::{EventRow, NewEvent, feed_entry};
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppType, AuthMethod, ClientId, ClientMetadata, Field, FieldError,
+    AccessLevel, AppId, AppType, AuthMethod, ClientId, ClientMetadata, ClientRequirements, Field, FieldError,
     GrantType, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Registration,
     RegistrationDetails, RepositoryError, Status, StoredApplication, TokenDigest, Version,
     Violation,
@@ -48,6 +48,9 @@ pub(crate) struct ApplicationRow {
     updated_at: InstantValue,
     version: i64,
     token_endpoint_auth_method: Named<AuthMethod>,
+    dpop_bound_access_tokens: bool,
+    tls_client_certificate_bound_access_tokens: bool,
+    require_pushed_authorization_requests: bool,
 }
 
 /// A registration row as `applications!` reads it: the kind, the metadata (a JSON object),
@@ -147,6 +150,12 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
             status: row.status.0,
             is_first_party: row.is_first_party,
             auth_method: row.token_endpoint_auth_method.0,
+            requirements: ClientRequirements {
+                dpop_bound_access_tokens: row.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: row
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: row.require_pushed_authorization_requests,
+            },
             registration,
             details,
             secrets: restore_secrets(&secrets)?,
@@ -178,6 +187,9 @@ pub(crate) struct ApplicationValues<'a> {
     updated_at: InstantValue,
     version: i64,
     token_endpoint_auth_method: Named<AuthMethod>,
+    dpop_bound_access_tokens: bool,
+    tls_client_certificate_bound_access_tokens: bool,
+    require_pushed_authorization_requests: bool,
 }
 
 /// The values of `$app`, a new or a stored application (they have the same getters).
@@ -201,6 +213,13 @@ macro_rules! application_values {
             updated_at: app.updated_at().into(),
             version: app.version().get(),
             token_endpoint_auth_method: Named(app.credentials().method()),
+            dpop_bound_access_tokens: app.requirements().dpop_bound_access_tokens,
+            tls_client_certificate_bound_access_tokens: app
+                .requirements()
+                .tls_client_certificate_bound_access_tokens,
+            require_pushed_authorization_requests: app
+                .requirements()
+                .require_pushed_authorization_requests,
         }
     }};
 }
@@ -241,6 +260,9 @@ mod tests {
             updated_at: at(1).into(),
             version: 1,
             token_endpoint_auth_method: Named(method),
+            dpop_bound_access_tokens: false,
+            tls_client_certificate_bound_access_tokens: false,
+            require_pushed_authorization_requests: false,
         }
     }
 

@@ -66,6 +66,11 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
         auth_method: AuthMethod::ClientSecretBasic,
         secrets: Some(Secrets::restore(current, previous)),
         keys: None,
+        requirements: ClientRequirements {
+            dpop_bound_access_tokens: id % 2 == 1,
+            tls_client_certificate_bound_access_tokens: id % 3 == 1,
+            require_pushed_authorization_requests: dynamic,
+        },
         registration: if dynamic {
             Registration::Dynamic
         } else {

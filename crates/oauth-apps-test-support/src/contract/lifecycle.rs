@@ -259,8 +259,8 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
 /// allowed) stay apart.
 pub async fn policies_round_trip(f: &impl Fixture) {
     use oauth_apps_domain::{
-        AuthMethod, GrantType, LeakedSecretAction, OrganizationPolicy, SecretLifetime,
-        SelfRegistrationLimits,
+        AuthMethod, GrantType, LeakedSecretAction, OrganizationPolicy, PolicyProfile,
+        SecretLifetime, SelfRegistrationLimits,
     };
     let policies = f.policies();
     assert!(policies.policy(&org("acme")).await.expect("read").is_none());
@@ -273,6 +273,7 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             scopes: Some(Vec::new()),
             auth_methods: Some(vec![AuthMethod::None, AuthMethod::PrivateKeyJwt]),
         },
+        profile: PolicyProfile::Fapi2,
         updated_by: "alice".into(),
         updated_at: at(10),
     };
@@ -289,6 +290,7 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             scopes: Some(vec!["read".into()]),
             ..SelfRegistrationLimits::default()
         },
+        profile: PolicyProfile::Baseline,
         updated_by: "bob".into(),
         updated_at: at(20),
     };

@@ -17,7 +17,7 @@ use oauth_apps_domain::{
     WebhookUrl,
 };
 use oauth_apps_domain::{
-    HashedSecret, PreviousKeySet, PreviousSecret, SecretLifecycle, StoredApplication,
+    ClientRequirements, HashedSecret, PreviousKeySet, PreviousSecret, SecretLifecycle, StoredApplication,
 };
 
 use crate::Fixture;
