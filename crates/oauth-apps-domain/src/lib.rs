@@ -127,6 +127,14 @@ pub use applications::scopes_grants::{
 };
 pub use applications::service::{AppRef, ApplicationService, Ports, ServiceConfig};
 pub use credentials::authenticate::{ClientAuthentication, Refusal};
+#[cfg(any(test, feature = "mocks"))]
+pub use credentials::certificate::MockCertificateReader;
+pub use credentials::certificate::{
+    CertificateError, CertificateReader, CertificateThumbprint, ClientCertificate,
+    MAX_CERTIFICATE_PEM_LEN, MAX_SAN_LEN, MAX_X5C_ENTRY_LEN, SubjectAltNames, TLS_SUBJECT_MEMBERS,
+    TlsSubject, jwks_contains_certificate,
+};
+pub use credentials::distinguished_name::{DistinguishedName, MAX_DISTINGUISHED_NAME_LEN};
 pub use credentials::errors::{
     AuthenticateError, RevokePreviousSecretError, RotateKeysError, RotateSecretError,
 };

@@ -8,7 +8,7 @@
 
 pub use crate::applications::fakes::InMemoryRepository;
 pub use crate::credentials::fakes::{
-    FakeHasher, FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions,
+    FakeCertificateReader, FakeHasher, FakeKeyDirectory, InMemoryReplayGuard, RefuseAssertions,
 };
 pub use crate::events::webhooks::fakes::{InMemoryWebhooks, JsonChanges, RecordingSender};
 pub use crate::idempotency::fakes::InMemoryIdempotency;

@@ -15,6 +15,9 @@
 //!   limit, checked, and cached the same way.
 //! - [`TrustedStatements`] implements [`SoftwareStatementVerifier`]: RFC 7591 software
 //!   statements signed by keys the operator trusts.
+//! - [`X509CertificateReader`] implements [`CertificateReader`](oauth_apps_domain::CertificateReader):
+//!   the client certificates of mutual-TLS client authentication (RFC 8705), read with
+//!   `x509-parser` from PEM or a JWK's `x5c` entry.
 //!
 //! Nothing cryptographic is done here: decoding keys, algorithms and signatures are
 //! `jsonwebtoken`'s (its `rust_crypto` provider); what a JWK may hold is the domain's
@@ -47,6 +50,7 @@
 //! [`OutboundGuard`]: oauth_apps_outbound::OutboundGuard
 #![deny(missing_docs)]
 
+mod certificate;
 mod directory;
 mod documents;
 mod jws;
@@ -55,6 +59,7 @@ mod statements;
 mod verification_key;
 mod verifier;
 
+pub use certificate::X509CertificateReader;
 pub use directory::{
     ACCEPT, DEFAULT_CAPACITY, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS, PublishedKeys,
     REFRESH_INTERVAL,

@@ -1,5 +1,6 @@
 //! In-memory fakes of the credentials' ports, for tests (feature `testing`):
-//! [`FakeHasher`] is fast on purpose and [`RefuseAssertions`] refuses every assertion.
+//! [`FakeHasher`] is fast on purpose, [`RefuseAssertions`] refuses every assertion and
+//! [`FakeCertificateReader`] knows only the certificates it is given.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use super::certificate::{CertificateError, CertificateReader, ClientCertificate};
 use super::keys::{Jwks, JwksUri};
 use super::ports::{
     AssertionRefusal, AssertionRules, AssertionVerifier, KeyDirectory, KeyFetchError,
@@ -244,5 +246,41 @@ impl AssertionVerifier for RefuseAssertions {
         _rules: &AssertionRules,
     ) -> Result<VerifiedAssertion, AssertionRefusal> {
         Err(AssertionRefusal::Malformed)
+    }
+}
+
+/// A certificate reader for tests: it knows the certificates it was given, by their exact
+/// PEM text or `x5c` entry, and refuses everything else (as [`CertificateError::NotPem`] or
+/// [`CertificateError::NotBase64`]). (The real reader parses X.509 in an adapter.)
+#[derive(Debug, Default, Clone)]
+pub struct FakeCertificateReader {
+    known: HashMap<String, ClientCertificate>,
+}
+
+impl FakeCertificateReader {
+    /// A reader that knows no certificate.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads `text` (a PEM text or an `x5c` entry) as `certificate`.
+    #[must_use]
+    pub fn with(mut self, text: &str, certificate: ClientCertificate) -> Self {
+        self.known.insert(text.to_owned(), certificate);
+        self
+    }
+}
+
+impl CertificateReader for FakeCertificateReader {
+    fn read_pem(&self, pem: &str) -> Result<ClientCertificate, CertificateError> {
+        self.known.get(pem).cloned().ok_or(CertificateError::NotPem)
+    }
+
+    fn read_x5c(&self, entry: &str) -> Result<ClientCertificate, CertificateError> {
+        self.known
+            .get(entry)
+            .cloned()
+            .ok_or(CertificateError::NotBase64)
     }
 }

@@ -1,10 +1,12 @@
 //! How clients prove themselves: the authentication method and the credentials it needs
 //! (secrets, public key sets), their rotation, the checks of a client's credentials for an
 //! authorization server (secrets, `private_key_jwt` assertions and their replay), and the
-//! telemetry of their use.
+//! telemetry of their use; the client certificates of mutual-TLS client authentication.
 
 pub mod auth_method;
 pub mod authenticate;
+pub mod certificate;
+pub mod distinguished_name;
 pub mod errors;
 #[cfg(feature = "testing")]
 pub mod fakes;

@@ -334,6 +334,13 @@ pub enum Violation {
     /// The field cannot be changed after creation.
     #[error("cannot be changed after the application is created")]
     Immutable,
+    /// A distinguished name that is not an RFC 4514 string (RFC 8705 §2.1.2
+    /// `tls_client_auth_subject_dn`).
+    #[error("must be an RFC 4514 distinguished name such as CN=client,O=Example,C=GB: {reason}")]
+    NotDistinguishedName {
+        /// What does not parse.
+        reason: String,
+    },
     /// A redirect URL is not an absolute URL.
     #[error("must be an absolute URL")]
     NotAbsoluteUrl,
