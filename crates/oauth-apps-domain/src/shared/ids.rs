@@ -231,6 +231,35 @@ mod tests {
     }
 
     #[test]
+    fn a_client_id_never_begins_with_https() {
+        // draft-ietf-oauth-client-id-metadata-document-03 §7.1 and the Model Context
+        // Protocol tell a metadata document client from others by its https URL: whatever
+        // the bytes, an id the registry makes, and any id an admin or an import gives it,
+        // is a UUID, never a URL.
+        for byte in 0..=u8::MAX {
+            for bytes in [[byte; 16], {
+                let mut b = [0u8; 16];
+                b[0] = byte;
+                b[15] = byte.wrapping_mul(31);
+                b
+            }] {
+                let s = ClientId::from_random_bytes(bytes).to_string();
+                assert!(!s.to_ascii_lowercase().starts_with("https://"), "{s}");
+                assert!(!s.contains(':'), "{s}: no scheme at all");
+                assert!(s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'), "{s}");
+            }
+        }
+        for given in [
+            "https://app.example.com/client.json",
+            "HTTPS://app.example.com/client.json",
+            "https://0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+            "https:0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+        ] {
+            assert!(ClientId::parse(given).is_err(), "{given}");
+        }
+    }
+
+    #[test]
     fn client_id_from_a_stored_uuid_must_be_version_4() {
         let id = ClientId::from_random_bytes([0x5a; 16]);
         assert_eq!(ClientId::from_uuid(*id.as_uuid()), Ok(id));
