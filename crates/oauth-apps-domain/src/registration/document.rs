@@ -1,6 +1,7 @@
-//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-02): the
-//! rules a document itself must satisfy (§4, §4.1, §4.2, §8.7 and the Model Context
-//! Protocol, revision 2025-11-25).
+//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-03): the
+//! rules a document itself must satisfy (-02 §4, §4.1, §4.2, §8.7, -03's Client
+//! Authentication, and the Model Context Protocol, revision 2026-07-28). Section numbers
+//! are -02's; docs/registration.md, "Draft revisions", lists what each revision changed.
 //!
 //! Pure rules: fetching the document is the caller's business.
 
@@ -632,89 +633,55 @@ mod tests {
         }
     }
 
-    fn method_of(value: &serde_json::Value) -> String {
-        let metadata = parse(value).unwrap().into_metadata();
-        metadata["token_endpoint_auth_method"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
     #[test]
     fn a_document_may_list_the_methods_it_supports() {
         // -03 (Client Authentication) and OpenID Connect RP Metadata Choices 1.0: a document
         // published once for every authorization server lists the methods the client can
-        // use; the registry picks one it serves.
-        let cb = json!(["https://app.example.com/cb"]);
+        // use; the registry picks one it serves. Each case: the members beside client_id
+        // and redirect_uris, and the method served.
         let both = json!(["none", "private_key_jwt"]);
-        for (extra, method) in [
+        let jwks_uri = "https://app.example.com/jwks";
+        let listing = "token_endpoint_auth_methods_supported";
+        let named = "token_endpoint_auth_method";
+        for (members, method) in [
             // With keys, the stronger method; without, the public one.
             (
-                json!({"jwks_uri": "https://app.example.com/jwks"}),
+                json!({listing: both, "jwks_uri": jwks_uri}),
                 "private_key_jwt",
             ),
-            (json!({"jwks": {"keys": []}}), "private_key_jwt"),
-            (json!({}), "none"),
-            (json!({"jwks": null}), "none"),
+            (
+                json!({listing: both, "jwks": {"keys": []}}),
+                "private_key_jwt",
+            ),
+            (json!({listing: both}), "none"),
+            (json!({listing: both, "jwks": null}), "none"),
+            (json!({listing: ["private_key_jwt"]}), "private_key_jwt"),
+            (json!({listing: ["none"]}), "none"),
+            // Methods the registry does not serve for documents are passed over.
+            (json!({listing: ["tls_client_auth", "none"]}), "none"),
+            (
+                json!({listing: ["attest_jwt_client_auth", "private_key_jwt"]}),
+                "private_key_jwt",
+            ),
+            // The method the document names, when the registry serves it, stands; one it
+            // does not serve falls back to the list.
+            (
+                json!({named: "none", listing: both, "jwks_uri": jwks_uri}),
+                "none",
+            ),
+            (json!({named: "tls_client_auth", listing: ["none"]}), "none"),
+            // A list sent as null is left out.
+            (json!({listing: null}), "none"),
         ] {
-            let mut value = json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "token_endpoint_auth_methods_supported": both,
-            });
+            let mut value =
+                json!({"client_id": URL, "redirect_uris": ["https://app.example.com/cb"]});
             value
                 .as_object_mut()
                 .unwrap()
-                .extend(extra.as_object().unwrap().clone());
-            assert_eq!(method_of(&value), method, "{value}");
+                .extend(members.as_object().unwrap().clone());
+            let metadata = parse(&value).unwrap().into_metadata();
+            assert_eq!(metadata[named], method, "{value}");
         }
-        for (listed, method) in [
-            (json!(["private_key_jwt"]), "private_key_jwt"),
-            (json!(["none"]), "none"),
-            // Methods the registry does not serve for documents are passed over.
-            (json!(["tls_client_auth", "none"]), "none"),
-            (
-                json!(["attest_jwt_client_auth", "private_key_jwt"]),
-                "private_key_jwt",
-            ),
-        ] {
-            let value = json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "token_endpoint_auth_methods_supported": listed,
-            });
-            assert_eq!(method_of(&value), method, "{value}");
-        }
-        // The method the document names itself, when the registry serves it, stands.
-        assert_eq!(
-            method_of(&json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "token_endpoint_auth_method": "none",
-                "token_endpoint_auth_methods_supported": both,
-                "jwks_uri": "https://app.example.com/jwks",
-            })),
-            "none"
-        );
-        // One it does not serve falls back to the list.
-        assert_eq!(
-            method_of(&json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "token_endpoint_auth_method": "tls_client_auth",
-                "token_endpoint_auth_methods_supported": ["tls_client_auth", "none"],
-            })),
-            "none"
-        );
-        // A list sent as null is left out.
-        assert_eq!(
-            method_of(&json!({
-                "client_id": URL,
-                "redirect_uris": cb,
-                "token_endpoint_auth_methods_supported": null,
-            })),
-            "none"
-        );
     }
 
     #[test]

@@ -39,6 +39,10 @@ impl fmt::Display for AppId {
 }
 
 /// The public OAuth `client_id`: a random (version 4) UUID, shown lowercase and hyphenated.
+///
+/// Every client id the registry makes, or takes from an admin or an import, is one, so
+/// none begins with `https://`: that prefix marks a client whose id is its metadata
+/// document's URL (draft-ietf-oauth-client-id-metadata-document-03; -02 §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClientId(uuid::Uuid);
 
