@@ -100,8 +100,8 @@ impl DocumentRefusal {
     /// A short stable name of the rule broken, for logs and metrics: `too_large`,
     /// `not_json_object`, `client_id_missing`, `client_id_not_string`,
     /// `client_id_mismatch`, `client_secret_present`, `client_secret_expires_at_present`,
-    /// `shared_secret_method` or
-    /// `redirect_uris_required`.
+    /// `shared_secret_method`, `redirect_uris_required`, `auth_methods_supported_malformed`
+    /// or `no_usable_auth_method`.
     #[must_use]
     pub const fn rule(&self) -> &'static str {
         match self {
@@ -142,7 +142,7 @@ const SHARED_SECRET_METHODS: [&str; 3] = [
 
 /// The method the registry serves a document client with, from its
 /// `token_endpoint_auth_method` and its `token_endpoint_auth_methods_supported` (-03,
-/// Client Authentication; OpenID Connect RP Metadata Choices 1.0 §2):
+/// Client Authentication; OpenID Connect RP Metadata Choices 1.0):
 ///
 /// - a shared-secret method named in either is refused (-02 §4.1);
 /// - `token_endpoint_auth_method`, when it is `none` or `private_key_jwt`, stands;
@@ -206,13 +206,13 @@ impl MetadataDocument {
     /// Checks the document `body` fetched from `url`, in this order: at most
     /// [`MAX_METADATA_DOCUMENT_BYTES`] bytes; a JSON object; a `client_id` string equal to
     /// `url` by simple string comparison; no `client_secret` nor
-    /// `client_secret_expires_at` member (whatever the value, `null` included); a
-    /// `token_endpoint_auth_method` of `none` (the default when absent) or
-    /// `private_key_jwt`, the latter with `jwks` or `jwks_uri`; not both `jwks` and
-    /// `jwks_uri`; `redirect_uris` a non-empty array of strings when the grant types
-    /// redirect (`authorization_code`, the default when `grant_types` is left out): a
-    /// document for grants that use no redirect URL (`client_credentials`) needs none
-    /// (-02 §4.2).
+    /// `client_secret_expires_at` member (whatever the value, `null` included); the
+    /// method the client is served with, `none` (the default when neither
+    /// `token_endpoint_auth_method` nor `token_endpoint_auth_methods_supported` is given)
+    /// or `private_key_jwt`, chosen as docs/registration.md ("Which method") says;
+    /// `redirect_uris` a non-empty array of strings when the grant types redirect
+    /// (`authorization_code`, the default when `grant_types` is left out): a document for
+    /// grants that use no redirect URL (`client_credentials`) needs none (-02 §4.2).
     ///
     /// A `jwks` or `jwks_uri` member whose value is `null` counts as absent, as in the RFC
     /// 7591 mapping. The redirect URLs themselves are not checked here: the mapping holds
