@@ -14,15 +14,16 @@ use oauth_apps_outbound::{FetchError, OutboundGuard};
 
 use crate::directory::{DEFAULT_CAPACITY, FetchCache, InstantSource, MAX_FRESHNESS, MIN_FRESHNESS};
 
-/// The `Accept` field of every fetch (draft-ietf-oauth-client-id-metadata-document-02 §4:
-/// the document is JSON).
+/// The `Accept` field of every fetch (draft-ietf-oauth-client-id-metadata-document-03; -02
+/// §4: the document is JSON, `application/json` or a more specific `+json` type).
 pub const DOCUMENT_ACCEPT: &str = "application/json";
 
 /// The [`MetadataDocuments`] clients publish at their client id:
 ///
 /// - fetched only through the [`OutboundGuard`] (https only, special-purpose addresses
-///   refused unless allowed, its time-out, no redirects followed: the draft's (-02) §5 and
-///   §8.6), with at most [`MAX_METADATA_DOCUMENT_BYTES`] (5 KiB, §8.7) read;
+///   refused unless allowed, its time-out, no redirects followed: the draft's (-03; section
+///   numbers here are -02's) §5 and §8.6), reading at most [`MAX_METADATA_DOCUMENT_BYTES`]
+///   (5 KiB) and treating a longer document as an error (§8.7);
 /// - only a 200 answer is a document (§5); a 2xx other than 200, a redirect or another
 ///   status is [`DocumentFetchError::Unreachable`];
 /// - checked with [`MetadataDocument::parse`] (its `client_id` the URL exactly, no secret,

@@ -1,6 +1,7 @@
-//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-02): the
-//! rules a document itself must satisfy (§4, §4.1, §4.2, §8.7 and the Model Context
-//! Protocol, revision 2025-11-25).
+//! Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-03): the
+//! rules a document itself must satisfy (-02 §4, §4.1, §4.2, §8.7, -03's Client
+//! Authentication, and the Model Context Protocol, revision 2026-07-28). Section numbers
+//! are -02's; docs/registration.md, "Draft revisions", lists what each revision changed.
 //!
 //! Pure rules: fetching the document is the caller's business.
 
@@ -83,14 +84,24 @@ pub enum DocumentRefusal {
          out)"
     )]
     RedirectUrisRequired,
+    /// A `token_endpoint_auth_methods_supported` that is not an array of strings.
+    #[error("the document's token_endpoint_auth_methods_supported must be an array of strings")]
+    AuthMethodsSupportedMalformed,
+    /// A `token_endpoint_auth_methods_supported` (with no usable
+    /// `token_endpoint_auth_method`) that lists neither `none` nor `private_key_jwt`.
+    #[error(
+        "the document's token_endpoint_auth_methods_supported lists no method a metadata \
+         document may use here (\"none\" or \"private_key_jwt\")"
+    )]
+    NoUsableAuthMethod,
 }
 
 impl DocumentRefusal {
     /// A short stable name of the rule broken, for logs and metrics: `too_large`,
     /// `not_json_object`, `client_id_missing`, `client_id_not_string`,
     /// `client_id_mismatch`, `client_secret_present`, `client_secret_expires_at_present`,
-    /// `shared_secret_method` or
-    /// `redirect_uris_required`.
+    /// `shared_secret_method`, `redirect_uris_required`, `auth_methods_supported_malformed`
+    /// or `no_usable_auth_method`.
     #[must_use]
     pub const fn rule(&self) -> &'static str {
         match self {
@@ -103,6 +114,8 @@ impl DocumentRefusal {
             Self::ClientSecretExpiresAtPresent => "client_secret_expires_at_present",
             Self::SharedSecretMethod { .. } => "shared_secret_method",
             Self::RedirectUrisRequired => "redirect_uris_required",
+            Self::AuthMethodsSupportedMalformed => "auth_methods_supported_malformed",
+            Self::NoUsableAuthMethod => "no_usable_auth_method",
         }
     }
 }
@@ -119,17 +132,87 @@ fn kind_of(value: &serde_json::Value) -> &'static str {
     }
 }
 
+/// The methods a metadata document may never name: those built on a shared secret
+/// (-02 §4.1).
+const SHARED_SECRET_METHODS: [&str; 3] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+];
+
+/// The method the registry serves a document client with, from its
+/// `token_endpoint_auth_method` and its `token_endpoint_auth_methods_supported` (-03,
+/// Client Authentication; OpenID Connect RP Metadata Choices 1.0):
+///
+/// - a shared-secret method named in either is refused (-02 §4.1);
+/// - `token_endpoint_auth_method`, when it is `none` or `private_key_jwt`, stands;
+/// - else, when the document lists the methods it supports: `private_key_jwt` when listed
+///   and the document gives keys (`jwks` or `jwks_uri`), else `none` when listed, else
+///   `private_key_jwt` when listed (the pipeline then asks for its keys); a list with
+///   neither is refused;
+/// - else a named method other than those two is refused, and none named is `none`.
+///
+/// A member whose value is `null` counts as absent.
+fn auth_method(
+    metadata: &serde_json::Map<String, serde_json::Value>,
+) -> Result<&'static str, DocumentRefusal> {
+    let present = |name: &str| metadata.get(name).filter(|v| !v.is_null());
+    let listed = match present("token_endpoint_auth_methods_supported") {
+        None => None,
+        Some(serde_json::Value::Array(methods)) => Some(
+            methods
+                .iter()
+                .map(|m| {
+                    m.as_str()
+                        .ok_or(DocumentRefusal::AuthMethodsSupportedMalformed)
+                })
+                .collect::<Result<Vec<&str>, _>>()?,
+        ),
+        Some(_) => return Err(DocumentRefusal::AuthMethodsSupportedMalformed),
+    };
+    let named = metadata.get("token_endpoint_auth_method");
+    let shared_secret = named
+        .and_then(serde_json::Value::as_str)
+        .into_iter()
+        .chain(listed.iter().flatten().copied())
+        .find(|m| SHARED_SECRET_METHODS.contains(m));
+    if let Some(method) = shared_secret {
+        return Err(DocumentRefusal::SharedSecretMethod {
+            method: serde_json::Value::String(method.to_owned()).to_string(),
+        });
+    }
+    match (named, listed) {
+        (None, None) => Ok("none"),
+        (Some(serde_json::Value::String(m)), _) if m == "none" => Ok("none"),
+        (Some(serde_json::Value::String(m)), _) if m == "private_key_jwt" => Ok("private_key_jwt"),
+        (_, Some(listed)) => {
+            let has = |m: &str| listed.contains(&m);
+            let keys = present("jwks").is_some() || present("jwks_uri").is_some();
+            if has("private_key_jwt") && (keys || !has("none")) {
+                Ok("private_key_jwt")
+            } else if has("none") {
+                Ok("none")
+            } else {
+                Err(DocumentRefusal::NoUsableAuthMethod)
+            }
+        }
+        (Some(other), None) => Err(DocumentRefusal::SharedSecretMethod {
+            method: other.to_string(),
+        }),
+    }
+}
+
 impl MetadataDocument {
     /// Checks the document `body` fetched from `url`, in this order: at most
     /// [`MAX_METADATA_DOCUMENT_BYTES`] bytes; a JSON object; a `client_id` string equal to
     /// `url` by simple string comparison; no `client_secret` nor
-    /// `client_secret_expires_at` member (whatever the value, `null` included); a
-    /// `token_endpoint_auth_method` of `none` (the default when absent) or
-    /// `private_key_jwt`, the latter with `jwks` or `jwks_uri`; not both `jwks` and
-    /// `jwks_uri`; `redirect_uris` a non-empty array of strings when the grant types
-    /// redirect (`authorization_code`, the default when `grant_types` is left out): a
-    /// document for grants that use no redirect URL (`client_credentials`) needs none
-    /// (-02 §4.2).
+    /// `client_secret_expires_at` member (whatever the value, `null` included); the
+    /// method the client is served with, `none` (the default when neither
+    /// `token_endpoint_auth_method` nor `token_endpoint_auth_methods_supported` is given)
+    /// or `private_key_jwt`, chosen as docs/registration.md ("Which method") says;
+    /// `redirect_uris` a non-empty array of strings when the grant types redirect
+    /// (`authorization_code`, the default when `grant_types` is left out): a document for
+    /// grants that use no redirect URL (`client_credentials`) needs none (-02 §4.2).
     ///
     /// A `jwks` or `jwks_uri` member whose value is `null` counts as absent, as in the RFC
     /// 7591 mapping. The redirect URLs themselves are not checked here: the mapping holds
@@ -181,16 +264,7 @@ impl MetadataDocument {
         }
         // Which keys a `private_key_jwt` client needs, and that it gives one source of
         // them, are the registration pipeline's rules, as on every path.
-        let private_key_jwt = match metadata.get("token_endpoint_auth_method") {
-            None => false,
-            Some(serde_json::Value::String(method)) if method == "none" => false,
-            Some(serde_json::Value::String(method)) if method == "private_key_jwt" => true,
-            Some(other) => {
-                return Err(DocumentRefusal::SharedSecretMethod {
-                    method: other.to_string(),
-                });
-            }
-        };
+        let method = auth_method(&metadata)?;
         // -02 §4.2: redirect URLs are registered for the grants that redirect; a document
         // whose grants use none (client_credentials, say) needs none.
         let redirects = match metadata.get("grant_types") {
@@ -208,12 +282,10 @@ impl MetadataDocument {
         if redirects && !redirect_uris_ok {
             return Err(DocumentRefusal::RedirectUrisRequired);
         }
-        if !private_key_jwt {
-            metadata.insert(
-                "token_endpoint_auth_method".to_owned(),
-                serde_json::Value::String("none".to_owned()),
-            );
-        }
+        metadata.insert(
+            "token_endpoint_auth_method".to_owned(),
+            serde_json::Value::String(method.to_owned()),
+        );
         Ok(Self { metadata })
     }
 
@@ -562,6 +634,104 @@ mod tests {
     }
 
     #[test]
+    fn a_document_may_list_the_methods_it_supports() {
+        // -03 (Client Authentication) and OpenID Connect RP Metadata Choices 1.0: a document
+        // published once for every authorization server lists the methods the client can
+        // use; the registry picks one it serves. Each case: the members beside client_id
+        // and redirect_uris, and the method served.
+        let both = json!(["none", "private_key_jwt"]);
+        let jwks_uri = "https://app.example.com/jwks";
+        let listing = "token_endpoint_auth_methods_supported";
+        let named = "token_endpoint_auth_method";
+        for (members, method) in [
+            // With keys, the stronger method; without, the public one.
+            (
+                json!({listing: both, "jwks_uri": jwks_uri}),
+                "private_key_jwt",
+            ),
+            (
+                json!({listing: both, "jwks": {"keys": []}}),
+                "private_key_jwt",
+            ),
+            (json!({listing: both}), "none"),
+            (json!({listing: both, "jwks": null}), "none"),
+            (json!({listing: ["private_key_jwt"]}), "private_key_jwt"),
+            (json!({listing: ["none"]}), "none"),
+            // Methods the registry does not serve for documents are passed over.
+            (json!({listing: ["tls_client_auth", "none"]}), "none"),
+            (
+                json!({listing: ["attest_jwt_client_auth", "private_key_jwt"]}),
+                "private_key_jwt",
+            ),
+            // The method the document names, when the registry serves it, stands; one it
+            // does not serve falls back to the list.
+            (
+                json!({named: "none", listing: both, "jwks_uri": jwks_uri}),
+                "none",
+            ),
+            (json!({named: "tls_client_auth", listing: ["none"]}), "none"),
+            // A list sent as null is left out.
+            (json!({listing: null}), "none"),
+        ] {
+            let mut value =
+                json!({"client_id": URL, "redirect_uris": ["https://app.example.com/cb"]});
+            value
+                .as_object_mut()
+                .unwrap()
+                .extend(members.as_object().unwrap().clone());
+            let metadata = parse(&value).unwrap().into_metadata();
+            assert_eq!(metadata[named], method, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_listed_method_must_be_one_a_document_may_use() {
+        let cb = json!(["https://app.example.com/cb"]);
+        let with = |listed: serde_json::Value| {
+            json!({
+                "client_id": URL,
+                "redirect_uris": cb,
+                "token_endpoint_auth_methods_supported": listed,
+            })
+        };
+        // -02 §4.1: no shared-secret method, wherever the document names it.
+        for secret in [
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+        ] {
+            assert_eq!(
+                parse(&with(json!(["none", secret]))),
+                Err(DocumentRefusal::SharedSecretMethod {
+                    method: format!("{secret:?}")
+                })
+            );
+        }
+        for listed in [json!([]), json!(["tls_client_auth"]), json!(["None"])] {
+            let refused = parse(&with(listed.clone())).unwrap_err();
+            assert_eq!(refused.rule(), "no_usable_auth_method", "{listed}");
+            assert_eq!(
+                refused.to_string(),
+                "the document's token_endpoint_auth_methods_supported lists no method a \
+                 metadata document may use here (\"none\" or \"private_key_jwt\")"
+            );
+        }
+        for listed in [json!("none"), json!([5]), json!(["none", null]), json!({})] {
+            let refused = parse(&with(listed.clone())).unwrap_err();
+            assert_eq!(
+                refused.rule(),
+                "auth_methods_supported_malformed",
+                "{listed}"
+            );
+            assert_eq!(
+                refused.to_string(),
+                "the document's token_endpoint_auth_methods_supported must be an array of \
+                 strings"
+            );
+        }
+    }
+
+    #[test]
     fn every_document_refusal_has_a_rule_name() {
         let all = [
             DocumentRefusal::TooLarge { size: 1, limit: 0 },
@@ -580,6 +750,8 @@ mod tests {
                 method: "\"x\"".into(),
             },
             DocumentRefusal::RedirectUrisRequired,
+            DocumentRefusal::AuthMethodsSupportedMalformed,
+            DocumentRefusal::NoUsableAuthMethod,
         ];
         let names: Vec<&str> = all.iter().map(DocumentRefusal::rule).collect();
         assert_eq!(
@@ -593,7 +765,9 @@ mod tests {
                 "client_secret_present",
                 "client_secret_expires_at_present",
                 "shared_secret_method",
-                "redirect_uris_required"
+                "redirect_uris_required",
+                "auth_methods_supported_malformed",
+                "no_usable_auth_method"
             ]
         );
         for refusal in &all {

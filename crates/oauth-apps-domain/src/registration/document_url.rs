@@ -1,5 +1,5 @@
 //! The URL that is a client's id when the client publishes a Client ID Metadata Document
-//! (draft-ietf-oauth-client-id-metadata-document-02 §3), and the client id the registry
+//! (draft-ietf-oauth-client-id-metadata-document-03; -02 §3), and the client id the registry
 //! derives from it.
 
 use std::fmt;
@@ -14,10 +14,11 @@ use crate::shared::ids::ClientId;
 const CLIENT_ID_DOMAIN: &[u8] = b"oauth-apps client-id-metadata-document\0";
 
 /// The URL of a client's metadata document: the `client_id` the client presents
-/// (draft-ietf-oauth-client-id-metadata-document-02 §3).
+/// (draft-ietf-oauth-client-id-metadata-document-03; -02 §3).
 ///
 /// It is kept exactly as given (an upper-case `HTTPS` scheme or host included): the
-/// document's own `client_id` must equal it by simple string comparison, so no
+/// document's own `client_id` must equal it by simple string comparison (-02 §3: no default
+/// port normalisation; -03: the client normalises its URL, the server never does), so no
 /// normalisation is applied. [`MetadataDocumentUrl::host`] is the host as `url::Url`
 /// parses it, the one a fetch connects to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,8 +90,9 @@ impl DocumentUrlRefusal {
 }
 
 /// A `client_id` as a client presents it, by its kind: one this registry issued, or the
-/// URL of the client's metadata document (draft-ietf-oauth-client-id-metadata-document-02
-/// §3). What kind a presented id is, is decided here only.
+/// URL of the client's metadata document (draft-ietf-oauth-client-id-metadata-document-03;
+/// -02 §3). What kind a presented id is, is decided here only: the ids this registry issues
+/// are UUIDs and never begin with `https://` (-02 §7.1), so the two kinds cannot meet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientIdKind {
     /// A client id this registry issued (a UUID v4).
@@ -476,6 +478,11 @@ pub(crate) mod tests {
         assert_eq!(ClientId::parse(&id.to_string()), Ok(id));
         assert_ne!(id, url("https://app.example.com/client2.json").client_id());
         assert_ne!(id, url("HTTPS://app.example.com/client.json").client_id());
+        // No normalisation (-02 §3, -03): the default port written out is another client.
+        assert_ne!(
+            id,
+            url("https://app.example.com:443/client.json").client_id()
+        );
         // The domain-separated hash, as computed independently.
         let digest = Sha256::digest(
             [

@@ -1,5 +1,5 @@
 //! Clients whose client id is the https URL of their metadata document
-//! (draft-ietf-oauth-client-id-metadata-document): resolved by fetching the document, and
+//! (draft-ietf-oauth-client-id-metadata-document-03): resolved by fetching the document, and
 //! recorded in the registry so that their organisation sees them, audits them and may
 //! disable them.
 

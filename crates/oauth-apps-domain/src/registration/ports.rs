@@ -80,7 +80,7 @@ impl DocumentFetchError {
 }
 
 /// Where clients publish their metadata documents (draft-ietf-oauth-client-id-metadata-
-/// document): fetched through the outbound guard, at most 5 KiB, only a valid document
+/// document-03): fetched through the outbound guard, at most 5 KiB, only a valid document
 /// (as [`MetadataDocument::parse`] checks it) kept in a cache, for the time its
 /// `Cache-Control` asks within the adapter's bounds.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

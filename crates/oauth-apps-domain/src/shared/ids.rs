@@ -39,6 +39,10 @@ impl fmt::Display for AppId {
 }
 
 /// The public OAuth `client_id`: a random (version 4) UUID, shown lowercase and hyphenated.
+///
+/// Every client id the registry makes, or takes from an admin or an import, is one, so
+/// none begins with `https://`: that prefix marks a client whose id is its metadata
+/// document's URL (draft-ietf-oauth-client-id-metadata-document-03; -02 §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ClientId(uuid::Uuid);
 
@@ -228,6 +232,35 @@ mod tests {
         assert!(ClientId::parse("").is_err());
         // A version 1 UUID is refused.
         assert!(ClientId::parse("c232ab00-9414-11ec-b3c8-9f6bdeced846").is_err());
+    }
+
+    #[test]
+    fn a_client_id_never_begins_with_https() {
+        // draft-ietf-oauth-client-id-metadata-document-03 §7.1 and the Model Context
+        // Protocol tell a metadata document client from others by its https URL: whatever
+        // the bytes, an id the registry makes, and any id an admin or an import gives it,
+        // is a UUID, never a URL.
+        for byte in 0..=u8::MAX {
+            for bytes in [[byte; 16], {
+                let mut b = [0u8; 16];
+                b[0] = byte;
+                b[15] = byte.wrapping_mul(31);
+                b
+            }] {
+                let s = ClientId::from_random_bytes(bytes).to_string();
+                assert!(!s.to_ascii_lowercase().starts_with("https://"), "{s}");
+                assert!(!s.contains(':'), "{s}: no scheme at all");
+                assert!(s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'), "{s}");
+            }
+        }
+        for given in [
+            "https://app.example.com/client.json",
+            "HTTPS://app.example.com/client.json",
+            "https://0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+            "https:0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+        ] {
+            assert!(ClientId::parse(given).is_err(), "{given}");
+        }
     }
 
     #[test]

@@ -321,3 +321,53 @@ fn an_operator_still_cannot_change_a_clients_type() {
     );
     f.assert_nothing_written();
 }
+
+#[test]
+fn a_document_listing_the_methods_it_supports_resolves_with_one_the_registry_serves() {
+    // -03 (Client Authentication), OpenID Connect RP Metadata Choices 1.0: the document
+    // names no method but lists those it supports, and publishes its keys (as ChatGPT's
+    // does); the registry serves private_key_jwt with them.
+    let f = fakes();
+    let mut doc = document("Tool");
+    doc["token_endpoint_auth_methods_supported"] = json!(["none", "private_key_jwt"]);
+    doc["jwks_uri"] = json!("https://tools.example.com/jwks");
+    publish(&f, URL, &doc);
+    let app = resolve(&f, URL).expect("a listed method the registry serves");
+    assert_eq!(app.auth_method(), AuthMethod::PrivateKeyJwt);
+    assert_eq!(app.app_type(), AppType::Web);
+    assert!(app.keys().is_some());
+    // Without keys, the public method it lists.
+    doc.as_object_mut().unwrap().remove("jwks_uri");
+    publish(&f, URL, &doc);
+    let public = resolve(&f, URL).unwrap();
+    assert_eq!(public.auth_method(), AuthMethod::None);
+    assert!(public.keys().is_none());
+    // A list of methods a document may not use is refused, naming the rule.
+    doc["token_endpoint_auth_methods_supported"] = json!(["tls_client_auth"]);
+    publish(&f, URL, &doc);
+    assert_eq!(rule(resolve(&f, URL)), "no_usable_auth_method");
+}
+
+#[test]
+fn a_document_holds_public_keys_only() {
+    // -02 §4.1: "private key material MUST NOT be included"; the pipeline refuses a JWK
+    // with a private member on every path, a document's included.
+    let f = fakes();
+    let mut doc = document("Tool");
+    doc["token_endpoint_auth_method"] = json!("private_key_jwt");
+    let mut jwks = ed25519_jwks();
+    jwks["keys"][0]["d"] = json!("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+    doc["jwks"] = jwks;
+    publish(&f, URL, &doc);
+    let refused = resolve(&f, URL).unwrap_err();
+    let ResolveError::Refused(refusal) = refused else {
+        panic!("not refused: {refused:?}");
+    };
+    assert_eq!(refusal.rule, "invalid_metadata");
+    assert!(
+        refusal.message.contains("jwks") && refusal.message.contains("'d'"),
+        "{}",
+        refusal.message
+    );
+    assert!(f.repo.events().is_empty(), "nothing recorded");
+}
