@@ -7,9 +7,8 @@ use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
     AppId, AuditEvent, AuthMethod, CredentialSerial, Field, GrantType, LeakedSecretAction,
     OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, PolicyProfile,
-    RepositoryError,
-    SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits, Timestamp,
-    TokenDigest,
+    RepositoryError, SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits,
+    Timestamp, TokenDigest,
 };
 
 use crate::applications::assemble;

@@ -31,6 +31,8 @@ diesel::table! {
         dpop_bound_access_tokens -> Bool,
         tls_client_certificate_bound_access_tokens -> Bool,
         require_pushed_authorization_requests -> Bool,
+        tls_client_auth_subject_kind -> Nullable<Text>,
+        tls_client_auth_subject -> Nullable<Text>,
     }
 }
 

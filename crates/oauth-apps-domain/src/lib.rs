@@ -138,7 +138,7 @@ pub use credentials::distinguished_name::{DistinguishedName, MAX_DISTINGUISHED_N
 pub use credentials::errors::{
     AuthenticateError, RevokePreviousSecretError, RotateKeysError, RotateSecretError,
 };
-pub use credentials::input::KeysInput;
+pub use credentials::input::{KeysInput, TlsSubjectInput};
 pub use credentials::key_sets::{KeySet, KeySets, KeySource, PreviousKeySet};
 pub use credentials::keys::{AuthMethod, Jwks, JwksUri, KeyKind, PublicJwk, SigningAlgorithm};
 pub use credentials::method::{

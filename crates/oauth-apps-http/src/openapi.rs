@@ -61,6 +61,7 @@ impl Modify for BearerAuth {
         crate::apps_api::tokens::revoke,
         crate::apps_api::org_policy::get,
         crate::apps_api::org_policy::put,
+        crate::apps_api::org_policy::violations,
         crate::apps_api::secret_scanning::report,
         crate::apps_api::webhooks::create,
         crate::apps_api::webhooks::list,
@@ -160,6 +161,7 @@ const ERRORS: &[(&str, &[u16])] = &[
     ),
     ("flat_webhook_deliveries", &[400, 401, 403, 404, 422, 503]),
     ("flat_get_policy", &[401, 404, 422, 503]),
+    ("flat_policy_violations", &[400, 401, 404, 422, 503]),
     (
         "flat_put_policy",
         &[400, 401, 403, 404, 408, 413, 415, 422, 429, 503],

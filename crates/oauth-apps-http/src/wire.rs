@@ -6,8 +6,8 @@
 //! domain checks and names (422), as every other rule is, not a malformed body.
 
 use oauth_apps_domain::{
-    AccessLevel, AppType, AuthMethod, CredentialKind, GrantType, KeySource, Registration, Status,
-    Timestamp,
+    AccessLevel, AppType, AuthMethod, CredentialKind, GrantType, KeySource, OAuthApplication,
+    Registration, Status, TLS_SUBJECT_MEMBERS, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -124,6 +124,12 @@ pub enum AuthMethodName {
     PrivateKeyJwt,
     /// No client authentication (a public client, with PKCE): no secret.
     None,
+    /// Mutual TLS with a CA-issued certificate whose subject is the registered one
+    /// (RFC 8705 §2.1): no secret.
+    TlsClientAuth,
+    /// Mutual TLS with a self-signed certificate of the client's JWK Set (RFC 8705 §2.2):
+    /// no secret.
+    SelfSignedTlsClientAuth,
 }
 
 impl From<AuthMethod> for AuthMethodName {
@@ -133,6 +139,8 @@ impl From<AuthMethod> for AuthMethodName {
             AuthMethod::ClientSecretPost => Self::ClientSecretPost,
             AuthMethod::PrivateKeyJwt => Self::PrivateKeyJwt,
             AuthMethod::None => Self::None,
+            AuthMethod::TlsClientAuth => Self::TlsClientAuth,
+            AuthMethod::SelfSignedTlsClientAuth => Self::SelfSignedTlsClientAuth,
         }
     }
 }
@@ -373,6 +381,14 @@ pub enum ChangedFieldName {
     SoftwareId,
     /// Its software version.
     SoftwareVersion,
+    /// Whether its access tokens are DPoP-bound.
+    DpopBoundAccessTokens,
+    /// Whether its access tokens are certificate-bound.
+    TlsClientCertificateBoundAccessTokens,
+    /// Whether its authorization requests must be pushed.
+    RequirePushedAuthorizationRequests,
+    /// The certificate subject `tls_client_auth` expects.
+    TlsClientAuthSubject,
 }
 
 impl From<oauth_apps_domain::ChangedField> for ChangedFieldName {
@@ -401,6 +417,10 @@ impl From<oauth_apps_domain::ChangedField> for ChangedFieldName {
             C::Contacts => Self::Contacts,
             C::SoftwareId => Self::SoftwareId,
             C::SoftwareVersion => Self::SoftwareVersion,
+            C::DpopBoundAccessTokens => Self::DpopBoundAccessTokens,
+            C::TlsClientCertificateBoundAccessTokens => Self::TlsClientCertificateBoundAccessTokens,
+            C::RequirePushedAuthorizationRequests => Self::RequirePushedAuthorizationRequests,
+            C::TlsClientAuthSubject => Self::TlsClientAuthSubject,
         }
     }
 }
@@ -487,4 +507,12 @@ mod tests {
             );
         }
     }
+}
+
+/// The value of `app`'s certificate subject when it is registered under the RFC 8705
+/// §2.1.2 member `TLS_SUBJECT_MEMBERS[member]`.
+pub fn tls_member(app: &OAuthApplication, member: usize) -> Option<String> {
+    app.tls_subject()
+        .filter(|s| TLS_SUBJECT_MEMBERS.get(member) == Some(&s.kind()))
+        .map(ToString::to_string)
 }

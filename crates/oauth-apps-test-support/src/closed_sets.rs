@@ -9,8 +9,7 @@
 use oauth_apps_domain::{
     AppId, AuditAction, AuthMethod, ClientId, EventType, GrantType, InitialAccessToken,
     InitialAccessTokenId, LeakedSecretAction, OrgId, OrganizationPolicy, PolicyProfile,
-    SelfRegistrationAllowance,
-    SelfRegistrationLimits, WebhookId,
+    SelfRegistrationAllowance, SelfRegistrationLimits, WebhookId,
 };
 
 use crate::Fixture;

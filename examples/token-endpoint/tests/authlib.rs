@@ -90,6 +90,7 @@ fn register(method: &str, jwks: Option<Value>) -> RegisterApplication {
             jwks,
             jwks_uri: None,
         },
+        ..RegisterApplication::default()
     }
 }
 

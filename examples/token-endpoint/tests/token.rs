@@ -36,6 +36,7 @@ fn register(grants: &[&str]) -> RegisterApplication {
         is_first_party: None,
         token_endpoint_auth_method: None,
         keys: KeysInput::default(),
+        ..RegisterApplication::default()
     }
 }
 

@@ -12,10 +12,10 @@ pub(crate) use events::{EventRow, NewEvent, feed_entry};
 
 use diesel::prelude::*;
 use oauth_apps_domain::{
-    AccessLevel, AppId, AppType, AuthMethod, ClientId, ClientMetadata, ClientRequirements, Field, FieldError,
-    GrantType, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId, Registration,
-    RegistrationDetails, RepositoryError, Status, StoredApplication, TokenDigest, Version,
-    Violation,
+    AccessLevel, AppId, AppType, AuthMethod, ClientId, ClientMetadata, ClientRequirements, Field,
+    FieldError, GrantType, MetadataDocumentUrl, NewApplication, OAuthApplication, OrgId,
+    Registration, RegistrationDetails, RepositoryError, Status, StoredApplication, TlsSubject,
+    TokenDigest, Version, Violation,
 };
 
 use crate::closed_sets::{Named, NamedList};
@@ -51,6 +51,8 @@ pub(crate) struct ApplicationRow {
     dpop_bound_access_tokens: bool,
     tls_client_certificate_bound_access_tokens: bool,
     require_pushed_authorization_requests: bool,
+    tls_client_auth_subject_kind: Option<String>,
+    tls_client_auth_subject: Option<String>,
 }
 
 /// A registration row as `applications!` reads it: the kind, the metadata (a JSON object),
@@ -98,6 +100,27 @@ fn restore_details(
         access_token,
         document,
     })
+}
+
+/// What a stored subject kind is prefixed with to make its RFC 8705 §2.1.2 member name.
+const TLS_MEMBER_PREFIX: &str = "tls_client_auth_";
+
+/// The certificate subject a row keeps (its kind, `san_dns` say, and its value).
+fn restore_tls_subject(
+    kind: Option<&str>,
+    value: Option<&str>,
+) -> Result<Option<TlsSubject>, RepositoryError> {
+    match (kind, value) {
+        (None, None) => Ok(None),
+        (Some(kind), Some(value)) => {
+            TlsSubject::parse(&format!("{TLS_MEMBER_PREFIX}{kind}"), value)
+                .map(Some)
+                .map_err(corrupt(Field::TlsClientAuthSubject))
+        }
+        _ => Err(corrupt(Field::TlsClientAuthSubject)(Violation::Malformed {
+            what: "certificate subject (a kind and a value)",
+        })),
+    }
 }
 
 impl TryFrom<LoadedApplication> for OAuthApplication {
@@ -156,6 +179,10 @@ impl TryFrom<LoadedApplication> for OAuthApplication {
                     .tls_client_certificate_bound_access_tokens,
                 require_pushed_authorization_requests: row.require_pushed_authorization_requests,
             },
+            tls_subject: restore_tls_subject(
+                row.tls_client_auth_subject_kind.as_deref(),
+                row.tls_client_auth_subject.as_deref(),
+            )?,
             registration,
             details,
             secrets: restore_secrets(&secrets)?,
@@ -190,6 +217,8 @@ pub(crate) struct ApplicationValues<'a> {
     dpop_bound_access_tokens: bool,
     tls_client_certificate_bound_access_tokens: bool,
     require_pushed_authorization_requests: bool,
+    tls_client_auth_subject_kind: Option<&'static str>,
+    tls_client_auth_subject: Option<String>,
 }
 
 /// The values of `$app`, a new or a stored application (they have the same getters).
@@ -220,6 +249,10 @@ macro_rules! application_values {
             require_pushed_authorization_requests: app
                 .requirements()
                 .require_pushed_authorization_requests,
+            tls_client_auth_subject_kind: app
+                .tls_subject()
+                .map(|s| s.kind().trim_start_matches(TLS_MEMBER_PREFIX)),
+            tls_client_auth_subject: app.tls_subject().map(ToString::to_string),
         }
     }};
 }
@@ -263,6 +296,8 @@ mod tests {
             dpop_bound_access_tokens: false,
             tls_client_certificate_bound_access_tokens: false,
             require_pushed_authorization_requests: false,
+            tls_client_auth_subject_kind: None,
+            tls_client_auth_subject: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use super::attributes::{AppType, Status};
 use super::profile::Profile;
 use super::requirements::ClientRequirements;
+use crate::credentials::certificate::TlsSubject;
 use crate::credentials::key_sets::{KeySets, KeySource};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::{CredentialRef, Credentials};
@@ -85,6 +86,12 @@ impl NewApplication {
     #[must_use]
     pub const fn requirements(&self) -> ClientRequirements {
         self.0.requirements
+    }
+
+    /// With `tls_client_auth`, the certificate subject it expects.
+    #[must_use]
+    pub const fn tls_subject(&self) -> Option<&TlsSubject> {
+        self.0.credentials.tls_subject()
     }
 
     /// Registered the way `registration` says (by an operator, unless told otherwise).
@@ -275,6 +282,12 @@ impl OAuthApplication {
     #[must_use]
     pub const fn auth_method(&self) -> AuthMethod {
         self.inner.credentials.method()
+    }
+
+    /// With `tls_client_auth`, the certificate subject it expects (RFC 8705 §2.1.2).
+    #[must_use]
+    pub const fn tls_subject(&self) -> Option<&TlsSubject> {
+        self.inner.credentials.tls_subject()
     }
 
     /// What it requires of its tokens and requests (sender-constrained access tokens,

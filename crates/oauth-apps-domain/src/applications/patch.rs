@@ -7,12 +7,12 @@ use super::attributes::{AccessLevel, AppName, AppType, Description, Status};
 use super::errors::{FIRST_PARTY, UpdateError};
 use super::profile::Profile;
 use super::redirect::RedirectUrls;
-use super::register::RegisterApplication;
+use super::register::{RegisterApplication, check_subject_for};
 use super::requirements::RequirementsInput;
 use super::scopes_grants::ScopeCatalog;
 use super::scopes_grants::{GrantTypes, Scopes};
 use super::service::{ApplicationService, Change, build_profile, keep_or};
-use crate::credentials::input::KeysInput;
+use crate::credentials::input::{KeysInput, TlsSubjectInput};
 use crate::credentials::key_sets::{KeySets, KeySource};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::Credentials;
@@ -52,6 +52,9 @@ pub struct ApplicationPatch {
     pub keys: KeysInput,
     /// New token and request requirements; each left out is kept.
     pub requirements: RequirementsInput,
+    /// A new certificate subject for `tls_client_auth` (left out: kept, while the method
+    /// stays `tls_client_auth`).
+    pub tls_subject: TlsSubjectInput,
 }
 
 /// What a whole replacement of an application's settings (RFC 7592 §2.2, a metadata
@@ -60,6 +63,8 @@ pub struct ApplicationPatch {
 pub(crate) struct Whole {
     /// The keys it leaves out are removed (a patch keeps them).
     pub(crate) removes_keys: bool,
+    /// The certificate subject it leaves out is removed (a patch keeps it).
+    pub(crate) removes_subject: bool,
     /// The type it moves the application to: only a client whose metadata document is its
     /// source changes type, with its document. `None`: the type stays.
     pub(crate) app_type: Option<AppType>,
@@ -85,6 +90,7 @@ impl ApplicationPatch {
             .and_then(|t| AppType::parse(t).ok());
         let whole = Whole {
             removes_keys: cmd.keys.is_empty(),
+            removes_subject: true,
             app_type: moved_to,
         };
         let patch = Self {
@@ -97,6 +103,7 @@ impl ApplicationPatch {
                     .unwrap_or_else(|| AuthMethod::default().as_str().to_owned()),
             ),
             keys: cmd.keys,
+            tls_subject: cmd.tls_subject,
             // A whole replacement: what it leaves out is back to `false`.
             requirements: RequirementsInput {
                 dpop_bound_access_tokens: Some(
@@ -176,11 +183,27 @@ impl ApplicationPatch {
             true,
         );
         let new_keys = rules.check_keys(&mut c, &patch.keys);
+        let new_subject = patch.tls_subject.check(&mut c);
         let (keys, removed) = next_keys(app, new_keys.as_ref(), whole.removes_keys, now);
         if let Some(m) = method
             && let Err(e) = Credentials::check(app_type, m, app.secrets().is_some(), keys.is_some())
         {
             c.push(e);
+        }
+        // The subject given, else (unless a whole replacement leaves it out) the one held;
+        // a subject given with another method is refused, one held drops with its method.
+        let given = matches!(new_subject, Some(Some(_)));
+        let subject = new_subject.map(|new| match new {
+            Some(s) => Some(s),
+            None if whole.removes_subject => None,
+            None => app.tls_subject().cloned(),
+        });
+        if let (Some(m), Some(s)) = (method, &subject) {
+            check_subject_for(
+                &mut c,
+                m,
+                s.is_some() && (given || m == AuthMethod::TlsClientAuth),
+            );
         }
         let profile = build_profile(
             c,
@@ -199,6 +222,7 @@ impl ApplicationPatch {
         let method = method.unwrap_or_else(|| app.auth_method());
         let secrets = app.secrets().cloned().filter(|_| method.uses_secret());
         let credentials = Credentials::new(app_type, method, secrets, keys)
+            .and_then(|c| c.with_tls_subject(subject.flatten()))
             .map_err(|e| UpdateError::Invalid(e.into()))?;
         let keys_changed = matches!(new_keys, Some(Some(_)));
         let (jwks_changed, uri_changed) = match credentials
@@ -216,6 +240,9 @@ impl ApplicationPatch {
             .retyped(app_type)
             .requiring(app.requirements().with(&patch.requirements));
         let mut changed = changed_fields(app, &next, jwks_changed, uri_changed);
+        if next.tls_subject() != app.tls_subject() {
+            changed.push(ChangedField::TlsClientAuthSubject);
+        }
         changed.extend(app.requirements().changed_fields(next.requirements()));
         if changed.is_empty() {
             return Ok(None);

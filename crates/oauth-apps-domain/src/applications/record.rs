@@ -9,6 +9,7 @@ use super::profile::Profile;
 use super::redirect::RedirectUrls;
 use super::requirements::ClientRequirements;
 use super::scopes_grants::{GrantTypes, Scopes};
+use crate::credentials::certificate::TlsSubject;
 use crate::credentials::key_sets::KeySets;
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::Credentials;
@@ -55,6 +56,8 @@ pub struct StoredApplication {
     pub secrets: Option<Secrets>,
     /// The current key set and the previous one, when any are registered.
     pub keys: Option<KeySets>,
+    /// With `tls_client_auth`, the certificate subject it expects.
+    pub tls_subject: Option<TlsSubject>,
     /// What it requires of its tokens and requests.
     pub requirements: ClientRequirements,
     /// How it was registered.
@@ -128,6 +131,7 @@ impl Inner {
             auth_method: self.credentials.method(),
             secrets: self.credentials.secrets().cloned(),
             keys: self.credentials.keys().cloned(),
+            tls_subject: self.credentials.tls_subject().cloned(),
             requirements: self.requirements,
             registration: self.registration,
             details: self.details.clone(),
@@ -204,6 +208,7 @@ impl OAuthApplication {
             stored.secrets,
             stored.keys,
         )
+        .and_then(|c| c.with_tls_subject(stored.tls_subject))
         .map_err(ValidationErrors::from)?;
         Ok(Self {
             id: stored.id,

@@ -8,7 +8,8 @@ use super::redirect::RedirectUrls;
 use super::requirements::{ClientRequirements, RequirementsInput};
 use super::scopes_grants::{GrantTypes, Scopes};
 use super::service::{ApplicationService, audit, build_profile, keep_or, optional};
-use crate::credentials::input::KeysInput;
+use crate::credentials::certificate::TlsSubject;
+use crate::credentials::input::{KeysInput, TlsSubjectInput};
 use crate::credentials::key_sets::{KeySets, KeySource};
 use crate::credentials::keys::AuthMethod;
 use crate::credentials::method::Credentials;
@@ -24,7 +25,7 @@ use crate::shared::ids::{ClientId, OrgId};
 use crate::shared::operation_error::NOT_AN_ADMIN;
 use crate::shared::principal::{self as policy, Action, Principal};
 use crate::shared::random::RandomError;
-use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors};
+use crate::shared::validation::{Collector, Field, FieldError, ValidationErrors, Violation};
 /// A request to register an application, with its fields as given. `None` means "not
 /// given": the default applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +54,8 @@ pub struct RegisterApplication {
     pub keys: KeysInput,
     /// What it requires of its tokens and requests; each left out is `false`.
     pub requirements: RequirementsInput,
+    /// With `tls_client_auth`, the certificate subject it expects.
+    pub tls_subject: TlsSubjectInput,
 }
 
 /// A registered application and its secret, to show once.
@@ -97,6 +100,7 @@ pub(crate) struct ValidNew {
     method: AuthMethod,
     keys: Option<KeySource>,
     requirements: ClientRequirements,
+    tls_subject: Option<TlsSubject>,
 }
 
 impl Admissible for ValidNew {
@@ -192,13 +196,18 @@ impl ApplicationService {
             )
         });
         let keys = valid.keys.map(|source| KeySets::first(source, now));
+        let has_subject = valid.tls_subject.is_some();
         let credentials = Credentials::new(valid.app_type, valid.method, secrets, keys)
+            .and_then(|c| c.with_tls_subject(valid.tls_subject))
             .map_err(|e| RegisterError::Invalid(e.into()))?;
         let mut changed = REGISTERED_FIELDS.to_vec();
         match credentials.keys().map(|k| &k.current().credential) {
             Some(KeySource::Inline(_)) => changed.push(ChangedField::Jwks),
             Some(KeySource::Remote(_)) => changed.push(ChangedField::JwksUri),
             None => {}
+        }
+        if has_subject {
+            changed.push(ChangedField::TlsClientAuthSubject);
         }
         let requirements = valid.requirements;
         changed.extend(requirements.set_fields());
@@ -281,13 +290,19 @@ impl ApplicationService {
             false,
         );
         let keys = self.check_keys(&mut c, &cmd.keys);
+        let tls_subject = cmd.tls_subject.check(&mut c);
         // The method's own rules, once the method and the keys are known.
         if let (Some(t), Some(m), Some(k)) = (app_type, method, &keys)
             && let Err(e) = Credentials::check(t, m, m.uses_secret(), k.is_some())
         {
             c.push(e);
         }
-        let (Some(app_type), Some(method), Some(keys)) = (app_type, method, keys) else {
+        if let (Some(m), Some(subject)) = (method, &tls_subject) {
+            check_subject_for(&mut c, m, subject.is_some());
+        }
+        let (Some(app_type), Some(method), Some(keys), Some(tls_subject)) =
+            (app_type, method, keys, tls_subject)
+        else {
             return Err(c.into_errors());
         };
         let profile = build_profile(
@@ -306,6 +321,7 @@ impl ApplicationService {
             method,
             keys,
             requirements: ClientRequirements::NONE.with(&cmd.requirements),
+            tls_subject,
         })
     }
 
@@ -313,5 +329,18 @@ impl ApplicationService {
         let mut bytes = [0u8; 16];
         self.ports.random.fill(&mut bytes)?;
         Ok(ClientId::from_random_bytes(bytes))
+    }
+}
+
+/// The method's rule for a certificate subject (RFC 8705 §2.1.2): `tls_client_auth` needs
+/// one, and no other method takes one. Broken rules are recorded in `c`.
+pub(crate) fn check_subject_for(c: &mut Collector, method: AuthMethod, has_subject: bool) {
+    if let Err(e) = Credentials::check_tls_subject(method, has_subject) {
+        c.push(e);
+    } else if has_subject && method != AuthMethod::TlsClientAuth {
+        c.push(FieldError::new(
+            Field::TlsClientAuthSubject,
+            Violation::TlsSubjectNotForMethod,
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! registration, updates and key rotation: the authentication method asked for, and keys
 //! given inline or by a URL the server may fetch.
 
+use super::certificate::{TLS_SUBJECT_MEMBERS, TlsSubject};
 use super::key_sets::KeySource;
 use super::keys::{AuthMethod, Jwks, JwksUri};
 use crate::applications::service::{ApplicationService, keep_or};
@@ -14,6 +15,91 @@ pub struct KeysInput {
     pub jwks: Option<serde_json::Value>,
     /// The https URL the client publishes its JWK Set at.
     pub jwks_uri: Option<String>,
+}
+
+/// The certificate subject a `tls_client_auth` client expects, as a request gives it: at
+/// most one of the five RFC 8705 §2.1.2 members.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSubjectInput {
+    /// `tls_client_auth_subject_dn`.
+    pub subject_dn: Option<String>,
+    /// `tls_client_auth_san_dns`.
+    pub san_dns: Option<String>,
+    /// `tls_client_auth_san_uri`.
+    pub san_uri: Option<String>,
+    /// `tls_client_auth_san_ip`.
+    pub san_ip: Option<String>,
+    /// `tls_client_auth_san_email`.
+    pub san_email: Option<String>,
+}
+
+impl TlsSubjectInput {
+    /// The members given, each with its field, in RFC 8705 §2.1.2 order.
+    #[must_use]
+    pub fn given(&self) -> Vec<(&'static str, Field, &str)> {
+        [
+            (
+                TLS_SUBJECT_MEMBERS[0],
+                Field::TlsClientAuthSubjectDn,
+                &self.subject_dn,
+            ),
+            (
+                TLS_SUBJECT_MEMBERS[1],
+                Field::TlsClientAuthSanDns,
+                &self.san_dns,
+            ),
+            (
+                TLS_SUBJECT_MEMBERS[2],
+                Field::TlsClientAuthSanUri,
+                &self.san_uri,
+            ),
+            (
+                TLS_SUBJECT_MEMBERS[3],
+                Field::TlsClientAuthSanIp,
+                &self.san_ip,
+            ),
+            (
+                TLS_SUBJECT_MEMBERS[4],
+                Field::TlsClientAuthSanEmail,
+                &self.san_email,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(member, field, value)| value.as_deref().map(|v| (member, field, v)))
+        .collect()
+    }
+
+    /// The input that gives `subject`, by its member.
+    #[must_use]
+    pub fn of(subject: &TlsSubject) -> Self {
+        let value = Some(subject.to_string());
+        let mut input = Self::default();
+        match subject {
+            TlsSubject::SubjectDn(_) => input.subject_dn = value,
+            TlsSubject::SanDns(_) => input.san_dns = value,
+            TlsSubject::SanUri(_) => input.san_uri = value,
+            TlsSubject::SanIp(_) => input.san_ip = value,
+            TlsSubject::SanEmail(_) => input.san_email = value,
+        }
+        input
+    }
+
+    /// Checks what is given: `Some(None)` when nothing is, `Some(Some(_))` for one member
+    /// whose value holds, `None` when broken (recorded in `c`: two members or more, or a
+    /// value that breaks its member's rule).
+    pub(crate) fn check(&self, c: &mut Collector) -> Option<Option<TlsSubject>> {
+        match self.given().as_slice() {
+            [] => Some(None),
+            [(member, field, value)] => c.check(*field, TlsSubject::parse(member, value)).map(Some),
+            _ => {
+                c.push(FieldError::new(
+                    Field::TlsClientAuthSubject,
+                    Violation::TlsSubjectTwice,
+                ));
+                None
+            }
+        }
+    }
 }
 
 impl KeysInput {

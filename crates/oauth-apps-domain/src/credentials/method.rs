@@ -1,6 +1,7 @@
 //! What an application proves itself with: its authentication method and the credentials
 //! the method needs, held together so that they always agree.
 
+use super::certificate::TlsSubject;
 use super::key_sets::{KeySet, KeySets, KeySource};
 use super::keys::AuthMethod;
 use super::rotation::CredentialSerial;
@@ -109,6 +110,7 @@ pub struct Credentials {
     method: AuthMethod,
     secrets: Option<Secrets>,
     keys: Option<KeySets>,
+    tls_subject: Option<TlsSubject>,
 }
 
 impl Credentials {
@@ -128,7 +130,41 @@ impl Credentials {
             method,
             secrets: secrets.filter(|_| method.uses_secret()),
             keys,
+            tls_subject: None,
         })
+    }
+
+    /// With the certificate subject `tls_client_auth` expects (RFC 8705 §2.1.2): kept only
+    /// for that method (switching away from it drops the subject, as leaving a secret
+    /// method revokes the secret).
+    ///
+    /// # Errors
+    /// [`Violation::TlsSubjectRequired`] on [`Field::TokenEndpointAuthMethod`] for
+    /// `tls_client_auth` without one.
+    pub fn with_tls_subject(mut self, subject: Option<TlsSubject>) -> Result<Self, FieldError> {
+        Self::check_tls_subject(self.method, subject.is_some())?;
+        self.tls_subject = subject.filter(|_| self.method == AuthMethod::TlsClientAuth);
+        Ok(self)
+    }
+
+    /// The rule of [`Credentials::with_tls_subject`], for credentials about to be made.
+    ///
+    /// # Errors
+    /// As [`Credentials::with_tls_subject`].
+    pub fn check_tls_subject(method: AuthMethod, has_subject: bool) -> Result<(), FieldError> {
+        if method == AuthMethod::TlsClientAuth && !has_subject {
+            return Err(FieldError::new(
+                Field::TokenEndpointAuthMethod,
+                Violation::TlsSubjectRequired,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The certificate subject a `tls_client_auth` client is registered with.
+    #[must_use]
+    pub const fn tls_subject(&self) -> Option<&TlsSubject> {
+        self.tls_subject.as_ref()
     }
 
     /// The rules of [`Credentials::new`], for credentials about to be made: whether a
@@ -151,6 +187,9 @@ impl Credentials {
         if method.uses_secret() && !has_secret {
             return broken(Violation::NoSecretForMethod);
         }
+        if method == AuthMethod::SelfSignedTlsClientAuth && !has_keys {
+            return broken(Violation::CertificatesRequired);
+        }
         if method.uses_keys() && !has_keys {
             return broken(Violation::KeysRequired);
         }
@@ -164,6 +203,7 @@ impl Credentials {
             method: AuthMethod::ClientSecretBasic,
             secrets: Some(secrets),
             keys: None,
+            tls_subject: None,
         }
     }
 
@@ -210,6 +250,7 @@ impl Credentials {
             method: self.method,
             secrets: self.secrets.as_ref().map(Secrets::without_previous),
             keys: self.keys.as_ref().map(KeySets::without_previous),
+            tls_subject: self.tls_subject.clone(),
         }
     }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::details::ClientMetadataRecord;
 use crate::applications::register::RegisterApplication;
 use crate::applications::requirements::RequirementsInput;
-use crate::credentials::input::KeysInput;
+use crate::credentials::input::{KeysInput, TlsSubjectInput};
 use crate::shared::validation::{Field, ValidationErrors};
 
 /// What a client's metadata asks for: the registration (the application's fields) and the
@@ -137,6 +137,13 @@ pub fn requested_client(
         keys: KeysInput {
             jwks,
             jwks_uri: string(object, "jwks_uri")?,
+        },
+        tls_subject: TlsSubjectInput {
+            subject_dn: string(object, "tls_client_auth_subject_dn")?,
+            san_dns: string(object, "tls_client_auth_san_dns")?,
+            san_uri: string(object, "tls_client_auth_san_uri")?,
+            san_ip: string(object, "tls_client_auth_san_ip")?,
+            san_email: string(object, "tls_client_auth_san_email")?,
         },
         requirements: RequirementsInput {
             dpop_bound_access_tokens: boolean(object, "dpop_bound_access_tokens")?,

@@ -3,7 +3,7 @@
 
 use oauth_apps_domain::{
     ApplicationPatch, AuditEvent, JWT_BEARER_ASSERTION_TYPE, KeysInput, OAuthApplication,
-    RegisterApplication, RotateKeys, StoredAuditEvent,
+    RegisterApplication, RequirementsInput, RotateKeys, StoredAuditEvent, TlsSubjectInput,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::problem::FieldProblem;
 use crate::wire::{
     AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, ChangedFieldName, GrantTypeName,
-    RedirectUrlText, RegistrationName, current_keys, time,
+    RedirectUrlText, RegistrationName, current_keys, time, tls_member,
 };
 
 /// The application as surface A shows it.
@@ -62,6 +62,28 @@ pub struct App {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]
     pub metadata_document: Option<String>,
+    /// Its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    pub dpop_bound_access_tokens: bool,
+    /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4).
+    pub tls_client_certificate_bound_access_tokens: bool,
+    /// Its authorization requests must be pushed (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 8705 §2.1.2);
+    /// one of the five `tlsClientAuth*` members, the others left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_email: Option<String>,
 }
 
 crate::wire::credentials_view!("camelCase", Credentials, Credential, PreviousCredential);
@@ -104,6 +126,18 @@ impl From<&OAuthApplication> for App {
                 .document
                 .as_ref()
                 .map(|d| d.as_str().to_owned()),
+            dpop_bound_access_tokens: app.requirements().dpop_bound_access_tokens,
+            tls_client_certificate_bound_access_tokens: app
+                .requirements()
+                .tls_client_certificate_bound_access_tokens,
+            require_pushed_authorization_requests: app
+                .requirements()
+                .require_pushed_authorization_requests,
+            tls_client_auth_subject_dn: tls_member(app, 0),
+            tls_client_auth_san_dns: tls_member(app, 1),
+            tls_client_auth_san_uri: tls_member(app, 2),
+            tls_client_auth_san_ip: tls_member(app, 3),
+            tls_client_auth_san_email: tls_member(app, 4),
         }
     }
 }
@@ -145,7 +179,7 @@ pub struct AppPage {
 
 /// `POST /api/oauth-applications` body. Redirect URLs must also suit the type, and the
 /// grant types must suit the type and the redirect URLs (422 otherwise).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApp {
     #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
@@ -185,6 +219,33 @@ pub struct CreateApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri", max_length = 2000)]
     pub jwks_uri: Option<String>,
+    /// Its access tokens are always DPoP-bound (RFC 9449 §5.2); `false` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens: Option<bool>,
+    /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4); `false`
+    /// when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_certificate_bound_access_tokens: Option<bool>,
+    /// Its authorization requests must be pushed (RFC 9126 §6); `false` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 4514; RFC 8705
+    /// §2.1.2). Exactly one of the five `tlsClientAuth*` members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1024)]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_email: Option<String>,
 }
 
 impl From<CreateApp> for RegisterApplication {
@@ -203,6 +264,19 @@ impl From<CreateApp> for RegisterApplication {
             keys: KeysInput {
                 jwks: b.jwks,
                 jwks_uri: b.jwks_uri,
+            },
+            requirements: RequirementsInput {
+                dpop_bound_access_tokens: b.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: b
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: b.require_pushed_authorization_requests,
+            },
+            tls_subject: TlsSubjectInput {
+                subject_dn: b.tls_client_auth_subject_dn,
+                san_dns: b.tls_client_auth_san_dns,
+                san_uri: b.tls_client_auth_san_uri,
+                san_ip: b.tls_client_auth_san_ip,
+                san_email: b.tls_client_auth_san_email,
             },
         }
     }
@@ -274,6 +348,32 @@ pub struct PatchApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri", max_length = 2000)]
     pub jwks_uri: Option<String>,
+    /// Whether its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens: Option<bool>,
+    /// Whether its access tokens are always certificate-bound (RFC 8705 §3.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_certificate_bound_access_tokens: Option<bool>,
+    /// Whether its authorization requests must be pushed (RFC 9126 §6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 4514; RFC 8705
+    /// §2.1.2). Exactly one of the five `tlsClientAuth*` members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1024)]
+    pub tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_client_auth_san_email: Option<String>,
 }
 
 impl From<PatchApp> for ApplicationPatch {
@@ -296,6 +396,19 @@ impl From<PatchApp> for ApplicationPatch {
             keys: KeysInput {
                 jwks: b.jwks,
                 jwks_uri: b.jwks_uri,
+            },
+            requirements: RequirementsInput {
+                dpop_bound_access_tokens: b.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: b
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: b.require_pushed_authorization_requests,
+            },
+            tls_subject: TlsSubjectInput {
+                subject_dn: b.tls_client_auth_subject_dn,
+                san_dns: b.tls_client_auth_san_dns,
+                san_uri: b.tls_client_auth_san_uri,
+                san_ip: b.tls_client_auth_san_ip,
+                san_email: b.tls_client_auth_san_email,
             },
         }
     }

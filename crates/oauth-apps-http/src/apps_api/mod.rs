@@ -56,6 +56,15 @@ impl problem::Surface for AppsApi {
             Field::AllowanceGrantTypes => "allowance.grantTypes",
             Field::AllowanceScopes => "allowance.scopes",
             Field::AllowanceAuthMethods => "allowance.authMethods",
+            Field::DpopBoundAccessTokens => "dpopBoundAccessTokens",
+            Field::TlsClientCertificateBoundAccessTokens => "tlsClientCertificateBoundAccessTokens",
+            Field::RequirePushedAuthorizationRequests => "requirePushedAuthorizationRequests",
+            Field::TlsClientAuthSubjectDn => "tlsClientAuthSubjectDn",
+            Field::TlsClientAuthSanDns => "tlsClientAuthSanDns",
+            Field::TlsClientAuthSanUri => "tlsClientAuthSanUri",
+            Field::TlsClientAuthSanIp => "tlsClientAuthSanIp",
+            Field::TlsClientAuthSanEmail => "tlsClientAuthSanEmail",
+            Field::TlsClientAuthSubject => "tlsClientAuthSubject",
             other => other.name(),
         }
     }
@@ -155,6 +164,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/organizations/{org}/policy")
             .route(crate::get_or_head().to(org_policy::get))
             .route(web::put().to(org_policy::put)),
+    )
+    .service(
+        web::resource("/api/organizations/{org}/policy/violations")
+            .route(crate::get_or_head().to(org_policy::violations)),
     )
     .service(
         web::resource("/api/secret-scanning/reports")

@@ -5,12 +5,13 @@
 use actix_web::{HttpResponse, web};
 use oauth_apps_domain::{PolicyView, SelfRegistrationNames, SelfRegistrationView, SetPolicy};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{Caller, Error, Json};
+use super::{AppsApi, Caller, Error, Json, Query};
+use crate::problem::{FieldProblem, Problem};
 use crate::request::Write;
 use crate::state::AppState;
-use crate::wire::time;
+use crate::wire::{RegistrationName, time};
 
 /// What a leak report of a live secret does.
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,6 +45,26 @@ pub struct PolicyBody {
     #[serde(default)]
     #[schema(nullable = true)]
     self_registration: Option<SelfRegistrationLists>,
+    /// The profile every client of the organisation holds to, on every path that makes or
+    /// changes one: `baseline` (the default), `fapi2` or `mcp`. Read
+    /// `GET .../policy/violations?profile=` first: existing clients that break it keep
+    /// working until they change, but every change (and a metadata document's next
+    /// resolution) is refused until they hold to it.
+    #[serde(default)]
+    #[schema(value_type = Option<PolicyProfileName>)]
+    profile: Option<String>,
+}
+
+/// A policy profile (docs/security.md, "Policy profiles").
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyProfileName {
+    /// The registry's own rules (RFC 9700).
+    Baseline,
+    /// FAPI 2.0 Security Profile §5.3's client rules.
+    Fapi2,
+    /// MCP authorization 2026-07-28.
+    Mcp,
 }
 
 /// Lists of grant types, scopes and authentication methods, each left out (or `null`)
@@ -112,6 +133,8 @@ pub struct PolicyAnswer {
     /// What clients that register themselves may have, as it applies (the defaults
     /// filled in).
     self_registration: SelfRegistrationAnswer,
+    #[schema(value_type = PolicyProfileName)]
+    profile: &'static str,
     /// Who set it; `null` when it was never set.
     #[schema(required = true)]
     updated_by: Option<String>,
@@ -131,6 +154,7 @@ impl From<PolicyView> for PolicyAnswer {
             effective_secret_lifetime_days: v.effective_secret_lifetime_days,
             leaked_secret_action: v.leaked_secret_action.as_str(),
             self_registration: v.self_registration.into(),
+            profile: v.profile.as_str(),
             updated_by,
             updated_at,
         }
@@ -178,8 +202,78 @@ pub async fn put(
                 secret_lifetime_days: b.secret_lifetime_days.flatten(),
                 leaked_secret_action: b.leaked_secret_action,
                 self_registration: b.self_registration.map(Into::into),
+                profile: b.profile,
             },
         )
         .await?;
     Ok(HttpResponse::Ok().json(PolicyAnswer::from(view)))
+}
+
+/// `GET .../policy/violations` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ViolationsQuery {
+    /// The profile to judge the organisation's clients by.
+    #[param(value_type = PolicyProfileName)]
+    profile: String,
+}
+
+/// A client that breaks the profile, and every rule it breaks.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Violation {
+    #[schema(format = "uuid")]
+    client_id: String,
+    name: String,
+    /// How it was registered (a metadata document client changes only with its document).
+    registration: RegistrationName,
+    /// Whether it is disabled (it is listed all the same: it may be enabled again).
+    disabled: bool,
+    /// The rules it breaks: each field (as this surface names it) and the rule, naming
+    /// the profile and the rule's name (`fapi2.sender_constrained_tokens`, ...).
+    errors: Vec<FieldProblem>,
+}
+
+/// The clients of an organisation a profile would refuse.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ViolationsAnswer {
+    #[schema(value_type = PolicyProfileName)]
+    profile: &'static str,
+    /// Newest first.
+    violations: Vec<Violation>,
+}
+
+/// Which existing clients of an organisation break a profile, with the rules: what to
+/// read before switching the profile on (for its members and admins).
+#[utoipa::path(
+    get, path = "/api/organizations/{org}/policy/violations",
+    operation_id = "flat_policy_violations", tag = "flat",
+    params(("org" = String, Path, pattern = "^[A-Za-z0-9_.-]{1,64}$", description = "The organisation"),
+        ViolationsQuery),
+    responses((status = 200, description = "The clients that would break it", body = ViolationsAnswer)),
+)]
+pub async fn violations(
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<ViolationsQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let (profile, found) = state
+        .service
+        .policy_violations(&caller, &path.into_inner(), &query.into_inner().profile)
+        .await?;
+    Ok(HttpResponse::Ok().json(ViolationsAnswer {
+        profile: profile.as_str(),
+        violations: found
+            .iter()
+            .map(|v| Violation {
+                client_id: v.application.client_id().to_string(),
+                name: v.application.profile().name().as_str().to_owned(),
+                registration: v.application.registration().into(),
+                disabled: v.application.is_disabled(),
+                errors: Problem::invalid::<AppsApi>(&v.broken).errors().to_vec(),
+            })
+            .collect(),
+    }))
 }

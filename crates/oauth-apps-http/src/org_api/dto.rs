@@ -3,8 +3,8 @@
 //! `{success, data, message}`.
 
 use oauth_apps_domain::{
-    ApplicationPatch, KeysInput, OAuthApplication, OrgId, RegisterApplication, RotateKeys,
-    StoredAuditEvent,
+    ApplicationPatch, KeysInput, OAuthApplication, OrgId, RegisterApplication, RequirementsInput,
+    RotateKeys, StoredAuditEvent, TlsSubjectInput,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -14,7 +14,7 @@ use super::OrgApi;
 use crate::problem::{ErrorCode, FieldProblem, Problem, Surface};
 use crate::wire::{
     AccessLevelName, AppTypeName, AuditActionName, AuthMethodName, GrantTypeName, RedirectUrlText,
-    RegistrationName, StatusName, current_keys, time,
+    RegistrationName, StatusName, current_keys, time, tls_member,
 };
 
 /// The application as surface B shows it.
@@ -59,6 +59,28 @@ pub struct AppV1 {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = "uri")]
     metadata_document: Option<String>,
+    /// Its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    dpop_bound_access_tokens: bool,
+    /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4).
+    tls_client_certificate_bound_access_tokens: bool,
+    /// Its authorization requests must be pushed (RFC 9126 §6).
+    require_pushed_authorization_requests: bool,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 8705 §2.1.2);
+    /// one of the five `tls_client_auth_*` members, the others left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_client_auth_san_email: Option<String>,
 }
 
 crate::wire::credentials_view!(
@@ -102,6 +124,18 @@ impl From<&OAuthApplication> for AppV1 {
                 .document
                 .as_ref()
                 .map(|d| d.as_str().to_owned()),
+            dpop_bound_access_tokens: app.requirements().dpop_bound_access_tokens,
+            tls_client_certificate_bound_access_tokens: app
+                .requirements()
+                .tls_client_certificate_bound_access_tokens,
+            require_pushed_authorization_requests: app
+                .requirements()
+                .require_pushed_authorization_requests,
+            tls_client_auth_subject_dn: tls_member(app, 0),
+            tls_client_auth_san_dns: tls_member(app, 1),
+            tls_client_auth_san_uri: tls_member(app, 2),
+            tls_client_auth_san_ip: tls_member(app, 3),
+            tls_client_auth_san_email: tls_member(app, 4),
         }
     }
 }
@@ -395,6 +429,32 @@ pub struct CreateAppV1 {
     #[serde(default)]
     #[schema(format = "uri", max_length = 2000)]
     jwks_uri: Option<String>,
+    /// Its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    #[serde(default)]
+    dpop_bound_access_tokens: Option<bool>,
+    /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4).
+    #[serde(default)]
+    tls_client_certificate_bound_access_tokens: Option<bool>,
+    /// Its authorization requests must be pushed (RFC 9126 §6).
+    #[serde(default)]
+    require_pushed_authorization_requests: Option<bool>,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 4514; RFC 8705
+    /// §2.1.2). Exactly one of the five `tls_client_auth_*` members.
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_email: Option<String>,
 }
 
 impl CreateAppV1 {
@@ -415,6 +475,19 @@ impl CreateAppV1 {
             keys: KeysInput {
                 jwks: self.jwks,
                 jwks_uri: self.jwks_uri,
+            },
+            requirements: RequirementsInput {
+                dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: self
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            },
+            tls_subject: TlsSubjectInput {
+                subject_dn: self.tls_client_auth_subject_dn,
+                san_dns: self.tls_client_auth_san_dns,
+                san_uri: self.tls_client_auth_san_uri,
+                san_ip: self.tls_client_auth_san_ip,
+                san_email: self.tls_client_auth_san_email,
             },
         }
     }
@@ -478,6 +551,32 @@ pub struct PatchAppV1 {
     #[serde(default)]
     #[schema(format = "uri", max_length = 2000)]
     jwks_uri: Option<String>,
+    /// Its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    #[serde(default)]
+    dpop_bound_access_tokens: Option<bool>,
+    /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4).
+    #[serde(default)]
+    tls_client_certificate_bound_access_tokens: Option<bool>,
+    /// Its authorization requests must be pushed (RFC 9126 §6).
+    #[serde(default)]
+    require_pushed_authorization_requests: Option<bool>,
+    /// With `tls_client_auth`, the certificate subject DN it expects (RFC 4514; RFC 8705
+    /// §2.1.2). Exactly one of the five `tls_client_auth_*` members.
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    tls_client_auth_subject_dn: Option<String>,
+    /// With `tls_client_auth`, the dNSName SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_dns: Option<String>,
+    /// With `tls_client_auth`, the URI SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_uri: Option<String>,
+    /// With `tls_client_auth`, the iPAddress SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_ip: Option<String>,
+    /// With `tls_client_auth`, the rfc822Name SAN it expects.
+    #[serde(default)]
+    tls_client_auth_san_email: Option<String>,
 }
 
 impl From<PatchAppV1> for ApplicationPatch {
@@ -500,6 +599,19 @@ impl From<PatchAppV1> for ApplicationPatch {
             keys: KeysInput {
                 jwks: b.jwks,
                 jwks_uri: b.jwks_uri,
+            },
+            requirements: RequirementsInput {
+                dpop_bound_access_tokens: b.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: b
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: b.require_pushed_authorization_requests,
+            },
+            tls_subject: TlsSubjectInput {
+                subject_dn: b.tls_client_auth_subject_dn,
+                san_dns: b.tls_client_auth_san_dns,
+                san_uri: b.tls_client_auth_san_uri,
+                san_ip: b.tls_client_auth_san_ip,
+                san_email: b.tls_client_auth_san_email,
             },
         }
     }

@@ -66,6 +66,7 @@ fn archived(id: i64, previous: bool) -> ArchivedApplication {
         auth_method: AuthMethod::ClientSecretBasic,
         secrets: Some(Secrets::restore(current, previous)),
         keys: None,
+        tls_subject: None,
         requirements: ClientRequirements {
             dpop_bound_access_tokens: id % 2 == 1,
             tls_client_certificate_bound_access_tokens: id % 3 == 1,

@@ -13,11 +13,12 @@ use oauth_apps_domain::{
     SecretHint, Secrets, Status, StoredAuditEvent, Timestamp, TokenDigest, Version,
 };
 use oauth_apps_domain::{
-    DeliveryOutcome, DeliveryStatus, EventType, Sealed, Webhook, WebhookId, WebhookRepository,
-    WebhookUrl,
+    ClientRequirements, HashedSecret, PreviousKeySet, PreviousSecret, SecretLifecycle,
+    StoredApplication,
 };
 use oauth_apps_domain::{
-    ClientRequirements, HashedSecret, PreviousKeySet, PreviousSecret, SecretLifecycle, StoredApplication,
+    DeliveryOutcome, DeliveryStatus, EventType, Sealed, Webhook, WebhookId, WebhookRepository,
+    WebhookUrl,
 };
 
 use crate::Fixture;

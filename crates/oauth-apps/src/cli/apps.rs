@@ -161,9 +161,7 @@ fn new_app(
         grant_types: None,
         access_level: None,
         is_first_party: None,
-        token_endpoint_auth_method: None,
-        jwks: None,
-        jwks_uri: None,
+        ..CreateApp::default()
     }
 }
 

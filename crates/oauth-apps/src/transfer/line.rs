@@ -5,11 +5,11 @@
 
 use oauth_apps_domain::{
     AccessLevel, AppId, AppType, ArchivedApplication, AuditEvent, AuthMethod, ClientId,
-    ClientMetadata, ClientMetadataRecord, CredentialSerial, Field, FieldError, HashedSecret, Jwks,
-    JwksUri, KeySet, KeySets, KeySource, MetadataDocumentUrl, OAuthApplication, OrgId,
-    PreviousKeySet, PreviousSecret, Registration, RegistrationDetails, Secret, SecretHash,
+    ClientMetadata, ClientMetadataRecord, ClientRequirements, CredentialSerial, Field, FieldError,
+    HashedSecret, Jwks, JwksUri, KeySet, KeySets, KeySource, MetadataDocumentUrl, OAuthApplication,
+    OrgId, PreviousKeySet, PreviousSecret, Registration, RegistrationDetails, Secret, SecretHash,
     SecretHint, SecretLifecycle, Secrets, Status, StoredApplication, StoredAuditEvent, Timestamp,
-    TokenDigest, ValidationErrors, Version, Violation,
+    TlsSubject, TokenDigest, ValidationErrors, Version, Violation,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -56,10 +56,38 @@ pub(super) struct AppLine {
     /// The URL of the metadata document the client was resolved from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     metadata_document: Option<String>,
+    /// Access tokens always DPoP-bound (RFC 9449 §5.2); absent: `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    dpop_bound_access_tokens: bool,
+    /// Access tokens always certificate-bound (RFC 8705 §3.4); absent: `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    tls_client_certificate_bound_access_tokens: bool,
+    /// Authorization requests must be pushed (RFC 9126 §6); absent: `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    require_pushed_authorization_requests: bool,
+    /// With `tls_client_auth`: the certificate subject, by its RFC 8705 §2.1.2 member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tls_client_auth_subject: Option<TlsSubjectLine>,
     created_at: String,
     updated_at: String,
     version: i64,
     events: Vec<EventLine>,
+}
+
+/// A `tls_client_auth` subject: its member (`tls_client_auth_san_dns`, ...) and value.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TlsSubjectLine {
+    member: String,
+    value: String,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if"
+)]
+const fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A secret's serial, hint, issue time and last use.
@@ -297,6 +325,17 @@ impl AppLine {
                 .then(|| app.details.metadata.to_json()),
             registration_access_token_digest: app.details.access_token.map(|d| d.to_hex()),
             metadata_document: app.details.document.as_ref().map(|d| d.as_str().to_owned()),
+            dpop_bound_access_tokens: app.requirements.dpop_bound_access_tokens,
+            tls_client_certificate_bound_access_tokens: app
+                .requirements
+                .tls_client_certificate_bound_access_tokens,
+            require_pushed_authorization_requests: app
+                .requirements
+                .require_pushed_authorization_requests,
+            tls_client_auth_subject: app.tls_subject.as_ref().map(|s| TlsSubjectLine {
+                member: s.kind().to_owned(),
+                value: s.to_string(),
+            }),
             keys: app.keys.as_ref().map(|keys| KeysLine {
                 current: KeySetLine::new(keys.current(), None),
                 previous: keys
@@ -442,6 +481,12 @@ impl AppLine {
             self.registration.as_deref().map(Registration::parse),
         );
         let version = c.check(Field::Version, Version::new(self.version));
+        let tls_subject = c.check_optional(
+            Field::TlsClientAuthSubject,
+            self.tls_client_auth_subject
+                .as_ref()
+                .map(|s| TlsSubject::parse(&s.member, &s.value)),
+        );
         let (
             Some(id),
             Some(client_id),
@@ -455,6 +500,7 @@ impl AppLine {
             Some(keys),
             Some(details),
             Some(version),
+            Some(tls_subject),
         ) = (
             id,
             client_id,
@@ -468,6 +514,7 @@ impl AppLine {
             keys,
             details,
             version,
+            tls_subject,
         )
         else {
             return Err(c.into_message());
@@ -488,6 +535,13 @@ impl AppLine {
             auth_method: auth_method.unwrap_or_default(),
             secrets,
             keys,
+            tls_subject,
+            requirements: ClientRequirements {
+                dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+                tls_client_certificate_bound_access_tokens: self
+                    .tls_client_certificate_bound_access_tokens,
+                require_pushed_authorization_requests: self.require_pushed_authorization_requests,
+            },
             registration: registration.unwrap_or(Registration::Manual),
             details,
             created_at,
