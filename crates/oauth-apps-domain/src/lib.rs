@@ -145,6 +145,7 @@ pub use credentials::method::{
     CREDENTIAL_USE_RESOLUTION_SECONDS, CredentialKind, CredentialRef, CredentialSummary,
     Credentials,
 };
+pub use credentials::mutual_tls::CertificateAuthentication;
 pub use credentials::ports::{
     AssertionHeader, AssertionRefusal, AssertionRules, AssertionVerifier,
     JWT_BEARER_ASSERTION_TYPE, KeyDirectory, KeyFetchError, ReadAssertion, ReplayGuard,

@@ -26,7 +26,9 @@
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 
-use oauth_apps_domain::{ApplicationArchive, RepositoryError};
+use oauth_apps_domain::{
+    ApplicationArchive, OrganizationPolicies, RepositoryError, import_violations,
+};
 use oauth_apps_postgres::{PgConfig, PgRepository};
 use oauth_apps_sqlite::{SqliteConfig, SqliteRepository};
 use serde::{Deserialize, Serialize};
@@ -98,16 +100,29 @@ struct Header {
 }
 
 async fn open(database: &Database) -> Result<Arc<dyn ApplicationArchive>, TransferError> {
+    Ok(open_store(database).await?.0)
+}
+
+/// The store as an archive and as the organisations' policies.
+async fn open_store(
+    database: &Database,
+) -> Result<(Arc<dyn ApplicationArchive>, Arc<dyn OrganizationPolicies>), TransferError> {
     migrate(database).await?;
     Ok(match database {
-        Database::Sqlite(path) => Arc::new(
-            SqliteRepository::new(&SqliteConfig::new(path))
-                .map_err(|e| StartError::Database(e.to_string()))?,
-        ),
-        Database::Postgres(url) => Arc::new(
-            PgRepository::new(&PgConfig::new(url))
-                .map_err(|e| StartError::Database(e.to_string()))?,
-        ),
+        Database::Sqlite(path) => {
+            let store = Arc::new(
+                SqliteRepository::new(&SqliteConfig::new(path))
+                    .map_err(|e| StartError::Database(e.to_string()))?,
+            );
+            (store.clone(), store)
+        }
+        Database::Postgres(url) => {
+            let store = Arc::new(
+                PgRepository::new(&PgConfig::new(url))
+                    .map_err(|e| StartError::Database(e.to_string()))?,
+            );
+            (store.clone(), store)
+        }
     })
 }
 
@@ -269,6 +284,7 @@ pub async fn import(
 ) -> Result<Summary, TransferError> {
     let mut hash = Sha256::new();
     let mut apps = Vec::new();
+    let mut lines = Vec::new();
     let mut events = 0;
     let mut header_seen = false;
     let mut progress = Progress::new("read", total_lines);
@@ -300,6 +316,7 @@ pub async fn import(
         let archived = line.into_archived().map_err(bad)?;
         events += archived.events.len();
         apps.push(archived);
+        lines.push(line_no);
         progress.advance(1);
     }
     progress.finish();
@@ -309,9 +326,33 @@ pub async fn import(
             reason: "the input is empty: expected an export".to_owned(),
         });
     }
-    let archive = open(database).await?;
+    let (archive, policies) = open_store(database).await?;
     if !archive.is_empty().await? {
         return Err(TransferError::NotEmpty);
+    }
+    // The profile each organisation holds its clients to in this store holds for what is
+    // imported too: every client that breaks it is named, and nothing is written.
+    let refused = import_violations(&*policies, &apps).await?;
+    if let Some(first) = refused.first() {
+        let reasons: Vec<String> = refused
+            .iter()
+            .map(|(i, profile, broken)| {
+                let app = &apps[*i].application;
+                format!(
+                    "{} (organisation {}, profile {profile}): {broken}",
+                    app.client_id(),
+                    app.owner_org_id()
+                )
+            })
+            .collect();
+        return Err(TransferError::Line {
+            line: lines[first.0],
+            reason: format!(
+                "{} application(s) break their organisation's policy profile: {}",
+                refused.len(),
+                reasons.join("; ")
+            ),
+        });
     }
     archive.import(&apps).await?;
     Ok(Summary {

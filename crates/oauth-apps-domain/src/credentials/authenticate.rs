@@ -57,6 +57,12 @@ pub enum Refusal {
     /// The assertion's `jti` was used before.
     #[error("the assertion was used before (jti replayed)")]
     Replayed,
+    /// The certificate is outside its validity period (RFC 5280 §4.1.2.5).
+    #[error("the certificate is not valid now (expired or not yet valid)")]
+    CertificateNotValidNow,
+    /// The certificate is not the one the client registered (RFC 8705 §2.1.2, §2.2).
+    #[error("the certificate is not the client's: its subject or its key set does not hold it")]
+    CertificateMismatch,
     /// The client id is a metadata document URL that did not resolve.
     #[error("the client's metadata document did not resolve: {0}")]
     MetadataDocument(ResolveRefusal),

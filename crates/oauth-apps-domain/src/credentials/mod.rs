@@ -14,6 +14,7 @@ pub mod input;
 pub mod key_sets;
 pub mod keys;
 pub mod method;
+pub mod mutual_tls;
 pub mod ports;
 pub mod rotate;
 pub mod rotation;

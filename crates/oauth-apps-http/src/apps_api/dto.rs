@@ -2,8 +2,9 @@
 //! document declares. camelCase throughout.
 
 use oauth_apps_domain::{
-    ApplicationPatch, AuditEvent, JWT_BEARER_ASSERTION_TYPE, KeysInput, OAuthApplication,
-    RegisterApplication, RequirementsInput, RotateKeys, StoredAuditEvent, TlsSubjectInput,
+    ApplicationPatch, AuditEvent, CertificateThumbprint, JWT_BEARER_ASSERTION_TYPE, KeysInput,
+    OAuthApplication, RegisterApplication, RequirementsInput, RotateKeys, StoredAuditEvent,
+    TlsSubjectInput,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -477,6 +478,12 @@ pub struct ClientCredentials {
     /// The client assertion: a JWT the client signed with its private key.
     #[serde(default)]
     client_assertion: Option<String>,
+    /// The certificate the client presented in its TLS handshake, as the authorization
+    /// server's TLS terminator forwarded it: one PEM `CERTIFICATE` block, at most 16 KiB
+    /// (`tls_client_auth`, `self_signed_tls_client_auth`; RFC 8705 §2). With `clientId`.
+    #[serde(default)]
+    #[schema(max_length = 16384)]
+    client_certificate: Option<String>,
 }
 
 /// What a client presented.
@@ -487,6 +494,13 @@ pub enum Presented {
         client_id: String,
         /// The secret.
         secret: String,
+    },
+    /// A TLS client certificate (PEM).
+    Certificate {
+        /// The client id.
+        client_id: String,
+        /// The certificate, as PEM.
+        pem: String,
     },
     /// A client assertion.
     Assertion {
@@ -510,6 +524,18 @@ impl ClientCredentials {
                 vec![FieldProblem::new(field, message)],
             )
         };
+        if let Some(pem) = self.client_certificate {
+            if self.client_secret.is_some() || self.client_assertion.is_some() {
+                return Err(problem(
+                    "clientCertificate",
+                    "give a certificate, a secret or an assertion: one of them",
+                ));
+            }
+            let client_id = self
+                .client_id
+                .ok_or_else(|| problem("clientId", "is required with a certificate"))?;
+            return Ok(Presented::Certificate { client_id, pem });
+        }
         match (self.client_secret, self.client_assertion) {
             (Some(secret), None) => {
                 if self.client_assertion_type.is_some() {
@@ -554,6 +580,20 @@ pub struct ClientAuthenticationResult {
     /// How the client authenticated (its registered method), when `valid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     method: Option<AuthMethodName>,
+    /// For a certificate: its SHA-256 thumbprint, base64url (`x5t#S256`, RFC 8705 §3.1),
+    /// the confirmation a certificate-bound access token carries (`cnf`). Present whether
+    /// or not the certificate is valid for the client.
+    #[serde(rename = "x5t#S256", skip_serializing_if = "Option::is_none")]
+    x5t_s256: Option<String>,
+}
+
+impl ClientAuthenticationResult {
+    /// With the thumbprint of the certificate presented.
+    #[must_use]
+    pub fn with_thumbprint(mut self, thumbprint: &CertificateThumbprint) -> Self {
+        self.x5t_s256 = Some(thumbprint.as_str().to_owned());
+        self
+    }
 }
 
 impl From<oauth_apps_domain::ClientAuthentication> for ClientAuthenticationResult {
@@ -563,11 +603,13 @@ impl From<oauth_apps_domain::ClientAuthentication> for ClientAuthenticationResul
                 valid: true,
                 method: Some(app.auth_method().into()),
                 application: Some(App::from(&*app)),
+                x5t_s256: None,
             },
             oauth_apps_domain::ClientAuthentication::Invalid(_) => Self {
                 valid: false,
                 application: None,
                 method: None,
+                x5t_s256: None,
             },
         }
     }

@@ -4,7 +4,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use oauth_apps_domain::{ClientAuthentication, OAuthApplication};
+use oauth_apps_domain::{CertificateReader as _, ClientAuthentication, OAuthApplication};
+use oauth_apps_jose::X509CertificateReader;
 
 use super::dto::{
     App, AppPage, AppWithSecret, AuditEntry, AuditPage, ClientAuthenticationResult,
@@ -13,6 +14,7 @@ use super::dto::{
 };
 use super::{Caller, Error, Json, OptionalJson, Query, Target};
 use crate::idempotency::acted_on;
+use crate::problem::{FieldProblem, Problem};
 use crate::request::{Authentication, IfMatch, Write, etag, no_store};
 use crate::state::AppState;
 
@@ -243,8 +245,9 @@ pub async fn revoke_previous_secret(
 }
 
 /// Checks a client's credentials (authorization servers: `client-authenticator` or
-/// `platform-admin`): a secret, or a client assertion (`private_key_jwt`, RFC 7523). The
-/// credential must be the kind the application's method uses. Every failure is the same
+/// `platform-admin`): a secret, a client assertion (`private_key_jwt`, RFC 7523), or the
+/// certificate of a mutual-TLS client (RFC 8705 §2; the answer carries its `x5t#S256`,
+/// §3.1). The credential must be the kind the application's method uses. Every failure is the same
 /// `{valid: false}`; the log says why (never the credential).
 #[utoipa::path(
     post, path = "/api/client-authentication", operation_id = "flat_authenticate_client", tag = "flat",
@@ -257,6 +260,25 @@ pub async fn authenticate_client(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Error> {
     let answer = match body.into_inner().presented()? {
+        Presented::Certificate { client_id, pem } => {
+            let certificate = X509CertificateReader::new().read_pem(&pem).map_err(|e| {
+                Problem::bad_request(
+                    "The client certificate cannot be read.",
+                    vec![FieldProblem::new("clientCertificate", e.to_string())],
+                )
+            })?;
+            let checked = state
+                .service
+                .authenticate_certificate(&caller, &client_id, &certificate)
+                .await?;
+            if let ClientAuthentication::Invalid(reason) = &checked.answer {
+                tracing::info!(%reason, "client authentication refused");
+            }
+            return Ok(HttpResponse::Ok().json(
+                ClientAuthenticationResult::from(checked.answer)
+                    .with_thumbprint(&checked.thumbprint),
+            ));
+        }
         Presented::Secret { client_id, secret } => {
             state
                 .service

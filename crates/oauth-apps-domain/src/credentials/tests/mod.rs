@@ -5,4 +5,5 @@ mod assertions;
 mod authenticate;
 mod credential_use;
 mod credentials;
+mod mutual_tls;
 mod secret_rotation;
