@@ -85,6 +85,26 @@ impl TestCa {
         )
     }
 
+    /// A TLS client certificate this CA signs for `CN=cn,O=Example`, with the dNSName
+    /// SANs `dns_names`, valid from 1 January `from` to 1 January `to`: its PEM and DER.
+    ///
+    /// # Panics
+    /// When a key or certificate cannot be made.
+    #[must_use]
+    pub fn client_certificate(
+        &self,
+        cn: &str,
+        dns_names: &[&str],
+        (from, to): (i32, i32),
+    ) -> (String, Vec<u8>) {
+        let key = KeyPair::generate().expect("client key");
+        let params = client_params(cn, dns_names, (from, to));
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .expect("client certificate");
+        (cert.pem(), cert.der().to_vec())
+    }
+
     /// A server TLS configuration whose certificate this CA signs for `127.0.0.1`.
     ///
     /// # Panics
@@ -121,6 +141,45 @@ impl TestCa {
                 .expect("server config");
         Arc::new(config)
     }
+}
+
+fn client_params(cn: &str, dns_names: &[&str], (from, to): (i32, i32)) -> CertificateParams {
+    let names: Vec<String> = dns_names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names).expect("client params");
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "Example");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    params
+}
+
+/// A self-signed TLS client certificate for `CN=cn,O=Example` (RFC 8705 §2.2), valid from
+/// 2020 to 2040: its PEM, its DER, and its P-256 public key as a JWK (`kid` `cn`) whose
+/// `x5c` is the certificate, as a client registers it.
+///
+/// # Panics
+/// When a key or certificate cannot be made.
+#[must_use]
+pub fn self_signed_client_certificate(cn: &str) -> (String, Vec<u8>, serde_json::Value) {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("client key");
+    let cert = client_params(cn, &[], (2020, 2040))
+        .self_signed(&key)
+        .expect("client certificate");
+    // An uncompressed P-256 point: 0x04, then x and y.
+    let point = key.public_key_raw();
+    let jwk = serde_json::json!({
+        "kty": "EC", "crv": "P-256", "kid": cn, "use": "sig",
+        "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+        "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        "x5c": [STANDARD.encode(cert.der())],
+    });
+    (cert.pem(), cert.der().to_vec(), jwk)
 }
 
 /// What the server does with each connection.

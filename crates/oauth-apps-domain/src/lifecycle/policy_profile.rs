@@ -9,8 +9,9 @@
 //!   sender-constrained access tokens (DPoP, RFC 9449 §5.2, or mutual TLS, RFC 8705 §3.4),
 //!   `https` redirect URIs.
 //! - `mcp`: the Model Context Protocol's authorization (2026-07-28): public clients with
-//!   PKCE are welcome, a client names its `application_type`, and redirect URIs are
-//!   `https` or `http` on a loopback host.
+//!   PKCE are welcome, a client registering at `/register` names its `application_type`
+//!   (RFC 7591 metadata defaults it to `web`), metadata documents are preferred, and
+//!   redirect URIs are `https` or `http` on a loopback host.
 
 use std::fmt;
 
@@ -77,7 +78,8 @@ const FAPI_REDIRECTS: ProfileRule = ProfileRule {
 const APPLICATION_TYPE: ProfileRule = ProfileRule {
     name: "mcp.application_type",
     field: Field::AppType,
-    requirement: "the client to name its application_type (MCP authorization 2026-07-28)",
+    requirement: "a client registering itself to name its application_type (MCP \
+                  authorization 2026-07-28)",
 };
 const MCP_REDIRECTS: ProfileRule = ProfileRule {
     name: "mcp.redirect_uris",
@@ -110,7 +112,8 @@ pub struct ClientShape<'a> {
     pub redirect_urls: &'a RedirectUrls,
     /// What it requires of its tokens and requests.
     pub requirements: ClientRequirements,
-    /// Whether the request named the type (an existing client: `true`).
+    /// Whether the request named the type (an existing client, an admin's request and a
+    /// metadata document: `true`; only RFC 7591 requests are asked to).
     pub type_given: bool,
 }
 

@@ -88,7 +88,13 @@ impl Admission {
     /// The rules of the profile `client` breaks, `None` when it breaks none.
     fn profile_problems(&self, client: Option<ClientShape<'_>>) -> Option<ValidationErrors> {
         let mut client = client?;
-        client.type_given = self.type_given;
+        // Only RFC 7591 requests are asked to name their type (their metadata defaults it to
+        // `web`); an admin's request and a metadata document hold to the rest.
+        client.type_given = self.type_given
+            || !matches!(
+                self.path,
+                RegistrationPath::SelfRegistration | RegistrationPath::RegistrationUpdate
+            );
         let broken: Vec<FieldError> = self.profile.broken(&client);
         ValidationErrors::from_vec(broken)
     }

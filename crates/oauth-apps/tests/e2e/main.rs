@@ -13,6 +13,7 @@ mod feed;
 mod harness;
 mod idempotency;
 mod metadata_documents;
+mod mutual_tls;
 mod registration;
 mod secret_lifecycle;
 mod self_registration;
@@ -150,6 +151,44 @@ macro_rules! each_on_both_databases {
             }
         }
     };
+}
+
+mod mutual_tls_e2e {
+    mod sqlite {
+        #[actix_web::test]
+        async fn clients_authenticate_with_their_certificates() {
+            crate::mutual_tls::clients_authenticate_with_their_certificates(
+                crate::harness::spawn(crate::harness::Db::Sqlite).await,
+            )
+            .await;
+        }
+
+        #[actix_web::test]
+        async fn self_signed_certificates_rotate_with_grace() {
+            crate::mutual_tls::self_signed_certificates_rotate_with_grace(
+                crate::harness::spawn(crate::harness::Db::Sqlite).await,
+            )
+            .await;
+        }
+    }
+
+    mod postgres {
+        #[actix_web::test]
+        async fn clients_authenticate_with_their_certificates() {
+            crate::mutual_tls::clients_authenticate_with_their_certificates(
+                crate::harness::spawn(crate::harness::Db::Postgres).await,
+            )
+            .await;
+        }
+
+        #[actix_web::test]
+        async fn self_signed_certificates_rotate_with_grace() {
+            crate::mutual_tls::self_signed_certificates_rotate_with_grace(
+                crate::harness::spawn(crate::harness::Db::Postgres).await,
+            )
+            .await;
+        }
+    }
 }
 
 each_on_both_databases!(self_registration_e2e:
