@@ -45,6 +45,7 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_create_webhook,
     flat_delete_webhook,
     flat_get_policy,
+    flat_policy_violations,
     flat_put_policy,
     flat_secret_scanning_report,
     flat_get_webhook,
@@ -106,6 +107,8 @@ from oauth_apps_client.models import (  # noqa: E402
     NewWebhook,
     PolicyAnswer,
     PolicyBody,
+    PolicyProfileName,
+    ViolationsAnswer,
     WebhookChange,
     WebhookList,
     WebhookView,
@@ -122,6 +125,7 @@ MODULES = {
         flat_rotate_secret, flat_create_webhook, flat_delete_webhook, flat_get_webhook,
         flat_list_webhooks, flat_patch_webhook, flat_rotate_webhook_secret,
         flat_webhook_deliveries, flat_get_policy, flat_put_policy, flat_secret_scanning_report,
+        flat_policy_violations,
         v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
         healthz, readyz, metrics,
@@ -511,6 +515,51 @@ def test_keys():
     expect("v1_rotate_keys", v1_rotate_keys.sync_detailed("acme", app_id, client=admin, body=bad), 422, ErrorEnvelope)
 
 
+def test_mutual_tls():
+    import subprocess
+    pem = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", "/dev/null", "-subj", "/CN=client/O=Example", "-days", "2",
+         "-addext", "subjectAltName=DNS:client.example.com"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    body = CreateApp.from_dict({
+        "ownerOrgId": "acme", "name": "Mutual TLS", "type": "web",
+        "redirectUrls": ["https://mtls.example.com/cb"],
+        "tokenEndpointAuthMethod": "tls_client_auth",
+        "tlsClientAuthSanDns": "client.example.com",
+        "tlsClientCertificateBoundAccessTokens": True,
+        "requirePushedAuthorizationRequests": True,
+    })
+    created = expect("flat_create", flat_create.sync_detailed(client=admin, body=body), 201, AppWithSecret)
+    app = created.application
+    assert not created.client_secret
+    assert app.tls_client_auth_san_dns == "client.example.com"
+    assert app.tls_client_certificate_bound_access_tokens is True
+    assert app.require_pushed_authorization_requests is True and app.dpop_bound_access_tokens is False
+    presented = ClientCredentials.from_dict({"clientId": str(app.client_id), "clientCertificate": pem})
+    answer = expect(
+        "flat_authenticate_client",
+        flat_authenticate_client.sync_detailed(client=authenticator, body=presented),
+        200,
+        ClientAuthenticationResult,
+    )
+    assert answer.valid is True and answer.method == "tls_client_auth", answer
+    assert answer.to_dict()["x5t#S256"], answer.to_dict()
+    garbage = ClientCredentials.from_dict({"clientId": str(app.client_id), "clientCertificate": "x"})
+    refused = expect(
+        "flat_authenticate_client",
+        flat_authenticate_client.sync_detailed(client=authenticator, body=garbage),
+        400,
+        ProblemDetails,
+    )
+    assert refused.errors[0].field == "clientCertificate", refused.errors
+    listed = v1_list.sync_detailed("acme", client=admin, per_page=100).parsed
+    v1 = next(a for a in listed.data if str(a.client_id) == str(app.client_id))
+    assert v1.tls_client_auth_san_dns == "client.example.com"
+    assert v1.tls_client_certificate_bound_access_tokens is True
+
+
 # ---------------------------------------------------------------- initial access tokens
 def test_tokens():
     minted = expect(
@@ -629,6 +678,35 @@ def test_policy():
     bad = PolicyBody.from_dict({"secretLifetimeDays": 0})
     refused = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=bad), 422, ProblemDetails)
     assert refused.errors[0].field == "secretLifetimeDays", refused.errors
+    # What fapi2 would refuse, read before it is switched on; then switched on and read back.
+    public = CreateApp.from_dict({
+        "ownerOrgId": "acme", "name": "Public", "type": "native",
+        "redirectUrls": ["http://127.0.0.1/cb"], "tokenEndpointAuthMethod": "none",
+    })
+    made = expect("flat_create", flat_create.sync_detailed(client=admin, body=public), 201, AppWithSecret)
+    seen = expect(
+        "flat_policy_violations",
+        flat_policy_violations.sync_detailed("acme", client=member, profile=PolicyProfileName.FAPI2),
+        200,
+        ViolationsAnswer,
+    )
+    assert seen.profile == PolicyProfileName.FAPI2
+    mine = [v for v in seen.violations if str(v.client_id) == str(made.application.client_id)]
+    assert mine and any("fapi2.confidential_client" in e.message for e in mine[0].errors), seen
+    raw_bad = raw("GET", "/api/organizations/acme/policy/violations?profile=fapi1", token=MEMBER)
+    parsed = parse("flat_policy_violations", raw_bad)
+    assert raw_bad.status_code == 422 and isinstance(parsed.parsed, ProblemDetails), raw_bad.text
+    checked.append(("flat_policy_violations", 422))
+    on = expect(
+        "flat_put_policy",
+        flat_put_policy.sync_detailed("acme", client=admin, body=PolicyBody.from_dict({"profile": "fapi2"})),
+        200,
+        PolicyAnswer,
+    )
+    assert on.profile == PolicyProfileName.FAPI2
+    again = expect("flat_create", flat_create.sync_detailed(client=admin, body=public), 422, ProblemDetails)
+    assert any("fapi2" in e.message for e in again.errors), again.errors
+    expect("flat_disable", flat_disable.sync_detailed(made.application.client_id, client=admin), 200, Success)
     # Back to the defaults for what follows.
     expect(
         "flat_put_policy",
@@ -697,7 +775,7 @@ def test_every_declared_error_status():
 
 
 for test in [
-    test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_webhooks,
+    test_operations, test_flat, test_v1, test_keys, test_mutual_tls, test_tokens, test_feed, test_webhooks,
     test_policy, test_secret_scanning, test_client_metadata,
     test_every_declared_error_status,
 ]:

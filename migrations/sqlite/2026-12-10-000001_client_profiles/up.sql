@@ -19,18 +19,19 @@ UPDATE oauth_applications SET token_endpoint_auth_method_next = token_endpoint_a
 ALTER TABLE oauth_applications DROP COLUMN token_endpoint_auth_method;
 ALTER TABLE oauth_applications RENAME COLUMN token_endpoint_auth_method_next
     TO token_endpoint_auth_method;
-ALTER TABLE oauth_applications ADD COLUMN dpop_bound_access_tokens BOOLEAN NOT NULL
-    DEFAULT FALSE CHECK (dpop_bound_access_tokens IN (0, 1));
-ALTER TABLE oauth_applications ADD COLUMN tls_client_certificate_bound_access_tokens BOOLEAN
-    NOT NULL DEFAULT FALSE CHECK (tls_client_certificate_bound_access_tokens IN (0, 1));
-ALTER TABLE oauth_applications ADD COLUMN require_pushed_authorization_requests BOOLEAN
-    NOT NULL DEFAULT FALSE CHECK (require_pushed_authorization_requests IN (0, 1));
+ALTER TABLE oauth_applications ADD COLUMN dpop_bound_access_tokens INTEGER NOT NULL
+    DEFAULT 0 CHECK (dpop_bound_access_tokens IN (0, 1));
+ALTER TABLE oauth_applications ADD COLUMN tls_client_certificate_bound_access_tokens INTEGER
+    NOT NULL DEFAULT 0 CHECK (tls_client_certificate_bound_access_tokens IN (0, 1));
+ALTER TABLE oauth_applications ADD COLUMN require_pushed_authorization_requests INTEGER
+    NOT NULL DEFAULT 0 CHECK (require_pushed_authorization_requests IN (0, 1));
 ALTER TABLE oauth_applications ADD COLUMN tls_client_auth_subject_kind TEXT
     CHECK (tls_client_auth_subject_kind IN (
         'subject_dn', 'san_dns', 'san_uri', 'san_ip', 'san_email'));
 ALTER TABLE oauth_applications ADD COLUMN tls_client_auth_subject TEXT
-    CHECK (length(tls_client_auth_subject) BETWEEN 1 AND 1000
-        AND tls_client_auth_subject_kind IS NOT NULL);
+    CHECK (tls_client_auth_subject IS NULL
+        OR (length(tls_client_auth_subject) BETWEEN 1 AND 1000
+            AND tls_client_auth_subject_kind IS NOT NULL));
 ALTER TABLE organization_policies ADD COLUMN profile TEXT NOT NULL DEFAULT 'baseline'
     CHECK (profile IN ('baseline', 'fapi2', 'mcp'));
 DROP TRIGGER organization_policies_self_registration_auth_methods_update;

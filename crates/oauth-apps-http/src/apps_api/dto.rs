@@ -64,26 +64,32 @@ pub struct App {
     #[schema(format = "uri")]
     pub metadata_document: Option<String>,
     /// Its access tokens are always DPoP-bound (RFC 9449 §5.2).
+    #[serde(default)]
+    #[schema(required = true)]
     pub dpop_bound_access_tokens: bool,
     /// Its access tokens are always bound to its TLS certificate (RFC 8705 §3.4).
+    #[serde(default)]
+    #[schema(required = true)]
     pub tls_client_certificate_bound_access_tokens: bool,
     /// Its authorization requests must be pushed (RFC 9126 §6).
+    #[serde(default)]
+    #[schema(required = true)]
     pub require_pushed_authorization_requests: bool,
     /// With `tls_client_auth`, the certificate subject DN it expects (RFC 8705 §2.1.2);
     /// one of the five `tlsClientAuth*` members, the others left out.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_subject_dn: Option<String>,
     /// With `tls_client_auth`, the dNSName SAN it expects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_san_dns: Option<String>,
     /// With `tls_client_auth`, the URI SAN it expects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_san_uri: Option<String>,
     /// With `tls_client_auth`, the iPAddress SAN it expects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_san_ip: Option<String>,
     /// With `tls_client_auth`, the rfc822Name SAN it expects.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_client_auth_san_email: Option<String>,
 }
 

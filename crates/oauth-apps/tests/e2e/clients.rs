@@ -109,6 +109,89 @@ pub async fn common_clients_register_as_they_send_it(db: Db) {
     openid_client_registers_what_it_sends(&app).await;
     the_mcp_sdk_registers_within_the_organisations_policy(&app).await;
     the_mcp_sdks_machine_document_resolves_and_authenticates(&app, &server, &routes).await;
+    the_mcp_sdk_resolves_through_documents_under_the_mcp_profile(&app, &server, &routes).await;
+}
+
+/// Under the organisation's `mcp` profile the SDK's metadata document still resolves (and
+/// its client authenticates), while its `/register` request, which leaves
+/// `application_type` out, is refused by the profile's rule (metadata documents are
+/// preferred).
+async fn the_mcp_sdk_resolves_through_documents_under_the_mcp_profile(
+    app: &TestApp,
+    server: &HttpsServer,
+    routes: &Routes,
+) {
+    let policy = app
+        .json(
+            "PUT",
+            "/api/organizations/acme/policy",
+            &admin(),
+            &json!({"profile": "mcp",
+                    "selfRegistration": {"grantTypes": ["authorization_code", "refresh_token",
+                                                        "client_credentials"]}}),
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::OK, "{}", policy.raw);
+    assert_eq!(policy.body["profile"], "mcp");
+    let url = server.url("/clients/mcp-profile.json");
+    let published = node(MCP_SDK, vec!["document".into(), url.clone()]).await;
+    routes.lock().unwrap().insert(
+        "/clients/mcp-profile.json".to_owned(),
+        answer(
+            "200 OK",
+            &[("content-type", "application/json")],
+            published["document"].to_string().as_bytes(),
+        ),
+    );
+    let resolved = resolve(app, &url).await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.raw);
+    assert_eq!(
+        resolved.body["application"]["registration"],
+        "metadata_document"
+    );
+    let assertion = node(
+        MCP_SDK,
+        vec![
+            "assertion".into(),
+            url,
+            published["privateJwk"].to_string(),
+            AUDIENCE.into(),
+        ],
+    )
+    .await;
+    let checked = app
+        .json(
+            "POST",
+            "/api/client-authentication",
+            &authenticator(),
+            &json!({"clientAssertionType": oauth_apps_test_support::keys::JWT_BEARER,
+                    "clientAssertion": assertion["assertion"]}),
+        )
+        .await;
+    assert_eq!(checked.body["valid"], true, "{}", checked.raw);
+    let registered = node(MCP_SDK, vec!["register".into(), app.base.clone()]).await;
+    assert_eq!(registered["ok"], false, "{registered}");
+    assert_eq!(
+        registered["error"], "invalid_client_metadata",
+        "{registered}"
+    );
+    assert!(
+        registered["description"]
+            .as_str()
+            .unwrap()
+            .contains("mcp.application_type"),
+        "{registered}"
+    );
+    let back = app
+        .json(
+            "PUT",
+            "/api/organizations/acme/policy",
+            &admin(),
+            &json!({"selfRegistration": {"grantTypes": ["authorization_code", "refresh_token",
+                                                         "client_credentials"]}}),
+        )
+        .await;
+    assert_eq!(back.body["profile"], "baseline", "{}", back.raw);
 }
 
 /// openid-client registers a machine client: client_credentials, no response_types (the
@@ -150,6 +233,30 @@ async fn openid_client_registers_what_it_sends(app: &TestApp) {
     assert_eq!(web["ok"], true, "{web}");
     assert_eq!(web["client"]["response_types"], json!(["code"]));
     assert_eq!(web["client"]["grant_types"], json!(["authorization_code"]));
+    // A FAPI 2.0 client: mutual TLS by its certificate's SAN, DPoP-bound tokens, PAR
+    // required; every member is kept and shown back (RFC 7591 §3.2.1).
+    let fapi = node(
+        OPENID_CLIENT,
+        vec![
+            app.base.clone(),
+            mint(app, &json!({})).await,
+            json!({"client_name": "openid-client FAPI", "redirect_uris": ["https://rp.example/cb"],
+                   "token_endpoint_auth_method": "tls_client_auth",
+                   "tls_client_auth_san_dns": "rp.example",
+                   "dpop_bound_access_tokens": true,
+                   "require_pushed_authorization_requests": true})
+            .to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(fapi["ok"], true, "{fapi}");
+    let client = &fapi["client"];
+    assert_eq!(client["token_endpoint_auth_method"], "tls_client_auth");
+    assert_eq!(client["tls_client_auth_san_dns"], "rp.example");
+    assert_eq!(client["dpop_bound_access_tokens"], true);
+    assert_eq!(client["require_pushed_authorization_requests"], true);
+    assert_eq!(client["tls_client_certificate_bound_access_tokens"], false);
+    assert!(client.get("client_secret").is_none(), "{fapi}");
 }
 
 /// The MCP SDK registers its ClientCredentialsProvider's metadata with open registration:

@@ -14,6 +14,7 @@ mod harness;
 mod idempotency;
 mod metadata_documents;
 mod mutual_tls;
+mod profiles;
 mod registration;
 mod secret_lifecycle;
 mod self_registration;
@@ -204,6 +205,8 @@ each_on_both_databases!(self_registration_e2e:
         => a_replacement_removes_what_it_leaves_out,
     crate::clients::common_clients_register_as_they_send_it
         => common_clients_register_as_they_send_it,
+    crate::profiles::a_profile_is_listed_before_and_held_after_it_is_switched_on
+        => a_profile_is_listed_before_and_held_after_it_is_switched_on,
     crate::metadata_documents::document_clients_follow_their_document_within_their_organisations_policy
         => document_clients_follow_their_document_within_their_organisations_policy,
 );

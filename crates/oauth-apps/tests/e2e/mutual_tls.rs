@@ -143,7 +143,10 @@ pub async fn self_signed_certificates_rotate_with_grace(app: TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
-    let client_id = created.body["clientId"].as_str().unwrap().to_owned();
+    let client_id = created.body["application"]["clientId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let answer = present(&app, &client_id, &first_pem).await;
     assert_eq!(answer["valid"], true, "{answer}");
     assert_eq!(answer["x5t#S256"], thumbprint(&first_der));
