@@ -16,6 +16,7 @@ mod metadata_documents;
 mod registration;
 mod secret_lifecycle;
 mod self_registration;
+mod server_metadata;
 mod webhook_fairness;
 mod webhooks;
 
@@ -436,6 +437,13 @@ mod metadata_documents_e2e {
         .await;
     }
 }
+
+each_on_both_databases!(server_metadata_e2e:
+    crate::server_metadata::the_members_follow_the_default_configuration
+        => the_members_follow_the_default_configuration,
+    crate::server_metadata::the_members_follow_documents_and_open_registration
+        => the_members_follow_documents_and_open_registration,
+);
 
 mod published_keys {
     #[actix_web::test]
