@@ -631,6 +631,12 @@ def test_policy():
     bad = PolicyBody.from_dict({"secretLifetimeDays": 0})
     refused = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=bad), 422, ProblemDetails)
     assert refused.errors[0].field == "secretLifetimeDays", refused.errors
+    quiet = PolicyBody.from_dict({"staleAfterDays": 30})
+    set_ = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=quiet), 200, PolicyAnswer)
+    assert set_.stale_after_days == 30, set_
+    never = PolicyBody.from_dict({"staleAfterDays": 3651})
+    refused = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=never), 422, ProblemDetails)
+    assert refused.errors[0].field == "staleAfterDays", refused.errors
     # Back to the defaults for what follows.
     expect(
         "flat_put_policy",

@@ -7,8 +7,8 @@ use diesel_async::RunQueryDsl;
 use oauth_apps_domain::{
     AppId, AuditEvent, AuthMethod, CredentialSerial, Field, GrantType, LeakedSecretAction,
     OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, RepositoryError,
-    SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits, Timestamp,
-    TokenDigest,
+    SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits, StaleAfter,
+    Timestamp, TokenDigest,
 };
 
 use crate::applications::assemble;
@@ -32,6 +32,7 @@ struct PolicyRow {
     self_registration_grant_types: Option<NamedList<GrantType>>,
     self_registration_scopes: Option<TextListValue>,
     self_registration_auth_methods: Option<NamedList<AuthMethod>>,
+    stale_after_days: Option<i32>,
 }
 
 impl From<&OrganizationPolicy> for PolicyRow {
@@ -51,6 +52,9 @@ impl From<&OrganizationPolicy> for PolicyRow {
                 .as_ref()
                 .map(|s| TextListValue::of(s.iter().map(String::as_str))),
             self_registration_auth_methods: limits.auth_methods.clone().map(NamedList),
+            stale_after_days: policy
+                .stale_after
+                .map(|s| i32::try_from(s.days()).unwrap_or(i32::MAX)),
         }
     }
 }
@@ -72,6 +76,11 @@ impl TryFrom<PolicyRow> for OrganizationPolicy {
                 scopes: row.self_registration_scopes.map(|s| s.0),
                 auth_methods: row.self_registration_auth_methods.map(|m| m.0),
             },
+            stale_after: row
+                .stale_after_days
+                .map(|d| StaleAfter::from_days(i64::from(d)))
+                .transpose()
+                .map_err(corrupt(Field::StaleAfterDays))?,
             updated_by: row.updated_by,
             updated_at: row.updated_at.into(),
         })

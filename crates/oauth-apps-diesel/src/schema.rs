@@ -99,6 +99,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::Instant;
 
     client_registrations (application_id) {
         application_id -> BigInt,
@@ -106,6 +107,8 @@ diesel::table! {
         metadata -> Nullable<Text>,
         access_token_digest -> Nullable<Text>,
         document_url -> Nullable<Text>,
+        last_read_at -> Nullable<Instant>,
+        stale_warned_at -> Nullable<Instant>,
     }
 }
 
@@ -205,6 +208,7 @@ diesel::table! {
         self_registration_grant_types -> Nullable<TextList>,
         self_registration_scopes -> Nullable<TextList>,
         self_registration_auth_methods -> Nullable<TextList>,
+        stale_after_days -> Nullable<Integer>,
     }
 }
 

@@ -192,10 +192,17 @@ pub use lifecycle::org_policy::{
     OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames, SelfRegistrationPermit,
 };
-pub use lifecycle::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
+pub use lifecycle::org_policy::{MAX_STALE_AFTER_DAYS, StaleAfter};
+pub use lifecycle::ports::{
+    OrganizationPolicies, QuietClient, RegistrationReads, SecretLifecycleStore, SecretMark,
+    StaleClientStore,
+};
 pub use lifecycle::secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
     SecretLifecycleService, SelfRegistrationView, SetPolicy,
+};
+pub use lifecycle::stale_clients::{
+    Quietness, STALE_CLIENT_ACTOR, STALE_WARNING_DAYS, StaleStep, StaleSweep,
 };
 pub use registration::access_token::{
     ACCESS_TOKEN_RANDOM_BYTES, AccessTokenSecret, INITIAL_ACCESS_TOKEN_PREFIX, InitialAccessToken,

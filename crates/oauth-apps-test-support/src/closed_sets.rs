@@ -94,6 +94,7 @@ pub async fn every_member_of_each_closed_set_round_trips(f: &impl Fixture) {
                 scopes: None,
                 auth_methods: Some(AuthMethod::ALL.to_vec()),
             },
+            stale_after: None,
             updated_by: "alice".into(),
             updated_at: at(1),
         };
@@ -150,6 +151,7 @@ pub async fn store_one_of_each(f: &impl Fixture) -> ClosedSetRows {
             secret_lifetime: None,
             leaked_secret_action: LeakedSecretAction::Notify,
             self_registration: SelfRegistrationLimits::default(),
+            stale_after: None,
             updated_by: "alice".into(),
             updated_at: at(1),
         })

@@ -8,5 +8,8 @@ pub mod fakes;
 pub mod org_policy;
 pub mod ports;
 pub mod secret_lifecycle;
+pub mod stale_clients;
+#[cfg(test)]
+mod stale_tests;
 #[cfg(test)]
 mod tests;

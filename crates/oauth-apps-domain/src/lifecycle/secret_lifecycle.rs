@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::errors::PolicyError;
 use super::org_policy::{
     LeakedSecretAction, OrganizationPolicy, SecretLifetime, SelfRegistrationLimits,
-    SelfRegistrationNames,
+    SelfRegistrationNames, StaleAfter,
 };
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
 use crate::applications::application::OAuthApplication;
@@ -54,6 +54,9 @@ pub struct SetPolicy {
     /// What clients that register themselves may have; `None` (or a member of it left
     /// out): the defaults.
     pub self_registration: Option<SelfRegistrationNames>,
+    /// After how many quiet days (1-3650) its self-registered clients are disabled;
+    /// `None`: never.
+    pub stale_after_days: Option<i64>,
 }
 
 /// What clients that register themselves may have in an organisation, as it applies (the
@@ -82,6 +85,8 @@ pub struct PolicyView {
     pub leaked_secret_action: LeakedSecretAction,
     /// What clients that register themselves may have.
     pub self_registration: SelfRegistrationView,
+    /// After how many quiet days its self-registered clients are disabled; `None`: never.
+    pub stale_after_days: Option<u32>,
     /// Who set it, when it was set.
     pub updated: Option<(String, Timestamp)>,
 }
@@ -112,9 +117,11 @@ pub struct LeakVerdict {
 
 /// The secret lifecycle use cases.
 pub struct SecretLifecycleService {
-    ports: SecretLifecyclePorts,
+    pub(super) ports: SecretLifecyclePorts,
     default_lifetime: Option<SecretLifetime>,
     catalog: ScopeCatalog,
+    /// Where quiet self-registered clients are found; `None`: they are never swept.
+    pub(super) stale: Option<Arc<dyn super::ports::StaleClientStore>>,
 }
 
 impl SecretLifecycleService {
@@ -126,6 +133,7 @@ impl SecretLifecycleService {
             ports,
             default_lifetime,
             catalog: ScopeCatalog::default(),
+            stale: None,
         }
     }
 
@@ -155,6 +163,10 @@ impl SecretLifecycleService {
                 scopes: limits.scopes(&self.catalog),
                 auth_methods: limits.auth_methods().to_vec(),
             },
+            stale_after_days: stored
+                .as_ref()
+                .and_then(|p| p.stale_after)
+                .map(StaleAfter::days),
             updated: stored.map(|p| (p.updated_by, p.updated_at)),
         }
     }
@@ -214,8 +226,14 @@ impl SecretLifecycleService {
                 }
             },
         };
-        let (Some(org), Some(lifetime), Some(action), Some(limits)) =
-            (org, lifetime, action, limits)
+        let stale_after = match request.stale_after_days {
+            None => Some(None),
+            Some(days) => c
+                .check(Field::StaleAfterDays, StaleAfter::from_days(days))
+                .map(Some),
+        };
+        let (Some(org), Some(lifetime), Some(action), Some(limits), Some(stale_after)) =
+            (org, lifetime, action, limits, stale_after)
         else {
             return Err(PolicyError::Invalid(c.into_errors()));
         };
@@ -228,6 +246,7 @@ impl SecretLifecycleService {
             secret_lifetime: lifetime,
             leaked_secret_action: action,
             self_registration: limits,
+            stale_after,
             updated_by: principal.subject().to_owned(),
             updated_at: self.ports.clock.now(),
         };

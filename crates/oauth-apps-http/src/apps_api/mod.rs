@@ -51,6 +51,7 @@ impl problem::Surface for AppsApi {
             Field::MetadataDocument => "metadataDocument",
             Field::SecretLifetimeDays => "secretLifetimeDays",
             Field::LeakedSecretAction => "leakedSecretAction",
+            Field::StaleAfterDays => "staleAfterDays",
             Field::SelfRegistrationGrantTypes => "selfRegistration.grantTypes",
             Field::SelfRegistrationScopes => "selfRegistration.scopes",
             Field::SelfRegistrationAuthMethods => "selfRegistration.authMethods",

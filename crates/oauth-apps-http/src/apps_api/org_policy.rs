@@ -44,6 +44,12 @@ pub struct PolicyBody {
     #[serde(default)]
     #[schema(nullable = true)]
     self_registration: Option<SelfRegistrationLists>,
+    /// After how many days without a credential use or a registration read its
+    /// self-registered clients (`dynamic`, `metadata_document`) are disabled, warned 7 days
+    /// before; `null` or left out: never.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
+    stale_after_days: Option<Option<i64>>,
 }
 
 /// Lists of grant types, scopes and authentication methods, each left out (or `null`)
@@ -112,6 +118,9 @@ pub struct PolicyAnswer {
     /// What clients that register themselves may have, as it applies (the defaults
     /// filled in).
     self_registration: SelfRegistrationAnswer,
+    /// After how many quiet days self-registered clients are disabled; `null`: never.
+    #[schema(required = true)]
+    stale_after_days: Option<u32>,
     /// Who set it; `null` when it was never set.
     #[schema(required = true)]
     updated_by: Option<String>,
@@ -131,6 +140,7 @@ impl From<PolicyView> for PolicyAnswer {
             effective_secret_lifetime_days: v.effective_secret_lifetime_days,
             leaked_secret_action: v.leaked_secret_action.as_str(),
             self_registration: v.self_registration.into(),
+            stale_after_days: v.stale_after_days,
             updated_by,
             updated_at,
         }
@@ -178,6 +188,7 @@ pub async fn put(
                 secret_lifetime_days: b.secret_lifetime_days.flatten(),
                 leaked_secret_action: b.leaked_secret_action,
                 self_registration: b.self_registration.map(Into::into),
+                stale_after_days: b.stale_after_days.flatten(),
             },
         )
         .await?;

@@ -55,6 +55,7 @@ fn limit(f: &Fakes, limits: SelfRegistrationLimits) {
         secret_lifetime: None,
         leaked_secret_action: LeakedSecretAction::Revoke,
         self_registration: limits,
+        stale_after: None,
         updated_by: "alice".into(),
         updated_at: at(NOW),
     }))
