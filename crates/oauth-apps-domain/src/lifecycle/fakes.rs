@@ -153,6 +153,9 @@ impl InMemoryPolicies {
     }
 }
 
+/// A client's latest registration read and latest warning.
+type Marks = (Option<Timestamp>, Option<Timestamp>);
+
 /// What storage keeps of a self-registered client's quiet period, in memory: its
 /// registration reads and warnings, beside the in-memory repository's applications and the
 /// in-memory policies.
@@ -160,7 +163,7 @@ pub struct InMemoryStaleClients {
     repository: std::sync::Arc<InMemoryRepository>,
     policies: std::sync::Arc<InMemoryPolicies>,
     /// By application: the latest read, the latest warning.
-    marks: Mutex<HashMap<AppId, (Option<Timestamp>, Option<Timestamp>)>>,
+    marks: Mutex<HashMap<AppId, Marks>>,
 }
 
 impl InMemoryStaleClients {
@@ -186,7 +189,7 @@ impl InMemoryStaleClients {
             .any(|a| a.id() == app && a.registration() != Registration::Manual)
     }
 
-    fn marks_of(&self, app: AppId) -> (Option<Timestamp>, Option<Timestamp>) {
+    fn marks_of(&self, app: AppId) -> Marks {
         self.marks
             .lock()
             .expect("lock")
