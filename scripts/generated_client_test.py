@@ -55,6 +55,7 @@ from oauth_apps_client.api.flat import (  # noqa: E402
     flat_webhook_deliveries,
 )
 from oauth_apps_client.api.operations import healthz, metrics, readyz  # noqa: E402
+from oauth_apps_client.api.registration import authorization_server_metadata  # noqa: E402
 from oauth_apps_client.api.v1 import (  # noqa: E402
     v1_create,
     v1_events,
@@ -67,6 +68,7 @@ from oauth_apps_client.api.v1 import (  # noqa: E402
 )
 from oauth_apps_client.models import (  # noqa: E402
     AccessLevel,
+    AuthorizationServerMetadata,
     App,
     AppEnvelope,
     AppPage,
@@ -128,7 +130,7 @@ MODULES = {
         flat_policy_violations,
         v1_create, v1_events, v1_get, v1_list, v1_patch, v1_regenerate_secret,
         v1_revoke, v1_rotate_keys,
-        healthz, readyz, metrics,
+        healthz, readyz, metrics, authorization_server_metadata,
     ]
 }
 
@@ -707,6 +709,12 @@ def test_policy():
     again = expect("flat_create", flat_create.sync_detailed(client=admin, body=public), 422, ProblemDetails)
     assert any("fapi2" in e.message for e in again.errors), again.errors
     expect("flat_disable", flat_disable.sync_detailed(made.application.client_id, client=admin), 200, Success)
+    quiet = PolicyBody.from_dict({"staleAfterDays": 30})
+    set_ = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=quiet), 200, PolicyAnswer)
+    assert set_.stale_after_days == 30, set_
+    never = PolicyBody.from_dict({"staleAfterDays": 3651})
+    refused = expect("flat_put_policy", flat_put_policy.sync_detailed("acme", client=admin, body=never), 422, ProblemDetails)
+    assert refused.errors[0].field == "staleAfterDays", refused.errors
     # Back to the defaults for what follows.
     expect(
         "flat_put_policy",
@@ -749,6 +757,20 @@ def test_client_metadata():
     )
 
 
+def test_server_metadata():
+    # Without a token; this server resolves no metadata documents and has no public URL.
+    response = authorization_server_metadata.sync_detailed(client=anonymous)
+    members = expect("authorization_server_metadata", response, 200, AuthorizationServerMetadata)
+    assert response.headers["cache-control"] == "public, max-age=300", response.headers
+    assert "private_key_jwt" in members.token_endpoint_auth_methods_supported, members
+    assert "client_secret_jwt" not in members.token_endpoint_auth_methods_supported, members
+    algorithms = members.token_endpoint_auth_signing_alg_values_supported
+    assert algorithms and not any(a == "none" or a.startswith("HS") for a in algorithms), algorithms
+    assert members.client_id_metadata_document_supported is False, members
+    assert members.registration_endpoint == f"{BASE}/register", members
+    assert members.tls_client_certificate_bound_access_tokens is True, members
+
+
 # ---------------------------------------------------------------- every declared status
 def test_every_declared_error_status():
     """Every error status the document declares for an operation parses into that
@@ -777,6 +799,8 @@ def test_every_declared_error_status():
 for test in [
     test_operations, test_flat, test_v1, test_keys, test_mutual_tls, test_tokens, test_feed, test_webhooks,
     test_policy, test_secret_scanning, test_client_metadata,
+    test_operations, test_flat, test_v1, test_keys, test_tokens, test_feed, test_webhooks,
+    test_policy, test_secret_scanning, test_client_metadata, test_server_metadata,
     test_every_declared_error_status,
 ]:
     try:

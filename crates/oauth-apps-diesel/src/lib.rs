@@ -68,6 +68,7 @@ mod rows;
 pub mod schema;
 mod secrets;
 pub mod sql_types;
+mod stale_clients;
 mod store;
 mod tokens;
 mod values;

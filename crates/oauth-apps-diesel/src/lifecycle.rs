@@ -8,7 +8,7 @@ use oauth_apps_domain::{
     AppId, AuditEvent, AuthMethod, CredentialSerial, Field, GrantType, LeakedSecretAction,
     OAuthApplication, OrgId, OrganizationPolicies, OrganizationPolicy, PolicyProfile,
     RepositoryError, SecretLifecycleStore, SecretLifetime, SecretMark, SelfRegistrationLimits,
-    Timestamp, TokenDigest,
+    StaleAfter, Timestamp, TokenDigest,
 };
 
 use crate::applications::assemble;
@@ -33,6 +33,7 @@ struct PolicyRow {
     self_registration_scopes: Option<TextListValue>,
     self_registration_auth_methods: Option<NamedList<AuthMethod>>,
     profile: Named<PolicyProfile>,
+    stale_after_days: Option<i32>,
 }
 
 impl From<&OrganizationPolicy> for PolicyRow {
@@ -53,6 +54,9 @@ impl From<&OrganizationPolicy> for PolicyRow {
                 .map(|s| TextListValue::of(s.iter().map(String::as_str))),
             self_registration_auth_methods: limits.auth_methods.clone().map(NamedList),
             profile: Named(policy.profile),
+            stale_after_days: policy
+                .stale_after
+                .map(|s| i32::try_from(s.days()).unwrap_or(i32::MAX)),
         }
     }
 }
@@ -75,6 +79,11 @@ impl TryFrom<PolicyRow> for OrganizationPolicy {
                 auth_methods: row.self_registration_auth_methods.map(|m| m.0),
             },
             profile: row.profile.0,
+            stale_after: row
+                .stale_after_days
+                .map(|d| StaleAfter::from_days(i64::from(d)))
+                .transpose()
+                .map_err(corrupt(Field::StaleAfterDays))?,
             updated_by: row.updated_by,
             updated_at: row.updated_at.into(),
         })

@@ -104,6 +104,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::{BigInt, Nullable, Text};
+    use crate::sql_types::Instant;
 
     client_registrations (application_id) {
         application_id -> BigInt,
@@ -111,6 +112,8 @@ diesel::table! {
         metadata -> Nullable<Text>,
         access_token_digest -> Nullable<Text>,
         document_url -> Nullable<Text>,
+        last_read_at -> Nullable<Instant>,
+        stale_warned_at -> Nullable<Instant>,
     }
 }
 
@@ -211,6 +214,7 @@ diesel::table! {
         self_registration_scopes -> Nullable<TextList>,
         self_registration_auth_methods -> Nullable<TextList>,
         profile -> Text,
+        stale_after_days -> Nullable<Integer>,
     }
 }
 

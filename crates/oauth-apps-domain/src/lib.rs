@@ -202,11 +202,18 @@ pub use lifecycle::org_policy::{
     OrganizationPolicy, SecretLifetime, SelfRegistrationAllowance, SelfRegistrationLimits,
     SelfRegistrationNames, SelfRegistrationPermit,
 };
+pub use lifecycle::org_policy::{MAX_STALE_AFTER_DAYS, StaleAfter};
 pub use lifecycle::policy_profile::{ClientShape, PolicyProfile, ProfileRule};
-pub use lifecycle::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
+pub use lifecycle::ports::{
+    OrganizationPolicies, QuietClient, RegistrationReads, SecretLifecycleStore, SecretMark,
+    StaleClientStore,
+};
 pub use lifecycle::secret_lifecycle::{
     EXPIRY_ACTOR, LeakReport, LeakVerdict, PolicyView, SECRET_SCANNING_ACTOR, SecretLifecyclePorts,
     SecretLifecycleService, SelfRegistrationView, SetPolicy,
+};
+pub use lifecycle::stale_clients::{
+    Quietness, STALE_CLIENT_ACTOR, STALE_WARNING_DAYS, StaleStep, StaleSweep,
 };
 pub use lifecycle::violations::{ProfileViolation, import_violations};
 pub use registration::access_token::{

@@ -12,7 +12,7 @@ pub use crate::credentials::fakes::{
 };
 pub use crate::events::webhooks::fakes::{InMemoryWebhooks, JsonChanges, RecordingSender};
 pub use crate::idempotency::fakes::InMemoryIdempotency;
-pub use crate::lifecycle::fakes::InMemoryPolicies;
+pub use crate::lifecycle::fakes::{InMemoryPolicies, InMemoryStaleClients};
 pub use crate::registration::fakes::{InMemoryInitialAccessTokens, InMemoryMetadataDocuments};
 pub use crate::shared::random::SeededRandom;
 pub use crate::shared::sealing::FakeSealer;

@@ -310,6 +310,9 @@ pub enum AuditActionName {
     SecretExpiring,
     /// One of its secrets was reported leaked by a secret scanner.
     SecretLeaked,
+    /// It registered itself and went quiet: it is disabled soon unless it is heard of (a
+    /// credential use, a registration read).
+    StaleWarning,
 }
 
 impl From<oauth_apps_domain::AuditAction> for AuditActionName {
@@ -325,6 +328,7 @@ impl From<oauth_apps_domain::AuditAction> for AuditActionName {
             A::KeysRotated => Self::KeysRotated,
             A::SecretExpiring => Self::SecretExpiring,
             A::SecretLeaked => Self::SecretLeaked,
+            A::StaleWarning => Self::StaleWarning,
         }
     }
 }

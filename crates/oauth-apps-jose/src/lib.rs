@@ -67,5 +67,7 @@ pub use directory::{
 pub use documents::{DOCUMENT_ACCEPT, PublishedDocuments};
 pub use scanning::{ScanRefusal, ScanningKeys};
 pub use statements::{STATEMENT_LEEWAY_SECONDS, TrustedStatements};
-pub use verification_key::{KeyMaterialError, jose_algorithm, verification_key};
+pub use verification_key::{
+    KeyMaterialError, assertion_algorithms, jose_algorithm, verification_key,
+};
 pub use verifier::JoseAssertionVerifier;

@@ -2,7 +2,7 @@
 //! signing algorithm into `jsonwebtoken`'s: the one converter of the registry, used for
 //! client assertions, software statements and the admin tokens' JWKS file.
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
 use oauth_apps_domain::{KeyKind, SigningAlgorithm};
 use serde_json::{Map, Value};
 
@@ -66,6 +66,19 @@ pub const fn jose_algorithm(alg: SigningAlgorithm) -> Algorithm {
     }
 }
 
+/// The JWS algorithms (`alg`, RFC 7518 names) a client assertion is verified with, in
+/// [`SigningAlgorithm::ALL`]'s order: what an authorization server publishes as
+/// `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2). Every one is an
+/// asymmetric `jsonwebtoken` algorithm: never `none`, never an HMAC.
+#[must_use]
+pub fn assertion_algorithms() -> Vec<&'static str> {
+    SigningAlgorithm::ALL
+        .into_iter()
+        .filter(|alg| jose_algorithm(*alg).family() != AlgorithmFamily::Hmac)
+        .map(SigningAlgorithm::as_str)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use oauth_apps_domain::Jwks;
@@ -124,5 +137,22 @@ mod tests {
         for alg in SigningAlgorithm::ALL {
             assert_eq!(format!("{:?}", jose_algorithm(alg)), alg.as_str());
         }
+    }
+
+    /// What the metadata publishes is what an assertion's header may name: every accepted
+    /// algorithm, and neither `none` nor an HMAC.
+    #[test]
+    fn the_published_algorithms_are_those_assertions_may_use() {
+        let published = assertion_algorithms();
+        assert_eq!(published, ["ES256", "ES384", "PS256", "RS256", "EdDSA"]);
+        for alg in &published {
+            assert!(SigningAlgorithm::parse(alg).is_some(), "{alg}");
+        }
+        assert!(
+            published
+                .iter()
+                .all(|alg| *alg != "none" && !alg.starts_with("HS")),
+            "{published:?}"
+        );
     }
 }

@@ -122,6 +122,14 @@ impl Fixture for PgFixture {
         self.repo.clone()
     }
 
+    fn stale_clients(&self) -> Arc<dyn oauth_apps_domain::StaleClientStore> {
+        self.repo.clone()
+    }
+
+    fn registration_reads(&self) -> Arc<dyn oauth_apps_domain::RegistrationReads> {
+        self.repo.clone()
+    }
+
     fn webhooks(&self) -> Arc<dyn WebhookRepository> {
         self.repo.clone()
     }

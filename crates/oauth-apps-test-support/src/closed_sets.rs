@@ -98,6 +98,7 @@ pub async fn every_member_of_each_closed_set_round_trips(f: &impl Fixture) {
                 auth_methods: Some(AuthMethod::ALL.to_vec()),
             },
             profile,
+            stale_after: None,
             updated_by: "alice".into(),
             updated_at: at(1),
         };
@@ -155,6 +156,7 @@ pub async fn store_one_of_each(f: &impl Fixture) -> ClosedSetRows {
             leaked_secret_action: LeakedSecretAction::Notify,
             self_registration: SelfRegistrationLimits::default(),
             profile: PolicyProfile::Baseline,
+            stale_after: None,
             updated_by: "alice".into(),
             updated_at: at(1),
         })

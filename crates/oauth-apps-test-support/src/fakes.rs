@@ -30,18 +30,25 @@ pub struct FakesFixture {
     tokens: Arc<InMemoryInitialAccessTokens>,
     idempotency: Arc<InMemoryIdempotency>,
     policies: Arc<InMemoryPolicies>,
+    stale: Arc<oauth_apps_domain::testing::InMemoryStaleClients>,
 }
 
 /// A fresh set of empty fakes.
 pub async fn fixture() -> FakesFixture {
     let webhooks = Arc::new(InMemoryWebhooks::new());
+    let repository = Arc::new(InMemoryRepository::with_webhooks(webhooks.clone()));
+    let policies = Arc::new(InMemoryPolicies::new());
     FakesFixture {
-        repository: Arc::new(InMemoryRepository::with_webhooks(webhooks.clone())),
+        stale: Arc::new(oauth_apps_domain::testing::InMemoryStaleClients::new(
+            repository.clone(),
+            policies.clone(),
+        )),
+        repository,
         webhooks,
         replay: InMemoryReplayGuard::new(),
         tokens: Arc::new(InMemoryInitialAccessTokens::new()),
         idempotency: Arc::new(InMemoryIdempotency::new()),
-        policies: Arc::new(InMemoryPolicies::new()),
+        policies,
     }
 }
 
@@ -109,6 +116,14 @@ impl Fixture for FakesFixture {
 
     fn policies(&self) -> Arc<dyn OrganizationPolicies> {
         self.policies.clone()
+    }
+
+    fn stale_clients(&self) -> Arc<dyn oauth_apps_domain::StaleClientStore> {
+        self.stale.clone()
+    }
+
+    fn registration_reads(&self) -> Arc<dyn oauth_apps_domain::RegistrationReads> {
+        self.stale.clone()
     }
 
     async fn purge_expired_assertions(&self, now: Timestamp) -> usize {

@@ -28,8 +28,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use oauth_apps_domain::{
     AppId, ApplicationArchive, ApplicationRepository, EventFeed, IdempotencyStore,
-    InitialAccessTokenRepository, OrganizationPolicies, ReplayGuard, SecretLifecycleStore,
-    Timestamp, WebhookRepository,
+    InitialAccessTokenRepository, OrganizationPolicies, RegistrationReads, ReplayGuard,
+    SecretLifecycleStore, StaleClientStore, Timestamp, WebhookRepository,
 };
 
 /// A repository under test, with the storage-specific views the contract suite needs.
@@ -76,6 +76,12 @@ pub trait Fixture: Send + Sync {
 
     /// The same store as the store of organisations' policies.
     fn policies(&self) -> Arc<dyn OrganizationPolicies>;
+
+    /// The same store as the store of self-registered clients' quiet periods.
+    fn stale_clients(&self) -> Arc<dyn StaleClientStore>;
+
+    /// The same store as the store of registration reads.
+    fn registration_reads(&self) -> Arc<dyn RegistrationReads>;
 
     /// Purges the assertion records expired by `now`; how many went.
     async fn purge_expired_assertions(&self, now: Timestamp) -> usize;
@@ -131,6 +137,7 @@ macro_rules! repository_contract_tests {
             idempotency_keys_are_claimed_once_answered_and_expire,
             secret_lifecycles_round_trip_and_marks_are_written_once,
             policies_round_trip,
+            quiet_self_registered_clients_are_found_warned_once_and_heard_of,
             names_are_searched_case_insensitively_with_wildcards_taken_literally,
         );
         $crate::repository_contract_tests!(@cases_of closed_sets $fixture;

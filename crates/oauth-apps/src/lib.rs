@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 mod dispatch;
+mod stale_sweep;
 pub mod telemetry;
 pub mod transfer;
 
@@ -18,9 +19,10 @@ use oauth_apps_diesel::PoolUsage;
 use oauth_apps_domain::{
     ApplicationRepository, ApplicationService, EventFeed, EventFeedService, IdempotencyService,
     IdempotencyStore, InitialAccessTokenPorts, InitialAccessTokenRepository,
-    InitialAccessTokenService, OrganizationPolicies, Ports, RandomSource, ReplayGuard,
-    SecretLifecyclePorts, SecretLifecycleService, SecretLifecycleStore, ServiceConfig, SystemClock,
-    WebhookDispatcher, WebhookPorts, WebhookRepository, WebhookService,
+    InitialAccessTokenService, OrganizationPolicies, Ports, RandomSource, RegistrationReads,
+    ReplayGuard, SecretLifecyclePorts, SecretLifecycleService, SecretLifecycleStore, ServiceConfig,
+    StaleClientStore, SystemClock, WebhookDispatcher, WebhookPorts, WebhookRepository,
+    WebhookService,
 };
 use oauth_apps_http::auth::{Claims, Expectations, JwtVerifier, mint_hs256};
 use oauth_apps_http::limits::{Limits, RateLimiter};
@@ -278,6 +280,8 @@ struct StorePorts {
     idempotency: Arc<dyn IdempotencyStore>,
     policies: Arc<dyn OrganizationPolicies>,
     lifecycle: Arc<dyn SecretLifecycleStore>,
+    stale: Arc<dyn StaleClientStore>,
+    reads: Arc<dyn RegistrationReads>,
 }
 
 impl StorePorts {
@@ -291,6 +295,8 @@ impl StorePorts {
             + IdempotencyStore
             + OrganizationPolicies
             + SecretLifecycleStore
+            + StaleClientStore
+            + RegistrationReads
             + Clone
             + 'static,
     {
@@ -303,6 +309,8 @@ impl StorePorts {
             idempotency: Arc::new(store.clone()),
             policies: Arc::new(store.clone()),
             lifecycle: Arc::new(store.clone()),
+            stale: Arc::new(store.clone()),
+            reads: Arc::new(store.clone()),
         }
     }
 }
@@ -505,7 +513,8 @@ fn state(
             policies: Arc::clone(&wired.ports.policies),
         },
         service_config(config),
-    );
+    )
+    .with_registration_reads(Arc::clone(&wired.ports.reads));
     let limiter = |rate: u32| RateLimiter::new(f64::from(rate), 2.0 * f64::from(rate));
     let (software_statements, scanning) = signed_inputs(config)?;
     let tokens = InitialAccessTokenService::new(InitialAccessTokenPorts {
@@ -532,7 +541,8 @@ fn state(
                 },
                 config.applications.secret_lifetime,
             )
-            .with_scope_catalog(config.applications.scope_catalog.clone()),
+            .with_scope_catalog(config.applications.scope_catalog.clone())
+            .with_stale_clients(wired.ports.stale),
         ),
         scanning,
         console_dev_token: None,
@@ -740,6 +750,10 @@ impl Application {
         );
         start_idempotency_purge(Arc::clone(&state.idempotency));
         start_expiry_warnings(
+            Arc::clone(&state.secrets),
+            config.applications.secret_expiry_check,
+        );
+        stale_sweep::start(
             Arc::clone(&state.secrets),
             config.applications.secret_expiry_check,
         );

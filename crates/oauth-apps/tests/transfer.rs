@@ -487,6 +487,7 @@ async fn hold_to(repo: &SqliteRepository, org: &str, profile: oauth_apps_domain:
         leaked_secret_action: LeakedSecretAction::Revoke,
         self_registration: SelfRegistrationLimits::default(),
         profile,
+        stale_after: None,
         updated_by: "alice".into(),
         updated_at: at(1),
     })

@@ -111,6 +111,8 @@ pub struct ApplicationService {
     pub(crate) ports: Ports,
     pub(crate) config: ServiceConfig,
     pub(crate) dummy_hash: OnceLock<SecretHash>,
+    /// Where registration reads are noted (see `with_registration_reads`).
+    pub(crate) reads: Option<Arc<dyn crate::lifecycle::ports::RegistrationReads>>,
 }
 
 impl ApplicationService {
@@ -121,6 +123,7 @@ impl ApplicationService {
             ports,
             config,
             dummy_hash: OnceLock::new(),
+            reads: None,
         }
     }
 

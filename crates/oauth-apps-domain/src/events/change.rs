@@ -27,11 +27,15 @@ pub enum AuditAction {
     SecretExpiring,
     /// One of its secrets was reported leaked (a secret scanning report).
     SecretLeaked,
+    /// It registered itself and went quiet: it is disabled in 7 days (or its
+    /// organisation's shorter quiet period) unless it is heard of (a warning, once per
+    /// quiet period).
+    StaleWarning,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Created,
         Self::Updated,
         Self::Disabled,
@@ -41,10 +45,11 @@ impl AuditAction {
         Self::KeysRotated,
         Self::SecretExpiring,
         Self::SecretLeaked,
+        Self::StaleWarning,
     ];
 
     /// The stored names of every action, in the order of [`AuditAction::ALL`].
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "created",
         "updated",
         "disabled",
@@ -54,6 +59,7 @@ impl AuditAction {
         "keys_rotated",
         "secret_expiring",
         "secret_leaked",
+        "stale_warning",
     ];
 
     /// The action with this stored name.

@@ -9,6 +9,9 @@ pub mod org_policy;
 pub mod policy_profile;
 pub mod ports;
 pub mod secret_lifecycle;
+pub mod stale_clients;
+#[cfg(test)]
+mod stale_tests;
 #[cfg(test)]
 mod tests;
 pub mod violations;

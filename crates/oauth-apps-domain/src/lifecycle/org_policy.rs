@@ -86,6 +86,39 @@ impl SecretLifetime {
     }
 }
 
+/// The longest quiet period a policy may set before its self-registered clients are
+/// disabled: 3650 days.
+pub const MAX_STALE_AFTER_DAYS: u32 = 3650;
+
+/// How long a client that registered itself (`dynamic`, `metadata_document`) may go
+/// without a credential use or a registration read before it is disabled: 1 to
+/// [`MAX_STALE_AFTER_DAYS`] days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StaleAfter(u32);
+
+impl StaleAfter {
+    /// Checks a quiet period in days.
+    ///
+    /// # Errors
+    /// [`Violation::OutOfRange`] outside 1..=3650.
+    pub fn from_days(days: i64) -> Result<Self, Violation> {
+        u32::try_from(days)
+            .ok()
+            .filter(|d| (1..=MAX_STALE_AFTER_DAYS).contains(d))
+            .map(Self)
+            .ok_or(Violation::OutOfRange {
+                min: 1,
+                max: i64::from(MAX_STALE_AFTER_DAYS),
+            })
+    }
+
+    /// The quiet period in days.
+    #[must_use]
+    pub const fn days(self) -> u32 {
+        self.0
+    }
+}
+
 /// An organisation's stored policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationPolicy {
@@ -99,6 +132,8 @@ pub struct OrganizationPolicy {
     pub self_registration: SelfRegistrationLimits,
     /// The profile every client of the organisation holds to, on every path.
     pub profile: PolicyProfile,
+    /// How long its self-registered clients may stay quiet; `None`: for ever.
+    pub stale_after: Option<StaleAfter>,
     /// Who set it.
     pub updated_by: String,
     /// When.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::errors::PolicyError;
 use super::org_policy::{
     LeakedSecretAction, OrganizationPolicy, SecretLifetime, SelfRegistrationLimits,
-    SelfRegistrationNames,
+    SelfRegistrationNames, StaleAfter,
 };
 use super::policy_profile::PolicyProfile;
 use super::ports::{OrganizationPolicies, SecretLifecycleStore, SecretMark};
@@ -57,6 +57,9 @@ pub struct SetPolicy {
     pub self_registration: Option<SelfRegistrationNames>,
     /// `baseline` (the default), `fapi2` or `mcp`.
     pub profile: Option<String>,
+    /// After how many quiet days (1-3650) its self-registered clients are disabled;
+    /// `None`: never.
+    pub stale_after_days: Option<i64>,
 }
 
 /// What clients that register themselves may have in an organisation, as it applies (the
@@ -87,6 +90,8 @@ pub struct PolicyView {
     pub self_registration: SelfRegistrationView,
     /// The profile every client of the organisation holds to.
     pub profile: PolicyProfile,
+    /// After how many quiet days its self-registered clients are disabled; `None`: never.
+    pub stale_after_days: Option<u32>,
     /// Who set it, when it was set.
     pub updated: Option<(String, Timestamp)>,
 }
@@ -117,9 +122,11 @@ pub struct LeakVerdict {
 
 /// The secret lifecycle use cases.
 pub struct SecretLifecycleService {
-    ports: SecretLifecyclePorts,
+    pub(super) ports: SecretLifecyclePorts,
     default_lifetime: Option<SecretLifetime>,
     catalog: ScopeCatalog,
+    /// Where quiet self-registered clients are found; `None`: they are never swept.
+    pub(super) stale: Option<Arc<dyn super::ports::StaleClientStore>>,
 }
 
 impl SecretLifecycleService {
@@ -131,6 +138,7 @@ impl SecretLifecycleService {
             ports,
             default_lifetime,
             catalog: ScopeCatalog::default(),
+            stale: None,
         }
     }
 
@@ -161,6 +169,10 @@ impl SecretLifecycleService {
                 auth_methods: limits.auth_methods().to_vec(),
             },
             profile: stored.as_ref().map(|p| p.profile).unwrap_or_default(),
+            stale_after_days: stored
+                .as_ref()
+                .and_then(|p| p.stale_after)
+                .map(StaleAfter::days),
             updated: stored.map(|p| (p.updated_by, p.updated_at)),
         }
     }
@@ -224,8 +236,20 @@ impl SecretLifecycleService {
             None => Some(PolicyProfile::default()),
             Some(name) => c.check(Field::PolicyProfile, PolicyProfile::parse(name)),
         };
-        let (Some(org), Some(lifetime), Some(action), Some(limits), Some(profile)) =
-            (org, lifetime, action, limits, profile)
+        let stale_after = match request.stale_after_days {
+            None => Some(None),
+            Some(days) => c
+                .check(Field::StaleAfterDays, StaleAfter::from_days(days))
+                .map(Some),
+        };
+        let (
+            Some(org),
+            Some(lifetime),
+            Some(action),
+            Some(limits),
+            Some(profile),
+            Some(stale_after),
+        ) = (org, lifetime, action, limits, profile, stale_after)
         else {
             return Err(PolicyError::Invalid(c.into_errors()));
         };
@@ -239,6 +263,7 @@ impl SecretLifecycleService {
             leaked_secret_action: action,
             self_registration: limits,
             profile,
+            stale_after,
             updated_by: principal.subject().to_owned(),
             updated_at: self.ports.clock.now(),
         };

@@ -32,6 +32,7 @@ fn set(days: Option<i64>, action: Option<&str>) -> SetPolicy {
         leaked_secret_action: action.map(str::to_owned),
         self_registration: None,
         profile: None,
+        stale_after_days: None,
     }
 }
 
@@ -109,6 +110,42 @@ fn admins_set_the_policy_members_read_it_and_bad_values_are_named() {
     );
     // Nothing was written by the refusal.
     assert_eq!(block_on(service.policy(&admin(), "acme")).unwrap(), set_now);
+}
+
+#[test]
+fn the_quiet_period_of_self_registered_clients_is_1_to_3650_days_or_never() {
+    let f = Fakes::new();
+    let service = f.lifecycle();
+    assert_eq!(
+        block_on(service.policy(&member(), "acme"))
+            .unwrap()
+            .stale_after_days,
+        None
+    );
+    let with = |days: Option<i64>| SetPolicy {
+        stale_after_days: days,
+        ..SetPolicy::default()
+    };
+    for days in [1, 90, 3650] {
+        let view = block_on(service.set_policy(&admin(), "acme", with(Some(days)))).unwrap();
+        assert_eq!(view.stale_after_days, Some(u32::try_from(days).unwrap()));
+        assert_eq!(block_on(service.policy(&member(), "acme")).unwrap(), view);
+    }
+    for days in [0, -1, 3651, i64::MAX] {
+        let Err(PolicyError::Invalid(errors)) =
+            block_on(service.set_policy(&admin(), "acme", with(Some(days))))
+        else {
+            panic!("{days} is not refused");
+        };
+        assert_eq!(fields(&errors), [Field::StaleAfterDays], "{days}");
+        assert_eq!(
+            errors.errors()[0].violation.to_string(),
+            "must be between 1 and 3650"
+        );
+    }
+    // Left out: never (the whole policy is replaced).
+    let never = block_on(service.set_policy(&admin(), "acme", with(None))).unwrap();
+    assert_eq!(never.stale_after_days, None);
 }
 
 #[test]

@@ -121,7 +121,9 @@ impl ApplicationService {
         client_id: &str,
     ) -> Result<OAuthApplication, ResolveError> {
         let url = MetadataDocumentUrl::parse(client_id).map_err(|r| url_refused(&r))?;
-        self.resolve_document_url(url).await
+        let app = self.resolve_document_url(url).await?;
+        self.note_registration_read(&app).await;
+        Ok(app)
     }
 
     /// [`ApplicationService::resolve_document`] of a URL already parsed.

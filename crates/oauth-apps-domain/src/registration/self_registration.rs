@@ -215,7 +215,8 @@ impl ApplicationService {
     }
 
     /// The client `client_id` as it reads its registration (RFC 7592 §2.1) with
-    /// `presented`.
+    /// `presented`. A use of the token (to read, replace or delete) is noted as a
+    /// registration read: the client is alive (see `with_registration_reads`).
     ///
     /// # Errors
     /// [`ManageRegistrationError::InvalidToken`] unless `client_id` names an active client
@@ -235,6 +236,7 @@ impl ApplicationService {
             .await?
             .ok_or(ManageRegistrationError::InvalidToken)?;
         manageable(&app, presented)?;
+        self.note_registration_read(&app).await;
         Ok(app)
     }
 

@@ -95,6 +95,8 @@ pub enum Field {
     SecretLifetimeDays,
     /// What a leak report of a live secret does.
     LeakedSecretAction,
+    /// How many quiet days disable an organisation's self-registered clients.
+    StaleAfterDays,
     /// The grant types an organisation lets clients that register themselves have.
     SelfRegistrationGrantTypes,
     /// The scopes an organisation lets clients that register themselves have.
@@ -135,7 +137,7 @@ pub enum Field {
 
 impl Field {
     /// Every field.
-    pub const ALL: [Self; 57] = [
+    pub const ALL: [Self; 58] = [
         Self::Id,
         Self::ClientId,
         Self::OwnerOrgId,
@@ -177,6 +179,7 @@ impl Field {
         Self::Events,
         Self::SecretLifetimeDays,
         Self::LeakedSecretAction,
+        Self::StaleAfterDays,
         Self::SelfRegistrationGrantTypes,
         Self::SelfRegistrationScopes,
         Self::SelfRegistrationAuthMethods,
@@ -246,6 +249,7 @@ impl Field {
             Self::Events => "events",
             Self::SecretLifetimeDays => "secret_lifetime_days",
             Self::LeakedSecretAction => "leaked_secret_action",
+            Self::StaleAfterDays => "stale_after_days",
             Self::SelfRegistrationGrantTypes => "self_registration.grant_types",
             Self::SelfRegistrationScopes => "self_registration.scopes",
             Self::SelfRegistrationAuthMethods => "self_registration.auth_methods",

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod handlers;
 pub mod org_policy;
 pub mod secret_scanning;
+pub mod server_metadata;
 pub mod tokens;
 pub mod webhooks;
 
@@ -50,6 +51,7 @@ impl problem::Surface for AppsApi {
             Field::MetadataDocument => "metadataDocument",
             Field::SecretLifetimeDays => "secretLifetimeDays",
             Field::LeakedSecretAction => "leakedSecretAction",
+            Field::StaleAfterDays => "staleAfterDays",
             Field::SelfRegistrationGrantTypes => "selfRegistration.grantTypes",
             Field::SelfRegistrationScopes => "selfRegistration.scopes",
             Field::SelfRegistrationAuthMethods => "selfRegistration.authMethods",
@@ -147,6 +149,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/client-authentication").route(web::post().to(h::authenticate_client)),
     )
     .service(web::resource("/api/events").route(crate::get_or_head().to(feed::feed)))
+    .service(
+        web::resource("/api/authorization-server-metadata")
+            .route(crate::get_or_head().to(server_metadata::get)),
+    )
     .service(
         web::resource("/api/client-metadata")
             .route(crate::get_or_head().to(client_metadata::resolve)),

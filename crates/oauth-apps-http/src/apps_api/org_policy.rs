@@ -53,6 +53,12 @@ pub struct PolicyBody {
     #[serde(default)]
     #[schema(value_type = Option<PolicyProfileName>)]
     profile: Option<String>,
+    /// After how many days without a credential use or a registration read its
+    /// self-registered clients (`dynamic`, `metadata_document`) are disabled, warned 7 days
+    /// before; `null` or left out: never.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
+    stale_after_days: Option<Option<i64>>,
 }
 
 /// A policy profile (docs/security.md, "Policy profiles").
@@ -135,6 +141,9 @@ pub struct PolicyAnswer {
     self_registration: SelfRegistrationAnswer,
     #[schema(value_type = PolicyProfileName)]
     profile: &'static str,
+    /// After how many quiet days self-registered clients are disabled; `null`: never.
+    #[schema(required = true)]
+    stale_after_days: Option<u32>,
     /// Who set it; `null` when it was never set.
     #[schema(required = true)]
     updated_by: Option<String>,
@@ -155,6 +164,7 @@ impl From<PolicyView> for PolicyAnswer {
             leaked_secret_action: v.leaked_secret_action.as_str(),
             self_registration: v.self_registration.into(),
             profile: v.profile.as_str(),
+            stale_after_days: v.stale_after_days,
             updated_by,
             updated_at,
         }
@@ -203,6 +213,7 @@ pub async fn put(
                 leaked_secret_action: b.leaked_secret_action,
                 self_registration: b.self_registration.map(Into::into),
                 profile: b.profile,
+                stale_after_days: b.stale_after_days.flatten(),
             },
         )
         .await?;

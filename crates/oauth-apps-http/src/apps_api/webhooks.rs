@@ -48,6 +48,9 @@ pub enum EventTypeName {
     /// Its secret was reported leaked.
     #[serde(rename = "secret.leaked")]
     SecretLeaked,
+    /// A self-registered application went quiet: it is disabled soon unless heard of.
+    #[serde(rename = "application.stale_warning")]
+    ApplicationStaleWarning,
 }
 
 impl From<EventType> for EventTypeName {
@@ -62,6 +65,7 @@ impl From<EventType> for EventTypeName {
             EventType::KeysRotated => Self::KeysRotated,
             EventType::SecretExpiring => Self::SecretExpiring,
             EventType::SecretLeaked => Self::SecretLeaked,
+            EventType::ApplicationStaleWarning => Self::ApplicationStaleWarning,
         }
     }
 }

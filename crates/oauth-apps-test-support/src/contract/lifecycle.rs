@@ -256,11 +256,12 @@ pub async fn secret_lifecycles_round_trip_and_marks_are_written_once(f: &impl Fi
 
 /// An organisation's policy round-trips and is replaced whole: its self-registration
 /// limits too, where a list left to its default (`None`) and an empty list (nothing
-/// allowed) stay apart.
+/// allowed) stay apart, and its quiet period for self-registered clients (set, then
+/// never).
 pub async fn policies_round_trip(f: &impl Fixture) {
     use oauth_apps_domain::{
         AuthMethod, GrantType, LeakedSecretAction, OrganizationPolicy, PolicyProfile,
-        SecretLifetime, SelfRegistrationLimits,
+        SecretLifetime, SelfRegistrationLimits, StaleAfter,
     };
     let policies = f.policies();
     assert!(policies.policy(&org("acme")).await.expect("read").is_none());
@@ -274,6 +275,7 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             auth_methods: Some(vec![AuthMethod::None, AuthMethod::PrivateKeyJwt]),
         },
         profile: PolicyProfile::Fapi2,
+        stale_after: Some(StaleAfter::from_days(3650).expect("days")),
         updated_by: "alice".into(),
         updated_at: at(10),
     };
@@ -291,6 +293,7 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             ..SelfRegistrationLimits::default()
         },
         profile: PolicyProfile::Baseline,
+        stale_after: None,
         updated_by: "bob".into(),
         updated_at: at(20),
     };
@@ -306,4 +309,180 @@ pub async fn policies_round_trip(f: &impl Fixture) {
             .expect("read")
             .is_none()
     );
+}
+
+/// The quiet periods organisations set are listed; an organisation's active
+/// self-registered clients heard of by nothing since a time are found (not its operators'
+/// clients, not disabled ones, not another organisation's), a page at a time; a credential
+/// use or a registration read (noted at most once a minute, and only for a self-registered
+/// client) keeps a client from being found; a warning is written once per quiet period,
+/// with its event.
+pub async fn quiet_self_registered_clients_are_found_warned_once_and_heard_of(f: &impl Fixture) {
+    use oauth_apps_domain::{
+        LeakedSecretAction, OrganizationPolicy, SelfRegistrationLimits, StaleAfter,
+    };
+    let policies = f.policies();
+    for (name, days) in [("initech", Some(10)), ("acme", Some(30)), ("globex", None)] {
+        policies
+            .put_policy(&OrganizationPolicy {
+                owner_org_id: org(name),
+                secret_lifetime: None,
+                leaked_secret_action: LeakedSecretAction::Revoke,
+                self_registration: SelfRegistrationLimits::default(),
+                profile: oauth_apps_domain::PolicyProfile::Baseline,
+                stale_after: days.map(|d| StaleAfter::from_days(d).expect("days")),
+                updated_by: "alice".into(),
+                updated_at: at(1),
+            })
+            .await
+            .expect("policy");
+    }
+    let stale = f.stale_clients();
+    let periods: Vec<(String, u32)> = stale
+        .quiet_periods()
+        .await
+        .expect("periods")
+        .into_iter()
+        .map(|(o, s)| (o.as_str().to_owned(), s.days()))
+        .collect();
+    assert_eq!(periods, [("acme".into(), 30), ("initech".into(), 10)]);
+
+    let repo = f.repository();
+    let made = |org_id: &str, name: &str, registration: Registration| {
+        new_app(org_id, name, at(10)).with_registration(registration)
+    };
+    let manual = insert(&*repo, made("acme", "Manual", Registration::Manual)).await;
+    let dynamic = insert(&*repo, made("acme", "Dynamic", Registration::Dynamic)).await;
+    let document = insert(
+        &*repo,
+        made("acme", "Document", Registration::MetadataDocument),
+    )
+    .await;
+    let elsewhere = insert(&*repo, made("globex", "Elsewhere", Registration::Dynamic)).await;
+    let disabled = insert(&*repo, made("acme", "Disabled", Registration::Dynamic)).await;
+    write(
+        &*repo,
+        &disabled,
+        &disabled.with_status(Status::Revoked, at(11)),
+        AuditAction::Disabled,
+        vec![ChangedField::Status],
+    )
+    .await;
+    let found = async |since: i64, after: Option<AppId>, limit: u32| {
+        stale
+            .quiet_clients(&org("acme"), at(since), after, limit)
+            .await
+            .expect("quiet")
+            .into_iter()
+            .map(|c| (c.app.id(), c.last_read, c.warned_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found(100, None, 10).await,
+        [(dynamic.id(), None, None), (document.id(), None, None)]
+    );
+    assert!(found(10, None, 10).await.is_empty(), "registered at 10");
+    // A page at a time, by id.
+    assert_eq!(found(100, None, 1).await, [(dynamic.id(), None, None)]);
+    assert_eq!(
+        found(100, Some(dynamic.id()), 1).await,
+        [(document.id(), None, None)]
+    );
+    let _ = elsewhere;
+
+    // A credential use and a registration read.
+    let first_secret = CredentialRef {
+        kind: CredentialKind::Secret,
+        serial: CredentialSerial::FIRST,
+    };
+    assert!(
+        repo.record_use(dynamic.id(), first_secret, at(150))
+            .await
+            .expect("use")
+    );
+    let reads = f.registration_reads();
+    assert!(
+        reads
+            .record_registration_read(document.id(), at(120))
+            .await
+            .expect("read")
+    );
+    assert!(
+        !reads
+            .record_registration_read(document.id(), at(150))
+            .await
+            .expect("read"),
+        "within a minute of the last"
+    );
+    assert!(
+        reads
+            .record_registration_read(document.id(), at(180))
+            .await
+            .expect("read")
+    );
+    assert!(
+        !reads
+            .record_registration_read(manual.id(), at(180))
+            .await
+            .expect("read"),
+        "an operator's client keeps no reads"
+    );
+    assert!(found(150, None, 10).await.is_empty());
+    assert_eq!(
+        found(200, None, 10).await,
+        [
+            (dynamic.id(), None, None),
+            (document.id(), Some(at(180)), None)
+        ]
+    );
+
+    // Warned once per quiet period.
+    let warning = AuditEvent {
+        action: AuditAction::StaleWarning,
+        actor: "system:stale-client".into(),
+        request_id: None,
+        client_request_id: None,
+        changed_fields: Vec::new(),
+        at: at(300),
+    };
+    assert!(
+        stale
+            .mark_stale_warned(dynamic.id(), at(150), at(300), &warning)
+            .await
+            .expect("warn")
+    );
+    assert!(
+        !stale
+            .mark_stale_warned(dynamic.id(), at(150), at(310), &warning)
+            .await
+            .expect("warn"),
+        "warned in this period already"
+    );
+    assert!(
+        !stale
+            .mark_stale_warned(manual.id(), at(10), at(300), &warning)
+            .await
+            .expect("warn"),
+        "an operator's client is never warned"
+    );
+    assert_eq!(
+        found(200, None, 1).await,
+        [(dynamic.id(), None, Some(at(300)))]
+    );
+    assert!(
+        stale
+            .mark_stale_warned(dynamic.id(), at(400), at(500), &warning)
+            .await
+            .expect("warn"),
+        "a new quiet period"
+    );
+    let warnings = repo
+        .list_events(dynamic.id(), None, 10)
+        .await
+        .expect("trail")
+        .into_iter()
+        .filter(|e| e.event.action == AuditAction::StaleWarning)
+        .count();
+    assert_eq!(warnings, 2);
+    assert_eq!(f.audit_event_count(manual.id()).await, 1);
 }

@@ -1,5 +1,6 @@
 //! Every action a change can be, told the same way everywhere: one write of each (made by
-//! an administrator, the expiry job and a secret scanning report), and for each the webhook
+//! an administrator, the expiry job, the stale-client sweep and a secret scanning report),
+//! and for each the webhook
 //! delivery (verified by the Standard Webhooks reference library), the change feed's entry
 //! at the delivery's position and the application's audit trail agree on the action, the
 //! changed fields, the application, the actor and the request. The actions walked are
@@ -29,8 +30,33 @@ async fn ok(app: &TestApp, method: &str, path: &str, body: &Value) -> Value {
 }
 
 /// One write of each action an administrator makes, and a leak report; the expiry job
-/// warns of a new secret on its own (secrets live one day here).
+/// warns of a new secret on its own (secrets live one day here), and the stale-client sweep
+/// of a client that registered itself (its organisation's quiet period is one day, shorter
+/// than the warning's 7, so the warning is due at once).
 async fn one_write_of_each(app: &TestApp, signer: &ScanningSigner) {
+    ok(
+        app,
+        "PUT",
+        "/api/organizations/acme/policy",
+        &json!({"staleAfterDays": 1}),
+    )
+    .await;
+    let minted = ok(
+        app,
+        "POST",
+        "/api/initial-access-tokens",
+        &json!({"ownerOrgId": "acme", "expiresInSeconds": 600}),
+    )
+    .await;
+    let registered = app
+        .json(
+            "POST",
+            "/register",
+            minted["initialAccessToken"].as_str().unwrap(),
+            &json!({"redirect_uris": ["https://quiet.example/cb"]}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED, "{}", registered.raw);
     // Its secret is left alone, for the expiry job to warn of.
     app.create_app("Expiring").await;
     let (client_id, _) = app.create_app("Every action").await;

@@ -18,6 +18,8 @@ mod profiles;
 mod registration;
 mod secret_lifecycle;
 mod self_registration;
+mod server_metadata;
+mod stale_clients;
 mod webhook_fairness;
 mod webhooks;
 
@@ -478,6 +480,18 @@ mod metadata_documents_e2e {
         .await;
     }
 }
+
+each_on_both_databases!(stale_clients_e2e:
+    crate::stale_clients::quiet_self_registered_clients_are_warned_by_the_lifecycle_job
+        => quiet_self_registered_clients_are_warned_by_the_lifecycle_job,
+);
+
+each_on_both_databases!(server_metadata_e2e:
+    crate::server_metadata::the_members_follow_the_default_configuration
+        => the_members_follow_the_default_configuration,
+    crate::server_metadata::the_members_follow_documents_and_open_registration
+        => the_members_follow_documents_and_open_registration,
+);
 
 mod published_keys {
     #[actix_web::test]

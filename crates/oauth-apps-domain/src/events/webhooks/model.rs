@@ -93,11 +93,13 @@ pub enum EventType {
     SecretExpiring,
     /// An application's secret was reported leaked.
     SecretLeaked,
+    /// A self-registered application went quiet and is disabled soon unless heard of.
+    ApplicationStaleWarning,
 }
 
 impl EventType {
     /// Every type.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::ApplicationCreated,
         Self::ApplicationUpdated,
         Self::ApplicationDisabled,
@@ -107,10 +109,11 @@ impl EventType {
         Self::KeysRotated,
         Self::SecretExpiring,
         Self::SecretLeaked,
+        Self::ApplicationStaleWarning,
     ];
 
     /// The names of every type, in the order of [`EventType::ALL`].
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "application.created",
         "application.updated",
         "application.disabled",
@@ -120,6 +123,7 @@ impl EventType {
         "keys.rotated",
         "secret.expiring",
         "secret.leaked",
+        "application.stale_warning",
     ];
 
     /// The type with this name.
@@ -147,6 +151,7 @@ impl EventType {
             AuditAction::KeysRotated => Self::KeysRotated,
             AuditAction::SecretExpiring => Self::SecretExpiring,
             AuditAction::SecretLeaked => Self::SecretLeaked,
+            AuditAction::StaleWarning => Self::ApplicationStaleWarning,
         }
     }
 }
@@ -398,6 +403,7 @@ mod tests {
                 "keys.rotated",
                 "secret.expiring",
                 "secret.leaked",
+                "application.stale_warning",
             ]
         );
     }

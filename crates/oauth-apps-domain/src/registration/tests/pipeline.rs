@@ -77,6 +77,7 @@ fn policy(profile: PolicyProfile) -> OrganizationPolicy {
         leaked_secret_action: LeakedSecretAction::Revoke,
         self_registration: SelfRegistrationLimits::default(),
         profile,
+        stale_after: None,
         updated_by: "alice".into(),
         updated_at: at(NOW),
     }

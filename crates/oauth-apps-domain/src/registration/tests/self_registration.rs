@@ -58,6 +58,7 @@ fn limit(f: &Fakes, limits: SelfRegistrationLimits) {
         leaked_secret_action: LeakedSecretAction::Revoke,
         self_registration: limits,
         profile: PolicyProfile::Baseline,
+        stale_after: None,
         updated_by: "alice".into(),
         updated_at: at(NOW),
     }))
