@@ -381,7 +381,7 @@ const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 17] = [
     ),
     (
         "UPDATE organization_policies \
-         SET self_registration_auth_methods = ARRAY['none', 'tls_client_auth']",
+         SET self_registration_auth_methods = ARRAY['none', 'client_secret_jwt']",
         "self_registration_auth_methods",
     ),
     ("UPDATE webhook_deliveries SET status = 'lost'", "status"),
@@ -463,10 +463,10 @@ const UNKNOWN_NAMES: [(&str, &str, &str, &str); 9] = [
     (
         "ALTER TABLE initial_access_tokens \
            DROP CONSTRAINT IF EXISTS initial_access_tokens_allowed_auth_methods_check; \
-         UPDATE initial_access_tokens SET allowed_auth_methods = ARRAY['tls_client_auth']",
+         UPDATE initial_access_tokens SET allowed_auth_methods = ARRAY['client_secret_jwt']",
         "UPDATE initial_access_tokens SET allowed_auth_methods = '{}'",
         "allowed_auth_methods",
-        "tls_client_auth",
+        "client_secret_jwt",
     ),
     (
         "ALTER TABLE organization_policies DROP CONSTRAINT organization_policies_action_check; \

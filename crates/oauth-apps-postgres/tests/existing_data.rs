@@ -409,35 +409,55 @@ async fn webhooks_stored_before_their_event_types_had_a_table_hear_the_same() {
 async fn events_keep_their_changed_fields_and_unknown_names_are_refused_from_then_on() {
     let db = TestDatabase::create("empty", |_| async { Ok(()) }).await;
     migrate_to_the_old_schema(db.url(), CHANGED_FIELDS_CHECK).await;
-    let repo = PgRepository::new(&PgConfig::new(db.url())).expect("pool");
-    let new = new_app("acme", "Checked", contract::at(1));
-    let every = AuditEvent {
-        changed_fields: ChangedField::ALL.to_vec(),
-        ..contract::event(AuditAction::Created, contract::at(1))
-    };
-    let app = repo.insert(&new, &every).await.expect("insert");
-    let none = AuditEvent {
-        changed_fields: Vec::new(),
-        ..contract::event(AuditAction::Updated, contract::at(2))
-    };
-    let app_row = new.with_id(app);
-    repo.update(
-        &app_row.with_status(Status::Revoked, contract::at(2)),
-        app_row.version(),
-        &none,
-    )
-    .await
-    .expect("update");
-    let before = repo.list_events(app, None, 10).await.expect("the trail");
-
-    run_migrations(db.url()).await.expect("the new migrations");
-    let after = repo.list_events(app, None, 10).await.expect("the trail");
-    assert_eq!(after, before);
-    assert_eq!(after[1].event.changed_fields, ChangedField::ALL.to_vec());
-
     let mut conn = AsyncPgConnection::establish(db.url())
         .await
         .expect("connect");
+    // Rows as the adapter wrote them then: an application and two events, one naming
+    // every field there was (the set as it stood), one naming none.
+    let then: Vec<ChangedField> = ChangedField::ALL
+        .into_iter()
+        .take_while(|f| *f != ChangedField::DpopBoundAccessTokens)
+        .collect();
+    let client_id = ClientId::from_random_bytes([9; 16]);
+    let app_id = insert(
+        &mut conn,
+        &format!(
+            "INSERT INTO oauth_applications (client_id, owner_org_id, name, app_type, \
+               redirect_urls, access_level, status, created_at, updated_at, version) \
+             VALUES ('{client_id}', 'acme', 'Checked', 'web', ARRAY['https://a.example/cb'], \
+               'organization', 'revoked', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 2) \
+             RETURNING id"
+        ),
+    )
+    .await;
+    let names: Vec<String> = then.iter().map(|f| format!("'{}'", f.as_str())).collect();
+    for (action, fields, at) in [
+        (
+            "created",
+            format!("ARRAY[{}]::TEXT[]", names.join(", ")),
+            "00",
+        ),
+        ("disabled", "ARRAY[]::TEXT[]".to_owned(), "01"),
+    ] {
+        insert(
+            &mut conn,
+            &format!(
+                "INSERT INTO audit_events (application_id, action, actor, changed_fields, \
+                   occurred_at) \
+                 VALUES ({app_id}, '{action}', 'alice', {fields}, \
+                   '2026-01-01T00:00:{at}Z') RETURNING id"
+            ),
+        )
+        .await;
+    }
+    let app = oauth_apps_domain::AppId::new(app_id).expect("an id");
+    run_migrations(db.url()).await.expect("the new migrations");
+    let repo = PgRepository::new(&PgConfig::new(db.url())).expect("pool");
+    let before = repo.list_events(app, None, 10).await.expect("the trail");
+    assert_eq!(before.len(), 2);
+    assert_eq!(before[1].event.changed_fields, then);
+    assert!(before[0].event.changed_fields.is_empty());
+
     for statement in [
         "INSERT INTO audit_events (application_id, action, actor, changed_fields, occurred_at) \
          SELECT application_id, action, actor, ARRAY['name', 'colour'], occurred_at \

@@ -342,7 +342,7 @@ const NAMES_OUTSIDE_THEIR_SETS: [(&str, &str); 17] = [
     ),
     (
         "UPDATE organization_policies \
-         SET self_registration_auth_methods = 'none' || char(10) || 'tls_client_auth'",
+         SET self_registration_auth_methods = 'none' || char(10) || 'client_secret_jwt'",
         "self_registration_auth_methods",
     ),
     ("UPDATE webhook_deliveries SET status = 'lost'", "status"),
@@ -414,10 +414,10 @@ const UNKNOWN_NAMES: [(&str, &str, &str, &str); 9] = [
     ),
     (
         "DROP TRIGGER IF EXISTS initial_access_tokens_allowed_auth_methods_update; \
-         UPDATE initial_access_tokens SET allowed_auth_methods = 'tls_client_auth'",
+         UPDATE initial_access_tokens SET allowed_auth_methods = 'client_secret_jwt'",
         "UPDATE initial_access_tokens SET allowed_auth_methods = ''",
         "allowed_auth_methods",
-        "tls_client_auth",
+        "client_secret_jwt",
     ),
     (
         "UPDATE organization_policies SET leaked_secret_action = 'ignore'",

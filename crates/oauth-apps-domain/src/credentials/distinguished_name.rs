@@ -22,7 +22,7 @@ use x509_cert::der::asn1::Any;
 use x509_cert::der::{Decode, Tag, Tagged as _};
 use x509_cert::name::RdnSequence;
 
-use super::certificate::CertificateError;
+use super::certificate_error::CertificateError;
 use crate::shared::text::is_format_character;
 use crate::shared::validation::Violation;
 

@@ -6,6 +6,7 @@
 pub mod auth_method;
 pub mod authenticate;
 pub mod certificate;
+pub mod certificate_error;
 pub mod distinguished_name;
 pub mod errors;
 #[cfg(feature = "testing")]

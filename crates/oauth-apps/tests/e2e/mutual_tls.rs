@@ -48,19 +48,16 @@ pub async fn clients_authenticate_with_their_certificates(app: TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.raw);
-    let client_id = created.body["clientId"].as_str().unwrap().to_owned();
-    assert!(
-        created.body.get("clientSecret").is_none(),
-        "{}",
-        created.raw
-    );
+    let application = &created.body["application"];
+    let client_id = application["clientId"].as_str().unwrap().to_owned();
+    assert!(created.body["clientSecret"].is_null(), "{}", created.raw);
     assert_eq!(
-        created.body["tlsClientAuthSanDns"],
+        application["tlsClientAuthSanDns"],
         "client.bank.example.com"
     );
-    assert_eq!(created.body["tlsClientCertificateBoundAccessTokens"], true);
-    assert_eq!(created.body["requirePushedAuthorizationRequests"], true);
-    assert_eq!(created.body["dpopBoundAccessTokens"], false);
+    assert_eq!(application["tlsClientCertificateBoundAccessTokens"], true);
+    assert_eq!(application["requirePushedAuthorizationRequests"], true);
+    assert_eq!(application["dpopBoundAccessTokens"], false);
 
     let (pem, der) = ca.client_certificate("bank", &["client.bank.example.com"], (2020, 2040));
     let answer = present(&app, &client_id, &pem).await;

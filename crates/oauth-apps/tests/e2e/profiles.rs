@@ -139,8 +139,10 @@ pub async fn a_profile_is_listed_before_and_held_after_it_is_switched_on(db: Db)
     assert!(v1.raw.contains("fapi2.confidential_client"), "{}", v1.raw);
 
     // RFC 7591 §3.2.2.
+    // An https redirect URI, so that the profile's rules alone refuse it (a redirect URI at
+    // fault would make it invalid_redirect_uri, §3.2.2).
     let metadata = json!({"client_name": "Desktop", "application_type": "native",
-                          "redirect_uris": ["http://127.0.0.1/cb"],
+                          "redirect_uris": ["https://desktop.example.com/cb"],
                           "token_endpoint_auth_method": "none"});
     let registered = app
         .call(

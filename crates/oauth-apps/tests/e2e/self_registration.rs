@@ -125,7 +125,8 @@ async fn the_defaults_refuse_machine_grants_and_privileged_scopes(app: &TestApp)
         json!({
             "grantTypes": ["authorization_code", "refresh_token"],
             "scopes": ["workspace:read", "read"],
-            "authMethods": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+            "authMethods": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none",
+                            "tls_client_auth", "self_signed_tls_client_auth"],
         }),
         "{}",
         policy.raw
