@@ -456,6 +456,14 @@ pub fn time(t: Timestamp) -> String {
     t.to_rfc3339()
 }
 
+/// The value of `app`'s certificate subject when it is registered under the RFC 8705
+/// §2.1.2 member `TLS_SUBJECT_MEMBERS[member]`.
+pub fn tls_member(app: &OAuthApplication, member: usize) -> Option<String> {
+    app.tls_subject()
+        .filter(|s| TLS_SUBJECT_MEMBERS.get(member) == Some(&s.kind()))
+        .map(ToString::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,12 +519,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The value of `app`'s certificate subject when it is registered under the RFC 8705
-/// §2.1.2 member `TLS_SUBJECT_MEMBERS[member]`.
-pub fn tls_member(app: &OAuthApplication, member: usize) -> Option<String> {
-    app.tls_subject()
-        .filter(|s| TLS_SUBJECT_MEMBERS.get(member) == Some(&s.kind()))
-        .map(ToString::to_string)
 }
