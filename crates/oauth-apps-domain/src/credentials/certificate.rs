@@ -26,7 +26,7 @@ use crate::shared::time::Timestamp;
 use crate::shared::validation::Violation;
 
 /// The largest PEM certificate [`CertificateReader::read_pem`] reads, in bytes.
-pub const MAX_CERTIFICATE_PEM_LEN: usize = 16 * 1024;
+pub const MAX_CERTIFICATE_PEM_LEN: usize = 5 * 1024;
 
 /// The largest `x5c` entry [`CertificateReader::read_x5c`] reads, in bytes of base64.
 pub const MAX_X5C_ENTRY_LEN: usize = 12 * 1024;
@@ -658,7 +658,7 @@ mod tests {
                 max: MAX_CERTIFICATE_PEM_LEN
             }
             .to_string(),
-            "the certificate must be at most 16384 bytes"
+            "the certificate must be at most 5120 bytes"
         );
     }
 }

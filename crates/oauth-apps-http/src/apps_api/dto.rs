@@ -485,10 +485,10 @@ pub struct ClientCredentials {
     #[serde(default)]
     client_assertion: Option<String>,
     /// The certificate the client presented in its TLS handshake, as the authorization
-    /// server's TLS terminator forwarded it: one PEM `CERTIFICATE` block, at most 16 KiB
+    /// server's TLS terminator forwarded it: one PEM `CERTIFICATE` block, at most 5 KiB
     /// (`tls_client_auth`, `self_signed_tls_client_auth`; RFC 8705 §2). With `clientId`.
     #[serde(default)]
-    #[schema(max_length = 16384)]
+    #[schema(max_length = 5120)]
     client_certificate: Option<String>,
 }
 
