@@ -3,7 +3,7 @@
 pub mod cli;
 pub mod config;
 mod dispatch;
-mod stale_sweep;
+mod jobs;
 pub mod telemetry;
 pub mod transfer;
 
@@ -624,39 +624,6 @@ fn registration_settings(
     }
 }
 
-/// Deletes the idempotency records whose window ended, once a minute.
-fn start_idempotency_purge(idempotency: Arc<IdempotencyService>) {
-    actix_web::rt::spawn(async move {
-        loop {
-            actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
-            match idempotency.purge().await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(purged = n, "expired idempotency records deleted"),
-                Err(e) => tracing::warn!(error = %e, "idempotency records could not be purged"),
-            }
-        }
-    });
-}
-
-/// Emits the due `secret.expiring` warnings every `every` (each once, across replicas).
-fn start_expiry_warnings(secrets: Arc<SecretLifecycleService>, every: std::time::Duration) {
-    actix_web::rt::spawn(async move {
-        loop {
-            loop {
-                match secrets.warn_expiring(100).await {
-                    Ok(0) => break,
-                    Ok(n) => tracing::info!(warnings = n, "secret expiry warnings emitted"),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "secret expiry warnings could not be emitted");
-                        break;
-                    }
-                }
-            }
-            actix_web::rt::time::sleep(every).await;
-        }
-    });
-}
-
 /// A started server.
 pub struct Application {
     port: u16,
@@ -748,12 +715,12 @@ impl Application {
             config.webhooks.poll,
             changed,
         );
-        start_idempotency_purge(Arc::clone(&state.idempotency));
-        start_expiry_warnings(
+        jobs::start_idempotency_purge(Arc::clone(&state.idempotency));
+        jobs::start_expiry_warnings(
             Arc::clone(&state.secrets),
             config.applications.secret_expiry_check,
         );
-        stale_sweep::start(
+        jobs::start_stale_sweep(
             Arc::clone(&state.secrets),
             config.applications.secret_expiry_check,
         );
