@@ -132,8 +132,9 @@ impl ApplicationService {
         let org = owner_of(&cmd)?;
         policy::authorize(principal, &org, Action::Write)
             .map_err(|_| RegisterError::Forbidden(NOT_AN_ADMIN))?;
-        let profile = self.policy_profile(&org).await?;
-        let admission = Admission::management(profile, cmd.app_type.is_some());
+        let admission = self
+            .management_admission(&org, cmd.app_type.is_some())
+            .await?;
         self.register_with(principal, cmd, &admission, RegistrationDetails::NONE, None)
             .await
     }
@@ -184,11 +185,10 @@ impl ApplicationService {
             (None, None)
         };
         let now = self.ports.clock.now();
-        let lifetime = if secret.is_some() {
-            self.secret_lifetime(&org).await?
-        } else {
-            None
-        };
+        // The organisation's policy was read once, with the admission.
+        let lifetime = secret
+            .as_ref()
+            .and_then(|_| self.lifetime_days(admission.secret_lifetime()));
         let secrets = secret.as_ref().zip(hash).map(|(secret, hash)| {
             Secrets::new(
                 Secret::first(hash, Some(SecretHint::of(secret)), now)

@@ -3,6 +3,7 @@
 //! compare-and-set loop every change goes through, the audit events a change records, and
 //! the checks and helpers of the requests' fields.
 
+use crate::registration::pipeline::Admission;
 use std::sync::{Arc, OnceLock};
 
 use super::application::OAuthApplication;
@@ -222,21 +223,23 @@ impl ApplicationService {
         Err(Failure::Conflict.into())
     }
 
-    /// The profile `org`'s policy holds its clients to (`baseline` without a policy).
+    /// The admission of an admin's request into `org`: under the profile its policy holds
+    /// its clients to (`baseline` without a policy), with the secret lifetime it sets, both
+    /// from one read of the policy; `type_given`: whether the request named the type.
     ///
     /// # Errors
     /// When the policy cannot be read.
-    pub(crate) async fn policy_profile(
+    pub(crate) async fn management_admission(
         &self,
         org: &OrgId,
-    ) -> Result<crate::lifecycle::policy_profile::PolicyProfile, RepositoryError> {
-        Ok(self
-            .ports
-            .policies
-            .policy(org)
-            .await?
-            .map(|p| p.profile)
-            .unwrap_or_default())
+        type_given: bool,
+    ) -> Result<Admission, RepositoryError> {
+        let policy = self.ports.policies.policy(org).await?;
+        Ok(Admission::management(
+            policy.as_ref().map(|p| p.profile).unwrap_or_default(),
+            type_given,
+        )
+        .with_secret_lifetime(policy.and_then(|p| p.secret_lifetime)))
     }
 
     /// How long a secret issued now for `org` lives, in days: its policy's lifetime, else
@@ -251,9 +254,14 @@ impl ApplicationService {
             .policy(org)
             .await?
             .and_then(|p| p.secret_lifetime);
-        Ok(own
-            .or(self.config.default_secret_lifetime)
-            .map(SecretLifetime::days))
+        Ok(self.lifetime_days(own))
+    }
+
+    /// How long a secret lives, in days, when its organisation's policy sets `own`: that,
+    /// else the platform default; `None`: for ever.
+    pub(crate) fn lifetime_days(&self, own: Option<SecretLifetime>) -> Option<u32> {
+        own.or(self.config.default_secret_lifetime)
+            .map(SecretLifetime::days)
     }
 
     pub(crate) fn new_secret(&self) -> Result<ClientSecret, RandomError> {

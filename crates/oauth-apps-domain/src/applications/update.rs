@@ -7,7 +7,6 @@ use super::patch::ApplicationPatch;
 use super::service::{AppRef, ApplicationService};
 use crate::events::change::AuditAction;
 use crate::registration::details::Registration;
-use crate::registration::pipeline::Admission;
 use crate::shared::precondition::Precondition;
 use crate::shared::principal::{Action, Principal};
 impl ApplicationService {
@@ -33,8 +32,9 @@ impl ApplicationService {
         let loaded = self.load(principal, target, Action::Write).await?;
         // The one pipeline: an admin's change is judged as every path's is, under the
         // organisation's profile (the type cannot change, so it is named).
-        let admission =
-            Admission::management(self.policy_profile(loaded.owner_org_id()).await?, true);
+        let admission = self
+            .management_admission(loaded.owner_org_id(), true)
+            .await?;
         self.write_from(
             Some(loaded),
             principal,

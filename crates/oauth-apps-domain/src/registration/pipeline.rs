@@ -10,6 +10,7 @@
 use super::details::{ClientMetadata, Registration};
 use crate::applications::application::OAuthApplication;
 use crate::applications::errors::UpdateError;
+use crate::lifecycle::org_policy::SecretLifetime;
 use crate::lifecycle::policy_profile::{ClientShape, PolicyProfile};
 use crate::shared::validation::{FieldError, ValidationErrors};
 
@@ -58,6 +59,7 @@ pub(crate) struct Admission {
     limits: Option<ValidationErrors>,
     profile: PolicyProfile,
     type_given: bool,
+    secret_lifetime: Option<SecretLifetime>,
 }
 
 /// What a profile judges of a request's result: the client it would make.
@@ -176,7 +178,20 @@ impl Admission {
             limits,
             profile,
             type_given,
+            secret_lifetime: None,
         }
+    }
+
+    /// With the secret lifetime the organisation's policy sets (`None`: it sets none), read
+    /// with the rest of the policy, for the secret a new client gets.
+    pub(crate) const fn with_secret_lifetime(mut self, lifetime: Option<SecretLifetime>) -> Self {
+        self.secret_lifetime = lifetime;
+        self
+    }
+
+    /// The secret lifetime the organisation's policy sets, if it sets one.
+    pub(crate) const fn secret_lifetime(&self) -> Option<SecretLifetime> {
+        self.secret_lifetime
     }
 
     /// The admission of an admin's request under its organisation's `profile`: it carries

@@ -105,6 +105,7 @@ impl ApplicationService {
         held: Option<&OAuthApplication>,
     ) -> Result<Admission, RepositoryError> {
         let policy = self.ports.policies.policy(org).await?;
+        let secret_lifetime = policy.as_ref().and_then(|p| p.secret_lifetime);
         let (limits, profile) = policy
             .map(|p| (p.self_registration, p.profile))
             .unwrap_or_default();
@@ -120,7 +121,8 @@ impl ApplicationService {
             limits,
             profile,
             cmd.app_type.is_some(),
-        ))
+        )
+        .with_secret_lifetime(secret_lifetime))
     }
 
     /// Checks `cmd` against `permit` (see [`SelfRegistrationPermit::check`]).
